@@ -1,0 +1,322 @@
+//! The conversation lifecycle: `bot` → `queued` → `assigned` → `resolved`, and
+//! back to `queued` when the customer writes again after a resolve.
+
+use crate::error::DomainError;
+use crate::ids::{ConversationId, CustomerId, OperatorId};
+use crate::principal::Principal;
+use crate::values::{DepartmentId, OrderId, TopicId};
+use crate::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The answer bot is handling it; no human has been called yet.
+    Bot,
+    /// Waiting for an operator.
+    Queued,
+    /// An operator has it.
+    Assigned,
+    Resolved,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Bot => "bot",
+            Status::Queued => "queued",
+            Status::Assigned => "assigned",
+            Status::Resolved => "resolved",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Status> {
+        match raw {
+            "bot" => Some(Status::Bot),
+            "queued" => Some(Status::Queued),
+            "assigned" => Some(Status::Assigned),
+            "resolved" => Some(Status::Resolved),
+            _ => None,
+        }
+    }
+    /// Where a new conversation starts: with the bot when the department has one.
+    pub fn initial(department_has_bot: bool) -> Status {
+        if department_has_bot { Status::Bot } else { Status::Queued }
+    }
+}
+
+/// What the conversation is about (capability 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Subject {
+    /// One of the customer's orders or bookings.
+    Order { order_id: OrderId },
+    /// A topic of the department (travel: miles, baggage, …).
+    Topic { topic: TopicId },
+    /// «Вопрос не по заказу».
+    General,
+}
+
+impl Subject {
+    pub fn from_parts(order_id: Option<OrderId>, topic: Option<TopicId>) -> Result<Subject, DomainError> {
+        match (order_id, topic) {
+            (Some(_), Some(_)) => Err(DomainError::AmbiguousSubject),
+            (Some(order_id), None) => Ok(Subject::Order { order_id }),
+            (None, Some(topic)) => Ok(Subject::Topic { topic }),
+            (None, None) => Ok(Subject::General),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomerRef {
+    pub id: CustomerId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assignee {
+    pub id: OperatorId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub department: DepartmentId,
+    pub status: Status,
+    pub subject: Subject,
+    pub customer: CustomerRef,
+    /// The operator who has it (or last had it, once resolved).
+    pub assignee: Option<Assignee>,
+    /// The `seq` of the newest message.
+    pub last_seq: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub updated_at: Timestamp,
+}
+
+/// A change of status asked for through the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LifecycleAction {
+    /// «Позвать оператора»: hand the conversation to the human queue.
+    Handoff,
+    /// The acting operator takes the conversation.
+    Take,
+    /// A supervisor gives the conversation to an operator (already checked to
+    /// serve the conversation's department).
+    AssignTo(Assignee),
+    Resolve,
+    Reopen,
+}
+
+impl LifecycleAction {
+    fn verb(&self) -> &'static str {
+        match self {
+            LifecycleAction::Handoff => "hand off",
+            LifecycleAction::Take => "take",
+            LifecycleAction::AssignTo(_) => "assign",
+            LifecycleAction::Resolve => "resolve",
+            LifecycleAction::Reopen => "reopen",
+        }
+    }
+}
+
+impl Conversation {
+    /// Applies a lifecycle action by `actor`, who is already known to have
+    /// access. Returns whether anything changed: repeating an action that is
+    /// already in effect is not an error, so clients may retry.
+    pub fn apply(&mut self, action: LifecycleAction, actor: &Principal) -> Result<bool, DomainError> {
+        let invalid = |action: &LifecycleAction, status: Status| DomainError::InvalidTransition {
+            action: action.verb(),
+            status: status.as_str(),
+        };
+        match (&action, self.status) {
+            (LifecycleAction::Handoff, Status::Bot | Status::Resolved) => {
+                self.status = Status::Queued;
+                self.assignee = None;
+                Ok(true)
+            }
+            (LifecycleAction::Handoff, Status::Queued | Status::Assigned) => Ok(false),
+            (LifecycleAction::Take | LifecycleAction::AssignTo(_), Status::Resolved) => {
+                Err(invalid(&action, self.status))
+            }
+            (LifecycleAction::Take, _) => {
+                let Principal::Operator(op) = actor else {
+                    return Err(DomainError::Forbidden { needed: "operator" });
+                };
+                let me = Assignee { id: op.id.clone(), name: op.name.clone() };
+                match &self.assignee {
+                    Some(current) if self.status == Status::Assigned && current.id == me.id => Ok(false),
+                    Some(_) if self.status == Status::Assigned && !op.role.may_assign_others() => {
+                        Err(DomainError::AlreadyAssigned)
+                    }
+                    _ => {
+                        self.status = Status::Assigned;
+                        self.assignee = Some(me);
+                        Ok(true)
+                    }
+                }
+            }
+            (LifecycleAction::AssignTo(target), _) => {
+                match actor {
+                    Principal::Operator(op) if op.role.may_assign_others() => {}
+                    _ => return Err(DomainError::Forbidden { needed: "supervisor" }),
+                }
+                if self.status == Status::Assigned && self.assignee.as_ref() == Some(target) {
+                    return Ok(false);
+                }
+                self.status = Status::Assigned;
+                self.assignee = Some(target.clone());
+                Ok(true)
+            }
+            (LifecycleAction::Resolve, Status::Resolved) => Ok(false),
+            (LifecycleAction::Resolve, _) => {
+                self.status = Status::Resolved;
+                Ok(true)
+            }
+            (LifecycleAction::Reopen, Status::Resolved) => {
+                self.status = Status::Queued;
+                self.assignee = None;
+                Ok(true)
+            }
+            (LifecycleAction::Reopen, _) => Err(invalid(&action, self.status)),
+        }
+    }
+
+    /// The effect of a new message on the lifecycle; returns whether the
+    /// conversation changed. A customer writing after a resolve goes back to
+    /// the queue; an operator's public reply to an unassigned conversation
+    /// takes it.
+    pub fn on_message(&mut self, author: &Principal, internal: bool) -> Result<bool, DomainError> {
+        match author {
+            Principal::Customer(_) if internal => Err(DomainError::InternalNoteByCustomer),
+            Principal::Customer(_) if self.status == Status::Resolved => {
+                self.status = Status::Queued;
+                self.assignee = None;
+                Ok(true)
+            }
+            Principal::Customer(_) => Ok(false),
+            Principal::Operator(_) if internal => Ok(false),
+            Principal::Operator(_) if matches!(self.status, Status::Bot | Status::Queued) => {
+                self.apply(LifecycleAction::Take, author)
+            }
+            Principal::Operator(_) => Ok(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::principal::{CustomerIdentity, OperatorPrincipal, Role};
+
+    fn conversation(status: Status) -> Conversation {
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        Conversation {
+            id: ConversationId::generate(),
+            department: DepartmentId::from_static("travel"),
+            status,
+            subject: Subject::General,
+            customer: CustomerRef { id: CustomerId::from_raw("c1"), name: "Анна".into() },
+            assignee: None,
+            last_seq: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn customer() -> Principal {
+        Principal::Customer(CustomerIdentity {
+            id: CustomerId::from_raw("c1"),
+            name: "Анна".into(),
+            email: None,
+            phone: None,
+            amr: vec![],
+            auth_time: None,
+        })
+    }
+
+    fn operator(id: &str, role: Role) -> Principal {
+        Principal::Operator(OperatorPrincipal {
+            id: OperatorId::from_raw(id),
+            name: id.to_uppercase(),
+            role,
+            departments: vec![DepartmentId::from_static("travel")],
+        })
+    }
+
+    #[test]
+    fn full_lifecycle() {
+        let mut c = conversation(Status::Bot);
+        assert!(c.apply(LifecycleAction::Handoff, &customer()).unwrap());
+        assert_eq!(c.status, Status::Queued);
+        assert!(!c.apply(LifecycleAction::Handoff, &customer()).unwrap(), "a repeated handoff changes nothing");
+        assert!(c.apply(LifecycleAction::Take, &operator("o1", Role::Operator)).unwrap());
+        assert_eq!(c.status, Status::Assigned);
+        assert_eq!(c.assignee.as_ref().unwrap().id.as_str(), "o1");
+        assert!(c.apply(LifecycleAction::Resolve, &operator("o1", Role::Operator)).unwrap());
+        assert_eq!(c.status, Status::Resolved);
+        assert!(c.on_message(&customer(), false).unwrap());
+        assert_eq!((c.status, c.assignee.is_none()), (Status::Queued, true));
+    }
+
+    #[test]
+    fn operators_cannot_steal_but_supervisors_can_reassign() {
+        let mut c = conversation(Status::Queued);
+        c.apply(LifecycleAction::Take, &operator("o1", Role::Operator)).unwrap();
+        assert_eq!(
+            c.apply(LifecycleAction::Take, &operator("o2", Role::Operator)),
+            Err(DomainError::AlreadyAssigned)
+        );
+        let target = Assignee { id: OperatorId::from_raw("o3"), name: "O3".into() };
+        assert_eq!(
+            c.apply(LifecycleAction::AssignTo(target.clone()), &operator("o2", Role::Operator)),
+            Err(DomainError::Forbidden { needed: "supervisor" })
+        );
+        assert!(c.apply(LifecycleAction::AssignTo(target), &operator("s", Role::Supervisor)).unwrap());
+        assert_eq!(c.assignee.as_ref().unwrap().id.as_str(), "o3");
+    }
+
+    #[test]
+    fn invalid_transitions_are_refused() {
+        let mut c = conversation(Status::Queued);
+        assert_eq!(c.apply(LifecycleAction::Reopen, &customer()).unwrap_err().code(), "invalid_transition");
+        assert_eq!(c.apply(LifecycleAction::Take, &customer()).unwrap_err().code(), "forbidden");
+        c.status = Status::Resolved;
+        assert_eq!(
+            c.apply(LifecycleAction::Take, &operator("o1", Role::Operator)).unwrap_err().code(),
+            "invalid_transition"
+        );
+        assert!(c.apply(LifecycleAction::Reopen, &operator("o1", Role::Operator)).unwrap());
+        assert_eq!(c.status, Status::Queued);
+    }
+
+    #[test]
+    fn messages_move_the_lifecycle() {
+        let mut c = conversation(Status::Queued);
+        assert_eq!(c.on_message(&customer(), true), Err(DomainError::InternalNoteByCustomer));
+        assert!(!c.on_message(&operator("o1", Role::Operator), true).unwrap(), "a note takes nothing");
+        assert!(c.on_message(&operator("o1", Role::Operator), false).unwrap(), "a reply takes it");
+        assert_eq!(c.status, Status::Assigned);
+        assert!(!c.on_message(&operator("o2", Role::Operator), false).unwrap());
+        assert_eq!(c.assignee.as_ref().unwrap().id.as_str(), "o1");
+    }
+
+    #[test]
+    fn subject_is_one_thing() {
+        let order = OrderId::parse("A-1".into()).unwrap();
+        let topic = TopicId::parse("miles".into()).unwrap();
+        assert_eq!(Subject::from_parts(Some(order), Some(topic)), Err(DomainError::AmbiguousSubject));
+        assert_eq!(Subject::from_parts(None, None), Ok(Subject::General));
+        let json = serde_json::to_value(Subject::Topic { topic: TopicId::parse("miles".into()).unwrap() }).unwrap();
+        assert_eq!(json, serde_json::json!({"kind": "topic", "topic": "miles"}));
+    }
+}

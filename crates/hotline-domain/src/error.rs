@@ -1,0 +1,44 @@
+use thiserror::Error;
+
+/// A rule of the domain was broken. Each variant has a stable machine-readable
+/// code (`code()`), which the API returns and the UI translates.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    #[error("{field} must not be empty")]
+    Empty { field: &'static str },
+    #[error("{field} is too long: {len} characters, the limit is {max}")]
+    TooLong { field: &'static str, len: usize, max: usize },
+    #[error("{field} contains characters that are not allowed: {reason}")]
+    InvalidCharacters { field: &'static str, reason: &'static str },
+    #[error("unknown department `{0}`")]
+    UnknownDepartment(String),
+    #[error("department `{department}` has no topic `{topic}`")]
+    UnknownTopic { department: String, topic: String },
+    #[error("a conversation is about an order or a topic, not both")]
+    AmbiguousSubject,
+    #[error("cannot {action} a conversation that is {status}")]
+    InvalidTransition { action: &'static str, status: &'static str },
+    #[error("the conversation is already assigned to another operator")]
+    AlreadyAssigned,
+    #[error("this action needs the role {needed}")]
+    Forbidden { needed: &'static str },
+    #[error("customers cannot write internal notes")]
+    InternalNoteByCustomer,
+}
+
+impl DomainError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::Empty { .. } => "empty_value",
+            DomainError::TooLong { .. } => "too_long",
+            DomainError::InvalidCharacters { .. } => "invalid_characters",
+            DomainError::UnknownDepartment(_) => "unknown_department",
+            DomainError::UnknownTopic { .. } => "unknown_topic",
+            DomainError::AmbiguousSubject => "ambiguous_subject",
+            DomainError::InvalidTransition { .. } => "invalid_transition",
+            DomainError::AlreadyAssigned => "already_assigned",
+            DomainError::Forbidden { .. } => "forbidden",
+            DomainError::InternalNoteByCustomer => "internal_note_by_customer",
+        }
+    }
+}

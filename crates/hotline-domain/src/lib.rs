@@ -1,0 +1,26 @@
+//! Hotline's domain: the types and rules of customer support, with no I/O.
+//!
+//! Values that arrive from the outside (`MessageText`, `ClientMsgId`,
+//! `DepartmentId`, …) are validated once, when they are constructed; inside the
+//! system a value of such a type is valid by construction.
+
+pub mod conversation;
+pub mod department;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod message;
+pub mod principal;
+pub mod values;
+
+pub use conversation::{Assignee, Conversation, CustomerRef, LifecycleAction, Status, Subject};
+pub use department::{Department, Topic};
+pub use error::DomainError;
+pub use event::{Event, EventKind, EventPosition};
+pub use ids::{AttachmentId, ConversationId, CustomerId, MessageId, OperatorId};
+pub use message::{AttachmentInfo, Author, AuthorKind, Message};
+pub use principal::{CustomerIdentity, OperatorPrincipal, Principal, Role};
+pub use values::{ClientMsgId, DepartmentId, MessageText, OrderId, TopicId};
+
+/// Timestamps are UTC and travel as RFC 3339 strings.
+pub type Timestamp = time::OffsetDateTime;

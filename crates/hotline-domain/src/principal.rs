@@ -1,0 +1,90 @@
+//! Who is acting, and what they may see.
+
+use crate::conversation::Conversation;
+use crate::event::Event;
+use crate::ids::{CustomerId, OperatorId};
+use crate::values::DepartmentId;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Operator,
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Role> {
+        match raw {
+            "operator" => Some(Role::Operator),
+            "supervisor" => Some(Role::Supervisor),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+    /// Supervisors and administrators may (re)assign conversations to others.
+    pub fn may_assign_others(self) -> bool {
+        matches!(self, Role::Supervisor | Role::Admin)
+    }
+}
+
+/// A customer as their identity token describes them. Hotline is not the
+/// identity provider: these facts are trusted because the company signed them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerIdentity {
+    pub id: CustomerId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Authentication methods (`pwd`, `otp`, `pin`, …).
+    pub amr: Vec<String>,
+    pub auth_time: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorPrincipal {
+    pub id: OperatorId,
+    pub name: String,
+    pub role: Role,
+    pub departments: Vec<DepartmentId>,
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Customer(CustomerIdentity),
+    Operator(OperatorPrincipal),
+}
+
+impl Principal {
+    /// Whether the caller may read (and so write to) this conversation.
+    /// Callers that may not get "not found", so ids leak nothing.
+    pub fn can_access(&self, conversation: &Conversation) -> bool {
+        match self {
+            Principal::Customer(c) => conversation.customer.id == c.id,
+            Principal::Operator(o) => o.departments.contains(&conversation.department),
+        }
+    }
+
+    /// Whether an event reaches this caller. Must agree with the store's
+    /// filter for reading events back (`EventScope`).
+    pub fn can_see(&self, event: &Event) -> bool {
+        match self {
+            Principal::Customer(c) => !event.internal && event.customer_id == c.id,
+            Principal::Operator(o) => o.departments.contains(&event.department),
+        }
+    }
+
+    pub fn is_customer(&self) -> bool {
+        matches!(self, Principal::Customer(_))
+    }
+}
