@@ -1,1 +1,73 @@
+//! Persistence for Hotline: the [`Store`] trait, with SQL only behind it.
+//!
+//! One module per backend (`sqlite` now, `postgres` next); every backend must
+//! pass the same conformance suite ([`conformance`]), which is the written
+//! contract of this trait.
 
+pub mod conformance;
+mod error;
+pub mod sqlite;
+mod types;
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+pub use types::*;
+
+use async_trait::async_trait;
+use hotline_domain::{
+    AttachmentId, Conversation, ConversationId, Department, Event, EventPosition, Message, OperatorId,
+    OperatorPrincipal,
+};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything Hotline keeps. Writes that return `Ok` are durable: they have
+/// been committed (and synced to disk) before the call returns.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Departments
+    /// Makes the stored departments match the configured ones (upsert; none
+    /// are deleted, since conversations refer to them).
+    async fn sync_departments(&self, departments: &[Department]) -> StoreResult<()>;
+    async fn departments(&self) -> StoreResult<Vec<Department>>;
+
+    // Operators and their sessions
+    /// Fails with `Conflict` when the e-mail is taken.
+    async fn create_operator(&self, new: NewOperator) -> StoreResult<OperatorPrincipal>;
+    async fn operator_by_email(&self, email: &str) -> StoreResult<Option<OperatorRecord>>;
+    async fn operator(&self, id: &OperatorId) -> StoreResult<Option<OperatorPrincipal>>;
+    async fn create_session(&self, session: NewSession) -> StoreResult<()>;
+    /// The operator behind an unexpired session token hash, with their
+    /// current departments (so removing a department takes effect at once).
+    async fn session_operator(&self, token_hash: &str, now_unix: i64) -> StoreResult<Option<OperatorPrincipal>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    // Conversations and messages
+    /// Starts a conversation with its first message, or, when the customer
+    /// already sent this `client_msg_id`, returns the original (`created: false`).
+    async fn start_conversation(&self, command: StartConversation) -> StoreResult<Started>;
+    /// Appends a message with the next `seq`, idempotently by `client_msg_id`.
+    async fn post_message(&self, command: PostMessage) -> StoreResult<Posted>;
+    async fn change_lifecycle(&self, command: ChangeLifecycle) -> StoreResult<Conversation>;
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>>;
+    /// Newest activity first.
+    async fn conversations(&self, filter: ConversationFilter) -> StoreResult<Vec<Conversation>>;
+    async fn messages(&self, query: MessageQuery) -> StoreResult<Vec<Message>>;
+
+    // Attachments
+    async fn put_attachment(&self, attachment: NewAttachment) -> StoreResult<()>;
+    async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<AttachmentRecord>>;
+
+    // The event log
+    /// Events after `after` that `scope` may see, oldest first, at most `limit`.
+    async fn events_after(&self, after: EventPosition, scope: &EventScope, limit: usize) -> StoreResult<EventPage>;
+    async fn event_bounds(&self) -> StoreResult<EventBounds>;
+    /// A name of this database's event log, so that a cursor minted by another
+    /// database (a restored backup, a reset) is recognised as foreign.
+    fn log_id(&self) -> &str;
+    /// Events committed through this store, in commit order, as they commit.
+    /// Only a wake-up hint: a receiver that lags reads the log instead.
+    fn committed(&self) -> broadcast::Receiver<Arc<Event>>;
+}

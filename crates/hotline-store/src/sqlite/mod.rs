@@ -1,0 +1,487 @@
+//! The embedded backend: one SQLite file in WAL mode with `synchronous=FULL`,
+//! one writer thread with group commit, and a small pool of readers.
+
+#[macro_use]
+mod rows;
+mod writer;
+
+use crate::{
+    AttachmentRecord, ChangeLifecycle, ConversationFilter, EventBounds, EventPage, EventScope, LifecycleCommand,
+    MessageQuery, NewAttachment, NewOperator, NewSession, OperatorRecord, PostMessage, Posted, StartConversation,
+    Started, Store, StoreError, StoreResult,
+};
+use async_trait::async_trait;
+use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
+use hotline_domain::{
+    Assignee, AttachmentId, Author, Conversation, ConversationId, CustomerRef, Department, Event, EventKind,
+    EventPosition, LifecycleAction, Message, OperatorId, OperatorPrincipal, Principal,
+};
+use rows::*;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+use writer::{Work, Writer};
+
+const SCHEMA_VERSION: i64 = 1;
+const READERS: usize = 4;
+/// How many committed events the hint feed holds for slow receivers.
+const FEED_CAPACITY: usize = 1024;
+
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Pool,
+    feed: broadcast::Sender<Arc<Event>>,
+    log_id: String,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::backend(e)
+    }
+}
+
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<String> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Backend(format!(
+            "the database has schema version {version}, newer than this Hotline ({SCHEMA_VERSION}); upgrade Hotline"
+        )));
+    }
+    if version < 1 {
+        let tx = conn.transaction()?;
+        tx.execute_batch(include_str!("schema.sql"))?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('log_id', ?1)",
+            params![uuid::Uuid::new_v4().simple().to_string()],
+        )?;
+        tx.execute_batch("PRAGMA user_version = 1")?;
+        tx.commit()?;
+    }
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = 'log_id'", [], |r| r.get(0))?)
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating when needed) the database at `path`.
+    pub async fn open(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
+        let path = path.as_ref().to_path_buf();
+        let (conn, log_id) = tokio::task::spawn_blocking({
+            let path = path.clone();
+            move || -> StoreResult<(Connection, String)> {
+                let mut conn = open_connection(&path)?;
+                let log_id = migrate(&mut conn)?;
+                Ok((conn, log_id))
+            }
+        })
+        .await
+        .map_err(StoreError::backend)??;
+
+        let (feed, _) = broadcast::channel(FEED_CAPACITY);
+        let writer = Writer::spawn(conn, feed.clone()).map_err(StoreError::backend)?;
+        let readers = deadpool_sqlite::Config::new(&path)
+            .builder(Runtime::Tokio1)
+            .map_err(StoreError::backend)?
+            .max_size(READERS)
+            .post_create(Hook::async_fn(|conn, _| {
+                Box::pin(async move {
+                    conn.interact(|c| {
+                        c.set_prepared_statement_cache_capacity(64);
+                        c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+                    })
+                    .await
+                    .map_err(|e| HookError::message(e.to_string()))?
+                    .map_err(HookError::Backend)
+                })
+            }))
+            .build()
+            .map_err(StoreError::backend)?;
+        Ok(SqliteStore { writer, readers, feed, log_id })
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let conn = self.readers.get().await.map_err(StoreError::backend)?;
+        conn.interact(f).await.map_err(StoreError::backend)?
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection, &mut Vec<Event>) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let work: Work<T> = Box::new(f);
+        self.writer.write(work).await
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn sync_departments(&self, departments: &[Department]) -> StoreResult<()> {
+        let departments = departments.to_vec();
+        self.write(move |conn, _| {
+            let mut upsert = conn.prepare_cached(
+                "INSERT INTO departments (id, name, bot, topics, ordinal) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, bot = excluded.bot,
+                     topics = excluded.topics, ordinal = excluded.ordinal",
+            )?;
+            for (ordinal, d) in departments.iter().enumerate() {
+                upsert.execute(params![d.id.as_str(), d.name, d.bot, to_json(&d.topics)?, ordinal as i64])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn departments(&self) -> StoreResult<Vec<Department>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT id, name, bot, topics FROM departments ORDER BY ordinal")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?, r.get::<_, String>(3)?))
+            })?;
+            rows.map(|row| {
+                let (id, name, bot, topics) = row?;
+                Ok(Department { id: parse_department(id)?, name, topics: from_json(&topics)?, bot })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn create_operator(&self, new: NewOperator) -> StoreResult<OperatorPrincipal> {
+        let mut departments = new.departments;
+        departments.sort();
+        departments.dedup();
+        self.write(move |conn, _| {
+            let id = OperatorId::generate();
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT INTO operators (id, email, name, role, password_hash, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![id.as_str(), new.email, new.name, new.role.as_str(), new.password_hash, now_micros()]);
+            match inserted {
+                Err(e) if is_unique_violation(&e, "operators.email") => {
+                    return Err(StoreError::Conflict("operator_email_taken"));
+                }
+                other => other?,
+            };
+            let mut link =
+                conn.prepare_cached("INSERT INTO operator_departments (operator_id, department) VALUES (?1, ?2)")?;
+            for department in &departments {
+                link.execute(params![id.as_str(), department.as_str()])?;
+            }
+            Ok(OperatorPrincipal { id, name: new.name, role: new.role, departments })
+        })
+        .await
+    }
+
+    async fn operator_by_email(&self, email: &str) -> StoreResult<Option<OperatorRecord>> {
+        let email = email.to_owned();
+        self.read(move |conn| {
+            let found = conn
+                .prepare_cached("SELECT id, email, password_hash FROM operators WHERE email = ?1")?
+                .query_row(params![email], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            let Some((id, email, password_hash)) = found else { return Ok(None) };
+            let Some(operator) = load_operator(conn, &OperatorId::from_raw(id))? else { return Ok(None) };
+            Ok(Some(OperatorRecord { operator, email, password_hash }))
+        })
+        .await
+    }
+
+    async fn operator(&self, id: &OperatorId) -> StoreResult<Option<OperatorPrincipal>> {
+        let id = id.clone();
+        self.read(move |conn| load_operator(conn, &id)).await
+    }
+
+    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+        self.write(move |conn, _| {
+            conn.prepare_cached("INSERT INTO sessions (token_hash, operator_id, expires_at) VALUES (?1, ?2, ?3)")?
+                .execute(params![session.token_hash, session.operator_id.as_str(), session.expires_at_unix])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_operator(&self, token_hash: &str, now_unix: i64) -> StoreResult<Option<OperatorPrincipal>> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |conn| {
+            let id: Option<String> = conn
+                .prepare_cached("SELECT operator_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2")?
+                .query_row(params![token_hash, now_unix], |r| r.get(0))
+                .optional()?;
+            match id {
+                Some(id) => load_operator(conn, &OperatorId::from_raw(id)),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        let token_hash = token_hash.to_owned();
+        self.write(move |conn, _| {
+            conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?.execute(params![token_hash])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn start_conversation(&self, command: StartConversation) -> StoreResult<Started> {
+        self.write(move |conn, events| {
+            let principal = Principal::Customer(command.customer.clone());
+            let author = Author::of(&principal);
+            let first = &command.first_message;
+            if let Some(existing) = find_by_client_msg_id(conn, &author, first.client_msg_id.as_str())? {
+                let conversation = load_conversation(conn, &existing.conversation_id)?.ok_or(StoreError::NotFound)?;
+                let same = existing.seq == 1
+                    && conversation.department == command.department
+                    && conversation.subject == command.subject
+                    && same_body(&existing, first);
+                if !same {
+                    return Err(StoreError::Conflict("client_msg_id_reused"));
+                }
+                return Ok(Started { conversation, message: existing, created: false });
+            }
+
+            let now = now();
+            let customer = &command.customer;
+            conn.prepare_cached(
+                "INSERT INTO customers (id, name, email, phone, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email,
+                     phone = excluded.phone, updated_at = excluded.updated_at",
+            )?
+            .execute(params![customer.id.as_str(), customer.name, customer.email, customer.phone, micros(now)])?;
+
+            let conversation = Conversation {
+                id: ConversationId::generate(),
+                department: command.department,
+                status: command.initial_status,
+                subject: command.subject,
+                customer: CustomerRef { id: customer.id.clone(), name: customer.name.clone() },
+                assignee: None,
+                last_seq: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            insert_conversation(conn, &conversation)?;
+            append_event(conn, events, EventKind::ConversationCreated, &conversation, false, &conversation)?;
+            let message = insert_message(conn, &conversation, author, &principal, first, now)?;
+            append_event(conn, events, EventKind::MessageCreated, &conversation, false, &message)?;
+            Ok(Started { conversation, message, created: true })
+        })
+        .await
+    }
+
+    async fn post_message(&self, command: PostMessage) -> StoreResult<Posted> {
+        self.write(move |conn, events| {
+            let mut conversation = load_conversation(conn, &command.conversation_id)?
+                .filter(|c| command.author.can_access(c))
+                .ok_or(StoreError::NotFound)?;
+            let author = Author::of(&command.author);
+            let new = &command.message;
+            if let Some(existing) = find_by_client_msg_id(conn, &author, new.client_msg_id.as_str())? {
+                if existing.conversation_id != conversation.id || !same_body(&existing, new) {
+                    return Err(StoreError::Conflict("client_msg_id_reused"));
+                }
+                return Ok(Posted { message: existing, conversation, created: false });
+            }
+            let changed = conversation.on_message(&command.author, new.internal)?;
+            let now = now();
+            conversation.last_seq += 1;
+            conversation.updated_at = now;
+            update_conversation(conn, &conversation)?;
+            let message = insert_message(conn, &conversation, author, &command.author, new, now)?;
+            append_event(conn, events, EventKind::MessageCreated, &conversation, message.internal, &message)?;
+            if changed {
+                append_event(conn, events, EventKind::ConversationUpdated, &conversation, false, &conversation)?;
+            }
+            Ok(Posted { message, conversation, created: true })
+        })
+        .await
+    }
+
+    async fn change_lifecycle(&self, command: ChangeLifecycle) -> StoreResult<Conversation> {
+        self.write(move |conn, events| {
+            let mut conversation = load_conversation(conn, &command.conversation_id)?
+                .filter(|c| command.actor.can_access(c))
+                .ok_or(StoreError::NotFound)?;
+            let action = match command.command {
+                LifecycleCommand::Handoff => LifecycleAction::Handoff,
+                LifecycleCommand::Take => LifecycleAction::Take,
+                LifecycleCommand::Resolve => LifecycleAction::Resolve,
+                LifecycleCommand::Reopen => LifecycleAction::Reopen,
+                LifecycleCommand::AssignTo(target) => {
+                    let operator = load_operator(conn, &target)?
+                        .filter(|o| o.departments.contains(&conversation.department))
+                        .ok_or_else(|| StoreError::InvalidAssignee(target.to_string()))?;
+                    LifecycleAction::AssignTo(Assignee { id: operator.id, name: operator.name })
+                }
+            };
+            if conversation.apply(action, &command.actor)? {
+                conversation.updated_at = now();
+                update_conversation(conn, &conversation)?;
+                append_event(conn, events, EventKind::ConversationUpdated, &conversation, false, &conversation)?;
+            }
+            Ok(conversation)
+        })
+        .await
+    }
+
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        let id = id.clone();
+        self.read(move |conn| load_conversation(conn, &id)).await
+    }
+
+    async fn conversations(&self, filter: ConversationFilter) -> StoreResult<Vec<Conversation>> {
+        self.read(move |conn| {
+            let status = filter.status.map(|s| s.as_str());
+            let department = filter.department.as_ref().map(|d| d.as_str().to_owned());
+            let limit = filter.limit as i64;
+            let (mut stmt, scope) = match &filter.scope {
+                EventScope::Customer(id) => (
+                    conn.prepare_cached(concat!(
+                        "SELECT ",
+                        conversation_columns!(),
+                        " FROM conversations WHERE customer_id = ?1
+                          AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR department = ?3)
+                          ORDER BY updated_at DESC, id DESC LIMIT ?4"
+                    ))?,
+                    id.as_str().to_owned(),
+                ),
+                EventScope::Departments(departments) => (
+                    conn.prepare_cached(concat!(
+                        "SELECT ",
+                        conversation_columns!(),
+                        " FROM conversations WHERE department IN (SELECT value FROM json_each(?1))
+                          AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR department = ?3)
+                          ORDER BY updated_at DESC, id DESC LIMIT ?4"
+                    ))?,
+                    to_json(departments)?,
+                ),
+            };
+            let rows = stmt.query_map(params![scope, status, department, limit], ConversationRow::read)?;
+            rows.map(|row| row?.into_conversation()).collect()
+        })
+        .await
+    }
+
+    async fn messages(&self, query: MessageQuery) -> StoreResult<Vec<Message>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(concat!(
+                "SELECT ",
+                message_columns!(),
+                " FROM messages WHERE conversation_id = ?1 AND seq > ?2 AND (?3 OR internal = 0)
+                  ORDER BY seq LIMIT ?4"
+            ))?;
+            let rows = stmt.query_map(
+                params![query.conversation_id.as_str(), query.after_seq, query.include_internal, query.limit as i64],
+                MessageRow::read,
+            )?;
+            rows.map(|row| row?.into_message()).collect()
+        })
+        .await
+    }
+
+    async fn put_attachment(&self, attachment: NewAttachment) -> StoreResult<()> {
+        self.write(move |conn, _| {
+            let info = &attachment.info;
+            conn.prepare_cached(
+                "INSERT INTO attachments (id, sha256, name, size, content_type, uploader_kind, uploader_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                info.id.as_str(),
+                attachment.sha256,
+                info.name,
+                info.size as i64,
+                info.content_type,
+                attachment.uploader.kind,
+                attachment.uploader.id,
+                now_micros()
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+        let id = id.clone();
+        self.read(move |conn| load_attachment(conn, &id)).await
+    }
+
+    async fn events_after(&self, after: EventPosition, scope: &EventScope, limit: usize) -> StoreResult<EventPage> {
+        let scope = scope.clone();
+        self.read(move |conn| {
+            // One read transaction, so `head` and the rows come from one snapshot.
+            let tx = conn.transaction()?;
+            let head: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| r.get(0))?;
+            let after_i = after.0 as i64;
+            let limit_i = limit as i64;
+            let events: Vec<Event> = {
+                let (mut stmt, key) = match &scope {
+                    EventScope::Customer(id) => (
+                        tx.prepare_cached(concat!(
+                            "SELECT ",
+                            event_columns!(),
+                            " FROM events WHERE customer_id = ?3 AND internal = 0
+                              AND position > ?1 AND position <= ?2 ORDER BY position LIMIT ?4"
+                        ))?,
+                        id.as_str().to_owned(),
+                    ),
+                    EventScope::Departments(departments) => (
+                        tx.prepare_cached(concat!(
+                            "SELECT ",
+                            event_columns!(),
+                            " FROM events WHERE department IN (SELECT value FROM json_each(?3))
+                              AND position > ?1 AND position <= ?2 ORDER BY position LIMIT ?4"
+                        ))?,
+                        to_json(departments)?,
+                    ),
+                };
+                let rows = stmt.query_map(params![after_i, head, key, limit_i], EventRow::read)?;
+                rows.map(|row| row?.into_event()).collect::<StoreResult<_>>()?
+            };
+            tx.commit()?;
+            let through = match events.last() {
+                Some(last) if events.len() == limit => last.position,
+                _ => EventPosition(head.max(after_i) as u64),
+            };
+            Ok(EventPage { events, through })
+        })
+        .await
+    }
+
+    async fn event_bounds(&self) -> StoreResult<EventBounds> {
+        self.read(|conn| {
+            let (oldest, head): (i64, i64) = conn.query_row(
+                "SELECT COALESCE(MIN(position), 1), COALESCE(MAX(position), 0) FROM events",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok(EventBounds { oldest: EventPosition(oldest as u64), head: EventPosition(head as u64) })
+        })
+        .await
+    }
+
+    fn log_id(&self) -> &str {
+        &self.log_id
+    }
+
+    fn committed(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.feed.subscribe()
+    }
+}

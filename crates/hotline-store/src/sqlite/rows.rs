@@ -1,0 +1,435 @@
+//! Row mapping and the SQL shared by several store operations.
+
+use crate::{AttachmentRecord, NewMessage, StoreError, StoreResult, Uploader};
+use hotline_domain::{
+    Assignee, AttachmentId, AttachmentInfo, Author, AuthorKind, ClientMsgId, Conversation, ConversationId,
+    CustomerId, CustomerRef, DepartmentId, Event, EventKind, EventPosition, Message, MessageId, OperatorId,
+    OperatorPrincipal, Principal, Role, Status, Timestamp,
+};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+macro_rules! conversation_columns {
+    () => {
+        "id, department, status, subject, customer_id, customer_name, assignee_id, assignee_name, \
+         last_seq, created_at, updated_at"
+    };
+}
+
+macro_rules! message_columns {
+    () => {
+        "id, conversation_id, seq, author_kind, author_id, author_name, text, internal, client_msg_id, \
+         attachments, created_at"
+    };
+}
+
+macro_rules! event_columns {
+    () => {
+        "position, kind, conversation_id, department, customer_id, internal, data, created_at"
+    };
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Backend(format!("unreadable {what} in the database"))
+}
+
+/// Now, at the precision the database keeps (microseconds), so that what a
+/// write returns equals what a later read returns.
+pub(super) fn now() -> Timestamp {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
+pub(super) fn micros(t: Timestamp) -> i64 {
+    (t.unix_timestamp_nanos() / 1000) as i64
+}
+
+pub(super) fn now_micros() -> i64 {
+    micros(now())
+}
+
+fn from_micros(v: i64) -> StoreResult<Timestamp> {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(v) * 1000).map_err(|_| corrupt("timestamp"))
+}
+
+pub(super) fn to_json<T: Serialize + ?Sized>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(StoreError::backend)
+}
+
+pub(super) fn from_json<T: DeserializeOwned>(raw: &str) -> StoreResult<T> {
+    serde_json::from_str(raw).map_err(|_| corrupt("JSON value"))
+}
+
+pub(super) fn parse_department(raw: String) -> StoreResult<DepartmentId> {
+    DepartmentId::parse(raw).map_err(|_| corrupt("department id"))
+}
+
+pub(super) fn is_unique_violation(e: &rusqlite::Error, column: &str) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, Some(msg))
+        if f.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains(column))
+}
+
+pub(super) struct ConversationRow {
+    id: String,
+    department: String,
+    status: String,
+    subject: String,
+    customer_id: String,
+    customer_name: String,
+    assignee_id: Option<String>,
+    assignee_name: Option<String>,
+    last_seq: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl ConversationRow {
+    pub(super) fn read(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(ConversationRow {
+            id: r.get(0)?,
+            department: r.get(1)?,
+            status: r.get(2)?,
+            subject: r.get(3)?,
+            customer_id: r.get(4)?,
+            customer_name: r.get(5)?,
+            assignee_id: r.get(6)?,
+            assignee_name: r.get(7)?,
+            last_seq: r.get(8)?,
+            created_at: r.get(9)?,
+            updated_at: r.get(10)?,
+        })
+    }
+
+    pub(super) fn into_conversation(self) -> StoreResult<Conversation> {
+        Ok(Conversation {
+            id: ConversationId::from_raw(self.id),
+            department: parse_department(self.department)?,
+            status: Status::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+            subject: from_json(&self.subject)?,
+            customer: CustomerRef { id: CustomerId::from_raw(self.customer_id), name: self.customer_name },
+            assignee: match (self.assignee_id, self.assignee_name) {
+                (Some(id), Some(name)) => Some(Assignee { id: OperatorId::from_raw(id), name }),
+                _ => None,
+            },
+            last_seq: self.last_seq,
+            created_at: from_micros(self.created_at)?,
+            updated_at: from_micros(self.updated_at)?,
+        })
+    }
+}
+
+pub(super) struct MessageRow {
+    id: String,
+    conversation_id: String,
+    seq: i64,
+    author_kind: String,
+    author_id: Option<String>,
+    author_name: String,
+    text: String,
+    internal: bool,
+    client_msg_id: Option<String>,
+    attachments: String,
+    created_at: i64,
+}
+
+impl MessageRow {
+    pub(super) fn read(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(MessageRow {
+            id: r.get(0)?,
+            conversation_id: r.get(1)?,
+            seq: r.get(2)?,
+            author_kind: r.get(3)?,
+            author_id: r.get(4)?,
+            author_name: r.get(5)?,
+            text: r.get(6)?,
+            internal: r.get(7)?,
+            client_msg_id: r.get(8)?,
+            attachments: r.get(9)?,
+            created_at: r.get(10)?,
+        })
+    }
+
+    pub(super) fn into_message(self) -> StoreResult<Message> {
+        Ok(Message {
+            id: MessageId::from_raw(self.id),
+            conversation_id: ConversationId::from_raw(self.conversation_id),
+            seq: self.seq,
+            author: Author {
+                kind: AuthorKind::parse(&self.author_kind).ok_or_else(|| corrupt("author kind"))?,
+                id: self.author_id,
+                name: self.author_name,
+            },
+            text: self.text,
+            internal: self.internal,
+            client_msg_id: self
+                .client_msg_id
+                .map(ClientMsgId::parse)
+                .transpose()
+                .map_err(|_| corrupt("client_msg_id"))?,
+            attachments: from_json(&self.attachments)?,
+            created_at: from_micros(self.created_at)?,
+        })
+    }
+}
+
+pub(super) struct EventRow {
+    position: i64,
+    kind: String,
+    conversation_id: String,
+    department: String,
+    customer_id: String,
+    internal: bool,
+    data: String,
+    created_at: i64,
+}
+
+impl EventRow {
+    pub(super) fn read(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(EventRow {
+            position: r.get(0)?,
+            kind: r.get(1)?,
+            conversation_id: r.get(2)?,
+            department: r.get(3)?,
+            customer_id: r.get(4)?,
+            internal: r.get(5)?,
+            data: r.get(6)?,
+            created_at: r.get(7)?,
+        })
+    }
+
+    pub(super) fn into_event(self) -> StoreResult<Event> {
+        Ok(Event {
+            position: EventPosition(self.position as u64),
+            kind: EventKind::parse(&self.kind).ok_or_else(|| corrupt("event kind"))?,
+            conversation_id: ConversationId::from_raw(self.conversation_id),
+            department: parse_department(self.department)?,
+            customer_id: CustomerId::from_raw(self.customer_id),
+            internal: self.internal,
+            data: from_json(&self.data)?,
+            created_at: from_micros(self.created_at)?,
+        })
+    }
+}
+
+pub(super) fn load_operator(conn: &Connection, id: &OperatorId) -> StoreResult<Option<OperatorPrincipal>> {
+    let found = conn
+        .prepare_cached("SELECT name, role FROM operators WHERE id = ?1")?
+        .query_row(params![id.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .optional()?;
+    let Some((name, role)) = found else { return Ok(None) };
+    let mut stmt =
+        conn.prepare_cached("SELECT department FROM operator_departments WHERE operator_id = ?1 ORDER BY department")?;
+    let departments = stmt
+        .query_map(params![id.as_str()], |r| r.get::<_, String>(0))?
+        .map(|d| parse_department(d?))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Some(OperatorPrincipal {
+        id: id.clone(),
+        name,
+        role: Role::parse(&role).ok_or_else(|| corrupt("role"))?,
+        departments,
+    }))
+}
+
+pub(super) fn load_conversation(conn: &Connection, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+    conn.prepare_cached(concat!("SELECT ", conversation_columns!(), " FROM conversations WHERE id = ?1"))?
+        .query_row(params![id.as_str()], ConversationRow::read)
+        .optional()?
+        .map(ConversationRow::into_conversation)
+        .transpose()
+}
+
+pub(super) fn insert_conversation(conn: &Connection, c: &Conversation) -> StoreResult<()> {
+    conn.prepare_cached(concat!(
+        "INSERT INTO conversations (",
+        conversation_columns!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    ))?
+    .execute(params![
+        c.id.as_str(),
+        c.department.as_str(),
+        c.status.as_str(),
+        to_json(&c.subject)?,
+        c.customer.id.as_str(),
+        c.customer.name,
+        c.assignee.as_ref().map(|a| a.id.as_str()),
+        c.assignee.as_ref().map(|a| a.name.as_str()),
+        c.last_seq,
+        micros(c.created_at),
+        micros(c.updated_at),
+    ])?;
+    Ok(())
+}
+
+/// Writes the mutable part of a conversation.
+pub(super) fn update_conversation(conn: &Connection, c: &Conversation) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE conversations SET status = ?2, assignee_id = ?3, assignee_name = ?4, last_seq = ?5,
+             updated_at = ?6, department = ?7
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        c.id.as_str(),
+        c.status.as_str(),
+        c.assignee.as_ref().map(|a| a.id.as_str()),
+        c.assignee.as_ref().map(|a| a.name.as_str()),
+        c.last_seq,
+        micros(c.updated_at),
+        c.department.as_str(),
+    ])?;
+    Ok(())
+}
+
+pub(super) fn find_by_client_msg_id(conn: &Connection, author: &Author, client_msg_id: &str) -> StoreResult<Option<Message>> {
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages WHERE author_kind = ?1 AND author_id = ?2 AND client_msg_id = ?3"
+    ))?
+    .query_row(params![author.kind.as_str(), author.id, client_msg_id], MessageRow::read)
+    .optional()?
+    .map(MessageRow::into_message)
+    .transpose()
+}
+
+/// Whether a retried send carries the same body as the stored message.
+pub(super) fn same_body(stored: &Message, new: &NewMessage) -> bool {
+    stored.text == new.text.as_str()
+        && stored.internal == new.internal
+        && stored.attachments.iter().map(|a| &a.id).eq(new.attachment_ids.iter())
+}
+
+/// Inserts a message with the conversation's (already advanced) `last_seq`,
+/// binding its attachments to it.
+pub(super) fn insert_message(
+    conn: &Connection,
+    conversation: &Conversation,
+    author: Author,
+    principal: &Principal,
+    new: &NewMessage,
+    now: Timestamp,
+) -> StoreResult<Message> {
+    let id = MessageId::generate();
+    let attachments = claim_attachments(conn, principal, &new.attachment_ids)?;
+    let message = Message {
+        id,
+        conversation_id: conversation.id.clone(),
+        seq: conversation.last_seq,
+        author,
+        text: new.text.as_str().to_owned(),
+        internal: new.internal,
+        client_msg_id: Some(new.client_msg_id.clone()),
+        attachments,
+        created_at: now,
+    };
+    conn.prepare_cached(concat!(
+        "INSERT INTO messages (",
+        message_columns!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    ))?
+    .execute(params![
+        message.id.as_str(),
+        message.conversation_id.as_str(),
+        message.seq,
+        message.author.kind.as_str(),
+        message.author.id,
+        message.author.name,
+        message.text,
+        message.internal,
+        new.client_msg_id.as_str(),
+        to_json(&message.attachments)?,
+        micros(now),
+    ])?;
+    for attachment in &message.attachments {
+        conn.prepare_cached("UPDATE attachments SET message_id = ?1 WHERE id = ?2")?
+            .execute(params![message.id.as_str(), attachment.id.as_str()])?;
+    }
+    Ok(message)
+}
+
+/// The attachments' metadata, once each is checked to be the author's own
+/// upload and not yet sent.
+fn claim_attachments(
+    conn: &Connection,
+    principal: &Principal,
+    ids: &[AttachmentId],
+) -> StoreResult<Vec<AttachmentInfo>> {
+    let uploader = Uploader::of(principal);
+    let mut infos: Vec<AttachmentInfo> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let record = load_attachment(conn, id)?
+            .filter(|a| a.uploader == uploader && a.conversation_id.is_none())
+            .filter(|_| !infos.iter().any(|i| &i.id == id))
+            .ok_or_else(|| StoreError::InvalidAttachment(id.to_string()))?;
+        infos.push(record.info);
+    }
+    Ok(infos)
+}
+
+pub(super) fn load_attachment(conn: &Connection, id: &AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+    conn.prepare_cached(
+        "SELECT a.name, a.size, a.content_type, a.sha256, a.uploader_kind, a.uploader_id,
+                m.conversation_id, m.internal
+         FROM attachments a LEFT JOIN messages m ON m.id = a.message_id
+         WHERE a.id = ?1",
+    )?
+    .query_row(params![id.as_str()], |r| {
+        Ok(AttachmentRecord {
+            info: AttachmentInfo {
+                id: id.clone(),
+                name: r.get(0)?,
+                size: r.get::<_, i64>(1)? as u64,
+                content_type: r.get(2)?,
+            },
+            sha256: r.get(3)?,
+            uploader: Uploader { kind: r.get(4)?, id: r.get(5)? },
+            conversation_id: r.get::<_, Option<String>>(6)?.map(ConversationId::from_raw),
+            internal: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
+        })
+    })
+    .optional()
+    .map_err(StoreError::from)
+}
+
+/// Appends an event about `conversation` carrying `data`, and keeps it for
+/// publishing once the transaction commits.
+pub(super) fn append_event<T: Serialize>(
+    conn: &Connection,
+    events: &mut Vec<Event>,
+    kind: EventKind,
+    conversation: &Conversation,
+    internal: bool,
+    data: &T,
+) -> StoreResult<()> {
+    let data = serde_json::to_value(data).map_err(StoreError::backend)?;
+    let now = now();
+    let position: i64 = conn
+        .prepare_cached(
+            "INSERT INTO events (kind, conversation_id, department, customer_id, internal, data, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING position",
+        )?
+        .query_row(
+            params![
+                kind.as_str(),
+                conversation.id.as_str(),
+                conversation.department.as_str(),
+                conversation.customer.id.as_str(),
+                internal,
+                to_json(&data)?,
+                micros(now),
+            ],
+            |r| r.get(0),
+        )?;
+    events.push(Event {
+        position: EventPosition(position as u64),
+        kind,
+        conversation_id: conversation.id.clone(),
+        department: conversation.department.clone(),
+        customer_id: conversation.customer.id.clone(),
+        internal,
+        data,
+        created_at: now,
+    });
+    Ok(())
+}

@@ -1,0 +1,104 @@
+-- Hotline on SQLite, schema version 1. Constraint names match the PostgreSQL
+-- schema so that errors map the same way on both.
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE departments (
+    id       TEXT PRIMARY KEY,
+    name     TEXT NOT NULL,
+    bot      INTEGER NOT NULL,
+    topics   TEXT NOT NULL,            -- JSON array of {id, name}
+    ordinal  INTEGER NOT NULL
+);
+
+CREATE TABLE operators (
+    id            TEXT PRIMARY KEY,
+    email         TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    CONSTRAINT operators_email_key UNIQUE (email)
+);
+
+CREATE TABLE operator_departments (
+    operator_id TEXT NOT NULL REFERENCES operators (id) ON DELETE CASCADE,
+    department  TEXT NOT NULL,
+    PRIMARY KEY (operator_id, department)
+);
+
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    operator_id TEXT NOT NULL REFERENCES operators (id) ON DELETE CASCADE,
+    expires_at  INTEGER NOT NULL
+);
+
+CREATE TABLE customers (
+    id         TEXT PRIMARY KEY,       -- the identity token's `sub`
+    name       TEXT NOT NULL,
+    email      TEXT,
+    phone      TEXT,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE conversations (
+    id            TEXT PRIMARY KEY,
+    department    TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    subject       TEXT NOT NULL,       -- JSON, see domain::Subject
+    customer_id   TEXT NOT NULL,
+    customer_name TEXT NOT NULL,
+    assignee_id   TEXT,
+    assignee_name TEXT,
+    last_seq      INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX conversations_customer_idx ON conversations (customer_id, updated_at);
+CREATE INDEX conversations_department_idx ON conversations (department, updated_at);
+
+CREATE TABLE messages (
+    id              TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations (id),
+    seq             INTEGER NOT NULL,
+    author_kind     TEXT NOT NULL,
+    author_id       TEXT,
+    author_name     TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    internal        INTEGER NOT NULL,
+    client_msg_id   TEXT,
+    attachments     TEXT NOT NULL,     -- JSON array of AttachmentInfo, fixed at send
+    created_at      INTEGER NOT NULL,
+    CONSTRAINT messages_seq_key UNIQUE (conversation_id, seq),
+    CONSTRAINT messages_client_msg_id_key UNIQUE (author_kind, author_id, client_msg_id)
+);
+
+CREATE TABLE attachments (
+    id            TEXT PRIMARY KEY,
+    sha256        TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    content_type  TEXT NOT NULL,
+    uploader_kind TEXT NOT NULL,
+    uploader_id   TEXT NOT NULL,
+    message_id    TEXT REFERENCES messages (id),
+    created_at    INTEGER NOT NULL
+);
+
+-- The event log. `position` is assigned by the single writer in commit order,
+-- so committed positions are dense and never appear out of order.
+CREATE TABLE events (
+    position        INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    department      TEXT NOT NULL,
+    customer_id     TEXT NOT NULL,
+    internal        INTEGER NOT NULL,
+    data            TEXT NOT NULL,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX events_customer_idx ON events (customer_id, position);
+CREATE INDEX events_department_idx ON events (department, position);
