@@ -1,1 +1,50 @@
-fn main() {}
+//! `hotline-bench`: load scenarios that drive a *running* server over real
+//! sockets.
+//!
+//! Every scenario prints progress to stderr about once a second, a
+//! human-readable table to stdout when it ends, and then one JSON line
+//! (`{"scenario": ..., ...}`) so that results can be pasted into the docs.
+//!
+//! - `relay`: a bare HTTP → WebSocket relay with no auth and no storage. It
+//!   carries the same traffic shape as Hotline and so measures the ceiling of
+//!   the machine (and of the bench itself).
+//! - `throughput`: customers send messages over HTTP while an operator
+//!   receives them over a WebSocket; measures messages/s and latencies,
+//!   against Hotline, the relay, or both.
+//! - `idle`: opens many customer WebSockets and measures how much memory the
+//!   server spends per idle connection.
+
+mod auth;
+mod idle;
+mod net;
+mod relay;
+mod report;
+mod throughput;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "hotline-bench", version, about = "Load scenarios for a running Hotline server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a bare relay server (POST /send → WebSocket /ws), the machine's ceiling.
+    Relay(relay::Args),
+    /// Customers send messages, an operator receives them: messages/s and latencies.
+    Throughput(throughput::Args),
+    /// Open many idle customer WebSockets and measure the server's memory per connection.
+    Idle(idle::Args),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Relay(args) => relay::run(args).await,
+        Command::Throughput(args) => throughput::run(args).await,
+        Command::Idle(args) => idle::run(args).await,
+    }
+}

@@ -208,3 +208,40 @@ mod tests {
         assert!(OrderId::parse("12\u{202e}34".into()).is_err());
     }
 }
+
+/// A file name fit to show and to put in a download header: the last path
+/// component only, without control, bidi-override or zero-width characters,
+/// at most 120 characters. Files are stored under generated ids; the name is
+/// only metadata.
+pub fn display_file_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !is_invisible_format_char(*c))
+        .take(120)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    if cleaned.is_empty() { "file".to_owned() } else { cleaned.to_owned() }
+}
+
+/// Bidi controls and zero-width characters, which can disguise a name
+/// (`invoice\u{202E}fdp.exe` shows as `invoiceexe.pdf`).
+pub fn is_invisible_format_char(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+#[cfg(test)]
+mod file_name_tests {
+    use super::display_file_name;
+
+    #[test]
+    fn hostile_file_names_become_harmless() {
+        assert_eq!(display_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(display_file_name("C:\\x\\чек.pdf"), "чек.pdf");
+        assert_eq!(display_file_name("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(display_file_name("a\u{200B}b\0c.png"), "abc.png");
+        assert_eq!(display_file_name("..."), "file");
+        assert_eq!(display_file_name(""), "file");
+        assert_eq!(display_file_name(&"я".repeat(300)).chars().count(), 120);
+    }
+}

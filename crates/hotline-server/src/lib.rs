@@ -1,1 +1,76 @@
+//! The Hotline server: an axum application over a [`Store`].
+//!
+//! `api` knows HTTP; `realtime` moves events to readers; `auth` decides who
+//! is calling. Nothing here writes SQL.
 
+pub mod api;
+pub mod auth;
+pub mod realtime;
+pub mod settings;
+pub mod state;
+
+use anyhow::Context;
+use axum::http::{HeaderValue, header};
+use hotline_store::{SqliteStore, Store};
+use settings::Settings;
+use state::AppState;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub const DATABASE_FILE: &str = "hotline.db";
+
+/// Opens the embedded database under the data directory.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+    let path = settings.data_dir.join(DATABASE_FILE);
+    let store = SqliteStore::open(&path)
+        .await
+        .with_context(|| format!("cannot open the database {}", path.display()))?;
+    Ok(Arc::new(store))
+}
+
+/// Everything the server needs, ready to serve.
+pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
+    anyhow::ensure!(!settings.departments.is_empty(), "configure at least one department");
+    store.sync_departments(&settings.departments).await.context("cannot store the departments")?;
+    let secret = auth::identity::effective_secret(&settings.identity, &settings.data_dir)?;
+    let identity = auth::identity::IdentityVerifier::new(&settings.identity, Some(&secret))?;
+    let attachments_dir = settings.data_dir.join("attachments");
+    Ok(AppState {
+        store,
+        identity: Arc::new(identity),
+        hub: Default::default(),
+        tickets: Default::default(),
+        attachments_dir: Arc::new(attachments_dir),
+        settings: Arc::new(settings),
+        shutdown: CancellationToken::new(),
+    })
+}
+
+pub fn app(state: AppState) -> axum::Router {
+    api::router(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves on `listener` until `shutdown` resolves; then closes WebSockets
+/// (clients resume by cursor) and waits for requests in flight.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let closing = state.shutdown.clone();
+    let router = app(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closing.cancel();
+        })
+        .await
+}

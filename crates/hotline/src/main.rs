@@ -1,1 +1,254 @@
-fn main() {}
+//! `hotline`: the support server and its administration commands.
+
+mod config;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hotline_domain::{DepartmentId, Role};
+use hotline_server::auth::{identity, passwords};
+use hotline_store::NewOperator;
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "hotline", version, about = "Customer support chat: conversations, queues and real-time delivery")]
+struct Cli {
+    /// Configuration file (optional; HOTLINE_* environment variables override it).
+    #[arg(long, global = true, default_value = "hotline.toml")]
+    config: PathBuf,
+    /// Where the database and attachments live.
+    #[arg(long, global = true, env = "HOTLINE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "HOTLINE_LISTEN")]
+        listen: Option<String>,
+    },
+    /// Manage operator accounts.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+    /// Print a customer identity token signed with the configured secret, as
+    /// the company's app would (for trying Hotline out and for tests).
+    CustomerToken {
+        /// The customer's id in the company's system.
+        #[arg(long)]
+        sub: String,
+        #[arg(long)]
+        name: String,
+        /// Authentication methods, comma-separated (e.g. `pwd,otp`).
+        #[arg(long, value_delimiter = ',')]
+        amr: Vec<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// Lifetime: `90s`, `30m`, `1h`, `1d` (at most 24 h).
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+    },
+    /// Show the effective configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Create an operator.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// `operator`, `supervisor` or `admin`.
+        #[arg(long, default_value = "operator")]
+        role: String,
+        /// Departments served, comma-separated (e.g. `marketplace,travel`).
+        #[arg(long, value_delimiter = ',', required = true)]
+        departments: Vec<String>,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the configuration in effect, secrets redacted.
+    Print,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let settings = config::load(&cli.config, cli.data_dir.clone(), listen)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cli.command {
+        Command::Serve { .. } => runtime.block_on(serve(settings)),
+        Command::Operator { command: OperatorCommand::Add { email, name, role, departments, password_stdin: _ } } => {
+            runtime.block_on(add_operator(settings, email, name, role, departments))
+        }
+        Command::CustomerToken { sub, name, amr, email, phone, ttl } => {
+            let secret = identity::effective_secret(&settings.identity, &settings.data_dir)?;
+            let ttl = parse_ttl(&ttl)?;
+            anyhow::ensure!(
+                ttl <= settings.identity.max_lifetime_seconds,
+                "--ttl may be at most {} seconds: longer tokens are refused",
+                settings.identity.max_lifetime_seconds
+            );
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let amr_has_strong = amr.iter().any(|m| m != "pwd");
+            let claims = identity::IdentityClaims {
+                sub,
+                name,
+                exp: now + ttl,
+                iat: Some(now),
+                email,
+                phone,
+                auth_time: amr_has_strong.then_some(now),
+                amr,
+            };
+            println!("{}", identity::mint(&secret, &claims)?);
+            Ok(())
+        }
+        Command::Config { command: ConfigCommand::Print } => {
+            print!("{}", toml::to_string_pretty(&settings.redacted())?);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: hotline_server::settings::Settings) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}; is another server running there? (use --listen)", settings.listen))?;
+    let address = listener.local_addr()?;
+    let data_dir = settings.data_dir.clone();
+    let store = hotline_server::open_store(&settings).await?;
+    let state = hotline_server::build(settings, store).await?;
+    tracing::info!("Hotline is listening on http://{address} (data in {})", data_dir.display());
+    hotline_server::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("Hotline stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+async fn add_operator(
+    settings: hotline_server::settings::Settings,
+    email: String,
+    name: String,
+    role: String,
+    departments: Vec<String>,
+) -> anyhow::Result<()> {
+    let role = Role::parse(&role).with_context(|| format!("unknown role `{role}`: use operator, supervisor or admin"))?;
+    let email = email.trim().to_lowercase();
+    anyhow::ensure!(email.contains('@') && email.len() <= 254, "`{email}` is not an e-mail address");
+    let name = name.trim().to_owned();
+    anyhow::ensure!(!name.is_empty() && name.chars().count() <= 100, "the name must be 1–100 characters");
+    let departments = departments
+        .into_iter()
+        .map(|d| {
+            let id = DepartmentId::parse(d.clone()).ok().filter(|id| settings.departments.iter().any(|c| &c.id == id));
+            id.with_context(|| {
+                let known: Vec<_> = settings.departments.iter().map(|c| c.id.as_str()).collect();
+                format!("unknown department `{d}`; configured: {}", known.join(", "))
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password).context("cannot read the password from standard input")?;
+    let password = password.lines().next().unwrap_or_default().to_owned();
+    anyhow::ensure!(
+        password.chars().count() >= passwords::MIN_PASSWORD_CHARS,
+        "the password must be at least {} characters",
+        passwords::MIN_PASSWORD_CHARS
+    );
+    let password_hash = passwords::hash_password(&password)?;
+    let store = hotline_server::open_store(&settings).await?;
+    let operator = store
+        .create_operator(NewOperator { email: email.clone(), name, role, departments, password_hash })
+        .await
+        .map_err(|e| match e {
+            hotline_store::StoreError::Conflict(_) => anyhow::anyhow!("an operator with the e-mail {email} already exists"),
+            other => other.into(),
+        })?;
+    println!("created {} {} ({}) in {}", role.as_str(), email, operator.id, {
+        let list: Vec<_> = operator.departments.iter().map(|d| d.as_str()).collect();
+        list.join(", ")
+    });
+    Ok(())
+}
+
+/// `90s`, `30m`, `1h`, `1d` → seconds.
+fn parse_ttl(raw: &str) -> anyhow::Result<i64> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let number: i64 = number.parse().with_context(|| format!("cannot read the duration `{raw}`; write e.g. 30m or 1h"))?;
+    let unit = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        other => anyhow::bail!("unknown unit `{other}` in `{raw}`; use s, m, h or d"),
+    };
+    anyhow::ensure!(number > 0, "the duration must be positive");
+    Ok(number * unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ttl;
+
+    #[test]
+    fn ttl_units() {
+        assert_eq!(parse_ttl("90s").unwrap(), 90);
+        assert_eq!(parse_ttl("30m").unwrap(), 1800);
+        assert_eq!(parse_ttl("1h").unwrap(), 3600);
+        assert_eq!(parse_ttl("2d").unwrap(), 172_800);
+        assert_eq!(parse_ttl("45").unwrap(), 45);
+        assert!(parse_ttl("1w").is_err());
+        assert!(parse_ttl("h").is_err());
+        assert!(parse_ttl("0m").is_err());
+    }
+}

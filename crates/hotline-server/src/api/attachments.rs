@@ -1,0 +1,190 @@
+//! Attachments: streamed to disk while hashed and measured, typed by their
+//! content (never by name), stored under their SHA-256, served only to those
+//! who may read the conversation.
+
+use crate::api::error::{ApiError, ApiResult, ErrorBody};
+use crate::api::extract::{Json, Path};
+use crate::auth::Auth;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Multipart, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hotline_domain::values::display_file_name;
+use hotline_domain::{AttachmentId, AttachmentInfo, Principal};
+use hotline_store::{NewAttachment, Uploader};
+use sha2::{Digest, Sha256};
+use std::path::{Path as FsPath, PathBuf};
+use tokio::io::AsyncWriteExt;
+
+/// Types accepted, as sniffed from the first bytes.
+const SNIFFED_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/png", "image/heif", "image/heic"];
+const PLAIN_TEXT: &str = "text/plain; charset=utf-8";
+
+fn content_path(root: &FsPath, sha256: &str) -> PathBuf {
+    root.join(&sha256[..2]).join(sha256)
+}
+
+fn too_large(max: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "attachment_too_large",
+        format!("the file is larger than the limit of {} MiB", max / (1024 * 1024)),
+    )
+}
+
+/// Removes the temporary file however the upload ends.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Uploads a file (multipart field `file`); send its id in a message's
+/// `attachment_ids`.
+#[utoipa::path(post, path = "/api/v1/attachments", tag = "attachments",
+    request_body(content_type = "multipart/form-data", description = "The file in the field `file`"),
+    responses((status = 201, body = AttachmentInfo), (status = 400, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody, description = "Not PDF, JPEG, PNG, HEIC or plain text")),
+    security(("bearer" = [])))]
+pub async fn upload(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    mut multipart: Multipart,
+) -> ApiResult<(StatusCode, Json<AttachmentInfo>)> {
+    let max = state.settings.max_attachment_bytes;
+    let multipart_error = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large(max)
+        } else {
+            ApiError::bad_request("invalid_multipart", e.body_text())
+        }
+    };
+    let mut field = loop {
+        match multipart.next_field().await.map_err(multipart_error)? {
+            Some(field) if field.name() == Some("file") => break field,
+            Some(_) => continue,
+            None => return Err(ApiError::bad_request("missing_file", "send the file in the multipart field `file`")),
+        }
+    };
+    let name = display_file_name(field.file_name().unwrap_or("file"));
+
+    let root = state.attachments_dir.as_ref();
+    let tmp_dir = root.join("tmp");
+    tokio::fs::create_dir_all(&tmp_dir).await.map_err(ApiError::internal)?;
+    let temp = TempFile(tmp_dir.join(uuid::Uuid::new_v4().to_string()));
+    let mut file = tokio::fs::File::create(&temp.0).await.map_err(ApiError::internal)?;
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let mut head: Vec<u8> = Vec::with_capacity(8192);
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        size += chunk.len() as u64;
+        if size > max {
+            return Err(too_large(max));
+        }
+        if head.len() < 8192 {
+            head.extend_from_slice(&chunk[..chunk.len().min(8192 - head.len())]);
+        }
+        hasher.update(&chunk);
+        file.write_all(&chunk).await.map_err(ApiError::internal)?;
+    }
+    file.sync_all().await.map_err(ApiError::internal)?;
+    drop(file);
+    if size == 0 {
+        return Err(ApiError::unprocessable("empty_file", "the file is empty"));
+    }
+
+    let content_type = match infer::get(&head).map(|t| t.mime_type()) {
+        Some(mime) if SNIFFED_TYPES.contains(&mime) => mime.to_owned(),
+        Some(mime) => return Err(unsupported(mime)),
+        None if is_plain_text(&temp.0).await? => PLAIN_TEXT.to_owned(),
+        None => return Err(unsupported("unknown")),
+    };
+
+    let sha256 = hex::encode(hasher.finalize());
+    let target = content_path(root, &sha256);
+    if tokio::fs::try_exists(&target).await.map_err(ApiError::internal)? {
+        // The same content is already stored.
+    } else {
+        if let Some(parent) = target.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(ApiError::internal)?;
+        }
+        tokio::fs::rename(&temp.0, &target).await.map_err(ApiError::internal)?;
+    }
+
+    let info = AttachmentInfo { id: AttachmentId::generate(), name, size, content_type };
+    state
+        .store
+        .put_attachment(NewAttachment { info: info.clone(), sha256, uploader: Uploader::of(&principal) })
+        .await?;
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+fn unsupported(found: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_attachment_type",
+        format!("files of type {found} cannot be attached; send PDF, JPEG, PNG, HEIC or plain text"),
+    )
+}
+
+async fn is_plain_text(path: &FsPath) -> ApiResult<bool> {
+    let bytes = tokio::fs::read(path).await.map_err(ApiError::internal)?;
+    Ok(std::str::from_utf8(&bytes).is_ok_and(|s| !s.contains('\0')))
+}
+
+/// `Content-Disposition` per RFC 6266: an ASCII fallback and the UTF-8 name.
+fn content_disposition(name: &str) -> String {
+    let fallback: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || "._- ".contains(c) { c } else { '_' }).collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect();
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+/// Downloads a file. Only its uploader and those who may read the
+/// conversation it was sent in get it; everyone else gets 404.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "attachments",
+    params(("id" = String, Path, description = "Attachment id")),
+    responses((status = 200, description = "The file, as a download"), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn download(State(state): State<AppState>, Auth(principal): Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    let record = state.store.attachment(&AttachmentId::from_raw(id)).await?.ok_or_else(ApiError::not_found)?;
+    let allowed = record.uploader == Uploader::of(&principal)
+        || match &record.conversation_id {
+            None => false,
+            Some(conversation_id) => {
+                let hidden = record.internal && matches!(principal, Principal::Customer(_));
+                !hidden
+                    && state
+                        .store
+                        .conversation(conversation_id)
+                        .await?
+                        .is_some_and(|c| principal.can_access(&c))
+            }
+        };
+    if !allowed {
+        return Err(ApiError::not_found());
+    }
+    let file = tokio::fs::File::open(content_path(&state.attachments_dir, &record.sha256))
+        .await
+        .map_err(ApiError::internal)?;
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    Ok((
+        [
+            (header::CONTENT_TYPE, record.info.content_type.clone()),
+            (header::CONTENT_LENGTH, record.info.size.to_string()),
+            (header::CONTENT_DISPOSITION, content_disposition(&record.info.name)),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}

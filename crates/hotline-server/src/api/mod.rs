@@ -1,0 +1,102 @@
+//! The HTTP layer: routes, extractors, errors and the OpenAPI document.
+
+pub mod attachments;
+pub mod conversations;
+pub mod error;
+pub mod extract;
+pub mod realtime;
+pub mod session;
+pub mod views;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::get;
+use extract::Json;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use views::DepartmentList;
+
+/// JSON bodies larger than this are refused with 413.
+const MAX_JSON_BODY: usize = 256 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Hotline API", description = "Customer support conversations with guaranteed real-time delivery."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "conversations", description = "Conversations and messages"),
+        (name = "realtime", description = "The event WebSocket and its long-poll fallback"),
+        (name = "attachments"), (name = "auth"), (name = "service"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A customer's identity token (JWT signed by the company) or an operator's session token",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "service", responses((status = 200, description = "Alive")))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The departments and their topics.
+#[utoipa::path(get, path = "/api/v1/departments", tag = "service",
+    responses((status = 200, body = DepartmentList)))]
+async fn departments(State(state): State<AppState>) -> Json<DepartmentList> {
+    Json(DepartmentList { departments: state.settings.departments.clone() })
+}
+
+/// All routes, with the OpenAPI document generated from the handlers.
+pub fn router(state: AppState) -> Router {
+    let attachment_limit = usize::try_from(state.settings.max_attachment_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024);
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(departments))
+        .routes(routes!(session::login))
+        .routes(routes!(session::logout))
+        .routes(routes!(session::me))
+        .routes(routes!(session::ws_ticket))
+        .routes(routes!(conversations::start_conversation, conversations::list_conversations))
+        .routes(routes!(conversations::get_conversation))
+        .routes(routes!(conversations::list_messages, conversations::post_message))
+        .routes(routes!(conversations::handoff))
+        .routes(routes!(conversations::assign))
+        .routes(routes!(conversations::resolve))
+        .routes(routes!(conversations::reopen))
+        .routes(routes!(attachments::download))
+        .routes(routes!(realtime::websocket))
+        .routes(routes!(realtime::long_poll))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .split_for_parts();
+    let (uploads, upload_doc) = OpenApiRouter::new()
+        .routes(routes!(attachments::upload))
+        .layer(DefaultBodyLimit::max(attachment_limit))
+        .split_for_parts();
+    let mut openapi = openapi;
+    openapi.merge(upload_doc);
+    let openapi = std::sync::Arc::new(openapi);
+    api.merge(uploads)
+        .route("/api/openapi.json", get(move || async move { axum::Json(openapi.as_ref().clone()) }))
+        .fallback(|| async { error::ApiError::not_found() })
+        .with_state(state)
+}

@@ -1,0 +1,277 @@
+//! The WebSocket and its long-poll fallback. Protocol: docs/protocol.md.
+
+use crate::api::error::{ApiError, ApiResult, ErrorBody};
+use crate::api::extract::{Json, Query};
+use crate::api::views::{EventBatch, EventFrame, EventsQuery};
+use crate::auth::{self, Auth};
+use crate::realtime::hub::Typing;
+use crate::realtime::subscription::{Start, StartError, Subscription};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use hotline_domain::{Author, ConversationId, Event, Principal};
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast::error::RecvError;
+
+/// Largest message a client may send over the socket.
+pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+/// A client that cannot take a frame for this long is disconnected; it
+/// resumes from its cursor when it comes back.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+const PING_EVERY: Duration = Duration::from_secs(25);
+/// Per socket, at most one typing event per conversation per this interval.
+const TYPING_INTERVAL: Duration = Duration::from_millis(1500);
+
+fn frame(sub: &Subscription, event: &Event) -> EventFrame {
+    EventFrame { cursor: sub.cursor_of(event), kind: event.kind.as_str(), data: event.data.clone() }
+}
+
+fn start_error(e: StartError) -> ApiError {
+    match e {
+        StartError::MalformedCursor => ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out"),
+        StartError::Store(e) => e.into(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WsParams {
+    after: Option<String>,
+    ticket: Option<String>,
+}
+
+fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        // Not a browser: it authenticates with its own bearer token.
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let same_origin = origin.split_once("://").is_some_and(|(_, rest)| rest == host);
+    same_origin || state.settings.allowed_origins.iter().any(|allowed| allowed == origin)
+}
+
+/// Upgrades to the event WebSocket (`Authorization: Bearer` or `?ticket=`).
+#[utoipa::path(get, path = "/api/v1/ws", tag = "realtime",
+    params(("after" = Option<String>, Query, description = "Resume after this cursor"),
+           ("ticket" = Option<String>, Query, description = "From POST /api/v1/ws/ticket, for browsers")),
+    responses((status = 101, description = "Switching to the WebSocket protocol"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Origin not allowed")),
+    security(("bearer" = [])))]
+pub async fn websocket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<WsParams>,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    if !origin_allowed(&state, &headers) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", "this origin may not open the WebSocket"));
+    }
+    let principal = match (&params.ticket, header_token(&headers)) {
+        (_, Some(token)) => auth::authenticate(&state, token).await?,
+        (Some(ticket), None) => state
+            .tickets
+            .redeem(ticket)
+            .ok_or_else(|| ApiError::unauthorized("invalid_ticket", "the ticket is unknown, used or expired; get a new one"))?,
+        (None, None) => return Err(ApiError::unauthorized("missing_token", "send Authorization: Bearer <token> or ?ticket=")),
+    };
+    let start = Subscription::start(state.store.clone(), principal.clone(), params.after.as_deref())
+        .await
+        .map_err(start_error)?;
+    Ok(upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(16 * 1024)
+        .max_write_buffer_size(256 * 1024)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| async move {
+            let mut connection = Connection { socket, state, principal, typing_sent: Vec::new() };
+            if let Err(reason) = connection.run(start).await {
+                tracing::debug!(%reason, "websocket closed");
+            }
+        }))
+}
+
+fn header_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    Ping,
+    Typing { conversation_id: String },
+}
+
+struct Connection {
+    socket: WebSocket,
+    state: AppState,
+    principal: Principal,
+    /// Recent typing events this socket sent, for rate limiting.
+    typing_sent: Vec<(ConversationId, Instant)>,
+}
+
+impl Connection {
+    async fn send_json(&mut self, value: &impl serde::Serialize) -> Result<(), String> {
+        let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
+        match tokio::time::timeout(SEND_TIMEOUT, self.socket.send(WsMessage::Text(text.into()))).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("client too slow".into()),
+        }
+    }
+
+    async fn send_events(&mut self, sub: &Subscription, events: &[Arc<Event>]) -> Result<(), String> {
+        for event in events {
+            self.send_json(&frame(sub, event)).await?;
+        }
+        Ok(())
+    }
+
+    async fn close(&mut self, code: u16, reason: &'static str) {
+        let close = WsMessage::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.socket.send(close)).await;
+    }
+
+    async fn run(&mut self, start: Start) -> Result<(), String> {
+        let mut sub = match start {
+            Start::Resumed(sub) => sub,
+            Start::Resync(sub, reason) => {
+                let resync = serde_json::json!({
+                    "type": "resync", "reason": reason.code(), "message": reason.message(), "cursor": sub.cursor(),
+                });
+                self.send_json(&resync).await?;
+                sub
+            }
+        };
+        while sub.is_behind() {
+            let (events, _) = sub.read_page().await.map_err(|e| e.to_string())?;
+            self.send_events(&sub, &events).await?;
+        }
+        self.send_json(&serde_json::json!({ "type": "caught_up", "cursor": sub.cursor() })).await?;
+
+        let mut typing = self.state.hub.subscribe_typing();
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.tick().await;
+        let shutdown = self.state.shutdown.clone();
+        loop {
+            tokio::select! {
+                incoming = self.socket.recv() => match incoming {
+                    None => return Ok(()),
+                    Some(Err(e)) => return Err(e.to_string()),
+                    Some(Ok(WsMessage::Text(text))) => self.on_client_message(text.as_str()).await?,
+                    Some(Ok(WsMessage::Binary(_))) => {
+                        self.close(1003, "binary frames are not supported").await;
+                        return Ok(());
+                    }
+                    Some(Ok(WsMessage::Close(_))) => return Ok(()),
+                    Some(Ok(_)) => {}
+                },
+                events = sub.next() => {
+                    let events = events.map_err(|e| e.to_string())?;
+                    self.send_events(&sub, &events).await?;
+                }
+                typed = typing.recv() => match typed {
+                    Ok(t) if t.visible_to(&self.principal) => {
+                        self.send_json(&serde_json::json!({ "type": "typing", "data": &*t })).await?;
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return Ok(()),
+                },
+                _ = ping.tick() => {
+                    tokio::time::timeout(SEND_TIMEOUT, self.socket.send(WsMessage::Ping(Default::default())))
+                        .await
+                        .map_err(|_| "client too slow".to_owned())?
+                        .map_err(|e| e.to_string())?;
+                }
+                () = shutdown.cancelled() => {
+                    self.close(1012, "server restarting; reconnect with your cursor").await;
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    async fn on_client_message(&mut self, text: &str) -> Result<(), String> {
+        let message = match serde_json::from_str::<ClientMessage>(text) {
+            Ok(message) => message,
+            Err(e) => {
+                let error = serde_json::json!({ "type": "error", "code": "invalid_message", "message": e.to_string() });
+                return self.send_json(&error).await;
+            }
+        };
+        match message {
+            ClientMessage::Ping => self.send_json(&serde_json::json!({ "type": "pong" })).await,
+            ClientMessage::Typing { conversation_id } => {
+                let id = ConversationId::from_raw(conversation_id);
+                let now = Instant::now();
+                self.typing_sent.retain(|(_, at)| now.duration_since(*at) < TYPING_INTERVAL);
+                if self.typing_sent.iter().any(|(c, _)| c == &id) {
+                    return Ok(());
+                }
+                let conversation = match self.state.store.conversation(&id).await {
+                    Ok(Some(c)) if self.principal.can_access(&c) => c,
+                    Ok(_) => {
+                        let error = serde_json::json!({ "type": "error", "code": "not_found", "message": "no such conversation" });
+                        return self.send_json(&error).await;
+                    }
+                    Err(e) => return Err(e.to_string()),
+                };
+                self.typing_sent.push((id.clone(), now));
+                self.state.hub.publish_typing(Typing {
+                    conversation_id: id,
+                    department: conversation.department,
+                    customer_id: conversation.customer.id,
+                    author: Author::of(&self.principal),
+                });
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Long-poll fallback: events after `after`, waiting up to `wait` seconds
+/// when there are none yet.
+#[utoipa::path(get, path = "/api/v1/events", tag = "realtime", params(EventsQuery),
+    responses((status = 200, body = EventBatch), (status = 400, body = ErrorBody),
+        (status = 410, body = ErrorBody, description = "The cursor cannot be honoured: reload state and continue from the `cursor` given")),
+    security(("bearer" = [])))]
+pub async fn long_poll(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Query(query): Query<EventsQuery>,
+) -> ApiResult<Json<EventBatch>> {
+    let wait = query.wait.unwrap_or(25);
+    if wait > 60 {
+        return Err(ApiError::bad_request("invalid_query", "wait must be 0–60 seconds"));
+    }
+    let mut sub = match Subscription::start(state.store.clone(), principal, query.after.as_deref())
+        .await
+        .map_err(start_error)?
+    {
+        Start::Resumed(sub) => sub,
+        Start::Resync(sub, reason) => {
+            return Err(ApiError::new(StatusCode::GONE, reason.code(), reason.message())
+                .with_extra(serde_json::json!({ "cursor": sub.cursor() })));
+        }
+    };
+    let mut events = Vec::new();
+    let mut caught_up = !sub.is_behind();
+    if sub.is_behind() {
+        let (page, done) = sub.read_page().await?;
+        events = page;
+        caught_up = done;
+    }
+    if events.is_empty() && wait > 0 {
+        if let Ok(next) = tokio::time::timeout(Duration::from_secs(wait), sub.next()).await {
+            events = next?;
+        }
+        caught_up = !sub.is_behind();
+    }
+    let frames = events.iter().map(|e| frame(&sub, e)).collect();
+    Ok(Json(EventBatch { events: frames, cursor: sub.cursor(), caught_up }))
+}

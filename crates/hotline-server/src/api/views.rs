@@ -1,0 +1,163 @@
+//! Request and response bodies of the API that are not domain types.
+
+use hotline_domain::{Conversation, Department, Message, OperatorPrincipal, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StartConversationRequest {
+    /// `marketplace`, `travel`, `bank`, …
+    pub department: String,
+    /// The order or booking the question is about.
+    #[serde(default)]
+    pub order_id: Option<String>,
+    /// A topic of the department; neither order nor topic means «Вопрос не по заказу».
+    #[serde(default)]
+    pub topic: Option<String>,
+    pub text: String,
+    pub client_msg_id: String,
+    #[serde(default)]
+    pub attachment_ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StartedConversation {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    /// The first message, as stored.
+    pub message: Message,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PostMessageRequest {
+    pub text: String,
+    pub client_msg_id: String,
+    /// An operator-only note.
+    #[serde(default)]
+    pub internal: bool,
+    #[serde(default)]
+    pub attachment_ids: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct AssignRequest {
+    /// For supervisors: give the conversation to this operator. Without it,
+    /// the caller takes the conversation.
+    #[serde(default)]
+    pub operator_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListConversationsQuery {
+    /// `bot`, `queued`, `assigned` or `resolved`.
+    pub status: Option<String>,
+    pub department: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessagesQuery {
+    /// Messages with a greater `seq` (default 0: from the start).
+    pub after_seq: Option<i64>,
+    /// 1–500, default 100.
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationList {
+    pub conversations: Vec<Conversation>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageList {
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentList {
+    pub departments: Vec<Department>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OperatorView {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub departments: Vec<String>,
+}
+
+impl From<&OperatorPrincipal> for OperatorView {
+    fn from(o: &OperatorPrincipal) -> Self {
+        OperatorView {
+            id: o.id.to_string(),
+            name: o.name.clone(),
+            role: o.role,
+            departments: o.departments.iter().map(|d| d.as_str().to_owned()).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`; also set as a session cookie.
+    pub token: String,
+    pub operator: OperatorView,
+    /// RFC 3339.
+    pub expires_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// `customer` or `operator`.
+    pub kind: &'static str,
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WsTicket {
+    /// Pass as `?ticket=` when opening `/api/v1/ws`; valid once, for 60 s.
+    pub ticket: String,
+    pub expires_in: u64,
+}
+
+/// One event as delivered over the WebSocket and the long-poll.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventFrame {
+    /// Resume after this event with `?after=<cursor>`.
+    pub cursor: String,
+    /// `conversation.created`, `conversation.updated` or `message.created`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The conversation or message as it became.
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventBatch {
+    pub events: Vec<EventFrame>,
+    /// Where to continue from.
+    pub cursor: String,
+    /// Whether these are all the events there are now.
+    pub caught_up: bool,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// The cursor of the last event seen; absent: start from now.
+    pub after: Option<String>,
+    /// Seconds to wait for an event when there is none (0–60, default 25).
+    pub wait: Option<u64>,
+}

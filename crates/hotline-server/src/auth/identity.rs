@@ -1,0 +1,172 @@
+//! Customers' identity tokens: JWTs signed by the company's own back end.
+//! Hotline is not the identity provider; it trusts exactly these signatures.
+
+use crate::settings::IdentitySettings;
+use hotline_domain::{CustomerId, CustomerIdentity};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use thiserror::Error;
+
+/// Clock skew tolerated between the company's servers and ours.
+const LEEWAY_SECONDS: u64 = 30;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("the identity token has expired; ask the app for a fresh one")]
+    Expired,
+    #[error("the identity token is valid for too long ({0} s); tokens may live at most {1} s")]
+    LifetimeTooLong(i64, i64),
+    #[error("the identity token is not valid: {0}")]
+    Invalid(String),
+}
+
+impl TokenError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenError::Expired => "token_expired",
+            TokenError::LifetimeTooLong(..) => "token_lifetime_too_long",
+            TokenError::Invalid(_) => "invalid_token",
+        }
+    }
+}
+
+/// The claims Hotline reads from an identity token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdentityClaims {
+    /// The customer's id in the company's system.
+    pub sub: String,
+    pub name: String,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+}
+
+pub struct IdentityVerifier {
+    shared_secret: Option<DecodingKey>,
+    public_key: Option<(Algorithm, DecodingKey)>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    max_lifetime: i64,
+}
+
+impl IdentityVerifier {
+    /// `secret` is the HS256 secret in effect (configured or generated).
+    pub fn new(settings: &IdentitySettings, secret: Option<&str>) -> anyhow::Result<Self> {
+        let public_key = match &settings.public_key_file {
+            None => None,
+            Some(path) => Some(read_public_key(path)?),
+        };
+        Ok(IdentityVerifier {
+            shared_secret: secret.map(|s| DecodingKey::from_secret(s.as_bytes())),
+            public_key,
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            max_lifetime: settings.max_lifetime_seconds,
+        })
+    }
+
+    pub fn verify(&self, token: &str, now: i64) -> Result<CustomerIdentity, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
+        let key = match header.alg {
+            Algorithm::HS256 => self.shared_secret.as_ref(),
+            alg => self.public_key.as_ref().filter(|(expected, _)| *expected == alg).map(|(_, key)| key),
+        }
+        .ok_or_else(|| TokenError::Invalid(format!("algorithm {:?} is not accepted here", header.alg)))?;
+
+        let mut validation = Validation::new(header.alg);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        match &self.audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        if let Some(iss) = &self.issuer {
+            validation.set_issuer(&[iss]);
+        }
+        let claims = jsonwebtoken::decode::<IdentityClaims>(token, key, &validation)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid(e.to_string()),
+            })?
+            .claims;
+
+        let lifetime = claims.exp - claims.iat.unwrap_or(now).min(now);
+        if lifetime > self.max_lifetime {
+            return Err(TokenError::LifetimeTooLong(lifetime, self.max_lifetime));
+        }
+        let sub_ok = !claims.sub.is_empty() && claims.sub.chars().count() <= 128 && !claims.sub.chars().any(char::is_control);
+        if !sub_ok {
+            return Err(TokenError::Invalid("sub must be 1–128 printable characters".into()));
+        }
+        let name = claims.name.trim();
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            return Err(TokenError::Invalid("name must be 1–200 printable characters".into()));
+        }
+        Ok(CustomerIdentity {
+            id: CustomerId::from_raw(claims.sub),
+            name: name.to_owned(),
+            email: claims.email,
+            phone: claims.phone,
+            amr: claims.amr,
+            auth_time: claims.auth_time,
+        })
+    }
+}
+
+fn read_public_key(path: &Path) -> anyhow::Result<(Algorithm, DecodingKey)> {
+    let pem = std::fs::read(path)
+        .map_err(|e| anyhow::anyhow!("cannot read the identity public key {}: {e}", path.display()))?;
+    if let Ok(key) = DecodingKey::from_ed_pem(&pem) {
+        return Ok((Algorithm::EdDSA, key));
+    }
+    if let Ok(key) = DecodingKey::from_rsa_pem(&pem) {
+        return Ok((Algorithm::RS256, key));
+    }
+    anyhow::bail!("{} is neither an Ed25519 nor an RSA public key in PEM format", path.display())
+}
+
+/// Signs an HS256 identity token, as the company's back end would: used by
+/// `hotline customer-token`, the demo and tests.
+pub fn mint(secret: &str, claims: &IdentityClaims) -> anyhow::Result<String> {
+    Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes()))?)
+}
+
+const SECRET_FILE: &str = "identity-secret";
+
+/// The HS256 secret in effect: the configured one, or one generated on first
+/// start and kept (mode 0600) in the data directory, so that a fresh
+/// installation works and `hotline customer-token` signs what `serve` accepts.
+pub fn effective_secret(settings: &IdentitySettings, data_dir: &Path) -> anyhow::Result<String> {
+    if let Some(secret) = &settings.secret {
+        anyhow::ensure!(secret.len() >= 16, "HOTLINE_IDENTITY_SECRET must be at least 16 characters long");
+        return Ok(secret.clone());
+    }
+    let path = data_dir.join(SECRET_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(secret) => return Ok(secret.trim().to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let secret = crate::auth::random_token(32);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    use std::io::Write;
+    options
+        .open(&path)
+        .and_then(|mut f| f.write_all(secret.as_bytes()))
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    Ok(secret)
+}

@@ -1,0 +1,87 @@
+//! Who is calling: customers by the company's identity token, operators by a
+//! session token from `POST /api/v1/auth/login`.
+
+pub mod identity;
+pub mod passwords;
+
+use crate::api::error::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use hotline_domain::Principal;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// Operator session tokens start with this, so they are never mistaken for JWTs.
+pub const OPERATOR_TOKEN_PREFIX: &str = "hlo_";
+/// The console's session cookie (HttpOnly, SameSite=Strict).
+pub const SESSION_COOKIE: &str = "hotline_session";
+
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+pub fn new_session_token() -> String {
+    format!("{OPERATOR_TOKEN_PREFIX}{}", random_token(32))
+}
+
+/// Sessions are stored by this hash, so a copy of the database opens no session.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Resolves a bearer token to its principal.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    if token.starts_with(OPERATOR_TOKEN_PREFIX) {
+        let operator = state.store.session_operator(&token_hash(token), unix_now()).await?;
+        return operator
+            .map(Principal::Operator)
+            .ok_or_else(|| ApiError::unauthorized("invalid_session", "the session has expired or was ended; log in again"));
+    }
+    state
+        .identity
+        .verify(token, unix_now())
+        .map(Principal::Customer)
+        .map_err(|e| ApiError::unauthorized(e.code(), e.to_string()))
+}
+
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn session_cookie(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+}
+
+/// The authenticated caller. A bearer token works everywhere; the console's
+/// session cookie only for reads, so a forged cross-site form cannot act.
+pub struct Auth(pub Principal);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = match bearer(parts) {
+            Some(token) => token,
+            None if parts.method == Method::GET || parts.method == Method::HEAD => session_cookie(parts)
+                .ok_or_else(|| ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>"))?,
+            None => return Err(ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>")),
+        };
+        authenticate(state, token).await.map(Auth)
+    }
+}

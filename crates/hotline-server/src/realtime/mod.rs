@@ -1,0 +1,8 @@
+//! Real-time delivery: the store's event log is the truth, the in-process
+//! feed only a wake-up hint, so a reader that falls behind, lags or
+//! reconnects reads the log from its cursor and misses nothing.
+
+pub mod cursor;
+pub mod hub;
+pub mod subscription;
+pub mod tickets;

@@ -1,0 +1,111 @@
+//! One reader's position in the event log, and how it moves.
+
+use crate::realtime::cursor::{self, ResyncReason};
+use hotline_domain::{Event, EventPosition, Principal};
+use hotline_store::{EventScope, Store, StoreError, StoreResult};
+use std::sync::Arc;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+/// Events read from the log per page while catching up.
+pub const PAGE: usize = 200;
+
+pub struct Subscription {
+    store: Arc<dyn Store>,
+    principal: Principal,
+    scope: EventScope,
+    /// Every event up to here has been seen (delivered or not visible).
+    position: EventPosition,
+    feed: broadcast::Receiver<Arc<Event>>,
+    /// The feed cannot be trusted until the log has been read up to its end.
+    behind: bool,
+}
+
+/// How a subscription started.
+pub enum Start {
+    Resumed(Subscription),
+    /// The cursor could not be honoured; the subscription continues from now.
+    Resync(Subscription, ResyncReason),
+}
+
+pub enum StartError {
+    /// The cursor is not one of ours at all.
+    MalformedCursor,
+    Store(StoreError),
+}
+
+impl From<StoreError> for StartError {
+    fn from(e: StoreError) -> Self {
+        StartError::Store(e)
+    }
+}
+
+impl Subscription {
+    /// Starts after `after` (a cursor), or at the newest event.
+    pub async fn start(store: Arc<dyn Store>, principal: Principal, after: Option<&str>) -> Result<Start, StartError> {
+        // Subscribe before reading the bounds, so nothing committed in
+        // between can fall into a crack.
+        let feed = store.committed();
+        let bounds = store.event_bounds().await?;
+        let scope = EventScope::of(&principal);
+        let mut sub = Subscription { store, principal, scope, position: bounds.head, feed, behind: false };
+        let Some(raw) = after else { return Ok(Start::Resumed(sub)) };
+        let (log, position) = cursor::decode(raw).ok_or(StartError::MalformedCursor)?;
+        match cursor::check(sub.store.log_id(), log, position, bounds) {
+            Ok(position) => {
+                sub.position = position;
+                sub.behind = true;
+                Ok(Start::Resumed(sub))
+            }
+            Err(reason) => Ok(Start::Resync(sub, reason)),
+        }
+    }
+
+    pub fn cursor(&self) -> String {
+        cursor::encode(self.store.log_id(), self.position)
+    }
+
+    pub fn cursor_of(&self, event: &Event) -> String {
+        cursor::encode(self.store.log_id(), event.position)
+    }
+
+    pub fn is_behind(&self) -> bool {
+        self.behind
+    }
+
+    /// Reads the next page of the log; `true` once the end has been reached.
+    pub async fn read_page(&mut self) -> StoreResult<(Vec<Arc<Event>>, bool)> {
+        let page = self.store.events_after(self.position, &self.scope, PAGE).await?;
+        self.position = page.through.max(self.position);
+        let done = page.events.len() < PAGE;
+        if done {
+            self.behind = false;
+        }
+        Ok((page.events.into_iter().map(Arc::new).collect(), done))
+    }
+
+    /// Waits for the next events this reader may see. Takes them from the
+    /// feed while it is gap-free, and from the log after any gap or lag.
+    /// Cancel-safe: state changes only after each await completes.
+    pub async fn next(&mut self) -> StoreResult<Vec<Arc<Event>>> {
+        loop {
+            if self.behind {
+                let (events, _) = self.read_page().await?;
+                if !events.is_empty() {
+                    return Ok(events);
+                }
+                continue;
+            }
+            match self.feed.recv().await {
+                Ok(event) if event.position <= self.position => {}
+                Ok(event) if event.position == self.position.next() => {
+                    self.position = event.position;
+                    if self.principal.can_see(&event) {
+                        return Ok(vec![event]);
+                    }
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => self.behind = true,
+                Err(RecvError::Closed) => return Err(StoreError::Backend("the event feed has closed".into())),
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The server's settings. Every field has a safe default; the binary fills
+//! them from `hotline.toml` and `HOTLINE_*` environment variables.
+
+use hotline_domain::Department;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where the database and attachments live.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: String,
+    /// Longest message, in characters.
+    pub max_message_chars: usize,
+    /// Largest attachment, in bytes.
+    pub max_attachment_bytes: u64,
+    /// Origins allowed to open browser WebSockets (and, later, embed the widget).
+    pub allowed_origins: Vec<String>,
+    /// Operator sessions last this long, in hours.
+    pub session_hours: u32,
+    pub identity: IdentitySettings,
+    pub departments: Vec<Department>,
+}
+
+/// How customers' identity tokens are verified.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentitySettings {
+    /// The HS256 shared secret (`HOTLINE_IDENTITY_SECRET`). When unset, a
+    /// random secret is generated once and kept in the data directory.
+    pub secret: Option<String>,
+    /// A PEM public key for EdDSA (Ed25519) or RS256 tokens.
+    pub public_key_file: Option<PathBuf>,
+    /// When set, tokens must carry this `iss`.
+    pub issuer: Option<String>,
+    /// When set, tokens must carry this `aud`.
+    pub audience: Option<String>,
+    /// Tokens valid for longer than this are refused, in seconds.
+    pub max_lifetime_seconds: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("data"),
+            listen: "127.0.0.1:8080".into(),
+            max_message_chars: hotline_domain::values::DEFAULT_MAX_MESSAGE_CHARS,
+            max_attachment_bytes: 20 * 1024 * 1024,
+            allowed_origins: Vec::new(),
+            session_hours: 12,
+            identity: IdentitySettings::default(),
+            departments: Department::defaults(),
+        }
+    }
+}
+
+impl Default for IdentitySettings {
+    fn default() -> Self {
+        IdentitySettings {
+            secret: None,
+            public_key_file: None,
+            issuer: None,
+            audience: None,
+            max_lifetime_seconds: 24 * 3600,
+        }
+    }
+}
+
+impl fmt::Debug for IdentitySettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdentitySettings")
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("public_key_file", &self.public_key_file)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("max_lifetime_seconds", &self.max_lifetime_seconds)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("max_message_chars", &self.max_message_chars)
+            .field("max_attachment_bytes", &self.max_attachment_bytes)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("session_hours", &self.session_hours)
+            .field("identity", &self.identity)
+            .field("departments", &self.departments.iter().map(|d| d.id.as_str()).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Settings {
+    /// The settings as TOML with secrets replaced, for `hotline config print`.
+    pub fn redacted(&self) -> Settings {
+        let mut copy = self.clone();
+        if copy.identity.secret.is_some() {
+            copy.identity.secret = Some("<redacted>".into());
+        }
+        copy
+    }
+}

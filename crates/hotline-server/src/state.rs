@@ -1,0 +1,28 @@
+use crate::auth::identity::IdentityVerifier;
+use crate::realtime::hub::Hub;
+use crate::realtime::tickets::Tickets;
+use crate::settings::Settings;
+use hotline_domain::{Department, DepartmentId};
+use hotline_store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<Settings>,
+    pub identity: Arc<IdentityVerifier>,
+    pub hub: Hub,
+    pub tickets: Tickets,
+    pub attachments_dir: Arc<PathBuf>,
+    /// Cancelled when the server shuts down, to close WebSockets cleanly.
+    pub shutdown: CancellationToken,
+}
+
+impl AppState {
+    pub fn department(&self, id: &DepartmentId) -> Option<&Department> {
+        self.settings.departments.iter().find(|d| &d.id == id)
+    }
+}
