@@ -7,7 +7,7 @@
 //! resident memory (VmRSS of `--pid`) before and after:
 //! KiB per connection = (after − before) / connections.
 //!
-//! Connections are opened in parallel batches and then kept open and read,
+//! Connections are opened `--batch` at a time, then kept open and read,
 //! so that the server sees live peers (pings are answered) rather than dead
 //! ones.
 
@@ -15,8 +15,8 @@ use crate::auth::TokenMinter;
 use crate::net::{self, WsStream};
 use crate::report::{self, Table, Ticker};
 use anyhow::{Context, Result, bail};
-use futures_util::{StreamExt, future};
-use serde_json::json;
+use futures_util::{StreamExt, stream};
+use serde::Serialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -45,7 +45,7 @@ pub struct Args {
     /// The server's process id, to read its memory from /proc/<pid>/status.
     #[arg(long)]
     pid: Option<u32>,
-    /// Connections opened in parallel.
+    /// Connections being opened at the same time.
     #[arg(long, default_value_t = 500)]
     batch: usize,
     /// Seconds to wait after the last connection before measuring.
@@ -69,7 +69,7 @@ pub async fn run(args: Args) -> Result<()> {
 
     let rss_before = args.pid.map(vm_rss_kib).transpose()?;
     eprintln!(
-        "== idle: {total} customer WebSockets to {ws_url} in batches of {}; server RSS before: {}",
+        "== idle: {total} customer WebSockets to {ws_url}, {} at a time; server RSS before: {}",
         args.batch,
         rss_before.map_or("not measured (no --pid)".to_owned(), |kib| format!("{kib} KiB"))
     );
@@ -95,30 +95,30 @@ pub async fn run(args: Args) -> Result<()> {
     let config = WebSocketConfig::default().read_buffer_size(BUFFER_SIZE).write_buffer_size(0);
     let started = Instant::now();
     let mut drains = Vec::with_capacity(total);
-    for first in (0..total).step_by(args.batch) {
-        let batch = first..(first + args.batch).min(total);
-        let batch_len = batch.len();
-        let attempts = batch.map(|n| open(&minter, &ws_url, &args.sub_prefix, n, config));
-        let mut batch_failures = 0;
-        for attempt in future::join_all(attempts).await {
-            match attempt {
-                Ok(ws) => {
-                    opened.fetch_add(1, Ordering::Relaxed);
-                    drains.push(tokio::spawn(drain(ws, dropped.clone())));
+    let mut attempts = stream::iter(0..total)
+        .map(|n| open(&minter, &ws_url, &args.sub_prefix, n, config))
+        .buffer_unordered(args.batch);
+    let mut failures_in_a_row = 0;
+    while let Some(attempt) = attempts.next().await {
+        match attempt {
+            Ok(ws) => {
+                failures_in_a_row = 0;
+                opened.fetch_add(1, Ordering::Relaxed);
+                drains.push(tokio::spawn(drain(ws, dropped.clone())));
+            }
+            Err(error) => {
+                failures_in_a_row += 1;
+                if failed.fetch_add(1, Ordering::Relaxed) < ERRORS_SHOWN {
+                    eprintln!("connection error: {error:#}");
                 }
-                Err(error) => {
-                    batch_failures += 1;
-                    if failed.fetch_add(1, Ordering::Relaxed) < ERRORS_SHOWN {
-                        eprintln!("connection error: {error:#}");
-                    }
+                if failures_in_a_row >= args.batch {
+                    eprintln!("{failures_in_a_row} connections failed in a row: no more are attempted");
+                    break;
                 }
             }
         }
-        if batch_failures == batch_len {
-            eprintln!("a whole batch failed: no more connections are attempted");
-            break;
-        }
     }
+    drop(attempts);
     let open_time = started.elapsed();
     drop(ticker);
     let opened = opened.load(Ordering::Relaxed);
@@ -242,22 +242,36 @@ impl IdleResult {
             .row("bench RSS", kib(Some(self.bench_rss)))
             .row("bench open files", self.open_files)
             .print();
-        println!(
-            "{}",
-            json!({
-                "scenario": "idle",
-                "url": self.url,
-                "connections": self.requested,
-                "opened": self.opened,
-                "failed": self.failed,
-                "closed_by_server": self.closed_by_server,
-                "open_time_s": report::round2(self.open_time.as_secs_f64()),
-                "server_rss_before_kib": self.rss_before,
-                "server_rss_after_kib": self.rss_after,
-                "kib_per_connection": self.kib_per_connection().map(report::round2),
-                "bench_rss_kib": self.bench_rss,
-                "bench_open_files": self.open_files,
-            })
-        );
+        report::print_json(&IdleLine {
+            scenario: "idle",
+            url: &self.url,
+            connections: self.requested,
+            opened: self.opened,
+            failed: self.failed,
+            closed_by_server: self.closed_by_server,
+            open_time_s: report::round2(self.open_time.as_secs_f64()),
+            server_rss_before_kib: self.rss_before,
+            server_rss_after_kib: self.rss_after,
+            kib_per_connection: self.kib_per_connection().map(report::round2),
+            bench_rss_kib: self.bench_rss,
+            bench_open_files: self.open_files,
+        });
     }
+}
+
+/// The JSON line (fields in this order).
+#[derive(Serialize)]
+struct IdleLine<'a> {
+    scenario: &'static str,
+    url: &'a str,
+    connections: usize,
+    opened: u64,
+    failed: u64,
+    closed_by_server: u64,
+    open_time_s: f64,
+    server_rss_before_kib: Option<u64>,
+    server_rss_after_kib: Option<u64>,
+    kib_per_connection: Option<f64>,
+    bench_rss_kib: u64,
+    bench_open_files: usize,
 }

@@ -75,17 +75,17 @@ struct FrameType {
     kind: String,
 }
 
+fn is_caught_up(text: &str) -> bool {
+    serde_json::from_str::<FrameType>(text).is_ok_and(|frame| frame.kind == "caught_up")
+}
+
 /// Reads frames until the server's `{"type":"caught_up"}`: from then on every
 /// new event will be pushed, so the scenario may start.
 pub async fn wait_caught_up(ws: &mut WsStream, timeout: Duration) -> Result<()> {
     let wait = async {
         while let Some(frame) = ws.next().await {
             match frame.context("the WebSocket failed before caught_up")? {
-                Message::Text(text) => {
-                    if serde_json::from_str::<FrameType>(&text).is_ok_and(|frame| frame.kind == "caught_up") {
-                        return Ok(());
-                    }
-                }
+                Message::Text(text) if is_caught_up(&text) => return Ok(()),
                 Message::Close(reason) => bail!("the server closed the WebSocket before caught_up: {reason:?}"),
                 _ => {}
             }

@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result};
 use hdrhistogram::Histogram;
+use serde::Serialize;
 use std::fmt::Display;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -35,6 +36,14 @@ pub fn max_ms(histogram: &Histogram<u64>) -> f64 {
 /// Rounds to two decimals, for the JSON line.
 pub fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
+}
+
+/// Prints the final JSON line of a scenario to stdout.
+pub fn print_json(line: &impl Serialize) {
+    match serde_json::to_string(line) {
+        Ok(json) => println!("{json}"),
+        Err(e) => eprintln!("cannot serialize the results: {e}"),
+    }
 }
 
 /// Locks a mutex, ignoring poisoning: a panicked task already fails the run

@@ -625,33 +625,71 @@ impl RunResult {
                 ),
             )
             .print();
-        println!("{}", self.json());
+        report::print_json(&self.json());
     }
 
-    fn json(&self) -> serde_json::Value {
+    fn json(&self) -> ThroughputLine<'_> {
         let (ack, deliver) = (&self.ack_latency, &self.deliver_latency);
-        json!({
-            "scenario": "throughput",
-            "target": self.target,
-            "url": self.url,
-            "customers": self.shape.customers,
-            "messages_per_customer": self.shape.messages,
-            "window": self.shape.window,
-            "messages": self.sent,
-            "errors": self.errors,
-            "delivered": self.delivered,
-            "missing": self.missing,
-            "duplicates": self.duplicates,
-            "send_wall_s": report::round2(self.send_wall.as_secs_f64()),
-            "deliver_wall_s": report::round2(self.deliver_wall.as_secs_f64()),
-            "msgs_per_s": report::round2(self.rate()),
-            "ack_p50_ms": report::round2(report::quantile_ms(ack, 0.5)),
-            "ack_p99_ms": report::round2(report::quantile_ms(ack, 0.99)),
-            "deliver_p50_ms": report::round2(report::quantile_ms(deliver, 0.5)),
-            "deliver_p99_ms": report::round2(report::quantile_ms(deliver, 0.99)),
-            "deliver_max_ms": report::round2(report::max_ms(deliver)),
-        })
+        ThroughputLine {
+            scenario: "throughput",
+            target: self.target,
+            url: &self.url,
+            customers: self.shape.customers,
+            messages_per_customer: self.shape.messages,
+            window: self.shape.window,
+            messages: self.sent,
+            errors: self.errors,
+            delivered: self.delivered,
+            missing: self.missing,
+            duplicates: self.duplicates,
+            send_wall_s: report::round2(self.send_wall.as_secs_f64()),
+            deliver_wall_s: report::round2(self.deliver_wall.as_secs_f64()),
+            msgs_per_s: report::round2(self.rate()),
+            ack_p50_ms: report::round2(report::quantile_ms(ack, 0.5)),
+            ack_p99_ms: report::round2(report::quantile_ms(ack, 0.99)),
+            deliver_p50_ms: report::round2(report::quantile_ms(deliver, 0.5)),
+            deliver_p99_ms: report::round2(report::quantile_ms(deliver, 0.99)),
+            deliver_max_ms: report::round2(report::max_ms(deliver)),
+        }
     }
+}
+
+/// The JSON line of one run (fields in this order).
+#[derive(Serialize)]
+struct ThroughputLine<'a> {
+    scenario: &'static str,
+    target: &'static str,
+    url: &'a str,
+    customers: usize,
+    messages_per_customer: usize,
+    window: usize,
+    messages: u64,
+    errors: u64,
+    delivered: u64,
+    missing: u64,
+    duplicates: u64,
+    send_wall_s: f64,
+    deliver_wall_s: f64,
+    msgs_per_s: f64,
+    ack_p50_ms: f64,
+    ack_p99_ms: f64,
+    deliver_p50_ms: f64,
+    deliver_p99_ms: f64,
+    deliver_max_ms: f64,
+}
+
+/// The JSON line of a comparison.
+#[derive(Serialize)]
+struct CompareLine {
+    scenario: &'static str,
+    customers: usize,
+    messages_per_customer: usize,
+    window: usize,
+    relay_msgs_per_s: f64,
+    hotline_msgs_per_s: f64,
+    ratio: f64,
+    relay_deliver_p99_ms: f64,
+    hotline_deliver_p99_ms: f64,
 }
 
 fn print_comparison(relay: &RunResult, hotline: &RunResult) {
@@ -662,18 +700,16 @@ fn print_comparison(relay: &RunResult, hotline: &RunResult) {
         .row("hotline", format!("{:.1} msg/s  deliver p99 {:.2} ms", hotline.rate(), p99(hotline)))
         .row("hotline / relay", format!("{:.1} %", ratio * 100.0))
         .print();
-    println!(
-        "{}",
-        json!({
-            "scenario": "throughput_compare",
-            "customers": relay.shape.customers,
-            "messages_per_customer": relay.shape.messages,
-            "window": relay.shape.window,
-            "relay_msgs_per_s": report::round2(relay.rate()),
-            "hotline_msgs_per_s": report::round2(hotline.rate()),
-            "ratio": (ratio * 1000.0).round() / 1000.0,
-            "relay_deliver_p99_ms": report::round2(p99(relay)),
-            "hotline_deliver_p99_ms": report::round2(p99(hotline)),
-        })
-    );
+    let line = CompareLine {
+        scenario: "throughput_compare",
+        customers: relay.shape.customers,
+        messages_per_customer: relay.shape.messages,
+        window: relay.shape.window,
+        relay_msgs_per_s: report::round2(relay.rate()),
+        hotline_msgs_per_s: report::round2(hotline.rate()),
+        ratio: (ratio * 1000.0).round() / 1000.0,
+        relay_deliver_p99_ms: report::round2(p99(relay)),
+        hotline_deliver_p99_ms: report::round2(p99(hotline)),
+    };
+    report::print_json(&line);
 }

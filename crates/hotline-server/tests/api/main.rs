@@ -1,0 +1,10 @@
+//! Integration tests: the real server, driven over HTTP and WebSocket.
+//! All linked into one test binary (faster to build, one TestApp helper).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod attachments;
+mod auth;
+mod conversations;
+mod helpers;
+mod realtime;
