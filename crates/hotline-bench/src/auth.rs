@@ -27,15 +27,26 @@ pub struct TokenMinter {
 
 impl TokenMinter {
     pub fn new(secret: &str) -> Self {
-        TokenMinter { key: EncodingKey::from_secret(secret.as_bytes()) }
+        TokenMinter {
+            key: EncodingKey::from_secret(secret.as_bytes()),
+        }
     }
 
     /// A token for customer `sub` named `name`, valid for an hour.
     pub fn mint(&self, sub: &str, name: &str) -> Result<String> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).context("the clock is before 1970")?.as_secs();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .context("the clock is before 1970")?
+            .as_secs();
         let iat = i64::try_from(now).context("the clock is too far in the future")?;
-        let claims = CustomerClaims { sub, name, iat, exp: iat + TOKEN_LIFETIME };
-        jsonwebtoken::encode(&Header::default(), &claims, &self.key).context("cannot sign a customer token")
+        let claims = CustomerClaims {
+            sub,
+            name,
+            iat,
+            exp: iat + TOKEN_LIFETIME,
+        };
+        jsonwebtoken::encode(&Header::default(), &claims, &self.key)
+            .context("cannot sign a customer token")
     }
 }
 
@@ -51,7 +62,12 @@ struct LoginResponse {
 }
 
 /// Logs an operator in (`POST /api/v1/auth/login`) and returns the bearer token.
-pub async fn operator_login(client: &reqwest::Client, base: &str, email: &str, password: &str) -> Result<String> {
+pub async fn operator_login(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Result<String> {
     let response = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&LoginRequest { email, password })

@@ -71,7 +71,9 @@ pub async fn run(args: Args) -> Result<()> {
     eprintln!(
         "== idle: {total} customer WebSockets to {ws_url}, {} at a time; server RSS before: {}",
         args.batch,
-        rss_before.map_or("not measured (no --pid)".to_owned(), |kib| format!("{kib} KiB"))
+        rss_before.map_or("not measured (no --pid)".to_owned(), |kib| format!(
+            "{kib} KiB"
+        ))
     );
 
     let opened = Arc::new(AtomicU64::new(0));
@@ -92,7 +94,9 @@ pub async fn run(args: Args) -> Result<()> {
         })
     };
 
-    let config = WebSocketConfig::default().read_buffer_size(BUFFER_SIZE).write_buffer_size(0);
+    let config = WebSocketConfig::default()
+        .read_buffer_size(BUFFER_SIZE)
+        .write_buffer_size(0);
     let started = Instant::now();
     let mut drains = Vec::with_capacity(total);
     let mut attempts = stream::iter(0..total)
@@ -112,7 +116,9 @@ pub async fn run(args: Args) -> Result<()> {
                     eprintln!("connection error: {error:#}");
                 }
                 if failures_in_a_row >= args.batch {
-                    eprintln!("{failures_in_a_row} connections failed in a row: no more are attempted");
+                    eprintln!(
+                        "{failures_in_a_row} connections failed in a row: no more are attempted"
+                    );
                     break;
                 }
             }
@@ -150,7 +156,10 @@ pub async fn run(args: Args) -> Result<()> {
     result.print();
 
     if args.hold > 0 {
-        eprintln!("holding the connections for {} s (Ctrl-C to stop)", args.hold);
+        eprintln!(
+            "holding the connections for {} s (Ctrl-C to stop)",
+            args.hold
+        );
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(args.hold)) => {}
             _ = tokio::signal::ctrl_c() => {}
@@ -163,7 +172,13 @@ pub async fn run(args: Args) -> Result<()> {
 }
 
 /// Opens customer `n`'s WebSocket and waits for its `caught_up`.
-async fn open(minter: &TokenMinter, ws_url: &str, sub_prefix: &str, n: usize, config: WebSocketConfig) -> Result<WsStream> {
+async fn open(
+    minter: &TokenMinter,
+    ws_url: &str,
+    sub_prefix: &str,
+    n: usize,
+    config: WebSocketConfig,
+) -> Result<WsStream> {
     let attempt = async {
         let token = minter.mint(&format!("{sub_prefix}-{n}"), &format!("Idle {n}"))?;
         let mut ws = net::connect(ws_url, Some(&token), Some(config)).await?;
@@ -200,12 +215,15 @@ fn vm_rss_kib_of(process: &str) -> Result<u64> {
         .find_map(|line| line.strip_prefix("VmRSS:"))
         .with_context(|| format!("no VmRSS line in {path}"))?;
     let kib = line.trim().trim_end_matches("kB").trim();
-    kib.parse().with_context(|| format!("unexpected VmRSS value {kib:?} in {path}"))
+    kib.parse()
+        .with_context(|| format!("unexpected VmRSS value {kib:?} in {path}"))
 }
 
 /// The bench's own open file descriptors.
 fn open_file_count() -> Result<usize> {
-    Ok(std::fs::read_dir("/proc/self/fd").context("cannot list /proc/self/fd")?.count())
+    Ok(std::fs::read_dir("/proc/self/fd")
+        .context("cannot list /proc/self/fd")?
+        .count())
 }
 
 struct IdleResult {
@@ -229,16 +247,31 @@ impl IdleResult {
     }
 
     fn print(&self) {
-        let kib = |value: Option<u64>| value.map_or("-".to_owned(), |kib| format!("{kib} KiB ({:.1} MiB)", kib as f64 / 1024.0));
+        let kib = |value: Option<u64>| {
+            value.map_or("-".to_owned(), |kib| {
+                format!("{kib} KiB ({:.1} MiB)", kib as f64 / 1024.0)
+            })
+        };
         Table::new(format!("idle: customer WebSockets at {}", self.url))
             .row("requested", self.requested)
             .row("opened (caught up)", self.opened)
             .row("failed", self.failed)
             .row("closed by the server", self.closed_by_server)
-            .row("opening time", format!("{:.1} s ({:.0} conn/s)", self.open_time.as_secs_f64(), self.opened as f64 / self.open_time.as_secs_f64()))
+            .row(
+                "opening time",
+                format!(
+                    "{:.1} s ({:.0} conn/s)",
+                    self.open_time.as_secs_f64(),
+                    self.opened as f64 / self.open_time.as_secs_f64()
+                ),
+            )
             .row("server RSS before", kib(self.rss_before))
             .row("server RSS after", kib(self.rss_after))
-            .row("server KiB per connection", self.kib_per_connection().map_or("-".to_owned(), |v| format!("{v:.1}")))
+            .row(
+                "server KiB per connection",
+                self.kib_per_connection()
+                    .map_or("-".to_owned(), |v| format!("{v:.1}")),
+            )
             .row("bench RSS", kib(Some(self.bench_rss)))
             .row("bench open files", self.open_files)
             .print();

@@ -24,7 +24,11 @@ mod throughput;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "hotline-bench", version, about = "Load scenarios for a running Hotline server")]
+#[command(
+    name = "hotline-bench",
+    version,
+    about = "Load scenarios for a running Hotline server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -36,7 +36,8 @@ pub fn ws_url(http_base: &str, path: &str) -> Result<String> {
         "https" | "wss" => "wss",
         other => bail!("unsupported URL scheme {other:?} in {http_base:?}"),
     };
-    url.set_scheme(scheme).map_err(|()| anyhow::anyhow!("cannot use scheme {scheme} for {http_base:?}"))?;
+    url.set_scheme(scheme)
+        .map_err(|()| anyhow::anyhow!("cannot use scheme {scheme} for {http_base:?}"))?;
     url.set_path(path);
     Ok(url.to_string())
 }
@@ -50,17 +51,28 @@ pub fn base_url(url: &str) -> Result<String> {
 
 /// Opens a WebSocket, with `Authorization: Bearer <token>` when given, and
 /// Nagle's algorithm off so that small frames are not delayed.
-pub async fn connect(url: &str, bearer: Option<&str>, config: Option<WebSocketConfig>) -> Result<WsStream> {
-    let mut request = url.into_client_request().with_context(|| format!("invalid WebSocket URL {url:?}"))?;
+pub async fn connect(
+    url: &str,
+    bearer: Option<&str>,
+    config: Option<WebSocketConfig>,
+) -> Result<WsStream> {
+    let mut request = url
+        .into_client_request()
+        .with_context(|| format!("invalid WebSocket URL {url:?}"))?;
     if let Some(token) = bearer {
-        let value = HeaderValue::from_str(&format!("Bearer {token}")).context("the token is not a valid header value")?;
+        let value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .context("the token is not a valid header value")?;
         request.headers_mut().insert("authorization", value);
     }
     let (ws, _response) = tokio_tungstenite::connect_async_with_config(request, config, true)
         .await
         .map_err(|e| match e {
             tungstenite::Error::Http(response) => {
-                let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+                let body = response
+                    .body()
+                    .as_deref()
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
                 anyhow::anyhow!("WebSocket upgrade refused: {}: {body}", response.status())
             }
             other => anyhow::Error::new(other),
@@ -86,7 +98,9 @@ pub async fn wait_caught_up(ws: &mut WsStream, timeout: Duration) -> Result<()> 
         while let Some(frame) = ws.next().await {
             match frame.context("the WebSocket failed before caught_up")? {
                 Message::Text(text) if is_caught_up(&text) => return Ok(()),
-                Message::Close(reason) => bail!("the server closed the WebSocket before caught_up: {reason:?}"),
+                Message::Close(reason) => {
+                    bail!("the server closed the WebSocket before caught_up: {reason:?}")
+                }
                 _ => {}
             }
         }

@@ -12,8 +12,8 @@
 //!   nothing sent from then on can be missed.
 
 use anyhow::{Context, Result};
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -48,11 +48,22 @@ struct Relay {
 pub async fn run(args: Args) -> Result<()> {
     anyhow::ensure!(args.buffer > 0, "--buffer must be at least 1");
     let (events, _) = broadcast::channel(args.buffer);
-    let relay = Relay { events, lagged: Arc::new(AtomicU64::new(0)) };
-    let app = Router::new().route("/send", post(send)).route("/ws", get(websocket)).with_state(relay);
+    let relay = Relay {
+        events,
+        lagged: Arc::new(AtomicU64::new(0)),
+    };
+    let app = Router::new()
+        .route("/send", post(send))
+        .route("/ws", get(websocket))
+        .with_state(relay);
 
-    let listener = TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
-    eprintln!("relay listening on http://{} (POST /send, GET /ws); Ctrl-C to stop", listener.local_addr()?);
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    eprintln!(
+        "relay listening on http://{} (POST /send, GET /ws); Ctrl-C to stop",
+        listener.local_addr()?
+    );
     let listener = listener.tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             eprintln!("relay: cannot set TCP_NODELAY: {e}");
@@ -111,7 +122,11 @@ async fn send(State(relay): State<Relay>, Json(request): Json<SendRequest>) -> R
     };
     // An error only means that no WebSocket is connected: nothing to deliver.
     let _ = relay.events.send(Utf8Bytes::from(frame));
-    let body = SendResponse { id: Uuid::new_v4(), client_msg_id: request.client_msg_id, text: request.text };
+    let body = SendResponse {
+        id: Uuid::new_v4(),
+        client_msg_id: request.client_msg_id,
+        text: request.text,
+    };
     (StatusCode::CREATED, Json(body)).into_response()
 }
 
@@ -122,8 +137,18 @@ async fn websocket(State(relay): State<Relay>, upgrade: WebSocketUpgrade) -> Res
     upgrade.on_upgrade(move |socket| session(socket, events, relay.lagged))
 }
 
-async fn session(mut socket: WebSocket, mut events: broadcast::Receiver<Utf8Bytes>, lagged: Arc<AtomicU64>) {
-    if socket.send(Message::Text(Utf8Bytes::from_static(r#"{"type":"caught_up"}"#))).await.is_err() {
+async fn session(
+    mut socket: WebSocket,
+    mut events: broadcast::Receiver<Utf8Bytes>,
+    lagged: Arc<AtomicU64>,
+) {
+    if socket
+        .send(Message::Text(Utf8Bytes::from_static(
+            r#"{"type":"caught_up"}"#,
+        )))
+        .await
+        .is_err()
+    {
         return;
     }
     loop {

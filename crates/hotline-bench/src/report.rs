@@ -49,7 +49,9 @@ pub fn print_json(line: &impl Serialize) {
 /// Locks a mutex, ignoring poisoning: a panicked task already fails the run
 /// through its join handle, and counters stay meaningful.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Prints a progress line to stderr every second until dropped.
@@ -85,7 +87,10 @@ pub struct Table {
 
 impl Table {
     pub fn new(title: impl Into<String>) -> Self {
-        Table { title: title.into(), rows: Vec::new() }
+        Table {
+            title: title.into(),
+            rows: Vec::new(),
+        }
     }
 
     pub fn row(&mut self, key: impl Into<String>, value: impl Display) -> &mut Self {
@@ -94,7 +99,12 @@ impl Table {
     }
 
     pub fn print(&self) {
-        let width = self.rows.iter().map(|(key, _)| key.chars().count()).max().unwrap_or(0);
+        let width = self
+            .rows
+            .iter()
+            .map(|(key, _)| key.chars().count())
+            .max()
+            .unwrap_or(0);
         println!();
         println!("{}", self.title);
         println!("{}", "-".repeat(self.title.chars().count()));

@@ -88,21 +88,45 @@ struct Shape {
 }
 
 pub async fn run(args: Args) -> Result<()> {
-    let shape = Shape { customers: args.customers, messages: args.messages, window: args.window };
-    anyhow::ensure!(shape.customers > 0 && shape.messages > 0, "--customers and --messages must be at least 1");
+    let shape = Shape {
+        customers: args.customers,
+        messages: args.messages,
+        window: args.window,
+    };
+    anyhow::ensure!(
+        shape.customers > 0 && shape.messages > 0,
+        "--customers and --messages must be at least 1"
+    );
     anyhow::ensure!(shape.window > 0, "--window must be at least 1");
 
     let relay = match &args.relay_url {
-        Some(url) => Some(run_target(&Target::Relay { base: net::base_url(url)? }, shape).await?),
+        Some(url) => Some(
+            run_target(
+                &Target::Relay {
+                    base: net::base_url(url)?,
+                },
+                shape,
+            )
+            .await?,
+        ),
         None => None,
     };
     let hotline = match &args.url {
         Some(url) => {
             let target = Target::Hotline {
                 base: net::base_url(url)?,
-                secret: args.identity_secret.clone().context("--identity-secret is required with --url")?,
-                email: args.operator_email.clone().context("--operator-email is required with --url")?,
-                password: args.operator_password.clone().context("--operator-password is required with --url")?,
+                secret: args
+                    .identity_secret
+                    .clone()
+                    .context("--identity-secret is required with --url")?,
+                email: args
+                    .operator_email
+                    .clone()
+                    .context("--operator-email is required with --url")?,
+                password: args
+                    .operator_password
+                    .clone()
+                    .context("--operator-password is required with --url")?,
                 department: args.department.clone(),
                 sub_prefix: args.sub_prefix.clone(),
             };
@@ -114,7 +138,11 @@ pub async fn run(args: Args) -> Result<()> {
     if let (Some(relay), Some(hotline)) = (&relay, &hotline) {
         print_comparison(relay, hotline);
     }
-    let failed: Vec<String> = [relay, hotline].into_iter().flatten().filter_map(|run| run.problem()).collect();
+    let failed: Vec<String> = [relay, hotline]
+        .into_iter()
+        .flatten()
+        .filter_map(|run| run.problem())
+        .collect();
     if !failed.is_empty() {
         bail!("{}", failed.join("; "));
     }
@@ -184,8 +212,18 @@ async fn run_target(target: &Target, shape: Shape) -> Result<RunResult> {
 
     let (customers, receiver) = match target {
         Target::Relay { base } => prepare_relay(base, shape)?,
-        Target::Hotline { base, secret, email, password, department, sub_prefix } => {
-            prepare_hotline(&client, base, secret, email, password, department, sub_prefix, shape).await?
+        Target::Hotline {
+            base,
+            secret,
+            email,
+            password,
+            department,
+            sub_prefix,
+        } => {
+            prepare_hotline(
+                &client, base, secret, email, password, department, sub_prefix, shape,
+            )
+            .await?
         }
     };
 
@@ -207,7 +245,13 @@ fn prepare_relay(base: &str, shape: Shape) -> Result<(Vec<Customer>, Receiver)> 
             body_conversation_id: Some(Uuid::new_v4().to_string()),
         })
         .collect();
-    Ok((customers, Receiver { ws_url: net::ws_url(base, "/ws")?, bearer: None }))
+    Ok((
+        customers,
+        Receiver {
+            ws_url: net::ws_url(base, "/ws")?,
+            bearer: None,
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -234,7 +278,12 @@ async fn prepare_hotline(
     let ticker = {
         let done = done.clone();
         let total = shape.customers;
-        Ticker::start(move |_| format!("setup: {}/{total} conversations started and taken", done.load(Ordering::Relaxed)))
+        Ticker::start(move |_| {
+            format!(
+                "setup: {}/{total} conversations started and taken",
+                done.load(Ordering::Relaxed)
+            )
+        })
     };
     let started = Instant::now();
 
@@ -253,9 +302,15 @@ async fn prepare_hotline(
                 }))
                 .send()
                 .await?;
-            let conversation: Conversation = expect_status(response, StatusCode::CREATED).await?.json().await?;
+            let conversation: Conversation = expect_status(response, StatusCode::CREATED)
+                .await?
+                .json()
+                .await?;
             let response = client
-                .post(format!("{base}/api/v1/conversations/{}/assign", conversation.id))
+                .post(format!(
+                    "{base}/api/v1/conversations/{}/assign",
+                    conversation.id
+                ))
                 .bearer_auth(operator_token)
                 .json(&json!({}))
                 .send()
@@ -271,14 +326,25 @@ async fn prepare_hotline(
         }
     };
     let customers: Vec<Customer> = stream::iter(0..shape.customers)
-        .map(|n| async move { setup_one(n).await.with_context(|| format!("setting up customer {sub_prefix}-{n} failed")) })
+        .map(|n| async move {
+            setup_one(n)
+                .await
+                .with_context(|| format!("setting up customer {sub_prefix}-{n} failed"))
+        })
         .buffer_unordered(SETUP_PARALLELISM)
         .try_collect()
         .await?;
     drop(ticker);
-    eprintln!("setup: {} conversations in {:.1} s", customers.len(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "setup: {} conversations in {:.1} s",
+        customers.len(),
+        started.elapsed().as_secs_f64()
+    );
 
-    let receiver = Receiver { ws_url: net::ws_url(base, "/api/v1/ws")?, bearer: Some(operator_token) };
+    let receiver = Receiver {
+        ws_url: net::ws_url(base, "/api/v1/ws")?,
+        bearer: Some(operator_token),
+    };
     Ok((customers, receiver))
 }
 
@@ -344,9 +410,10 @@ impl Tracker {
     fn deliver(&self, id: Uuid, at: Instant) -> Option<Duration> {
         let mut ledger = lock(&self.ledger);
         let ledger = &mut *ledger;
-        match ledger.fates.get_mut(&id)? {
-            fate @ Fate::Pending(_) => {
-                let Fate::Pending(sent) = std::mem::replace(fate, Fate::Delivered) else { return None };
+        let fate = ledger.fates.get_mut(&id)?;
+        match *fate {
+            Fate::Pending(sent) => {
+                *fate = Fate::Delivered;
                 ledger.pending -= 1;
                 ledger.delivered += 1;
                 ledger.last_delivery = Some(at);
@@ -379,7 +446,13 @@ struct Ack {
 
 /// The send phase: every customer sends its messages while the receiver
 /// matches deliveries; then waits for stragglers.
-async fn load(target: &Target, client: &reqwest::Client, customers: Vec<Customer>, ws: WsStream, shape: Shape) -> Result<RunResult> {
+async fn load(
+    target: &Target,
+    client: &reqwest::Client,
+    customers: Vec<Customer>,
+    ws: WsStream,
+    shape: Shape,
+) -> Result<RunResult> {
     let tracker = Arc::new(Tracker::default());
     let total = (shape.customers * shape.messages) as u64;
     let (stop, stopped) = oneshot::channel();
@@ -408,13 +481,21 @@ async fn load(target: &Target, client: &reqwest::Client, customers: Vec<Customer
     let mut ack_latency = report::latency_histogram()?;
     for sender in senders {
         let histogram = sender.await.context("a sender task failed")??;
-        ack_latency.add(histogram).context("cannot merge ack latencies")?;
+        ack_latency
+            .add(histogram)
+            .context("cannot merge ack latencies")?;
     }
     let send_wall = start.elapsed();
 
-    eprintln!("all sends done in {:.2} s; waiting for deliveries", send_wall.as_secs_f64());
+    eprintln!(
+        "all sends done in {:.2} s; waiting for deliveries",
+        send_wall.as_secs_f64()
+    );
     let deadline = Instant::now() + STRAGGLER_WAIT;
-    while lock(&tracker.ledger).pending > 0 && Instant::now() < deadline && !tracker.receiver_gone.load(Ordering::Relaxed) {
+    while lock(&tracker.ledger).pending > 0
+        && Instant::now() < deadline
+        && !tracker.receiver_gone.load(Ordering::Relaxed)
+    {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     if lock(&tracker.ledger).pending == 0 {
@@ -426,7 +507,10 @@ async fn load(target: &Target, client: &reqwest::Client, customers: Vec<Customer
     let deliver_latency = receiver.await.context("the receiver task failed")??;
 
     let ledger = lock(&tracker.ledger);
-    let deliver_wall = ledger.last_delivery.map(|at| at.duration_since(start)).unwrap_or_default();
+    let deliver_wall = ledger
+        .last_delivery
+        .map(|at| at.duration_since(start))
+        .unwrap_or_default();
     Ok(RunResult {
         target: target.name(),
         url: target.base().to_owned(),
@@ -446,7 +530,12 @@ async fn load(target: &Target, client: &reqwest::Client, customers: Vec<Customer
 
 /// One customer's messages, at most `window` in flight; returns its ack
 /// latencies.
-async fn send_all(client: reqwest::Client, customer: Customer, shape: Shape, tracker: Arc<Tracker>) -> Result<Histogram<u64>> {
+async fn send_all(
+    client: reqwest::Client,
+    customer: Customer,
+    shape: Shape,
+    tracker: Arc<Tracker>,
+) -> Result<Histogram<u64>> {
     let mut ack_latency = report::latency_histogram()?;
     let mut sends = stream::iter(0..shape.messages)
         .map(|i| {
@@ -476,17 +565,33 @@ async fn send_all(client: reqwest::Client, customer: Customer, shape: Shape, tra
     Ok(ack_latency)
 }
 
-async fn send_one(client: &reqwest::Client, customer: &Customer, id: Uuid, text: &str) -> Result<()> {
-    let body = SendBody { conversation_id: customer.body_conversation_id.as_deref(), text, client_msg_id: id };
+async fn send_one(
+    client: &reqwest::Client,
+    customer: &Customer,
+    id: Uuid,
+    text: &str,
+) -> Result<()> {
+    let body = SendBody {
+        conversation_id: customer.body_conversation_id.as_deref(),
+        text,
+        client_msg_id: id,
+    };
     let mut request = client.post(&customer.send_url).json(&body);
     if let Some(token) = &customer.bearer {
         request = request.bearer_auth(token);
     }
     let response = request.send().await.context("request failed")?;
-    let ack: Ack = expect_status(response, StatusCode::CREATED).await?.json().await.context("unexpected ack body")?;
+    let ack: Ack = expect_status(response, StatusCode::CREATED)
+        .await?
+        .json()
+        .await
+        .context("unexpected ack body")?;
     let expected = id.to_string();
     if ack.client_msg_id.as_deref() != Some(expected.as_str()) {
-        bail!("the ack carries client_msg_id {:?}, expected {expected}", ack.client_msg_id);
+        bail!(
+            "the ack carries client_msg_id {:?}, expected {expected}",
+            ack.client_msg_id
+        );
     }
     Ok(())
 }
@@ -510,7 +615,11 @@ fn delivered_id(text: &str) -> Option<Uuid> {
 
 /// The operator's WebSocket: matches every `message.created` to its send and
 /// records the delivery latency, until told to stop.
-async fn receive(mut ws: WsStream, tracker: Arc<Tracker>, mut stop: oneshot::Receiver<()>) -> Result<Histogram<u64>> {
+async fn receive(
+    mut ws: WsStream,
+    tracker: Arc<Tracker>,
+    mut stop: oneshot::Receiver<()>,
+) -> Result<Histogram<u64>> {
     let mut deliver_latency = report::latency_histogram()?;
     loop {
         let frame = tokio::select! {
@@ -520,7 +629,9 @@ async fn receive(mut ws: WsStream, tracker: Arc<Tracker>, mut stop: oneshot::Rec
         let received = Instant::now();
         match frame {
             Some(Ok(Message::Text(text))) => {
-                if let Some(latency) = delivered_id(&text).and_then(|id| tracker.deliver(id, received)) {
+                if let Some(latency) =
+                    delivered_id(&text).and_then(|id| tracker.deliver(id, received))
+                {
                     report::record(&mut deliver_latency, latency);
                 }
             }
@@ -570,7 +681,11 @@ impl RunResult {
     /// Delivered messages per second, over the time it took to deliver them.
     fn rate(&self) -> f64 {
         let seconds = self.deliver_wall.as_secs_f64();
-        if seconds > 0.0 { self.delivered as f64 / seconds } else { 0.0 }
+        if seconds > 0.0 {
+            self.delivered as f64 / seconds
+        } else {
+            0.0
+        }
     }
 
     fn exactly_once(&self) -> bool {
@@ -601,10 +716,27 @@ impl RunResult {
             .row("window", self.shape.window)
             .row("messages sent", self.sent)
             .row("send errors", self.errors)
-            .row("send phase wall time", format!("{:.2} s", self.send_wall.as_secs_f64()))
-            .row("delivered", format!("{} in {:.2} s", self.delivered, self.deliver_wall.as_secs_f64()))
+            .row(
+                "send phase wall time",
+                format!("{:.2} s", self.send_wall.as_secs_f64()),
+            )
+            .row(
+                "delivered",
+                format!(
+                    "{} in {:.2} s",
+                    self.delivered,
+                    self.deliver_wall.as_secs_f64()
+                ),
+            )
             .row("throughput", format!("{:.1} msg/s delivered", self.rate()))
-            .row("ack latency", format!("p50 {:.2} ms  p99 {:.2} ms", report::quantile_ms(ack, 0.5), report::quantile_ms(ack, 0.99)))
+            .row(
+                "ack latency",
+                format!(
+                    "p50 {:.2} ms  p99 {:.2} ms",
+                    report::quantile_ms(ack, 0.5),
+                    report::quantile_ms(ack, 0.99)
+                ),
+            )
             .row(
                 "deliver latency",
                 format!(
@@ -693,11 +825,29 @@ struct CompareLine {
 }
 
 fn print_comparison(relay: &RunResult, hotline: &RunResult) {
-    let ratio = if relay.rate() > 0.0 { hotline.rate() / relay.rate() } else { 0.0 };
+    let ratio = if relay.rate() > 0.0 {
+        hotline.rate() / relay.rate()
+    } else {
+        0.0
+    };
     let p99 = |run: &RunResult| report::quantile_ms(&run.deliver_latency, 0.99);
     Table::new("throughput: hotline vs relay")
-        .row("relay", format!("{:.1} msg/s  deliver p99 {:.2} ms", relay.rate(), p99(relay)))
-        .row("hotline", format!("{:.1} msg/s  deliver p99 {:.2} ms", hotline.rate(), p99(hotline)))
+        .row(
+            "relay",
+            format!(
+                "{:.1} msg/s  deliver p99 {:.2} ms",
+                relay.rate(),
+                p99(relay)
+            ),
+        )
+        .row(
+            "hotline",
+            format!(
+                "{:.1} msg/s  deliver p99 {:.2} ms",
+                hotline.rate(),
+                p99(hotline)
+            ),
+        )
         .row("hotline / relay", format!("{:.1} %", ratio * 100.0))
         .print();
     let line = CompareLine {

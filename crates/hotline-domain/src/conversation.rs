@@ -1,11 +1,11 @@
 //! The conversation lifecycle: `bot` → `queued` → `assigned` → `resolved`, and
 //! back to `queued` when the customer writes again after a resolve.
 
+use crate::Timestamp;
 use crate::error::DomainError;
 use crate::ids::{ConversationId, CustomerId, OperatorId};
 use crate::principal::Principal;
 use crate::values::{DepartmentId, OrderId, TopicId};
-use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +41,11 @@ impl Status {
     }
     /// Where a new conversation starts: with the bot when the department has one.
     pub fn initial(department_has_bot: bool) -> Status {
-        if department_has_bot { Status::Bot } else { Status::Queued }
+        if department_has_bot {
+            Status::Bot
+        } else {
+            Status::Queued
+        }
     }
 }
 
@@ -59,7 +63,10 @@ pub enum Subject {
 }
 
 impl Subject {
-    pub fn from_parts(order_id: Option<OrderId>, topic: Option<TopicId>) -> Result<Subject, DomainError> {
+    pub fn from_parts(
+        order_id: Option<OrderId>,
+        topic: Option<TopicId>,
+    ) -> Result<Subject, DomainError> {
         match (order_id, topic) {
             (Some(_), Some(_)) => Err(DomainError::AmbiguousSubject),
             (Some(order_id), None) => Ok(Subject::Order { order_id }),
@@ -133,7 +140,11 @@ impl Conversation {
     /// Applies a lifecycle action by `actor`, who is already known to have
     /// access. Returns whether anything changed: repeating an action that is
     /// already in effect is not an error, so clients may retry.
-    pub fn apply(&mut self, action: LifecycleAction, actor: &Principal) -> Result<bool, DomainError> {
+    pub fn apply(
+        &mut self,
+        action: LifecycleAction,
+        actor: &Principal,
+    ) -> Result<bool, DomainError> {
         let invalid = |action: &LifecycleAction, status: Status| DomainError::InvalidTransition {
             action: action.verb(),
             status: status.as_str(),
@@ -152,9 +163,14 @@ impl Conversation {
                 let Principal::Operator(op) = actor else {
                     return Err(DomainError::Forbidden { needed: "operator" });
                 };
-                let me = Assignee { id: op.id.clone(), name: op.name.clone() };
+                let me = Assignee {
+                    id: op.id.clone(),
+                    name: op.name.clone(),
+                };
                 match &self.assignee {
-                    Some(current) if self.status == Status::Assigned && current.id == me.id => Ok(false),
+                    Some(current) if self.status == Status::Assigned && current.id == me.id => {
+                        Ok(false)
+                    }
                     Some(_) if self.status == Status::Assigned && !op.role.may_assign_others() => {
                         Err(DomainError::AlreadyAssigned)
                     }
@@ -168,7 +184,11 @@ impl Conversation {
             (LifecycleAction::AssignTo(target), _) => {
                 match actor {
                     Principal::Operator(op) if op.role.may_assign_others() => {}
-                    _ => return Err(DomainError::Forbidden { needed: "supervisor" }),
+                    _ => {
+                        return Err(DomainError::Forbidden {
+                            needed: "supervisor",
+                        });
+                    }
                 }
                 if self.status == Status::Assigned && self.assignee.as_ref() == Some(target) {
                     return Ok(false);
@@ -225,7 +245,10 @@ mod tests {
             department: DepartmentId::from_static("travel"),
             status,
             subject: Subject::General,
-            customer: CustomerRef { id: CustomerId::from_raw("c1"), name: "Анна".into() },
+            customer: CustomerRef {
+                id: CustomerId::from_raw("c1"),
+                name: "Анна".into(),
+            },
             assignee: None,
             last_seq: 1,
             created_at: now,
@@ -258,11 +281,20 @@ mod tests {
         let mut c = conversation(Status::Bot);
         assert!(c.apply(LifecycleAction::Handoff, &customer()).unwrap());
         assert_eq!(c.status, Status::Queued);
-        assert!(!c.apply(LifecycleAction::Handoff, &customer()).unwrap(), "a repeated handoff changes nothing");
-        assert!(c.apply(LifecycleAction::Take, &operator("o1", Role::Operator)).unwrap());
+        assert!(
+            !c.apply(LifecycleAction::Handoff, &customer()).unwrap(),
+            "a repeated handoff changes nothing"
+        );
+        assert!(
+            c.apply(LifecycleAction::Take, &operator("o1", Role::Operator))
+                .unwrap()
+        );
         assert_eq!(c.status, Status::Assigned);
         assert_eq!(c.assignee.as_ref().unwrap().id.as_str(), "o1");
-        assert!(c.apply(LifecycleAction::Resolve, &operator("o1", Role::Operator)).unwrap());
+        assert!(
+            c.apply(LifecycleAction::Resolve, &operator("o1", Role::Operator))
+                .unwrap()
+        );
         assert_eq!(c.status, Status::Resolved);
         assert!(c.on_message(&customer(), false).unwrap());
         assert_eq!((c.status, c.assignee.is_none()), (Status::Queued, true));
@@ -271,42 +303,85 @@ mod tests {
     #[test]
     fn operators_cannot_steal_but_supervisors_can_reassign() {
         let mut c = conversation(Status::Queued);
-        c.apply(LifecycleAction::Take, &operator("o1", Role::Operator)).unwrap();
+        c.apply(LifecycleAction::Take, &operator("o1", Role::Operator))
+            .unwrap();
         assert_eq!(
             c.apply(LifecycleAction::Take, &operator("o2", Role::Operator)),
             Err(DomainError::AlreadyAssigned)
         );
-        let target = Assignee { id: OperatorId::from_raw("o3"), name: "O3".into() };
+        let target = Assignee {
+            id: OperatorId::from_raw("o3"),
+            name: "O3".into(),
+        };
         assert_eq!(
-            c.apply(LifecycleAction::AssignTo(target.clone()), &operator("o2", Role::Operator)),
-            Err(DomainError::Forbidden { needed: "supervisor" })
+            c.apply(
+                LifecycleAction::AssignTo(target.clone()),
+                &operator("o2", Role::Operator)
+            ),
+            Err(DomainError::Forbidden {
+                needed: "supervisor"
+            })
         );
-        assert!(c.apply(LifecycleAction::AssignTo(target), &operator("s", Role::Supervisor)).unwrap());
+        assert!(
+            c.apply(
+                LifecycleAction::AssignTo(target),
+                &operator("s", Role::Supervisor)
+            )
+            .unwrap()
+        );
         assert_eq!(c.assignee.as_ref().unwrap().id.as_str(), "o3");
     }
 
     #[test]
     fn invalid_transitions_are_refused() {
         let mut c = conversation(Status::Queued);
-        assert_eq!(c.apply(LifecycleAction::Reopen, &customer()).unwrap_err().code(), "invalid_transition");
-        assert_eq!(c.apply(LifecycleAction::Take, &customer()).unwrap_err().code(), "forbidden");
-        c.status = Status::Resolved;
         assert_eq!(
-            c.apply(LifecycleAction::Take, &operator("o1", Role::Operator)).unwrap_err().code(),
+            c.apply(LifecycleAction::Reopen, &customer())
+                .unwrap_err()
+                .code(),
             "invalid_transition"
         );
-        assert!(c.apply(LifecycleAction::Reopen, &operator("o1", Role::Operator)).unwrap());
+        assert_eq!(
+            c.apply(LifecycleAction::Take, &customer())
+                .unwrap_err()
+                .code(),
+            "forbidden"
+        );
+        c.status = Status::Resolved;
+        assert_eq!(
+            c.apply(LifecycleAction::Take, &operator("o1", Role::Operator))
+                .unwrap_err()
+                .code(),
+            "invalid_transition"
+        );
+        assert!(
+            c.apply(LifecycleAction::Reopen, &operator("o1", Role::Operator))
+                .unwrap()
+        );
         assert_eq!(c.status, Status::Queued);
     }
 
     #[test]
     fn messages_move_the_lifecycle() {
         let mut c = conversation(Status::Queued);
-        assert_eq!(c.on_message(&customer(), true), Err(DomainError::InternalNoteByCustomer));
-        assert!(!c.on_message(&operator("o1", Role::Operator), true).unwrap(), "a note takes nothing");
-        assert!(c.on_message(&operator("o1", Role::Operator), false).unwrap(), "a reply takes it");
+        assert_eq!(
+            c.on_message(&customer(), true),
+            Err(DomainError::InternalNoteByCustomer)
+        );
+        assert!(
+            !c.on_message(&operator("o1", Role::Operator), true).unwrap(),
+            "a note takes nothing"
+        );
+        assert!(
+            c.on_message(&operator("o1", Role::Operator), false)
+                .unwrap(),
+            "a reply takes it"
+        );
         assert_eq!(c.status, Status::Assigned);
-        assert!(!c.on_message(&operator("o2", Role::Operator), false).unwrap());
+        assert!(
+            !c.on_message(&operator("o2", Role::Operator), false)
+                .unwrap()
+        );
         assert_eq!(c.assignee.as_ref().unwrap().id.as_str(), "o1");
     }
 
@@ -314,9 +389,15 @@ mod tests {
     fn subject_is_one_thing() {
         let order = OrderId::parse("A-1".into()).unwrap();
         let topic = TopicId::parse("miles".into()).unwrap();
-        assert_eq!(Subject::from_parts(Some(order), Some(topic)), Err(DomainError::AmbiguousSubject));
+        assert_eq!(
+            Subject::from_parts(Some(order), Some(topic)),
+            Err(DomainError::AmbiguousSubject)
+        );
         assert_eq!(Subject::from_parts(None, None), Ok(Subject::General));
-        let json = serde_json::to_value(Subject::Topic { topic: TopicId::parse("miles".into()).unwrap() }).unwrap();
+        let json = serde_json::to_value(Subject::Topic {
+            topic: TopicId::parse("miles".into()).unwrap(),
+        })
+        .unwrap();
         assert_eq!(json, serde_json::json!({"kind": "topic", "topic": "miles"}));
     }
 }

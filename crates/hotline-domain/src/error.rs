@@ -7,9 +7,16 @@ pub enum DomainError {
     #[error("{field} must not be empty")]
     Empty { field: &'static str },
     #[error("{field} is too long: {len} characters, the limit is {max}")]
-    TooLong { field: &'static str, len: usize, max: usize },
+    TooLong {
+        field: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("{field} contains characters that are not allowed: {reason}")]
-    InvalidCharacters { field: &'static str, reason: &'static str },
+    InvalidCharacters {
+        field: &'static str,
+        reason: &'static str,
+    },
     #[error("unknown department `{0}`")]
     UnknownDepartment(String),
     #[error("department `{department}` has no topic `{topic}`")]
@@ -17,7 +24,10 @@ pub enum DomainError {
     #[error("a conversation is about an order or a topic, not both")]
     AmbiguousSubject,
     #[error("cannot {action} a conversation that is {status}")]
-    InvalidTransition { action: &'static str, status: &'static str },
+    InvalidTransition {
+        action: &'static str,
+        status: &'static str,
+    },
     #[error("the conversation is already assigned to another operator")]
     AlreadyAssigned,
     #[error("this action needs the role {needed}")]

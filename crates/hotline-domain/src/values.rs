@@ -19,10 +19,17 @@ impl MessageText {
         }
         let len = raw.chars().count();
         if len > max_chars {
-            return Err(DomainError::TooLong { field: "text", len, max: max_chars });
+            return Err(DomainError::TooLong {
+                field: "text",
+                len,
+                max: max_chars,
+            });
         }
         if raw.contains('\0') {
-            return Err(DomainError::InvalidCharacters { field: "text", reason: "NUL character" });
+            return Err(DomainError::InvalidCharacters {
+                field: "text",
+                reason: "NUL character",
+            });
         }
         Ok(Self(raw))
     }
@@ -102,7 +109,10 @@ impl DepartmentId {
 impl DepartmentId {
     /// For slugs written in the code itself; checked in debug builds and by tests.
     pub(crate) fn from_static(raw: &'static str) -> Self {
-        debug_assert!(Self::parse(raw.to_owned()).is_ok(), "bad built-in slug {raw}");
+        debug_assert!(
+            Self::parse(raw.to_owned()).is_ok(),
+            "bad built-in slug {raw}"
+        );
         Self(raw.to_owned())
     }
 }
@@ -139,7 +149,10 @@ impl TopicId {
 impl TopicId {
     /// For slugs written in the code itself; checked in debug builds and by tests.
     pub(crate) fn from_static(raw: &'static str) -> Self {
-        debug_assert!(Self::parse(raw.to_owned()).is_ok(), "bad built-in slug {raw}");
+        debug_assert!(
+            Self::parse(raw.to_owned()).is_ok(),
+            "bad built-in slug {raw}"
+        );
         Self(raw.to_owned())
     }
 }
@@ -189,10 +202,22 @@ mod tests {
     fn text_is_kept_verbatim_and_limited() {
         let t = MessageText::parse("  привет <b>\n".into(), 20).unwrap();
         assert_eq!(t.as_str(), "  привет <b>\n");
-        assert_eq!(MessageText::parse(" \n\t".into(), 20).unwrap_err().code(), "empty_value");
-        assert_eq!(MessageText::parse("я".repeat(21), 20).unwrap_err().code(), "too_long");
-        assert!(MessageText::parse("я".repeat(20), 20).is_ok(), "the limit counts characters, not bytes");
-        assert_eq!(MessageText::parse("a\0b".into(), 20).unwrap_err().code(), "invalid_characters");
+        assert_eq!(
+            MessageText::parse(" \n\t".into(), 20).unwrap_err().code(),
+            "empty_value"
+        );
+        assert_eq!(
+            MessageText::parse("я".repeat(21), 20).unwrap_err().code(),
+            "too_long"
+        );
+        assert!(
+            MessageText::parse("я".repeat(20), 20).is_ok(),
+            "the limit counts characters, not bytes"
+        );
+        assert_eq!(
+            MessageText::parse("a\0b".into(), 20).unwrap_err().code(),
+            "invalid_characters"
+        );
     }
 
     #[test]
@@ -221,7 +246,11 @@ pub fn display_file_name(raw: &str) -> String {
         .take(120)
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim();
-    if cleaned.is_empty() { "file".to_owned() } else { cleaned.to_owned() }
+    if cleaned.is_empty() {
+        "file".to_owned()
+    } else {
+        cleaned.to_owned()
+    }
 }
 
 /// Bidi controls and zero-width characters, which can disguise a name
@@ -238,7 +267,10 @@ mod file_name_tests {
     fn hostile_file_names_become_harmless() {
         assert_eq!(display_file_name("../../etc/passwd"), "passwd");
         assert_eq!(display_file_name("C:\\x\\чек.pdf"), "чек.pdf");
-        assert_eq!(display_file_name("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(
+            display_file_name("invoice\u{202E}fdp.exe"),
+            "invoicefdp.exe"
+        );
         assert_eq!(display_file_name("a\u{200B}b\0c.png"), "abc.png");
         assert_eq!(display_file_name("..."), "file");
         assert_eq!(display_file_name(""), "file");

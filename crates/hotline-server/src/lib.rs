@@ -25,8 +25,12 @@ pub const DATABASE_FILE: &str = "hotline.db";
 
 /// Opens the embedded database under the data directory.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
     let path = settings.data_dir.join(DATABASE_FILE);
     let store = SqliteStore::open(&path)
         .await
@@ -36,8 +40,14 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 
 /// Everything the server needs, ready to serve.
 pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
-    anyhow::ensure!(!settings.departments.is_empty(), "configure at least one department");
-    store.sync_departments(&settings.departments).await.context("cannot store the departments")?;
+    anyhow::ensure!(
+        !settings.departments.is_empty(),
+        "configure at least one department"
+    );
+    store
+        .sync_departments(&settings.departments)
+        .await
+        .context("cannot store the departments")?;
     let secret = auth::identity::effective_secret(&settings.identity, &settings.data_dir)?;
     let identity = auth::identity::IdentityVerifier::new(&settings.identity, Some(&secret))?;
     let attachments_dir = settings.data_dir.join("attachments");
@@ -58,13 +68,20 @@ pub fn app(state: AppState) -> axum::Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(TraceLayer::new_for_http())
 }
 
 /// Serves on `listener` until `shutdown` resolves; then closes WebSockets
 /// (clients resume by cursor) and waits for requests in flight.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let closing = state.shutdown.clone();
     let router = app(state);
     axum::serve(listener, router)

@@ -91,7 +91,14 @@ impl fmt::Debug for Settings {
             .field("allowed_origins", &self.allowed_origins)
             .field("session_hours", &self.session_hours)
             .field("identity", &self.identity)
-            .field("departments", &self.departments.iter().map(|d| d.id.as_str()).collect::<Vec<_>>())
+            .field(
+                "departments",
+                &self
+                    .departments
+                    .iter()
+                    .map(|d| d.id.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

@@ -4,6 +4,9 @@
 //! expression that yields a fresh, empty store; each case then becomes one
 //! `#[tokio::test]` of that backend.
 
+// Test code: a failed expectation is how a case reports failure.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use crate::*;
 use hotline_domain::*;
 use std::collections::HashSet;
@@ -58,21 +61,28 @@ pub fn customer(id: &str) -> CustomerIdentity {
 
 pub fn new_message(client_msg_id: &str, text: &str) -> NewMessage {
     NewMessage {
-        client_msg_id: ClientMsgId::parse(client_msg_id.to_owned()).unwrap_or_else(|e| panic!("{e}")),
+        client_msg_id: ClientMsgId::parse(client_msg_id.to_owned())
+            .unwrap_or_else(|e| panic!("{e}")),
         text: MessageText::parse(text.to_owned(), 10_000).unwrap_or_else(|e| panic!("{e}")),
         internal: false,
         attachment_ids: vec![],
     }
 }
 
-async fn operator(store: &Arc<dyn Store>, email: &str, role: Role, departments: &[&str]) -> OperatorPrincipal {
+async fn operator(
+    store: &Arc<dyn Store>,
+    email: &str,
+    role: Role,
+    departments: &[&str],
+) -> OperatorPrincipal {
     store
         .create_operator(NewOperator {
             email: email.into(),
             name: email.split('@').next().unwrap_or(email).into(),
             role,
             departments: departments.iter().map(|d| department(d)).collect(),
-            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+                .into(),
         })
         .await
         .unwrap_or_else(|e| panic!("create operator: {e}"))
@@ -91,9 +101,19 @@ async fn start(store: &Arc<dyn Store>, who: &str, dept: &str, cmid: &str, text: 
         .unwrap_or_else(|e| panic!("start conversation: {e}"))
 }
 
-async fn post(store: &Arc<dyn Store>, conv: &ConversationId, author: Principal, cmid: &str, text: &str) -> StoreResult<Posted> {
+async fn post(
+    store: &Arc<dyn Store>,
+    conv: &ConversationId,
+    author: Principal,
+    cmid: &str,
+    text: &str,
+) -> StoreResult<Posted> {
     store
-        .post_message(PostMessage { conversation_id: conv.clone(), author, message: new_message(cmid, text) })
+        .post_message(PostMessage {
+            conversation_id: conv.clone(),
+            author,
+            message: new_message(cmid, text),
+        })
         .await
 }
 
@@ -101,7 +121,10 @@ async fn all_events(store: &Arc<dyn Store>, scope: &EventScope, page: usize) -> 
     let mut out = Vec::new();
     let mut at = EventPosition::START;
     loop {
-        let got = store.events_after(at, scope, page).await.unwrap_or_else(|e| panic!("events: {e}"));
+        let got = store
+            .events_after(at, scope, page)
+            .await
+            .unwrap_or_else(|e| panic!("events: {e}"));
         assert!(got.through >= at, "a page never moves backwards");
         let done = got.events.len() < page;
         at = got.through;
@@ -114,16 +137,32 @@ async fn all_events(store: &Arc<dyn Store>, scope: &EventScope, page: usize) -> 
 
 pub async fn departments_round_trip(store: Arc<dyn Store>) {
     let mut departments = Department::defaults();
-    store.sync_departments(&departments).await.unwrap_or_else(|e| panic!("{e}"));
+    store
+        .sync_departments(&departments)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(store.departments().await.unwrap_or_default(), departments);
     departments[0].name = "Покупки".into();
     departments[0].bot = true;
-    store.sync_departments(&departments).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(store.departments().await.unwrap_or_default(), departments, "sync updates in place");
+    store
+        .sync_departments(&departments)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        store.departments().await.unwrap_or_default(),
+        departments,
+        "sync updates in place"
+    );
 }
 
 pub async fn operators_and_sessions(store: Arc<dyn Store>) {
-    let anna = operator(&store, "anna@example.com", Role::Operator, &["travel", "bank"]).await;
+    let anna = operator(
+        &store,
+        "anna@example.com",
+        Role::Operator,
+        &["travel", "bank"],
+    )
+    .await;
     let again = store
         .create_operator(NewOperator {
             email: "anna@example.com".into(),
@@ -133,22 +172,58 @@ pub async fn operators_and_sessions(store: Arc<dyn Store>) {
             password_hash: "x".into(),
         })
         .await;
-    assert!(matches!(again, Err(StoreError::Conflict("operator_email_taken"))), "{again:?}");
+    assert!(
+        matches!(again, Err(StoreError::Conflict("operator_email_taken"))),
+        "{again:?}"
+    );
 
-    let found = store.operator_by_email("anna@example.com").await.ok().flatten().expect("operator by email");
+    let found = store
+        .operator_by_email("anna@example.com")
+        .await
+        .ok()
+        .flatten()
+        .expect("operator by email");
     assert_eq!(found.operator, anna);
     assert!(found.password_hash.starts_with("$argon2id$"));
-    assert!(store.operator_by_email("nobody@example.com").await.ok().flatten().is_none());
+    assert!(
+        store
+            .operator_by_email("nobody@example.com")
+            .await
+            .ok()
+            .flatten()
+            .is_none()
+    );
 
     store
-        .create_session(NewSession { token_hash: "h1".into(), operator_id: anna.id.clone(), expires_at_unix: 2_000 })
+        .create_session(NewSession {
+            token_hash: "h1".into(),
+            operator_id: anna.id.clone(),
+            expires_at_unix: 2_000,
+        })
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(store.session_operator("h1", 1_999).await.ok().flatten(), Some(anna.clone()));
-    assert_eq!(store.session_operator("h1", 2_000).await.ok().flatten(), None, "expired sessions are gone");
-    assert_eq!(store.session_operator("h2", 1_000).await.ok().flatten(), None);
-    store.delete_session("h1").await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(store.session_operator("h1", 1_000).await.ok().flatten(), None, "logout ends the session");
+    assert_eq!(
+        store.session_operator("h1", 1_999).await.ok().flatten(),
+        Some(anna.clone())
+    );
+    assert_eq!(
+        store.session_operator("h1", 2_000).await.ok().flatten(),
+        None,
+        "expired sessions are gone"
+    );
+    assert_eq!(
+        store.session_operator("h2", 1_000).await.ok().flatten(),
+        None
+    );
+    store
+        .delete_session("h1")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        store.session_operator("h1", 1_000).await.ok().flatten(),
+        None,
+        "logout ends the session"
+    );
 }
 
 pub async fn start_is_idempotent(store: Arc<dyn Store>) {
@@ -169,7 +244,10 @@ pub async fn start_is_idempotent(store: Arc<dyn Store>) {
             first_message: new_message("m-1", "Другой текст"),
         })
         .await;
-    assert!(matches!(changed, Err(StoreError::Conflict("client_msg_id_reused"))), "{changed:?}");
+    assert!(
+        matches!(changed, Err(StoreError::Conflict("client_msg_id_reused"))),
+        "{changed:?}"
+    );
 
     let other = start(&store, "c2", "travel", "m-1", "Где мой багаж?").await;
     assert!(other.created, "client_msg_id is scoped to its author");
@@ -192,19 +270,33 @@ pub async fn retries_of_one_send_create_one_message(store: Arc<dyn Store>) {
     let tasks: Vec<_> = (0..40)
         .map(|_| {
             let (store, conv, who) = (store.clone(), conv.clone(), who.clone());
-            tokio::spawn(async move { post(&store, &conv, who, "retry-me", "Заказ не пришёл").await })
+            tokio::spawn(async move {
+                post(&store, &conv, who, "retry-me", "Заказ не пришёл").await
+            })
         })
         .collect();
     let mut created = 0;
     let mut ids = HashSet::new();
     for task in tasks {
-        let posted = task.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+        let posted = task
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
         created += usize::from(posted.created);
         ids.insert(posted.message.id.clone());
     }
-    assert_eq!((created, ids.len()), (1, 1), "forty concurrent retries, one message");
+    assert_eq!(
+        (created, ids.len()),
+        (1, 1),
+        "forty concurrent retries, one message"
+    );
     let messages = store
-        .messages(MessageQuery { conversation_id: conv, after_seq: 0, limit: 100, include_internal: true })
+        .messages(MessageQuery {
+            conversation_id: conv,
+            after_seq: 0,
+            limit: 100,
+            include_internal: true,
+        })
         .await
         .unwrap_or_default();
     assert_eq!(messages.len(), 2);
@@ -213,17 +305,28 @@ pub async fn retries_of_one_send_create_one_message(store: Arc<dyn Store>) {
 pub async fn seq_is_gap_free_under_concurrent_writers(store: Arc<dyn Store>) {
     let started = start(&store, "c1", "bank", "m-0", "Карта заблокирована").await;
     let conv = started.conversation.id.clone();
-    let anna = Principal::Operator(operator(&store, "anna@example.com", Role::Operator, &["bank"]).await);
+    let anna =
+        Principal::Operator(operator(&store, "anna@example.com", Role::Operator, &["bank"]).await);
     let customer = Principal::Customer(customer("c1"));
     let tasks: Vec<_> = (0..16)
         .map(|writer| {
             let (store, conv) = (store.clone(), conv.clone());
-            let who = if writer % 2 == 0 { customer.clone() } else { anna.clone() };
+            let who = if writer % 2 == 0 {
+                customer.clone()
+            } else {
+                anna.clone()
+            };
             tokio::spawn(async move {
                 for i in 0..25 {
-                    post(&store, &conv, who.clone(), &format!("w{writer}-{i}"), "текст")
-                        .await
-                        .unwrap_or_else(|e| panic!("{e}"));
+                    post(
+                        &store,
+                        &conv,
+                        who.clone(),
+                        &format!("w{writer}-{i}"),
+                        "текст",
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
                 }
             })
         })
@@ -232,17 +335,39 @@ pub async fn seq_is_gap_free_under_concurrent_writers(store: Arc<dyn Store>) {
         task.await.unwrap_or_else(|e| panic!("{e}"));
     }
     let messages = store
-        .messages(MessageQuery { conversation_id: conv.clone(), after_seq: 0, limit: 1000, include_internal: true })
+        .messages(MessageQuery {
+            conversation_id: conv.clone(),
+            after_seq: 0,
+            limit: 1000,
+            include_internal: true,
+        })
         .await
         .unwrap_or_default();
     let seqs: Vec<i64> = messages.iter().map(|m| m.seq).collect();
-    assert_eq!(seqs, (1..=401).collect::<Vec<_>>(), "1..=N, in order, no gap");
+    assert_eq!(
+        seqs,
+        (1..=401).collect::<Vec<_>>(),
+        "1..=N, in order, no gap"
+    );
     let page = store
-        .messages(MessageQuery { conversation_id: conv.clone(), after_seq: 100, limit: 10, include_internal: true })
+        .messages(MessageQuery {
+            conversation_id: conv.clone(),
+            after_seq: 100,
+            limit: 10,
+            include_internal: true,
+        })
         .await
         .unwrap_or_default();
-    assert_eq!(page.iter().map(|m| m.seq).collect::<Vec<_>>(), (101..=110).collect::<Vec<_>>());
-    let conversation = store.conversation(&conv).await.ok().flatten().expect("conversation");
+    assert_eq!(
+        page.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        (101..=110).collect::<Vec<_>>()
+    );
+    let conversation = store
+        .conversation(&conv)
+        .await
+        .ok()
+        .flatten()
+        .expect("conversation");
     assert_eq!(conversation.last_seq, 401);
 }
 
@@ -250,7 +375,9 @@ pub async fn a_failing_write_does_not_disturb_its_batch(store: Arc<dyn Store>) {
     let started = start(&store, "c1", "travel", "m-0", "Вопрос").await;
     let conv = started.conversation.id.clone();
     let who = Principal::Customer(customer("c1"));
-    post(&store, &conv, who.clone(), "taken", "первый").await.unwrap_or_else(|e| panic!("{e}"));
+    post(&store, &conv, who.clone(), "taken", "первый")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let tasks: Vec<_> = (0..60)
         .map(|i| {
             let (store, conv, who) = (store.clone(), conv.clone(), who.clone());
@@ -273,13 +400,30 @@ pub async fn a_failing_write_does_not_disturb_its_batch(store: Arc<dyn Store>) {
     }
     assert_eq!((ok, conflicts), (40, 20));
     let messages = store
-        .messages(MessageQuery { conversation_id: conv, after_seq: 0, limit: 1000, include_internal: true })
+        .messages(MessageQuery {
+            conversation_id: conv,
+            after_seq: 0,
+            limit: 1000,
+            include_internal: true,
+        })
         .await
         .unwrap_or_default();
     assert_eq!(messages.len(), 42);
-    assert_eq!(messages.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=42).collect::<Vec<_>>());
-    let events = all_events(&store, &EventScope::Customer(CustomerId::from_raw("c1")), 1000).await;
-    assert_eq!(events.len(), 43, "one conversation.created and one message.created per stored message");
+    assert_eq!(
+        messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        (1..=42).collect::<Vec<_>>()
+    );
+    let events = all_events(
+        &store,
+        &EventScope::Customer(CustomerId::from_raw("c1")),
+        1000,
+    )
+    .await;
+    assert_eq!(
+        events.len(),
+        43,
+        "one conversation.created and one message.created per stored message"
+    );
 }
 
 pub async fn strangers_get_not_found(store: Arc<dyn Store>) {
@@ -288,34 +432,67 @@ pub async fn strangers_get_not_found(store: Arc<dyn Store>) {
     let mallory = Principal::Customer(customer("mallory"));
     let r = post(&store, &conv, mallory.clone(), "x", "привет").await;
     assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
-    let travel_only = Principal::Operator(operator(&store, "t@example.com", Role::Admin, &["travel"]).await);
+    let travel_only =
+        Principal::Operator(operator(&store, "t@example.com", Role::Admin, &["travel"]).await);
     let r = post(&store, &conv, travel_only.clone(), "x", "привет").await;
     assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
     for actor in [mallory, travel_only] {
         let r = store
-            .change_lifecycle(ChangeLifecycle { conversation_id: conv.clone(), actor, command: LifecycleCommand::Resolve })
+            .change_lifecycle(ChangeLifecycle {
+                conversation_id: conv.clone(),
+                actor,
+                command: LifecycleCommand::Resolve,
+            })
             .await;
         assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
     }
-    let unknown = post(&store, &ConversationId::generate(), Principal::Customer(customer("alice")), "y", "a").await;
+    let unknown = post(
+        &store,
+        &ConversationId::generate(),
+        Principal::Customer(customer("alice")),
+        "y",
+        "a",
+    )
+    .await;
     assert!(matches!(unknown, Err(StoreError::NotFound)));
-    let conversation = store.conversation(&conv).await.ok().flatten().expect("conversation");
-    assert_eq!((conversation.last_seq, conversation.status), (1, Status::Queued), "nothing changed");
+    let conversation = store
+        .conversation(&conv)
+        .await
+        .ok()
+        .flatten()
+        .expect("conversation");
+    assert_eq!(
+        (conversation.last_seq, conversation.status),
+        (1, Status::Queued),
+        "nothing changed"
+    );
 }
 
 pub async fn internal_notes_never_reach_the_customer(store: Arc<dyn Store>) {
     let started = start(&store, "c1", "travel", "m-0", "Вопрос").await;
     let conv = started.conversation.id.clone();
-    let anna = Principal::Operator(operator(&store, "anna@example.com", Role::Operator, &["travel"]).await);
+    let anna = Principal::Operator(
+        operator(&store, "anna@example.com", Role::Operator, &["travel"]).await,
+    );
     let mut note = new_message("note-1", "клиент грубит, проверить бронь");
     note.internal = true;
     let posted = store
-        .post_message(PostMessage { conversation_id: conv.clone(), author: anna.clone(), message: note })
+        .post_message(PostMessage {
+            conversation_id: conv.clone(),
+            author: anna.clone(),
+            message: note,
+        })
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(posted.message.internal);
-    assert_eq!(posted.conversation.status, Status::Queued, "a note does not take the conversation");
-    post(&store, &conv, anna, "reply-1", "Здравствуйте!").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        posted.conversation.status,
+        Status::Queued,
+        "a note does not take the conversation"
+    );
+    post(&store, &conv, anna, "reply-1", "Здравствуйте!")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let mut customers_note = new_message("c-note", "секрет");
     customers_note.internal = true;
@@ -326,25 +503,62 @@ pub async fn internal_notes_never_reach_the_customer(store: Arc<dyn Store>) {
             message: customers_note,
         })
         .await;
-    assert!(matches!(r, Err(StoreError::Domain(DomainError::InternalNoteByCustomer))), "{r:?}");
+    assert!(
+        matches!(
+            r,
+            Err(StoreError::Domain(DomainError::InternalNoteByCustomer))
+        ),
+        "{r:?}"
+    );
 
-    let query = |include_internal| MessageQuery { conversation_id: conv.clone(), after_seq: 0, limit: 10, include_internal };
-    assert_eq!(store.messages(query(true)).await.unwrap_or_default().len(), 3);
+    let query = |include_internal| MessageQuery {
+        conversation_id: conv.clone(),
+        after_seq: 0,
+        limit: 10,
+        include_internal,
+    };
+    assert_eq!(
+        store.messages(query(true)).await.unwrap_or_default().len(),
+        3
+    );
     let customer_view = store.messages(query(false)).await.unwrap_or_default();
-    assert_eq!(customer_view.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 3]);
+    assert_eq!(
+        customer_view.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        [1, 3]
+    );
 
-    let customer_events = all_events(&store, &EventScope::Customer(CustomerId::from_raw("c1")), 100).await;
+    let customer_events = all_events(
+        &store,
+        &EventScope::Customer(CustomerId::from_raw("c1")),
+        100,
+    )
+    .await;
     assert!(customer_events.iter().all(|e| !e.internal));
-    assert!(!customer_events.iter().any(|e| e.data.to_string().contains("грубит")));
-    let operator_events = all_events(&store, &EventScope::Departments(vec![department("travel")]), 100).await;
-    assert!(operator_events.iter().any(|e| e.data.to_string().contains("грубит")));
+    assert!(
+        !customer_events
+            .iter()
+            .any(|e| e.data.to_string().contains("грубит"))
+    );
+    let operator_events = all_events(
+        &store,
+        &EventScope::Departments(vec![department("travel")]),
+        100,
+    )
+    .await;
+    assert!(
+        operator_events
+            .iter()
+            .any(|e| e.data.to_string().contains("грубит"))
+    );
 }
 
 pub async fn lifecycle_is_persisted_with_events(store: Arc<dyn Store>) {
     let started = store
         .start_conversation(StartConversation {
             department: department("travel"),
-            subject: Subject::Topic { topic: TopicId::parse("miles".into()).unwrap_or_else(|e| panic!("{e}")) },
+            subject: Subject::Topic {
+                topic: TopicId::parse("miles".into()).unwrap_or_else(|e| panic!("{e}")),
+            },
             initial_status: Status::Bot,
             customer: customer("c1"),
             first_message: new_message("m-0", "Не начислили мили"),
@@ -354,31 +568,82 @@ pub async fn lifecycle_is_persisted_with_events(store: Arc<dyn Store>) {
     let conv = started.conversation.id.clone();
     assert_eq!(started.conversation.status, Status::Bot);
     let customer = Principal::Customer(customer("c1"));
-    let anna = Principal::Operator(operator(&store, "anna@example.com", Role::Operator, &["travel"]).await);
-    let boss = Principal::Operator(operator(&store, "boss@example.com", Role::Supervisor, &["travel"]).await);
+    let anna = Principal::Operator(
+        operator(&store, "anna@example.com", Role::Operator, &["travel"]).await,
+    );
+    let boss = Principal::Operator(
+        operator(&store, "boss@example.com", Role::Supervisor, &["travel"]).await,
+    );
     let banker = operator(&store, "bank@example.com", Role::Operator, &["bank"]).await;
     let change = |actor: &Principal, command| {
-        store.change_lifecycle(ChangeLifecycle { conversation_id: conv.clone(), actor: actor.clone(), command })
+        store.change_lifecycle(ChangeLifecycle {
+            conversation_id: conv.clone(),
+            actor: actor.clone(),
+            command,
+        })
     };
 
-    assert_eq!(change(&customer, LifecycleCommand::Handoff).await.map(|c| c.status).ok(), Some(Status::Queued));
-    let taken = change(&anna, LifecycleCommand::Take).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        change(&customer, LifecycleCommand::Handoff)
+            .await
+            .map(|c| c.status)
+            .ok(),
+        Some(Status::Queued)
+    );
+    let taken = change(&anna, LifecycleCommand::Take)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(taken.assignee.map(|a| a.name), Some("anna".to_owned()));
     let r = change(&boss, LifecycleCommand::AssignTo(banker.id.clone())).await;
     assert!(matches!(r, Err(StoreError::InvalidAssignee(_))), "{r:?}");
     let r = change(&anna, LifecycleCommand::Reopen).await;
-    assert!(matches!(r, Err(StoreError::Domain(DomainError::InvalidTransition { .. }))), "{r:?}");
-    assert_eq!(change(&anna, LifecycleCommand::Resolve).await.map(|c| c.status).ok(), Some(Status::Resolved));
-    let again = post(&store, &conv, customer.clone(), "m-1", "Всё ещё нет миль").await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(again.conversation.status, Status::Queued, "writing after a resolve queues it again");
+    assert!(
+        matches!(
+            r,
+            Err(StoreError::Domain(DomainError::InvalidTransition { .. }))
+        ),
+        "{r:?}"
+    );
+    assert_eq!(
+        change(&anna, LifecycleCommand::Resolve)
+            .await
+            .map(|c| c.status)
+            .ok(),
+        Some(Status::Resolved)
+    );
+    let again = post(&store, &conv, customer.clone(), "m-1", "Всё ещё нет миль")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        again.conversation.status,
+        Status::Queued,
+        "writing after a resolve queues it again"
+    );
 
-    let stored = store.conversation(&conv).await.ok().flatten().expect("conversation");
+    let stored = store
+        .conversation(&conv)
+        .await
+        .ok()
+        .flatten()
+        .expect("conversation");
     assert_eq!(stored, again.conversation);
-    let kinds: Vec<EventKind> = all_events(&store, &EventScope::of(&customer), 100).await.iter().map(|e| e.kind).collect();
+    let kinds: Vec<EventKind> = all_events(&store, &EventScope::of(&customer), 100)
+        .await
+        .iter()
+        .map(|e| e.kind)
+        .collect();
     use EventKind::*;
     assert_eq!(
         kinds,
-        [ConversationCreated, MessageCreated, ConversationUpdated, ConversationUpdated, ConversationUpdated, MessageCreated, ConversationUpdated]
+        [
+            ConversationCreated,
+            MessageCreated,
+            ConversationUpdated,
+            ConversationUpdated,
+            ConversationUpdated,
+            MessageCreated,
+            ConversationUpdated
+        ]
     );
 }
 
@@ -389,37 +654,78 @@ pub async fn attachments_are_claimed_once_by_their_uploader(store: Arc<dyn Store
     let upload = |who: &Principal| {
         let id = AttachmentId::generate();
         let new = NewAttachment {
-            info: AttachmentInfo { id: id.clone(), name: "чек.pdf".into(), size: 1234, content_type: "application/pdf".into() },
+            info: AttachmentInfo {
+                id: id.clone(),
+                name: "чек.pdf".into(),
+                size: 1234,
+                content_type: "application/pdf".into(),
+            },
             sha256: "ab".repeat(32),
             uploader: Uploader::of(who),
         };
         (id, new)
     };
     let (mine, new) = upload(&c1);
-    store.put_attachment(new).await.unwrap_or_else(|e| panic!("{e}"));
+    store
+        .put_attachment(new)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let (theirs, new) = upload(&Principal::Customer(customer("c2")));
-    store.put_attachment(new).await.unwrap_or_else(|e| panic!("{e}"));
+    store
+        .put_attachment(new)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let send = |cmid: &str, ids: Vec<AttachmentId>| {
         let mut message = new_message(cmid, "вот");
         message.attachment_ids = ids;
-        store.post_message(PostMessage { conversation_id: conv.clone(), author: c1.clone(), message })
+        store.post_message(PostMessage {
+            conversation_id: conv.clone(),
+            author: c1.clone(),
+            message,
+        })
     };
     let r = send("m-1", vec![theirs.clone()]).await;
-    assert!(matches!(r, Err(StoreError::InvalidAttachment(_))), "someone else's upload: {r:?}");
-    let sent = send("m-2", vec![mine.clone()]).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(r, Err(StoreError::InvalidAttachment(_))),
+        "someone else's upload: {r:?}"
+    );
+    let sent = send("m-2", vec![mine.clone()])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(sent.message.attachments.len(), 1);
     assert_eq!(sent.message.attachments[0].name, "чек.pdf");
     let r = send("m-3", vec![mine.clone()]).await;
-    assert!(matches!(r, Err(StoreError::InvalidAttachment(_))), "already sent: {r:?}");
-    let retry = send("m-2", vec![mine.clone()]).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(!retry.created, "a retry with the same attachment is recognised");
+    assert!(
+        matches!(r, Err(StoreError::InvalidAttachment(_))),
+        "already sent: {r:?}"
+    );
+    let retry = send("m-2", vec![mine.clone()])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !retry.created,
+        "a retry with the same attachment is recognised"
+    );
 
-    let record = store.attachment(&mine).await.ok().flatten().expect("attachment");
+    let record = store
+        .attachment(&mine)
+        .await
+        .ok()
+        .flatten()
+        .expect("attachment");
     assert_eq!(record.conversation_id, Some(conv.clone()));
-    let loose = store.attachment(&theirs).await.ok().flatten().expect("attachment");
+    let loose = store
+        .attachment(&theirs)
+        .await
+        .ok()
+        .flatten()
+        .expect("attachment");
     assert_eq!(loose.conversation_id, None);
-    assert_eq!(sent.conversation.last_seq, 2, "the refused sends took no seq");
+    assert_eq!(
+        sent.conversation.last_seq, 2,
+        "the refused sends took no seq"
+    );
 }
 
 pub async fn conversations_are_listed_by_scope(store: Arc<dyn Store>) {
@@ -427,35 +733,78 @@ pub async fn conversations_are_listed_by_scope(store: Arc<dyn Store>) {
     start(&store, "c1", "bank", "b", "два").await;
     start(&store, "c2", "bank", "c", "три").await;
     let list = |scope, status, department: Option<&str>| {
-        store.conversations(ConversationFilter { scope, status, department: department.map(department_of), limit: 50 })
+        store.conversations(ConversationFilter {
+            scope,
+            status,
+            department: department.map(department_of),
+            limit: 50,
+        })
     };
     fn department_of(id: &str) -> DepartmentId {
         department(id)
     }
     let c1 = EventScope::Customer(CustomerId::from_raw("c1"));
-    assert_eq!(list(c1.clone(), None, None).await.unwrap_or_default().len(), 2);
-    assert_eq!(list(c1, None, Some("bank")).await.unwrap_or_default().len(), 1);
+    assert_eq!(
+        list(c1.clone(), None, None).await.unwrap_or_default().len(),
+        2
+    );
+    assert_eq!(
+        list(c1, None, Some("bank")).await.unwrap_or_default().len(),
+        1
+    );
     let bank = EventScope::Departments(vec![department("bank")]);
-    let found = list(bank.clone(), Some(Status::Queued), None).await.unwrap_or_default();
+    let found = list(bank.clone(), Some(Status::Queued), None)
+        .await
+        .unwrap_or_default();
     assert_eq!(found.len(), 2);
     assert_eq!(found[0].customer.id.as_str(), "c2", "newest first");
-    assert!(list(bank.clone(), Some(Status::Resolved), None).await.unwrap_or_default().is_empty());
-    assert!(list(bank, None, Some("travel")).await.unwrap_or_default().is_empty(), "a filter never widens the scope");
+    assert!(
+        list(bank.clone(), Some(Status::Resolved), None)
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert!(
+        list(bank, None, Some("travel"))
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "a filter never widens the scope"
+    );
 }
 
 pub async fn resume_sees_every_event_once_in_order(store: Arc<dyn Store>) {
-    let anna = Principal::Operator(operator(&store, "anna@example.com", Role::Operator, &["travel"]).await);
+    let anna = Principal::Operator(
+        operator(&store, "anna@example.com", Role::Operator, &["travel"]).await,
+    );
     let writers: Vec<_> = (0..8)
         .map(|w| {
             let (store, anna) = (store.clone(), anna.clone());
             tokio::spawn(async move {
                 let who = format!("c{w}");
-                let started = start(&store, &who, if w % 2 == 0 { "travel" } else { "bank" }, "m-0", "вопрос").await;
+                let started = start(
+                    &store,
+                    &who,
+                    if w % 2 == 0 { "travel" } else { "bank" },
+                    "m-0",
+                    "вопрос",
+                )
+                .await;
                 for i in 0..20 {
-                    let author = if i % 4 == 3 && w % 2 == 0 { anna.clone() } else { Principal::Customer(customer(&who)) };
-                    post(&store, &started.conversation.id, author, &format!("m-{w}-{i}"), "текст")
-                        .await
-                        .unwrap_or_else(|e| panic!("{e}"));
+                    let author = if i % 4 == 3 && w % 2 == 0 {
+                        anna.clone()
+                    } else {
+                        Principal::Customer(customer(&who))
+                    };
+                    post(
+                        &store,
+                        &started.conversation.id,
+                        author,
+                        &format!("m-{w}-{i}"),
+                        "текст",
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
                 }
             })
         })
@@ -467,7 +816,10 @@ pub async fn resume_sees_every_event_once_in_order(store: Arc<dyn Store>) {
     let mut finished = false;
     loop {
         let all_done = writers.iter().all(|w| w.is_finished());
-        let page = store.events_after(at, &travel, 7).await.unwrap_or_else(|e| panic!("{e}"));
+        let page = store
+            .events_after(at, &travel, 7)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         at = page.through;
         seen.extend(page.events);
         if finished && at == store.event_bounds().await.map(|b| b.head).unwrap_or(at) {
@@ -480,18 +832,40 @@ pub async fn resume_sees_every_event_once_in_order(store: Arc<dyn Store>) {
         w.await.unwrap_or_else(|e| panic!("{e}"));
     }
     let positions: Vec<u64> = seen.iter().map(|e| e.position.0).collect();
-    assert!(positions.windows(2).all(|p| p[0] < p[1]), "in order, no duplicate");
+    assert!(
+        positions.windows(2).all(|p| p[0] < p[1]),
+        "in order, no duplicate"
+    );
     let reference = all_events(&store, &travel, 1000).await;
-    assert_eq!(seen, reference, "nothing missed while reading during writes");
-    assert_eq!(reference.len(), 4 * (2 + 20) + 4, "4 conversations, their messages, and the operators' takes");
+    assert_eq!(
+        seen, reference,
+        "nothing missed while reading during writes"
+    );
+    assert_eq!(
+        reference.len(),
+        4 * (2 + 20) + 4,
+        "4 conversations, their messages, and the operators' takes"
+    );
     assert!(reference.iter().all(|e| e.department.as_str() == "travel"));
-    let everything = all_events(&store, &EventScope::Departments(vec![department("travel"), department("bank")]), 1000).await;
+    let everything = all_events(
+        &store,
+        &EventScope::Departments(vec![department("travel"), department("bank")]),
+        1000,
+    )
+    .await;
     let all: Vec<u64> = everything.iter().map(|e| e.position.0).collect();
-    assert_eq!(all, (1..=all.len() as u64).collect::<Vec<_>>(), "committed positions are dense");
+    assert_eq!(
+        all,
+        (1..=all.len() as u64).collect::<Vec<_>>(),
+        "committed positions are dense"
+    );
 
     let bounds = store.event_bounds().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(bounds.head.0, all.len() as u64);
-    let future = store.events_after(EventPosition(bounds.head.0 + 50), &travel, 10).await.unwrap_or_else(|e| panic!("{e}"));
+    let future = store
+        .events_after(EventPosition(bounds.head.0 + 50), &travel, 10)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(future.events.is_empty());
 }
 
@@ -504,9 +878,15 @@ pub async fn committed_feed_is_in_commit_order(store: Arc<dyn Store>) {
                 let who = format!("c{w}");
                 let started = start(&store, &who, "marketplace", "m-0", "вопрос").await;
                 for i in 0..10 {
-                    post(&store, &started.conversation.id, Principal::Customer(customer(&who)), &format!("{i}"), "т")
-                        .await
-                        .unwrap_or_else(|e| panic!("{e}"));
+                    post(
+                        &store,
+                        &started.conversation.id,
+                        Principal::Customer(customer(&who)),
+                        &format!("{i}"),
+                        "т",
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
                 }
             })
         })

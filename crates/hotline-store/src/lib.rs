@@ -15,8 +15,8 @@ pub use types::*;
 
 use async_trait::async_trait;
 use hotline_domain::{
-    AttachmentId, Conversation, ConversationId, Department, Event, EventPosition, Message, OperatorId,
-    OperatorPrincipal,
+    AttachmentId, Conversation, ConversationId, Department, Event, EventPosition, Message,
+    OperatorId, OperatorPrincipal,
 };
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -41,7 +41,11 @@ pub trait Store: Send + Sync + 'static {
     async fn create_session(&self, session: NewSession) -> StoreResult<()>;
     /// The operator behind an unexpired session token hash, with their
     /// current departments (so removing a department takes effect at once).
-    async fn session_operator(&self, token_hash: &str, now_unix: i64) -> StoreResult<Option<OperatorPrincipal>>;
+    async fn session_operator(
+        &self,
+        token_hash: &str,
+        now_unix: i64,
+    ) -> StoreResult<Option<OperatorPrincipal>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 
     // Conversations and messages
@@ -62,7 +66,12 @@ pub trait Store: Send + Sync + 'static {
 
     // The event log
     /// Events after `after` that `scope` may see, oldest first, at most `limit`.
-    async fn events_after(&self, after: EventPosition, scope: &EventScope, limit: usize) -> StoreResult<EventPage>;
+    async fn events_after(
+        &self,
+        after: EventPosition,
+        scope: &EventScope,
+        limit: usize,
+    ) -> StoreResult<EventPage>;
     async fn event_bounds(&self) -> StoreResult<EventBounds>;
     /// A name of this database's event log, so that a cursor minted by another
     /// database (a restored backup, a reset) is recognised as foreign.

@@ -1,9 +1,9 @@
 //! Commands and queries of the [`Store`](crate::Store).
 
 use hotline_domain::{
-    AttachmentId, AttachmentInfo, ClientMsgId, Conversation, ConversationId, CustomerId, CustomerIdentity,
-    DepartmentId, Event, EventPosition, Message, MessageText, OperatorId, OperatorPrincipal, Principal, Role,
-    Status, Subject,
+    AttachmentId, AttachmentInfo, ClientMsgId, Conversation, ConversationId, CustomerId,
+    CustomerIdentity, DepartmentId, Event, EventPosition, Message, MessageText, OperatorId,
+    OperatorPrincipal, Principal, Role, Status, Subject,
 };
 
 #[derive(Debug, Clone)]
@@ -141,8 +141,14 @@ pub struct Uploader {
 impl Uploader {
     pub fn of(principal: &Principal) -> Uploader {
         match principal {
-            Principal::Customer(c) => Uploader { kind: "customer".into(), id: c.id.to_string() },
-            Principal::Operator(o) => Uploader { kind: "operator".into(), id: o.id.to_string() },
+            Principal::Customer(c) => Uploader {
+                kind: "customer".into(),
+                id: c.id.to_string(),
+            },
+            Principal::Operator(o) => Uploader {
+                kind: "operator".into(),
+                id: o.id.to_string(),
+            },
         }
     }
 }

@@ -11,7 +11,11 @@ use std::io::Read;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "hotline", version, about = "Customer support chat: conversations, queues and real-time delivery")]
+#[command(
+    name = "hotline",
+    version,
+    about = "Customer support chat: conversations, queues and real-time delivery"
+)]
 struct Cli {
     /// Configuration file (optional; HOTLINE_* environment variables override it).
     #[arg(long, global = true, default_value = "hotline.toml")]
@@ -102,13 +106,29 @@ fn main() -> anyhow::Result<()> {
         _ => None,
     };
     let settings = config::load(&cli.config, cli.data_dir.clone(), listen)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     match cli.command {
         Command::Serve { .. } => runtime.block_on(serve(settings)),
-        Command::Operator { command: OperatorCommand::Add { email, name, role, departments, password_stdin: _ } } => {
-            runtime.block_on(add_operator(settings, email, name, role, departments))
-        }
-        Command::CustomerToken { sub, name, amr, email, phone, ttl } => {
+        Command::Operator {
+            command:
+                OperatorCommand::Add {
+                    email,
+                    name,
+                    role,
+                    departments,
+                    password_stdin: _,
+                },
+        } => runtime.block_on(add_operator(settings, email, name, role, departments)),
+        Command::CustomerToken {
+            sub,
+            name,
+            amr,
+            email,
+            phone,
+            ttl,
+        } => {
             let secret = identity::effective_secret(&settings.identity, &settings.data_dir)?;
             let ttl = parse_ttl(&ttl)?;
             anyhow::ensure!(
@@ -131,7 +151,9 @@ fn main() -> anyhow::Result<()> {
             println!("{}", identity::mint(&secret, &claims)?);
             Ok(())
         }
-        Command::Config { command: ConfigCommand::Print } => {
+        Command::Config {
+            command: ConfigCommand::Print,
+        } => {
             print!("{}", toml::to_string_pretty(&settings.redacted())?);
             Ok(())
         }
@@ -141,12 +163,20 @@ fn main() -> anyhow::Result<()> {
 async fn serve(settings: hotline_server::settings::Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
-        .with_context(|| format!("cannot listen on {}; is another server running there? (use --listen)", settings.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {}; is another server running there? (use --listen)",
+                settings.listen
+            )
+        })?;
     let address = listener.local_addr()?;
     let data_dir = settings.data_dir.clone();
     let store = hotline_server::open_store(&settings).await?;
     let state = hotline_server::build(settings, store).await?;
-    tracing::info!("Hotline is listening on http://{address} (data in {})", data_dir.display());
+    tracing::info!(
+        "Hotline is listening on http://{address} (data in {})",
+        data_dir.display()
+    );
     hotline_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("Hotline stopped");
     Ok(())
@@ -180,15 +210,24 @@ async fn add_operator(
     role: String,
     departments: Vec<String>,
 ) -> anyhow::Result<()> {
-    let role = Role::parse(&role).with_context(|| format!("unknown role `{role}`: use operator, supervisor or admin"))?;
+    let role = Role::parse(&role)
+        .with_context(|| format!("unknown role `{role}`: use operator, supervisor or admin"))?;
     let email = email.trim().to_lowercase();
-    anyhow::ensure!(email.contains('@') && email.len() <= 254, "`{email}` is not an e-mail address");
+    anyhow::ensure!(
+        email.contains('@') && email.len() <= 254,
+        "`{email}` is not an e-mail address"
+    );
     let name = name.trim().to_owned();
-    anyhow::ensure!(!name.is_empty() && name.chars().count() <= 100, "the name must be 1–100 characters");
+    anyhow::ensure!(
+        !name.is_empty() && name.chars().count() <= 100,
+        "the name must be 1–100 characters"
+    );
     let departments = departments
         .into_iter()
         .map(|d| {
-            let id = DepartmentId::parse(d.clone()).ok().filter(|id| settings.departments.iter().any(|c| &c.id == id));
+            let id = DepartmentId::parse(d.clone())
+                .ok()
+                .filter(|id| settings.departments.iter().any(|c| &c.id == id));
             id.with_context(|| {
                 let known: Vec<_> = settings.departments.iter().map(|c| c.id.as_str()).collect();
                 format!("unknown department `{d}`; configured: {}", known.join(", "))
@@ -196,7 +235,9 @@ async fn add_operator(
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let mut password = String::new();
-    std::io::stdin().read_to_string(&mut password).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("cannot read the password from standard input")?;
     let password = password.lines().next().unwrap_or_default().to_owned();
     anyhow::ensure!(
         password.chars().count() >= passwords::MIN_PASSWORD_CHARS,
@@ -206,16 +247,30 @@ async fn add_operator(
     let password_hash = passwords::hash_password(&password)?;
     let store = hotline_server::open_store(&settings).await?;
     let operator = store
-        .create_operator(NewOperator { email: email.clone(), name, role, departments, password_hash })
+        .create_operator(NewOperator {
+            email: email.clone(),
+            name,
+            role,
+            departments,
+            password_hash,
+        })
         .await
         .map_err(|e| match e {
-            hotline_store::StoreError::Conflict(_) => anyhow::anyhow!("an operator with the e-mail {email} already exists"),
+            hotline_store::StoreError::Conflict(_) => {
+                anyhow::anyhow!("an operator with the e-mail {email} already exists")
+            }
             other => other.into(),
         })?;
-    println!("created {} {} ({}) in {}", role.as_str(), email, operator.id, {
-        let list: Vec<_> = operator.departments.iter().map(|d| d.as_str()).collect();
-        list.join(", ")
-    });
+    println!(
+        "created {} {} ({}) in {}",
+        role.as_str(),
+        email,
+        operator.id,
+        {
+            let list: Vec<_> = operator.departments.iter().map(|d| d.as_str()).collect();
+            list.join(", ")
+        }
+    );
     Ok(())
 }
 
@@ -224,7 +279,9 @@ fn parse_ttl(raw: &str) -> anyhow::Result<i64> {
     let raw = raw.trim();
     let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
     let (number, unit) = raw.split_at(split);
-    let number: i64 = number.parse().with_context(|| format!("cannot read the duration `{raw}`; write e.g. 30m or 1h"))?;
+    let number: i64 = number
+        .parse()
+        .with_context(|| format!("cannot read the duration `{raw}`; write e.g. 30m or 1h"))?;
     let unit = match unit {
         "" | "s" => 1,
         "m" => 60,

@@ -18,7 +18,13 @@ use std::path::{Path as FsPath, PathBuf};
 use tokio::io::AsyncWriteExt;
 
 /// Types accepted, as sniffed from the first bytes.
-const SNIFFED_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/png", "image/heif", "image/heic"];
+const SNIFFED_TYPES: &[&str] = &[
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/heif",
+    "image/heic",
+];
 const PLAIN_TEXT: &str = "text/plain; charset=utf-8";
 
 fn content_path(root: &FsPath, sha256: &str) -> PathBuf {
@@ -29,7 +35,10 @@ fn too_large(max: u64) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "attachment_too_large",
-        format!("the file is larger than the limit of {} MiB", max / (1024 * 1024)),
+        format!(
+            "the file is larger than the limit of {} MiB",
+            max / (1024 * 1024)
+        ),
     )
 }
 
@@ -66,16 +75,25 @@ pub async fn upload(
         match multipart.next_field().await.map_err(multipart_error)? {
             Some(field) if field.name() == Some("file") => break field,
             Some(_) => continue,
-            None => return Err(ApiError::bad_request("missing_file", "send the file in the multipart field `file`")),
+            None => {
+                return Err(ApiError::bad_request(
+                    "missing_file",
+                    "send the file in the multipart field `file`",
+                ));
+            }
         }
     };
     let name = display_file_name(field.file_name().unwrap_or("file"));
 
     let root = state.attachments_dir.as_ref();
     let tmp_dir = root.join("tmp");
-    tokio::fs::create_dir_all(&tmp_dir).await.map_err(ApiError::internal)?;
+    tokio::fs::create_dir_all(&tmp_dir)
+        .await
+        .map_err(ApiError::internal)?;
     let temp = TempFile(tmp_dir.join(uuid::Uuid::new_v4().to_string()));
-    let mut file = tokio::fs::File::create(&temp.0).await.map_err(ApiError::internal)?;
+    let mut file = tokio::fs::File::create(&temp.0)
+        .await
+        .map_err(ApiError::internal)?;
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
     let mut head: Vec<u8> = Vec::with_capacity(8192);
@@ -105,19 +123,35 @@ pub async fn upload(
 
     let sha256 = hex::encode(hasher.finalize());
     let target = content_path(root, &sha256);
-    if tokio::fs::try_exists(&target).await.map_err(ApiError::internal)? {
+    if tokio::fs::try_exists(&target)
+        .await
+        .map_err(ApiError::internal)?
+    {
         // The same content is already stored.
     } else {
         if let Some(parent) = target.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(ApiError::internal)?;
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(ApiError::internal)?;
         }
-        tokio::fs::rename(&temp.0, &target).await.map_err(ApiError::internal)?;
+        tokio::fs::rename(&temp.0, &target)
+            .await
+            .map_err(ApiError::internal)?;
     }
 
-    let info = AttachmentInfo { id: AttachmentId::generate(), name, size, content_type };
+    let info = AttachmentInfo {
+        id: AttachmentId::generate(),
+        name,
+        size,
+        content_type,
+    };
     state
         .store
-        .put_attachment(NewAttachment { info: info.clone(), sha256, uploader: Uploader::of(&principal) })
+        .put_attachment(NewAttachment {
+            info: info.clone(),
+            sha256,
+            uploader: Uploader::of(&principal),
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(info)))
 }
@@ -126,7 +160,9 @@ fn unsupported(found: &str) -> ApiError {
     ApiError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_attachment_type",
-        format!("files of type {found} cannot be attached; send PDF, JPEG, PNG, HEIC or plain text"),
+        format!(
+            "files of type {found} cannot be attached; send PDF, JPEG, PNG, HEIC or plain text"
+        ),
     )
 }
 
@@ -137,12 +173,24 @@ async fn is_plain_text(path: &FsPath) -> ApiResult<bool> {
 
 /// `Content-Disposition` per RFC 6266: an ASCII fallback and the UTF-8 name.
 fn content_disposition(name: &str) -> String {
-    let fallback: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() || "._- ".contains(c) { c } else { '_' }).collect();
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._- ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let encoded: String = name
         .bytes()
         .map(|b| {
-            if b.is_ascii_alphanumeric() || b"._-".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
         })
         .collect();
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
@@ -154,8 +202,16 @@ fn content_disposition(name: &str) -> String {
     params(("id" = String, Path, description = "Attachment id")),
     responses((status = 200, description = "The file, as a download"), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn download(State(state): State<AppState>, Auth(principal): Auth, Path(id): Path<String>) -> ApiResult<Response> {
-    let record = state.store.attachment(&AttachmentId::from_raw(id)).await?.ok_or_else(ApiError::not_found)?;
+pub async fn download(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let record = state
+        .store
+        .attachment(&AttachmentId::from_raw(id))
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     let allowed = record.uploader == Uploader::of(&principal)
         || match &record.conversation_id {
             None => false,
@@ -180,7 +236,10 @@ pub async fn download(State(state): State<AppState>, Auth(principal): Auth, Path
         [
             (header::CONTENT_TYPE, record.info.content_type.clone()),
             (header::CONTENT_LENGTH, record.info.size.to_string()),
-            (header::CONTENT_DISPOSITION, content_disposition(&record.info.name)),
+            (
+                header::CONTENT_DISPOSITION,
+                content_disposition(&record.info.name),
+            ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],

@@ -9,12 +9,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use hotline_domain::{
-    AttachmentId, ClientMsgId, Conversation, ConversationId, DepartmentId, DomainError, Message, MessageText,
-    OperatorId, OrderId, Principal, Status, Subject, TopicId,
+    AttachmentId, ClientMsgId, Conversation, ConversationId, DepartmentId, DomainError, Message,
+    MessageText, OperatorId, OrderId, Principal, Status, Subject, TopicId,
 };
 use hotline_store::{
-    ChangeLifecycle, ConversationFilter, EventScope, LifecycleCommand, MessageQuery, NewMessage, PostMessage,
-    StartConversation,
+    ChangeLifecycle, ConversationFilter, EventScope, LifecycleCommand, MessageQuery, NewMessage,
+    PostMessage, StartConversation,
 };
 
 fn new_message(
@@ -28,12 +28,20 @@ fn new_message(
         client_msg_id: ClientMsgId::parse(client_msg_id)?,
         text: MessageText::parse(text, state.settings.max_message_chars)?,
         internal,
-        attachment_ids: attachment_ids.into_iter().take(10).map(AttachmentId::from_raw).collect(),
+        attachment_ids: attachment_ids
+            .into_iter()
+            .take(10)
+            .map(AttachmentId::from_raw)
+            .collect(),
     })
 }
 
 fn created_or_ok(created: bool) -> StatusCode {
-    if created { StatusCode::CREATED } else { StatusCode::OK }
+    if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    }
 }
 
 /// A customer starts a conversation with its first message. Retrying with
@@ -72,7 +80,13 @@ pub async fn start_conversation(
         .into());
     }
     let subject = Subject::from_parts(body.order_id.map(OrderId::parse).transpose()?, topic)?;
-    let first_message = new_message(&state, body.text, body.client_msg_id, false, body.attachment_ids)?;
+    let first_message = new_message(
+        &state,
+        body.text,
+        body.client_msg_id,
+        false,
+        body.attachment_ids,
+    )?;
     let started = state
         .store
         .start_conversation(StartConversation {
@@ -85,7 +99,10 @@ pub async fn start_conversation(
         .await?;
     Ok((
         created_or_ok(started.created),
-        Json(StartedConversation { conversation: started.conversation, message: started.message }),
+        Json(StartedConversation {
+            conversation: started.conversation,
+            message: started.message,
+        }),
     ))
 }
 
@@ -101,26 +118,43 @@ pub async fn list_conversations(
     let status = match query.status.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(Status::parse(raw).ok_or_else(|| {
-            ApiError::bad_request("invalid_query", "status must be one of bot, queued, assigned, resolved")
+            ApiError::bad_request(
+                "invalid_query",
+                "status must be one of bot, queued, assigned, resolved",
+            )
         })?),
     };
     let department = match query.department {
         None => None,
         Some(raw) if raw.is_empty() => None,
-        Some(raw) => Some(DepartmentId::parse(raw.clone()).map_err(|_| DomainError::UnknownDepartment(raw))?),
+        Some(raw) => Some(
+            DepartmentId::parse(raw.clone()).map_err(|_| DomainError::UnknownDepartment(raw))?,
+        ),
     };
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_query", "limit must be between 1 and 200"));
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "limit must be between 1 and 200",
+        ));
     }
     let conversations = state
         .store
-        .conversations(ConversationFilter { scope: EventScope::of(&principal), status, department, limit })
+        .conversations(ConversationFilter {
+            scope: EventScope::of(&principal),
+            status,
+            department,
+            limit,
+        })
         .await?;
     Ok(Json(ConversationList { conversations }))
 }
 
-async fn visible_conversation(state: &AppState, principal: &Principal, id: String) -> ApiResult<Conversation> {
+async fn visible_conversation(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+) -> ApiResult<Conversation> {
     state
         .store
         .conversation(&ConversationId::from_raw(id))
@@ -155,7 +189,10 @@ pub async fn list_messages(
     let limit = query.limit.unwrap_or(100);
     let after_seq = query.after_seq.unwrap_or(0);
     if !(1..=500).contains(&limit) || after_seq < 0 {
-        return Err(ApiError::bad_request("invalid_query", "limit must be 1–500 and after_seq not negative"));
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "limit must be 1–500 and after_seq not negative",
+        ));
     }
     let conversation = visible_conversation(&state, &principal, id).await?;
     let messages = state
@@ -187,18 +224,37 @@ pub async fn post_message(
     Path(id): Path<String>,
     Json(body): Json<PostMessageRequest>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
-    let message = new_message(&state, body.text, body.client_msg_id, body.internal, body.attachment_ids)?;
+    let message = new_message(
+        &state,
+        body.text,
+        body.client_msg_id,
+        body.internal,
+        body.attachment_ids,
+    )?;
     let posted = state
         .store
-        .post_message(PostMessage { conversation_id: ConversationId::from_raw(id), author: principal, message })
+        .post_message(PostMessage {
+            conversation_id: ConversationId::from_raw(id),
+            author: principal,
+            message,
+        })
         .await?;
     Ok((created_or_ok(posted.created), Json(posted.message)))
 }
 
-async fn change(state: &AppState, principal: Principal, id: String, command: LifecycleCommand) -> ApiResult<Json<Conversation>> {
+async fn change(
+    state: &AppState,
+    principal: Principal,
+    id: String,
+    command: LifecycleCommand,
+) -> ApiResult<Json<Conversation>> {
     let conversation = state
         .store
-        .change_lifecycle(ChangeLifecycle { conversation_id: ConversationId::from_raw(id), actor: principal, command })
+        .change_lifecycle(ChangeLifecycle {
+            conversation_id: ConversationId::from_raw(id),
+            actor: principal,
+            command,
+        })
         .await?;
     Ok(Json(conversation))
 }
@@ -208,7 +264,11 @@ async fn change(state: &AppState, principal: Principal, id: String, command: Lif
     params(("id" = String, Path, description = "Conversation id")),
     responses((status = 200, body = Conversation), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn handoff(State(state): State<AppState>, Auth(principal): Auth, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {
+pub async fn handoff(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Conversation>> {
     change(&state, principal, id, LifecycleCommand::Handoff).await
 }
 
@@ -230,7 +290,8 @@ pub async fn assign(
     let request: AssignRequest = if body.iter().all(u8::is_ascii_whitespace) {
         AssignRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?
     };
     let command = match request.operator_id {
         Some(target) => LifecycleCommand::AssignTo(OperatorId::from_raw(target)),
@@ -243,7 +304,11 @@ pub async fn assign(
     params(("id" = String, Path, description = "Conversation id")),
     responses((status = 200, body = Conversation), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn resolve(State(state): State<AppState>, Auth(principal): Auth, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {
+pub async fn resolve(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Conversation>> {
     change(&state, principal, id, LifecycleCommand::Resolve).await
 }
 
@@ -251,6 +316,10 @@ pub async fn resolve(State(state): State<AppState>, Auth(principal): Auth, Path(
     params(("id" = String, Path, description = "Conversation id")),
     responses((status = 200, body = Conversation), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn reopen(State(state): State<AppState>, Auth(principal): Auth, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {
+pub async fn reopen(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Conversation>> {
     change(&state, principal, id, LifecycleCommand::Reopen).await
 }

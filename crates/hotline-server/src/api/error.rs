@@ -33,7 +33,12 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), extra: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            extra: None,
+        }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -45,14 +50,22 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource, or it is not yours")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such resource, or it is not yours",
+        )
     }
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side; try again")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "something went wrong on our side; try again",
+        )
     }
     pub fn with_extra(mut self, extra: serde_json::Value) -> Self {
         self.extra = Some(extra);
@@ -62,8 +75,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
-        if let (Some(serde_json::Value::Object(extra)), Some(obj)) = (self.extra, body.as_object_mut()) {
+        let mut body =
+            serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        if let (Some(serde_json::Value::Object(extra)), Some(obj)) =
+            (self.extra, body.as_object_mut())
+        {
             obj.extend(extra);
         }
         (self.status, Json(body)).into_response()
@@ -74,7 +90,9 @@ impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         let status = match e {
             DomainError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            DomainError::InvalidTransition { .. } | DomainError::AlreadyAssigned => StatusCode::CONFLICT,
+            DomainError::InvalidTransition { .. } | DomainError::AlreadyAssigned => {
+                StatusCode::CONFLICT
+            }
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError::new(status, e.code(), e.to_string())
@@ -85,10 +103,16 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::not_found(),
-            StoreError::Conflict(code) => ApiError::new(StatusCode::CONFLICT, code, conflict_message(code)),
+            StoreError::Conflict(code) => {
+                ApiError::new(StatusCode::CONFLICT, code, conflict_message(code))
+            }
             StoreError::Domain(d) => d.into(),
-            StoreError::InvalidAttachment(_) => ApiError::unprocessable("invalid_attachment", e.to_string()),
-            StoreError::InvalidAssignee(_) => ApiError::unprocessable("invalid_assignee", e.to_string()),
+            StoreError::InvalidAttachment(_) => {
+                ApiError::unprocessable("invalid_attachment", e.to_string())
+            }
+            StoreError::InvalidAssignee(_) => {
+                ApiError::unprocessable("invalid_assignee", e.to_string())
+            }
             StoreError::Backend(_) => ApiError::internal(e),
         }
     }
@@ -96,7 +120,9 @@ impl From<StoreError> for ApiError {
 
 fn conflict_message(code: &str) -> &'static str {
     match code {
-        "client_msg_id_reused" => "this client_msg_id was already used for a different message; use a new id",
+        "client_msg_id_reused" => {
+            "this client_msg_id was already used for a different message; use a new id"
+        }
         "operator_email_taken" => "an operator with this e-mail already exists",
         _ => "the request conflicts with the current state",
     }

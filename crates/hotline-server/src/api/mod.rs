@@ -63,12 +63,16 @@ async fn healthz() -> &'static str {
 #[utoipa::path(get, path = "/api/v1/departments", tag = "service",
     responses((status = 200, body = DepartmentList)))]
 async fn departments(State(state): State<AppState>) -> Json<DepartmentList> {
-    Json(DepartmentList { departments: state.settings.departments.clone() })
+    Json(DepartmentList {
+        departments: state.settings.departments.clone(),
+    })
 }
 
 /// All routes, with the OpenAPI document generated from the handlers.
 pub fn router(state: AppState) -> Router {
-    let attachment_limit = usize::try_from(state.settings.max_attachment_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024);
+    let attachment_limit = usize::try_from(state.settings.max_attachment_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(departments))
@@ -76,9 +80,15 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(session::logout))
         .routes(routes!(session::me))
         .routes(routes!(session::ws_ticket))
-        .routes(routes!(conversations::start_conversation, conversations::list_conversations))
+        .routes(routes!(
+            conversations::start_conversation,
+            conversations::list_conversations
+        ))
         .routes(routes!(conversations::get_conversation))
-        .routes(routes!(conversations::list_messages, conversations::post_message))
+        .routes(routes!(
+            conversations::list_messages,
+            conversations::post_message
+        ))
         .routes(routes!(conversations::handoff))
         .routes(routes!(conversations::assign))
         .routes(routes!(conversations::resolve))
@@ -96,7 +106,10 @@ pub fn router(state: AppState) -> Router {
     openapi.merge(upload_doc);
     let openapi = std::sync::Arc::new(openapi);
     api.merge(uploads)
-        .route("/api/openapi.json", get(move || async move { axum::Json(openapi.as_ref().clone()) }))
+        .route(
+            "/api/openapi.json",
+            get(move || async move { axum::Json(openapi.as_ref().clone()) }),
+        )
         .fallback(|| async { error::ApiError::not_found() })
         .with_state(state)
 }

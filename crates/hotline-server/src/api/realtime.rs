@@ -27,12 +27,19 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 const TYPING_INTERVAL: Duration = Duration::from_millis(1500);
 
 fn frame(sub: &Subscription, event: &Event) -> EventFrame {
-    EventFrame { cursor: sub.cursor_of(event), kind: event.kind.as_str(), data: event.data.clone() }
+    EventFrame {
+        cursor: sub.cursor_of(event),
+        kind: event.kind.as_str(),
+        data: event.data.clone(),
+    }
 }
 
 fn start_error(e: StartError) -> ApiError {
     match e {
-        StartError::MalformedCursor => ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out"),
+        StartError::MalformedCursor => ApiError::bad_request(
+            "invalid_cursor",
+            "the cursor is not one this server gave out",
+        ),
         StartError::Store(e) => e.into(),
     }
 }
@@ -48,9 +55,19 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
         // Not a browser: it authenticates with its own bearer token.
         return true;
     };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let same_origin = origin.split_once("://").is_some_and(|(_, rest)| rest == host);
-    same_origin || state.settings.allowed_origins.iter().any(|allowed| allowed == origin)
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let same_origin = origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest == host);
+    same_origin
+        || state
+            .settings
+            .allowed_origins
+            .iter()
+            .any(|allowed| allowed == origin)
 }
 
 /// Upgrades to the event WebSocket (`Authorization: Bearer` or `?ticket=`).
@@ -67,19 +84,34 @@ pub async fn websocket(
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     if !origin_allowed(&state, &headers) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", "this origin may not open the WebSocket"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "this origin may not open the WebSocket",
+        ));
     }
     let principal = match (&params.ticket, header_token(&headers)) {
         (_, Some(token)) => auth::authenticate(&state, token).await?,
-        (Some(ticket), None) => state
-            .tickets
-            .redeem(ticket)
-            .ok_or_else(|| ApiError::unauthorized("invalid_ticket", "the ticket is unknown, used or expired; get a new one"))?,
-        (None, None) => return Err(ApiError::unauthorized("missing_token", "send Authorization: Bearer <token> or ?ticket=")),
+        (Some(ticket), None) => state.tickets.redeem(ticket).ok_or_else(|| {
+            ApiError::unauthorized(
+                "invalid_ticket",
+                "the ticket is unknown, used or expired; get a new one",
+            )
+        })?,
+        (None, None) => {
+            return Err(ApiError::unauthorized(
+                "missing_token",
+                "send Authorization: Bearer <token> or ?ticket=",
+            ));
+        }
     };
-    let start = Subscription::start(state.store.clone(), principal.clone(), params.after.as_deref())
-        .await
-        .map_err(start_error)?;
+    let start = Subscription::start(
+        state.store.clone(),
+        principal.clone(),
+        params.after.as_deref(),
+    )
+    .await
+    .map_err(start_error)?;
     Ok(upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
@@ -87,7 +119,12 @@ pub async fn websocket(
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| async move {
-            let mut connection = Connection { socket, state, principal, typing_sent: Vec::new() };
+            let mut connection = Connection {
+                socket,
+                state,
+                principal,
+                typing_sent: Vec::new(),
+            };
             if let Err(reason) = connection.run(start).await {
                 tracing::debug!(%reason, "websocket closed");
             }
@@ -118,14 +155,20 @@ struct Connection {
 impl Connection {
     async fn send_json(&mut self, value: &impl serde::Serialize) -> Result<(), String> {
         let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
-        match tokio::time::timeout(SEND_TIMEOUT, self.socket.send(WsMessage::Text(text.into()))).await {
+        match tokio::time::timeout(SEND_TIMEOUT, self.socket.send(WsMessage::Text(text.into())))
+            .await
+        {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("client too slow".into()),
         }
     }
 
-    async fn send_events(&mut self, sub: &Subscription, events: &[Arc<Event>]) -> Result<(), String> {
+    async fn send_events(
+        &mut self,
+        sub: &Subscription,
+        events: &[Arc<Event>],
+    ) -> Result<(), String> {
         for event in events {
             self.send_json(&frame(sub, event)).await?;
         }
@@ -133,7 +176,10 @@ impl Connection {
     }
 
     async fn close(&mut self, code: u16, reason: &'static str) {
-        let close = WsMessage::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
+        let close = WsMessage::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        }));
         let _ = tokio::time::timeout(Duration::from_secs(1), self.socket.send(close)).await;
     }
 
@@ -152,7 +198,8 @@ impl Connection {
             let (events, _) = sub.read_page().await.map_err(|e| e.to_string())?;
             self.send_events(&sub, &events).await?;
         }
-        self.send_json(&serde_json::json!({ "type": "caught_up", "cursor": sub.cursor() })).await?;
+        self.send_json(&serde_json::json!({ "type": "caught_up", "cursor": sub.cursor() }))
+            .await?;
 
         let mut typing = self.state.hub.subscribe_typing();
         let mut ping = tokio::time::interval(PING_EVERY);
@@ -209,7 +256,8 @@ impl Connection {
             ClientMessage::Typing { conversation_id } => {
                 let id = ConversationId::from_raw(conversation_id);
                 let now = Instant::now();
-                self.typing_sent.retain(|(_, at)| now.duration_since(*at) < TYPING_INTERVAL);
+                self.typing_sent
+                    .retain(|(_, at)| now.duration_since(*at) < TYPING_INTERVAL);
                 if self.typing_sent.iter().any(|(c, _)| c == &id) {
                     return Ok(());
                 }
@@ -247,7 +295,10 @@ pub async fn long_poll(
 ) -> ApiResult<Json<EventBatch>> {
     let wait = query.wait.unwrap_or(25);
     if wait > 60 {
-        return Err(ApiError::bad_request("invalid_query", "wait must be 0–60 seconds"));
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "wait must be 0–60 seconds",
+        ));
     }
     let mut sub = match Subscription::start(state.store.clone(), principal, query.after.as_deref())
         .await
@@ -255,8 +306,10 @@ pub async fn long_poll(
     {
         Start::Resumed(sub) => sub,
         Start::Resync(sub, reason) => {
-            return Err(ApiError::new(StatusCode::GONE, reason.code(), reason.message())
-                .with_extra(serde_json::json!({ "cursor": sub.cursor() })));
+            return Err(
+                ApiError::new(StatusCode::GONE, reason.code(), reason.message())
+                    .with_extra(serde_json::json!({ "cursor": sub.cursor() })),
+            );
         }
     };
     let mut events = Vec::new();
@@ -273,5 +326,9 @@ pub async fn long_poll(
         caught_up = !sub.is_behind();
     }
     let frames = events.iter().map(|e| frame(&sub, e)).collect();
-    Ok(Json(EventBatch { events: frames, cursor: sub.cursor(), caught_up }))
+    Ok(Json(EventBatch {
+        events: frames,
+        cursor: sub.cursor(),
+        caught_up,
+    }))
 }

@@ -14,17 +14,26 @@ use hotline_store::NewSession;
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody, description = "Wrong e-mail or password")))]
-pub async fn login(State(state): State<AppState>, Json(body): Json<LoginRequest>) -> ApiResult<impl IntoResponse> {
+pub async fn login(
+    State(state): State<AppState>,
+    Json(body): Json<LoginRequest>,
+) -> ApiResult<impl IntoResponse> {
     let email = body.email.trim().to_lowercase();
     let record = state.store.operator_by_email(&email).await?;
-    let hash = record.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| passwords::decoy_hash().to_owned());
+    let hash = record
+        .as_ref()
+        .map(|r| r.password_hash.clone())
+        .unwrap_or_else(|| passwords::decoy_hash().to_owned());
     let password = body.password;
     // Argon2 is deliberately slow: keep it off the async workers.
     let matches = tokio::task::spawn_blocking(move || passwords::verify_password(&password, &hash))
         .await
         .map_err(ApiError::internal)?;
     let Some(record) = record.filter(|_| matches) else {
-        return Err(ApiError::unauthorized("invalid_credentials", "wrong e-mail or password"));
+        return Err(ApiError::unauthorized(
+            "invalid_credentials",
+            "wrong e-mail or password",
+        ));
     };
     let token = auth::new_session_token();
     let lifetime = i64::from(state.settings.session_hours) * 3600;
@@ -37,22 +46,36 @@ pub async fn login(State(state): State<AppState>, Json(body): Json<LoginRequest>
             expires_at_unix,
         })
         .await?;
-    let cookie = format!("{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={lifetime}", auth::SESSION_COOKIE);
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={lifetime}",
+        auth::SESSION_COOKIE
+    );
     let expires_at = time::OffsetDateTime::from_unix_timestamp(expires_at_unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default();
     tracing::info!(operator = %record.operator.id, "operator logged in");
     Ok((
         AppendHeaders([(header::SET_COOKIE, cookie)]),
-        Json(LoginResponse { token, operator: OperatorView::from(&record.operator), expires_at }),
+        Json(LoginResponse {
+            token,
+            operator: OperatorView::from(&record.operator),
+            expires_at,
+        }),
     ))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "The session is ended"), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, Auth(principal): Auth) -> ApiResult<impl IntoResponse> {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Auth(principal): Auth,
+) -> ApiResult<impl IntoResponse> {
     if let Principal::Operator(_) = principal {
         let token = headers
             .get(header::AUTHORIZATION)
@@ -60,20 +83,35 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, Auth(prin
             .and_then(|v| v.split_once(' '))
             .map(|(_, t)| t.trim().to_owned())
             .unwrap_or_default();
-        state.store.delete_session(&auth::token_hash(&token)).await?;
+        state
+            .store
+            .delete_session(&auth::token_hash(&token))
+            .await?;
     }
-    let expired = HeaderValue::from_static("hotline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    Ok((axum::http::StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, expired)])))
+    let expired =
+        HeaderValue::from_static("hotline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    Ok((
+        axum::http::StatusCode::NO_CONTENT,
+        AppendHeaders([(header::SET_COOKIE, expired)]),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn me(Auth(principal): Auth) -> Json<Me> {
     Json(match &principal {
-        Principal::Customer(c) => Me { kind: "customer", id: c.id.to_string(), name: c.name.clone(), operator: None },
-        Principal::Operator(o) => {
-            Me { kind: "operator", id: o.id.to_string(), name: o.name.clone(), operator: Some(OperatorView::from(o)) }
-        }
+        Principal::Customer(c) => Me {
+            kind: "customer",
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            operator: None,
+        },
+        Principal::Operator(o) => Me {
+            kind: "operator",
+            id: o.id.to_string(),
+            name: o.name.clone(),
+            operator: Some(OperatorView::from(o)),
+        },
     })
 }
 
@@ -81,5 +119,8 @@ pub async fn me(Auth(principal): Auth) -> Json<Me> {
 #[utoipa::path(post, path = "/api/v1/ws/ticket", tag = "realtime",
     responses((status = 200, body = WsTicket), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn ws_ticket(State(state): State<AppState>, Auth(principal): Auth) -> Json<WsTicket> {
-    Json(WsTicket { ticket: state.tickets.issue(principal), expires_in: TICKET_TTL.as_secs() })
+    Json(WsTicket {
+        ticket: state.tickets.issue(principal),
+        expires_in: TICKET_TTL.as_secs(),
+    })
 }

@@ -101,7 +101,11 @@ impl From<&OperatorPrincipal> for OperatorView {
             id: o.id.to_string(),
             name: o.name.clone(),
             role: o.role,
-            departments: o.departments.iter().map(|d| d.as_str().to_owned()).collect(),
+            departments: o
+                .departments
+                .iter()
+                .map(|d| d.as_str().to_owned())
+                .collect(),
         }
     }
 }

@@ -75,12 +75,19 @@ impl IdentityVerifier {
     }
 
     pub fn verify(&self, token: &str, now: i64) -> Result<CustomerIdentity, TokenError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
         let key = match header.alg {
             Algorithm::HS256 => self.shared_secret.as_ref(),
-            alg => self.public_key.as_ref().filter(|(expected, _)| *expected == alg).map(|(_, key)| key),
+            alg => self
+                .public_key
+                .as_ref()
+                .filter(|(expected, _)| *expected == alg)
+                .map(|(_, key)| key),
         }
-        .ok_or_else(|| TokenError::Invalid(format!("algorithm {:?} is not accepted here", header.alg)))?;
+        .ok_or_else(|| {
+            TokenError::Invalid(format!("algorithm {:?} is not accepted here", header.alg))
+        })?;
 
         let mut validation = Validation::new(header.alg);
         validation.leeway = LEEWAY_SECONDS;
@@ -104,13 +111,19 @@ impl IdentityVerifier {
         if lifetime > self.max_lifetime {
             return Err(TokenError::LifetimeTooLong(lifetime, self.max_lifetime));
         }
-        let sub_ok = !claims.sub.is_empty() && claims.sub.chars().count() <= 128 && !claims.sub.chars().any(char::is_control);
+        let sub_ok = !claims.sub.is_empty()
+            && claims.sub.chars().count() <= 128
+            && !claims.sub.chars().any(char::is_control);
         if !sub_ok {
-            return Err(TokenError::Invalid("sub must be 1–128 printable characters".into()));
+            return Err(TokenError::Invalid(
+                "sub must be 1–128 printable characters".into(),
+            ));
         }
         let name = claims.name.trim();
         if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-            return Err(TokenError::Invalid("name must be 1–200 printable characters".into()));
+            return Err(TokenError::Invalid(
+                "name must be 1–200 printable characters".into(),
+            ));
         }
         Ok(CustomerIdentity {
             id: CustomerId::from_raw(claims.sub),
@@ -124,21 +137,32 @@ impl IdentityVerifier {
 }
 
 fn read_public_key(path: &Path) -> anyhow::Result<(Algorithm, DecodingKey)> {
-    let pem = std::fs::read(path)
-        .map_err(|e| anyhow::anyhow!("cannot read the identity public key {}: {e}", path.display()))?;
+    let pem = std::fs::read(path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read the identity public key {}: {e}",
+            path.display()
+        )
+    })?;
     if let Ok(key) = DecodingKey::from_ed_pem(&pem) {
         return Ok((Algorithm::EdDSA, key));
     }
     if let Ok(key) = DecodingKey::from_rsa_pem(&pem) {
         return Ok((Algorithm::RS256, key));
     }
-    anyhow::bail!("{} is neither an Ed25519 nor an RSA public key in PEM format", path.display())
+    anyhow::bail!(
+        "{} is neither an Ed25519 nor an RSA public key in PEM format",
+        path.display()
+    )
 }
 
 /// Signs an HS256 identity token, as the company's back end would: used by
 /// `hotline customer-token`, the demo and tests.
 pub fn mint(secret: &str, claims: &IdentityClaims) -> anyhow::Result<String> {
-    Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes()))?)
+    Ok(jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )?)
 }
 
 const SECRET_FILE: &str = "identity-secret";
@@ -148,7 +172,10 @@ const SECRET_FILE: &str = "identity-secret";
 /// installation works and `hotline customer-token` signs what `serve` accepts.
 pub fn effective_secret(settings: &IdentitySettings, data_dir: &Path) -> anyhow::Result<String> {
     if let Some(secret) = &settings.secret {
-        anyhow::ensure!(secret.len() >= 16, "HOTLINE_IDENTITY_SECRET must be at least 16 characters long");
+        anyhow::ensure!(
+            secret.len() >= 16,
+            "HOTLINE_IDENTITY_SECRET must be at least 16 characters long"
+        );
         return Ok(secret.clone());
     }
     let path = data_dir.join(SECRET_FILE);

@@ -40,10 +40,16 @@ pub fn unix_now() -> i64 {
 /// Resolves a bearer token to its principal.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
     if token.starts_with(OPERATOR_TOKEN_PREFIX) {
-        let operator = state.store.session_operator(&token_hash(token), unix_now()).await?;
-        return operator
-            .map(Principal::Operator)
-            .ok_or_else(|| ApiError::unauthorized("invalid_session", "the session has expired or was ended; log in again"));
+        let operator = state
+            .store
+            .session_operator(&token_hash(token), unix_now())
+            .await?;
+        return operator.map(Principal::Operator).ok_or_else(|| {
+            ApiError::unauthorized(
+                "invalid_session",
+                "the session has expired or was ended; log in again",
+            )
+        });
     }
     state
         .identity
@@ -75,12 +81,23 @@ pub struct Auth(pub Principal);
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = match bearer(parts) {
             Some(token) => token,
-            None if parts.method == Method::GET || parts.method == Method::HEAD => session_cookie(parts)
-                .ok_or_else(|| ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>"))?,
-            None => return Err(ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>")),
+            None if parts.method == Method::GET || parts.method == Method::HEAD => {
+                session_cookie(parts).ok_or_else(|| {
+                    ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>")
+                })?
+            }
+            None => {
+                return Err(ApiError::unauthorized(
+                    "missing_token",
+                    "send Authorization: Bearer <token>",
+                ));
+            }
         };
         authenticate(state, token).await.map(Auth)
     }

@@ -24,9 +24,15 @@ impl ResyncReason {
     }
     pub fn message(self) -> &'static str {
         match self {
-            ResyncReason::ForeignCursor => "the cursor belongs to another database; reload the conversations and continue from the cursor given",
-            ResyncReason::CursorFromFuture => "the cursor is ahead of the server; reload the conversations and continue from the cursor given",
-            ResyncReason::CursorExpired => "the events after this cursor are no longer kept; reload the conversations and continue from the cursor given",
+            ResyncReason::ForeignCursor => {
+                "the cursor belongs to another database; reload the conversations and continue from the cursor given"
+            }
+            ResyncReason::CursorFromFuture => {
+                "the cursor is ahead of the server; reload the conversations and continue from the cursor given"
+            }
+            ResyncReason::CursorExpired => {
+                "the events after this cursor are no longer kept; reload the conversations and continue from the cursor given"
+            }
         }
     }
 }
@@ -43,7 +49,12 @@ pub fn decode(raw: &str) -> Option<(&str, EventPosition)> {
 }
 
 /// Where a reader may resume from, or why it must resync.
-pub fn check(log_id: &str, cursor_log: &str, position: EventPosition, bounds: EventBounds) -> Result<EventPosition, ResyncReason> {
+pub fn check(
+    log_id: &str,
+    cursor_log: &str,
+    position: EventPosition,
+    bounds: EventBounds,
+) -> Result<EventPosition, ResyncReason> {
     if cursor_log != log_id {
         Err(ResyncReason::ForeignCursor)
     } else if position > bounds.head {
@@ -65,11 +76,29 @@ mod tests {
         assert_eq!(decode(&c), Some(("abc", EventPosition(42))));
         assert_eq!(decode("42"), None);
         assert_eq!(decode("abc.-1"), None);
-        let bounds = EventBounds { oldest: EventPosition(10), head: EventPosition(50) };
-        assert_eq!(check("abc", "abc", EventPosition(50), bounds), Ok(EventPosition(50)));
-        assert_eq!(check("abc", "abc", EventPosition(9), bounds), Ok(EventPosition(9)));
-        assert_eq!(check("abc", "abc", EventPosition(8), bounds), Err(ResyncReason::CursorExpired));
-        assert_eq!(check("abc", "abc", EventPosition(51), bounds), Err(ResyncReason::CursorFromFuture));
-        assert_eq!(check("abc", "xyz", EventPosition(5), bounds), Err(ResyncReason::ForeignCursor));
+        let bounds = EventBounds {
+            oldest: EventPosition(10),
+            head: EventPosition(50),
+        };
+        assert_eq!(
+            check("abc", "abc", EventPosition(50), bounds),
+            Ok(EventPosition(50))
+        );
+        assert_eq!(
+            check("abc", "abc", EventPosition(9), bounds),
+            Ok(EventPosition(9))
+        );
+        assert_eq!(
+            check("abc", "abc", EventPosition(8), bounds),
+            Err(ResyncReason::CursorExpired)
+        );
+        assert_eq!(
+            check("abc", "abc", EventPosition(51), bounds),
+            Err(ResyncReason::CursorFromFuture)
+        );
+        assert_eq!(
+            check("abc", "xyz", EventPosition(5), bounds),
+            Err(ResyncReason::ForeignCursor)
+        );
     }
 }

@@ -37,7 +37,9 @@ pub struct Hub {
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub { typing: broadcast::channel(EPHEMERAL_CAPACITY).0 }
+        Hub {
+            typing: broadcast::channel(EPHEMERAL_CAPACITY).0,
+        }
     }
 }
 

@@ -41,14 +41,27 @@ impl From<StoreError> for StartError {
 
 impl Subscription {
     /// Starts after `after` (a cursor), or at the newest event.
-    pub async fn start(store: Arc<dyn Store>, principal: Principal, after: Option<&str>) -> Result<Start, StartError> {
+    pub async fn start(
+        store: Arc<dyn Store>,
+        principal: Principal,
+        after: Option<&str>,
+    ) -> Result<Start, StartError> {
         // Subscribe before reading the bounds, so nothing committed in
         // between can fall into a crack.
         let feed = store.committed();
         let bounds = store.event_bounds().await?;
         let scope = EventScope::of(&principal);
-        let mut sub = Subscription { store, principal, scope, position: bounds.head, feed, behind: false };
-        let Some(raw) = after else { return Ok(Start::Resumed(sub)) };
+        let mut sub = Subscription {
+            store,
+            principal,
+            scope,
+            position: bounds.head,
+            feed,
+            behind: false,
+        };
+        let Some(raw) = after else {
+            return Ok(Start::Resumed(sub));
+        };
         let (log, position) = cursor::decode(raw).ok_or(StartError::MalformedCursor)?;
         match cursor::check(sub.store.log_id(), log, position, bounds) {
             Ok(position) => {
@@ -74,7 +87,10 @@ impl Subscription {
 
     /// Reads the next page of the log; `true` once the end has been reached.
     pub async fn read_page(&mut self) -> StoreResult<(Vec<Arc<Event>>, bool)> {
-        let page = self.store.events_after(self.position, &self.scope, PAGE).await?;
+        let page = self
+            .store
+            .events_after(self.position, &self.scope, PAGE)
+            .await?;
         self.position = page.through.max(self.position);
         let done = page.events.len() < PAGE;
         if done {
@@ -104,7 +120,9 @@ impl Subscription {
                     }
                 }
                 Ok(_) | Err(RecvError::Lagged(_)) => self.behind = true,
-                Err(RecvError::Closed) => return Err(StoreError::Backend("the event feed has closed".into())),
+                Err(RecvError::Closed) => {
+                    return Err(StoreError::Backend("the event feed has closed".into()));
+                }
             }
         }
     }

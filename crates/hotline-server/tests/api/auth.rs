@@ -31,9 +31,14 @@ async fn forged_and_stale_identity_tokens_are_refused() {
         let bytes = v.to_string().into_bytes();
         let mut out = String::new();
         for chunk in bytes.chunks(3) {
-            let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+            let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b))
+                << (8 * (3 - chunk.len()));
             for i in 0..=chunk.len() {
-                let _ = write!(out, "{}", ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                let _ = write!(
+                    out,
+                    "{}",
+                    ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char
+                );
             }
         }
         out
@@ -56,7 +61,7 @@ async fn forged_and_stale_identity_tokens_are_refused() {
         c.exp = now() + 3600;
     });
     let mut tampered = app.customer_token("eve");
-    tampered.insert_str(tampered.find('.').unwrap() + 2, "x");
+    tampered.insert(tampered.find('.').unwrap() + 2, 'x');
 
     let cases = [
         (None, "missing_token"),
@@ -74,55 +79,120 @@ async fn forged_and_stale_identity_tokens_are_refused() {
             request = request.bearer_auth(token);
         }
         let (status, body) = split(request.send().await.unwrap()).await;
-        assert_eq!((status, body["error"]["code"].as_str()), (401, Some(code)), "{token:?}");
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (401, Some(code)),
+            "{token:?}"
+        );
     }
     let (status, me) = app.get(&app.customer_token("eve"), "/api/v1/me").await;
-    assert_eq!((status, me["kind"].as_str(), me["id"].as_str()), (200, Some("customer"), Some("eve")));
+    assert_eq!(
+        (status, me["kind"].as_str(), me["id"].as_str()),
+        (200, Some("customer"), Some("eve"))
+    );
 }
 
 #[tokio::test]
 async fn eddsa_tokens_verify_with_the_configured_public_key() {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let app = TestApp::spawn_with(|s| s.identity.public_key_file = Some(fixtures.join("ed25519-public.pem"))).await;
+    let app = TestApp::spawn_with(|s| {
+        s.identity.public_key_file = Some(fixtures.join("ed25519-public.pem"))
+    })
+    .await;
     let private = std::fs::read(fixtures.join("ed25519-private.pem")).unwrap();
-    let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims("ed"), &EncodingKey::from_ed_pem(&private).unwrap())
-        .unwrap();
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::EdDSA),
+        &claims("ed"),
+        &EncodingKey::from_ed_pem(&private).unwrap(),
+    )
+    .unwrap();
     let (status, me) = app.get(&token, "/api/v1/me").await;
     assert_eq!((status, me["id"].as_str()), (200, Some("ed")));
     // The same claims signed HS256 with the *public key* as the secret: the classic confusion attack.
     let public = std::fs::read(fixtures.join("ed25519-public.pem")).unwrap();
-    let confused = jsonwebtoken::encode(&Header::default(), &claims("ed"), &EncodingKey::from_secret(&public)).unwrap();
+    let confused = jsonwebtoken::encode(
+        &Header::default(),
+        &claims("ed"),
+        &EncodingKey::from_secret(&public),
+    )
+    .unwrap();
     assert_eq!(app.get(&confused, "/api/v1/me").await.0, 401);
 }
 
 #[tokio::test]
 async fn operators_log_in_with_argon2_passwords_and_sessions_end() {
     let app = TestApp::spawn().await;
-    let token = app.operator("anna@example.com", Role::Admin, &["bank"]).await;
+    let token = app
+        .operator("anna@example.com", Role::Admin, &["bank"])
+        .await;
     assert!(token.starts_with("hlo_"));
     let login = |email: &'static str, password: &'static str| {
-        app.http.post(app.url("/api/v1/auth/login")).json(&json!({"email": email, "password": password})).send()
+        app.http
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
     };
     let (status, body) = split(login("anna@example.com", "wrong-password").await.unwrap()).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("invalid_credentials")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("invalid_credentials"))
+    );
     let (status, body) = split(login("nobody@example.com", "password-123").await.unwrap()).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("invalid_credentials")), "unknown e-mails look the same");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("invalid_credentials")),
+        "unknown e-mails look the same"
+    );
 
     let response = login("ANNA@example.com", "password-123").await.unwrap();
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let session = cookie.split(';').next().unwrap().to_owned();
-    let by_cookie = app.http.get(app.url("/api/v1/me")).header("cookie", &session).send().await.unwrap();
+    let by_cookie = app
+        .http
+        .get(app.url("/api/v1/me"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(by_cookie.status(), 200, "the console reads with its cookie");
-    let write_by_cookie = app.http.post(app.url("/api/v1/ws/ticket")).header("cookie", &session).send().await.unwrap();
-    assert_eq!(write_by_cookie.status(), 401, "but a cookie alone cannot write (no CSRF)");
+    let write_by_cookie = app
+        .http
+        .post(app.url("/api/v1/ws/ticket"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        write_by_cookie.status(),
+        401,
+        "but a cookie alone cannot write (no CSRF)"
+    );
 
     let (status, me) = app.get(&token, "/api/v1/me").await;
-    assert_eq!((status, me["operator"]["role"].as_str()), (200, Some("admin")));
-    let out = app.http.post(app.url("/api/v1/auth/logout")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(
+        (status, me["operator"]["role"].as_str()),
+        (200, Some("admin"))
+    );
+    let out = app
+        .http
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), 204);
     let (status, body) = app.get(&token, "/api/v1/me").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("invalid_session")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("invalid_session"))
+    );
 
     let hash: String = app
         .state
@@ -138,8 +208,18 @@ async fn operators_log_in_with_argon2_passwords_and_sessions_end() {
 #[tokio::test]
 async fn operators_cannot_start_conversations() {
     let app = TestApp::spawn().await;
-    let anna = app.operator("anna@example.com", Role::Operator, &["travel"]).await;
-    let (status, body) =
-        app.post(&anna, "/api/v1/conversations", json!({"department": "travel", "text": "hi", "client_msg_id": "a"})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+    let anna = app
+        .operator("anna@example.com", Role::Operator, &["travel"])
+        .await;
+    let (status, body) = app
+        .post(
+            &anna,
+            "/api/v1/conversations",
+            json!({"department": "travel", "text": "hi", "client_msg_id": "a"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
 }

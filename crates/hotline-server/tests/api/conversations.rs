@@ -6,7 +6,9 @@ use serde_json::json;
 async fn a_customer_and_an_operator_talk() {
     let app = TestApp::spawn().await;
     let ivan = app.customer_token("ivan");
-    let anna = app.operator("anna@example.com", Role::Operator, &["travel"]).await;
+    let anna = app
+        .operator("anna@example.com", Role::Operator, &["travel"])
+        .await;
 
     let (status, started) = app
         .post(
@@ -16,8 +18,14 @@ async fn a_customer_and_an_operator_talk() {
         )
         .await;
     assert_eq!(status, 201, "{started}");
-    assert_eq!(started["status"], "queued", "no bot in this department: straight to the queue");
-    assert_eq!(started["subject"], json!({"kind": "topic", "topic": "baggage"}));
+    assert_eq!(
+        started["status"], "queued",
+        "no bot in this department: straight to the queue"
+    );
+    assert_eq!(
+        started["subject"],
+        json!({"kind": "topic", "topic": "baggage"})
+    );
     assert_eq!(started["message"]["seq"], 1);
     assert_eq!(started["message"]["author"]["kind"], "customer");
     let id = started["id"].as_str().unwrap();
@@ -26,28 +34,73 @@ async fn a_customer_and_an_operator_talk() {
     assert_eq!(status, 200);
     assert_eq!(listed["conversations"][0]["id"], id);
 
-    let (status, taken) = app.post(&anna, &format!("/api/v1/conversations/{id}/assign"), json!({})).await;
+    let (status, taken) = app
+        .post(
+            &anna,
+            &format!("/api/v1/conversations/{id}/assign"),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 200, "{taken}");
-    assert_eq!((taken["status"].as_str(), taken["assignee"]["name"].as_str()), (Some("assigned"), Some("anna")));
+    assert_eq!(
+        (taken["status"].as_str(), taken["assignee"]["name"].as_str()),
+        (Some("assigned"), Some("anna"))
+    );
 
     let reply = app.send(&anna, id, "Здравствуйте! Уже ищем.").await;
-    assert_eq!((reply["seq"].as_i64(), reply["author"]["kind"].as_str()), (Some(2), Some("operator")));
+    assert_eq!(
+        (reply["seq"].as_i64(), reply["author"]["kind"].as_str()),
+        (Some(2), Some("operator"))
+    );
 
-    let (status, messages) = app.get(&ivan, &format!("/api/v1/conversations/{id}/messages")).await;
+    let (status, messages) = app
+        .get(&ivan, &format!("/api/v1/conversations/{id}/messages"))
+        .await;
     assert_eq!(status, 200);
-    let texts: Vec<&str> = messages["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    let texts: Vec<&str> = messages["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
     assert_eq!(texts, ["Потеряли чемодан", "Здравствуйте! Уже ищем."]);
-    let (_, page) = app.get(&ivan, &format!("/api/v1/conversations/{id}/messages?after_seq=1&limit=1")).await;
+    let (_, page) = app
+        .get(
+            &ivan,
+            &format!("/api/v1/conversations/{id}/messages?after_seq=1&limit=1"),
+        )
+        .await;
     assert_eq!(page["messages"].as_array().unwrap().len(), 1);
     assert_eq!(page["messages"][0]["seq"], 2);
 
-    let (status, resolved) = app.post(&anna, &format!("/api/v1/conversations/{id}/resolve"), json!({})).await;
-    assert_eq!((status, resolved["status"].as_str()), (200, Some("resolved")));
+    let (status, resolved) = app
+        .post(
+            &anna,
+            &format!("/api/v1/conversations/{id}/resolve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, resolved["status"].as_str()),
+        (200, Some("resolved"))
+    );
     app.send(&ivan, id, "Нашёлся, но сломан").await;
     let (_, again) = app.get(&ivan, &format!("/api/v1/conversations/{id}")).await;
-    assert_eq!(again["status"], "queued", "a customer's message after a resolve reopens the queue");
-    let (status, reopened) = app.post(&anna, &format!("/api/v1/conversations/{id}/reopen"), json!({})).await;
-    assert_eq!((status, reopened["error"]["code"].as_str()), (409, Some("invalid_transition")));
+    assert_eq!(
+        again["status"], "queued",
+        "a customer's message after a resolve reopens the queue"
+    );
+    let (status, reopened) = app
+        .post(
+            &anna,
+            &format!("/api/v1/conversations/{id}/reopen"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, reopened["error"]["code"].as_str()),
+        (409, Some("invalid_transition"))
+    );
 }
 
 #[tokio::test]
@@ -55,18 +108,45 @@ async fn departments_with_a_bot_start_with_the_bot_until_handoff() {
     let app = TestApp::spawn_with(|s| s.departments[0].bot = true).await;
     let (status, body) = app.get("", "/api/v1/departments").await;
     assert_eq!(status, 200);
-    let ids: Vec<&str> = body["departments"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = body["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["marketplace", "travel", "bank"]);
-    assert!(body["departments"][1]["topics"].as_array().unwrap().iter().any(|t| t["id"] == "miles"));
+    assert!(
+        body["departments"][1]["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == "miles")
+    );
 
     let olga = app.customer_token("olga");
     let id = app.start(&olga, "marketplace", "Где заказ?").await;
     let (_, conversation) = app.get(&olga, &format!("/api/v1/conversations/{id}")).await;
     assert_eq!(conversation["status"], "bot");
-    let (status, handed) = app.post(&olga, &format!("/api/v1/conversations/{id}/handoff"), json!({})).await;
+    let (status, handed) = app
+        .post(
+            &olga,
+            &format!("/api/v1/conversations/{id}/handoff"),
+            json!({}),
+        )
+        .await;
     assert_eq!((status, handed["status"].as_str()), (200, Some("queued")));
-    let (status, again) = app.post(&olga, &format!("/api/v1/conversations/{id}/handoff"), json!({})).await;
-    assert_eq!((status, again["status"].as_str()), (200, Some("queued")), "a repeated handoff is harmless");
+    let (status, again) = app
+        .post(
+            &olga,
+            &format!("/api/v1/conversations/{id}/handoff"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, again["status"].as_str()),
+        (200, Some("queued")),
+        "a repeated handoff is harmless"
+    );
 }
 
 #[tokio::test]
@@ -78,7 +158,10 @@ async fn retries_are_idempotent_and_reuse_with_another_body_conflicts() {
     let (second, b) = app.post(&ivan, "/api/v1/conversations", body).await;
     assert_eq!((first, second), (201, 200));
     assert_eq!(a["id"], b["id"], "a double click makes one conversation");
-    assert_eq!(a["subject"], json!({"kind": "order", "order_id": "12345-0001"}));
+    assert_eq!(
+        a["subject"],
+        json!({"kind": "order", "order_id": "12345-0001"})
+    );
     let id = a["id"].as_str().unwrap();
 
     let path = format!("/api/v1/conversations/{id}/messages");
@@ -87,14 +170,30 @@ async fn retries_are_idempotent_and_reuse_with_another_body_conflicts() {
     let results = futures_util::future::join_all(requests).await;
     let created = results.iter().filter(|(s, _)| *s == 201).count();
     let replayed = results.iter().filter(|(s, _)| *s == 200).count();
-    assert_eq!((created, replayed), (1, 19), "twenty concurrent retries store one message");
+    assert_eq!(
+        (created, replayed),
+        (1, 19),
+        "twenty concurrent retries store one message"
+    );
     assert!(results.iter().all(|(_, m)| m["id"] == results[0].1["id"]));
 
-    let (status, conflict) =
-        app.post(&ivan, &path, json!({"text": "Совсем другой текст", "client_msg_id": "msg-7"})).await;
-    assert_eq!((status, conflict["error"]["code"].as_str()), (409, Some("client_msg_id_reused")));
+    let (status, conflict) = app
+        .post(
+            &ivan,
+            &path,
+            json!({"text": "Совсем другой текст", "client_msg_id": "msg-7"}),
+        )
+        .await;
+    assert_eq!(
+        (status, conflict["error"]["code"].as_str()),
+        (409, Some("client_msg_id_reused"))
+    );
     let (_, messages) = app.get(&ivan, &path).await;
-    assert_eq!(messages["messages"].as_array().unwrap().len(), 2, "nothing extra stored");
+    assert_eq!(
+        messages["messages"].as_array().unwrap().len(),
+        2,
+        "nothing extra stored"
+    );
 }
 
 #[tokio::test]
@@ -102,44 +201,84 @@ async fn strangers_see_nothing_and_get_404() {
     let app = TestApp::spawn().await;
     let alice = app.customer_token("alice");
     let mallory = app.customer_token("mallory");
-    let travel = app.operator("t@example.com", Role::Operator, &["travel"]).await;
-    let bank = app.operator("b@example.com", Role::Operator, &["bank"]).await;
+    let travel = app
+        .operator("t@example.com", Role::Operator, &["travel"])
+        .await;
+    let bank = app
+        .operator("b@example.com", Role::Operator, &["bank"])
+        .await;
     let id = app.start(&alice, "bank", "Списали деньги дважды").await;
 
     for token in [&mallory, &travel] {
-        for path in [format!("/api/v1/conversations/{id}"), format!("/api/v1/conversations/{id}/messages")] {
+        for path in [
+            format!("/api/v1/conversations/{id}"),
+            format!("/api/v1/conversations/{id}/messages"),
+        ] {
             let (status, body) = app.get(token, &path).await;
-            assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{path}");
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (404, Some("not_found")),
+                "{path}"
+            );
         }
         for action in ["messages", "handoff", "assign", "resolve", "reopen"] {
             let body = json!({"text": "x", "client_msg_id": "x1"});
-            let (status, _) = app.post(token, &format!("/api/v1/conversations/{id}/{action}"), body).await;
+            let (status, _) = app
+                .post(token, &format!("/api/v1/conversations/{id}/{action}"), body)
+                .await;
             assert_eq!(status, 404, "{action}");
         }
         let (_, listed) = app.get(token, "/api/v1/conversations").await;
         assert_eq!(listed["conversations"], json!([]));
     }
-    let (_, listed) = app.get(&bank, "/api/v1/conversations?department=travel").await;
-    assert_eq!(listed["conversations"], json!([]), "a filter never widens an operator's view");
+    let (_, listed) = app
+        .get(&bank, "/api/v1/conversations?department=travel")
+        .await;
+    assert_eq!(
+        listed["conversations"],
+        json!([]),
+        "a filter never widens an operator's view"
+    );
     let (_, listed) = app.get(&bank, "/api/v1/conversations").await;
     assert_eq!(listed["conversations"][0]["id"], id);
-    let (_, messages) = app.get(&alice, &format!("/api/v1/conversations/{id}/messages")).await;
-    assert_eq!(messages["messages"].as_array().unwrap().len(), 1, "nothing was written by the strangers");
+    let (_, messages) = app
+        .get(&alice, &format!("/api/v1/conversations/{id}/messages"))
+        .await;
+    assert_eq!(
+        messages["messages"].as_array().unwrap().len(),
+        1,
+        "nothing was written by the strangers"
+    );
 }
 
 #[tokio::test]
 async fn internal_notes_stay_with_operators() {
     let app = TestApp::spawn().await;
     let ivan = app.customer_token("ivan");
-    let anna = app.operator("anna@example.com", Role::Operator, &["marketplace"]).await;
+    let anna = app
+        .operator("anna@example.com", Role::Operator, &["marketplace"])
+        .await;
     let id = app.start(&ivan, "marketplace", "Верните деньги").await;
     let path = format!("/api/v1/conversations/{id}/messages");
-    let (status, note) =
-        app.post(&anna, &path, json!({"text": "Проверить возврат в 1С", "client_msg_id": "n1", "internal": true})).await;
+    let (status, note) = app
+        .post(
+            &anna,
+            &path,
+            json!({"text": "Проверить возврат в 1С", "client_msg_id": "n1", "internal": true}),
+        )
+        .await;
     assert_eq!((status, note["internal"].as_bool()), (201, Some(true)));
-    let (status, refused) =
-        app.post(&ivan, &path, json!({"text": "я тоже хочу заметку", "client_msg_id": "n2", "internal": true})).await;
-    assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("internal_note_by_customer")));
+    let (status, refused) = app
+        .post(
+            &ivan,
+            &path,
+            json!({"text": "я тоже хочу заметку", "client_msg_id": "n2", "internal": true}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("internal_note_by_customer"))
+    );
 
     let (_, customer_view) = app.get(&ivan, &path).await;
     assert_eq!(customer_view["messages"].as_array().unwrap().len(), 1);
@@ -147,31 +286,61 @@ async fn internal_notes_stay_with_operators() {
     let (_, operator_view) = app.get(&anna, &path).await;
     assert_eq!(operator_view["messages"].as_array().unwrap().len(), 2);
     let (_, conversation) = app.get(&anna, &format!("/api/v1/conversations/{id}")).await;
-    assert_eq!(conversation["status"], "queued", "a note does not take the conversation");
+    assert_eq!(
+        conversation["status"], "queued",
+        "a note does not take the conversation"
+    );
 }
 
 #[tokio::test]
 async fn supervisors_reassign_and_operators_cannot_steal() {
     let app = TestApp::spawn().await;
     let ivan = app.customer_token("ivan");
-    let anna = app.operator("anna@example.com", Role::Operator, &["travel"]).await;
-    let boris = app.operator("boris@example.com", Role::Operator, &["travel"]).await;
-    let boss = app.operator("boss@example.com", Role::Supervisor, &["travel"]).await;
+    let anna = app
+        .operator("anna@example.com", Role::Operator, &["travel"])
+        .await;
+    let boris = app
+        .operator("boris@example.com", Role::Operator, &["travel"])
+        .await;
+    let boss = app
+        .operator("boss@example.com", Role::Supervisor, &["travel"])
+        .await;
     let id = app.start(&ivan, "travel", "Перенести бронь").await;
     let assign = format!("/api/v1/conversations/{id}/assign");
     assert_eq!(app.post(&anna, &assign, json!({})).await.0, 200);
     let (status, body) = app.post(&boris, &assign, json!({})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("already_assigned")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("already_assigned"))
+    );
     let (_, me) = app.get(&boris, "/api/v1/me").await;
     let boris_id = me["id"].as_str().unwrap();
-    let (status, body) = app.post(&anna, &assign, json!({"operator_id": boris_id})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
-    let (status, body) = app.post(&boss, &assign, json!({"operator_id": boris_id})).await;
-    assert_eq!((status, body["assignee"]["name"].as_str()), (200, Some("boris")));
-    let (status, body) = app.post(&boss, &assign, json!({"operator_id": "no-such-operator"})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_assignee")));
+    let (status, body) = app
+        .post(&anna, &assign, json!({"operator_id": boris_id}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    let (status, body) = app
+        .post(&boss, &assign, json!({"operator_id": boris_id}))
+        .await;
+    assert_eq!(
+        (status, body["assignee"]["name"].as_str()),
+        (200, Some("boris"))
+    );
+    let (status, body) = app
+        .post(&boss, &assign, json!({"operator_id": "no-such-operator"}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_assignee"))
+    );
     let (status, body) = app.post(&ivan, &assign, json!({})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
 }
 
 #[tokio::test]
@@ -180,24 +349,84 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() {
     let ivan = app.customer_token("ivan");
     let start = "/api/v1/conversations";
     let cases = [
-        (json!({"department": "cars", "text": "hi", "client_msg_id": "a"}), 422, "unknown_department"),
-        (json!({"department": "../x", "text": "hi", "client_msg_id": "a"}), 422, "unknown_department"),
-        (json!({"department": "travel", "topic": "cards", "text": "hi", "client_msg_id": "a"}), 422, "unknown_topic"),
-        (json!({"department": "travel", "topic": "miles", "order_id": "1", "text": "hi", "client_msg_id": "a"}), 422, "ambiguous_subject"),
-        (json!({"department": "travel", "text": "   ", "client_msg_id": "a"}), 422, "empty_value"),
-        (json!({"department": "travel", "text": "я".repeat(51), "client_msg_id": "a"}), 422, "too_long"),
-        (json!({"department": "travel", "text": "a\u{0}b", "client_msg_id": "a"}), 422, "invalid_characters"),
-        (json!({"department": "travel", "text": "hi", "client_msg_id": "has space"}), 422, "invalid_characters"),
-        (json!({"department": "travel", "text": 42, "client_msg_id": "a"}), 422, "invalid_field"),
-        (json!({"department": "travel", "client_msg_id": "a"}), 422, "invalid_field"),
-        (json!({"department": "travel", "text": "hi", "client_msg_id": "a", "order_id": "12\u{202e}3"}), 422, "invalid_characters"),
+        (
+            json!({"department": "cars", "text": "hi", "client_msg_id": "a"}),
+            422,
+            "unknown_department",
+        ),
+        (
+            json!({"department": "../x", "text": "hi", "client_msg_id": "a"}),
+            422,
+            "unknown_department",
+        ),
+        (
+            json!({"department": "travel", "topic": "cards", "text": "hi", "client_msg_id": "a"}),
+            422,
+            "unknown_topic",
+        ),
+        (
+            json!({"department": "travel", "topic": "miles", "order_id": "1", "text": "hi", "client_msg_id": "a"}),
+            422,
+            "ambiguous_subject",
+        ),
+        (
+            json!({"department": "travel", "text": "   ", "client_msg_id": "a"}),
+            422,
+            "empty_value",
+        ),
+        (
+            json!({"department": "travel", "text": "я".repeat(51), "client_msg_id": "a"}),
+            422,
+            "too_long",
+        ),
+        (
+            json!({"department": "travel", "text": "a\u{0}b", "client_msg_id": "a"}),
+            422,
+            "invalid_characters",
+        ),
+        (
+            json!({"department": "travel", "text": "hi", "client_msg_id": "has space"}),
+            422,
+            "invalid_characters",
+        ),
+        (
+            json!({"department": "travel", "text": 42, "client_msg_id": "a"}),
+            422,
+            "invalid_field",
+        ),
+        (
+            json!({"department": "travel", "client_msg_id": "a"}),
+            422,
+            "invalid_field",
+        ),
+        (
+            json!({"department": "travel", "text": "hi", "client_msg_id": "a", "order_id": "12\u{202e}3"}),
+            422,
+            "invalid_characters",
+        ),
     ];
     for (body, status, code) in cases {
         let (got, answer) = app.post(&ivan, start, body.clone()).await;
-        assert_eq!((got, answer["error"]["code"].as_str()), (status, Some(code)), "{body}");
-        assert!(answer["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(
+            (got, answer["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
     }
-    assert!(app.post(&ivan, start, json!({"department": "travel", "text": "я".repeat(50), "client_msg_id": "ok"})).await.0 == 201);
+    assert!(
+        app.post(
+            &ivan,
+            start,
+            json!({"department": "travel", "text": "я".repeat(50), "client_msg_id": "ok"})
+        )
+        .await
+        .0 == 201
+    );
 
     let raw = |body: Vec<u8>, content_type: &'static str| {
         app.http
@@ -207,30 +436,62 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() {
             .body(body)
             .send()
     };
-    let (status, answer) = split(raw(b"{not json".to_vec(), "application/json").await.unwrap()).await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("invalid_json")));
+    let (status, answer) = split(
+        raw(b"{not json".to_vec(), "application/json")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (400, Some("invalid_json"))
+    );
     let mut invalid_utf8 = br#"{"department": "travel", "text": "#.to_vec();
     invalid_utf8.extend_from_slice(b"\"\xff\xfe\", \"client_msg_id\": \"u\"}");
     let (status, answer) = split(raw(invalid_utf8, "application/json").await.unwrap()).await;
     assert_eq!(status / 100, 4, "{answer}");
     assert!(answer["error"]["code"].is_string());
     let (status, answer) = split(raw(b"{}".to_vec(), "text/plain").await.unwrap()).await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (415, Some("unsupported_media_type")));
-    let huge = format!(r#"{{"department": "travel", "text": "{}", "client_msg_id": "big"}}"#, "x".repeat(300 * 1024));
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
+    let huge = format!(
+        r#"{{"department": "travel", "text": "{}", "client_msg_id": "big"}}"#,
+        "x".repeat(300 * 1024)
+    );
     let (status, answer) = split(raw(huge.into_bytes(), "application/json").await.unwrap()).await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (413, Some("body_too_large")));
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (413, Some("body_too_large"))
+    );
 
     let (status, answer) = app.get(&ivan, "/api/v1/conversations?status=lost").await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("invalid_query")));
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
     let (status, answer) = app.get(&ivan, "/api/v1/conversations?limit=abc").await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("invalid_query")));
-    let (status, _) = app.get(&ivan, "/api/v1/conversations/does-not-exist/messages").await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
+    let (status, _) = app
+        .get(&ivan, "/api/v1/conversations/does-not-exist/messages")
+        .await;
     assert_eq!(status, 404);
     let (status, answer) = app.get(&ivan, "/api/v1/nowhere").await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (404, Some("not_found")));
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
 
     let (_, listed) = app.get(&ivan, "/api/v1/conversations").await;
-    assert_eq!(listed["conversations"].as_array().unwrap().len(), 1, "only the valid request stored anything");
+    assert_eq!(
+        listed["conversations"].as_array().unwrap().len(),
+        1,
+        "only the valid request stored anything"
+    );
 }
 
 #[tokio::test]
@@ -239,9 +500,20 @@ async fn html_in_messages_is_kept_verbatim_as_data() {
     let ivan = app.customer_token("ivan");
     let text = "<script>alert(1)</script><img src=x onerror=alert(2)> и ёжик";
     let id = app.start(&ivan, "marketplace", text).await;
-    let (_, messages) = app.get(&ivan, &format!("/api/v1/conversations/{id}/messages")).await;
-    assert_eq!(messages["messages"][0]["text"], text, "stored and returned exactly; escaping is the renderer's job");
-    let response = app.http.get(app.url(&format!("/api/v1/conversations/{id}"))).bearer_auth(&ivan).send().await.unwrap();
+    let (_, messages) = app
+        .get(&ivan, &format!("/api/v1/conversations/{id}/messages"))
+        .await;
+    assert_eq!(
+        messages["messages"][0]["text"], text,
+        "stored and returned exactly; escaping is the renderer's job"
+    );
+    let response = app
+        .http
+        .get(app.url(&format!("/api/v1/conversations/{id}")))
+        .bearer_auth(&ivan)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["content-type"], "application/json");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 }

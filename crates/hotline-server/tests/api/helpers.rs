@@ -39,14 +39,22 @@ impl TestApp {
     }
 
     /// Starts a server on `dir`; used again on the same directory to restart.
-    pub async fn spawn_in(dir: tempfile::TempDir, configure: impl FnOnce(&mut Settings)) -> TestApp {
-        let mut settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
+    pub async fn spawn_in(
+        dir: tempfile::TempDir,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestApp {
+        let mut settings = Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..Settings::default()
+        };
         settings.identity.secret = Some(SECRET.into());
         settings.allowed_origins = vec!["https://shop.example".into()];
         configure(&mut settings);
         let store = hotline_server::open_store(&settings).await.expect("store");
         let state = hotline_server::build(settings, store).await.expect("build");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server_state = state.clone();
@@ -57,7 +65,14 @@ impl TestApp {
             .await
             .expect("serve");
         });
-        TestApp { addr, http: reqwest::Client::new(), state, shutdown: Some(tx), server: Some(server), dir }
+        TestApp {
+            addr,
+            http: reqwest::Client::new(),
+            state,
+            shutdown: Some(tx),
+            server: Some(server),
+            dir,
+        }
     }
 
     /// Stops the server gracefully and hands back its data directory.
@@ -92,7 +107,10 @@ impl TestApp {
                 email: email.into(),
                 name: email.split('@').next().unwrap_or(email).to_owned(),
                 role,
-                departments: departments.iter().map(|d| DepartmentId::parse((*d).to_owned()).expect("dept")).collect(),
+                departments: departments
+                    .iter()
+                    .map(|d| DepartmentId::parse((*d).to_owned()).expect("dept"))
+                    .collect(),
                 password_hash: hash_password("password-123").expect("hash"),
             })
             .await
@@ -105,16 +123,32 @@ impl TestApp {
             .await
             .expect("login");
         assert_eq!(response.status(), 200);
-        response.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
+        response.json::<Value>().await.expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
     }
 
     pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        let response = self.http.get(self.url(path)).bearer_auth(token).send().await.expect("request");
+        let response = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
         split(response).await
     }
 
     pub async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        let response = self.http.post(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request");
+        let response = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
         split(response).await
     }
 
@@ -144,9 +178,17 @@ impl TestApp {
     }
 
     pub async fn ws(&self, token: &str, query: &str) -> Ws {
-        let mut request = self.ws_url(&format!("/api/v1/ws{query}")).into_client_request().expect("request");
-        request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
-        let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("websocket");
+        let mut request = self
+            .ws_url(&format!("/api/v1/ws{query}"))
+            .into_client_request()
+            .expect("request");
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket");
         ws
     }
 }
@@ -183,7 +225,9 @@ pub async fn next_frame(ws: &mut Ws) -> Value {
             .expect("socket open")
             .expect("frame");
         match message {
-            WsMessage::Text(text) => return serde_json::from_str(text.as_str()).expect("json frame"),
+            WsMessage::Text(text) => {
+                return serde_json::from_str(text.as_str()).expect("json frame");
+            }
             WsMessage::Ping(_) | WsMessage::Pong(_) => continue,
             other => panic!("unexpected frame {other:?}"),
         }
@@ -208,7 +252,9 @@ pub async fn silent_for(ws: &mut Ws, wait: Duration) -> Option<Value> {
     loop {
         match tokio::time::timeout_at(deadline, ws.next()).await {
             Err(_) => return None,
-            Ok(Some(Ok(WsMessage::Text(text)))) => return Some(serde_json::from_str(text.as_str()).expect("json")),
+            Ok(Some(Ok(WsMessage::Text(text)))) => {
+                return Some(serde_json::from_str(text.as_str()).expect("json"));
+            }
             Ok(Some(Ok(_))) => continue,
             Ok(other) => panic!("socket ended: {other:?}"),
         }
@@ -216,5 +262,7 @@ pub async fn silent_for(ws: &mut Ws, wait: Duration) -> Option<Value> {
 }
 
 pub async fn send_ws(ws: &mut Ws, value: Value) {
-    ws.send(WsMessage::Text(value.to_string().into())).await.expect("send");
+    ws.send(WsMessage::Text(value.to_string().into()))
+        .await
+        .expect("send");
 }

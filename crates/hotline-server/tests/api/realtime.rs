@@ -9,8 +9,12 @@ async fn operators_and_customers_receive_what_they_may_see_live() {
     let app = TestApp::spawn().await;
     let ivan = app.customer_token("ivan");
     let petr = app.customer_token("petr");
-    let anna = app.operator("anna@example.com", Role::Operator, &["travel"]).await;
-    let bank = app.operator("bank@example.com", Role::Operator, &["bank"]).await;
+    let anna = app
+        .operator("anna@example.com", Role::Operator, &["travel"])
+        .await;
+    let bank = app
+        .operator("bank@example.com", Role::Operator, &["bank"])
+        .await;
 
     let mut anna_ws = app.ws(&anna, "").await;
     let mut ivan_ws = app.ws(&ivan, "").await;
@@ -23,29 +27,68 @@ async fn operators_and_customers_receive_what_they_may_see_live() {
 
     let id = app.start(&ivan, "travel", "Не начислили мили").await;
     let created = next_frame(&mut anna_ws).await;
-    assert_eq!((created["type"].as_str(), created["data"]["id"].as_str()), (Some("conversation.created"), Some(id.as_str())));
+    assert_eq!(
+        (created["type"].as_str(), created["data"]["id"].as_str()),
+        (Some("conversation.created"), Some(id.as_str()))
+    );
     let first = next_frame(&mut anna_ws).await;
-    assert_eq!((first["type"].as_str(), first["data"]["text"].as_str()), (Some("message.created"), Some("Не начислили мили")));
+    assert_eq!(
+        (first["type"].as_str(), first["data"]["text"].as_str()),
+        (Some("message.created"), Some("Не начислили мили"))
+    );
     assert!(first["cursor"].is_string());
 
-    app.post(&anna, &format!("/api/v1/conversations/{id}/messages"), json!({"text": "заметка", "client_msg_id": "n", "internal": true}))
-        .await;
+    app.post(
+        &anna,
+        &format!("/api/v1/conversations/{id}/messages"),
+        json!({"text": "заметка", "client_msg_id": "n", "internal": true}),
+    )
+    .await;
     app.send(&anna, &id, "Проверим и начислим").await;
 
     let mut ivan_saw = Vec::new();
     for _ in 0..4 {
         ivan_saw.push(next_frame(&mut ivan_ws).await);
     }
-    let kinds: Vec<&str> = ivan_saw.iter().map(|f| f["type"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["conversation.created", "message.created", "message.created", "conversation.updated"]);
-    assert_eq!(ivan_saw[2]["data"]["text"], "Проверим и начислим", "the note was skipped");
+    let kinds: Vec<&str> = ivan_saw
+        .iter()
+        .map(|f| f["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "conversation.created",
+            "message.created",
+            "message.created",
+            "conversation.updated"
+        ]
+    );
+    assert_eq!(
+        ivan_saw[2]["data"]["text"], "Проверим и начислим",
+        "the note was skipped"
+    );
     assert!(!ivan_saw.iter().any(|f| f.to_string().contains("заметка")));
-    assert_eq!(silent_for(&mut ivan_ws, Duration::from_millis(300)).await, None);
+    assert_eq!(
+        silent_for(&mut ivan_ws, Duration::from_millis(300)).await,
+        None
+    );
 
-    assert_eq!(silent_for(&mut petr_ws, Duration::from_millis(300)).await, None, "another customer sees nothing");
-    assert_eq!(silent_for(&mut bank_ws, Duration::from_millis(300)).await, None, "another department sees nothing");
+    assert_eq!(
+        silent_for(&mut petr_ws, Duration::from_millis(300)).await,
+        None,
+        "another customer sees nothing"
+    );
+    assert_eq!(
+        silent_for(&mut bank_ws, Duration::from_millis(300)).await,
+        None,
+        "another department sees nothing"
+    );
 
-    send_ws(&mut ivan_ws, json!({"type": "typing", "conversation_id": id})).await;
+    send_ws(
+        &mut ivan_ws,
+        json!({"type": "typing", "conversation_id": id}),
+    )
+    .await;
     let mut anna_frames = Vec::new();
     loop {
         let frame = next_frame(&mut anna_ws).await;
@@ -55,8 +98,16 @@ async fn operators_and_customers_receive_what_they_may_see_live() {
         }
         anna_frames.push(frame);
     }
-    send_ws(&mut petr_ws, json!({"type": "typing", "conversation_id": id})).await;
-    assert_eq!(next_frame(&mut petr_ws).await["code"], "not_found", "no typing into others' conversations");
+    send_ws(
+        &mut petr_ws,
+        json!({"type": "typing", "conversation_id": id}),
+    )
+    .await;
+    assert_eq!(
+        next_frame(&mut petr_ws).await["code"],
+        "not_found",
+        "no typing into others' conversations"
+    );
     send_ws(&mut petr_ws, json!({"type": "dance"})).await;
     assert_eq!(next_frame(&mut petr_ws).await["code"], "invalid_message");
     send_ws(&mut petr_ws, json!({"type": "ping"})).await;
@@ -68,8 +119,12 @@ async fn operators_and_customers_receive_what_they_may_see_live() {
 #[tokio::test]
 async fn resume_by_cursor_misses_nothing_and_repeats_nothing_under_concurrent_writers() {
     let app = TestApp::spawn().await;
-    let anna = app.operator("anna@example.com", Role::Operator, &["marketplace"]).await;
-    let customers: Vec<String> = (0..6).map(|i| app.customer_token(&format!("c{i}"))).collect();
+    let anna = app
+        .operator("anna@example.com", Role::Operator, &["marketplace"])
+        .await;
+    let customers: Vec<String> = (0..6)
+        .map(|i| app.customer_token(&format!("c{i}")))
+        .collect();
     let mut ws = app.ws(&anna, "").await;
     let (_, mut cursor) = until_caught_up(&mut ws).await;
 
@@ -80,13 +135,29 @@ async fn resume_by_cursor_misses_nothing_and_repeats_nothing_under_concurrent_wr
             let http = app.http.clone();
             let base = app.url("");
             tokio::spawn(async move {
-                let start = json!({"department": "marketplace", "text": "start", "client_msg_id": "s"});
-                let r: Value = http.post(format!("{base}/api/v1/conversations")).bearer_auth(&token).json(&start).send().await.unwrap().json().await.unwrap();
+                let start =
+                    json!({"department": "marketplace", "text": "start", "client_msg_id": "s"});
+                let r: Value = http
+                    .post(format!("{base}/api/v1/conversations"))
+                    .bearer_auth(&token)
+                    .json(&start)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
                 let id = r["id"].as_str().unwrap().to_owned();
                 let mut sent = vec![format!("{id}/s")];
                 for i in 0..40 {
                     let body = json!({"text": format!("m{i}"), "client_msg_id": format!("m{i}")});
-                    let response = http.post(format!("{base}/api/v1/conversations/{id}/messages")).bearer_auth(&token).json(&body).send().await.unwrap();
+                    let response = http
+                        .post(format!("{base}/api/v1/conversations/{id}/messages"))
+                        .bearer_auth(&token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
                     assert_eq!(response.status(), 201);
                     sent.push(format!("{id}/m{i}"));
                 }
@@ -106,7 +177,11 @@ async fn resume_by_cursor_misses_nothing_and_repeats_nothing_under_concurrent_wr
                 Some(frame) => {
                     if frame["type"] == "message.created" {
                         let data = &frame["data"];
-                        seen.push(format!("{}/{}", data["conversation_id"].as_str().unwrap(), data["client_msg_id"].as_str().unwrap()));
+                        seen.push(format!(
+                            "{}/{}",
+                            data["conversation_id"].as_str().unwrap(),
+                            data["client_msg_id"].as_str().unwrap()
+                        ));
                     }
                     if let Some(c) = frame["cursor"].as_str() {
                         positions.push(position(c));
@@ -116,7 +191,11 @@ async fn resume_by_cursor_misses_nothing_and_repeats_nothing_under_concurrent_wr
                 None => break,
             }
         }
-        if writers.iter().all(|w| w.is_finished()) && silent_for(&mut ws, Duration::from_millis(300)).await.is_none() {
+        if writers.iter().all(|w| w.is_finished())
+            && silent_for(&mut ws, Duration::from_millis(300))
+                .await
+                .is_none()
+        {
             break;
         }
         drop(ws);
@@ -126,7 +205,11 @@ async fn resume_by_cursor_misses_nothing_and_repeats_nothing_under_concurrent_wr
         for frame in missed {
             if frame["type"] == "message.created" {
                 let data = &frame["data"];
-                seen.push(format!("{}/{}", data["conversation_id"].as_str().unwrap(), data["client_msg_id"].as_str().unwrap()));
+                seen.push(format!(
+                    "{}/{}",
+                    data["conversation_id"].as_str().unwrap(),
+                    data["client_msg_id"].as_str().unwrap()
+                ));
             }
             positions.push(position(frame["cursor"].as_str().unwrap()));
         }
@@ -136,12 +219,21 @@ async fn resume_by_cursor_misses_nothing_and_repeats_nothing_under_concurrent_wr
     for w in writers {
         expected.extend(w.await.unwrap());
     }
-    assert!(reconnects >= 3, "the test must really reconnect ({reconnects})");
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "events arrive in order, never twice");
+    assert!(
+        reconnects >= 3,
+        "the test must really reconnect ({reconnects})"
+    );
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "events arrive in order, never twice"
+    );
     let unique: HashSet<&String> = seen.iter().collect();
     assert_eq!(unique.len(), seen.len(), "no duplicates");
     let expected_set: HashSet<&String> = expected.iter().collect();
-    assert_eq!(unique, expected_set, "every acknowledged message was delivered");
+    assert_eq!(
+        unique, expected_set,
+        "every acknowledged message was delivered"
+    );
 }
 
 #[tokio::test]
@@ -155,21 +247,49 @@ async fn bad_cursors_get_a_resync_answer_never_silence() {
 
     let mut future = app.ws(&ivan, &format!("?after={log}.999999")).await;
     let resync = next_frame(&mut future).await;
-    assert_eq!((resync["type"].as_str(), resync["reason"].as_str()), (Some("resync"), Some("cursor_from_future")));
-    assert_eq!(resync["cursor"], cursor.as_str(), "continue from the newest event");
+    assert_eq!(
+        (resync["type"].as_str(), resync["reason"].as_str()),
+        (Some("resync"), Some("cursor_from_future"))
+    );
+    assert_eq!(
+        resync["cursor"],
+        cursor.as_str(),
+        "continue from the newest event"
+    );
     assert_eq!(next_frame(&mut future).await["type"], "caught_up");
     app.send(&ivan, &id, "дальше").await;
-    assert_eq!(next_frame(&mut future).await["type"], "message.created", "the socket stays useful after a resync");
+    assert_eq!(
+        next_frame(&mut future).await["type"],
+        "message.created",
+        "the socket stays useful after a resync"
+    );
 
     let mut foreign = app.ws(&ivan, "?after=0123abcd.1").await;
     assert_eq!(next_frame(&mut foreign).await["reason"], "foreign_cursor");
 
-    let (status, body) = app.get(&ivan, &format!("/api/v1/events?after={log}.999999&wait=0")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (410, Some("cursor_from_future")));
+    let (status, body) = app
+        .get(&ivan, &format!("/api/v1/events?after={log}.999999&wait=0"))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (410, Some("cursor_from_future"))
+    );
     assert!(body["cursor"].is_string());
     let (status, body) = app.get(&ivan, "/api/v1/events?after=garbage&wait=0").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_cursor")));
-    let response = app.http.get(app.ws_url("/api/v1/ws?after=garbage").replace("ws://", "http://")).bearer_auth(&ivan).send().await.unwrap();
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_cursor"))
+    );
+    let response = app
+        .http
+        .get(
+            app.ws_url("/api/v1/ws?after=garbage")
+                .replace("ws://", "http://"),
+        )
+        .bearer_auth(&ivan)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16() / 100, 4);
 }
 
@@ -185,19 +305,46 @@ async fn long_poll_delivers_the_same_events() {
         let http = app.http.clone();
         let url = app.url(&format!("/api/v1/events?after={cursor}&wait=10"));
         let token = ivan.clone();
-        tokio::spawn(async move { http.get(url).bearer_auth(token).send().await.unwrap().json::<Value>().await.unwrap() })
+        tokio::spawn(async move {
+            http.get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
     let id = app.start(&ivan, "travel", "Мили").await;
-    let batch = tokio::time::timeout(Duration::from_secs(5), poll).await.expect("the poll wakes up").unwrap();
+    let batch = tokio::time::timeout(Duration::from_secs(5), poll)
+        .await
+        .expect("the poll wakes up")
+        .unwrap();
     assert_eq!(batch["events"][0]["type"], "conversation.created");
     assert_eq!(batch["events"][0]["data"]["id"], id.as_str());
 
-    let (_, all) = app.get(&ivan, &format!("/api/v1/events?after={cursor}&wait=0")).await;
-    let kinds: Vec<&str> = all["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let (_, all) = app
+        .get(&ivan, &format!("/api/v1/events?after={cursor}&wait=0"))
+        .await;
+    let kinds: Vec<&str> = all["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["conversation.created", "message.created"]);
     assert_eq!(all["caught_up"], true);
-    let (_, rest) = app.get(&ivan, &format!("/api/v1/events?after={}&wait=0", all["cursor"].as_str().unwrap())).await;
+    let (_, rest) = app
+        .get(
+            &ivan,
+            &format!(
+                "/api/v1/events?after={}&wait=0",
+                all["cursor"].as_str().unwrap()
+            ),
+        )
+        .await;
     assert_eq!(rest["events"], json!([]));
     let (status, _) = app.get(&ivan, "/api/v1/events?wait=61").await;
     assert_eq!(status, 400);
@@ -209,9 +356,14 @@ async fn browsers_need_an_allowed_origin_and_a_single_use_ticket() {
     let ivan = app.customer_token("ivan");
     let connect = |query: String, origin: Option<&'static str>| {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut request = app.ws_url(&format!("/api/v1/ws{query}")).into_client_request().unwrap();
+        let mut request = app
+            .ws_url(&format!("/api/v1/ws{query}"))
+            .into_client_request()
+            .unwrap();
         if let Some(origin) = origin {
-            request.headers_mut().insert("origin", origin.parse().unwrap());
+            request
+                .headers_mut()
+                .insert("origin", origin.parse().unwrap());
         }
         tokio_tungstenite::connect_async(request)
     };
@@ -221,18 +373,26 @@ async fn browsers_need_an_allowed_origin_and_a_single_use_ticket() {
 
     let refused = connect(format!("?ticket={ticket}"), Some("https://evil.example")).await;
     match refused {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
         other => panic!("a foreign origin must be refused: {:?}", other.map(|_| ())),
     }
-    let (mut ws, _) = connect(format!("?ticket={ticket}"), Some("https://shop.example")).await.expect("allowed origin");
+    let (mut ws, _) = connect(format!("?ticket={ticket}"), Some("https://shop.example"))
+        .await
+        .expect("allowed origin");
     until_caught_up(&mut ws).await;
     let reused = connect(format!("?ticket={ticket}"), Some("https://shop.example")).await;
     match reused {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401)
+        }
         other => panic!("a ticket works once: {:?}", other.map(|_| ())),
     }
     let no_auth = connect(String::new(), None).await;
-    assert!(matches!(no_auth, Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 401));
+    assert!(
+        matches!(no_auth, Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 401)
+    );
 }
 
 #[tokio::test]
@@ -259,7 +419,9 @@ async fn oversized_and_binary_client_frames_close_the_socket() {
 
     let mut ws = app.ws(&ivan, "").await;
     until_caught_up(&mut ws).await;
-    ws.send(Message::Binary(vec![1, 2, 3].into())).await.unwrap();
+    ws.send(Message::Binary(vec![1, 2, 3].into()))
+        .await
+        .unwrap();
     let close = tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             match ws.next().await {
@@ -278,14 +440,21 @@ async fn oversized_and_binary_client_frames_close_the_socket() {
 async fn a_server_restart_loses_nothing_and_clients_resume() {
     let app = TestApp::spawn().await;
     let ivan = app.customer_token("ivan");
-    let anna = app.operator("anna@example.com", Role::Operator, &["marketplace"]).await;
+    let anna = app
+        .operator("anna@example.com", Role::Operator, &["marketplace"])
+        .await;
     let id = app.start(&ivan, "marketplace", "до перезапуска").await;
     let mut ws = app.ws(&anna, "").await;
     let (_, cursor) = until_caught_up(&mut ws).await;
     let dir = app.stop().await;
     // The server closes sockets on shutdown with 1012 so clients know to come back.
     let mut closed_with = None;
-    while let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_secs(5), futures_util::StreamExt::next(&mut ws)).await {
+    while let Ok(Some(Ok(message))) = tokio::time::timeout(
+        Duration::from_secs(5),
+        futures_util::StreamExt::next(&mut ws),
+    )
+    .await
+    {
         if let tokio_tungstenite::tungstenite::Message::Close(frame) = message {
             closed_with = frame.map(|f| u16::from(f.code));
             break;
@@ -297,6 +466,13 @@ async fn a_server_restart_loses_nothing_and_clients_resume() {
     app.send(&ivan, &id, "после перезапуска").await;
     let mut ws = app.ws(&anna, &format!("?after={cursor}")).await;
     let (missed, _) = until_caught_up(&mut ws).await;
-    let texts: Vec<&str> = missed.iter().filter_map(|f| f["data"]["text"].as_str()).collect();
-    assert_eq!(texts, ["после перезапуска"], "the session and the cursor survive the restart");
+    let texts: Vec<&str> = missed
+        .iter()
+        .filter_map(|f| f["data"]["text"].as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        ["после перезапуска"],
+        "the session and the cursor survive the restart"
+    );
 }

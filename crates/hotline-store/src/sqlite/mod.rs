@@ -6,15 +6,15 @@ mod rows;
 mod writer;
 
 use crate::{
-    AttachmentRecord, ChangeLifecycle, ConversationFilter, EventBounds, EventPage, EventScope, LifecycleCommand,
-    MessageQuery, NewAttachment, NewOperator, NewSession, OperatorRecord, PostMessage, Posted, StartConversation,
-    Started, Store, StoreError, StoreResult,
+    AttachmentRecord, ChangeLifecycle, ConversationFilter, EventBounds, EventPage, EventScope,
+    LifecycleCommand, MessageQuery, NewAttachment, NewOperator, NewSession, OperatorRecord,
+    PostMessage, Posted, StartConversation, Started, Store, StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
 use hotline_domain::{
-    Assignee, AttachmentId, Author, Conversation, ConversationId, CustomerRef, Department, Event, EventKind,
-    EventPosition, LifecycleAction, Message, OperatorId, OperatorPrincipal, Principal,
+    Assignee, AttachmentId, Author, Conversation, ConversationId, CustomerRef, Department, Event,
+    EventKind, EventPosition, LifecycleAction, Message, OperatorId, OperatorPrincipal, Principal,
 };
 use rows::*;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -70,7 +70,11 @@ fn migrate(conn: &mut Connection) -> StoreResult<String> {
         tx.execute_batch("PRAGMA user_version = 1")?;
         tx.commit()?;
     }
-    Ok(conn.query_row("SELECT value FROM meta WHERE key = 'log_id'", [], |r| r.get(0))?)
+    Ok(
+        conn.query_row("SELECT value FROM meta WHERE key = 'log_id'", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 impl SqliteStore {
@@ -107,7 +111,12 @@ impl SqliteStore {
             }))
             .build()
             .map_err(StoreError::backend)?;
-        Ok(SqliteStore { writer, readers, feed, log_id })
+        Ok(SqliteStore {
+            writer,
+            readers,
+            feed,
+            log_id,
+        })
     }
 
     async fn read<T: Send + 'static>(
@@ -147,13 +156,24 @@ impl Store for SqliteStore {
 
     async fn departments(&self) -> StoreResult<Vec<Department>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached("SELECT id, name, bot, topics FROM departments ORDER BY ordinal")?;
+            let mut stmt = conn
+                .prepare_cached("SELECT id, name, bot, topics FROM departments ORDER BY ordinal")?;
             let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?, r.get::<_, String>(3)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
             })?;
             rows.map(|row| {
                 let (id, name, bot, topics) = row?;
-                Ok(Department { id: parse_department(id)?, name, topics: from_json(&topics)?, bot })
+                Ok(Department {
+                    id: parse_department(id)?,
+                    name,
+                    topics: from_json(&topics)?,
+                    bot,
+                })
             })
             .collect()
         })
@@ -171,19 +191,32 @@ impl Store for SqliteStore {
                     "INSERT INTO operators (id, email, name, role, password_hash, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
-                .execute(params![id.as_str(), new.email, new.name, new.role.as_str(), new.password_hash, now_micros()]);
+                .execute(params![
+                    id.as_str(),
+                    new.email,
+                    new.name,
+                    new.role.as_str(),
+                    new.password_hash,
+                    now_micros()
+                ]);
             match inserted {
                 Err(e) if is_unique_violation(&e, "operators.email") => {
                     return Err(StoreError::Conflict("operator_email_taken"));
                 }
                 other => other?,
             };
-            let mut link =
-                conn.prepare_cached("INSERT INTO operator_departments (operator_id, department) VALUES (?1, ?2)")?;
+            let mut link = conn.prepare_cached(
+                "INSERT INTO operator_departments (operator_id, department) VALUES (?1, ?2)",
+            )?;
             for department in &departments {
                 link.execute(params![id.as_str(), department.as_str()])?;
             }
-            Ok(OperatorPrincipal { id, name: new.name, role: new.role, departments })
+            Ok(OperatorPrincipal {
+                id,
+                name: new.name,
+                role: new.role,
+                departments,
+            })
         })
         .await
     }
@@ -193,11 +226,21 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let found = conn
                 .prepare_cached("SELECT id, email, password_hash FROM operators WHERE email = ?1")?
-                .query_row(params![email], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
+                .query_row(params![email], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
+                })
                 .optional()?;
-            let Some((id, email, password_hash)) = found else { return Ok(None) };
-            let Some(operator) = load_operator(conn, &OperatorId::from_raw(id))? else { return Ok(None) };
-            Ok(Some(OperatorRecord { operator, email, password_hash }))
+            let Some((id, email, password_hash)) = found else {
+                return Ok(None);
+            };
+            let Some(operator) = load_operator(conn, &OperatorId::from_raw(id))? else {
+                return Ok(None);
+            };
+            Ok(Some(OperatorRecord {
+                operator,
+                email,
+                password_hash,
+            }))
         })
         .await
     }
@@ -209,18 +252,30 @@ impl Store for SqliteStore {
 
     async fn create_session(&self, session: NewSession) -> StoreResult<()> {
         self.write(move |conn, _| {
-            conn.prepare_cached("INSERT INTO sessions (token_hash, operator_id, expires_at) VALUES (?1, ?2, ?3)")?
-                .execute(params![session.token_hash, session.operator_id.as_str(), session.expires_at_unix])?;
+            conn.prepare_cached(
+                "INSERT INTO sessions (token_hash, operator_id, expires_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![
+                session.token_hash,
+                session.operator_id.as_str(),
+                session.expires_at_unix
+            ])?;
             Ok(())
         })
         .await
     }
 
-    async fn session_operator(&self, token_hash: &str, now_unix: i64) -> StoreResult<Option<OperatorPrincipal>> {
+    async fn session_operator(
+        &self,
+        token_hash: &str,
+        now_unix: i64,
+    ) -> StoreResult<Option<OperatorPrincipal>> {
         let token_hash = token_hash.to_owned();
         self.read(move |conn| {
             let id: Option<String> = conn
-                .prepare_cached("SELECT operator_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2")?
+                .prepare_cached(
+                    "SELECT operator_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+                )?
                 .query_row(params![token_hash, now_unix], |r| r.get(0))
                 .optional()?;
             match id {
@@ -234,7 +289,8 @@ impl Store for SqliteStore {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         let token_hash = token_hash.to_owned();
         self.write(move |conn, _| {
-            conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?.execute(params![token_hash])?;
+            conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+                .execute(params![token_hash])?;
             Ok(())
         })
         .await
@@ -293,11 +349,17 @@ impl Store for SqliteStore {
                 .ok_or(StoreError::NotFound)?;
             let author = Author::of(&command.author);
             let new = &command.message;
-            if let Some(existing) = find_by_client_msg_id(conn, &author, new.client_msg_id.as_str())? {
+            if let Some(existing) =
+                find_by_client_msg_id(conn, &author, new.client_msg_id.as_str())?
+            {
                 if existing.conversation_id != conversation.id || !same_body(&existing, new) {
                     return Err(StoreError::Conflict("client_msg_id_reused"));
                 }
-                return Ok(Posted { message: existing, conversation, created: false });
+                return Ok(Posted {
+                    message: existing,
+                    conversation,
+                    created: false,
+                });
             }
             let changed = conversation.on_message(&command.author, new.internal)?;
             let now = now();
@@ -305,11 +367,29 @@ impl Store for SqliteStore {
             conversation.updated_at = now;
             update_conversation(conn, &conversation)?;
             let message = insert_message(conn, &conversation, author, &command.author, new, now)?;
-            append_event(conn, events, EventKind::MessageCreated, &conversation, message.internal, &message)?;
+            append_event(
+                conn,
+                events,
+                EventKind::MessageCreated,
+                &conversation,
+                message.internal,
+                &message,
+            )?;
             if changed {
-                append_event(conn, events, EventKind::ConversationUpdated, &conversation, false, &conversation)?;
+                append_event(
+                    conn,
+                    events,
+                    EventKind::ConversationUpdated,
+                    &conversation,
+                    false,
+                    &conversation,
+                )?;
             }
-            Ok(Posted { message, conversation, created: true })
+            Ok(Posted {
+                message,
+                conversation,
+                created: true,
+            })
         })
         .await
     }
@@ -328,13 +408,23 @@ impl Store for SqliteStore {
                     let operator = load_operator(conn, &target)?
                         .filter(|o| o.departments.contains(&conversation.department))
                         .ok_or_else(|| StoreError::InvalidAssignee(target.to_string()))?;
-                    LifecycleAction::AssignTo(Assignee { id: operator.id, name: operator.name })
+                    LifecycleAction::AssignTo(Assignee {
+                        id: operator.id,
+                        name: operator.name,
+                    })
                 }
             };
             if conversation.apply(action, &command.actor)? {
                 conversation.updated_at = now();
                 update_conversation(conn, &conversation)?;
-                append_event(conn, events, EventKind::ConversationUpdated, &conversation, false, &conversation)?;
+                append_event(
+                    conn,
+                    events,
+                    EventKind::ConversationUpdated,
+                    &conversation,
+                    false,
+                    &conversation,
+                )?;
             }
             Ok(conversation)
         })
@@ -373,7 +463,10 @@ impl Store for SqliteStore {
                     to_json(departments)?,
                 ),
             };
-            let rows = stmt.query_map(params![scope, status, department, limit], ConversationRow::read)?;
+            let rows = stmt.query_map(
+                params![scope, status, department, limit],
+                ConversationRow::read,
+            )?;
             rows.map(|row| row?.into_conversation()).collect()
         })
         .await
@@ -388,7 +481,12 @@ impl Store for SqliteStore {
                   ORDER BY seq LIMIT ?4"
             ))?;
             let rows = stmt.query_map(
-                params![query.conversation_id.as_str(), query.after_seq, query.include_internal, query.limit as i64],
+                params![
+                    query.conversation_id.as_str(),
+                    query.after_seq,
+                    query.include_internal,
+                    query.limit as i64
+                ],
                 MessageRow::read,
             )?;
             rows.map(|row| row?.into_message()).collect()
@@ -423,12 +521,20 @@ impl Store for SqliteStore {
         self.read(move |conn| load_attachment(conn, &id)).await
     }
 
-    async fn events_after(&self, after: EventPosition, scope: &EventScope, limit: usize) -> StoreResult<EventPage> {
+    async fn events_after(
+        &self,
+        after: EventPosition,
+        scope: &EventScope,
+        limit: usize,
+    ) -> StoreResult<EventPage> {
         let scope = scope.clone();
         self.read(move |conn| {
             // One read transaction, so `head` and the rows come from one snapshot.
             let tx = conn.transaction()?;
-            let head: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| r.get(0))?;
+            let head: i64 =
+                tx.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| {
+                    r.get(0)
+                })?;
             let after_i = after.0 as i64;
             let limit_i = limit as i64;
             let events: Vec<Event> = {
@@ -453,7 +559,8 @@ impl Store for SqliteStore {
                     ),
                 };
                 let rows = stmt.query_map(params![after_i, head, key, limit_i], EventRow::read)?;
-                rows.map(|row| row?.into_event()).collect::<StoreResult<_>>()?
+                rows.map(|row| row?.into_event())
+                    .collect::<StoreResult<_>>()?
             };
             tx.commit()?;
             let through = match events.last() {
@@ -472,7 +579,10 @@ impl Store for SqliteStore {
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
-            Ok(EventBounds { oldest: EventPosition(oldest as u64), head: EventPosition(head as u64) })
+            Ok(EventBounds {
+                oldest: EventPosition(oldest as u64),
+                head: EventPosition(head as u64),
+            })
         })
         .await
     }

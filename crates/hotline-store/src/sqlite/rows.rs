@@ -2,9 +2,9 @@
 
 use crate::{AttachmentRecord, NewMessage, StoreError, StoreResult, Uploader};
 use hotline_domain::{
-    Assignee, AttachmentId, AttachmentInfo, Author, AuthorKind, ClientMsgId, Conversation, ConversationId,
-    CustomerId, CustomerRef, DepartmentId, Event, EventKind, EventPosition, Message, MessageId, OperatorId,
-    OperatorPrincipal, Principal, Role, Status, Timestamp,
+    Assignee, AttachmentId, AttachmentInfo, Author, AuthorKind, ClientMsgId, Conversation,
+    ConversationId, CustomerId, CustomerRef, DepartmentId, Event, EventKind, EventPosition,
+    Message, MessageId, OperatorId, OperatorPrincipal, Principal, Role, Status, Timestamp,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
@@ -38,7 +38,8 @@ fn corrupt(what: &str) -> StoreError {
 /// write returns equals what a later read returns.
 pub(super) fn now() -> Timestamp {
     let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+        .unwrap_or(t)
 }
 
 pub(super) fn micros(t: Timestamp) -> i64 {
@@ -50,7 +51,8 @@ pub(super) fn now_micros() -> i64 {
 }
 
 fn from_micros(v: i64) -> StoreResult<Timestamp> {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(v) * 1000).map_err(|_| corrupt("timestamp"))
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(v) * 1000)
+        .map_err(|_| corrupt("timestamp"))
 }
 
 pub(super) fn to_json<T: Serialize + ?Sized>(value: &T) -> StoreResult<String> {
@@ -107,9 +109,15 @@ impl ConversationRow {
             department: parse_department(self.department)?,
             status: Status::parse(&self.status).ok_or_else(|| corrupt("status"))?,
             subject: from_json(&self.subject)?,
-            customer: CustomerRef { id: CustomerId::from_raw(self.customer_id), name: self.customer_name },
+            customer: CustomerRef {
+                id: CustomerId::from_raw(self.customer_id),
+                name: self.customer_name,
+            },
             assignee: match (self.assignee_id, self.assignee_name) {
-                (Some(id), Some(name)) => Some(Assignee { id: OperatorId::from_raw(id), name }),
+                (Some(id), Some(name)) => Some(Assignee {
+                    id: OperatorId::from_raw(id),
+                    name,
+                }),
                 _ => None,
             },
             last_seq: self.last_seq,
@@ -212,14 +220,22 @@ impl EventRow {
     }
 }
 
-pub(super) fn load_operator(conn: &Connection, id: &OperatorId) -> StoreResult<Option<OperatorPrincipal>> {
+pub(super) fn load_operator(
+    conn: &Connection,
+    id: &OperatorId,
+) -> StoreResult<Option<OperatorPrincipal>> {
     let found = conn
         .prepare_cached("SELECT name, role FROM operators WHERE id = ?1")?
-        .query_row(params![id.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .query_row(params![id.as_str()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
         .optional()?;
-    let Some((name, role)) = found else { return Ok(None) };
-    let mut stmt =
-        conn.prepare_cached("SELECT department FROM operator_departments WHERE operator_id = ?1 ORDER BY department")?;
+    let Some((name, role)) = found else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT department FROM operator_departments WHERE operator_id = ?1 ORDER BY department",
+    )?;
     let departments = stmt
         .query_map(params![id.as_str()], |r| r.get::<_, String>(0))?
         .map(|d| parse_department(d?))
@@ -232,12 +248,19 @@ pub(super) fn load_operator(conn: &Connection, id: &OperatorId) -> StoreResult<O
     }))
 }
 
-pub(super) fn load_conversation(conn: &Connection, id: &ConversationId) -> StoreResult<Option<Conversation>> {
-    conn.prepare_cached(concat!("SELECT ", conversation_columns!(), " FROM conversations WHERE id = ?1"))?
-        .query_row(params![id.as_str()], ConversationRow::read)
-        .optional()?
-        .map(ConversationRow::into_conversation)
-        .transpose()
+pub(super) fn load_conversation(
+    conn: &Connection,
+    id: &ConversationId,
+) -> StoreResult<Option<Conversation>> {
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        conversation_columns!(),
+        " FROM conversations WHERE id = ?1"
+    ))?
+    .query_row(params![id.as_str()], ConversationRow::read)
+    .optional()?
+    .map(ConversationRow::into_conversation)
+    .transpose()
 }
 
 pub(super) fn insert_conversation(conn: &Connection, c: &Conversation) -> StoreResult<()> {
@@ -281,13 +304,20 @@ pub(super) fn update_conversation(conn: &Connection, c: &Conversation) -> StoreR
     Ok(())
 }
 
-pub(super) fn find_by_client_msg_id(conn: &Connection, author: &Author, client_msg_id: &str) -> StoreResult<Option<Message>> {
+pub(super) fn find_by_client_msg_id(
+    conn: &Connection,
+    author: &Author,
+    client_msg_id: &str,
+) -> StoreResult<Option<Message>> {
     conn.prepare_cached(concat!(
         "SELECT ",
         message_columns!(),
         " FROM messages WHERE author_kind = ?1 AND author_id = ?2 AND client_msg_id = ?3"
     ))?
-    .query_row(params![author.kind.as_str(), author.id, client_msg_id], MessageRow::read)
+    .query_row(
+        params![author.kind.as_str(), author.id, client_msg_id],
+        MessageRow::read,
+    )
     .optional()?
     .map(MessageRow::into_message)
     .transpose()
@@ -297,7 +327,11 @@ pub(super) fn find_by_client_msg_id(conn: &Connection, author: &Author, client_m
 pub(super) fn same_body(stored: &Message, new: &NewMessage) -> bool {
     stored.text == new.text.as_str()
         && stored.internal == new.internal
-        && stored.attachments.iter().map(|a| &a.id).eq(new.attachment_ids.iter())
+        && stored
+            .attachments
+            .iter()
+            .map(|a| &a.id)
+            .eq(new.attachment_ids.iter())
 }
 
 /// Inserts a message with the conversation's (already advanced) `last_seq`,
@@ -367,7 +401,10 @@ fn claim_attachments(
     Ok(infos)
 }
 
-pub(super) fn load_attachment(conn: &Connection, id: &AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+pub(super) fn load_attachment(
+    conn: &Connection,
+    id: &AttachmentId,
+) -> StoreResult<Option<AttachmentRecord>> {
     conn.prepare_cached(
         "SELECT a.name, a.size, a.content_type, a.sha256, a.uploader_kind, a.uploader_id,
                 m.conversation_id, m.internal
@@ -383,7 +420,10 @@ pub(super) fn load_attachment(conn: &Connection, id: &AttachmentId) -> StoreResu
                 content_type: r.get(2)?,
             },
             sha256: r.get(3)?,
-            uploader: Uploader { kind: r.get(4)?, id: r.get(5)? },
+            uploader: Uploader {
+                kind: r.get(4)?,
+                id: r.get(5)?,
+            },
             conversation_id: r.get::<_, Option<String>>(6)?.map(ConversationId::from_raw),
             internal: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
         })

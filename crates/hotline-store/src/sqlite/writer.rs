@@ -36,7 +36,9 @@ struct TypedJob<T> {
 
 impl<T: Send> Job for TypedJob<T> {
     fn apply(&mut self, conn: &Connection, events: &mut Vec<Event>) -> bool {
-        let Some(work) = self.work.take() else { return false };
+        let Some(work) = self.work.take() else {
+            return false;
+        };
         let outcome = work(conn, events);
         let ok = outcome.is_ok();
         self.outcome = Some(outcome);
@@ -61,7 +63,10 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn spawn(conn: Connection, feed: broadcast::Sender<Arc<Event>>) -> std::io::Result<Writer> {
+    pub(crate) fn spawn(
+        conn: Connection,
+        feed: broadcast::Sender<Arc<Event>>,
+    ) -> std::io::Result<Writer> {
         let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
         std::thread::Builder::new()
             .name("hotline-sqlite-writer".into())
@@ -72,7 +77,11 @@ impl Writer {
     /// Runs `work` in the next group commit; returns after the commit.
     pub(crate) async fn write<T: Send + 'static>(&self, work: Work<T>) -> StoreResult<T> {
         let (reply, answer) = oneshot::channel();
-        let job: Box<dyn Job> = Box::new(TypedJob { work: Some(work), outcome: None, reply });
+        let job: Box<dyn Job> = Box::new(TypedJob {
+            work: Some(work),
+            outcome: None,
+            reply,
+        });
         self.queue
             .send(job)
             .await
@@ -83,7 +92,11 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>, feed: broadcast::Sender<Arc<Event>>) {
+fn run(
+    conn: Connection,
+    mut jobs: mpsc::Receiver<Box<dyn Job>>,
+    feed: broadcast::Sender<Arc<Event>>,
+) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     let mut events: Vec<Event> = Vec::new();
     while let Some(first) = jobs.blocking_recv() {
@@ -110,8 +123,13 @@ fn run(conn: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>, feed: broadcast
     }
 }
 
-fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>], events: &mut Vec<Event>) -> Result<(), String> {
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
+fn run_batch(
+    conn: &Connection,
+    batch: &mut [Box<dyn Job>],
+    events: &mut Vec<Event>,
+) -> Result<(), String> {
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| e.to_string())?;
     for job in batch.iter_mut() {
         let mark = events.len();
         let step = conn
