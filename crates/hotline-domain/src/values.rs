@@ -84,85 +84,54 @@ impl ClientMsgId {
     }
 }
 
-/// A department's slug, such as `marketplace`, `travel` or `bank`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
-#[serde(try_from = "String")]
-pub struct DepartmentId(String);
+/// A lowercase slug naming something configured: lowercase ASCII letters,
+/// digits, `-` and `_`, at most `$max` characters.
+macro_rules! slug {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
+        #[serde(try_from = "String")]
+        pub struct $name(String);
 
-impl DepartmentId {
-    pub fn parse(raw: String) -> Result<Self, DomainError> {
-        check_token(
-            &raw,
-            "department",
-            32,
-            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_',
-            "use lowercase ASCII letters, digits, '-' or '_'",
-        )?;
-        Ok(Self(raw))
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+        impl $name {
+            pub fn parse(raw: String) -> Result<Self, DomainError> {
+                check_token(
+                    &raw,
+                    $field,
+                    $max,
+                    |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_',
+                    "use lowercase ASCII letters, digits, '-' or '_'",
+                )?;
+                Ok(Self(raw))
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            /// For slugs written in the code itself; checked in debug builds and by tests.
+            pub(crate) fn from_static(raw: &'static str) -> Self {
+                debug_assert!(Self::parse(raw.to_owned()).is_ok(), "bad built-in slug {raw}");
+                Self(raw.to_owned())
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = DomainError;
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                Self::parse(raw)
+            }
+        }
+    };
 }
 
-impl DepartmentId {
-    /// For slugs written in the code itself; checked in debug builds and by tests.
-    pub(crate) fn from_static(raw: &'static str) -> Self {
-        debug_assert!(
-            Self::parse(raw.to_owned()).is_ok(),
-            "bad built-in slug {raw}"
-        );
-        Self(raw.to_owned())
-    }
-}
-
-impl TryFrom<String> for DepartmentId {
-    type Error = DomainError;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(raw)
-    }
-}
-
-/// A topic's slug inside its department, such as `miles` or `baggage`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
-#[serde(try_from = "String")]
-pub struct TopicId(String);
-
-impl TopicId {
-    pub fn parse(raw: String) -> Result<Self, DomainError> {
-        check_token(
-            &raw,
-            "topic",
-            64,
-            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_',
-            "use lowercase ASCII letters, digits, '-' or '_'",
-        )?;
-        Ok(Self(raw))
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TopicId {
-    /// For slugs written in the code itself; checked in debug builds and by tests.
-    pub(crate) fn from_static(raw: &'static str) -> Self {
-        debug_assert!(
-            Self::parse(raw.to_owned()).is_ok(),
-            "bad built-in slug {raw}"
-        );
-        Self(raw.to_owned())
-    }
-}
-
-impl TryFrom<String> for TopicId {
-    type Error = DomainError;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(raw)
-    }
-}
+slug!(
+    /// A department's slug, such as `marketplace`, `travel` or `bank`.
+    DepartmentId, "department", 32
+);
+slug!(
+    /// A topic's slug inside its department, such as `miles` or `baggage`.
+    TopicId, "topic", 64
+);
 
 /// An order or booking number in the company's system, as the customer's app
 /// knows it: 1–64 printable characters without control or format characters.

@@ -7,14 +7,10 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use hotline_server::settings::Settings;
 use std::path::{Path, PathBuf};
 
-/// Variables read by hand: the documented flat names, and comma lists.
-const SPECIAL: &[&str] = &[
-    "IDENTITY_SECRET",
-    "ALLOWED_ORIGINS",
-    "DATA_DIR",
-    "LISTEN",
-    "LOG",
-];
+/// Top-level settings that come from `HOTLINE_<NAME>`; other `HOTLINE_*`
+/// variables (for other tools) are left alone. `IDENTITY_SECRET` and
+/// `ALLOWED_ORIGINS` are read by hand below, `DATA_DIR` and `LISTEN` as flags.
+const FROM_ENV: &[&str] = &["max_message_chars", "max_attachment_bytes", "session_hours"];
 
 pub fn load(
     file: &Path,
@@ -27,7 +23,9 @@ pub fn load(
     }
     figment = figment.merge(
         Env::prefixed("HOTLINE_")
-            .filter(|key| !SPECIAL.iter().any(|s| key.as_str().eq_ignore_ascii_case(s)))
+            .filter(|key| {
+                FROM_ENV.contains(&key.as_str()) || key.as_str().starts_with("identity__")
+            })
             .split("__"),
     );
     let mut settings: Settings = figment.extract().with_context(|| {

@@ -10,7 +10,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use hotline_domain::{Author, ConversationId, Event, Principal};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -26,11 +26,11 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 /// Per socket, at most one typing event per conversation per this interval.
 const TYPING_INTERVAL: Duration = Duration::from_millis(1500);
 
-fn frame(sub: &Subscription, event: &Event) -> EventFrame {
+fn frame<'a>(sub: &Subscription, event: &'a Event) -> EventFrame<'a> {
     EventFrame {
         cursor: sub.cursor_of(event),
         kind: event.kind.as_str(),
-        data: event.data.clone(),
+        data: &event.data,
     }
 }
 
@@ -209,7 +209,16 @@ impl Connection {
             tokio::select! {
                 incoming = self.socket.recv() => match incoming {
                     None => return Ok(()),
-                    Some(Err(e)) => return Err(e.to_string()),
+                    Some(Err(e)) => {
+                        let reason = e.to_string();
+                        // The protocol library reports these only as text.
+                        if reason.contains("UTF-8") {
+                            self.close(1007, "text frames must be valid UTF-8").await;
+                        } else if reason.contains("Space limit exceeded") {
+                            self.close(1009, "message too big; the limit is 64 KiB").await;
+                        }
+                        return Err(reason);
+                    }
                     Some(Ok(WsMessage::Text(text))) => self.on_client_message(text.as_str()).await?,
                     Some(Ok(WsMessage::Binary(_))) => {
                         self.close(1003, "binary frames are not supported").await;
@@ -292,7 +301,7 @@ pub async fn long_poll(
     State(state): State<AppState>,
     Auth(principal): Auth,
     Query(query): Query<EventsQuery>,
-) -> ApiResult<Json<EventBatch>> {
+) -> ApiResult<Response> {
     let wait = query.wait.unwrap_or(25);
     if wait > 60 {
         return Err(ApiError::bad_request(
@@ -330,5 +339,6 @@ pub async fn long_poll(
         events: frames,
         cursor: sub.cursor(),
         caught_up,
-    }))
+    })
+    .into_response())
 }

@@ -138,19 +138,21 @@ pub struct WsTicket {
 
 /// One event as delivered over the WebSocket and the long-poll.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EventFrame {
+pub struct EventFrame<'a> {
     /// Resume after this event with `?after=<cursor>`.
     pub cursor: String,
     /// `conversation.created`, `conversation.updated` or `message.created`.
     #[serde(rename = "type")]
     pub kind: &'static str,
-    /// The conversation or message as it became.
-    pub data: serde_json::Value,
+    /// The conversation or message as it became (borrowed: serialised
+    /// straight from the shared event, never copied per reader).
+    #[schema(value_type = Object)]
+    pub data: &'a serde_json::Value,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EventBatch {
-    pub events: Vec<EventFrame>,
+pub struct EventBatch<'a> {
+    pub events: Vec<EventFrame<'a>>,
     /// Where to continue from.
     pub cursor: String,
     /// Whether these are all the events there are now.

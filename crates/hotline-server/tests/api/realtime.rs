@@ -395,45 +395,52 @@ async fn browsers_need_an_allowed_origin_and_a_single_use_ticket() {
     );
 }
 
-#[tokio::test]
-async fn oversized_and_binary_client_frames_close_the_socket() {
-    use futures_util::{SinkExt, StreamExt};
+async fn close_code(ws: &mut Ws) -> Option<u16> {
+    use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message;
-    let app = TestApp::spawn().await;
-    let ivan = app.customer_token("ivan");
-    let mut ws = app.ws(&ivan, "").await;
-    until_caught_up(&mut ws).await;
-    let _ = ws.send(Message::Text("x".repeat(70 * 1024).into())).await;
-    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+    tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             match ws.next().await {
-                None | Some(Err(_)) => return None,
                 Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                None | Some(Err(_)) => return None,
                 Some(Ok(_)) => {}
             }
         }
     })
     .await
-    .expect("the server ends the connection");
-    assert!(ended.is_none() || ended == Some(1009), "{ended:?}");
+    .expect("the server ends the connection")
+}
+
+#[tokio::test]
+async fn oversized_binary_and_broken_client_frames_close_the_socket() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let app = TestApp::spawn().await;
+    let ivan = app.customer_token("ivan");
+
+    let mut ws = app.ws(&ivan, "").await;
+    until_caught_up(&mut ws).await;
+    let _ = ws.send(Message::Text("x".repeat(70 * 1024).into())).await;
+    assert_eq!(close_code(&mut ws).await, Some(1009), "over 64 KiB");
 
     let mut ws = app.ws(&ivan, "").await;
     until_caught_up(&mut ws).await;
     ws.send(Message::Binary(vec![1, 2, 3].into()))
         .await
         .unwrap();
-    let close = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match ws.next().await {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
-                None | Some(Err(_)) => return None,
-                Some(Ok(_)) => {}
-            }
-        }
-    })
-    .await
-    .unwrap();
-    assert_eq!(close, Some(1003));
+    assert_eq!(close_code(&mut ws).await, Some(1003), "binary frames");
+
+    let mut ws = app.ws(&ivan, "").await;
+    until_caught_up(&mut ws).await;
+    let broken = Frame::message(vec![b'{', 0xff, 0xfe, b'}'], OpCode::Data(Data::Text), true);
+    ws.send(Message::Frame(broken)).await.unwrap();
+    assert_eq!(close_code(&mut ws).await, Some(1007), "invalid UTF-8");
+
+    // The server is unharmed.
+    let mut ws = app.ws(&ivan, "").await;
+    until_caught_up(&mut ws).await;
 }
 
 #[tokio::test]

@@ -43,11 +43,16 @@ impl From<rusqlite::Error> for StoreError {
 
 fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
+    // FULL: a commit is on disk before any caller hears "ok".
+    // temp_store: each job's savepoint journal stays in memory, not a temp file.
+    // wal_autocheckpoint: checkpoint every ~16 MiB of WAL rather than every 4 MiB.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000;",
+         PRAGMA busy_timeout = 5000;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA wal_autocheckpoint = 4000;",
     )?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
