@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use hotline_domain::{Author, ConversationId, Event, Principal};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -164,15 +165,26 @@ impl Connection {
         }
     }
 
+    /// Writes all frames, then flushes once: one system call for a batch.
     async fn send_events(
         &mut self,
         sub: &Subscription,
         events: &[Arc<Event>],
     ) -> Result<(), String> {
-        for event in events {
-            self.send_json(&frame(sub, event)).await?;
-        }
-        Ok(())
+        let socket = &mut self.socket;
+        let write_all = async {
+            for event in events {
+                let text = serde_json::to_string(&frame(sub, event)).map_err(|e| e.to_string())?;
+                socket
+                    .feed(WsMessage::Text(text.into()))
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            socket.flush().await.map_err(|e| e.to_string())
+        };
+        tokio::time::timeout(SEND_TIMEOUT, write_all)
+            .await
+            .map_err(|_| "client too slow".to_owned())?
     }
 
     async fn close(&mut self, code: u16, reason: &'static str) {

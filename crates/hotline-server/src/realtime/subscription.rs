@@ -4,7 +4,10 @@ use crate::realtime::cursor::{self, ResyncReason};
 use hotline_domain::{Event, EventPosition, Principal};
 use hotline_store::{EventScope, Store, StoreError, StoreResult};
 use std::sync::Arc;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::{
+    self,
+    error::{RecvError, TryRecvError},
+};
 
 /// Events read from the log per page while catching up.
 pub const PAGE: usize = 200;
@@ -100,7 +103,8 @@ impl Subscription {
     }
 
     /// Waits for the next events this reader may see. Takes them from the
-    /// feed while it is gap-free, and from the log after any gap or lag.
+    /// feed while it is gap-free (with whatever else has already arrived, so
+    /// a busy reader gets batches), and from the log after any gap or lag.
     /// Cancel-safe: state changes only after each await completes.
     pub async fn next(&mut self) -> StoreResult<Vec<Arc<Event>>> {
         loop {
@@ -111,19 +115,42 @@ impl Subscription {
                 }
                 continue;
             }
+            let mut batch = Vec::new();
             match self.feed.recv().await {
-                Ok(event) if event.position <= self.position => {}
-                Ok(event) if event.position == self.position.next() => {
-                    self.position = event.position;
-                    if self.principal.can_see(&event) {
-                        return Ok(vec![event]);
-                    }
+                Ok(event) => self.accept(event, &mut batch),
+                Err(RecvError::Lagged(_)) => self.behind = true,
+                Err(RecvError::Closed) => return Err(feed_closed()),
+            }
+            while !self.behind && batch.len() < PAGE {
+                match self.feed.try_recv() {
+                    Ok(event) => self.accept(event, &mut batch),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Lagged(_)) => self.behind = true,
+                    Err(TryRecvError::Closed) => return Err(feed_closed()),
                 }
-                Ok(_) | Err(RecvError::Lagged(_)) => self.behind = true,
-                Err(RecvError::Closed) => {
-                    return Err(StoreError::Backend("the event feed has closed".into()));
-                }
+            }
+            if !batch.is_empty() {
+                return Ok(batch);
             }
         }
     }
+
+    /// Moves past one event from the feed; a gap sends the reader to the log.
+    fn accept(&mut self, event: Arc<Event>, batch: &mut Vec<Arc<Event>>) {
+        if event.position <= self.position {
+            return;
+        }
+        if event.position != self.position.next() {
+            self.behind = true;
+            return;
+        }
+        self.position = event.position;
+        if self.principal.can_see(&event) {
+            batch.push(event);
+        }
+    }
+}
+
+fn feed_closed() -> StoreError {
+    StoreError::Backend("the event feed has closed".into())
 }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Reproduces docs/benchmarks.md: builds release binaries, starts a fresh
+# Hotline and the bare relay on this machine, runs the load scenarios, and
+# writes one JSON line per run to target/bench/results.jsonl.
+#
+#   scripts/benchmarks.sh            # everything (about 5 minutes on 2 cores)
+#   scripts/benchmarks.sh throughput # only the throughput sweep
+#   scripts/benchmarks.sh idle       # only idle connections
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what=${1:-all}
+out=target/bench
+mkdir -p "$out"
+results="$out/results.jsonl"
+: > "$results"
+
+echo "== building release binaries" >&2
+cargo build --release -q -p hotline -p hotline-bench
+bin=target/release
+
+export HOTLINE_IDENTITY_SECRET=bench-secret-0123456789
+export HOTLINE_BENCH_OPERATOR_PASSWORD=bench-password-1
+hotline_port=18080
+relay_port=19090
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+start_hotline() {
+    local data="$out/data"
+    rm -rf "$data" && mkdir -p "$data"
+    echo "$HOTLINE_BENCH_OPERATOR_PASSWORD" | "$bin/hotline" operator add --data-dir "$data" \
+        --email op@bench.io --name Bench --role operator --departments marketplace --password-stdin >/dev/null
+    "$bin/hotline" serve --data-dir "$data" --listen 127.0.0.1:$hotline_port 2>"$out/serve.log" &
+    hotline_pid=$!
+    pids+=("$hotline_pid")
+    for _ in $(seq 50); do curl -sf "http://127.0.0.1:$hotline_port/healthz" >/dev/null && return; sleep 0.1; done
+    echo "hotline did not start; see $out/serve.log" >&2
+    exit 1
+}
+
+if [[ $what == all || $what == throughput ]]; then
+    "$bin/hotline-bench" relay --listen 127.0.0.1:$relay_port 2>/dev/null &
+    pids+=("$!")
+    start_hotline
+    for customers in 50 200 500 1000; do
+        echo "== throughput: $customers customers × 100 messages (relay, then Hotline)" >&2
+        "$bin/hotline-bench" throughput --relay-url "http://127.0.0.1:$relay_port" \
+            --url "http://127.0.0.1:$hotline_port" --operator-email op@bench.io \
+            --customers "$customers" --messages 100 --sub-prefix "c$customers" | grep '^{' >>"$results"
+    done
+    kill "$hotline_pid"
+fi
+
+if [[ $what == all || $what == idle ]]; then
+    start_hotline
+    echo "== idle: 15000 customer WebSockets" >&2
+    "$bin/hotline-bench" idle --url "http://127.0.0.1:$hotline_port" --connections 15000 --pid "$hotline_pid" \
+        | grep '^{' >>"$results"
+fi
+
+echo "== results in $results" >&2
+cat "$results"
