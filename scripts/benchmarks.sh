@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces docs/benchmarks.md: builds release binaries, starts a fresh
 # Hotline and the bare relay on this machine, runs the load scenarios, and
-# writes one JSON line per run to target/bench/results.jsonl.
+# writes one JSON line per run to target/bench/throughput.jsonl and
+# target/bench/idle.jsonl (scripts/plot_benchmarks.py draws the first).
 #
 #   scripts/benchmarks.sh            # everything (about 5 minutes on 2 cores)
 #   scripts/benchmarks.sh throughput # only the throughput sweep
@@ -12,8 +13,6 @@ cd "$(dirname "$0")/.."
 what=${1:-all}
 out=target/bench
 mkdir -p "$out"
-results="$out/results.jsonl"
-: > "$results"
 
 echo "== building release binaries" >&2
 cargo build --release -q -p hotline -p hotline-bench
@@ -43,22 +42,27 @@ start_hotline() {
 if [[ $what == all || $what == throughput ]]; then
     "$bin/hotline-bench" relay --listen 127.0.0.1:$relay_port 2>/dev/null &
     pids+=("$!")
+    results="$out/throughput.jsonl"
+    : > "$results"
     start_hotline
+    # 40 000 messages per point, whatever the concurrency.
     for customers in 50 200 500 1000; do
-        echo "== throughput: $customers customers × 100 messages (relay, then Hotline)" >&2
+        messages=$((40000 / customers))
+        echo "== throughput: $customers customers × $messages messages (relay, then Hotline)" >&2
         "$bin/hotline-bench" throughput --relay-url "http://127.0.0.1:$relay_port" \
             --url "http://127.0.0.1:$hotline_port" --operator-email op@bench.io \
-            --customers "$customers" --messages 100 --sub-prefix "c$customers" | grep '^{' >>"$results"
+            --customers "$customers" --messages "$messages" --sub-prefix "c$customers" | grep '^{' >>"$results"
     done
     kill "$hotline_pid"
 fi
 
 if [[ $what == all || $what == idle ]]; then
+    results="$out/idle.jsonl"
+    : > "$results"
     start_hotline
     echo "== idle: 15000 customer WebSockets" >&2
     "$bin/hotline-bench" idle --url "http://127.0.0.1:$hotline_port" --connections 15000 --pid "$hotline_pid" \
         | grep '^{' >>"$results"
 fi
 
-echo "== results in $results" >&2
-cat "$results"
+echo "== results in $out/*.jsonl" >&2

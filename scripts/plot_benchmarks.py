@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Draws docs/benchmarks.png from target/bench/results.jsonl (scripts/benchmarks.sh).
+"""Draws docs/benchmarks.png from target/bench/throughput.jsonl (scripts/benchmarks.sh).
 
 Needs matplotlib (pip install matplotlib).
 """
@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 root = Path(__file__).resolve().parent.parent
-results = root / "target" / "bench" / "results.jsonl"
+results = root / "target" / "bench" / "throughput.jsonl"
 runs = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
 tput = [r for r in runs if r.get("scenario") == "throughput"]
 if not tput:
@@ -28,6 +28,7 @@ for target, colour in (("relay", "#9aa5b1"), ("hotline", "#d64545")):
     xs, ys = series(target, "msgs_per_s")
     left.plot(xs, ys, marker="o", color=colour, label=f"{target}")
 left.axhline(10_000, color="#444", linestyle=":", linewidth=1, label="target 10 000/s")
+left.set_ylim(bottom=0)
 left.set_xscale("log")
 left.set_xticks([50, 200, 500, 1000], ["50", "200", "500", "1000"])
 left.set_xlabel("concurrent customers (one message in flight each)")
