@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod prometheus;
 pub mod realtime;
 pub mod settings;
 pub mod state;
@@ -44,6 +45,7 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
         !settings.departments.is_empty(),
         "configure at least one department"
     );
+    prometheus::handle();
     store
         .sync_departments(&settings.departments)
         .await

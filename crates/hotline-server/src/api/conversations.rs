@@ -97,6 +97,10 @@ pub async fn start_conversation(
             first_message,
         })
         .await?;
+    if started.created {
+        metrics::counter!("hotline_conversations_started_total").increment(1);
+        metrics::counter!("hotline_messages_created_total", "author" => "customer").increment(1);
+    }
     Ok((
         created_or_ok(started.created),
         Json(StartedConversation {
@@ -239,6 +243,10 @@ pub async fn post_message(
             message,
         })
         .await?;
+    if posted.created {
+        let author = posted.message.author.kind.as_str();
+        metrics::counter!("hotline_messages_created_total", "author" => author).increment(1);
+    }
     Ok((created_or_ok(posted.created), Json(posted.message)))
 }
 

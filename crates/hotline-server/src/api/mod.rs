@@ -59,6 +59,19 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Prometheus metrics (text format). Serve it to your monitoring only.
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+async fn metrics() -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        crate::prometheus::render(),
+    )
+}
+
 /// The departments and their topics.
 #[utoipa::path(get, path = "/api/v1/departments", tag = "service",
     responses((status = 200, body = DepartmentList)))]
@@ -75,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .saturating_add(64 * 1024);
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
+        .routes(routes!(metrics))
         .routes(routes!(departments))
         .routes(routes!(session::login))
         .routes(routes!(session::logout))

@@ -126,9 +126,11 @@ pub async fn websocket(
                 principal,
                 typing_sent: Vec::new(),
             };
+            metrics::gauge!("hotline_websockets_open").increment(1.0);
             if let Err(reason) = connection.run(start).await {
                 tracing::debug!(%reason, "websocket closed");
             }
+            metrics::gauge!("hotline_websockets_open").decrement(1.0);
         }))
 }
 

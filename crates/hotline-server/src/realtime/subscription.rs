@@ -94,6 +94,8 @@ impl Subscription {
             .store
             .events_after(self.position, &self.scope, PAGE)
             .await?;
+        metrics::counter!("hotline_events_read_from_store_total")
+            .increment(page.events.len() as u64);
         self.position = page.through.max(self.position);
         let done = page.events.len() < PAGE;
         if done {

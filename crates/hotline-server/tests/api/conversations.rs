@@ -539,3 +539,27 @@ async fn the_openapi_document_describes_the_api() {
     assert!(doc["components"]["schemas"]["Message"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[tokio::test]
+async fn metrics_count_what_happens() {
+    let app = TestApp::spawn().await;
+    let ivan = app.customer_token("ivan");
+    app.start(&ivan, "travel", "Сколько стоит багаж?").await;
+    let response = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let body = response.text().await.unwrap();
+    let created: f64 = body
+        .lines()
+        .find(|l| l.starts_with("hotline_messages_created_total{author=\"customer\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no message counter in:\n{body}"));
+    assert!(created >= 1.0);
+    assert!(body.contains("hotline_store_commit_seconds"), "{body}");
+}

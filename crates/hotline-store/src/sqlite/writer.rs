@@ -107,13 +107,17 @@ fn run(
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
         let commit = run_batch(&conn, &mut batch, &mut events);
+        metrics::histogram!("hotline_store_commit_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("hotline_store_batch_jobs").record(batch.len() as f64);
         if commit.is_ok() {
             for event in events.drain(..) {
                 // No subscriber is fine: the log is the truth.
                 let _ = feed.send(Arc::new(event));
             }
         } else {
+            metrics::counter!("hotline_store_commit_failures_total").increment(1);
             events.clear();
         }
         tracing::trace!(jobs = batch.len(), "group commit");

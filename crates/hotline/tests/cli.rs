@@ -1,0 +1,217 @@
+//! The `hotline` command line, run as a user would run it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn hotline(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .current_dir(dir)
+        .env_remove("HOTLINE_IDENTITY_SECRET")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn operator_add_validates_and_refuses_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |email: &str, departments: &str, role: &str, password: &str| {
+        hotline(
+            dir.path(),
+            &[
+                "operator",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Анна",
+                "--role",
+                role,
+                "--departments",
+                departments,
+                "--password-stdin",
+            ],
+            password,
+        )
+    };
+    let ok = add(
+        "Anna@Example.com",
+        "travel,bank",
+        "supervisor",
+        "long-enough-password\n",
+    );
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(
+        text(&ok.stdout).contains("created supervisor anna@example.com"),
+        "{}",
+        text(&ok.stdout)
+    );
+    assert!(text(&ok.stdout).contains("bank, travel"));
+
+    let cases = [
+        (
+            add(
+                "anna@example.com",
+                "travel",
+                "operator",
+                "long-enough-password\n",
+            ),
+            "already exists",
+        ),
+        (
+            add(
+                "b@example.com",
+                "cars",
+                "operator",
+                "long-enough-password\n",
+            ),
+            "unknown department `cars`",
+        ),
+        (
+            add("c@example.com", "travel", "king", "long-enough-password\n"),
+            "unknown role `king`",
+        ),
+        (
+            add("d@example.com", "travel", "operator", "short\n"),
+            "at least 8 characters",
+        ),
+        (
+            add(
+                "not-an-email",
+                "travel",
+                "operator",
+                "long-enough-password\n",
+            ),
+            "is not an e-mail address",
+        ),
+    ];
+    for (output, expected) in cases {
+        assert!(!output.status.success());
+        assert!(
+            text(&output.stderr).contains(expected),
+            "expected `{expected}` in: {}",
+            text(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn customer_tokens_are_signed_with_the_generated_secret_and_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hotline(
+        dir.path(),
+        &[
+            "customer-token",
+            "--sub",
+            "42",
+            "--name",
+            "Иван",
+            "--amr",
+            "pwd,otp",
+            "--ttl",
+            "30m",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim().to_owned();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+    let secret = std::fs::read_to_string(dir.path().join("identity-secret")).unwrap();
+    assert!(
+        secret.len() >= 32,
+        "a generated secret is kept in the data directory"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("identity-secret"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "only the owner may read the secret");
+    }
+    let verifier = hotline_server::auth::identity::IdentityVerifier::new(
+        &Default::default(),
+        Some(secret.trim()),
+    )
+    .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let customer = verifier.verify(&token, now).unwrap();
+    assert_eq!(
+        (customer.id.as_str(), customer.name.as_str()),
+        ("42", "Иван")
+    );
+    assert_eq!(customer.amr, ["pwd", "otp"]);
+    assert!(
+        customer.auth_time.is_some(),
+        "a strong method records when it happened"
+    );
+
+    let too_long = hotline(
+        dir.path(),
+        &[
+            "customer-token",
+            "--sub",
+            "42",
+            "--name",
+            "Иван",
+            "--ttl",
+            "2d",
+        ],
+        "",
+    );
+    assert!(!too_long.status.success());
+    assert!(
+        text(&too_long.stderr).contains("at most 86400 seconds"),
+        "{}",
+        text(&too_long.stderr)
+    );
+}
+
+#[test]
+fn config_print_shows_settings_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hotline.toml"),
+        "max_message_chars = 2000\n[identity]\nsecret = \"a-very-secret-value-0001\"\n",
+    )
+    .unwrap();
+    let out = hotline(dir.path(), &["config", "print"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(printed.contains("max_message_chars = 2000"), "{printed}");
+    assert!(printed.contains("<redacted>"));
+    assert!(!printed.contains("a-very-secret-value-0001"));
+
+    std::fs::write(dir.path().join("hotline.toml"), "max_mesage_chars = 5\n").unwrap();
+    let typo = hotline(dir.path(), &["config", "print"], "");
+    assert!(
+        !typo.status.success(),
+        "a misspelt setting is an error, not silently ignored"
+    );
+    assert!(
+        text(&typo.stderr).contains("max_mesage_chars"),
+        "{}",
+        text(&typo.stderr)
+    );
+}
