@@ -12,6 +12,12 @@ pub enum DomainError {
         len: usize,
         max: usize,
     },
+    #[error("{field} has {len} items; at most {max} are allowed")]
+    TooMany {
+        field: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("{field} contains characters that are not allowed: {reason}")]
     InvalidCharacters {
         field: &'static str,
@@ -41,6 +47,7 @@ impl DomainError {
         match self {
             DomainError::Empty { .. } => "empty_value",
             DomainError::TooLong { .. } => "too_long",
+            DomainError::TooMany { .. } => "too_many",
             DomainError::InvalidCharacters { .. } => "invalid_characters",
             DomainError::UnknownDepartment(_) => "unknown_department",
             DomainError::UnknownTopic { .. } => "unknown_topic",

@@ -3,6 +3,9 @@
 use crate::error::DomainError;
 use serde::{Deserialize, Serialize};
 
+/// Files one message may carry.
+pub const MAX_ATTACHMENTS_PER_MESSAGE: usize = 10;
+
 /// Default limit of a message's length, in characters.
 pub const DEFAULT_MAX_MESSAGE_CHARS: usize = 10_000;
 

@@ -50,8 +50,8 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
         .sync_departments(&settings.departments)
         .await
         .context("cannot store the departments")?;
-    let secret = auth::identity::effective_secret(&settings.identity, &settings.data_dir)?;
-    let identity = auth::identity::IdentityVerifier::new(&settings.identity, Some(&secret))?;
+    let secret = auth::identity::shared_secret(&settings.identity, &settings.data_dir)?;
+    let identity = auth::identity::IdentityVerifier::new(&settings.identity, secret.as_deref())?;
     let attachments_dir = settings.data_dir.join("attachments");
     Ok(AppState {
         store,
@@ -61,6 +61,9 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
         attachments_dir: Arc::new(attachments_dir),
         settings: Arc::new(settings),
         shutdown: CancellationToken::new(),
+        password_checks: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
     })
 }
 

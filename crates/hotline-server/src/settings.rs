@@ -21,6 +21,9 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     /// Operator sessions last this long, in hours.
     pub session_hours: u32,
+    /// WebSocket keep-alive pings, in seconds; operators' sessions are
+    /// re-checked at the same pace.
+    pub ws_ping_seconds: u64,
     pub identity: IdentitySettings,
     pub departments: Vec<Department>,
 }
@@ -51,6 +54,7 @@ impl Default for Settings {
             max_attachment_bytes: 20 * 1024 * 1024,
             allowed_origins: Vec::new(),
             session_hours: 12,
+            ws_ping_seconds: 25,
             identity: IdentitySettings::default(),
             departments: Department::defaults(),
         }
@@ -90,6 +94,7 @@ impl fmt::Debug for Settings {
             .field("max_attachment_bytes", &self.max_attachment_bytes)
             .field("allowed_origins", &self.allowed_origins)
             .field("session_hours", &self.session_hours)
+            .field("ws_ping_seconds", &self.ws_ping_seconds)
             .field("identity", &self.identity)
             .field(
                 "departments",

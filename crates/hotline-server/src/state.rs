@@ -19,6 +19,9 @@ pub struct AppState {
     pub attachments_dir: Arc<PathBuf>,
     /// Cancelled when the server shuts down, to close WebSockets cleanly.
     pub shutdown: CancellationToken,
+    /// Password checks running at once (each Argon2 check takes ~19 MiB and
+    /// a core for tens of milliseconds): a login flood queues here.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {

@@ -486,6 +486,10 @@ pub async fn internal_notes_never_reach_the_customer(store: Arc<dyn Store>) {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(posted.message.internal);
     assert_eq!(
+        posted.conversation.updated_at, started.conversation.updated_at,
+        "a note is not activity the customer sees"
+    );
+    assert_eq!(
         posted.conversation.status,
         Status::Queued,
         "a note does not take the conversation"

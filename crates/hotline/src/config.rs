@@ -10,7 +10,12 @@ use std::path::{Path, PathBuf};
 /// Top-level settings that come from `HOTLINE_<NAME>`; other `HOTLINE_*`
 /// variables (for other tools) are left alone. `IDENTITY_SECRET` and
 /// `ALLOWED_ORIGINS` are read by hand below, `DATA_DIR` and `LISTEN` as flags.
-const FROM_ENV: &[&str] = &["max_message_chars", "max_attachment_bytes", "session_hours"];
+const FROM_ENV: &[&str] = &[
+    "max_message_chars",
+    "max_attachment_bytes",
+    "session_hours",
+    "ws_ping_seconds",
+];
 
 pub fn load(
     file: &Path,

@@ -129,7 +129,10 @@ fn main() -> anyhow::Result<()> {
             phone,
             ttl,
         } => {
-            let secret = identity::effective_secret(&settings.identity, &settings.data_dir)?;
+            let secret = identity::shared_secret(&settings.identity, &settings.data_dir)?.context(
+                "this Hotline accepts only tokens signed with your private key (identity.public_key_file is set); \
+                 sign them with that key, or set HOTLINE_IDENTITY_SECRET",
+            )?;
             let ttl = parse_ttl(&ttl)?;
             anyhow::ensure!(
                 ttl <= settings.identity.max_lifetime_seconds,

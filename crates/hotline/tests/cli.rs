@@ -156,7 +156,7 @@ fn customer_tokens_are_signed_with_the_generated_secret_and_bounded() {
     )
     .unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let customer = verifier.verify(&token, now).unwrap();
+    let customer = verifier.verify(&token, now).unwrap().customer;
     assert_eq!(
         (customer.id.as_str(), customer.name.as_str()),
         ("42", "Иван")

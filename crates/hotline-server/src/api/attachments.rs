@@ -7,6 +7,7 @@ use crate::api::extract::{Json, Path};
 use crate::auth::Auth;
 use crate::state::AppState;
 use axum::body::Body;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -61,8 +62,10 @@ impl Drop for TempFile {
 pub async fn upload(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<AttachmentInfo>)> {
+    let mut multipart =
+        multipart.map_err(|e| ApiError::bad_request("invalid_multipart", e.body_text()))?;
     let max = state.settings.max_attachment_bytes;
     let multipart_error = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -137,6 +140,10 @@ pub async fn upload(
         tokio::fs::rename(&temp.0, &target)
             .await
             .map_err(ApiError::internal)?;
+        // The file is acknowledged below: its name must be durable too.
+        for dir in [target.parent(), Some(root)].into_iter().flatten() {
+            sync_dir(dir).await?;
+        }
     }
 
     let info = AttachmentInfo {
@@ -154,6 +161,13 @@ pub async fn upload(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(info)))
+}
+
+async fn sync_dir(dir: &FsPath) -> ApiResult<()> {
+    let handle = tokio::fs::File::open(dir)
+        .await
+        .map_err(ApiError::internal)?;
+    handle.sync_all().await.map_err(ApiError::internal)
 }
 
 fn unsupported(found: &str) -> ApiError {

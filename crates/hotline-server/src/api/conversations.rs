@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
+use hotline_domain::values::MAX_ATTACHMENTS_PER_MESSAGE;
 use hotline_domain::{
     AttachmentId, ClientMsgId, Conversation, ConversationId, DepartmentId, DomainError, Message,
     MessageText, OperatorId, OrderId, Principal, Status, Subject, TopicId,
@@ -24,13 +25,19 @@ fn new_message(
     internal: bool,
     attachment_ids: Vec<String>,
 ) -> Result<NewMessage, DomainError> {
+    if attachment_ids.len() > MAX_ATTACHMENTS_PER_MESSAGE {
+        return Err(DomainError::TooMany {
+            field: "attachment_ids",
+            len: attachment_ids.len(),
+            max: MAX_ATTACHMENTS_PER_MESSAGE,
+        });
+    }
     Ok(NewMessage {
         client_msg_id: ClientMsgId::parse(client_msg_id)?,
         text: MessageText::parse(text, state.settings.max_message_chars)?,
         internal,
         attachment_ids: attachment_ids
             .into_iter()
-            .take(10)
             .map(AttachmentId::from_raw)
             .collect(),
     })
@@ -131,9 +138,12 @@ pub async fn list_conversations(
     let department = match query.department {
         None => None,
         Some(raw) if raw.is_empty() => None,
-        Some(raw) => Some(
-            DepartmentId::parse(raw.clone()).map_err(|_| DomainError::UnknownDepartment(raw))?,
-        ),
+        Some(raw) => Some(DepartmentId::parse(raw).map_err(|_| {
+            ApiError::bad_request(
+                "invalid_query",
+                "department must be a department id such as `travel`",
+            )
+        })?),
     };
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {

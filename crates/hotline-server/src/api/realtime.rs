@@ -3,7 +3,7 @@
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Query};
 use crate::api::views::{EventBatch, EventFrame, EventsQuery};
-use crate::auth::{self, Auth};
+use crate::auth::{self, Auth, Authenticated};
 use crate::realtime::hub::Typing;
 use crate::realtime::subscription::{Start, StartError, Subscription};
 use crate::state::AppState;
@@ -23,7 +23,6 @@ pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 /// A client that cannot take a frame for this long is disconnected; it
 /// resumes from its cursor when it comes back.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-const PING_EVERY: Duration = Duration::from_secs(25);
 /// Per socket, at most one typing event per conversation per this interval.
 const TYPING_INTERVAL: Duration = Duration::from_millis(1500);
 
@@ -91,7 +90,7 @@ pub async fn websocket(
             "this origin may not open the WebSocket",
         ));
     }
-    let principal = match (&params.ticket, header_token(&headers)) {
+    let credentials = match (&params.ticket, auth::bearer_token(&headers)) {
         (_, Some(token)) => auth::authenticate(&state, token).await?,
         (Some(ticket), None) => state.tickets.redeem(ticket).ok_or_else(|| {
             ApiError::unauthorized(
@@ -108,7 +107,7 @@ pub async fn websocket(
     };
     let start = Subscription::start(
         state.store.clone(),
-        principal.clone(),
+        credentials.principal.clone(),
         params.after.as_deref(),
     )
     .await
@@ -123,7 +122,8 @@ pub async fn websocket(
             let mut connection = Connection {
                 socket,
                 state,
-                principal,
+                principal: credentials.principal.clone(),
+                credentials,
                 typing_sent: Vec::new(),
             };
             metrics::gauge!("hotline_websockets_open").increment(1.0);
@@ -132,12 +132,6 @@ pub async fn websocket(
             }
             metrics::gauge!("hotline_websockets_open").decrement(1.0);
         }))
-}
-
-fn header_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 #[derive(Deserialize)]
@@ -150,7 +144,11 @@ enum ClientMessage {
 struct Connection {
     socket: WebSocket,
     state: AppState,
+    /// Who is connected, as last checked.
     principal: Principal,
+    /// How to check it again: the session for operators, the token's expiry
+    /// for customers.
+    credentials: Authenticated,
     /// Recent typing events this socket sent, for rate limiting.
     typing_sent: Vec<(ConversationId, Instant)>,
 }
@@ -208,18 +206,20 @@ impl Connection {
                 sub
             }
         };
-        while sub.is_behind() {
-            let (events, _) = sub.read_page().await.map_err(|e| e.to_string())?;
-            self.send_events(&sub, &events).await?;
-        }
+        self.catch_up(&mut sub).await?;
         self.send_json(&serde_json::json!({ "type": "caught_up", "cursor": sub.cursor() }))
             .await?;
 
         let mut typing = self.state.hub.subscribe_typing();
-        let mut ping = tokio::time::interval(PING_EVERY);
+        let every = Duration::from_secs(self.state.settings.ws_ping_seconds.max(1));
+        let mut ping = tokio::time::interval(every);
         ping.tick().await;
         let shutdown = self.state.shutdown.clone();
+        let token_expiry = expiry(self.credentials.expires_at);
+        tokio::pin!(token_expiry);
         loop {
+            // Outside the select!, so nothing can interrupt a read of the log.
+            self.catch_up(&mut sub).await?;
             tokio::select! {
                 incoming = self.socket.recv() => match incoming {
                     None => return Ok(()),
@@ -241,7 +241,7 @@ impl Connection {
                     Some(Ok(WsMessage::Close(_))) => return Ok(()),
                     Some(Ok(_)) => {}
                 },
-                events = sub.next() => {
+                events = sub.live() => {
                     let events = events.map_err(|e| e.to_string())?;
                     self.send_events(&sub, &events).await?;
                 }
@@ -253,16 +253,54 @@ impl Connection {
                     Err(RecvError::Closed) => return Ok(()),
                 },
                 _ = ping.tick() => {
+                    if !self.still_allowed(&mut sub).await? {
+                        self.close(1008, "your session has ended; log in again").await;
+                        return Ok(());
+                    }
                     tokio::time::timeout(SEND_TIMEOUT, self.socket.send(WsMessage::Ping(Default::default())))
                         .await
                         .map_err(|_| "client too slow".to_owned())?
                         .map_err(|e| e.to_string())?;
+                }
+                () = &mut token_expiry => {
+                    self.close(1008, "your identity token has expired; reconnect with a fresh one").await;
+                    return Ok(());
                 }
                 () = shutdown.cancelled() => {
                     self.close(1012, "server restarting; reconnect with your cursor").await;
                     return Ok(());
                 }
             }
+        }
+    }
+
+    /// Sends whatever the log holds that the reader has not seen yet.
+    async fn catch_up(&mut self, sub: &mut Subscription) -> Result<(), String> {
+        while sub.is_behind() {
+            let (events, _) = sub.read_page().await.map_err(|e| e.to_string())?;
+            self.send_events(sub, &events).await?;
+        }
+        Ok(())
+    }
+
+    /// Checks an operator's session again and picks up changed departments,
+    /// so logging out or losing a department also reaches open sockets.
+    async fn still_allowed(&mut self, sub: &mut Subscription) -> Result<bool, String> {
+        let Some(session) = &self.credentials.session_hash else {
+            return Ok(true);
+        };
+        let now = auth::unix_now();
+        match self.state.store.session_operator(session, now).await {
+            Ok(Some(operator)) => {
+                let principal = Principal::Operator(operator);
+                if principal != self.principal {
+                    self.principal = principal.clone();
+                    sub.set_principal(principal);
+                }
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(e) => Err(e.to_string()),
         }
     }
 
@@ -355,4 +393,16 @@ pub async fn long_poll(
         caught_up,
     })
     .into_response())
+}
+
+/// Resolves when an identity token expires (never for sessions, which are
+/// checked on every ping instead).
+async fn expiry(expires_at: Option<i64>) {
+    match expires_at {
+        Some(at) => {
+            let left = u64::try_from(at - auth::unix_now()).unwrap_or(0);
+            tokio::time::sleep(Duration::from_secs(left)).await;
+        }
+        None => std::future::pending().await,
+    }
 }

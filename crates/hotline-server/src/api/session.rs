@@ -3,11 +3,11 @@
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::Json;
 use crate::api::views::*;
-use crate::auth::{self, Auth, passwords};
+use crate::auth::{self, Auth, Credentials, passwords};
 use crate::realtime::tickets::TICKET_TTL;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{AppendHeaders, IntoResponse};
 use hotline_domain::Principal;
 use hotline_store::NewSession;
@@ -25,7 +25,18 @@ pub async fn login(
         .map(|r| r.password_hash.clone())
         .unwrap_or_else(|| passwords::decoy_hash().to_owned());
     let password = body.password;
-    // Argon2 is deliberately slow: keep it off the async workers.
+    if password.len() > passwords::MAX_PASSWORD_BYTES {
+        return Err(ApiError::unauthorized(
+            "invalid_credentials",
+            "wrong e-mail or password",
+        ));
+    }
+    // Argon2 is deliberately slow: keep it off the async workers, a few at a time.
+    let _permit = state
+        .password_checks
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     let matches = tokio::task::spawn_blocking(move || passwords::verify_password(&password, &hash))
         .await
         .map_err(ApiError::internal)?;
@@ -73,20 +84,10 @@ pub async fn login(
     security(("bearer" = [])))]
 pub async fn logout(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Auth(principal): Auth,
+    Credentials(caller): Credentials,
 ) -> ApiResult<impl IntoResponse> {
-    if let Principal::Operator(_) = principal {
-        let token = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .map(|(_, t)| t.trim().to_owned())
-            .unwrap_or_default();
-        state
-            .store
-            .delete_session(&auth::token_hash(&token))
-            .await?;
+    if let Some(session) = &caller.session_hash {
+        state.store.delete_session(session).await?;
     }
     let expired =
         HeaderValue::from_static("hotline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -118,9 +119,19 @@ pub async fn me(Auth(principal): Auth) -> Json<Me> {
 /// A single-use ticket for opening the WebSocket from a browser.
 #[utoipa::path(post, path = "/api/v1/ws/ticket", tag = "realtime",
     responses((status = 200, body = WsTicket), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn ws_ticket(State(state): State<AppState>, Auth(principal): Auth) -> Json<WsTicket> {
-    Json(WsTicket {
-        ticket: state.tickets.issue(principal),
+pub async fn ws_ticket(
+    State(state): State<AppState>,
+    Credentials(caller): Credentials,
+) -> ApiResult<Json<WsTicket>> {
+    let ticket = state.tickets.issue(caller).ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many WebSocket tickets are waiting to be used; try again in a minute",
+        )
+    })?;
+    Ok(Json(WsTicket {
+        ticket,
         expires_in: TICKET_TTL.as_secs(),
-    })
+    }))
 }

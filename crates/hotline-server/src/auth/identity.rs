@@ -50,6 +50,14 @@ pub struct IdentityClaims {
     pub auth_time: Option<i64>,
 }
 
+/// A verified identity token.
+#[derive(Debug, Clone)]
+pub struct VerifiedIdentity {
+    pub customer: CustomerIdentity,
+    /// The token's `exp`, Unix seconds.
+    pub expires_at: i64,
+}
+
 pub struct IdentityVerifier {
     shared_secret: Option<DecodingKey>,
     public_key: Option<(Algorithm, DecodingKey)>,
@@ -74,7 +82,7 @@ impl IdentityVerifier {
         })
     }
 
-    pub fn verify(&self, token: &str, now: i64) -> Result<CustomerIdentity, TokenError> {
+    pub fn verify(&self, token: &str, now: i64) -> Result<VerifiedIdentity, TokenError> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
         let key = match header.alg {
@@ -107,7 +115,16 @@ impl IdentityVerifier {
             })?
             .claims;
 
-        let lifetime = claims.exp - claims.iat.unwrap_or(now).min(now);
+        // Without `iat`, a token's lifetime cannot be known: refuse it.
+        let Some(issued_at) = claims.iat else {
+            return Err(TokenError::Invalid("the iat claim is required".into()));
+        };
+        if issued_at > now + LEEWAY_SECONDS as i64 {
+            return Err(TokenError::Invalid(
+                "the token is issued in the future".into(),
+            ));
+        }
+        let lifetime = claims.exp - issued_at;
         if lifetime > self.max_lifetime {
             return Err(TokenError::LifetimeTooLong(lifetime, self.max_lifetime));
         }
@@ -125,13 +142,16 @@ impl IdentityVerifier {
                 "name must be 1–200 printable characters".into(),
             ));
         }
-        Ok(CustomerIdentity {
-            id: CustomerId::from_raw(claims.sub),
-            name: name.to_owned(),
-            email: claims.email,
-            phone: claims.phone,
-            amr: claims.amr,
-            auth_time: claims.auth_time,
+        Ok(VerifiedIdentity {
+            expires_at: claims.exp,
+            customer: CustomerIdentity {
+                id: CustomerId::from_raw(claims.sub),
+                name: name.to_owned(),
+                email: claims.email,
+                phone: claims.phone,
+                amr: claims.amr,
+                auth_time: claims.auth_time,
+            },
         })
     }
 }
@@ -165,35 +185,71 @@ pub fn mint(secret: &str, claims: &IdentityClaims) -> anyhow::Result<String> {
     )?)
 }
 
-const SECRET_FILE: &str = "identity-secret";
-
-/// The HS256 secret in effect: the configured one, or one generated on first
-/// start and kept (mode 0600) in the data directory, so that a fresh
+/// The HS256 secret in effect: the configured one; none when only a public
+/// key is configured (then HS256 tokens are refused); otherwise one generated
+/// on first start and kept (mode 0600) in the data directory, so that a fresh
 /// installation works and `hotline customer-token` signs what `serve` accepts.
-pub fn effective_secret(settings: &IdentitySettings, data_dir: &Path) -> anyhow::Result<String> {
+pub fn shared_secret(
+    settings: &IdentitySettings,
+    data_dir: &Path,
+) -> anyhow::Result<Option<String>> {
     if let Some(secret) = &settings.secret {
         anyhow::ensure!(
             secret.len() >= 16,
             "HOTLINE_IDENTITY_SECRET must be at least 16 characters long"
         );
-        return Ok(secret.clone());
+        return Ok(Some(secret.clone()));
+    }
+    if settings.public_key_file.is_some() {
+        return Ok(None);
     }
     let path = data_dir.join(SECRET_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(secret) => return Ok(secret.trim().to_owned()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    loop {
+        match std::fs::read_to_string(&path) {
+            Ok(secret) => {
+                let secret = secret.trim().to_owned();
+                anyhow::ensure!(
+                    secret.len() >= GENERATED_SECRET_BYTES * 2,
+                    "the identity secret in {} is damaged; delete the file to generate a new one \
+                     (tokens signed with the old one will stop working)",
+                    path.display()
+                );
+                return Ok(Some(secret));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+        }
+        // Then read back the one that won (ours, or that of a process that
+        // started at the same moment).
+        write_new_secret(data_dir, &path)?;
     }
+}
+
+const SECRET_FILE: &str = "identity-secret";
+const GENERATED_SECRET_BYTES: usize = 32;
+
+/// Writes a fresh secret to a temporary file, syncs it, and links it into
+/// place without replacing an existing one.
+fn write_new_secret(data_dir: &Path, path: &Path) -> anyhow::Result<()> {
+    use std::io::Write;
     std::fs::create_dir_all(data_dir)?;
-    let secret = crate::auth::random_token(32);
+    let temp = data_dir.join(format!(".{SECRET_FILE}.{}", crate::auth::random_token(8)));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    use std::io::Write;
-    options
-        .open(&path)
-        .and_then(|mut f| f.write_all(secret.as_bytes()))
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    Ok(secret)
+    let written = options.open(&temp).and_then(|mut f| {
+        f.write_all(crate::auth::random_token(GENERATED_SECRET_BYTES).as_bytes())?;
+        f.sync_all()
+    });
+    let linked = written.and_then(|()| match std::fs::hard_link(&temp, path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    });
+    let _ = std::fs::remove_file(&temp);
+    linked.map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    if let Ok(dir) = std::fs::File::open(data_dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }

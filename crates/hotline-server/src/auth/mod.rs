@@ -8,7 +8,7 @@ use crate::api::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use hotline_domain::Principal;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -37,29 +37,54 @@ pub fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// Resolves a bearer token to its principal.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+/// A caller, with what is needed to check later that they still may act
+/// (long-lived WebSockets re-check it).
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub principal: Principal,
+    /// For operators: the hash of their session token.
+    pub session_hash: Option<String>,
+    /// For customers: when their identity token expires (Unix seconds).
+    pub expires_at: Option<i64>,
+}
+
+/// Resolves a bearer token to its caller.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated, ApiError> {
     if token.starts_with(OPERATOR_TOKEN_PREFIX) {
+        let session_hash = token_hash(token);
         let operator = state
             .store
-            .session_operator(&token_hash(token), unix_now())
+            .session_operator(&session_hash, unix_now())
             .await?;
-        return operator.map(Principal::Operator).ok_or_else(|| {
-            ApiError::unauthorized(
-                "invalid_session",
-                "the session has expired or was ended; log in again",
-            )
-        });
+        return operator
+            .map(|operator| Authenticated {
+                principal: Principal::Operator(operator),
+                session_hash: Some(session_hash),
+                expires_at: None,
+            })
+            .ok_or_else(ended_session);
     }
     state
         .identity
         .verify(token, unix_now())
-        .map(Principal::Customer)
+        .map(|verified| Authenticated {
+            principal: Principal::Customer(verified.customer),
+            session_hash: None,
+            expires_at: Some(verified.expires_at),
+        })
         .map_err(|e| ApiError::unauthorized(e.code(), e.to_string()))
 }
 
-pub fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+pub fn ended_session() -> ApiError {
+    ApiError::unauthorized(
+        "invalid_session",
+        "the session has expired or was ended; log in again",
+    )
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
@@ -78,6 +103,9 @@ fn session_cookie(parts: &Parts) -> Option<&str> {
 /// session cookie only for reads, so a forged cross-site form cannot act.
 pub struct Auth(pub Principal);
 
+/// The caller with their credentials' details, for handlers that keep them.
+pub struct Credentials(pub Authenticated);
+
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
@@ -85,7 +113,20 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = match bearer(parts) {
+        Credentials::from_request_parts(parts, state)
+            .await
+            .map(|c| Auth(c.0.principal))
+    }
+}
+
+impl FromRequestParts<AppState> for Credentials {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = match bearer_token(&parts.headers) {
             Some(token) => token,
             None if parts.method == Method::GET || parts.method == Method::HEAD => {
                 session_cookie(parts).ok_or_else(|| {
@@ -99,6 +140,6 @@ impl FromRequestParts<AppState> for Auth {
                 ));
             }
         };
-        authenticate(state, token).await.map(Auth)
+        authenticate(state, token).await.map(Credentials)
     }
 }

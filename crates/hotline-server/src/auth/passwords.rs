@@ -4,6 +4,8 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longer passwords are refused before hashing.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     Argon2::default()

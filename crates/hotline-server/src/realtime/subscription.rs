@@ -104,20 +104,29 @@ impl Subscription {
         Ok((page.events.into_iter().map(Arc::new).collect(), done))
     }
 
-    /// Waits for the next events this reader may see. Takes them from the
-    /// feed while it is gap-free (with whatever else has already arrived, so
-    /// a busy reader gets batches), and from the log after any gap or lag.
-    /// Cancel-safe: state changes only after each await completes.
+    /// Waits for the next events this reader may see, reading the log
+    /// whenever it is behind. For one-shot callers (the long-poll).
     pub async fn next(&mut self) -> StoreResult<Vec<Arc<Event>>> {
         loop {
-            if self.behind {
-                let (events, _) = self.read_page().await?;
-                if !events.is_empty() {
-                    return Ok(events);
-                }
-                continue;
+            let events = if self.behind {
+                self.read_page().await?.0
+            } else {
+                self.live().await?
+            };
+            if !events.is_empty() {
+                return Ok(events);
             }
-            let mut batch = Vec::new();
+        }
+    }
+
+    /// Waits on the live feed only, taking whatever else has already arrived
+    /// too, so a busy reader gets batches. Returns an empty batch when the
+    /// reader fell behind (a gap or a lag): read the log, then call again.
+    /// Cancel-safe, so it can sit in a `select!`: it awaits nothing but the
+    /// feed, and the store is never read here.
+    pub async fn live(&mut self) -> StoreResult<Vec<Arc<Event>>> {
+        let mut batch = Vec::new();
+        while !self.behind && batch.is_empty() {
             match self.feed.recv().await {
                 Ok(event) => self.accept(event, &mut batch),
                 Err(RecvError::Lagged(_)) => self.behind = true,
@@ -131,10 +140,15 @@ impl Subscription {
                     Err(TryRecvError::Closed) => return Err(feed_closed()),
                 }
             }
-            if !batch.is_empty() {
-                return Ok(batch);
-            }
         }
+        Ok(batch)
+    }
+
+    /// The caller's rights changed (e.g. an operator's departments): later
+    /// events are filtered by the new ones.
+    pub fn set_principal(&mut self, principal: Principal) {
+        self.scope = EventScope::of(&principal);
+        self.principal = principal;
     }
 
     /// Moves past one event from the feed; a gap sends the reader to the log.

@@ -1,33 +1,38 @@
 //! Short-lived, single-use tickets that let a browser open a WebSocket (it
 //! cannot set an Authorization header on one).
 
-use hotline_domain::Principal;
+use crate::auth::Authenticated;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const TICKET_TTL: Duration = Duration::from_secs(60);
+/// Unredeemed tickets kept at most; beyond it, new ones are refused.
+const MAX_PENDING: usize = 50_000;
 
 #[derive(Clone, Default)]
 pub struct Tickets {
-    issued: Arc<Mutex<HashMap<String, (Principal, Instant)>>>,
+    issued: Arc<Mutex<HashMap<String, (Authenticated, Instant)>>>,
 }
 
 impl Tickets {
-    pub fn issue(&self, principal: Principal) -> String {
+    /// A new ticket for `caller`; `None` when too many are pending.
+    pub fn issue(&self, caller: Authenticated) -> Option<String> {
         let ticket = crate::auth::random_token(24);
         let now = Instant::now();
-        if let Ok(mut issued) = self.issued.lock() {
-            issued.retain(|_, (_, expires)| *expires > now);
-            issued.insert(ticket.clone(), (principal, now + TICKET_TTL));
+        let mut issued = self.issued.lock().ok()?;
+        issued.retain(|_, (_, expires)| *expires > now);
+        if issued.len() >= MAX_PENDING {
+            return None;
         }
-        ticket
+        issued.insert(ticket.clone(), (caller, now + TICKET_TTL));
+        Some(ticket)
     }
 
-    /// The ticket's principal, once; a used or expired ticket gives nothing.
-    pub fn redeem(&self, ticket: &str) -> Option<Principal> {
+    /// The ticket's caller, once; a used or expired ticket gives nothing.
+    pub fn redeem(&self, ticket: &str) -> Option<Authenticated> {
         let mut issued = self.issued.lock().ok()?;
-        let (principal, expires) = issued.remove(ticket)?;
-        (expires > Instant::now()).then_some(principal)
+        let (caller, expires) = issued.remove(ticket)?;
+        (expires > Instant::now()).then_some(caller)
     }
 }

@@ -55,6 +55,19 @@ async fn files_travel_with_messages_and_only_to_those_who_may_read_them() {
         (422, Some("invalid_attachment")),
         "not mallory's upload"
     );
+    let eleven: Vec<&str> = std::iter::repeat_n(attachment, 11).collect();
+    let (status, body) = app
+        .post(
+            &ivan,
+            &messages,
+            json!({"text": "много", "client_msg_id": "att-0", "attachment_ids": eleven}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("too_many")),
+        "never silently dropped"
+    );
     let (status, sent) =
         app.post(&ivan, &messages, json!({"text": "Чек во вложении", "client_msg_id": "att-1", "attachment_ids": [attachment]})).await;
     assert_eq!(status, 201, "{sent}");
@@ -145,6 +158,20 @@ async fn types_are_sniffed_from_content_and_sizes_limited() {
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (400, Some("missing_file"))
+    );
+    let not_multipart = app
+        .http
+        .post(app.url("/api/v1/attachments"))
+        .bearer_auth(&ivan)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = split(not_multipart).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_multipart"))
     );
     let leftovers = std::fs::read_dir(app.dir.path().join("attachments/tmp"))
         .unwrap()

@@ -60,6 +60,8 @@ async fn forged_and_stale_identity_tokens_are_refused() {
         c.iat = Some(now() - 24 * 3600);
         c.exp = now() + 3600;
     });
+    let without_iat = customer_token_with("eve", |c| c.iat = None);
+    let issued_in_future = customer_token_with("eve", |c| c.iat = Some(now() + 3600));
     let mut tampered = app.customer_token("eve");
     tampered.insert(tampered.find('.').unwrap() + 2, 'x');
 
@@ -72,6 +74,8 @@ async fn forged_and_stale_identity_tokens_are_refused() {
         (Some(expired), "token_expired"),
         (Some(too_long), "token_lifetime_too_long"),
         (Some(too_long_iat), "token_lifetime_too_long"),
+        (Some(without_iat), "invalid_token"),
+        (Some(issued_in_future), "invalid_token"),
     ];
     for (token, code) in cases {
         let mut request = app.http.get(app.url("/api/v1/conversations"));
@@ -110,13 +114,36 @@ async fn eddsa_tokens_verify_with_the_configured_public_key() {
     assert_eq!((status, me["id"].as_str()), (200, Some("ed")));
     // The same claims signed HS256 with the *public key* as the secret: the classic confusion attack.
     let public = std::fs::read(fixtures.join("ed25519-public.pem")).unwrap();
-    let confused = jsonwebtoken::encode(
+    let confused_with_public_key = jsonwebtoken::encode(
         &Header::default(),
         &claims("ed"),
         &EncodingKey::from_secret(&public),
     )
     .unwrap();
-    assert_eq!(app.get(&confused, "/api/v1/me").await.0, 401);
+    assert_eq!(
+        app.get(&confused_with_public_key, "/api/v1/me").await.0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn with_only_a_public_key_configured_shared_secret_tokens_are_refused() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let app = TestApp::spawn_with(|s| {
+        s.identity.secret = None;
+        s.identity.public_key_file = Some(fixtures.join("ed25519-public.pem"));
+    })
+    .await;
+    assert!(
+        !app.dir.path().join("identity-secret").exists(),
+        "no shared secret is generated"
+    );
+    let hs256 = app.customer_token("eve");
+    let (status, body) = app.get(&hs256, "/api/v1/me").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("invalid_token"))
+    );
 }
 
 #[tokio::test]

@@ -471,6 +471,13 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() {
         (status, answer["error"]["code"].as_str()),
         (400, Some("invalid_query"))
     );
+    let (status, answer) = app
+        .get(&ivan, "/api/v1/conversations?department=Bad!")
+        .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
     let (status, answer) = app.get(&ivan, "/api/v1/conversations?limit=abc").await;
     assert_eq!(
         (status, answer["error"]["code"].as_str()),

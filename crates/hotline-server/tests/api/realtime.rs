@@ -483,3 +483,39 @@ async fn a_server_restart_loses_nothing_and_clients_resume() {
         "the session and the cursor survive the restart"
     );
 }
+
+#[tokio::test]
+async fn sockets_close_when_the_session_ends_or_the_token_expires() {
+    let app = TestApp::spawn_with(|s| s.ws_ping_seconds = 1).await;
+    let anna = app
+        .operator("anna@example.com", Role::Operator, &["travel"])
+        .await;
+    let mut operator_ws = app.ws(&anna, "").await;
+    until_caught_up(&mut operator_ws).await;
+    let out = app
+        .http
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&anna)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    assert_eq!(
+        close_code(&mut operator_ws).await,
+        Some(1008),
+        "logging out reaches open sockets"
+    );
+
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let short = customer_token_with("ivan", |c| c.exp = now + 2);
+    let mut customer_ws = app.ws(&short, "").await;
+    until_caught_up(&mut customer_ws).await;
+    assert_eq!(
+        close_code(&mut customer_ws).await,
+        Some(1008),
+        "an expired identity token ends the socket"
+    );
+    let fresh = app.customer_token("ivan");
+    let mut again = app.ws(&fresh, "").await;
+    until_caught_up(&mut again).await;
+}

@@ -369,7 +369,11 @@ impl Store for SqliteStore {
             let changed = conversation.on_message(&command.author, new.internal)?;
             let now = now();
             conversation.last_seq += 1;
-            conversation.updated_at = now;
+            // A note is not activity the customer should see (their list is
+            // ordered by it).
+            if !new.internal {
+                conversation.updated_at = now;
+            }
             update_conversation(conn, &conversation)?;
             let message = insert_message(conn, &conversation, author, &command.author, new, now)?;
             append_event(

@@ -285,7 +285,8 @@ pub(super) fn insert_conversation(conn: &Connection, c: &Conversation) -> StoreR
     Ok(())
 }
 
-/// Writes the mutable part of a conversation.
+/// Writes what can change in a conversation: status, assignee, `last_seq`,
+/// activity time, and department (a transfer).
 pub(super) fn update_conversation(conn: &Connection, c: &Conversation) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE conversations SET status = ?2, assignee_id = ?3, assignee_name = ?4, last_seq = ?5,
