@@ -374,7 +374,11 @@ impl Store for SqliteStore {
             if !new.internal {
                 conversation.updated_at = now;
             }
-            update_conversation(conn, &conversation)?;
+            if changed {
+                update_conversation(conn, &conversation)?;
+            } else {
+                record_activity(conn, &conversation)?;
+            }
             let message = insert_message(conn, &conversation, author, &command.author, new, now)?;
             append_event(
                 conn,

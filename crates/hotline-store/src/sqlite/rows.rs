@@ -305,6 +305,14 @@ pub(super) fn update_conversation(conn: &Connection, c: &Conversation) -> StoreR
     Ok(())
 }
 
+/// Writes only `last_seq` and the activity time: the common case of a new
+/// message, which leaves the indexed columns (and so the indexes) alone.
+pub(super) fn record_activity(conn: &Connection, c: &Conversation) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE conversations SET last_seq = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![c.id.as_str(), c.last_seq, micros(c.updated_at)])?;
+    Ok(())
+}
+
 pub(super) fn find_by_client_msg_id(
     conn: &Connection,
     author: &Author,
