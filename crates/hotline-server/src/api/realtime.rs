@@ -122,7 +122,6 @@ pub async fn websocket(
             let mut connection = Connection {
                 socket,
                 state,
-                principal: credentials.principal.clone(),
                 credentials,
                 typing_sent: Vec::new(),
             };
@@ -144,10 +143,8 @@ enum ClientMessage {
 struct Connection {
     socket: WebSocket,
     state: AppState,
-    /// Who is connected, as last checked.
-    principal: Principal,
-    /// How to check it again: the session for operators, the token's expiry
-    /// for customers.
+    /// Who is connected, as last checked, and how to check it again: the
+    /// session for operators, the token's expiry for customers.
     credentials: Authenticated,
     /// Recent typing events this socket sent, for rate limiting.
     typing_sent: Vec<(ConversationId, Instant)>,
@@ -246,7 +243,7 @@ impl Connection {
                     self.send_events(&sub, &events).await?;
                 }
                 typed = typing.recv() => match typed {
-                    Ok(t) if t.visible_to(&self.principal) => {
+                    Ok(t) if t.visible_to(&self.credentials.principal) => {
                         self.send_json(&serde_json::json!({ "type": "typing", "data": &*t })).await?;
                     }
                     Ok(_) | Err(RecvError::Lagged(_)) => {}
@@ -293,8 +290,8 @@ impl Connection {
         match self.state.store.session_operator(session, now).await {
             Ok(Some(operator)) => {
                 let principal = Principal::Operator(operator);
-                if principal != self.principal {
-                    self.principal = principal.clone();
+                if principal != self.credentials.principal {
+                    self.credentials.principal = principal.clone();
                     sub.set_principal(principal);
                 }
                 Ok(true)
@@ -323,7 +320,7 @@ impl Connection {
                     return Ok(());
                 }
                 let conversation = match self.state.store.conversation(&id).await {
-                    Ok(Some(c)) if self.principal.can_access(&c) => c,
+                    Ok(Some(c)) if self.credentials.principal.can_access(&c) => c,
                     Ok(_) => {
                         let error = serde_json::json!({ "type": "error", "code": "not_found", "message": "no such conversation" });
                         return self.send_json(&error).await;
@@ -335,7 +332,7 @@ impl Connection {
                     conversation_id: id,
                     department: conversation.department,
                     customer_id: conversation.customer.id,
-                    author: Author::of(&self.principal),
+                    author: Author::of(&self.credentials.principal),
                 });
                 Ok(())
             }

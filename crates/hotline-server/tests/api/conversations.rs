@@ -523,6 +523,10 @@ async fn html_in_messages_is_kept_verbatim_as_data() {
         .unwrap();
     assert_eq!(response.headers()["content-type"], "application/json");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        response.headers().contains_key("x-request-id"),
+        "every answer carries a request id"
+    );
 }
 
 #[tokio::test]
