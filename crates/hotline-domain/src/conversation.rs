@@ -100,8 +100,11 @@ pub struct Conversation {
     pub customer: CustomerRef,
     /// The operator who has it (or last had it, once resolved).
     pub assignee: Option<Assignee>,
-    /// The `seq` of the newest message.
+    /// The `seq` of the newest message (as the reader counts, like
+    /// [`Message::seq`]).
     pub last_seq: i64,
+    /// The newest message customers see, counted among those only.
+    pub last_public_seq: i64,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
@@ -137,6 +140,27 @@ impl LifecycleAction {
 }
 
 impl Conversation {
+    /// The conversation as `reader` sees it: customers count only the
+    /// messages they see.
+    pub fn seen_by(mut self, reader: &Principal) -> Conversation {
+        if reader.is_customer() {
+            self.last_seq = self.last_public_seq;
+        }
+        self
+    }
+
+    /// Advances the counters for a new message; returns its `(seq,
+    /// public_seq)`.
+    pub fn next_positions(&mut self, internal: bool) -> (i64, Option<i64>) {
+        self.last_seq += 1;
+        if internal {
+            (self.last_seq, None)
+        } else {
+            self.last_public_seq += 1;
+            (self.last_seq, Some(self.last_public_seq))
+        }
+    }
+
     /// Applies a lifecycle action by `actor`, who is already known to have
     /// access. Returns whether anything changed: repeating an action that is
     /// already in effect is not an error, so clients may retry.
@@ -251,6 +275,7 @@ mod tests {
             },
             assignee: None,
             last_seq: 1,
+            last_public_seq: 1,
             created_at: now,
             updated_at: now,
         }

@@ -3,8 +3,10 @@
 
 use crate::Timestamp;
 use crate::ids::{ConversationId, CustomerId};
+use crate::principal::Principal;
 use crate::values::DepartmentId;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// A place in the event log. Positions of committed events are dense
 /// (1, 2, 3, …) and increase in commit order, so a reader that has processed
@@ -61,4 +63,121 @@ pub struct Event {
     pub internal: bool,
     pub data: serde_json::Value,
     pub created_at: Timestamp,
+}
+
+impl Event {
+    /// `data` as `reader` sees it: for customers, the same renumbering as
+    /// [`Message::seen_by`](crate::Message::seen_by) and
+    /// [`Conversation::seen_by`](crate::Conversation::seen_by), done on the
+    /// stored JSON so that operators' frames need no copy.
+    pub fn data_seen_by(&self, reader: &Principal) -> Cow<'_, serde_json::Value> {
+        if !reader.is_customer() {
+            return Cow::Borrowed(&self.data);
+        }
+        let mut data = self.data.clone();
+        if let Some(fields) = data.as_object_mut() {
+            match self.kind {
+                EventKind::MessageCreated => {
+                    if let Some(public) = fields.remove("public_seq") {
+                        fields.insert("seq".into(), public);
+                    }
+                }
+                EventKind::ConversationCreated | EventKind::ConversationUpdated => {
+                    if let Some(public) = fields.get("last_public_seq").cloned() {
+                        fields.insert("last_seq".into(), public);
+                    }
+                }
+            }
+        }
+        Cow::Owned(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::*;
+
+    fn customer() -> Principal {
+        Principal::Customer(CustomerIdentity {
+            id: CustomerId::from_raw("c1"),
+            name: "Анна".into(),
+            email: None,
+            phone: None,
+            amr: vec![],
+            auth_time: None,
+        })
+    }
+
+    fn operator() -> Principal {
+        Principal::Operator(OperatorPrincipal {
+            id: OperatorId::from_raw("o1"),
+            name: "O".into(),
+            role: Role::Operator,
+            departments: vec![DepartmentId::from_static("travel")],
+        })
+    }
+
+    fn event<T: Serialize>(kind: EventKind, data: &T) -> Event {
+        Event {
+            position: EventPosition(7),
+            kind,
+            conversation_id: ConversationId::from_raw("c"),
+            department: DepartmentId::from_static("travel"),
+            customer_id: CustomerId::from_raw("c1"),
+            internal: false,
+            data: serde_json::to_value(data).unwrap(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    /// The JSON renumbering for customers must equal the typed one.
+    #[test]
+    fn event_data_is_renumbered_like_the_typed_views() {
+        let message = Message {
+            id: MessageId::from_raw("m"),
+            conversation_id: ConversationId::from_raw("c"),
+            seq: 5,
+            public_seq: Some(3),
+            author: Author {
+                kind: AuthorKind::Operator,
+                id: Some("o1".into()),
+                name: "O".into(),
+            },
+            text: "ответ".into(),
+            internal: false,
+            client_msg_id: None,
+            attachments: vec![],
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let e = event(EventKind::MessageCreated, &message);
+        let for_customer = serde_json::to_value(message.clone().seen_by(&customer())).unwrap();
+        assert_eq!(*e.data_seen_by(&customer()), for_customer);
+        assert_eq!(for_customer["seq"], 3);
+        assert!(for_customer.get("public_seq").is_none());
+        assert_eq!(
+            *e.data_seen_by(&operator()),
+            serde_json::to_value(&message).unwrap()
+        );
+
+        let conversation = Conversation {
+            id: ConversationId::from_raw("c"),
+            department: DepartmentId::from_static("travel"),
+            status: Status::Assigned,
+            subject: Subject::General,
+            customer: CustomerRef {
+                id: CustomerId::from_raw("c1"),
+                name: "Анна".into(),
+            },
+            assignee: None,
+            last_seq: 5,
+            last_public_seq: 3,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let e = event(EventKind::ConversationUpdated, &conversation);
+        let for_customer = serde_json::to_value(conversation.clone().seen_by(&customer())).unwrap();
+        assert_eq!(*e.data_seen_by(&customer()), for_customer);
+        assert_eq!(for_customer["last_seq"], 3);
+    }
 }

@@ -75,8 +75,14 @@ pub struct AttachmentInfo {
 pub struct Message {
     pub id: crate::ids::MessageId,
     pub conversation_id: ConversationId,
-    /// Position in the conversation: 1, 2, 3, … without gaps.
+    /// Position in the conversation as the reader sees it: 1, 2, 3, …
+    /// without gaps. Operators count every message; customers, who never
+    /// see internal notes, count only the others (see [`Message::seen_by`]).
     pub seq: i64,
+    /// Position among the messages customers see; absent on internal notes
+    /// (and in customers' own view, where it is `seq`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_seq: Option<i64>,
     pub author: Author,
     pub text: String,
     /// An operator-only note; never shown to the customer.
@@ -86,4 +92,16 @@ pub struct Message {
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
+}
+
+impl Message {
+    /// The message as `reader` sees it: customers get the public numbering.
+    /// Callers never hand an internal note to a customer.
+    pub fn seen_by(mut self, reader: &Principal) -> Message {
+        if reader.is_customer() {
+            self.seq = self.public_seq.unwrap_or(self.seq);
+            self.public_seq = None;
+        }
+        self
+    }
 }

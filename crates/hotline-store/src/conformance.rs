@@ -527,9 +527,40 @@ pub async fn internal_notes_never_reach_the_customer(store: Arc<dyn Store>) {
     );
     let customer_view = store.messages(query(false)).await.unwrap_or_default();
     assert_eq!(
-        customer_view.iter().map(|m| m.seq).collect::<Vec<_>>(),
-        [1, 3]
+        customer_view
+            .iter()
+            .map(|m| (m.seq, m.public_seq))
+            .collect::<Vec<_>>(),
+        [(1, Some(1)), (3, Some(2))],
+        "customers count only what they see: no gap where the note is"
     );
+    let after_first = MessageQuery {
+        conversation_id: conv.clone(),
+        after_seq: 1,
+        limit: 10,
+        include_internal: false,
+    };
+    let page = store.messages(after_first).await.unwrap_or_default();
+    assert_eq!(
+        page.iter().map(|m| m.public_seq).collect::<Vec<_>>(),
+        [Some(2)]
+    );
+    let conversation = store
+        .conversation(&conv)
+        .await
+        .ok()
+        .flatten()
+        .expect("conversation");
+    assert_eq!(
+        (conversation.last_seq, conversation.last_public_seq),
+        (3, 2)
+    );
+    let note = store
+        .messages(query(true))
+        .await
+        .unwrap_or_default()
+        .remove(1);
+    assert_eq!((note.seq, note.public_seq, note.internal), (2, None, true));
 
     let customer_events = all_events(
         &store,

@@ -118,6 +118,8 @@ pub struct ConversationFilter {
 #[derive(Debug, Clone)]
 pub struct MessageQuery {
     pub conversation_id: ConversationId,
+    /// Messages after this position: `seq` with internal notes included,
+    /// `public_seq` without (the customers' numbering).
     pub after_seq: i64,
     pub limit: usize,
     pub include_internal: bool,

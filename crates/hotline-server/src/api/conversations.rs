@@ -68,7 +68,7 @@ pub async fn start_conversation(
     Auth(principal): Auth,
     Json(body): Json<StartConversationRequest>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
-    let Principal::Customer(customer) = principal else {
+    let Principal::Customer(customer) = principal.clone() else {
         return Err(ApiError::forbidden("only customers start conversations"));
     };
     let department_id = DepartmentId::parse(body.department.clone())
@@ -111,8 +111,8 @@ pub async fn start_conversation(
     Ok((
         created_or_ok(started.created),
         Json(StartedConversation {
-            conversation: started.conversation,
-            message: started.message,
+            conversation: started.conversation.seen_by(&principal),
+            message: started.message.seen_by(&principal),
         }),
     ))
 }
@@ -161,6 +161,10 @@ pub async fn list_conversations(
             limit,
         })
         .await?;
+    let conversations = conversations
+        .into_iter()
+        .map(|c| c.seen_by(&principal))
+        .collect();
     Ok(Json(ConversationList { conversations }))
 }
 
@@ -186,7 +190,8 @@ pub async fn get_conversation(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Conversation>> {
-    Ok(Json(visible_conversation(&state, &principal, id).await?))
+    let conversation = visible_conversation(&state, &principal, id).await?;
+    Ok(Json(conversation.seen_by(&principal)))
 }
 
 /// Messages in `seq` order; customers never see internal notes.
@@ -218,6 +223,10 @@ pub async fn list_messages(
             include_internal: !principal.is_customer(),
         })
         .await?;
+    let messages = messages
+        .into_iter()
+        .map(|m| m.seen_by(&principal))
+        .collect();
     Ok(Json(MessageList { messages }))
 }
 
@@ -249,7 +258,7 @@ pub async fn post_message(
         .store
         .post_message(PostMessage {
             conversation_id: ConversationId::from_raw(id),
-            author: principal,
+            author: principal.clone(),
             message,
         })
         .await?;
@@ -257,7 +266,10 @@ pub async fn post_message(
         let author = posted.message.author.kind.as_str();
         metrics::counter!("hotline_messages_created_total", "author" => author).increment(1);
     }
-    Ok((created_or_ok(posted.created), Json(posted.message)))
+    Ok((
+        created_or_ok(posted.created),
+        Json(posted.message.seen_by(&principal)),
+    ))
 }
 
 async fn change(
@@ -270,11 +282,11 @@ async fn change(
         .store
         .change_lifecycle(ChangeLifecycle {
             conversation_id: ConversationId::from_raw(id),
-            actor: principal,
+            actor: principal.clone(),
             command,
         })
         .await?;
-    Ok(Json(conversation))
+    Ok(Json(conversation.seen_by(&principal)))
 }
 
 /// «Позвать оператора»: hands the conversation to the human queue.

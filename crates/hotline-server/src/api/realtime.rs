@@ -30,7 +30,7 @@ fn frame<'a>(sub: &Subscription, event: &'a Event) -> EventFrame<'a> {
     EventFrame {
         cursor: sub.cursor_of(event),
         kind: event.kind.as_str(),
-        data: &event.data,
+        data: event.data_seen_by(sub.principal()),
     }
 }
 

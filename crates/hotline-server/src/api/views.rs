@@ -147,7 +147,7 @@ pub struct EventFrame<'a> {
     /// The conversation or message as it became (borrowed: serialised
     /// straight from the shared event, never copied per reader).
     #[schema(value_type = Object)]
-    pub data: &'a serde_json::Value,
+    pub data: std::borrow::Cow<'a, serde_json::Value>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

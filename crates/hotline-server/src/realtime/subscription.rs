@@ -76,6 +76,11 @@ impl Subscription {
         }
     }
 
+    /// Who reads, as last set.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
     pub fn cursor(&self) -> String {
         cursor::encode(self.store.log_id(), self.position)
     }

@@ -280,15 +280,42 @@ async fn internal_notes_stay_with_operators() {
         (422, Some("internal_note_by_customer"))
     );
 
-    let (_, customer_view) = app.get(&ivan, &path).await;
-    assert_eq!(customer_view["messages"].as_array().unwrap().len(), 1);
-    assert!(!customer_view.to_string().contains("1С"));
-    let (_, operator_view) = app.get(&anna, &path).await;
-    assert_eq!(operator_view["messages"].as_array().unwrap().len(), 2);
     let (_, conversation) = app.get(&anna, &format!("/api/v1/conversations/{id}")).await;
     assert_eq!(
         conversation["status"], "queued",
         "a note does not take the conversation"
+    );
+
+    app.send(&anna, &id, "Деньги вернутся за 3 дня").await;
+    let (_, customer_view) = app.get(&ivan, &path).await;
+    let seqs: Vec<i64> = customer_view["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, [1, 2], "no gap betrays the note");
+    assert!(!customer_view.to_string().contains("1С"));
+    assert!(!customer_view.to_string().contains("public_seq"));
+    let (_, conversation) = app.get(&ivan, &format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(conversation["last_seq"], 2);
+
+    let (_, operator_view) = app.get(&anna, &path).await;
+    let seqs: Vec<i64> = operator_view["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert_eq!(operator_view["messages"][2]["public_seq"], 2);
+    let (_, conversation) = app.get(&anna, &format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(
+        (
+            conversation["last_seq"].as_i64(),
+            conversation["last_public_seq"].as_i64()
+        ),
+        (Some(3), Some(2))
     );
 }
 

@@ -67,6 +67,11 @@ async fn operators_and_customers_receive_what_they_may_see_live() {
         ivan_saw[2]["data"]["text"], "Проверим и начислим",
         "the note was skipped"
     );
+    assert_eq!(
+        ivan_saw[2]["data"]["seq"], 2,
+        "and leaves no gap in the customer's numbering"
+    );
+    assert_eq!(ivan_saw[3]["data"]["last_seq"], 2);
     assert!(!ivan_saw.iter().any(|f| f.to_string().contains("заметка")));
     assert_eq!(
         silent_for(&mut ivan_ws, Duration::from_millis(300)).await,

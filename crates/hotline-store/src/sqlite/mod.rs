@@ -335,12 +335,13 @@ impl Store for SqliteStore {
                 customer: CustomerRef { id: customer.id.clone(), name: customer.name.clone() },
                 assignee: None,
                 last_seq: 1,
+                last_public_seq: 1,
                 created_at: now,
                 updated_at: now,
             };
             insert_conversation(conn, &conversation)?;
             append_event(conn, events, EventKind::ConversationCreated, &conversation, false, &conversation)?;
-            let message = insert_message(conn, &conversation, author, &principal, first, now)?;
+            let message = insert_message(conn, &conversation, (1, Some(1)), author, &principal, first, now)?;
             append_event(conn, events, EventKind::MessageCreated, &conversation, false, &message)?;
             Ok(Started { conversation, message, created: true })
         })
@@ -368,7 +369,7 @@ impl Store for SqliteStore {
             }
             let changed = conversation.on_message(&command.author, new.internal)?;
             let now = now();
-            conversation.last_seq += 1;
+            let positions = conversation.next_positions(new.internal);
             // A note is not activity the customer should see (their list is
             // ordered by it).
             if !new.internal {
@@ -379,7 +380,15 @@ impl Store for SqliteStore {
             } else {
                 record_activity(conn, &conversation)?;
             }
-            let message = insert_message(conn, &conversation, author, &command.author, new, now)?;
+            let message = insert_message(
+                conn,
+                &conversation,
+                positions,
+                author,
+                &command.author,
+                new,
+                now,
+            )?;
             append_event(
                 conn,
                 events,
@@ -487,17 +496,25 @@ impl Store for SqliteStore {
 
     async fn messages(&self, query: MessageQuery) -> StoreResult<Vec<Message>> {
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(concat!(
-                "SELECT ",
-                message_columns!(),
-                " FROM messages WHERE conversation_id = ?1 AND seq > ?2 AND (?3 OR internal = 0)
-                  ORDER BY seq LIMIT ?4"
-            ))?;
+            // Customers page by the public numbering, operators by the full one.
+            let mut stmt = if query.include_internal {
+                conn.prepare_cached(concat!(
+                    "SELECT ",
+                    message_columns!(),
+                    " FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+                ))?
+            } else {
+                conn.prepare_cached(concat!(
+                    "SELECT ",
+                    message_columns!(),
+                    " FROM messages WHERE conversation_id = ?1 AND public_seq > ?2
+                      ORDER BY public_seq LIMIT ?3"
+                ))?
+            };
             let rows = stmt.query_map(
                 params![
                     query.conversation_id.as_str(),
                     query.after_seq,
-                    query.include_internal,
                     query.limit as i64
                 ],
                 MessageRow::read,

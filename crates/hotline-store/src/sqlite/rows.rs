@@ -13,14 +13,14 @@ use serde::de::DeserializeOwned;
 macro_rules! conversation_columns {
     () => {
         "id, department, status, subject, customer_id, customer_name, assignee_id, assignee_name, \
-         last_seq, created_at, updated_at"
+         last_seq, last_public_seq, created_at, updated_at"
     };
 }
 
 macro_rules! message_columns {
     () => {
-        "id, conversation_id, seq, author_kind, author_id, author_name, text, internal, client_msg_id, \
-         attachments, created_at"
+        "id, conversation_id, seq, public_seq, author_kind, author_id, author_name, text, internal, \
+         client_msg_id, attachments, created_at"
     };
 }
 
@@ -82,6 +82,7 @@ pub(super) struct ConversationRow {
     assignee_id: Option<String>,
     assignee_name: Option<String>,
     last_seq: i64,
+    last_public_seq: i64,
     created_at: i64,
     updated_at: i64,
 }
@@ -98,8 +99,9 @@ impl ConversationRow {
             assignee_id: r.get(6)?,
             assignee_name: r.get(7)?,
             last_seq: r.get(8)?,
-            created_at: r.get(9)?,
-            updated_at: r.get(10)?,
+            last_public_seq: r.get(9)?,
+            created_at: r.get(10)?,
+            updated_at: r.get(11)?,
         })
     }
 
@@ -121,6 +123,7 @@ impl ConversationRow {
                 _ => None,
             },
             last_seq: self.last_seq,
+            last_public_seq: self.last_public_seq,
             created_at: from_micros(self.created_at)?,
             updated_at: from_micros(self.updated_at)?,
         })
@@ -131,6 +134,7 @@ pub(super) struct MessageRow {
     id: String,
     conversation_id: String,
     seq: i64,
+    public_seq: Option<i64>,
     author_kind: String,
     author_id: Option<String>,
     author_name: String,
@@ -147,14 +151,15 @@ impl MessageRow {
             id: r.get(0)?,
             conversation_id: r.get(1)?,
             seq: r.get(2)?,
-            author_kind: r.get(3)?,
-            author_id: r.get(4)?,
-            author_name: r.get(5)?,
-            text: r.get(6)?,
-            internal: r.get(7)?,
-            client_msg_id: r.get(8)?,
-            attachments: r.get(9)?,
-            created_at: r.get(10)?,
+            public_seq: r.get(3)?,
+            author_kind: r.get(4)?,
+            author_id: r.get(5)?,
+            author_name: r.get(6)?,
+            text: r.get(7)?,
+            internal: r.get(8)?,
+            client_msg_id: r.get(9)?,
+            attachments: r.get(10)?,
+            created_at: r.get(11)?,
         })
     }
 
@@ -163,6 +168,7 @@ impl MessageRow {
             id: MessageId::from_raw(self.id),
             conversation_id: ConversationId::from_raw(self.conversation_id),
             seq: self.seq,
+            public_seq: self.public_seq,
             author: Author {
                 kind: AuthorKind::parse(&self.author_kind).ok_or_else(|| corrupt("author kind"))?,
                 id: self.author_id,
@@ -267,7 +273,7 @@ pub(super) fn insert_conversation(conn: &Connection, c: &Conversation) -> StoreR
     conn.prepare_cached(concat!(
         "INSERT INTO conversations (",
         conversation_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
     ))?
     .execute(params![
         c.id.as_str(),
@@ -279,6 +285,7 @@ pub(super) fn insert_conversation(conn: &Connection, c: &Conversation) -> StoreR
         c.assignee.as_ref().map(|a| a.id.as_str()),
         c.assignee.as_ref().map(|a| a.name.as_str()),
         c.last_seq,
+        c.last_public_seq,
         micros(c.created_at),
         micros(c.updated_at),
     ])?;
@@ -290,7 +297,7 @@ pub(super) fn insert_conversation(conn: &Connection, c: &Conversation) -> StoreR
 pub(super) fn update_conversation(conn: &Connection, c: &Conversation) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE conversations SET status = ?2, assignee_id = ?3, assignee_name = ?4, last_seq = ?5,
-             updated_at = ?6, department = ?7
+             updated_at = ?6, department = ?7, last_public_seq = ?8
          WHERE id = ?1",
     )?
     .execute(params![
@@ -301,15 +308,18 @@ pub(super) fn update_conversation(conn: &Connection, c: &Conversation) -> StoreR
         c.last_seq,
         micros(c.updated_at),
         c.department.as_str(),
+        c.last_public_seq,
     ])?;
     Ok(())
 }
 
-/// Writes only `last_seq` and the activity time: the common case of a new
+/// Writes only the message counters and the activity time: the common case of a new
 /// message, which leaves the indexed columns (and so the indexes) alone.
 pub(super) fn record_activity(conn: &Connection, c: &Conversation) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE conversations SET last_seq = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![c.id.as_str(), c.last_seq, micros(c.updated_at)])?;
+    conn.prepare_cached(
+        "UPDATE conversations SET last_seq = ?2, last_public_seq = ?3, updated_at = ?4 WHERE id = ?1",
+    )?
+    .execute(params![c.id.as_str(), c.last_seq, c.last_public_seq, micros(c.updated_at)])?;
     Ok(())
 }
 
@@ -343,11 +353,12 @@ pub(super) fn same_body(stored: &Message, new: &NewMessage) -> bool {
             .eq(new.attachment_ids.iter())
 }
 
-/// Inserts a message with the conversation's (already advanced) `last_seq`,
+/// Inserts a message at `positions` (from `Conversation::next_positions`),
 /// binding its attachments to it.
 pub(super) fn insert_message(
     conn: &Connection,
     conversation: &Conversation,
+    positions: (i64, Option<i64>),
     author: Author,
     principal: &Principal,
     new: &NewMessage,
@@ -358,7 +369,8 @@ pub(super) fn insert_message(
     let message = Message {
         id,
         conversation_id: conversation.id.clone(),
-        seq: conversation.last_seq,
+        seq: positions.0,
+        public_seq: positions.1,
         author,
         text: new.text.as_str().to_owned(),
         internal: new.internal,
@@ -369,12 +381,13 @@ pub(super) fn insert_message(
     conn.prepare_cached(concat!(
         "INSERT INTO messages (",
         message_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
     ))?
     .execute(params![
         message.id.as_str(),
         message.conversation_id.as_str(),
         message.seq,
+        message.public_seq,
         message.author.kind.as_str(),
         message.author.id,
         message.author.name,

@@ -53,7 +53,8 @@ CREATE TABLE conversations (
     customer_name TEXT NOT NULL,
     assignee_id   TEXT,
     assignee_name TEXT,
-    last_seq      INTEGER NOT NULL,
+    last_seq      INTEGER NOT NULL,       -- every message
+    last_public_seq INTEGER NOT NULL,     -- messages customers see
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL
 );
@@ -65,7 +66,8 @@ CREATE INDEX conversations_department_idx ON conversations (department, status);
 CREATE TABLE messages (
     id              TEXT PRIMARY KEY,
     conversation_id TEXT NOT NULL REFERENCES conversations (id),
-    seq             INTEGER NOT NULL,
+    seq             INTEGER NOT NULL,     -- among all messages (operators)
+    public_seq      INTEGER,              -- among those customers see; NULL on notes
     author_kind     TEXT NOT NULL,
     author_id       TEXT,
     author_name     TEXT NOT NULL,
@@ -75,6 +77,7 @@ CREATE TABLE messages (
     attachments     TEXT NOT NULL,     -- JSON array of AttachmentInfo, fixed at send
     created_at      INTEGER NOT NULL,
     CONSTRAINT messages_seq_key UNIQUE (conversation_id, seq),
+    CONSTRAINT messages_public_seq_key UNIQUE (conversation_id, public_seq),
     CONSTRAINT messages_client_msg_id_key UNIQUE (author_kind, author_id, client_msg_id)
 );
 
