@@ -79,7 +79,9 @@ pub fn app(state: AppState) -> axum::Router {
             HeaderValue::from_static("no-store"),
         ))
         .layer(PropagateRequestIdLayer::x_request_id())
-        // The span names the path only: query strings can carry WebSocket tickets.
+        // The span names the path only: query strings can carry WebSocket
+        // tickets. Debug level, like the default: at `info` a span per request
+        // costs more than it tells (clients get the id in `x-request-id`).
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
                 let request_id = request
@@ -87,7 +89,7 @@ pub fn app(state: AppState) -> axum::Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default();
-                tracing::info_span!(
+                tracing::debug_span!(
                     "request",
                     method = %request.method(),
                     path = %request.uri().path(),

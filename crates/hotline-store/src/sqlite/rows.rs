@@ -398,8 +398,14 @@ pub(super) fn insert_message(
         micros(now),
     ])?;
     for attachment in &message.attachments {
-        conn.prepare_cached("UPDATE attachments SET message_id = ?1 WHERE id = ?2")?
-            .execute(params![message.id.as_str(), attachment.id.as_str()])?;
+        conn.prepare_cached(
+            "UPDATE attachments SET conversation_id = ?1, message_seq = ?2 WHERE id = ?3",
+        )?
+        .execute(params![
+            message.conversation_id.as_str(),
+            message.seq,
+            attachment.id.as_str()
+        ])?;
     }
     Ok(message)
 }
@@ -430,7 +436,8 @@ pub(super) fn load_attachment(
     conn.prepare_cached(
         "SELECT a.name, a.size, a.content_type, a.sha256, a.uploader_kind, a.uploader_id,
                 m.conversation_id, m.internal
-         FROM attachments a LEFT JOIN messages m ON m.id = a.message_id
+         FROM attachments a
+         LEFT JOIN messages m ON m.conversation_id = a.conversation_id AND m.seq = a.message_seq
          WHERE a.id = ?1",
     )?
     .query_row(params![id.as_str()], |r| {

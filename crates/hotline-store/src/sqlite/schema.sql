@@ -63,8 +63,10 @@ CREATE TABLE conversations (
 CREATE INDEX conversations_customer_idx ON conversations (customer_id);
 CREATE INDEX conversations_department_idx ON conversations (department, status);
 
+-- Keyed by (conversation, seq): every message write touches as few B-trees
+-- as possible (the wire id needs no index: nothing looks messages up by it).
 CREATE TABLE messages (
-    id              TEXT PRIMARY KEY,
+    id              TEXT NOT NULL,
     conversation_id TEXT NOT NULL REFERENCES conversations (id),
     seq             INTEGER NOT NULL,     -- among all messages (operators)
     public_seq      INTEGER,              -- among those customers see; NULL on notes
@@ -76,7 +78,7 @@ CREATE TABLE messages (
     client_msg_id   TEXT,
     attachments     TEXT NOT NULL,     -- JSON array of AttachmentInfo, fixed at send
     created_at      INTEGER NOT NULL,
-    CONSTRAINT messages_seq_key UNIQUE (conversation_id, seq),
+    CONSTRAINT messages_pkey PRIMARY KEY (conversation_id, seq),
     CONSTRAINT messages_public_seq_key UNIQUE (conversation_id, public_seq),
     CONSTRAINT messages_client_msg_id_key UNIQUE (author_kind, author_id, client_msg_id)
 );
@@ -89,7 +91,8 @@ CREATE TABLE attachments (
     content_type  TEXT NOT NULL,
     uploader_kind TEXT NOT NULL,
     uploader_id   TEXT NOT NULL,
-    message_id    TEXT REFERENCES messages (id),
+    conversation_id TEXT,              -- with message_seq: the message that sent it
+    message_seq   INTEGER,
     created_at    INTEGER NOT NULL
 );
 
