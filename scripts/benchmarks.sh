@@ -34,8 +34,13 @@ start_hotline() {
     "$bin/hotline" serve --data-dir "$data" --listen 127.0.0.1:$hotline_port 2>"$out/serve.log" &
     hotline_pid=$!
     pids+=("$hotline_pid")
-    for _ in $(seq 50); do curl -sf "http://127.0.0.1:$hotline_port/healthz" >/dev/null && return; sleep 0.1; done
-    echo "hotline did not start; see $out/serve.log" >&2
+    for _ in $(seq 50); do
+        # Alive and answering: a server already on the port would answer too.
+        kill -0 "$hotline_pid" 2>/dev/null || break
+        curl -sf "http://127.0.0.1:$hotline_port/healthz" >/dev/null && return
+        sleep 0.1
+    done
+    echo "hotline did not start (is something else on port $hotline_port?); see $out/serve.log" >&2
     exit 1
 }
 

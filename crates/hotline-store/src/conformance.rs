@@ -215,6 +215,29 @@ pub async fn operators_and_sessions(store: Arc<dyn Store>) {
         store.session_operator("h2", 1_000).await.ok().flatten(),
         None
     );
+    let moved = store
+        .set_operator_departments(
+            &anna.id,
+            vec![department("marketplace"), department("marketplace")],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(moved.departments, [department("marketplace")]);
+    let now_serving = store
+        .session_operator("h1", 1_000)
+        .await
+        .ok()
+        .flatten()
+        .expect("session");
+    assert_eq!(
+        now_serving.departments,
+        [department("marketplace")],
+        "sessions see the change at once"
+    );
+    let unknown = store
+        .set_operator_departments(&OperatorId::generate(), vec![])
+        .await;
+    assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
     store
         .delete_session("h1")
         .await

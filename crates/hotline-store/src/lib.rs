@@ -15,8 +15,8 @@ pub use types::*;
 
 use async_trait::async_trait;
 use hotline_domain::{
-    AttachmentId, Conversation, ConversationId, Department, Event, EventPosition, Message,
-    OperatorId, OperatorPrincipal,
+    AttachmentId, Conversation, ConversationId, Department, DepartmentId, Event, EventPosition,
+    Message, OperatorId, OperatorPrincipal,
 };
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -38,6 +38,13 @@ pub trait Store: Send + Sync + 'static {
     async fn create_operator(&self, new: NewOperator) -> StoreResult<OperatorPrincipal>;
     async fn operator_by_email(&self, email: &str) -> StoreResult<Option<OperatorRecord>>;
     async fn operator(&self, id: &OperatorId) -> StoreResult<Option<OperatorPrincipal>>;
+    /// Replaces the departments an operator serves; `NotFound` for an
+    /// unknown operator. Takes effect on their next request.
+    async fn set_operator_departments(
+        &self,
+        id: &OperatorId,
+        departments: Vec<DepartmentId>,
+    ) -> StoreResult<OperatorPrincipal>;
     async fn create_session(&self, session: NewSession) -> StoreResult<()>;
     /// The operator behind an unexpired session token hash, with their
     /// current departments (so removing a department takes effect at once).

@@ -84,6 +84,15 @@ enum OperatorCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Set the departments an operator serves (replacing the old list);
+    /// their open sessions and sockets follow within seconds.
+    Departments {
+        #[arg(long)]
+        email: String,
+        /// Departments served, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        departments: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,6 +130,9 @@ fn main() -> anyhow::Result<()> {
                     password_stdin: _,
                 },
         } => runtime.block_on(add_operator(settings, email, name, role, departments)),
+        Command::Operator {
+            command: OperatorCommand::Departments { email, departments },
+        } => runtime.block_on(set_departments(settings, email, departments)),
         Command::CustomerToken {
             sub,
             name,
@@ -225,18 +237,7 @@ async fn add_operator(
         !name.is_empty() && name.chars().count() <= 100,
         "the name must be 1–100 characters"
     );
-    let departments = departments
-        .into_iter()
-        .map(|d| {
-            let id = DepartmentId::parse(d.clone())
-                .ok()
-                .filter(|id| settings.departments.iter().any(|c| &c.id == id));
-            id.with_context(|| {
-                let known: Vec<_> = settings.departments.iter().map(|c| c.id.as_str()).collect();
-                format!("unknown department `{d}`; configured: {}", known.join(", "))
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let departments = configured_departments(&settings, departments)?;
     let mut password = String::new();
     std::io::stdin()
         .read_to_string(&mut password)
@@ -274,6 +275,44 @@ async fn add_operator(
             list.join(", ")
         }
     );
+    Ok(())
+}
+
+/// Checks department names against the configuration.
+fn configured_departments(
+    settings: &hotline_server::settings::Settings,
+    names: Vec<String>,
+) -> anyhow::Result<Vec<DepartmentId>> {
+    names
+        .into_iter()
+        .map(|d| {
+            let id = DepartmentId::parse(d.clone())
+                .ok()
+                .filter(|id| settings.departments.iter().any(|c| &c.id == id));
+            id.with_context(|| {
+                let known: Vec<_> = settings.departments.iter().map(|c| c.id.as_str()).collect();
+                format!("unknown department `{d}`; configured: {}", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+async fn set_departments(
+    settings: hotline_server::settings::Settings,
+    email: String,
+    departments: Vec<String>,
+) -> anyhow::Result<()> {
+    let email = email.trim().to_lowercase();
+    let departments = configured_departments(&settings, departments)?;
+    let store = hotline_server::open_store(&settings).await?;
+    let record = store.operator_by_email(&email).await?.with_context(|| {
+        format!("no operator has the e-mail {email}; create one with `hotline operator add`")
+    })?;
+    let operator = store
+        .set_operator_departments(&record.operator.id, departments)
+        .await?;
+    let list: Vec<_> = operator.departments.iter().map(|d| d.as_str()).collect();
+    println!("{email} now serves: {}", list.join(", "));
     Ok(())
 }
 

@@ -105,6 +105,39 @@ fn operator_add_validates_and_refuses_duplicates() {
             "is not an e-mail address",
         ),
     ];
+    let moved = hotline(
+        dir.path(),
+        &[
+            "operator",
+            "departments",
+            "--email",
+            "ANNA@example.com",
+            "--departments",
+            "marketplace",
+        ],
+        "",
+    );
+    assert!(moved.status.success(), "{}", text(&moved.stderr));
+    assert!(
+        text(&moved.stdout).contains("anna@example.com now serves: marketplace"),
+        "{}",
+        text(&moved.stdout)
+    );
+    let nobody = hotline(
+        dir.path(),
+        &[
+            "operator",
+            "departments",
+            "--email",
+            "x@example.com",
+            "--departments",
+            "bank",
+        ],
+        "",
+    );
+    assert!(!nobody.status.success());
+    assert!(text(&nobody.stderr).contains("no operator has the e-mail x@example.com"));
+
     for (output, expected) in cases {
         assert!(!output.status.success());
         assert!(

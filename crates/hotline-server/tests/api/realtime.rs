@@ -524,3 +524,42 @@ async fn sockets_close_when_the_session_ends_or_the_token_expires() {
     let mut again = app.ws(&fresh, "").await;
     until_caught_up(&mut again).await;
 }
+
+#[tokio::test]
+async fn an_operator_removed_from_a_department_stops_seeing_it() {
+    let app = TestApp::spawn_with(|s| s.ws_ping_seconds = 1).await;
+    let ivan = app.customer_token("ivan");
+    let anna = app
+        .operator("anna@example.com", Role::Operator, &["travel", "bank"])
+        .await;
+    let id = app.start(&ivan, "bank", "Карта не работает").await;
+    let mut ws = app.ws(&anna, "").await;
+    until_caught_up(&mut ws).await;
+
+    let (_, me) = app.get(&anna, "/api/v1/me").await;
+    let anna_id = hotline_domain::OperatorId::from_raw(me["id"].as_str().unwrap());
+    let travel = hotline_domain::DepartmentId::parse("travel".into()).unwrap();
+    app.state
+        .store
+        .set_operator_departments(&anna_id, vec![travel])
+        .await
+        .unwrap();
+
+    let (status, _) = app.get(&anna, &format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(status, 404, "REST: at once");
+    // The socket re-checks on its next ping (1 s here); then bank events stop.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    app.send(&ivan, &id, "Алло?").await;
+    assert_eq!(
+        silent_for(&mut ws, Duration::from_millis(800)).await,
+        None,
+        "WebSocket: within a ping"
+    );
+    let other = app.start(&ivan, "travel", "А мили?").await;
+    let created = next_frame(&mut ws).await;
+    assert_eq!(
+        created["data"]["id"],
+        other.as_str(),
+        "the departments kept still flow"
+    );
+}

@@ -13,8 +13,9 @@ use crate::{
 use async_trait::async_trait;
 use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
 use hotline_domain::{
-    Assignee, AttachmentId, Author, Conversation, ConversationId, CustomerRef, Department, Event,
-    EventKind, EventPosition, LifecycleAction, Message, OperatorId, OperatorPrincipal, Principal,
+    Assignee, AttachmentId, Author, Conversation, ConversationId, CustomerRef, Department,
+    DepartmentId, Event, EventKind, EventPosition, LifecycleAction, Message, OperatorId,
+    OperatorPrincipal, Principal,
 };
 use rows::*;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -253,6 +254,31 @@ impl Store for SqliteStore {
     async fn operator(&self, id: &OperatorId) -> StoreResult<Option<OperatorPrincipal>> {
         let id = id.clone();
         self.read(move |conn| load_operator(conn, &id)).await
+    }
+
+    async fn set_operator_departments(
+        &self,
+        id: &OperatorId,
+        mut departments: Vec<DepartmentId>,
+    ) -> StoreResult<OperatorPrincipal> {
+        departments.sort();
+        departments.dedup();
+        let id = id.clone();
+        self.write(move |conn, _| {
+            if load_operator(conn, &id)?.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            conn.prepare_cached("DELETE FROM operator_departments WHERE operator_id = ?1")?
+                .execute(params![id.as_str()])?;
+            let mut link = conn.prepare_cached(
+                "INSERT INTO operator_departments (operator_id, department) VALUES (?1, ?2)",
+            )?;
+            for department in &departments {
+                link.execute(params![id.as_str(), department.as_str()])?;
+            }
+            load_operator(conn, &id)?.ok_or(StoreError::NotFound)
+        })
+        .await
     }
 
     async fn create_session(&self, session: NewSession) -> StoreResult<()> {
