@@ -534,7 +534,7 @@ impl Store for SqliteStore {
                     "SELECT ",
                     message_columns!(),
                     " FROM messages WHERE conversation_id = ?1 AND public_seq > ?2
-                      ORDER BY public_seq LIMIT ?3"
+                      ORDER BY seq LIMIT ?3"
                 ))?
             };
             let rows = stmt.query_map(
