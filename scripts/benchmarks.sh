@@ -7,6 +7,8 @@
 #   scripts/benchmarks.sh            # everything (about 5 minutes on 2 cores)
 #   scripts/benchmarks.sh throughput # only the throughput sweep
 #   scripts/benchmarks.sh idle       # only idle connections
+#   HOTLINE_BIN=/path/to/hotline scripts/benchmarks.sh throughput
+#                                    # another build of the server (A/B runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,7 @@ mkdir -p "$out"
 echo "== building release binaries" >&2
 cargo build --release -q -p hotline -p hotline-bench
 bin=target/release
+hotline=${HOTLINE_BIN:-$bin/hotline}
 
 export HOTLINE_IDENTITY_SECRET=bench-secret-0123456789
 export HOTLINE_BENCH_OPERATOR_PASSWORD=bench-password-1
@@ -29,9 +32,9 @@ trap cleanup EXIT
 start_hotline() {
     local data="$out/data"
     rm -rf "$data" && mkdir -p "$data"
-    echo "$HOTLINE_BENCH_OPERATOR_PASSWORD" | "$bin/hotline" operator add --data-dir "$data" \
+    echo "$HOTLINE_BENCH_OPERATOR_PASSWORD" | "$hotline" operator add --data-dir "$data" \
         --email op@bench.io --name Bench --role operator --departments marketplace --password-stdin >/dev/null
-    "$bin/hotline" serve --data-dir "$data" --listen 127.0.0.1:$hotline_port 2>"$out/serve.log" &
+    "$hotline" serve --data-dir "$data" --listen 127.0.0.1:$hotline_port 2>"$out/serve.log" &
     hotline_pid=$!
     pids+=("$hotline_pid")
     for _ in $(seq 50); do
