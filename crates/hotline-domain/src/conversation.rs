@@ -260,7 +260,8 @@ impl Conversation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::principal::{CustomerIdentity, OperatorPrincipal, Role};
+    use crate::fixtures::{customer, operator};
+    use crate::principal::Role;
 
     fn conversation(status: Status) -> Conversation {
         let now = time::OffsetDateTime::UNIX_EPOCH;
@@ -279,26 +280,6 @@ mod tests {
             created_at: now,
             updated_at: now,
         }
-    }
-
-    fn customer() -> Principal {
-        Principal::Customer(CustomerIdentity {
-            id: CustomerId::from_raw("c1"),
-            name: "Анна".into(),
-            email: None,
-            phone: None,
-            amr: vec![],
-            auth_time: None,
-        })
-    }
-
-    fn operator(id: &str, role: Role) -> Principal {
-        Principal::Operator(OperatorPrincipal {
-            id: OperatorId::from_raw(id),
-            name: id.to_uppercase(),
-            role,
-            departments: vec![DepartmentId::from_static("travel")],
-        })
     }
 
     #[test]

@@ -96,27 +96,8 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::{customer, operator};
     use crate::*;
-
-    fn customer() -> Principal {
-        Principal::Customer(CustomerIdentity {
-            id: CustomerId::from_raw("c1"),
-            name: "Анна".into(),
-            email: None,
-            phone: None,
-            amr: vec![],
-            auth_time: None,
-        })
-    }
-
-    fn operator() -> Principal {
-        Principal::Operator(OperatorPrincipal {
-            id: OperatorId::from_raw("o1"),
-            name: "O".into(),
-            role: Role::Operator,
-            departments: vec![DepartmentId::from_static("travel")],
-        })
-    }
 
     fn event<T: Serialize>(kind: EventKind, data: &T) -> Event {
         Event {
@@ -156,7 +137,7 @@ mod tests {
         assert_eq!(for_customer["seq"], 3);
         assert!(for_customer.get("public_seq").is_none());
         assert_eq!(
-            *e.data_seen_by(&operator()),
+            *e.data_seen_by(&operator("o1", Role::Operator)),
             serde_json::to_value(&message).unwrap()
         );
 

@@ -8,6 +8,8 @@ pub mod conversation;
 pub mod department;
 pub mod error;
 pub mod event;
+#[cfg(test)]
+mod fixtures;
 pub mod ids;
 pub mod message;
 pub mod principal;

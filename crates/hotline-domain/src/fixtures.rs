@@ -1,0 +1,25 @@
+//! Principals for the domain's unit tests.
+
+use crate::*;
+
+/// The customer `c1`, «Анна».
+pub fn customer() -> Principal {
+    Principal::Customer(CustomerIdentity {
+        id: CustomerId::from_raw("c1"),
+        name: "Анна".into(),
+        email: None,
+        phone: None,
+        amr: vec![],
+        auth_time: None,
+    })
+}
+
+/// An operator of the travel department.
+pub fn operator(id: &str, role: Role) -> Principal {
+    Principal::Operator(OperatorPrincipal {
+        id: OperatorId::from_raw(id),
+        name: id.to_uppercase(),
+        role,
+        departments: vec![DepartmentId::from_static("travel")],
+    })
+}
