@@ -236,6 +236,19 @@ fn config_print_shows_settings_without_secrets() {
     assert!(printed.contains("<redacted>"));
     assert!(!printed.contains("a-very-secret-value-0001"));
 
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hotline.example.toml");
+    let out = hotline(
+        dir.path(),
+        &["config", "print", "--config", example.to_str().unwrap()],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "the shipped example parses: {}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("https://shop.example"));
+
     std::fs::write(dir.path().join("hotline.toml"), "max_mesage_chars = 5\n").unwrap();
     let typo = hotline(dir.path(), &["config", "print"], "");
     assert!(

@@ -378,8 +378,14 @@ pub async fn long_poll(
         caught_up = done;
     }
     if events.is_empty() && wait > 0 {
-        if let Ok(next) = tokio::time::timeout(Duration::from_secs(wait), sub.next()).await {
-            events = next?;
+        // A shutdown answers at once (empty), so it is not held up by polls.
+        tokio::select! {
+            next = tokio::time::timeout(Duration::from_secs(wait), sub.next()) => {
+                if let Ok(next) = next {
+                    events = next?;
+                }
+            }
+            () = state.shutdown.cancelled() => {}
         }
         caught_up = !sub.is_behind();
     }
