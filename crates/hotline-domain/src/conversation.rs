@@ -407,3 +407,83 @@ mod tests {
         assert_eq!(json, serde_json::json!({"kind": "topic", "topic": "miles"}));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fixtures::{customer, operator};
+    use crate::principal::Role;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Action(LifecycleAction),
+        Message { internal: bool },
+    }
+
+    fn actor() -> impl Strategy<Value = Principal> {
+        prop_oneof![
+            Just(customer()),
+            Just(operator("o1", Role::Operator)),
+            Just(operator("o2", Role::Operator)),
+            Just(operator("s1", Role::Supervisor)),
+        ]
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        let target = Assignee {
+            id: OperatorId::from_raw("o2"),
+            name: "O2".into(),
+        };
+        prop_oneof![
+            Just(Step::Action(LifecycleAction::Handoff)),
+            Just(Step::Action(LifecycleAction::Take)),
+            Just(Step::Action(LifecycleAction::AssignTo(target))),
+            Just(Step::Action(LifecycleAction::Resolve)),
+            Just(Step::Action(LifecycleAction::Reopen)),
+            any::<bool>().prop_map(|internal| Step::Message { internal }),
+        ]
+    }
+
+    proptest! {
+        /// Whatever anyone does, in any order: an assigned conversation has
+        /// an assignee, a queued one has none, the bot is never re-entered,
+        /// and a refused or no-op step changes nothing.
+        #[test]
+        fn lifecycle_invariants_hold(
+            starts_with_bot in any::<bool>(),
+            steps in proptest::collection::vec((actor(), step()), 0..40),
+        ) {
+            let now = time::OffsetDateTime::UNIX_EPOCH;
+            let mut c = Conversation {
+                id: ConversationId::from_raw("c"),
+                department: DepartmentId::from_static("travel"),
+                status: Status::initial(starts_with_bot),
+                subject: Subject::General,
+                customer: CustomerRef { id: CustomerId::from_raw("c1"), name: "Анна".into() },
+                assignee: None,
+                last_seq: 1,
+                last_public_seq: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            for (who, step) in steps {
+                let before = c.clone();
+                let outcome = match step {
+                    Step::Action(action) => c.apply(action, &who),
+                    Step::Message { internal } => c.on_message(&who, internal),
+                };
+                match outcome {
+                    Ok(true) => prop_assert_ne!(&c, &before),
+                    Ok(false) | Err(_) => prop_assert_eq!(&c, &before),
+                }
+                match c.status {
+                    Status::Assigned => prop_assert!(c.assignee.is_some()),
+                    Status::Queued => prop_assert!(c.assignee.is_none()),
+                    Status::Bot => prop_assert_eq!(before.status, Status::Bot),
+                    Status::Resolved => {}
+                }
+            }
+        }
+    }
+}
