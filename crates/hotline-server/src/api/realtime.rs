@@ -23,8 +23,10 @@ pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 /// A client that cannot take a frame for this long is disconnected; it
 /// resumes from its cursor when it comes back.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// Per socket, at most one typing event per conversation per this interval.
+/// Per socket, at most one typing event per conversation per this interval,
+/// and at most `TYPING_PER_INTERVAL` in all (each costs a database read).
 const TYPING_INTERVAL: Duration = Duration::from_millis(1500);
+const TYPING_PER_INTERVAL: usize = 16;
 
 fn frame<'a>(sub: &Subscription, event: &'a Event) -> EventFrame<'a> {
     EventFrame {
@@ -316,9 +318,11 @@ impl Connection {
                 let now = Instant::now();
                 self.typing_sent
                     .retain(|(_, at)| now.duration_since(*at) < TYPING_INTERVAL);
-                if self.typing_sent.iter().any(|(c, _)| c == &id) {
+                let repeated = self.typing_sent.iter().any(|(c, _)| c == &id);
+                if repeated || self.typing_sent.len() >= TYPING_PER_INTERVAL {
                     return Ok(());
                 }
+                self.typing_sent.push((id.clone(), now));
                 let conversation = match self.state.store.conversation(&id).await {
                     Ok(Some(c)) if self.credentials.principal.can_access(&c) => c,
                     Ok(_) => {
@@ -327,7 +331,6 @@ impl Connection {
                     }
                     Err(e) => return Err(e.to_string()),
                 };
-                self.typing_sent.push((id.clone(), now));
                 self.state.hub.publish_typing(Typing {
                     conversation_id: id,
                     department: conversation.department,

@@ -113,6 +113,23 @@ async fn operators_and_customers_receive_what_they_may_see_live() {
         "not_found",
         "no typing into others' conversations"
     );
+    // Typing into unknown conversations is answered a bounded number of times.
+    for n in 0..40 {
+        send_ws(
+            &mut petr_ws,
+            json!({"type": "typing", "conversation_id": format!("nope-{n}")}),
+        )
+        .await;
+    }
+    let mut refusals = 0;
+    while let Some(frame) = silent_for(&mut petr_ws, Duration::from_millis(300)).await {
+        assert_eq!(frame["code"], "not_found");
+        refusals += 1;
+    }
+    assert!(
+        refusals < 20,
+        "each socket's typing lookups are limited ({refusals})"
+    );
     send_ws(&mut petr_ws, json!({"type": "dance"})).await;
     assert_eq!(next_frame(&mut petr_ws).await["code"], "invalid_message");
     send_ws(&mut petr_ws, json!({"type": "ping"})).await;
