@@ -45,7 +45,7 @@ macro_rules! store_conformance_suite {
 }
 
 fn department(id: &str) -> DepartmentId {
-    DepartmentId::parse(id.to_owned()).unwrap_or_else(|e| panic!("{e}"))
+    DepartmentId::parse(id.to_owned()).unwrap()
 }
 
 pub fn customer(id: &str) -> CustomerIdentity {
@@ -61,9 +61,8 @@ pub fn customer(id: &str) -> CustomerIdentity {
 
 pub fn new_message(client_msg_id: &str, text: &str) -> NewMessage {
     NewMessage {
-        client_msg_id: ClientMsgId::parse(client_msg_id.to_owned())
-            .unwrap_or_else(|e| panic!("{e}")),
-        text: MessageText::parse(text.to_owned(), 10_000).unwrap_or_else(|e| panic!("{e}")),
+        client_msg_id: ClientMsgId::parse(client_msg_id.to_owned()).unwrap(),
+        text: MessageText::parse(text.to_owned(), 10_000).unwrap(),
         internal: false,
         attachment_ids: vec![],
     }
@@ -137,17 +136,11 @@ async fn all_events(store: &Arc<dyn Store>, scope: &EventScope, page: usize) -> 
 
 pub async fn departments_round_trip(store: Arc<dyn Store>) {
     let mut departments = Department::defaults();
-    store
-        .sync_departments(&departments)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    store.sync_departments(&departments).await.unwrap();
     assert_eq!(store.departments().await.unwrap_or_default(), departments);
     departments[0].name = "Покупки".into();
     departments[0].bot = true;
-    store
-        .sync_departments(&departments)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    store.sync_departments(&departments).await.unwrap();
     assert_eq!(
         store.departments().await.unwrap_or_default(),
         departments,
@@ -201,7 +194,7 @@ pub async fn operators_and_sessions(store: Arc<dyn Store>) {
             expires_at_unix: 2_000,
         })
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(
         store.session_operator("h1", 1_999).await.ok().flatten(),
         Some(anna.clone())
@@ -221,7 +214,7 @@ pub async fn operators_and_sessions(store: Arc<dyn Store>) {
             vec![department("marketplace"), department("marketplace")],
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(moved.departments, [department("marketplace")]);
     let now_serving = store
         .session_operator("h1", 1_000)
@@ -238,10 +231,7 @@ pub async fn operators_and_sessions(store: Arc<dyn Store>) {
         .set_operator_departments(&OperatorId::generate(), vec![])
         .await;
     assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
-    store
-        .delete_session("h1")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    store.delete_session("h1").await.unwrap();
     assert_eq!(
         store.session_operator("h1", 1_000).await.ok().flatten(),
         None,
@@ -301,10 +291,7 @@ pub async fn retries_of_one_send_create_one_message(store: Arc<dyn Store>) {
     let mut created = 0;
     let mut ids = HashSet::new();
     for task in tasks {
-        let posted = task
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let posted = task.await.unwrap().unwrap();
         created += usize::from(posted.created);
         ids.insert(posted.message.id.clone());
     }
@@ -349,13 +336,13 @@ pub async fn seq_is_gap_free_under_concurrent_writers(store: Arc<dyn Store>) {
                         "текст",
                     )
                     .await
-                    .unwrap_or_else(|e| panic!("{e}"));
+                    .unwrap();
                 }
             })
         })
         .collect();
     for task in tasks {
-        task.await.unwrap_or_else(|e| panic!("{e}"));
+        task.await.unwrap();
     }
     let messages = store
         .messages(MessageQuery {
@@ -400,7 +387,7 @@ pub async fn a_failing_write_does_not_disturb_its_batch(store: Arc<dyn Store>) {
     let who = Principal::Customer(customer("c1"));
     post(&store, &conv, who.clone(), "taken", "первый")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let tasks: Vec<_> = (0..60)
         .map(|i| {
             let (store, conv, who) = (store.clone(), conv.clone(), who.clone());
@@ -415,7 +402,7 @@ pub async fn a_failing_write_does_not_disturb_its_batch(store: Arc<dyn Store>) {
         .collect();
     let (mut ok, mut conflicts) = (0, 0);
     for task in tasks {
-        match task.await.unwrap_or_else(|e| panic!("{e}")) {
+        match task.await.unwrap() {
             Ok(p) if p.created => ok += 1,
             Err(StoreError::Conflict(_)) => conflicts += 1,
             other => panic!("unexpected {other:?}"),
@@ -506,7 +493,7 @@ pub async fn internal_notes_never_reach_the_customer(store: Arc<dyn Store>) {
             message: note,
         })
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(posted.message.internal);
     assert_eq!(
         posted.conversation.updated_at, started.conversation.updated_at,
@@ -519,7 +506,7 @@ pub async fn internal_notes_never_reach_the_customer(store: Arc<dyn Store>) {
     );
     post(&store, &conv, anna, "reply-1", "Здравствуйте!")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
 
     let mut customers_note = new_message("c-note", "секрет");
     customers_note.internal = true;
@@ -615,14 +602,14 @@ pub async fn lifecycle_is_persisted_with_events(store: Arc<dyn Store>) {
         .start_conversation(StartConversation {
             department: department("travel"),
             subject: Subject::Topic {
-                topic: TopicId::parse("miles".into()).unwrap_or_else(|e| panic!("{e}")),
+                topic: TopicId::parse("miles".into()).unwrap(),
             },
             initial_status: Status::Bot,
             customer: customer("c1"),
             first_message: new_message("m-0", "Не начислили мили"),
         })
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let conv = started.conversation.id.clone();
     assert_eq!(started.conversation.status, Status::Bot);
     let customer = Principal::Customer(customer("c1"));
@@ -648,9 +635,7 @@ pub async fn lifecycle_is_persisted_with_events(store: Arc<dyn Store>) {
             .ok(),
         Some(Status::Queued)
     );
-    let taken = change(&anna, LifecycleCommand::Take)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let taken = change(&anna, LifecycleCommand::Take).await.unwrap();
     assert_eq!(taken.assignee.map(|a| a.name), Some("anna".to_owned()));
     let r = change(&boss, LifecycleCommand::AssignTo(banker.id.clone())).await;
     assert!(matches!(r, Err(StoreError::InvalidAssignee(_))), "{r:?}");
@@ -671,7 +656,7 @@ pub async fn lifecycle_is_persisted_with_events(store: Arc<dyn Store>) {
     );
     let again = post(&store, &conv, customer.clone(), "m-1", "Всё ещё нет миль")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(
         again.conversation.status,
         Status::Queued,
@@ -724,15 +709,9 @@ pub async fn attachments_are_claimed_once_by_their_uploader(store: Arc<dyn Store
         (id, new)
     };
     let (mine, new) = upload(&c1);
-    store
-        .put_attachment(new)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    store.put_attachment(new).await.unwrap();
     let (theirs, new) = upload(&Principal::Customer(customer("c2")));
-    store
-        .put_attachment(new)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    store.put_attachment(new).await.unwrap();
 
     let send = |cmid: &str, ids: Vec<AttachmentId>| {
         let mut message = new_message(cmid, "вот");
@@ -748,9 +727,7 @@ pub async fn attachments_are_claimed_once_by_their_uploader(store: Arc<dyn Store
         matches!(r, Err(StoreError::InvalidAttachment(_))),
         "someone else's upload: {r:?}"
     );
-    let sent = send("m-2", vec![mine.clone()])
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let sent = send("m-2", vec![mine.clone()]).await.unwrap();
     assert_eq!(sent.message.attachments.len(), 1);
     assert_eq!(sent.message.attachments[0].name, "чек.pdf");
     let r = send("m-3", vec![mine.clone()]).await;
@@ -758,9 +735,7 @@ pub async fn attachments_are_claimed_once_by_their_uploader(store: Arc<dyn Store
         matches!(r, Err(StoreError::InvalidAttachment(_))),
         "already sent: {r:?}"
     );
-    let retry = send("m-2", vec![mine.clone()])
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let retry = send("m-2", vec![mine.clone()]).await.unwrap();
     assert!(
         !retry.created,
         "a retry with the same attachment is recognised"
@@ -862,7 +837,7 @@ pub async fn resume_sees_every_event_once_in_order(store: Arc<dyn Store>) {
                         "текст",
                     )
                     .await
-                    .unwrap_or_else(|e| panic!("{e}"));
+                    .unwrap();
                 }
             })
         })
@@ -874,10 +849,7 @@ pub async fn resume_sees_every_event_once_in_order(store: Arc<dyn Store>) {
     let mut finished = false;
     loop {
         let all_done = writers.iter().all(|w| w.is_finished());
-        let page = store
-            .events_after(at, &travel, 7)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let page = store.events_after(at, &travel, 7).await.unwrap();
         at = page.through;
         seen.extend(page.events);
         if finished && at == store.event_bounds().await.map(|b| b.head).unwrap_or(at) {
@@ -887,7 +859,7 @@ pub async fn resume_sees_every_event_once_in_order(store: Arc<dyn Store>) {
         tokio::task::yield_now().await;
     }
     for w in writers {
-        w.await.unwrap_or_else(|e| panic!("{e}"));
+        w.await.unwrap();
     }
     let positions: Vec<u64> = seen.iter().map(|e| e.position.0).collect();
     assert!(
@@ -918,12 +890,12 @@ pub async fn resume_sees_every_event_once_in_order(store: Arc<dyn Store>) {
         "committed positions are dense"
     );
 
-    let bounds = store.event_bounds().await.unwrap_or_else(|e| panic!("{e}"));
+    let bounds = store.event_bounds().await.unwrap();
     assert_eq!(bounds.head.0, all.len() as u64);
     let future = store
         .events_after(EventPosition(bounds.head.0 + 50), &travel, 10)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(future.events.is_empty());
 }
 
@@ -944,13 +916,13 @@ pub async fn committed_feed_is_in_commit_order(store: Arc<dyn Store>) {
                         "т",
                     )
                     .await
-                    .unwrap_or_else(|e| panic!("{e}"));
+                    .unwrap();
                 }
             })
         })
         .collect();
     for w in writers {
-        w.await.unwrap_or_else(|e| panic!("{e}"));
+        w.await.unwrap();
     }
     let expected = 6 * 12;
     let mut positions = Vec::new();

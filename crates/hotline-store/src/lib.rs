@@ -37,7 +37,6 @@ pub trait Store: Send + Sync + 'static {
     /// Fails with `Conflict` when the e-mail is taken.
     async fn create_operator(&self, new: NewOperator) -> StoreResult<OperatorPrincipal>;
     async fn operator_by_email(&self, email: &str) -> StoreResult<Option<OperatorRecord>>;
-    async fn operator(&self, id: &OperatorId) -> StoreResult<Option<OperatorPrincipal>>;
     /// Replaces the departments an operator serves; `NotFound` for an
     /// unknown operator. Takes effect on their next request.
     async fn set_operator_departments(

@@ -17,22 +17,18 @@ hotline_store::store_conformance_suite!(fresh());
 
 #[tokio::test]
 async fn data_survives_reopening() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hotline.db");
     let log_id;
     {
-        let store = SqliteStore::open(&path)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let store = SqliteStore::open(&path).await.unwrap();
         log_id = store.log_id().to_owned();
         store
             .sync_departments(&hotline_domain::Department::defaults())
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
     }
-    let store = SqliteStore::open(&path)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let store = SqliteStore::open(&path).await.unwrap();
     assert_eq!(
         store.log_id(),
         log_id,

@@ -7,7 +7,7 @@ use crate::auth::{self, Auth, Credentials, passwords};
 use crate::realtime::tickets::TICKET_TTL;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::response::{AppendHeaders, IntoResponse};
 use hotline_domain::Principal;
 use hotline_store::NewSession;
@@ -89,8 +89,10 @@ pub async fn logout(
     if let Some(session) = &caller.session_hash {
         state.store.delete_session(session).await?;
     }
-    let expired =
-        HeaderValue::from_static("hotline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let expired = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+        auth::SESSION_COOKIE
+    );
     Ok((
         axum::http::StatusCode::NO_CONTENT,
         AppendHeaders([(header::SET_COOKIE, expired)]),

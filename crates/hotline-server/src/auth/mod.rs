@@ -75,7 +75,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated
         .map_err(|e| ApiError::unauthorized(e.code(), e.to_string()))
 }
 
-pub fn ended_session() -> ApiError {
+fn ended_session() -> ApiError {
     ApiError::unauthorized(
         "invalid_session",
         "the session has expired or was ended; log in again",

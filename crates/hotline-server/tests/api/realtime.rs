@@ -192,19 +192,23 @@ async fn resume_by_cursor_misses_nothing_and_repeats_nothing_under_concurrent_wr
     let mut positions: Vec<u64> = Vec::new();
     let mut reconnects = 0;
     let position = |cursor: &str| cursor.rsplit('.').next().unwrap().parse::<u64>().unwrap();
+    // `conversation/client_msg_id` of a message.created frame.
+    let message_key = |frame: &Value| {
+        (frame["type"] == "message.created").then(|| {
+            let data = &frame["data"];
+            format!(
+                "{}/{}",
+                data["conversation_id"].as_str().unwrap(),
+                data["client_msg_id"].as_str().unwrap()
+            )
+        })
+    };
     loop {
         // Read a few frames, then drop the connection abruptly and resume.
         for _ in 0..15 {
             match silent_for(&mut ws, Duration::from_millis(500)).await {
                 Some(frame) => {
-                    if frame["type"] == "message.created" {
-                        let data = &frame["data"];
-                        seen.push(format!(
-                            "{}/{}",
-                            data["conversation_id"].as_str().unwrap(),
-                            data["client_msg_id"].as_str().unwrap()
-                        ));
-                    }
+                    seen.extend(message_key(&frame));
                     if let Some(c) = frame["cursor"].as_str() {
                         positions.push(position(c));
                         cursor = c.to_owned();
@@ -225,14 +229,7 @@ async fn resume_by_cursor_misses_nothing_and_repeats_nothing_under_concurrent_wr
         ws = app.ws(&anna, &format!("?after={cursor}")).await;
         let (missed, caught_up) = until_caught_up(&mut ws).await;
         for frame in missed {
-            if frame["type"] == "message.created" {
-                let data = &frame["data"];
-                seen.push(format!(
-                    "{}/{}",
-                    data["conversation_id"].as_str().unwrap(),
-                    data["client_msg_id"].as_str().unwrap()
-                ));
-            }
+            seen.extend(message_key(&frame));
             positions.push(position(frame["cursor"].as_str().unwrap()));
         }
         cursor = caught_up;

@@ -251,11 +251,6 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn operator(&self, id: &OperatorId) -> StoreResult<Option<OperatorPrincipal>> {
-        let id = id.clone();
-        self.read(move |conn| load_operator(conn, &id)).await
-    }
-
     async fn set_operator_departments(
         &self,
         id: &OperatorId,
