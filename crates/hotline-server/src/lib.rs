@@ -9,6 +9,7 @@ pub mod prometheus;
 pub mod realtime;
 pub mod settings;
 pub mod state;
+pub mod web;
 
 use anyhow::Context;
 use axum::http::{HeaderValue, header};
@@ -65,6 +66,7 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
         password_checks: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
+        demo: None,
     })
 }
 

@@ -30,7 +30,8 @@ macro_rules! store_conformance_suite {
             attachments_are_claimed_once_by_their_uploader,
             conversations_are_listed_by_scope,
             resume_sees_every_event_once_in_order,
-            committed_feed_is_in_commit_order
+            committed_feed_is_in_commit_order,
+            customer_context_keeps_the_latest
         );
     };
     (@cases $make:expr; $($case:ident),+) => {
@@ -931,4 +932,23 @@ pub async fn committed_feed_is_in_commit_order(store: Arc<dyn Store>) {
         positions.push(event.position.0);
     }
     assert_eq!(positions, (1..=expected as u64).collect::<Vec<_>>());
+}
+
+pub async fn customer_context_keeps_the_latest(store: Arc<dyn Store>) {
+    let ivan = CustomerId::from_raw("ivan".to_owned());
+    assert_eq!(store.customer_context(&ivan).await.unwrap(), None);
+    store
+        .save_customer_context(&ivan, r#"{"orders":[1]}"#.into(), 10)
+        .await
+        .unwrap();
+    store
+        .save_customer_context(&ivan, r#"{"orders":[2]}"#.into(), 20)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.customer_context(&ivan).await.unwrap(),
+        Some((r#"{"orders":[2]}"#.to_owned(), 20))
+    );
+    let other = CustomerId::from_raw("petr".to_owned());
+    assert_eq!(store.customer_context(&other).await.unwrap(), None);
 }

@@ -1,6 +1,7 @@
 //! `hotline`: the support server and its administration commands.
 
 mod config;
+mod demo;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -34,6 +35,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "HOTLINE_LISTEN")]
         listen: Option<String>,
+        /// Seed demo operators and customers and serve the `/demo` page.
+        #[arg(long)]
+        demo: bool,
     },
     /// Manage operator accounts.
     Operator {
@@ -111,7 +115,7 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let listen = match &cli.command {
-        Command::Serve { listen } => listen.clone(),
+        Command::Serve { listen, .. } => listen.clone(),
         _ => None,
     };
     let settings = config::load(&cli.config, cli.data_dir.clone(), listen)?;
@@ -119,7 +123,7 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     match cli.command {
-        Command::Serve { .. } => runtime.block_on(serve(settings)),
+        Command::Serve { demo, .. } => runtime.block_on(serve(settings, demo)),
         Command::Operator {
             command:
                 OperatorCommand::Add {
@@ -175,7 +179,7 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(settings: hotline_server::settings::Settings) -> anyhow::Result<()> {
+async fn serve(settings: hotline_server::settings::Settings, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| {
@@ -187,7 +191,11 @@ async fn serve(settings: hotline_server::settings::Settings) -> anyhow::Result<(
     let address = listener.local_addr()?;
     let data_dir = settings.data_dir.clone();
     let store = hotline_server::open_store(&settings).await?;
-    let state = hotline_server::build(settings, store).await?;
+    let demo_settings = demo.then(|| settings.clone());
+    let mut state = hotline_server::build(settings, store).await?;
+    if let Some(settings) = demo_settings {
+        demo::enable(&mut state, &settings, address).await?;
+    }
     tracing::info!(
         "Hotline is listening on http://{address} (data in {})",
         data_dir.display()

@@ -49,6 +49,9 @@ impl ApiError {
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
+    pub fn forbidden_with(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
     pub fn not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

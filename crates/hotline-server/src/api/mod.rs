@@ -30,6 +30,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "conversations", description = "Conversations and messages"),
         (name = "realtime", description = "The event WebSocket and its long-poll fallback"),
         (name = "attachments"), (name = "auth"), (name = "service"),
+        (name = "web", description = "What the widget and the console need beyond the core API"),
     )
 )]
 struct ApiDoc;
@@ -110,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(attachments::download))
         .routes(routes!(realtime::websocket))
         .routes(routes!(realtime::long_poll))
+        .merge(crate::web::context::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()
@@ -120,6 +122,7 @@ pub fn router(state: AppState) -> Router {
     openapi.merge(upload_doc);
     let openapi = std::sync::Arc::new(openapi);
     api.merge(uploads)
+        .merge(crate::web::routes())
         .route(
             "/api/openapi.json",
             get(move || async move { axum::Json(openapi.as_ref().clone()) }),

@@ -1,6 +1,7 @@
 //! Who is calling: customers by the company's identity token, operators by a
 //! session token from `POST /api/v1/auth/login`.
 
+pub mod csrf;
 pub mod identity;
 pub mod passwords;
 
@@ -89,9 +90,9 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-fn session_cookie(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+/// The console's session token from its cookie.
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -100,7 +101,8 @@ fn session_cookie(parts: &Parts) -> Option<&str> {
 }
 
 /// The authenticated caller. A bearer token works everywhere; the console's
-/// session cookie only for reads, so a forged cross-site form cannot act.
+/// session cookie for reads, and for writes only with its `X-CSRF-Token`
+/// (see [`csrf`]), so a forged cross-site form cannot act.
 pub struct Auth(pub Principal);
 
 /// The caller with their credentials' details, for handlers that keep them.
@@ -129,16 +131,32 @@ impl FromRequestParts<AppState> for Credentials {
         let token = match bearer_token(&parts.headers) {
             Some(token) => token,
             None if parts.method == Method::GET || parts.method == Method::HEAD => {
-                session_cookie(parts).ok_or_else(|| {
+                session_cookie(&parts.headers).ok_or_else(|| {
                     ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>")
                 })?
             }
-            None => {
-                return Err(ApiError::unauthorized(
-                    "missing_token",
-                    "send Authorization: Bearer <token>",
-                ));
-            }
+            None => match session_cookie(&parts.headers) {
+                Some(cookie) => {
+                    let presented = parts
+                        .headers
+                        .get(csrf::CSRF_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    if !csrf::matches(cookie, presented) {
+                        return Err(ApiError::forbidden_with(
+                            "csrf_token_invalid",
+                            "send the X-CSRF-Token of this session (reload the console)",
+                        ));
+                    }
+                    cookie
+                }
+                None => {
+                    return Err(ApiError::unauthorized(
+                        "missing_token",
+                        "send Authorization: Bearer <token>",
+                    ));
+                }
+            },
         };
         authenticate(state, token).await.map(Credentials)
     }

@@ -198,9 +198,28 @@ async fn operators_log_in_with_argon2_passwords_and_sessions_end() {
         .unwrap();
     assert_eq!(
         write_by_cookie.status(),
-        401,
+        403,
         "but a cookie alone cannot write (no CSRF)"
     );
+    let session_token = session.split_once('=').unwrap().1;
+    let forged = app
+        .http
+        .post(app.url("/api/v1/ws/ticket"))
+        .header("cookie", &session)
+        .header("x-csrf-token", hotline_server::auth::csrf::token_for("hlo_other"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403, "another session's CSRF token");
+    let with_csrf = app
+        .http
+        .post(app.url("/api/v1/ws/ticket"))
+        .header("cookie", &session)
+        .header("x-csrf-token", hotline_server::auth::csrf::token_for(session_token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_csrf.status(), 200, "the cookie with its CSRF token writes");
 
     let (status, me) = app.get(&token, "/api/v1/me").await;
     assert_eq!(

@@ -1,6 +1,7 @@
 //! The embedded backend: one SQLite file in WAL mode with `synchronous=FULL`,
 //! one writer thread with group commit, and a small pool of readers.
 
+mod customer_context;
 #[macro_use]
 mod rows;
 mod writer;

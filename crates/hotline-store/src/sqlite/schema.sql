@@ -112,3 +112,12 @@ CREATE TABLE events (
 );
 CREATE INDEX events_customer_idx ON events (customer_id, position);
 CREATE INDEX events_department_idx ON events (department, position);
+
+-- ---------------------------------------------------------------------------
+-- Web (issue 3): the customer's context as their identity token last stated
+-- it (contact facts, login methods, orders and bookings), for operators.
+CREATE TABLE customer_contexts (
+    customer_id TEXT PRIMARY KEY,
+    context     TEXT NOT NULL,         -- JSON object built by the server
+    updated_at  INTEGER NOT NULL
+);

@@ -1,0 +1,205 @@
+// Shared helpers of the widget and the console. Texts are always set with
+// textContent, never parsed as HTML: whatever a message holds stays text.
+
+const dictionary = JSON.parse(document.getElementById('i18n')?.textContent || '{}');
+
+/** The translated text for `key`, with `{name}` placeholders filled. */
+export function t(key, vars = {}) {
+  const text = dictionary[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
+}
+
+/** Builds an element: el('button', {class: 'x', onclick}, 'text', child). */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else if (name === 'class') node.className = value;
+    else if (value === true) node.setAttribute(name, '');
+    else node.setAttribute(name, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** An error from the API: `{error: {code, message}}` and the status. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/**
+ * Calls the JSON API. `auth()` returns the headers that authenticate the
+ * caller (a bearer token in the widget, the CSRF token in the console).
+ */
+export async function api(auth, path, { method = 'GET', body, signal } = {}) {
+  const headers = { ...(await auth()) };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      signal,
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', e.message);
+  }
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new ApiError(response.status, data?.error?.code || 'http_' + response.status, data?.error?.message);
+  }
+  return data;
+}
+
+/** Uploads a file with progress; resolves to the attachment. */
+export function upload(authHeaders, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/v1/attachments');
+    for (const [name, value] of Object.entries(authHeaders)) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => {
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
+      if (xhr.status === 201) resolve(data);
+      else reject(new ApiError(xhr.status, data?.error?.code || 'http_' + xhr.status, data?.error?.message));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'network error'));
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+}
+
+const ACCEPTED = ['application/pdf', 'image/jpeg', 'image/png', 'image/heic', 'image/heif', 'text/plain'];
+const ACCEPTED_EXTENSIONS = /\.(pdf|jpe?g|png|heic|heif|txt)$/i;
+
+/** Why a file cannot be sent, in words, or null when it may be. */
+export function fileProblem(file, maxBytes) {
+  if (file.size > maxBytes) {
+    return t('file_too_large', { name: file.name, max: Math.floor(maxBytes / 1048576) });
+  }
+  if (!ACCEPTED.includes(file.type) && !ACCEPTED_EXTENSIONS.test(file.name)) {
+    return t('file_bad_type', { name: file.name });
+  }
+  return null;
+}
+
+/** The words for an upload the server refused. */
+export function uploadError(error, file, maxBytes) {
+  if (error.code === 'attachment_too_large') {
+    return t('file_too_large', { name: file.name, max: Math.floor(maxBytes / 1048576) });
+  }
+  if (error.status === 415) return t('file_bad_type', { name: file.name });
+  return t('file_failed', { name: file.name });
+}
+
+/** Downloads an attachment with the caller's credentials. */
+export async function download(authHeaders, attachment) {
+  const response = await fetch('/api/v1/attachments/' + encodeURIComponent(attachment.id), {
+    headers: authHeaders,
+    credentials: 'same-origin',
+  });
+  if (!response.ok) throw new ApiError(response.status, 'download_failed');
+  const url = URL.createObjectURL(await response.blob());
+  const link = el('a', { href: url, download: attachment.name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+export function formatSize(bytes) {
+  if (bytes < 1024) return bytes + ' B';
+  if (bytes < 1048576) return Math.round(bytes / 1024) + ' KB';
+  return (bytes / 1048576).toFixed(1) + ' MB';
+}
+
+const lang = document.documentElement.lang || 'ru';
+
+export function formatTime(iso) {
+  return new Date(iso).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+}
+
+export function formatDate(iso) {
+  return new Date(iso).toLocaleDateString(lang, { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+/** "3 мин", "1 ч 5 мин" — how long since `iso`. */
+export function formatWait(iso, now = Date.now()) {
+  const minutes = Math.max(0, Math.floor((now - new Date(iso).getTime()) / 60000));
+  if (minutes < 60) return minutes + (lang === 'en' ? ' min' : ' мин');
+  const hours = Math.floor(minutes / 60);
+  return hours + (lang === 'en' ? ' h ' : ' ч ') + (minutes % 60) + (lang === 'en' ? ' min' : ' мин');
+}
+
+/** A fresh client_msg_id; retries of one send reuse it. */
+export function newMessageId() {
+  return 'w-' + crypto.randomUUID();
+}
+
+/** The status words of a conversation. */
+export function statusText(status) {
+  return t('status_' + status);
+}
+
+/** The subject as people say it. */
+export function subjectText(subject, departments = []) {
+  if (!subject) return '';
+  if (subject.kind === 'order') return t('subject_order', { id: subject.order_id });
+  if (subject.kind === 'topic') {
+    for (const d of departments) {
+      const topic = d.topics?.find((x) => x.id === subject.topic);
+      if (topic) return topic.name;
+    }
+    return subject.topic;
+  }
+  return t('subject_general');
+}
+
+/**
+ * The messages of one conversation, each shown once: keyed by `seq` from
+ * the server, and by `client_msg_id` while the author's copy is in flight.
+ */
+export class MessageList {
+  constructor() {
+    this.bySeq = new Map();
+    this.pending = new Map();
+  }
+  /** Adds a stored message; returns false when it was already there. */
+  add(message) {
+    if (this.bySeq.has(message.seq)) return false;
+    this.bySeq.set(message.seq, message);
+    if (message.client_msg_id) this.pending.delete(message.client_msg_id);
+    return true;
+  }
+  addPending(entry) {
+    this.pending.set(entry.client_msg_id, entry);
+  }
+  get lastSeq() {
+    let last = 0;
+    for (const seq of this.bySeq.keys()) last = Math.max(last, seq);
+    return last;
+  }
+  /** Whether the stored messages run 1..last without a hole. */
+  get complete() {
+    return this.bySeq.size === this.lastSeq;
+  }
+  all() {
+    const stored = [...this.bySeq.values()].sort((a, b) => a.seq - b.seq);
+    const storedIds = new Set(stored.map((m) => m.client_msg_id));
+    const waiting = [...this.pending.values()].filter((p) => !storedIds.has(p.client_msg_id));
+    return [...stored, ...waiting];
+  }
+}

@@ -1,0 +1,445 @@
+// The operator console: queues, the conversation, the customer's context.
+// Authenticated by the HttpOnly session cookie; every write carries the
+// session's X-CSRF-Token (see docs/web.md).
+
+import {
+  t, el, api, upload, download, fileProblem, uploadError, formatTime, formatWait, formatSize,
+  newMessageId, statusText, subjectText, MessageList,
+} from './common.js';
+import { Live } from './live.js';
+
+const $ = (id) => document.getElementById(id);
+const maxBytes = Number(document.body.dataset.maxBytes || 20971520);
+const baseTitle = document.title;
+
+const state = {
+  csrf: null,
+  me: null,
+  departments: [],
+  conversations: new Map(),
+  tab: 'waiting',
+  department: '',
+  currentId: null,
+  messages: new MessageList(),
+  outbox: [],
+  attachments: [],
+  unseen: new Set(),
+  live: null,
+  typingTimer: null,
+};
+
+const auth = async () => (state.csrf ? { 'x-csrf-token': state.csrf } : {});
+const call = (path, options) => api(auth, path, options);
+
+// ---- session ------------------------------------------------------------------
+
+async function boot() {
+  try {
+    const session = await api(async () => ({}), '/console/session');
+    state.csrf = session.csrf_token;
+    state.me = session.operator;
+    state.departments = session.departments;
+  } catch {
+    return showLogin();
+  }
+  showApp();
+}
+
+function showLogin() {
+  $('app').hidden = true;
+  $('login').hidden = false;
+  $('email').focus();
+}
+
+$('login-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('login-error').textContent = '';
+  try {
+    await api(async () => ({}), '/api/v1/auth/login', {
+      method: 'POST', body: { email: $('email').value, password: $('password').value },
+    });
+  } catch {
+    $('login-error').textContent = t('login_failed');
+    return;
+  }
+  $('password').value = '';
+  if ('Notification' in window && Notification.permission === 'default') Notification.requestPermission();
+  boot();
+});
+
+$('logout').addEventListener('click', async () => {
+  try { await call('/api/v1/auth/logout', { method: 'POST' }); } catch { /* gone already */ }
+  state.live?.stop();
+  location.reload();
+});
+
+async function showApp() {
+  $('login').hidden = true;
+  $('app').hidden = false;
+  $('me').textContent = state.me.name;
+  const filter = $('department-filter');
+  filter.replaceChildren(filter.firstElementChild, ...state.departments
+    .filter((d) => state.me.departments.includes(d.id))
+    .map((d) => el('option', { value: d.id }, d.name)));
+  state.live = new Live({
+    auth,
+    cursorKey: 'hotline-console-cursor:' + state.me.id,
+    onEvent,
+    onResync: () => reload(),
+    onState: (name) => {
+      $('connection').textContent = name === 'online' ? '' : t('reconnecting');
+      if (name === 'online') { reload(); flush(); }
+      if (name === 'unauthorized') location.reload();
+    },
+  });
+  await state.live.start();
+  await reload();
+}
+
+// ---- queues -------------------------------------------------------------------
+
+async function reload() {
+  const lists = await Promise.all(['bot', 'queued', 'assigned'].map((status) =>
+    call(`/api/v1/conversations?status=${status}&limit=200`).then((r) => r.conversations).catch(() => [])));
+  const open = new Set();
+  for (const c of lists.flat()) {
+    state.conversations.set(c.id, c);
+    open.add(c.id);
+  }
+  for (const [id, c] of state.conversations) {
+    if (!open.has(id) && c.status !== 'resolved') {
+      // Closed while we were away: fetch it as it is now.
+      call('/api/v1/conversations/' + id).then((fresh) => { state.conversations.set(id, fresh); drawList(); }).catch(() => {});
+    }
+  }
+  drawList();
+  if (state.currentId) {
+    const current = state.conversations.get(state.currentId);
+    if (current) drawHeader(current);
+    loadMessages();
+  }
+}
+
+function inTab(c, tab) {
+  if (tab === 'waiting') return c.status === 'queued';
+  if (tab === 'mine') return c.status === 'assigned' && c.assignee?.id === state.me.id;
+  return c.status !== 'resolved';
+}
+
+function visible() {
+  return [...state.conversations.values()]
+    .filter((c) => !state.department || c.department === state.department);
+}
+
+function drawList() {
+  const all = visible();
+  for (const tab of ['waiting', 'mine', 'open']) {
+    $('count-' + tab).textContent = all.filter((c) => inTab(c, tab)).length;
+    $('tab-' + tab).setAttribute('aria-selected', String(state.tab === tab));
+  }
+  const shown = all.filter((c) => inTab(c, state.tab))
+    .sort((a, b) => (state.tab === 'waiting' ? a.updated_at.localeCompare(b.updated_at) : b.updated_at.localeCompare(a.updated_at)));
+  const list = $('conversation-list');
+  if (!shown.length) {
+    list.replaceChildren(el('li', { class: 'muted' }, t('empty_queue')));
+    return;
+  }
+  list.replaceChildren(...shown.map((c) => el('li', {},
+    el('button', {
+      type: 'button',
+      class: 'conversation-item' + (c.id === state.currentId ? ' current' : '') + (state.unseen.has(c.id) ? ' unseen' : ''),
+      'aria-current': c.id === state.currentId ? 'true' : null,
+      'data-id': c.id,
+      onclick: () => select(c.id),
+    },
+    el('strong', {}, c.customer.name),
+    el('span', { class: 'item-meta' }, departmentName(c.department), ' · ', subjectText(c.subject, state.departments)),
+    el('span', { class: 'item-meta' }, statusText(c.status),
+      c.status === 'queued' ? [' · ', el('span', { class: 'wait', 'data-since': c.updated_at }, t('waiting_for', { time: formatWait(c.updated_at) }))] : null)))));
+}
+
+function departmentName(id) {
+  return state.departments.find((d) => d.id === id)?.name || id;
+}
+
+// Waiting times move on their own.
+setInterval(() => {
+  for (const node of document.querySelectorAll('.wait[data-since]')) {
+    node.textContent = t('waiting_for', { time: formatWait(node.dataset.since) });
+  }
+}, 15000);
+
+for (const tab of document.querySelectorAll('[data-tab]')) {
+  tab.addEventListener('click', () => { state.tab = tab.dataset.tab; drawList(); });
+}
+$('department-filter').addEventListener('change', (e) => { state.department = e.target.value; drawList(); });
+
+// ---- one conversation ---------------------------------------------------------
+
+async function select(id) {
+  state.currentId = id;
+  state.messages = new MessageList();
+  state.attachments = [];
+  state.unseen.delete(id);
+  updateBadge();
+  const c = state.conversations.get(id);
+  drawList();
+  drawConversation(c);
+  drawContext(c);
+  await loadMessages();
+}
+
+async function loadMessages() {
+  const id = state.currentId;
+  for (;;) {
+    let page;
+    try {
+      page = await call(`/api/v1/conversations/${id}/messages?after_seq=${state.messages.lastSeq}&limit=500`);
+    } catch { return; }
+    if (state.currentId !== id) return;
+    page.messages.forEach((m) => state.messages.add(m));
+    if (page.messages.length < 500) break;
+  }
+  drawMessages();
+}
+
+function drawConversation(c) {
+  const reply = el('textarea', { id: 'reply', rows: 3, maxlength: 10000 });
+  reply.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); }
+  });
+  reply.addEventListener('input', () => state.live?.typing(c.id));
+  const note = el('input', { type: 'checkbox', id: 'note' });
+  note.addEventListener('change', () => $('reply-form').classList.toggle('note', note.checked));
+  const fileInput = el('input', { type: 'file', id: 'file', class: 'visually-hidden', 'aria-label': t('attach'), multiple: true });
+  fileInput.addEventListener('change', () => { [...fileInput.files].forEach(attach); fileInput.value = ''; });
+  $('conversation').replaceChildren(
+    el('header', { class: 'conversation-header', id: 'conversation-header' }),
+    el('ol', { id: 'log', class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t('conversation') }),
+    el('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' }),
+    el('form', { id: 'reply-form', class: 'reply', onsubmit: (e) => { e.preventDefault(); send(); } },
+      el('label', { for: 'reply' }, t('reply')),
+      reply,
+      el('div', { id: 'uploads', class: 'uploads' }),
+      el('div', { class: 'reply-actions' },
+        el('label', { class: 'note-toggle' }, note, ' ', t('internal_note')),
+        el('label', { class: 'clip', for: 'file' }, el('span', { class: 'clip-icon' }), ' ', t('attach')),
+        fileInput,
+        el('button', { type: 'submit', class: 'primary' }, t('send')))));
+  drawHeader(c);
+}
+
+function drawHeader(c) {
+  const header = $('conversation-header');
+  if (!header || !c) return;
+  const mine = c.status === 'assigned' && c.assignee?.id === state.me.id;
+  header.replaceChildren(
+    el('div', {},
+      el('h2', {}, c.customer.name),
+      el('p', { class: 'muted' }, departmentName(c.department), ' · ', subjectText(c.subject, state.departments), ' · ',
+        statusText(c.status), ' · ', t('assignee', { name: c.assignee?.name || t('nobody') }))),
+    el('div', { class: 'actions' },
+      c.status !== 'resolved' && !mine ? el('button', { type: 'button', id: 'take', class: 'primary', onclick: take }, t('take')) : null,
+      c.status !== 'resolved' ? el('button', { type: 'button', id: 'resolve', class: 'secondary', onclick: resolve }, t('resolve')) : null,
+      c.status === 'resolved' ? el('button', { type: 'button', class: 'secondary', onclick: reopen }, t('reopen')) : null));
+}
+
+function drawMessages() {
+  const log = $('log');
+  if (!log) return;
+  const pending = state.outbox.filter((e) => e.conversation_id === state.currentId);
+  pending.forEach((e) => state.messages.addPending(e));
+  log.replaceChildren(...state.messages.all().map((m) => {
+    const kind = m.pending ? 'operator' : m.author.kind;
+    return el('li', { class: `msg ${kind}${m.internal ? ' internal' : ''}`, 'data-seq': m.seq },
+      el('div', { class: 'meta' },
+        el('span', { class: 'author' }, m.pending ? state.me.name : m.author.name), ' ',
+        el('time', { datetime: m.created_at || '' }, m.created_at ? formatTime(m.created_at) : ''),
+        m.internal ? el('span', { class: 'badge' }, t('note_badge')) : null,
+        m.pending ? el('span', { class: 'delivery' }, m.failed ? t('state_failed') : t('state_sending')) : null),
+      el('p', { class: 'text' }, m.text),
+      m.redactions?.length ? el('p', { class: 'muted' }, t('redacted')) : null,
+      (m.attachments || []).length ? el('ul', { class: 'files' }, m.attachments.map((a) => el('li', {},
+        el('button', { type: 'button', class: 'link', onclick: () => download({}, a) }, el('span', { class: 'clip-icon' }), ' ', a.name, ' (', formatSize(a.size), ')')))) : null);
+  }));
+  log.scrollTop = log.scrollHeight;
+}
+
+async function drawContext(c) {
+  const context = $('context');
+  const earlier = [...state.conversations.values()]
+    .filter((x) => x.customer.id === c.customer.id && x.id !== c.id)
+    .sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const facts = el('dl', { id: 'customer-facts', class: 'facts' },
+    el('dt', {}, t('customer')), el('dd', {}, c.customer.name, ' (', c.customer.id, ')'));
+  const orders = el('div', { id: 'customer-orders' });
+  context.replaceChildren(
+    el('h2', {}, t('customer')), facts,
+    el('h3', {}, t('customer_orders')), orders,
+    el('h3', {}, t('customer_earlier')),
+    earlier.length ? el('ul', { class: 'earlier' }, earlier.map((x) => el('li', {},
+      el('button', { type: 'button', class: 'link', onclick: () => select(x.id) },
+        subjectText(x.subject, state.departments), ' · ', statusText(x.status))))) : el('p', { class: 'muted' }, t('no_earlier')));
+  // What the customer's identity token said, when the server keeps it.
+  let known = null;
+  try { known = await call(`/api/v1/conversations/${c.id}/customer`); } catch { /* not kept */ }
+  if (state.currentId !== c.id) return;
+  const subjectOrder = c.subject.kind === 'order' ? c.subject.order_id : null;
+  const list = known?.orders || [];
+  if (subjectOrder && !list.some((o) => o.id === subjectOrder)) list.unshift({ id: subjectOrder });
+  orders.replaceChildren(list.length ? el('ul', { class: 'orders' }, list.map((o) => el('li', { class: o.id === subjectOrder ? 'current' : null },
+    el('strong', {}, t('order_no', { id: o.id })), o.title ? [' ', o.title] : null,
+    o.date ? el('span', { class: 'item-meta' }, o.date, ' · ', o.status) : null))) : el('p', { class: 'muted' }, '—'));
+  if (known) {
+    if (known.phone) facts.append(el('dt', {}, t('phone_verified')), el('dd', {}, known.phone));
+    if (known.email) facts.append(el('dt', {}, t('email')), el('dd', {}, known.email));
+    if (known.strong_auth) facts.append(el('dt', {}, t('strong_auth')), el('dd', {}, (known.amr || []).join(', ')));
+  }
+}
+
+async function lifecycle(action) {
+  const id = state.currentId;
+  try {
+    const c = await call(`/api/v1/conversations/${id}/${action}`, { method: 'POST' });
+    state.conversations.set(c.id, c);
+    drawList();
+    drawHeader(c);
+  } catch (error) {
+    $('typing').textContent = error.message;
+  }
+}
+const take = () => lifecycle('assign');
+const resolve = () => lifecycle('resolve');
+const reopen = () => lifecycle('reopen');
+
+function attach(file) {
+  const box = $('uploads');
+  const problem = fileProblem(file, maxBytes);
+  if (problem) return box.append(el('p', { class: 'error', role: 'alert' }, problem));
+  const progress = el('progress', { max: 1, value: 0, 'aria-label': t('uploading', { name: file.name }) });
+  const item = el('div', { class: 'upload' }, el('span', {}, file.name), progress);
+  box.append(item);
+  const entry = { file, id: null };
+  state.attachments.push(entry);
+  upload({ 'x-csrf-token': state.csrf }, file, (share) => { progress.value = share; })
+    .then((info) => { entry.id = info.id; progress.remove(); item.classList.add('ready'); })
+    .catch((error) => {
+      state.attachments = state.attachments.filter((x) => x !== entry);
+      item.replaceChildren(el('span', { class: 'error', role: 'alert' }, uploadError(error, file, maxBytes)));
+    });
+}
+
+function send() {
+  const reply = $('reply');
+  const ready = state.attachments.filter((a) => a.id);
+  let text = reply.value.trim();
+  if (!text && !ready.length) return;
+  if (!text) text = ready.map((a) => a.file.name).join('\n');
+  const internal = $('note').checked;
+  state.outbox.push({
+    conversation_id: state.currentId, client_msg_id: newMessageId(), text, internal,
+    attachment_ids: ready.map((a) => a.id), pending: true,
+    attachments: ready.map((a) => ({ id: a.id, name: a.file.name, size: a.file.size })),
+  });
+  reply.value = '';
+  state.attachments = [];
+  $('uploads').replaceChildren();
+  drawMessages();
+  flush();
+}
+
+let flushing = false;
+async function flush() {
+  if (flushing) return;
+  flushing = true;
+  try {
+    while (state.outbox.length) {
+      const entry = state.outbox[0];
+      try {
+        const message = await call(`/api/v1/conversations/${entry.conversation_id}/messages`, { method: 'POST', body: {
+          text: entry.text, client_msg_id: entry.client_msg_id, internal: entry.internal, attachment_ids: entry.attachment_ids,
+        } });
+        state.outbox.shift();
+        if (entry.conversation_id === state.currentId) state.messages.add(message);
+      } catch (error) {
+        if (error.status === 0 || error.status >= 500) { entry.failed = true; break; }
+        state.outbox.shift();
+        state.messages.pending.delete(entry.client_msg_id);
+        $('typing').textContent = error.message;
+      }
+    }
+  } finally {
+    flushing = false;
+    drawMessages();
+  }
+}
+
+// ---- live ----------------------------------------------------------------------
+
+function onEvent(frame) {
+  const data = frame.data || {};
+  if (frame.type === 'typing') {
+    if (data.conversation_id === state.currentId && data.author?.kind === 'customer') {
+      $('typing').textContent = t('typing', { name: data.author.name });
+      clearTimeout(state.typingTimer);
+      state.typingTimer = setTimeout(() => { $('typing').textContent = ''; }, 4000);
+    }
+    return;
+  }
+  if (frame.type === 'message.created') {
+    const c = state.conversations.get(data.conversation_id);
+    if (c) { c.updated_at = data.created_at; c.last_seq = Math.max(c.last_seq, data.seq); }
+    if (data.conversation_id === state.currentId) {
+      const gap = data.seq > state.messages.lastSeq + 1;
+      if (state.messages.add(data)) drawMessages();
+      if (gap) loadMessages();
+    } else if (data.author?.kind === 'customer' && c) {
+      state.unseen.add(c.id);
+      updateBadge();
+      drawList();
+    }
+    return;
+  }
+  if (frame.type === 'conversation.created' || frame.type === 'conversation.updated') {
+    const isNew = !state.conversations.has(data.id);
+    state.conversations.set(data.id, data);
+    if (frame.type === 'conversation.created' && isNew) announce(data);
+    drawList();
+    if (data.id === state.currentId) drawHeader(data);
+  }
+}
+
+function announce(c) {
+  state.unseen.add(c.id);
+  updateBadge();
+  if ('Notification' in window && Notification.permission === 'granted' && document.hidden) {
+    const notice = new Notification(t('new_conversation_notice', { name: c.customer.name }), { tag: c.id });
+    notice.onclick = () => { window.focus(); select(c.id); };
+  }
+}
+
+function updateBadge() {
+  const count = state.unseen.size;
+  document.title = count ? `(${count}) ${baseTitle}` : baseTitle;
+}
+
+// ---- keyboard ------------------------------------------------------------------
+
+document.addEventListener('keydown', (e) => {
+  if (!e.altKey || $('app').hidden) return;
+  const key = e.key.toLowerCase();
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    const items = [...document.querySelectorAll('.conversation-item')];
+    const index = items.findIndex((b) => b.dataset.id === state.currentId);
+    const next = items[e.key === 'ArrowDown' ? index + 1 : Math.max(0, index - 1)] || items[0];
+    if (next) { e.preventDefault(); select(next.dataset.id); next.focus(); }
+  } else if (key === 't' && $('take')) { e.preventDefault(); take(); }
+  else if (key === 'r' && $('resolve')) { e.preventDefault(); resolve(); }
+  else if (key === 'n' && $('note')) { e.preventDefault(); $('note').click(); $('reply').focus(); }
+});
+
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && state.currentId) { state.unseen.delete(state.currentId); updateBadge(); }
+});
+
+boot();

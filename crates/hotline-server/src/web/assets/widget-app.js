@@ -1,0 +1,558 @@
+// The chat inside the widget frame: service → order/topic → conversation,
+// live over the event WebSocket, every message shown once (by seq), sends
+// that survive going offline (retried with the same client_msg_id).
+
+import {
+  t, el, api, upload, download, fileProblem, uploadError, formatTime, formatDate, formatSize,
+  newMessageId, statusText, subjectText, MessageList, ApiError,
+} from './common.js';
+import { Live } from './live.js';
+
+const body = document.body;
+const view = document.getElementById('view');
+const titleEl = document.getElementById('title');
+const backButton = document.getElementById('back');
+const connectionEl = document.getElementById('connection');
+const maxBytes = Number(body.dataset.maxBytes || 20971520);
+const allowedOrigins = new Set([location.origin, ...(body.dataset.allowedOrigins || '').split(' ').filter(Boolean)]);
+const STRONG_METHODS = ['otp', 'pin', 'sms', 'mfa', 'hwk', 'swk', 'face', 'fpt'];
+const STEP_UP_SECONDS = 15 * 60;
+
+const state = {
+  token: null,
+  claims: null,
+  parentOrigin: null,
+  departments: [],
+  conversations: [],
+  current: null,
+  messages: new MessageList(),
+  draft: null,
+  attachments: [],
+  live: null,
+  tokenWaiters: [],
+  typingTimer: null,
+};
+
+// ---- the token, from the embedding page --------------------------------
+
+window.addEventListener('message', (event) => {
+  if (event.source !== window.parent || !allowedOrigins.has(event.origin)) return;
+  const data = event.data || {};
+  if (data.type !== 'hotline:token') return;
+  state.parentOrigin = event.origin;
+  const token = typeof data.token === 'string' && data.token ? data.token : null;
+  const customerChanged = decodeClaims(token)?.sub !== state.claims?.sub;
+  state.token = token;
+  state.claims = decodeClaims(token);
+  state.tokenWaiters.splice(0).forEach((resolve) => resolve(token));
+  if (customerChanged || !state.live) start();
+});
+
+function askParent(type) {
+  if (window.parent !== window) window.parent.postMessage({ type }, state.parentOrigin || '*');
+}
+
+document.getElementById('close').addEventListener('click', () => askParent('hotline:close'));
+backButton.addEventListener('click', () => showHome());
+
+/** The token's claims, for display only: the server verifies the token. */
+function decodeClaims(token) {
+  if (!token) return null;
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const json = new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0)));
+    return JSON.parse(json);
+  } catch {
+    return null;
+  }
+}
+
+function freshToken() {
+  return new Promise((resolve) => {
+    state.tokenWaiters.push(resolve);
+    askParent('hotline:token-request');
+    setTimeout(() => resolve(state.token), 5000);
+  });
+}
+
+const auth = async () => (state.token ? { authorization: 'Bearer ' + state.token } : {});
+
+/** The API with one retry after asking the page for a fresh token. */
+async function call(path, options) {
+  try {
+    return await api(auth, path, options);
+  } catch (error) {
+    if (error.status === 401 && (await freshToken())) return api(auth, path, options);
+    throw error;
+  }
+}
+
+// ---- start ------------------------------------------------------------
+
+async function start() {
+  state.live?.stop();
+  state.live = null;
+  state.current = null;
+  if (!state.token) return showNoToken();
+  // Operators see the customer's orders and login facts from this token.
+  call('/api/v1/customer/context', { method: 'POST' }).catch(() => {});
+  try {
+    state.departments = (await call('/api/v1/departments')).departments;
+  } catch {
+    return showError();
+  }
+  state.live = new Live({
+    auth,
+    cursorKey: 'hotline-cursor:' + state.claims?.sub,
+    onEvent,
+    onResync: () => refresh(),
+    onState: connectionState,
+  });
+  showHome();
+  state.live.start();
+}
+
+function connectionState(stateName, error) {
+  if (stateName === 'online') {
+    connectionEl.hidden = true;
+    flushOutbox();
+    refresh();
+  } else if (stateName === 'offline') {
+    connectionEl.hidden = false;
+    connectionEl.textContent = navigator.onLine ? t('reconnecting') : t('offline');
+  } else if (stateName === 'unauthorized' && error) {
+    freshToken();
+  }
+}
+
+window.addEventListener('online', () => flushOutbox());
+
+function setHeader(title, canGoBack) {
+  titleEl.textContent = title;
+  backButton.hidden = !canGoBack;
+}
+
+function render(...children) {
+  view.replaceChildren(...children);
+}
+
+function showNoToken() {
+  setHeader(t('widget_title'), false);
+  render(el('section', { class: 'notice' },
+    el('h2', {}, t('no_token_title')),
+    el('p', {}, t('no_token_text')),
+    el('p', {}, el('a', { href: '/help', target: '_blank', rel: 'noopener' }, t('help_center'))),
+    el('p', { class: 'muted' }, t('other_channels'))));
+}
+
+function showError() {
+  render(el('p', { class: 'error', role: 'alert' }, t('error_generic')));
+}
+
+// ---- home: earlier conversations and a new one ------------------------------
+
+function departmentName(id) {
+  return state.departments.find((d) => d.id === id)?.name || id;
+}
+
+async function loadConversations() {
+  try {
+    state.conversations = (await call('/api/v1/conversations?limit=50')).conversations;
+  } catch { /* keep what we have */ }
+}
+
+async function showHome() {
+  state.current = null;
+  state.draft = null;
+  setHeader(t('widget_title'), false);
+  render(
+    el('button', { type: 'button', class: 'primary wide', onclick: showServices }, t('new_conversation')),
+    el('h2', {}, t('earlier')),
+    el('div', { id: 'earlier' }));
+  await loadConversations();
+  drawEarlier();
+}
+
+/** The earlier conversations on the home view, when it is shown. */
+function drawEarlier() {
+  const target = document.getElementById('earlier');
+  if (!target) return;
+  target.replaceChildren(state.conversations.length
+    ? el('ul', { class: 'cards' }, state.conversations.map((c) => el('li', {},
+      el('button', { type: 'button', class: 'card', onclick: () => openConversation(c.id) },
+        el('strong', {}, departmentName(c.department)), ' · ', subjectText(c.subject, state.departments),
+        el('span', { class: 'card-meta' }, statusText(c.status), ' · ', formatDate(c.updated_at))))))
+    : el('p', { class: 'muted' }, t('no_earlier')));
+}
+
+function showServices() {
+  setHeader(t('pick_service'), true);
+  render(el('ul', { class: 'choices' }, state.departments.map((d) => el('li', {},
+    el('button', { type: 'button', class: 'choice', onclick: () => pickService(d) }, d.name)))));
+}
+
+function needsStepUp(department) {
+  return department.step_up ?? department.id === 'bank';
+}
+
+function hasRecentStrongLogin() {
+  const claims = state.claims || {};
+  const strong = (claims.amr || []).some((m) => STRONG_METHODS.includes(m));
+  const age = Date.now() / 1000 - (claims.auth_time || 0);
+  return strong && age <= STEP_UP_SECONDS;
+}
+
+function showStepUp(department) {
+  setHeader(department.name, true);
+  render(el('section', { class: 'notice', role: 'alert' },
+    el('h2', {}, t('step_up_title')),
+    el('p', {}, t('step_up_text'))));
+}
+
+function pickService(department) {
+  if (needsStepUp(department) && !hasRecentStrongLogin()) return showStepUp(department);
+  setHeader(department.name, true);
+  const orders = (state.claims?.orders || []).filter((o) => o.department === department.id);
+  const sections = [];
+  if (orders.length) {
+    sections.push(el('h2', {}, t('orders')), el('ul', { class: 'choices' }, orders.map((o) => el('li', {},
+      el('button', { type: 'button', class: 'choice order', onclick: () => compose(department, { order: o }) },
+        el('strong', {}, t('order_no', { id: o.id })), ' ', o.title,
+        el('span', { class: 'card-meta' }, formatDate(o.date), ' · ', o.status))))));
+  }
+  if (department.topics?.length) {
+    sections.push(el('h2', {}, t('topics')), el('ul', { class: 'choices topics' }, department.topics.map((topic) => el('li', {},
+      el('button', { type: 'button', class: 'choice', onclick: () => compose(department, { topic }) }, topic.name)))));
+  }
+  sections.push(el('button', { type: 'button', class: 'choice general', onclick: () => compose(department, {}) }, t('not_about_order')));
+  render(el('h2', { class: 'visually-hidden' }, t('pick_subject')), ...sections);
+}
+
+// ---- the conversation --------------------------------------------------
+
+/** A new conversation: nothing is created until the first message. */
+function compose(department, { order, topic }) {
+  state.current = null;
+  state.messages = new MessageList();
+  state.draft = { department: department.id, order_id: order?.id, topic: topic?.id };
+  const subject = order ? `${t('order_no', { id: order.id })} ${order.title}` : topic ? topic.name : t('not_about_order');
+  setHeader(department.name, true);
+  renderConversation(subject);
+  view.querySelector('.log-empty').textContent = t('first_message_hint');
+}
+
+async function openConversation(id) {
+  state.draft = null;
+  state.messages = new MessageList();
+  try {
+    state.current = await call('/api/v1/conversations/' + encodeURIComponent(id));
+  } catch {
+    return showError();
+  }
+  setHeader(departmentName(state.current.department), true);
+  renderConversation(subjectText(state.current.subject, state.departments));
+  await loadMessages();
+  restorePending();
+}
+
+async function loadMessages() {
+  const conversation = state.current;
+  if (!conversation) return;
+  for (;;) {
+    const after = state.messages.lastSeq;
+    let page;
+    try {
+      page = await call(`/api/v1/conversations/${encodeURIComponent(conversation.id)}/messages?after_seq=${after}&limit=500`);
+    } catch {
+      return;
+    }
+    if (state.current?.id !== conversation.id) return;
+    page.messages.forEach((m) => state.messages.add(m));
+    if (page.messages.length < 500) break;
+  }
+  drawMessages();
+}
+
+async function refresh() {
+  if (state.current) {
+    try {
+      state.current = await call('/api/v1/conversations/' + encodeURIComponent(state.current.id));
+      drawStatus();
+    } catch { /* keep */ }
+    await loadMessages();
+  } else if (document.getElementById('earlier')) {
+    await loadConversations();
+    drawEarlier();
+  }
+}
+
+function renderConversation(subject) {
+  const input = el('textarea', { id: 'message', rows: 2, 'aria-label': t('message'), placeholder: t('message'), maxlength: 10000 });
+  input.addEventListener('input', () => state.current && state.live?.typing(state.current.id));
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); send(); }
+  });
+  const fileInput = el('input', { type: 'file', id: 'file', class: 'visually-hidden', 'aria-label': t('attach'),
+    accept: '.pdf,.jpg,.jpeg,.png,.heic,.heif,.txt,application/pdf,image/jpeg,image/png,image/heic,text/plain', multiple: true });
+  fileInput.addEventListener('change', () => { [...fileInput.files].forEach(attach); fileInput.value = ''; });
+  render(
+    el('p', { class: 'subject' }, subject),
+    el('p', { id: 'conversation-status', class: 'conversation-status', role: 'status', 'aria-live': 'polite' }),
+    el('ol', { id: 'log', class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t('widget_title') },
+      el('li', { class: 'log-empty muted' })),
+    el('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' }),
+    el('div', { id: 'uploads', class: 'uploads' }),
+    el('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); send(); } },
+      el('label', { class: 'clip', for: 'file', title: t('attach') }, el('span', { class: 'clip-icon' })),
+      fileInput,
+      input,
+      el('button', { type: 'submit', class: 'primary' }, t('send'))),
+    el('button', { type: 'button', id: 'handoff', class: 'secondary wide', onclick: handoff }, t('call_operator')));
+  state.attachments = [];
+  drawStatus();
+  drawMessages();
+}
+
+function drawStatus() {
+  const target = document.getElementById('conversation-status');
+  if (!target) return;
+  const c = state.current;
+  if (!c) { target.textContent = ''; return; }
+  let text = statusText(c.status);
+  if (c.status === 'queued') {
+    text = c.queue?.position
+      ? t('queue_position', { position: c.queue.position, minutes: Math.max(1, Math.round((c.queue.estimated_wait_seconds || 0) / 60)) })
+      : t('queued');
+  } else if (c.status === 'assigned' && c.assignee) {
+    text = t('assigned', { name: c.assignee.name });
+  } else if (c.status === 'resolved') {
+    text = t('resolved');
+  }
+  target.textContent = text;
+}
+
+function drawMessages() {
+  const log = document.getElementById('log');
+  if (!log) return;
+  const items = state.messages.all();
+  if (!items.length) return;
+  const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  log.replaceChildren(...items.map(messageItem));
+  if (nearBottom || items.at(-1).pending) log.scrollTop = log.scrollHeight;
+}
+
+function messageItem(m) {
+  const mine = m.pending || m.author?.kind === 'customer';
+  const kind = m.pending ? 'customer' : m.author.kind;
+  const stateText = m.pending ? (m.failed ? t('state_failed') : t('state_sending')) : mine ? t('state_sent') : null;
+  return el('li', { class: `msg ${mine ? 'mine' : 'theirs'} ${kind}`, 'data-seq': m.seq, 'data-client-msg-id': m.client_msg_id },
+    el('div', { class: 'meta' },
+      el('span', { class: 'author' }, mine ? t('you') : m.author.name),
+      ' ',
+      el('time', { datetime: m.created_at || '' }, m.created_at ? formatTime(m.created_at) : '')),
+    el('p', { class: 'text' }, m.text),
+    m.redactions?.length ? el('p', { class: 'redacted muted' }, t('redacted')) : null,
+    (m.attachments || []).length ? el('ul', { class: 'files' }, m.attachments.map((a) => el('li', {},
+      el('button', { type: 'button', class: 'link', onclick: () => download(authHeadersNow(), a) },
+        el('span', { class: 'clip-icon' }), ' ', a.name, ' (', formatSize(a.size), ')')))) : null,
+    Array.isArray(m.suggestions) && m.suggestions.length ? el('div', { class: 'suggestions' },
+      el('p', { class: 'muted' }, t('suggested')),
+      m.suggestions.map((s) => el('a', { class: 'suggestion', href: s.url || '/help', target: '_blank', rel: 'noopener' },
+        el('strong', {}, s.title || ''), s.snippet ? el('span', {}, s.snippet) : null))) : null,
+    stateText ? el('span', { class: 'delivery', 'data-state': m.pending ? (m.failed ? 'failed' : 'sending') : 'sent' }, stateText) : null);
+}
+
+function authHeadersNow() {
+  return state.token ? { authorization: 'Bearer ' + state.token } : {};
+}
+
+// ---- attachments ------------------------------------------------------------
+
+function attach(file) {
+  const box = document.getElementById('uploads');
+  const problem = fileProblem(file, maxBytes);
+  if (problem) {
+    box.append(el('p', { class: 'error', role: 'alert' }, problem));
+    return;
+  }
+  const progress = el('progress', { max: 1, value: 0, 'aria-label': t('uploading', { name: file.name }) });
+  const item = el('div', { class: 'upload' }, el('span', {}, file.name), progress);
+  box.append(item);
+  const entry = { file, id: null };
+  state.attachments.push(entry);
+  upload(authHeadersNow(), file, (share) => { progress.value = share; })
+    .then((info) => {
+      entry.id = info.id;
+      progress.remove();
+      item.append(el('button', { type: 'button', class: 'icon', 'aria-label': t('remove_file'), onclick: () => {
+        state.attachments = state.attachments.filter((x) => x !== entry);
+        item.remove();
+      } }, '×'));
+    })
+    .catch((error) => {
+      state.attachments = state.attachments.filter((x) => x !== entry);
+      item.replaceChildren(el('span', { class: 'error', role: 'alert' }, uploadError(error, file, maxBytes)));
+    });
+}
+
+// ---- sending, with an outbox that survives going offline ---------------------
+
+function outboxKey() {
+  return 'hotline-outbox:' + (state.claims?.sub || '');
+}
+
+function readOutbox() {
+  try { return JSON.parse(localStorage.getItem(outboxKey()) || '[]'); } catch { return []; }
+}
+
+function writeOutbox(entries) {
+  localStorage.setItem(outboxKey(), JSON.stringify(entries));
+}
+
+function send() {
+  const input = document.getElementById('message');
+  const ready = state.attachments.filter((a) => a.id);
+  let text = input.value.trim();
+  if (!text && !ready.length) return;
+  if (!text) text = ready.map((a) => a.file.name).join('\n');
+  const entry = {
+    client_msg_id: newMessageId(),
+    text,
+    attachment_ids: ready.map((a) => a.id),
+    conversation_id: state.current?.id || null,
+    start: state.current ? null : state.draft,
+    pending: true,
+    attachments: ready.map((a) => ({ id: a.id, name: a.file.name, size: a.file.size })),
+  };
+  input.value = '';
+  state.attachments = [];
+  document.getElementById('uploads').replaceChildren();
+  writeOutbox([...readOutbox(), entry]);
+  state.messages.addPending(entry);
+  drawMessages();
+  flushOutbox();
+}
+
+/** Pending sends of the open conversation, shown after a reload. */
+function restorePending() {
+  for (const entry of readOutbox()) {
+    if (entry.conversation_id === state.current?.id) state.messages.addPending(entry);
+  }
+  drawMessages();
+}
+
+let flushing = false;
+
+async function flushOutbox() {
+  if (flushing || !state.token) return;
+  flushing = true;
+  try {
+    // Re-read each time: delivering a start rewrites the entries after it.
+    for (let entry = readOutbox()[0]; entry; entry = readOutbox()[0]) {
+      if (!(await deliver(entry))) break;
+      writeOutbox(readOutbox().filter((e) => e.client_msg_id !== entry.client_msg_id));
+    }
+  } finally {
+    flushing = false;
+  }
+}
+
+function sameDraft(a, b) {
+  return a && b && a.department === b.department && a.order_id === b.order_id && a.topic === b.topic;
+}
+
+/** Sends one entry; false when it must wait for the network. */
+async function deliver(entry) {
+  try {
+    if (entry.start) {
+      const started = await call('/api/v1/conversations', { method: 'POST', body: {
+        ...entry.start, text: entry.text, client_msg_id: entry.client_msg_id, attachment_ids: entry.attachment_ids,
+      } });
+      const { message, ...conversation } = started;
+      if (!state.current && sameDraft(state.draft, entry.start)) {
+        state.current = conversation;
+        state.draft = null;
+        state.messages.add(message);
+        drawStatus();
+        drawMessages();
+      }
+      // Messages typed before the start was acknowledged belong to it.
+      writeOutbox(readOutbox().map((e) => (e.client_msg_id !== entry.client_msg_id && sameDraft(e.start, entry.start)
+        ? { ...e, start: null, conversation_id: conversation.id } : e)));
+      return true;
+    }
+    const message = await call(`/api/v1/conversations/${encodeURIComponent(entry.conversation_id)}/messages`, {
+      method: 'POST', body: { text: entry.text, client_msg_id: entry.client_msg_id, attachment_ids: entry.attachment_ids },
+    });
+    if (state.current?.id === entry.conversation_id) {
+      state.messages.add(message);
+      drawMessages();
+    }
+    return true;
+  } catch (error) {
+    if (error.status === 0 || error.status >= 500 || error.status === 401) {
+      const shown = state.messages.pending.get(entry.client_msg_id);
+      if (shown) { shown.failed = true; drawMessages(); }
+      return false;
+    }
+    // Refused for good (e.g. too long, step-up needed): say so, drop it.
+    state.messages.pending.delete(entry.client_msg_id);
+    drawMessages();
+    const log = document.getElementById('log');
+    const text = error.code === 'step_up_required' ? t('step_up_text') : error.message || t('error_generic');
+    log?.append(el('li', { class: 'error', role: 'alert' }, text));
+    return true;
+  }
+}
+
+async function handoff() {
+  if (!state.current) return;
+  try {
+    state.current = await call(`/api/v1/conversations/${encodeURIComponent(state.current.id)}/handoff`, { method: 'POST' });
+    drawStatus();
+  } catch (error) {
+    const target = document.getElementById('conversation-status');
+    if (target) target.textContent = error.status === 409 ? t('operator_called') : t('error_generic');
+  }
+}
+
+// ---- live events ------------------------------------------------------------
+
+function onEvent(frame) {
+  const data = frame.data || {};
+  if (frame.type === 'typing') {
+    if (state.current && data.conversation_id === state.current.id && data.author?.kind !== 'customer') {
+      const line = document.getElementById('typing');
+      if (!line) return;
+      line.textContent = t('typing', { name: data.author?.name || '' });
+      clearTimeout(state.typingTimer);
+      state.typingTimer = setTimeout(() => { line.textContent = ''; }, 4000);
+    }
+    return;
+  }
+  if (frame.type === 'message.created') {
+    if (state.current && data.conversation_id === state.current.id) {
+      const gap = data.seq > state.messages.lastSeq + 1;
+      if (state.messages.add(data)) drawMessages();
+      if (data.author?.kind !== 'customer') document.getElementById('typing')?.replaceChildren();
+      if (gap) loadMessages();
+    }
+    return;
+  }
+  if (frame.type.startsWith('conversation.')) {
+    const index = state.conversations.findIndex((c) => c.id === data.id);
+    if (index >= 0) state.conversations[index] = data;
+    else state.conversations.unshift(data);
+    if (state.current && data.id === state.current.id) {
+      state.current = data;
+      drawStatus();
+    }
+    drawEarlier();
+  }
+}
+
+// Ask the embedding page for the token; opened on its own, there is none.
+if (window.parent === window) showNoToken();
+else askParent('hotline:ready');
+
+export { ApiError };

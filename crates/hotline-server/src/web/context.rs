@@ -1,0 +1,155 @@
+//! The customer's context for operators: what the customer's identity token
+//! said (contact facts, login methods, orders and bookings). The widget hands
+//! its token in once per session; operators read the part that concerns the
+//! conversation's department.
+
+use crate::api::error::{ApiError, ApiResult, ErrorBody};
+use crate::api::extract::{Json, Path};
+use crate::auth::{self, Auth};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use hotline_domain::{ConversationId, Principal};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(save_context))
+        .routes(routes!(conversation_customer))
+}
+
+/// Most orders kept per customer, and the longest text of an order's field.
+const MAX_ORDERS: usize = 50;
+const MAX_FIELD_CHARS: usize = 200;
+
+/// An order or booking from the identity token's `orders` claim.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Order {
+    pub id: String,
+    pub department: String,
+    pub title: String,
+    /// As the company wrote it (e.g. `2026-11-20`).
+    pub date: String,
+    pub status: String,
+}
+
+impl Order {
+    fn is_sane(&self) -> bool {
+        [
+            &self.id,
+            &self.department,
+            &self.title,
+            &self.date,
+            &self.status,
+        ]
+        .iter()
+        .all(|f| {
+            !f.is_empty() && f.chars().count() <= MAX_FIELD_CHARS && !f.chars().any(char::is_control)
+        })
+    }
+}
+
+/// The one claim Hotline reads besides the identity ones.
+#[derive(Deserialize)]
+struct OrdersClaim {
+    #[serde(default)]
+    orders: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CustomerContext {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Authentication methods of the customer's login (`pwd`, `otp`, …).
+    pub amr: Vec<String>,
+    pub auth_time: Option<i64>,
+    /// Whether the login used something beyond a password.
+    pub strong_auth: bool,
+    pub orders: Vec<Order>,
+    /// When the widget last handed the token in (Unix seconds).
+    #[serde(default)]
+    pub updated_at: i64,
+}
+
+/// The widget hands in the customer's token: Hotline keeps its facts and
+/// orders for the operators (replacing what an older token said).
+#[utoipa::path(post, path = "/api/v1/customer/context", tag = "web",
+    responses((status = 204, description = "Kept"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Only customers have a context")),
+    security(("bearer" = [])))]
+pub async fn save_context(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    let Principal::Customer(customer) = principal else {
+        return Err(ApiError::forbidden("only customers have a context"));
+    };
+    // The Auth extractor has verified this very token (signature, expiry,
+    // issuer); here only its `orders` claim is read.
+    let token = auth::bearer_token(&headers)
+        .ok_or_else(|| ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>"))?;
+    let claim: OrdersClaim = jsonwebtoken::dangerous::insecure_decode_claims(token)
+        .map_err(|e| ApiError::bad_request("invalid_token", e.to_string()))?;
+    let orders: Vec<Order> = claim
+        .orders
+        .into_iter()
+        .filter_map(|o| serde_json::from_value::<Order>(o).ok())
+        .filter(Order::is_sane)
+        .take(MAX_ORDERS)
+        .collect();
+    let strong_auth = customer.amr.iter().any(|m| m != "pwd");
+    let now = auth::unix_now();
+    let context = CustomerContext {
+        name: customer.name,
+        email: customer.email,
+        phone: customer.phone,
+        amr: customer.amr,
+        auth_time: customer.auth_time,
+        strong_auth,
+        orders,
+        updated_at: now,
+    };
+    let json = serde_json::to_string(&context).map_err(ApiError::internal)?;
+    state
+        .store
+        .save_customer_context(&customer.id, json, now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The customer of a conversation, for operators: the facts their identity
+/// token stated and their orders in the conversation's department.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/customer", tag = "web",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses((status = 200, body = CustomerContext),
+        (status = 404, body = ErrorBody, description = "No such conversation for you, or the customer's widget never sent a context")),
+    security(("bearer" = [])))]
+pub async fn conversation_customer(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CustomerContext>> {
+    if principal.is_customer() {
+        return Err(ApiError::not_found());
+    }
+    let conversation = state
+        .store
+        .conversation(&ConversationId::from_raw(id))
+        .await?
+        .filter(|c| principal.can_access(c))
+        .ok_or_else(ApiError::not_found)?;
+    let (json, _) = state
+        .store
+        .customer_context(&conversation.customer.id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let mut context: CustomerContext = serde_json::from_str(&json).map_err(ApiError::internal)?;
+    let department = conversation.department.as_str();
+    context.orders.retain(|o| o.department == department);
+    Ok(Json(context))
+}

@@ -1,0 +1,291 @@
+//! The web pages: the customer widget (`/widget.js` loader and the `/widget`
+//! frame), the operator console (`/console`) and, in demo mode, `/demo`.
+//!
+//! Pages are HTML templates with translated texts filled in on the server;
+//! behaviour lives in small hand-written JavaScript modules under `/assets/`.
+//! Everything is compiled into the binary. Every page sends a strict
+//! Content-Security-Policy (no inline scripts or styles).
+
+pub mod context;
+pub mod demo;
+pub mod i18n;
+
+use crate::api::error::{ApiError, ApiResult};
+use crate::auth::{self, csrf};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use i18n::Lang;
+use serde::Deserialize;
+
+/// The page routes (pages are not part of the OpenAPI document).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/widget.js", get(widget_loader))
+        .route("/widget", get(widget_page))
+        .route("/console", get(console_page))
+        .route("/console/session", get(console_session))
+        .route("/assets/{file}", get(asset))
+        .route("/demo", get(demo::demo_page))
+        .route("/demo/token", post(demo::token))
+}
+
+/// Files served under `/assets/`, with their content types.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("common.js", JS, include_str!("assets/common.js")),
+    ("live.js", JS, include_str!("assets/live.js")),
+    ("widget-app.js", JS, include_str!("assets/widget-app.js")),
+    ("console.js", JS, include_str!("assets/console.js")),
+    ("demo.js", JS, include_str!("assets/demo.js")),
+    ("base.css", CSS, include_str!("assets/base.css")),
+    ("widget.css", CSS, include_str!("assets/widget.css")),
+    ("console.css", CSS, include_str!("assets/console.css")),
+    ("demo.css", CSS, include_str!("assets/demo.css")),
+    ("clip.svg", SVG, include_str!("assets/clip.svg")),
+];
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const SVG: &str = "image/svg+xml";
+const WIDGET_LOADER: &str = include_str!("assets/widget.js");
+
+/// Everything a browser downloads for the pages (for the size budget in
+/// docs/web.md).
+pub fn asset_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
+    ASSETS
+        .iter()
+        .map(|(name, _, body)| (*name, *body))
+        .chain(std::iter::once(("widget.js", WIDGET_LOADER)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    pub lang: Option<String>,
+}
+
+/// Who may frame a page.
+enum Framing {
+    Nobody,
+    SameOrigin,
+    /// This server and the configured host sites.
+    HostSites,
+}
+
+fn csp(framing: Framing, allowed_origins: &[String]) -> String {
+    let ancestors = match framing {
+        Framing::Nobody => "'none'".to_owned(),
+        Framing::SameOrigin => "'self'".to_owned(),
+        Framing::HostSites => {
+            let mut list = vec!["'self'".to_owned()];
+            list.extend(
+                allowed_origins
+                    .iter()
+                    .filter(|o| is_plain_origin(o))
+                    .cloned(),
+            );
+            list.join(" ")
+        }
+    };
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; \
+         connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; \
+         frame-ancestors {ancestors}"
+    )
+}
+
+/// An origin such as `https://shop.example:8443`, nothing that could
+/// extend the policy.
+fn is_plain_origin(origin: &str) -> bool {
+    (origin.starts_with("https://") || origin.starts_with("http://"))
+        && origin
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '-' | '[' | ']'))
+}
+
+fn page(framing: Framing, state: &AppState, html: String) -> Response {
+    let frame_options = match framing {
+        Framing::Nobody => Some("DENY"),
+        Framing::SameOrigin => Some("SAMEORIGIN"),
+        // frame-ancestors carries the list; X-Frame-Options cannot.
+        Framing::HostSites => None,
+    };
+    let policy = csp(framing, &state.settings.allowed_origins);
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            (header::CONTENT_SECURITY_POLICY, policy),
+            (header::REFERRER_POLICY, "same-origin".to_owned()),
+        ],
+        html,
+    )
+        .into_response();
+    if let Some(value) = frame_options {
+        response
+            .headers_mut()
+            .insert(header::X_FRAME_OPTIONS, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Fills `{{t:key}}` with the translated text and `{{name}}` with `vars`,
+/// both HTML-escaped; `{{i18n}}` becomes the dictionary as JSON.
+pub fn render(template: &str, lang: Lang, vars: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len() + 4096);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = &after[..end];
+        if name == "i18n" {
+            out.push_str(&lang.json());
+        } else if name == "lang" {
+            out.push_str(lang.code());
+        } else if let Some(key) = name.strip_prefix("t:") {
+            out.push_str(&escape_html(lang.text(key)));
+        } else if let Some((_, value)) = vars.iter().find(|(n, _)| *n == name) {
+            out.push_str(&escape_html(value));
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn escape_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+async fn widget_loader() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, JS),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            // The loader runs on the company's pages.
+            (
+                HeaderName::from_static("cross-origin-resource-policy"),
+                "cross-origin",
+            ),
+        ],
+        WIDGET_LOADER,
+    )
+        .into_response()
+}
+
+async fn widget_page(
+    State(state): State<AppState>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::negotiate(query.lang.as_deref(), &headers);
+    let origins: Vec<&str> = state
+        .settings
+        .allowed_origins
+        .iter()
+        .map(String::as_str)
+        .filter(|o| is_plain_origin(o))
+        .collect();
+    let html = render(
+        include_str!("pages/widget.html"),
+        lang,
+        &[
+            ("allowed_origins", origins.join(" ")),
+            (
+                "max_attachment_bytes",
+                state.settings.max_attachment_bytes.to_string(),
+            ),
+        ],
+    );
+    page(Framing::HostSites, &state, html)
+}
+
+async fn console_page(
+    State(state): State<AppState>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::negotiate(query.lang.as_deref(), &headers);
+    let html = render(
+        include_str!("pages/console.html"),
+        lang,
+        &[(
+            "max_attachment_bytes",
+            state.settings.max_attachment_bytes.to_string(),
+        )],
+    );
+    page(Framing::Nobody, &state, html)
+}
+
+/// The console's CSRF token and operator, read with the session cookie.
+/// Cross-site pages cannot read this answer (no CORS headers).
+async fn console_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
+    let token = auth::session_cookie(&headers)
+        .ok_or_else(|| ApiError::unauthorized("missing_token", "log in first"))?;
+    let caller = auth::authenticate(&state, token).await?;
+    let hotline_domain::Principal::Operator(operator) = &caller.principal else {
+        return Err(ApiError::unauthorized("missing_token", "log in first"));
+    };
+    Ok(axum::Json(serde_json::json!({
+        "csrf_token": csrf::token_for(token),
+        "operator": crate::api::views::OperatorView::from(operator),
+        "departments": state.settings.departments,
+    })))
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, body)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_escape_and_translate() {
+        let html = render(
+            "<p title=\"{{x}}\">{{t:send}}</p>{{missing}}",
+            Lang::En,
+            &[("x", "\"><script>".into())],
+        );
+        assert_eq!(html, "<p title=\"&quot;&gt;&lt;script&gt;\">Send</p>");
+    }
+
+    #[test]
+    fn only_plain_origins_reach_the_policy() {
+        let policy = csp(
+            Framing::HostSites,
+            &["https://shop.example".into(), "https://x; script-src *".into()],
+        );
+        assert!(policy.ends_with("frame-ancestors 'self' https://shop.example"));
+        assert!(csp(Framing::Nobody, &[]).ends_with("frame-ancestors 'none'"));
+    }
+}

@@ -1,0 +1,490 @@
+//! The customer widget and the operator console in a real browser: headless
+//! Chromium driven over WebDriver (chromedriver), against the real binary in
+//! demo mode.
+//!
+//! Needs `chromedriver` and `chromium` (Debian: `chromium-driver`). Without
+//! chromedriver the tests print a notice and pass, unless
+//! `HOTLINE_REQUIRE_BROWSER=1` (CI), where they fail. With
+//! `HOTLINE_SCREENSHOTS=DIR` they save screenshots of the main screens there.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Browser tests share two cores with everything else: one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Server {
+    process: Process,
+    base: String,
+}
+
+fn start_server(data_dir: &Path, port: u16) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hotline");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    loop {
+        let line = lines.next().expect("the server starts").unwrap();
+        if line.contains("listening on http://") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        process: Process(child),
+        base: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// chromedriver on a free port, or `None` (with a notice) when it is not
+/// installed and the browser is not required.
+async fn chromedriver() -> Option<(Process, String)> {
+    let binary = std::env::var("HOTLINE_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let port = free_port();
+    let child = Command::new(&binary)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let child = match child {
+        Ok(child) => Process(child),
+        Err(e) => {
+            assert!(
+                std::env::var("HOTLINE_REQUIRE_BROWSER").as_deref() != Ok("1"),
+                "HOTLINE_REQUIRE_BROWSER=1 but chromedriver cannot start: {e}"
+            );
+            eprintln!(
+                "notice: browser tests skipped: cannot start `{binary}` ({e}); \
+                 install chromium and chromium-driver"
+            );
+            return None;
+        }
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/status")).await.is_ok() {
+            return Some((child, url));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+/// A fresh browser (its own profile: cookies and storage are not shared).
+async fn browser(webdriver: &str) -> Client {
+    let mut options = json!({
+        "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=1280,900", "--lang=ru-RU"],
+        "prefs": {"intl.accept_languages": "ru-RU,ru"},
+    });
+    if Path::new("/usr/bin/chromium").exists() {
+        options["binary"] = json!("/usr/bin/chromium");
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(webdriver)
+        .await
+        .expect("open a browser session")
+}
+
+fn screenshots_dir() -> Option<PathBuf> {
+    std::env::var_os("HOTLINE_SCREENSHOTS").map(PathBuf::from)
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    if let Some(dir) = screenshots_dir() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+async fn find(client: &Client, xpath: &str) -> Element {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
+}
+
+/// A button by its accessible text.
+async fn button(client: &Client, name: &str) -> Element {
+    find(
+        client,
+        &format!("//button[contains(normalize-space(.), '{name}')]"),
+    )
+    .await
+}
+
+/// Clicks the button named `name`, finding it again if the page redrew it
+/// between finding and clicking.
+async fn click(client: &Client, name: &str) {
+    for _ in 0..5 {
+        match button(client, name).await.click().await {
+            Ok(()) => return,
+            Err(fantoccini::error::CmdError::Standard(e))
+                if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("click {name}: {e}"),
+        }
+    }
+    panic!("{name} kept being redrawn");
+}
+
+/// Waits until `script` (a function body returning a value) returns true.
+async fn wait_true(client: &Client, what: &str, script: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let value = client.execute(script, vec![]).await.unwrap();
+        if value == Value::Bool(true) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// Opens the widget from the launcher on the host page and enters its frame.
+async fn open_widget(client: &Client) {
+    let host = find(client, "//hotline-widget").await;
+    let root = host.shadow_root().await.unwrap();
+    let launcher = root.find(Locator::Css("button")).await.unwrap();
+    assert_eq!(launcher.text().await.unwrap(), "Чат с поддержкой");
+    launcher.click().await.unwrap();
+    let frame = root.find(Locator::Css("iframe")).await.unwrap();
+    frame.enter_frame().await.unwrap();
+}
+
+/// The texts of the messages shown, in order.
+async fn shown_texts(client: &Client) -> Vec<String> {
+    let value = client
+        .execute(
+            "return [...document.querySelectorAll('#log li.msg .text')].map(n => n.textContent)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(value).unwrap()
+}
+
+fn count(texts: &[String]) -> HashMap<&str, usize> {
+    let mut counts = HashMap::new();
+    for text in texts {
+        *counts.entry(text.as_str()).or_default() += 1;
+    }
+    counts
+}
+
+fn wait_for_text(text: &str) -> String {
+    format!(
+        "return [...document.querySelectorAll('#log li.msg .text')].some(n => n.textContent === {})",
+        serde_json::to_string(text).unwrap()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_and_operator_chat_live_across_a_restart() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = start_server(data.path(), port);
+    let base = server.base.clone();
+
+    // The customer, on the company's site, opens the widget and picks an order.
+    let customer = browser(&webdriver).await;
+    customer
+        .goto(&format!("{base}/demo?customer=demo-ivan"))
+        .await
+        .unwrap();
+    screenshot(&customer, "demo-page").await;
+    open_widget(&customer).await;
+    click(&customer, "Новое обращение").await;
+    click(&customer, "Маркетплейс").await;
+    screenshot(&customer, "widget-start").await;
+    click(&customer, "MP-100234").await;
+    let first = "Где мой заказ? <b>жирный</b> <img src=x onerror=alert(1)>";
+    find(&customer, "//textarea[@aria-label='Сообщение']")
+        .await
+        .send_keys(first)
+        .await
+        .unwrap();
+    click(&customer, "Отправить").await;
+    wait_true(
+        &customer,
+        "the first message to be sent",
+        "return document.querySelector('#log li.msg [data-state=sent]') !== null",
+    )
+    .await;
+    // HTML in a message is text: no element was made from it.
+    let markup = customer
+        .execute(
+            "return document.querySelectorAll('#log b, #log img').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(markup, json!(0));
+    assert_eq!(shown_texts(&customer).await, vec![first.to_owned()]);
+
+    // The operator logs in in another browser, takes it, answers with a file.
+    let operator = browser(&webdriver).await;
+    operator.goto(&format!("{base}/console")).await.unwrap();
+    find(&operator, "//label[normalize-space()='Email']").await;
+    find(&operator, "//input[@id='email']")
+        .await
+        .send_keys("anna@demo.hotline")
+        .await
+        .unwrap();
+    find(&operator, "//label[normalize-space()='Пароль']").await;
+    find(&operator, "//input[@id='password']")
+        .await
+        .send_keys("demo-anna-2026")
+        .await
+        .unwrap();
+    click(&operator, "Войти").await;
+    click(&operator, "Иван Петров").await;
+    find(
+        &operator,
+        "//aside[@id='context']//*[contains(., 'Наушники Sony')]",
+    )
+    .await;
+    click(&operator, "Взять в работу").await;
+    find(&operator, "//button[@id='resolve']").await;
+    let receipt = data.path().join("receipt.txt");
+    std::fs::write(&receipt, "Чек № 42\n").unwrap();
+    find(&operator, "//input[@type='file'][@aria-label='Прикрепить файл']")
+        .await
+        .send_keys(receipt.to_str().unwrap())
+        .await
+        .unwrap();
+    find(&operator, "//div[contains(@class, 'upload') and contains(@class, 'ready')]").await;
+    let reply = "Заказ приедет завтра, чек во вложении";
+    find(&operator, "//label[normalize-space()='Ответ']").await;
+    find(&operator, "//textarea[@id='reply']")
+        .await
+        .send_keys(reply)
+        .await
+        .unwrap();
+    click(&operator, "Отправить").await;
+    // An internal note looks different and never reaches the customer.
+    let note = "Клиент нервничает, проверить склад";
+    find(&operator, "//input[@id='note']").await.click().await.unwrap();
+    find(&operator, "//textarea[@id='reply']")
+        .await
+        .send_keys(note)
+        .await
+        .unwrap();
+    click(&operator, "Отправить").await;
+    wait_true(
+        &operator,
+        "the note to be stored",
+        "return document.querySelector('#log li.msg.internal[data-seq]') !== null",
+    )
+    .await;
+    screenshot(&operator, "console").await;
+
+    // The customer sees the reply live, with the file.
+    wait_true(&customer, "the operator's reply", &wait_for_text(reply)).await;
+    find(&customer, "//li[contains(@class,'msg')]//button[contains(., 'receipt.txt')]").await;
+    screenshot(&customer, "widget-conversation").await;
+
+    // The server restarts; meanwhile the customer writes (offline).
+    drop(server);
+    let offline = "Пишу, пока сервер перезапускается";
+    find(&customer, "//textarea[@aria-label='Сообщение']")
+        .await
+        .send_keys(offline)
+        .await
+        .unwrap();
+    click(&customer, "Отправить").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server = start_server(data.path(), port);
+
+    // Sent once when back; the operator sees it live after reconnecting.
+    wait_true(
+        &customer,
+        "the offline message to be sent",
+        "return [...document.querySelectorAll('#log li.msg')].every(li => li.dataset.seq)",
+    )
+    .await;
+    wait_true(&operator, "the offline message at the operator", &wait_for_text(offline)).await;
+    let after = "После перезапуска всё на месте";
+    find(&operator, "//input[@id='note']").await.click().await.unwrap();
+    find(&operator, "//textarea[@id='reply']")
+        .await
+        .send_keys(after)
+        .await
+        .unwrap();
+    click(&operator, "Отправить").await;
+    wait_true(&customer, "the reply after the restart", &wait_for_text(after)).await;
+
+    // Nothing lost, nothing doubled: the widget shows exactly what is stored.
+    let texts = shown_texts(&customer).await;
+    assert_eq!(texts, vec![first, reply, offline, after]);
+    assert!(count(&texts).values().all(|&n| n == 1), "{texts:?}");
+    let token: Value = reqwest::Client::new()
+        .post(format!("{}/demo/token", server.base))
+        .json(&json!({"customer": "demo-ivan"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap();
+    let http = reqwest::Client::new();
+    let list: Value = http
+        .get(format!("{}/api/v1/conversations", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let conversations = list["conversations"].as_array().unwrap();
+    assert_eq!(conversations.len(), 1, "one conversation: {list}");
+    let id = conversations[0]["id"].as_str().unwrap();
+    let stored: Value = http
+        .get(format!("{}/api/v1/conversations/{id}/messages", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored: Vec<&str> = stored["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(stored, texts);
+    let operator_texts = shown_texts(&operator).await;
+    assert_eq!(operator_texts, vec![first, reply, note, offline, after]);
+
+    // On a phone the widget fills the screen.
+    customer.enter_parent_frame().await.unwrap();
+    customer.set_window_size(390, 844).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    screenshot(&customer, "phone").await;
+
+    customer.close().await.unwrap();
+    operator.close().await.unwrap();
+    drop(server.process);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_page_cannot_style_the_widget_and_guests_get_no_chat() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let client = browser(&webdriver).await;
+
+    // A hostile host style sheet (added through the CSSOM, which the demo
+    // page's CSP allows) that would recolour and hide everything it reaches.
+    client
+        .goto(&format!("{}/demo?customer=demo-ivan", server.base))
+        .await
+        .unwrap();
+    client
+        .execute(
+            "const sheet = new CSSStyleSheet();
+             sheet.replaceSync('* { color: rgb(255, 0, 0) !important; font-size: 40px !important; } \
+                                button, iframe, textarea { display: none !important; }');
+             document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let host = find(&client, "//hotline-widget").await;
+    let root = host.shadow_root().await.unwrap();
+    let launcher = root.find(Locator::Css("button")).await.unwrap();
+    assert!(launcher.is_displayed().await.unwrap());
+    assert_eq!(
+        launcher.css_value("color").await.unwrap(),
+        "rgba(255, 255, 255, 1)"
+    );
+    assert_ne!(launcher.css_value("font-size").await.unwrap(), "40px");
+    open_widget(&client).await;
+    let new_conversation = button(&client, "Новое обращение").await;
+    assert!(new_conversation.is_displayed().await.unwrap());
+    assert_ne!(
+        new_conversation.css_value("color").await.unwrap(),
+        "rgba(255, 0, 0, 1)"
+    );
+    assert_ne!(
+        new_conversation.css_value("font-size").await.unwrap(),
+        "40px"
+    );
+
+    // A guest (no identity token) gets the help center, never a chat.
+    client.enter_parent_frame().await.unwrap();
+    client
+        .goto(&format!("{}/demo?customer=guest", server.base))
+        .await
+        .unwrap();
+    open_widget(&client).await;
+    find(&client, "//h2[normalize-space()='Чат доступен после входа']").await;
+    find(&client, "//a[normalize-space()='Центр помощи']").await;
+    let chat = client
+        .find_all(Locator::XPath(
+            "//textarea[@aria-label='Сообщение'] | //button[contains(., 'Новое обращение')]",
+        ))
+        .await
+        .unwrap();
+    assert!(chat.is_empty(), "no chat without a token");
+    screenshot(&client, "widget-guest").await;
+    client.close().await.unwrap();
+}
