@@ -299,12 +299,19 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     find(&operator, "//button[@id='resolve']").await;
     let receipt = data.path().join("receipt.txt");
     std::fs::write(&receipt, "Чек № 42\n").unwrap();
-    find(&operator, "//input[@type='file'][@aria-label='Прикрепить файл']")
-        .await
-        .send_keys(receipt.to_str().unwrap())
-        .await
-        .unwrap();
-    find(&operator, "//div[contains(@class, 'upload') and contains(@class, 'ready')]").await;
+    find(
+        &operator,
+        "//input[@type='file'][@aria-label='Прикрепить файл']",
+    )
+    .await
+    .send_keys(receipt.to_str().unwrap())
+    .await
+    .unwrap();
+    find(
+        &operator,
+        "//div[contains(@class, 'upload') and contains(@class, 'ready')]",
+    )
+    .await;
     let reply = "Заказ приедет завтра, чек во вложении";
     find(&operator, "//label[normalize-space()='Ответ']").await;
     find(&operator, "//textarea[@id='reply']")
@@ -315,7 +322,11 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     click(&operator, "Отправить").await;
     // An internal note looks different and never reaches the customer.
     let note = "Клиент нервничает, проверить склад";
-    find(&operator, "//input[@id='note']").await.click().await.unwrap();
+    find(&operator, "//input[@id='note']")
+        .await
+        .click()
+        .await
+        .unwrap();
     find(&operator, "//textarea[@id='reply']")
         .await
         .send_keys(note)
@@ -332,7 +343,11 @@ async fn customer_and_operator_chat_live_across_a_restart() {
 
     // The customer sees the reply live, with the file.
     wait_true(&customer, "the operator's reply", &wait_for_text(reply)).await;
-    find(&customer, "//li[contains(@class,'msg')]//button[contains(., 'receipt.txt')]").await;
+    find(
+        &customer,
+        "//li[contains(@class,'msg')]//button[contains(., 'receipt.txt')]",
+    )
+    .await;
     screenshot(&customer, "widget-conversation").await;
 
     // The server restarts; meanwhile the customer writes (offline).
@@ -354,16 +369,30 @@ async fn customer_and_operator_chat_live_across_a_restart() {
         "return [...document.querySelectorAll('#log li.msg')].every(li => li.dataset.seq)",
     )
     .await;
-    wait_true(&operator, "the offline message at the operator", &wait_for_text(offline)).await;
+    wait_true(
+        &operator,
+        "the offline message at the operator",
+        &wait_for_text(offline),
+    )
+    .await;
     let after = "После перезапуска всё на месте";
-    find(&operator, "//input[@id='note']").await.click().await.unwrap();
+    find(&operator, "//input[@id='note']")
+        .await
+        .click()
+        .await
+        .unwrap();
     find(&operator, "//textarea[@id='reply']")
         .await
         .send_keys(after)
         .await
         .unwrap();
     click(&operator, "Отправить").await;
-    wait_true(&customer, "the reply after the restart", &wait_for_text(after)).await;
+    wait_true(
+        &customer,
+        "the reply after the restart",
+        &wait_for_text(after),
+    )
+    .await;
 
     // Nothing lost, nothing doubled: the widget shows exactly what is stored.
     let texts = shown_texts(&customer).await;
@@ -393,7 +422,10 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     assert_eq!(conversations.len(), 1, "one conversation: {list}");
     let id = conversations[0]["id"].as_str().unwrap();
     let stored: Value = http
-        .get(format!("{}/api/v1/conversations/{id}/messages", server.base))
+        .get(format!(
+            "{}/api/v1/conversations/{id}/messages",
+            server.base
+        ))
         .bearer_auth(token)
         .send()
         .await
@@ -476,7 +508,11 @@ async fn host_page_cannot_style_the_widget_and_guests_get_no_chat() {
         .await
         .unwrap();
     open_widget(&client).await;
-    find(&client, "//h2[normalize-space()='Чат доступен после входа']").await;
+    find(
+        &client,
+        "//h2[normalize-space()='Чат доступен после входа']",
+    )
+    .await;
     find(&client, "//a[normalize-space()='Центр помощи']").await;
     let chat = client
         .find_all(Locator::XPath(

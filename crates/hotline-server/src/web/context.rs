@@ -47,7 +47,9 @@ impl Order {
         ]
         .iter()
         .all(|f| {
-            !f.is_empty() && f.chars().count() <= MAX_FIELD_CHARS && !f.chars().any(char::is_control)
+            !f.is_empty()
+                && f.chars().count() <= MAX_FIELD_CHARS
+                && !f.chars().any(char::is_control)
         })
     }
 }
@@ -91,8 +93,9 @@ pub async fn save_context(
     };
     // The Auth extractor has verified this very token (signature, expiry,
     // issuer); here only its `orders` claim is read.
-    let token = auth::bearer_token(&headers)
-        .ok_or_else(|| ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>"))?;
+    let token = auth::bearer_token(&headers).ok_or_else(|| {
+        ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>")
+    })?;
     let claim: OrdersClaim = jsonwebtoken::dangerous::insecure_decode_claims(token)
         .map_err(|e| ApiError::bad_request("invalid_token", e.to_string()))?;
     let orders: Vec<Order> = claim

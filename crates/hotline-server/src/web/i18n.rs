@@ -32,7 +32,11 @@ impl Lang {
         let mut best: Option<(f32, Lang)> = None;
         for part in accept.split(',') {
             let mut pieces = part.trim().split(';');
-            let tag = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let tag = pieces
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
             let quality = pieces
                 .find_map(|p| p.trim().strip_prefix("q="))
                 .and_then(|q| q.parse::<f32>().ok())
@@ -86,7 +90,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("send", "Отправить", "Send"),
     ("attach", "Прикрепить файл", "Attach a file"),
     ("call_operator", "Позвать оператора", "Call an operator"),
-    ("not_about_order", "Вопрос не по заказу", "Question not about an order"),
+    (
+        "not_about_order",
+        "Вопрос не по заказу",
+        "Question not about an order",
+    ),
     ("new_conversation", "Новое обращение", "New conversation"),
     ("earlier", "Ваши обращения", "Your conversations"),
     ("no_earlier", "Обращений пока нет.", "No conversations yet."),
@@ -95,41 +103,117 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("orders", "Заказы и брони", "Orders and bookings"),
     ("topics", "Темы", "Topics"),
     ("order_no", "№ {id}", "No. {id}"),
-    ("first_message_hint", "Опишите вопрос — оператор ответит здесь.", "Describe your question; an operator will answer here."),
-    ("no_token_title", "Чат доступен после входа", "The chat is available after you log in"),
-    ("no_token_text", "Войдите в приложение или на сайт, чтобы написать в поддержку. Ответы на частые вопросы — в центре помощи.", "Log in to the app or the site to write to support. Answers to common questions are in the help center."),
+    (
+        "first_message_hint",
+        "Опишите вопрос — оператор ответит здесь.",
+        "Describe your question; an operator will answer here.",
+    ),
+    (
+        "no_token_title",
+        "Чат доступен после входа",
+        "The chat is available after you log in",
+    ),
+    (
+        "no_token_text",
+        "Войдите в приложение или на сайт, чтобы написать в поддержку. Ответы на частые вопросы — в центре помощи.",
+        "Log in to the app or the site to write to support. Answers to common questions are in the help center.",
+    ),
     ("help_center", "Центр помощи", "Help center"),
-    ("other_channels", "Не получается войти? Напишите нам в социальных сетях: ВКонтакте или Telegram.", "Cannot log in? Write to us on social networks: VK or Telegram."),
-    ("step_up_title", "Нужно подтвердить вход в Банк", "Confirm your login to the Bank"),
-    ("step_up_text", "Чат Банка открывается только после входа с кодом или PIN-кодом за последние 15 минут. Откройте раздел «Банк» в приложении, введите код и вернитесь в чат.", "The Bank chat opens only after a login with a one-time code or PIN within the last 15 minutes. Open the Bank section in the app, enter the code, and come back to the chat."),
+    (
+        "other_channels",
+        "Не получается войти? Напишите нам в социальных сетях: ВКонтакте или Telegram.",
+        "Cannot log in? Write to us on social networks: VK or Telegram.",
+    ),
+    (
+        "step_up_title",
+        "Нужно подтвердить вход в Банк",
+        "Confirm your login to the Bank",
+    ),
+    (
+        "step_up_text",
+        "Чат Банка открывается только после входа с кодом или PIN-кодом за последние 15 минут. Откройте раздел «Банк» в приложении, введите код и вернитесь в чат.",
+        "The Bank chat opens only after a login with a one-time code or PIN within the last 15 minutes. Open the Bank section in the app, enter the code, and come back to the chat.",
+    ),
     ("state_sending", "Отправляется", "Sending"),
     ("state_sent", "Отправлено", "Sent"),
     ("state_read", "Прочитано", "Read"),
-    ("state_failed", "Не отправлено, повторим при подключении", "Not sent; will retry when back online"),
+    (
+        "state_failed",
+        "Не отправлено, повторим при подключении",
+        "Not sent; will retry when back online",
+    ),
     ("typing", "{name} печатает…", "{name} is typing…"),
     ("you", "Вы", "You"),
-    ("offline", "Нет связи. Сообщения отправятся, когда связь вернётся.", "Offline. Messages will be sent when the connection is back."),
+    (
+        "offline",
+        "Нет связи. Сообщения отправятся, когда связь вернётся.",
+        "Offline. Messages will be sent when the connection is back.",
+    ),
     ("reconnecting", "Восстанавливаем связь…", "Reconnecting…"),
-    ("queue_position", "Вы {position}-й в очереди, ожидание около {minutes} мин.", "You are number {position} in the queue, about {minutes} min to wait."),
-    ("queued", "Ждём свободного оператора.", "Waiting for a free operator."),
+    (
+        "queue_position",
+        "Вы {position}-й в очереди, ожидание около {minutes} мин.",
+        "You are number {position} in the queue, about {minutes} min to wait.",
+    ),
+    (
+        "queued",
+        "Ждём свободного оператора.",
+        "Waiting for a free operator.",
+    ),
     ("assigned", "С вами {name}.", "{name} is with you."),
-    ("resolved", "Обращение решено. Напишите, если вопрос остался.", "Resolved. Write if you still have a question."),
-    ("operator_called", "Оператор уже вызван.", "An operator has been called."),
-    ("file_too_large", "Файл «{name}» больше {max} МБ — выберите файл поменьше.", "The file “{name}” is larger than {max} MB; choose a smaller one."),
-    ("file_bad_type", "Файл «{name}» не подходит: можно PDF, JPEG, PNG, HEIC или текст.", "The file “{name}” is not accepted: PDF, JPEG, PNG, HEIC or text only."),
-    ("file_failed", "Не удалось загрузить «{name}». Попробуйте ещё раз.", "Could not upload “{name}”. Try again."),
+    (
+        "resolved",
+        "Обращение решено. Напишите, если вопрос остался.",
+        "Resolved. Write if you still have a question.",
+    ),
+    (
+        "operator_called",
+        "Оператор уже вызван.",
+        "An operator has been called.",
+    ),
+    (
+        "file_too_large",
+        "Файл «{name}» больше {max} МБ — выберите файл поменьше.",
+        "The file “{name}” is larger than {max} MB; choose a smaller one.",
+    ),
+    (
+        "file_bad_type",
+        "Файл «{name}» не подходит: можно PDF, JPEG, PNG, HEIC или текст.",
+        "The file “{name}” is not accepted: PDF, JPEG, PNG, HEIC or text only.",
+    ),
+    (
+        "file_failed",
+        "Не удалось загрузить «{name}». Попробуйте ещё раз.",
+        "Could not upload “{name}”. Try again.",
+    ),
     ("uploading", "Загрузка «{name}»", "Uploading “{name}”"),
     ("remove_file", "Убрать файл", "Remove the file"),
     ("download", "Скачать", "Download"),
-    ("redacted", "Часть сообщения скрыта: мы не храним номера карт и коды.", "Part of the message is hidden: we never keep card numbers or codes."),
+    (
+        "redacted",
+        "Часть сообщения скрыта: мы не храним номера карт и коды.",
+        "Part of the message is hidden: we never keep card numbers or codes.",
+    ),
     ("suggested", "Возможно, это поможет", "This may help"),
-    ("error_generic", "Что-то пошло не так. Попробуйте ещё раз.", "Something went wrong. Try again."),
-    ("session_expired", "Сессия истекла, обновляем…", "The session expired; renewing…"),
+    (
+        "error_generic",
+        "Что-то пошло не так. Попробуйте ещё раз.",
+        "Something went wrong. Try again.",
+    ),
+    (
+        "session_expired",
+        "Сессия истекла, обновляем…",
+        "The session expired; renewing…",
+    ),
     ("status_bot", "Бот", "Bot"),
     ("status_queued", "В очереди", "Queued"),
     ("status_assigned", "В работе", "In progress"),
     ("status_resolved", "Решено", "Resolved"),
-    ("subject_general", "Вопрос не по заказу", "Not about an order"),
+    (
+        "subject_general",
+        "Вопрос не по заказу",
+        "Not about an order",
+    ),
     ("subject_order", "Заказ {id}", "Order {id}"),
     // Console
     ("console_title", "Консоль оператора", "Operator console"),
@@ -138,38 +222,74 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("password", "Пароль", "Password"),
     ("login", "Войти", "Log in"),
     ("logout", "Выйти", "Log out"),
-    ("login_failed", "Неверный email или пароль.", "Wrong email or password."),
+    (
+        "login_failed",
+        "Неверный email или пароль.",
+        "Wrong email or password.",
+    ),
     ("queues", "Очереди", "Queues"),
     ("all_departments", "Все отделы", "All departments"),
     ("tab_waiting", "Ожидают", "Waiting"),
     ("tab_mine", "Мои", "Mine"),
     ("tab_open", "Все открытые", "All open"),
     ("empty_queue", "Здесь пусто.", "Nothing here."),
-    ("pick_conversation", "Выберите обращение слева.", "Pick a conversation on the left."),
+    (
+        "pick_conversation",
+        "Выберите обращение слева.",
+        "Pick a conversation on the left.",
+    ),
     ("reply", "Ответ", "Reply"),
     ("internal_note", "Внутренняя заметка", "Internal note"),
-    ("note_badge", "Заметка — клиент её не видит", "Note; the customer does not see it"),
+    (
+        "note_badge",
+        "Заметка — клиент её не видит",
+        "Note; the customer does not see it",
+    ),
     ("take", "Взять в работу", "Take"),
     ("resolve", "Решено", "Resolved"),
     ("reopen", "Открыть снова", "Reopen"),
     ("customer", "Клиент", "Customer"),
     ("customer_orders", "Заказы и брони", "Orders and bookings"),
-    ("customer_earlier", "Прежние обращения", "Earlier conversations"),
+    (
+        "customer_earlier",
+        "Прежние обращения",
+        "Earlier conversations",
+    ),
     ("customer_facts", "Из токена входа", "From the login token"),
     ("phone_verified", "Телефон", "Phone"),
     ("strong_auth", "Вход с кодом", "Logged in with a code"),
     ("waiting_for", "ждёт {time}", "waiting {time}"),
-    ("new_conversation_notice", "Новое обращение: {name}", "New conversation: {name}"),
-    ("shortcuts", "Клавиши: Alt+↓/↑ — следующее/предыдущее, Alt+T — взять, Alt+R — решено, Alt+N — заметка, Ctrl+Enter — отправить", "Keys: Alt+↓/↑ next/previous, Alt+T take, Alt+R resolve, Alt+N note, Ctrl+Enter send"),
+    (
+        "new_conversation_notice",
+        "Новое обращение: {name}",
+        "New conversation: {name}",
+    ),
+    (
+        "shortcuts",
+        "Клавиши: Alt+↓/↑ — следующее/предыдущее, Alt+T — взять, Alt+R — решено, Alt+N — заметка, Ctrl+Enter — отправить",
+        "Keys: Alt+↓/↑ next/previous, Alt+T take, Alt+R resolve, Alt+N note, Ctrl+Enter send",
+    ),
     ("conversation", "Обращение", "Conversation"),
     ("assignee", "Оператор: {name}", "Operator: {name}"),
     ("nobody", "не назначен", "unassigned"),
     // Demo
-    ("demo_title", "Демо: сайт компании", "Demo: the company's site"),
-    ("demo_intro", "Эта страница играет роль сайта компании. Выберите покупателя — страница подпишет для него токен и встроит виджет поддержки.", "This page plays the company's site. Pick a customer: the page signs a token for them and embeds the support widget."),
+    (
+        "demo_title",
+        "Демо: сайт компании",
+        "Demo: the company's site",
+    ),
+    (
+        "demo_intro",
+        "Эта страница играет роль сайта компании. Выберите покупателя — страница подпишет для него токен и встроит виджет поддержки.",
+        "This page plays the company's site. Pick a customer: the page signs a token for them and embeds the support widget.",
+    ),
     ("demo_pick", "Войти как", "Log in as"),
     ("demo_guest", "Гость без входа", "Guest, not logged in"),
-    ("demo_console", "Консоль оператора откройте в другой вкладке", "Open the operator console in another tab"),
+    (
+        "demo_console",
+        "Консоль оператора откройте в другой вкладке",
+        "Open the operator console in another tab",
+    ),
     ("demo_current", "Сейчас: {name}", "Now: {name}"),
 ];
 
@@ -188,7 +308,10 @@ mod tests {
     fn query_then_browser_then_russian() {
         assert_eq!(Lang::negotiate(Some("en"), &accept("ru")), Lang::En);
         assert_eq!(Lang::negotiate(None, &accept("en-GB,en;q=0.9")), Lang::En);
-        assert_eq!(Lang::negotiate(None, &accept("de,en;q=0.5,ru;q=0.8")), Lang::Ru);
+        assert_eq!(
+            Lang::negotiate(None, &accept("de,en;q=0.5,ru;q=0.8")),
+            Lang::Ru
+        );
         assert_eq!(Lang::negotiate(None, &accept("fr")), Lang::Ru);
         assert_eq!(Lang::negotiate(Some("xx"), &HeaderMap::new()), Lang::Ru);
     }
@@ -200,7 +323,11 @@ mod tests {
         let before = keys.len();
         keys.dedup();
         assert_eq!(before, keys.len());
-        assert!(TEXTS.iter().all(|(_, ru, en)| !ru.is_empty() && !en.is_empty()));
+        assert!(
+            TEXTS
+                .iter()
+                .all(|(_, ru, en)| !ru.is_empty() && !en.is_empty())
+        );
         assert!(!Lang::En.json().contains('<'));
     }
 }

@@ -283,7 +283,10 @@ mod tests {
     fn only_plain_origins_reach_the_policy() {
         let policy = csp(
             Framing::HostSites,
-            &["https://shop.example".into(), "https://x; script-src *".into()],
+            &[
+                "https://shop.example".into(),
+                "https://x; script-src *".into(),
+            ],
         );
         assert!(policy.ends_with("frame-ancestors 'self' https://shop.example"));
         assert!(csp(Framing::Nobody, &[]).ends_with("frame-ancestors 'none'"));

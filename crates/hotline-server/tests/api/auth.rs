@@ -206,7 +206,10 @@ async fn operators_log_in_with_argon2_passwords_and_sessions_end() {
         .http
         .post(app.url("/api/v1/ws/ticket"))
         .header("cookie", &session)
-        .header("x-csrf-token", hotline_server::auth::csrf::token_for("hlo_other"))
+        .header(
+            "x-csrf-token",
+            hotline_server::auth::csrf::token_for("hlo_other"),
+        )
         .send()
         .await
         .unwrap();
@@ -215,11 +218,18 @@ async fn operators_log_in_with_argon2_passwords_and_sessions_end() {
         .http
         .post(app.url("/api/v1/ws/ticket"))
         .header("cookie", &session)
-        .header("x-csrf-token", hotline_server::auth::csrf::token_for(session_token))
+        .header(
+            "x-csrf-token",
+            hotline_server::auth::csrf::token_for(session_token),
+        )
         .send()
         .await
         .unwrap();
-    assert_eq!(with_csrf.status(), 200, "the cookie with its CSRF token writes");
+    assert_eq!(
+        with_csrf.status(),
+        200,
+        "the cookie with its CSRF token writes"
+    );
 
     let (status, me) = app.get(&token, "/api/v1/me").await;
     assert_eq!(
