@@ -26,6 +26,8 @@ pub struct Settings {
     pub ws_ping_seconds: u64,
     pub identity: IdentitySettings,
     pub departments: Vec<Department>,
+    /// Ready replies operators insert, per department (see `web::canned`).
+    pub canned_replies: Vec<crate::web::canned::CannedReply>,
 }
 
 /// How customers' identity tokens are verified.
@@ -57,6 +59,7 @@ impl Default for Settings {
             ws_ping_seconds: 25,
             identity: IdentitySettings::default(),
             departments: Department::defaults(),
+            canned_replies: crate::web::canned::defaults(),
         }
     }
 }
@@ -104,6 +107,7 @@ impl fmt::Debug for Settings {
                     .map(|d| d.id.as_str())
                     .collect::<Vec<_>>(),
             )
+            .field("canned_replies", &self.canned_replies.len())
             .finish()
     }
 }

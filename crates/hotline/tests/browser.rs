@@ -312,6 +312,25 @@ async fn customer_and_operator_chat_live_across_a_restart() {
         "//div[contains(@class, 'upload') and contains(@class, 'ready')]",
     )
     .await;
+    // A canned reply of the department, with its placeholders filled.
+    find(&operator, "//select[@aria-label='Готовые ответы']")
+        .await
+        .select_by_label("Приветствие")
+        .await
+        .unwrap();
+    let filled = operator
+        .execute("return document.getElementById('reply').value", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        filled,
+        json!("Здравствуйте, Иван Петров! Меня зовут Анна Смирнова, я помогу разобраться.")
+    );
+    find(&operator, "//textarea[@id='reply']")
+        .await
+        .clear()
+        .await
+        .unwrap();
     let reply = "Заказ приедет завтра, чек во вложении";
     find(&operator, "//label[normalize-space()='Ответ']").await;
     find(&operator, "//textarea[@id='reply']")
@@ -522,5 +541,50 @@ async fn host_page_cannot_style_the_widget_and_guests_get_no_chat() {
         .unwrap();
     assert!(chat.is_empty(), "no chat without a token");
     screenshot(&client, "widget-guest").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bank_chat_needs_a_recent_login_with_a_code() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let client = browser(&webdriver).await;
+
+    // Ivan logged in with a password only: the widget explains, no chat.
+    client
+        .goto(&format!("{}/demo?customer=demo-ivan", server.base))
+        .await
+        .unwrap();
+    open_widget(&client).await;
+    click(&client, "Новое обращение").await;
+    click(&client, "Банк").await;
+    find(
+        &client,
+        "//h2[normalize-space()='Нужно подтвердить вход в Банк']",
+    )
+    .await;
+    let chat = client
+        .find_all(Locator::XPath(
+            "//textarea[@aria-label='Сообщение'] | //button[contains(., 'BK-4417')]",
+        ))
+        .await
+        .unwrap();
+    assert!(chat.is_empty(), "no bank chat without a step-up");
+
+    // Maria entered a one-time code a moment ago: her cards are offered.
+    client.enter_parent_frame().await.unwrap();
+    client
+        .goto(&format!("{}/demo?customer=demo-maria", server.base))
+        .await
+        .unwrap();
+    open_widget(&client).await;
+    click(&client, "Новое обращение").await;
+    click(&client, "Банк").await;
+    click(&client, "BK-2090").await;
+    find(&client, "//textarea[@aria-label='Сообщение']").await;
     client.close().await.unwrap();
 }

@@ -239,6 +239,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Pick a conversation on the left.",
     ),
     ("reply", "Ответ", "Reply"),
+    ("canned", "Готовые ответы", "Canned replies"),
+    (
+        "canned_pick",
+        "Вставить готовый ответ…",
+        "Insert a canned reply…",
+    ),
     ("internal_note", "Внутренняя заметка", "Internal note"),
     (
         "note_badge",

@@ -17,6 +17,7 @@ const state = {
   me: null,
   departments: [],
   conversations: new Map(),
+  canned: [],
   tab: 'waiting',
   department: '',
   currentId: null,
@@ -39,6 +40,7 @@ async function boot() {
     state.csrf = session.csrf_token;
     state.me = session.operator;
     state.departments = session.departments;
+    state.canned = session.canned_replies || [];
   } catch {
     return showLogin();
   }
@@ -213,12 +215,23 @@ function drawConversation(c) {
   note.addEventListener('change', () => $('reply-form').classList.toggle('note', note.checked));
   const fileInput = el('input', { type: 'file', id: 'file', class: 'visually-hidden', 'aria-label': t('attach'), multiple: true });
   fileInput.addEventListener('change', () => { [...fileInput.files].forEach(attach); fileInput.value = ''; });
+  const canned = state.canned.filter((r) => r.department === c.department);
+  const cannedSelect = canned.length ? el('select', { id: 'canned', 'aria-label': t('canned') },
+    el('option', { value: '' }, t('canned_pick')),
+    canned.map((r, i) => el('option', { value: String(i) }, r.title))) : null;
+  cannedSelect?.addEventListener('change', () => {
+    const chosen = canned[Number(cannedSelect.value)];
+    cannedSelect.value = '';
+    if (!chosen) return;
+    reply.value = fillPlaceholders(chosen.text, state.conversations.get(c.id) || c);
+    reply.focus();
+  });
   $('conversation').replaceChildren(
     el('header', { class: 'conversation-header', id: 'conversation-header' }),
     el('ol', { id: 'log', class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t('conversation') }),
     el('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' }),
     el('form', { id: 'reply-form', class: 'reply', onsubmit: (e) => { e.preventDefault(); send(); } },
-      el('label', { for: 'reply' }, t('reply')),
+      el('div', { class: 'reply-top' }, el('label', { for: 'reply' }, t('reply')), cannedSelect),
       reply,
       el('div', { id: 'uploads', class: 'uploads' }),
       el('div', { class: 'reply-actions' },
@@ -227,6 +240,16 @@ function drawConversation(c) {
         fileInput,
         el('button', { type: 'submit', class: 'primary' }, t('send')))));
   drawHeader(c);
+}
+
+/** A canned reply with the conversation's facts in its placeholders. */
+function fillPlaceholders(text, c) {
+  const values = {
+    'customer.name': c.customer.name,
+    'order.id': c.subject.kind === 'order' ? c.subject.order_id : '',
+    'operator.name': state.me.name,
+  };
+  return text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name) => values[name] ?? whole);
 }
 
 function drawHeader(c) {
