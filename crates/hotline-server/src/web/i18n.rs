@@ -240,6 +240,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("reply", "Ответ", "Reply"),
     ("canned", "Готовые ответы", "Canned replies"),
+    ("transfer", "Передать в отдел", "Transfer to a department"),
+    ("transfer_pick", "Передать в…", "Transfer to…"),
+    ("presence", "Статус", "Status"),
+    ("presence_online", "На линии", "Online"),
+    ("presence_away", "Отошёл", "Away"),
+    ("presence_offline", "Не на линии", "Offline"),
     (
         "canned_pick",
         "Вставить готовый ответ…",

@@ -96,7 +96,25 @@ async function showApp() {
   });
   await state.live.start();
   await reload();
+  showPresence();
 }
+
+/** Presence, when the server has queues with automatic assignment. */
+async function showPresence() {
+  let status;
+  try { status = await call('/api/v1/operators/me/presence'); } catch { return; }
+  $('presence').value = status.presence;
+  $('presence-box').hidden = false;
+}
+
+$('presence').addEventListener('change', async (e) => {
+  try {
+    const status = await call('/api/v1/operators/me/presence', { method: 'PUT', body: { presence: e.target.value } });
+    e.target.value = status.presence;
+  } catch (error) {
+    $('connection').textContent = error.message;
+  }
+});
 
 // ---- queues -------------------------------------------------------------------
 
@@ -264,7 +282,45 @@ function drawHeader(c) {
     el('div', { class: 'actions' },
       c.status !== 'resolved' && !mine ? el('button', { type: 'button', id: 'take', class: 'primary', onclick: take }, t('take')) : null,
       c.status !== 'resolved' ? el('button', { type: 'button', id: 'resolve', class: 'secondary', onclick: resolve }, t('resolve')) : null,
-      c.status === 'resolved' ? el('button', { type: 'button', class: 'secondary', onclick: reopen }, t('reopen')) : null));
+      c.status === 'resolved' ? el('button', { type: 'button', class: 'secondary', onclick: reopen }, t('reopen')) : null,
+      c.status !== 'resolved' ? transferSelect(c) : null));
+}
+
+/** Moves the conversation to another department, history and all. */
+function transferSelect(c) {
+  const others = state.departments.filter((d) => d.id !== c.department);
+  if (!others.length) return null;
+  const select = el('select', { id: 'transfer', 'aria-label': t('transfer') },
+    el('option', { value: '' }, t('transfer_pick')),
+    others.map((d) => el('option', { value: d.id }, d.name)));
+  select.addEventListener('change', async () => {
+    const department = select.value;
+    if (!department) return;
+    try {
+      const moved = await call(`/api/v1/conversations/${c.id}/transfer`, { method: 'POST', body: { department } });
+      forgetIfGone(moved);
+    } catch (error) {
+      select.value = '';
+      $('typing').textContent = error.message;
+    }
+  });
+  return select;
+}
+
+/** Keeps a conversation only while it is in one of our departments. */
+function forgetIfGone(c) {
+  if (state.me.departments.includes(c.department)) {
+    state.conversations.set(c.id, c);
+    if (c.id === state.currentId) drawHeader(c);
+  } else {
+    state.conversations.delete(c.id);
+    if (c.id === state.currentId) {
+      state.currentId = null;
+      $('conversation').replaceChildren(el('p', { class: 'muted placeholder' }, t('pick_conversation')));
+      $('context').replaceChildren();
+    }
+  }
+  drawList();
 }
 
 function drawMessages() {
@@ -331,7 +387,11 @@ async function lifecycle(action) {
     $('typing').textContent = error.message;
   }
 }
-const take = () => lifecycle('assign');
+const take = async () => {
+  await lifecycle('assign');
+  state.tab = 'mine';
+  drawList();
+};
 const resolve = () => lifecycle('resolve');
 const reopen = () => lifecycle('reopen');
 
@@ -425,10 +485,8 @@ function onEvent(frame) {
   }
   if (frame.type === 'conversation.created' || frame.type === 'conversation.updated') {
     const isNew = !state.conversations.has(data.id);
-    state.conversations.set(data.id, data);
+    forgetIfGone(data);
     if (frame.type === 'conversation.created' && isNew) announce(data);
-    drawList();
-    if (data.id === state.currentId) drawHeader(data);
   }
 }
 
