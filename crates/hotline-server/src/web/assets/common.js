@@ -105,6 +105,42 @@ export function uploadError(error, file, maxBytes) {
   return t('file_failed', { name: file.name });
 }
 
+/**
+ * Checks and uploads a picked file, showing progress and errors in words in
+ * `box`. `pending` is the list of files for the next message: the entry is
+ * added at once and gets its `id` when the upload is done.
+ */
+export function attachFile({ file, box, headers, maxBytes, pending }) {
+  const problem = fileProblem(file, maxBytes);
+  if (problem) {
+    box.append(el('p', { class: 'error', role: 'alert' }, problem));
+    return;
+  }
+  const progress = el('progress', { max: 1, value: 0, 'aria-label': t('uploading', { name: file.name }) });
+  const item = el('div', { class: 'upload' }, el('span', {}, file.name), progress);
+  box.append(item);
+  const entry = { file, id: null };
+  pending.push(entry);
+  const forget = () => {
+    const index = pending.indexOf(entry);
+    if (index >= 0) pending.splice(index, 1);
+  };
+  upload(headers, file, (share) => { progress.value = share; })
+    .then((info) => {
+      entry.id = info.id;
+      progress.remove();
+      item.classList.add('ready');
+      item.append(el('button', { type: 'button', class: 'icon', 'aria-label': t('remove_file'), onclick: () => {
+        forget();
+        item.remove();
+      } }, '×'));
+    })
+    .catch((error) => {
+      forget();
+      item.replaceChildren(el('span', { class: 'error', role: 'alert' }, uploadError(error, file, maxBytes)));
+    });
+}
+
 /** Downloads an attachment with the caller's credentials. */
 export async function download(authHeaders, attachment) {
   const response = await fetch('/api/v1/attachments/' + encodeURIComponent(attachment.id), {

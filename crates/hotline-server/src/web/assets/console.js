@@ -3,7 +3,7 @@
 // session's X-CSRF-Token (see docs/web.md).
 
 import {
-  t, el, api, upload, download, fileProblem, uploadError, formatTime, formatWait, formatSize,
+  t, el, api, attachFile, download, formatTime, formatWait, formatSize,
   newMessageId, statusText, subjectText, MessageList,
 } from './common.js';
 import { Live } from './live.js';
@@ -18,6 +18,7 @@ const state = {
   departments: [],
   conversations: new Map(),
   canned: [],
+  liveStats: null,
   tab: 'waiting',
   department: '',
   currentId: null,
@@ -97,6 +98,25 @@ async function showApp() {
   await state.live.start();
   await reload();
   showPresence();
+  loadLiveStats();
+  setInterval(loadLiveStats, 15000);
+}
+
+const supervises = () => ['supervisor', 'admin'].includes(state.me.role);
+
+/** Supervisors: live numbers per department, when the server has them. */
+async function loadLiveStats() {
+  if (!supervises()) return;
+  try { state.liveStats = await call('/api/v1/stats/live'); } catch { return; }
+  $('stats').hidden = false;
+  $('stats-list').replaceChildren(...state.liveStats.departments.map((d) => el('li', {},
+    el('strong', {}, departmentName(d.department)), ': ',
+    t('stats_line', {
+      queue: d.queue_length, wait: Math.round((d.longest_wait_seconds || 0) / 60),
+      online: d.operators_online, breaches: d.sla_breaches_today ?? 0,
+    }))));
+  const current = state.conversations.get(state.currentId);
+  if (current && !$('assign')) drawHeader(current);
 }
 
 /** Presence, when the server has queues with automatic assignment. */
@@ -283,7 +303,30 @@ function drawHeader(c) {
       c.status !== 'resolved' && !mine ? el('button', { type: 'button', id: 'take', class: 'primary', onclick: take }, t('take')) : null,
       c.status !== 'resolved' ? el('button', { type: 'button', id: 'resolve', class: 'secondary', onclick: resolve }, t('resolve')) : null,
       c.status === 'resolved' ? el('button', { type: 'button', class: 'secondary', onclick: reopen }, t('reopen')) : null,
-      c.status !== 'resolved' ? transferSelect(c) : null));
+      c.status !== 'resolved' ? transferSelect(c) : null,
+      c.status !== 'resolved' ? assignSelect(c) : null));
+}
+
+/** Supervisors give the conversation to an operator of its department. */
+function assignSelect(c) {
+  if (!supervises() || !state.liveStats) return null;
+  const operators = state.liveStats.departments.find((d) => d.department === c.department)?.operators || [];
+  const others = operators.filter((o) => o.operator_id !== c.assignee?.id);
+  if (!others.length) return null;
+  const select = el('select', { id: 'assign', 'aria-label': t('assign_to') },
+    el('option', { value: '' }, t('assign_pick')),
+    others.map((o) => el('option', { value: o.operator_id }, `${o.name} (${t('presence_' + o.presence)})`)));
+  select.addEventListener('change', async () => {
+    if (!select.value) return;
+    try {
+      const assigned = await call(`/api/v1/conversations/${c.id}/assign`, { method: 'POST', body: { operator_id: select.value } });
+      forgetIfGone(assigned);
+    } catch (error) {
+      select.value = '';
+      $('typing').textContent = error.message;
+    }
+  });
+  return select;
 }
 
 /** Moves the conversation to another department, history and all. */
@@ -396,20 +439,7 @@ const resolve = () => lifecycle('resolve');
 const reopen = () => lifecycle('reopen');
 
 function attach(file) {
-  const box = $('uploads');
-  const problem = fileProblem(file, maxBytes);
-  if (problem) return box.append(el('p', { class: 'error', role: 'alert' }, problem));
-  const progress = el('progress', { max: 1, value: 0, 'aria-label': t('uploading', { name: file.name }) });
-  const item = el('div', { class: 'upload' }, el('span', {}, file.name), progress);
-  box.append(item);
-  const entry = { file, id: null };
-  state.attachments.push(entry);
-  upload({ 'x-csrf-token': state.csrf }, file, (share) => { progress.value = share; })
-    .then((info) => { entry.id = info.id; progress.remove(); item.classList.add('ready'); })
-    .catch((error) => {
-      state.attachments = state.attachments.filter((x) => x !== entry);
-      item.replaceChildren(el('span', { class: 'error', role: 'alert' }, uploadError(error, file, maxBytes)));
-    });
+  attachFile({ file, box: $('uploads'), headers: { 'x-csrf-token': state.csrf }, maxBytes, pending: state.attachments });
 }
 
 function send() {
@@ -425,8 +455,9 @@ function send() {
     attachments: ready.map((a) => ({ id: a.id, name: a.file.name, size: a.file.size })),
   });
   reply.value = '';
-  state.attachments = [];
-  $('uploads').replaceChildren();
+  // Files still uploading stay for the next message.
+  for (const a of ready) state.attachments.splice(state.attachments.indexOf(a), 1);
+  $('uploads').querySelectorAll('.ready, .error').forEach((n) => n.remove());
   drawMessages();
   flush();
 }

@@ -3,7 +3,7 @@
 // that survive going offline (retried with the same client_msg_id).
 
 import {
-  t, el, api, upload, download, fileProblem, uploadError, formatTime, formatDate, formatSize,
+  t, el, api, attachFile, download, formatTime, formatDate, formatSize,
   newMessageId, statusText, subjectText, MessageList, ApiError,
 } from './common.js';
 import { Live } from './live.js';
@@ -369,30 +369,7 @@ function authHeadersNow() {
 // ---- attachments ------------------------------------------------------------
 
 function attach(file) {
-  const box = document.getElementById('uploads');
-  const problem = fileProblem(file, maxBytes);
-  if (problem) {
-    box.append(el('p', { class: 'error', role: 'alert' }, problem));
-    return;
-  }
-  const progress = el('progress', { max: 1, value: 0, 'aria-label': t('uploading', { name: file.name }) });
-  const item = el('div', { class: 'upload' }, el('span', {}, file.name), progress);
-  box.append(item);
-  const entry = { file, id: null };
-  state.attachments.push(entry);
-  upload(authHeadersNow(), file, (share) => { progress.value = share; })
-    .then((info) => {
-      entry.id = info.id;
-      progress.remove();
-      item.append(el('button', { type: 'button', class: 'icon', 'aria-label': t('remove_file'), onclick: () => {
-        state.attachments = state.attachments.filter((x) => x !== entry);
-        item.remove();
-      } }, '×'));
-    })
-    .catch((error) => {
-      state.attachments = state.attachments.filter((x) => x !== entry);
-      item.replaceChildren(el('span', { class: 'error', role: 'alert' }, uploadError(error, file, maxBytes)));
-    });
+  attachFile({ file, box: document.getElementById('uploads'), headers: authHeadersNow(), maxBytes, pending: state.attachments });
 }
 
 // ---- sending, with an outbox that survives going offline ---------------------
@@ -425,8 +402,9 @@ function send() {
     attachments: ready.map((a) => ({ id: a.id, name: a.file.name, size: a.file.size })),
   };
   input.value = '';
-  state.attachments = [];
-  document.getElementById('uploads').replaceChildren();
+  // Files still uploading stay for the next message.
+  for (const a of ready) state.attachments.splice(state.attachments.indexOf(a), 1);
+  document.getElementById('uploads').querySelectorAll('.ready, .error').forEach((n) => n.remove());
   writeOutbox([...readOutbox(), entry]);
   state.messages.addPending(entry);
   drawMessages();
