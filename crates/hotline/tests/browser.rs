@@ -199,6 +199,22 @@ async fn open_widget(client: &Client) {
     frame.enter_frame().await.unwrap();
 }
 
+/// Controls without an accessible name (a label, `aria-label`, text or
+/// title), described for the failure message.
+async fn unnamed_controls(client: &Client) -> Vec<String> {
+    let value = client
+        .execute(
+            "return [...document.querySelectorAll('button, input, select, textarea')]
+               .filter(n => !(n.getAttribute('aria-label') || (n.labels && n.labels.length)
+                              || n.textContent.trim() || n.title))
+               .map(n => n.outerHTML.slice(0, 80))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(value).unwrap()
+}
+
 /// The texts of the messages shown, in order.
 async fn shown_texts(client: &Client) -> Vec<String> {
     let value = client
@@ -272,6 +288,24 @@ async fn customer_and_operator_chat_live_across_a_restart() {
         .unwrap();
     assert_eq!(markup, json!(0));
     assert_eq!(shown_texts(&customer).await, vec![first.to_owned()]);
+    assert_eq!(unnamed_controls(&customer).await, Vec::<String>::new());
+
+    // A file of a refused type is explained in words, not sent.
+    let program = data.path().join("virus.exe");
+    std::fs::write(&program, "MZ not a document").unwrap();
+    find(
+        &customer,
+        "//input[@type='file'][@aria-label='Прикрепить файл']",
+    )
+    .await
+    .send_keys(program.to_str().unwrap())
+    .await
+    .unwrap();
+    find(
+        &customer,
+        "//*[@role='alert'][contains(., 'virus.exe') and contains(., 'не подходит')]",
+    )
+    .await;
 
     // The operator logs in in another browser, takes it, answers with a file.
     let operator = browser(&webdriver).await;
@@ -289,6 +323,8 @@ async fn customer_and_operator_chat_live_across_a_restart() {
         .await
         .unwrap();
     click(&operator, "Войти").await;
+    find(&operator, "//button[@id='logout']").await;
+    assert_eq!(unnamed_controls(&operator).await, Vec::<String>::new());
     click(&operator, "Иван Петров").await;
     find(
         &operator,
@@ -338,6 +374,13 @@ async fn customer_and_operator_chat_live_across_a_restart() {
         .send_keys(reply)
         .await
         .unwrap();
+    // The customer sees the operator typing.
+    wait_true(
+        &customer,
+        "the typing indicator",
+        "return document.getElementById('typing').textContent.includes('Анна Смирнова печатает')",
+    )
+    .await;
     click(&operator, "Отправить").await;
     // An internal note looks different and never reaches the customer.
     let note = "Клиент нервничает, проверить склад";
@@ -461,6 +504,48 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     assert_eq!(stored, texts);
     let operator_texts = shown_texts(&operator).await;
     assert_eq!(operator_texts, vec![first, reply, note, offline, after]);
+
+    // A new conversation raises the console's title badge.
+    let petr: Value = http
+        .post(format!("{}/demo/token", server.base))
+        .json(&json!({"customer": "demo-petr"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let started = http
+        .post(format!("{}/api/v1/conversations", server.base))
+        .bearer_auth(petr["token"].as_str().unwrap())
+        .json(&json!({"department": "travel", "text": "Поезд задерживается?", "client_msg_id": "p-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 201);
+    wait_true(
+        &operator,
+        "the title badge",
+        "return document.title === '(1) Консоль оператора'",
+    )
+    .await;
+
+    // Earlier conversations are listed and reopen.
+    customer
+        .find(Locator::XPath("//button[@aria-label='Назад']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(&customer, "Маркетплейс").await;
+    wait_true(
+        &customer,
+        "the reopened conversation",
+        &wait_for_text(after),
+    )
+    .await;
+    assert_eq!(shown_texts(&customer).await, texts);
 
     // On a phone the widget fills the screen.
     customer.enter_parent_frame().await.unwrap();
