@@ -21,7 +21,9 @@ pub async fn enable(
     )?;
     let site = DemoSite::new(secret)?;
     let operators = site.seed_operators(state.store.as_ref()).await?;
-    println!("Hotline demo is ready.");
+    println!(
+        "Hotline demo is ready. Demo mode signs tokens for made-up customers: never run it with real data."
+    );
     println!("  Customer (the company's site): http://{address}/demo");
     println!("  Operator console:              http://{address}/console");
     println!("  Demo operators (demo mode only):");

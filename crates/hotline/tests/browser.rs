@@ -547,7 +547,29 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     .await;
     assert_eq!(shown_texts(&customer).await, texts);
 
-    // On a phone the widget fills the screen.
+    // Alt+R resolves the open conversation; the customer is told.
+    operator
+        .find(Locator::XPath("//textarea[@id='reply']"))
+        .await
+        .unwrap()
+        .send_keys(&format!(
+            "{}r{}",
+            fantoccini::key::Key::Alt,
+            fantoccini::key::Key::Null
+        ))
+        .await
+        .unwrap();
+    wait_true(
+        &customer,
+        "the resolved status",
+        "return document.getElementById('conversation-status').textContent.startsWith('Обращение решено')",
+    )
+    .await;
+
+    // On a phone the widget fills the screen, and the console stacks its panes.
+    operator.set_window_size(390, 844).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    screenshot(&operator, "console-phone").await;
     customer.enter_parent_frame().await.unwrap();
     customer.set_window_size(390, 844).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;

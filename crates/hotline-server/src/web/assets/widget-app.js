@@ -53,6 +53,9 @@ function askParent(type) {
 }
 
 document.getElementById('close').addEventListener('click', () => askParent('hotline:close'));
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') askParent('hotline:close');
+});
 backButton.addEventListener('click', () => showHome());
 
 /** The token's claims, for display only: the server verifies the token. */
