@@ -9,7 +9,8 @@ use crate::auth::{self, Auth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use hotline_domain::{ConversationId, Principal};
+use hotline_domain::{Conversation, ConversationId, Principal};
+use hotline_store::{ConversationFilter, EventScope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -125,18 +126,29 @@ pub async fn save_context(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationCustomer {
+    /// What the customer's identity token stated; absent when their widget
+    /// never handed one in (e.g. they wrote through the API).
+    pub context: Option<CustomerContext>,
+    /// The customer's other conversations in departments the caller serves,
+    /// newest first (at most 20).
+    pub earlier: Vec<Conversation>,
+}
+
 /// The customer of a conversation, for operators: the facts their identity
-/// token stated and their orders in the conversation's department.
+/// token stated, their orders in the conversation's department, and their
+/// other conversations the operator may see.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/customer", tag = "web",
     params(("id" = String, Path, description = "Conversation id")),
-    responses((status = 200, body = CustomerContext),
-        (status = 404, body = ErrorBody, description = "No such conversation for you, or the customer's widget never sent a context")),
+    responses((status = 200, body = ConversationCustomer),
+        (status = 404, body = ErrorBody, description = "No such conversation for you")),
     security(("bearer" = [])))]
 pub async fn conversation_customer(
     State(state): State<AppState>,
     Auth(principal): Auth,
     Path(id): Path<String>,
-) -> ApiResult<Json<CustomerContext>> {
+) -> ApiResult<Json<ConversationCustomer>> {
     if principal.is_customer() {
         return Err(ApiError::not_found());
     }
@@ -146,13 +158,33 @@ pub async fn conversation_customer(
         .await?
         .filter(|c| principal.can_access(c))
         .ok_or_else(ApiError::not_found)?;
-    let (json, _) = state
+    let context = match state
         .store
         .customer_context(&conversation.customer.id)
         .await?
-        .ok_or_else(ApiError::not_found)?;
-    let mut context: CustomerContext = serde_json::from_str(&json).map_err(ApiError::internal)?;
-    let department = conversation.department.as_str();
-    context.orders.retain(|o| o.department == department);
-    Ok(Json(context))
+    {
+        None => None,
+        Some((json, _)) => {
+            let mut context: CustomerContext =
+                serde_json::from_str(&json).map_err(ApiError::internal)?;
+            let department = conversation.department.as_str();
+            context.orders.retain(|o| o.department == department);
+            Some(context)
+        }
+    };
+    let earlier = state
+        .store
+        .conversations(ConversationFilter {
+            scope: EventScope::Customer(conversation.customer.id.clone()),
+            status: None,
+            department: None,
+            limit: 50,
+        })
+        .await?
+        .into_iter()
+        .filter(|c| c.id != conversation.id && principal.can_access(c))
+        .take(20)
+        .map(|c| c.seen_by(&principal))
+        .collect();
+    Ok(Json(ConversationCustomer { context, earlier }))
 }

@@ -198,9 +198,11 @@ async fn operators_see_the_customers_orders_of_their_department_only() {
     let marketplace = app
         .operator("anna@example.com", Role::Operator, &["marketplace"])
         .await;
-    let (status, context) = app.get(&marketplace, &path).await;
-    assert_eq!(status, 200, "{context}");
+    let (status, customer) = app.get(&marketplace, &path).await;
+    assert_eq!(status, 200, "{customer}");
+    let context = &customer["context"];
     assert_eq!(context["phone"], "+7 916 123-45-67");
+    assert_eq!(customer["earlier"], json!([]));
     let orders: Vec<&str> = context["orders"]
         .as_array()
         .unwrap()
@@ -212,6 +214,29 @@ async fn operators_see_the_customers_orders_of_their_department_only() {
         ["MP-100234", "MP-100198"],
         "marketplace orders only"
     );
+
+    // Earlier conversations: only those in departments the operator serves.
+    for (department, order, id) in [
+        ("travel", "TR-55120", "c-2"),
+        ("marketplace", "MP-100198", "c-3"),
+    ] {
+        let (status, _) = app
+            .post(
+                &token,
+                "/api/v1/conversations",
+                json!({"department": department, "order_id": order, "text": "Ещё вопрос", "client_msg_id": id}),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let (_, customer) = app.get(&marketplace, &path).await;
+    let earlier: Vec<&str> = customer["earlier"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"]["order_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(earlier, ["MP-100198"]);
 
     let bank = app
         .operator("oleg@example.com", Role::Operator, &["bank"])
@@ -228,6 +253,20 @@ async fn operators_see_the_customers_orders_of_their_department_only() {
         .await
         .unwrap();
     assert_eq!(operator_saves.status(), 403);
+}
+
+#[tokio::test]
+async fn a_customer_without_a_widget_context_still_has_a_customer_view() {
+    let app = TestApp::spawn().await;
+    let customer = app.customer_token("api-only");
+    let id = app.start(&customer, "bank", "Карта не работает").await;
+    let operator = app
+        .operator("oleg@example.com", Role::Operator, &["bank"])
+        .await;
+    let (status, view) = app
+        .get(&operator, &format!("/api/v1/conversations/{id}/customer"))
+        .await;
+    assert_eq!((status, &view["context"]), (200, &serde_json::Value::Null));
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 // session's X-CSRF-Token (see docs/web.md).
 
 import {
-  t, el, api, attachFile, download, formatTime, formatWait, formatSize,
+  t, el, api, attachFile, download, formatTime, formatDate, formatWait, formatSize,
   newMessageId, statusText, subjectText, MessageList,
 } from './common.js';
 import { Live } from './live.js';
@@ -389,34 +389,33 @@ function drawMessages() {
 
 async function drawContext(c) {
   const context = $('context');
-  const earlier = [...state.conversations.values()]
-    .filter((x) => x.customer.id === c.customer.id && x.id !== c.id)
-    .sort((a, b) => b.created_at.localeCompare(a.created_at));
   const facts = el('dl', { id: 'customer-facts', class: 'facts' },
     el('dt', {}, t('customer')), el('dd', {}, c.customer.name, ' (', c.customer.id, ')'));
   const orders = el('div', { id: 'customer-orders' });
+  const earlier = el('div', { id: 'customer-earlier' });
   context.replaceChildren(
     el('h2', {}, t('customer')), facts,
     el('h3', {}, t('customer_orders')), orders,
-    el('h3', {}, t('customer_earlier')),
-    earlier.length ? el('ul', { class: 'earlier' }, earlier.map((x) => el('li', {},
-      el('button', { type: 'button', class: 'link', onclick: () => select(x.id) },
-        subjectText(x.subject, state.departments), ' · ', statusText(x.status))))) : el('p', { class: 'muted' }, t('no_earlier')));
-  // What the customer's identity token said, when the server keeps it.
+    el('h3', {}, t('customer_earlier')), earlier);
   let known = null;
-  try { known = await call(`/api/v1/conversations/${c.id}/customer`); } catch { /* not kept */ }
+  try { known = await call(`/api/v1/conversations/${c.id}/customer`); } catch { /* keep the basics */ }
   if (state.currentId !== c.id) return;
   const subjectOrder = c.subject.kind === 'order' ? c.subject.order_id : null;
-  const list = known?.orders || [];
+  const list = [...(known?.context?.orders || [])];
   if (subjectOrder && !list.some((o) => o.id === subjectOrder)) list.unshift({ id: subjectOrder });
   orders.replaceChildren(list.length ? el('ul', { class: 'orders' }, list.map((o) => el('li', { class: o.id === subjectOrder ? 'current' : null },
     el('strong', {}, t('order_no', { id: o.id })), o.title ? [' ', o.title] : null,
     o.date ? el('span', { class: 'item-meta' }, o.date, ' · ', o.status) : null))) : el('p', { class: 'muted' }, '—'));
-  if (known) {
-    if (known.phone) facts.append(el('dt', {}, t('phone_verified')), el('dd', {}, known.phone));
-    if (known.email) facts.append(el('dt', {}, t('email')), el('dd', {}, known.email));
-    if (known.strong_auth) facts.append(el('dt', {}, t('strong_auth')), el('dd', {}, (known.amr || []).join(', ')));
-  }
+  const stated = known?.context;
+  if (stated?.phone) facts.append(el('dt', {}, t('phone_verified')), el('dd', {}, stated.phone));
+  if (stated?.email) facts.append(el('dt', {}, t('email')), el('dd', {}, stated.email));
+  if (stated?.strong_auth) facts.append(el('dt', {}, t('strong_auth')), el('dd', {}, (stated.amr || []).join(', ')));
+  const others = known?.earlier || [...state.conversations.values()].filter((x) => x.customer.id === c.customer.id && x.id !== c.id);
+  for (const x of others) if (!state.conversations.has(x.id)) state.conversations.set(x.id, x);
+  earlier.replaceChildren(others.length ? el('ul', { class: 'earlier' }, others.map((x) => el('li', {},
+    el('button', { type: 'button', class: 'link', onclick: () => select(x.id) },
+      departmentName(x.department), ' · ', subjectText(x.subject, state.departments), ' · ', statusText(x.status), ' · ', formatDate(x.created_at)))))
+    : el('p', { class: 'muted' }, t('no_earlier')));
 }
 
 async function lifecycle(action) {
