@@ -195,6 +195,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Part of the message is hidden: we never keep card numbers or codes.",
     ),
     ("suggested", "Возможно, это поможет", "This may help"),
+    ("helped", "Помогло", "That helped"),
+    ("not_helped", "Не помогло", "Did not help"),
     (
         "error_generic",
         "Что-то пошло не так. Попробуйте ещё раз.",

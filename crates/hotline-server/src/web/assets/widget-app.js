@@ -361,7 +361,10 @@ function messageItem(m) {
     Array.isArray(m.suggestions) && m.suggestions.length ? el('div', { class: 'suggestions' },
       el('p', { class: 'muted' }, t('suggested')),
       m.suggestions.map((s) => el('a', { class: 'suggestion', href: s.url || '/help', target: '_blank', rel: 'noopener' },
-        el('strong', {}, s.title || ''), s.snippet ? el('span', {}, s.snippet) : null))) : null,
+        el('strong', {}, s.title || ''), s.snippet ? el('span', {}, s.snippet) : null)),
+      state.current?.status === 'bot' ? el('div', { class: 'verdict' },
+        el('button', { type: 'button', class: 'secondary', onclick: () => botVerdict(true) }, t('helped')),
+        el('button', { type: 'button', class: 'secondary', onclick: () => botVerdict(false) }, t('not_helped'))) : null) : null,
     stateText ? el('span', { class: 'delivery', 'data-state': m.pending ? (m.failed ? 'failed' : 'sending') : 'sent' }, stateText) : null);
 }
 
@@ -486,6 +489,20 @@ async function deliver(entry) {
   }
 }
 
+/** «Помогло» resolves the conversation; «Не помогло» calls an operator. */
+async function botVerdict(helped) {
+  if (!state.current) return;
+  try {
+    state.current = await call(`/api/v1/conversations/${encodeURIComponent(state.current.id)}/bot-feedback`, {
+      method: 'POST', body: { helped },
+    });
+  } catch {
+    if (!helped) return handoff();
+  }
+  drawStatus();
+  drawMessages();
+}
+
 async function handoff() {
   if (!state.current) return;
   try {
@@ -525,8 +542,10 @@ function onEvent(frame) {
     if (index >= 0) state.conversations[index] = data;
     else state.conversations.unshift(data);
     if (state.current && data.id === state.current.id) {
+      const statusChanged = state.current.status !== data.status;
       state.current = data;
       drawStatus();
+      if (statusChanged) drawMessages();
     }
     drawEarlier();
   }
