@@ -9,6 +9,14 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
 }
 
+/** An API error in the reader's words when we have them. */
+export function errorText(error) {
+  const key = 'error_' + (error?.code || '');
+  if (dictionary[key]) return dictionary[key];
+  if (error?.status === 409) return dictionary.error_conflict;
+  return error?.message || dictionary.error_generic || '';
+}
+
 /** Builds an element: el('button', {class: 'x', onclick}, 'text', child). */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

@@ -3,7 +3,7 @@
 // session's X-CSRF-Token (see docs/web.md).
 
 import {
-  t, el, api, attachFile, download, formatTime, formatDate, formatWait, formatSize,
+  t, el, api, errorText, attachFile, download, formatTime, formatDate, formatWait, formatSize,
   newMessageId, statusText, subjectText, MessageList,
 } from './common.js';
 import { Live } from './live.js';
@@ -132,7 +132,7 @@ $('presence').addEventListener('change', async (e) => {
     const status = await call('/api/v1/operators/me/presence', { method: 'PUT', body: { presence: e.target.value } });
     e.target.value = status.presence;
   } catch (error) {
-    $('connection').textContent = error.message;
+    $('connection').textContent = errorText(error);
   }
 });
 
@@ -323,7 +323,7 @@ function assignSelect(c) {
       forgetIfGone(assigned);
     } catch (error) {
       select.value = '';
-      $('typing').textContent = error.message;
+      $('typing').textContent = errorText(error);
     }
   });
   return select;
@@ -344,7 +344,7 @@ function transferSelect(c) {
       forgetIfGone(moved);
     } catch (error) {
       select.value = '';
-      $('typing').textContent = error.message;
+      $('typing').textContent = errorText(error);
     }
   });
   return select;
@@ -426,7 +426,7 @@ async function lifecycle(action) {
     drawList();
     drawHeader(c);
   } catch (error) {
-    $('typing').textContent = error.message;
+    $('typing').textContent = errorText(error);
   }
 }
 const take = async () => {
@@ -478,7 +478,7 @@ async function flush() {
         if (error.status === 0 || error.status >= 500) { entry.failed = true; break; }
         state.outbox.shift();
         state.messages.pending.delete(entry.client_msg_id);
-        $('typing').textContent = error.message;
+        $('typing').textContent = errorText(error);
       }
     }
   } finally {

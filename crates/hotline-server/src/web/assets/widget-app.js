@@ -3,7 +3,7 @@
 // that survive going offline (retried with the same client_msg_id).
 
 import {
-  t, el, api, attachFile, download, formatTime, formatDate, formatSize,
+  t, el, api, errorText, attachFile, download, formatTime, formatDate, formatSize,
   newMessageId, statusText, subjectText, MessageList, ApiError,
 } from './common.js';
 import { Live } from './live.js';
@@ -483,7 +483,7 @@ async function deliver(entry) {
     state.messages.pending.delete(entry.client_msg_id);
     drawMessages();
     const log = document.getElementById('log');
-    const text = error.code === 'step_up_required' ? t('step_up_text') : error.message || t('error_generic');
+    const text = error.code === 'step_up_required' ? t('step_up_text') : errorText(error);
     log?.append(el('li', { class: 'error', role: 'alert' }, text));
     return true;
   }
