@@ -24,6 +24,10 @@ export class Live {
     this.caughtUp = null;
     this.typingSent = new Map();
     window.addEventListener('online', () => this.reconnectNow());
+    // After a laptop sleep the socket may be dead without a close event yet.
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.ping();
+    });
   }
 
   /** Connects; resolves once the backlog has been delivered. */
@@ -101,6 +105,8 @@ export class Live {
         this.onEvent(frame);
         break;
       case 'pong':
+        this.lastPong = Date.now();
+        break;
       case 'error':
         break;
       default:
@@ -109,6 +115,22 @@ export class Live {
         this.onEvent(frame);
         this.saveCursor(frame.cursor);
     }
+  }
+
+  /** Checks a socket that may have died silently: no pong in 5 s, reconnect. */
+  ping() {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== 1) return this.reconnectNow();
+    this.lastPong = null;
+    socket.send(JSON.stringify({ type: 'ping' }));
+    setTimeout(() => {
+      if (this.socket !== socket || this.lastPong !== null) return;
+      // Do not wait for the dead socket's close: its late event is ignored.
+      this.socket = null;
+      socket.close();
+      this.onState('offline');
+      this.connect();
+    }, 5000);
   }
 
   /** Tells the other side we are typing (at most every 1.5 s). */
