@@ -235,6 +235,16 @@ fn count(texts: &[String]) -> HashMap<&str, usize> {
     counts
 }
 
+fn sorted(texts: &[String]) -> Vec<String> {
+    let mut texts = texts.to_vec();
+    texts.sort();
+    texts
+}
+
+fn sorted_str(texts: &[&str]) -> Vec<String> {
+    sorted(&texts.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>())
+}
+
 fn wait_for_text(text: &str) -> String {
     format!(
         "return [...document.querySelectorAll('#log li.msg .text')].some(n => n.textContent === {})",
@@ -424,6 +434,53 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     server = start_server(data.path(), port);
 
+    // While the pages are still reconnecting, the operator answers over the
+    // API: the pages catch up from their cursors.
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(format!("{}/demo/token", server.base))
+        .json(&json!({"customer": "demo-ivan"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let list: Value = http
+        .get(format!("{}/api/v1/conversations", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let conversations = list["conversations"].as_array().unwrap();
+    assert_eq!(conversations.len(), 1, "one conversation: {list}");
+    let id = conversations[0]["id"].as_str().unwrap().to_owned();
+    let login: Value = http
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"email": "anna@demo.hotline", "password": "demo-anna-2026"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let missed = "Пока вас не было: заказ передан курьеру";
+    let posted = http
+        .post(format!(
+            "{}/api/v1/conversations/{id}/messages",
+            server.base
+        ))
+        .bearer_auth(login["token"].as_str().unwrap())
+        .json(&json!({"text": missed, "client_msg_id": "api-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 201);
+
     // Sent once when back; the operator sees it live after reconnecting.
     wait_true(
         &customer,
@@ -457,38 +514,22 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     .await;
 
     // Nothing lost, nothing doubled: the widget shows exactly what is stored.
+    wait_true(
+        &customer,
+        "the message sent while away",
+        &wait_for_text(missed),
+    )
+    .await;
     let texts = shown_texts(&customer).await;
-    assert_eq!(texts, vec![first, reply, offline, after]);
+    let mut expected = vec![first, reply, offline, missed, after];
+    assert_eq!(sorted(&texts), sorted_str(&expected), "{texts:?}");
     assert!(count(&texts).values().all(|&n| n == 1), "{texts:?}");
-    let token: Value = reqwest::Client::new()
-        .post(format!("{}/demo/token", server.base))
-        .json(&json!({"customer": "demo-ivan"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["token"].as_str().unwrap();
-    let http = reqwest::Client::new();
-    let list: Value = http
-        .get(format!("{}/api/v1/conversations", server.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let conversations = list["conversations"].as_array().unwrap();
-    assert_eq!(conversations.len(), 1, "one conversation: {list}");
-    let id = conversations[0]["id"].as_str().unwrap();
     let stored: Value = http
         .get(format!(
             "{}/api/v1/conversations/{id}/messages",
             server.base
         ))
-        .bearer_auth(token)
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap()
@@ -502,8 +543,20 @@ async fn customer_and_operator_chat_live_across_a_restart() {
         .map(|m| m["text"].as_str().unwrap())
         .collect();
     assert_eq!(stored, texts);
+    wait_true(
+        &operator,
+        "the API message at the operator",
+        &wait_for_text(missed),
+    )
+    .await;
     let operator_texts = shown_texts(&operator).await;
-    assert_eq!(operator_texts, vec![first, reply, note, offline, after]);
+    expected.push(note);
+    assert_eq!(
+        sorted(&operator_texts),
+        sorted_str(&expected),
+        "{operator_texts:?}"
+    );
+    assert!(count(&operator_texts).values().all(|&n| n == 1));
 
     // A new conversation raises the console's title badge.
     let petr: Value = http
