@@ -65,6 +65,9 @@
       var lang = language();
       frame.src = hotlineOrigin + '/widget' + (lang ? '?lang=' + lang : '');
       frame.setAttribute('allow', 'clipboard-write');
+      // The chat may not navigate or script the company's page.
+      frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-forms allow-popups ' +
+        'allow-popups-to-escape-sandbox allow-downloads');
       host.shadowRoot.appendChild(frame);
     }
     var show = open === undefined ? !frame.classList.contains('open') : open;
