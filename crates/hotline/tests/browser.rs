@@ -701,6 +701,29 @@ async fn host_page_cannot_style_the_widget_and_guests_get_no_chat() {
         .unwrap();
     assert!(chat.is_empty(), "no chat without a token");
     screenshot(&client, "widget-guest").await;
+
+    // The same in English when the company's page is in English.
+    client.enter_parent_frame().await.unwrap();
+    client
+        .goto(&format!("{}/demo?customer=guest&lang=en", server.base))
+        .await
+        .unwrap();
+    let host = find(&client, "//hotline-widget").await;
+    let root = host.shadow_root().await.unwrap();
+    let launcher = root.find(Locator::Css("button")).await.unwrap();
+    assert_eq!(launcher.text().await.unwrap(), "Chat with support");
+    launcher.click().await.unwrap();
+    root.find(Locator::Css("iframe"))
+        .await
+        .unwrap()
+        .enter_frame()
+        .await
+        .unwrap();
+    find(
+        &client,
+        "//h2[normalize-space()='The chat is available after you log in']",
+    )
+    .await;
     client.close().await.unwrap();
 }
 
