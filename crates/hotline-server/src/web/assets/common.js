@@ -236,9 +236,11 @@ export class MessageList {
     for (const seq of this.bySeq.keys()) last = Math.max(last, seq);
     return last;
   }
-  /** Whether the stored messages run 1..last without a hole. */
-  get complete() {
-    return this.bySeq.size === this.lastSeq;
+  /** The highest seq up to which nothing is missing: reload after it. */
+  get contiguousSeq() {
+    let seq = 0;
+    while (this.bySeq.has(seq + 1)) seq += 1;
+    return seq;
   }
   all() {
     const stored = [...this.bySeq.values()].sort((a, b) => a.seq - b.seq);

@@ -232,13 +232,14 @@ async function select(id) {
 async function loadMessages() {
   const id = state.currentId;
   for (;;) {
+    const after = state.messages.contiguousSeq;
     let page;
     try {
-      page = await call(`/api/v1/conversations/${id}/messages?after_seq=${state.messages.lastSeq}&limit=500`);
+      page = await call(`/api/v1/conversations/${id}/messages?after_seq=${after}&limit=500`);
     } catch { return; }
     if (state.currentId !== id) return;
     page.messages.forEach((m) => state.messages.add(m));
-    if (page.messages.length < 500) break;
+    if (page.messages.length < 500 || state.messages.contiguousSeq === after) break;
   }
   drawMessages();
 }

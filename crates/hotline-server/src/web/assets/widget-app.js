@@ -4,7 +4,7 @@
 
 import {
   t, el, api, errorText, attachFile, download, formatTime, formatDate, formatSize,
-  newMessageId, statusText, subjectText, MessageList, ApiError,
+  newMessageId, statusText, subjectText, MessageList,
 } from './common.js';
 import { Live } from './live.js';
 
@@ -45,6 +45,8 @@ window.addEventListener('message', (event) => {
   state.token = token;
   state.claims = decodeClaims(token);
   state.tokenWaiters.splice(0).forEach((resolve) => resolve(token));
+  // Operators see the customer's orders and login facts from each new token.
+  if (token) api(auth, '/api/v1/customer/context', { method: 'POST' }).catch(() => {});
   if (customerChanged || !state.live) start();
 });
 
@@ -97,8 +99,6 @@ async function start() {
   state.live = null;
   state.current = null;
   if (!state.token) return showNoToken();
-  // Operators see the customer's orders and login facts from this token.
-  call('/api/v1/customer/context', { method: 'POST' }).catch(() => {});
   try {
     state.departments = (await call('/api/v1/departments')).departments;
   } catch {
@@ -262,7 +262,7 @@ async function loadMessages() {
   const conversation = state.current;
   if (!conversation) return;
   for (;;) {
-    const after = state.messages.lastSeq;
+    const after = state.messages.contiguousSeq;
     let page;
     try {
       page = await call(`/api/v1/conversations/${encodeURIComponent(conversation.id)}/messages?after_seq=${after}&limit=500`);
@@ -271,7 +271,7 @@ async function loadMessages() {
     }
     if (state.current?.id !== conversation.id) return;
     page.messages.forEach((m) => state.messages.add(m));
-    if (page.messages.length < 500) break;
+    if (page.messages.length < 500 || state.messages.contiguousSeq === after) break;
   }
   drawMessages();
 }
@@ -555,4 +555,3 @@ function onEvent(frame) {
 if (window.parent === window) showNoToken();
 else askParent('hotline:ready');
 
-export { ApiError };
