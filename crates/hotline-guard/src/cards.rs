@@ -32,7 +32,7 @@ static EXPIRY: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static EXPIRY_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)срок\w* действ|действ\w* до|годн\w* до|\bexp|valid thru|valid until|мм/гг|mm/yy")
+    Regex::new(r"(?i)\bсрок\b|срок\w* действ|действ\w* до|годн\w* до|\bexp|valid thru|valid until|мм/гг|mm/yy")
         .unwrap_or_else(|e| panic!("expiry context pattern: {e}"))
 });
 
@@ -118,7 +118,9 @@ pub(crate) fn luhn_valid(digits: &str) -> bool {
 /// 5 (Mastercard, Maestro) or 6 (Maestro, UnionPay, Discover).
 fn card_like_prefix(digits: &str) -> bool {
     matches!(digits.as_bytes().first(), Some(b'2'..=b'6'))
-        && !digits.bytes().all(|d| Some(&d) == digits.as_bytes().first())
+        && !digits
+            .bytes()
+            .all(|d| Some(&d) == digits.as_bytes().first())
 }
 
 fn window_before(text: &str, at: usize, chars: usize) -> &str {
@@ -203,7 +205,10 @@ pub(crate) fn find_expiry(normal: &Normalized<'_>, cards: &[Finding]) -> Vec<Fin
         let part_of_longer = before.is_some_and(|c| c.is_ascii_digit())
             || after.is_some_and(|c| c.is_ascii_digit())
             || (after.is_some_and(|c| matches!(c, '.' | '/' | '-'))
-                && text[m.end()..].chars().nth(1).is_some_and(|c| c.is_ascii_digit()))
+                && text[m.end()..]
+                    .chars()
+                    .nth(1)
+                    .is_some_and(|c| c.is_ascii_digit()))
             || (before.is_some_and(|c| matches!(c, '.' | '/' | '-'))
                 && text[..m.start()]
                     .chars()

@@ -13,7 +13,7 @@ static KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(?P<cvv>\b[cс][vв][vвcс]2?\b|\bcvn\b|\bcid\b|код\w* безопасност\w*|security code|card verification|тр[её]хзначн\w*",
         r"|(?:три|3|3-?х|трех|тр[её]х)\s*(?:последн\w*\s*)?цифр\w*|(?:цифр\w*|код\w*|номер\w*)\s+(?:на|с|со)\s+(?:оборот\w*|обратн\w*|задн\w*)",
         r"|обратн\w* сторон\w*|на обороте|three digits|3 digits|digits on the back|on the back)",
-        r"|(?P<pin>\bпин\b|\bпин-?код\w*|\bpin\b|\bpin-?код\w*|pin code)",
+        r"|(?P<pin>\bпин(?:[- ]?код\w*)?\b|\bpin(?:[- ]?code|-?код\w*)?\b)",
         r"|(?P<otp>пароль из (?:смс|sms|пуш|push)|\bсмс\b|\bsms\b|\bсмс-\w+|\bsms-\w+|\bсмску\b|\bсмски\b|\bпуш\w*|\bpush\b|одноразов\w*|\botp\b|one[- ]time|verification|confirmation|подтвержд\w*|\b2fa\b|двухфактор\w*|authenticator)",
         r"|(?P<code>\bкод\w*|\bcode\w*)",
     ))
@@ -137,7 +137,8 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
     let before2 = text[..start].chars().nth_back(1);
     let after = text[end..].chars().next();
     let after2 = text[end..].chars().nth(1);
-    let glued_before = before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '+' | '№' | '#' | '$' | '€' | '₽'));
+    let glued_before = before
+        .is_some_and(|c| c.is_alphanumeric() || matches!(c, '+' | '№' | '#' | '$' | '€' | '₽'));
     let glued_after = after.is_some_and(|c| c.is_alphanumeric());
     let time_or_date = |sep: Option<char>, next: Option<char>| {
         sep.is_some_and(|c| matches!(c, ':' | '.' | '/' | ',' | '-'))
@@ -163,22 +164,21 @@ pub(crate) fn find(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<Finding> {
     for number in NUMBER.find_iter(text) {
         let (start, end) = (number.start(), number.end());
         let range = normal.original_range(start..end);
-        if taken.iter().any(|t| t.start < range.end && range.start < t.end) {
+        if taken
+            .iter()
+            .any(|t| t.start < range.end && range.start < t.end)
+        {
             continue;
         }
         if !stands_alone(text, start, end) {
             continue;
         }
         let digits = number.as_str().bytes().filter(u8::is_ascii_digit).count();
-        let preceding = keywords
-            .iter()
-            .rev()
-            .find(|k| k.end <= start)
-            .filter(|k| {
-                chars_between(text, k.end, start) <= MAX_GAP_AFTER_KEYWORD
-                    && !text[k.end..start].bytes().any(|b| b.is_ascii_digit())
-                    && !text[k.end..start].contains('\n')
-            });
+        let preceding = keywords.iter().rev().find(|k| k.end <= start).filter(|k| {
+            chars_between(text, k.end, start) <= MAX_GAP_AFTER_KEYWORD
+                && !text[k.end..start].bytes().any(|b| b.is_ascii_digit())
+                && !text[k.end..start].contains('\n')
+        });
         let following = keywords
             .iter()
             .find(|k| k.start >= end)
@@ -203,22 +203,94 @@ pub(crate) fn find(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<Finding> {
 
 /// Words between «пароль» and the password itself.
 const FILLER: &[&str] = &[
-    "от", "для", "к", "на", "в", "во", "мой", "моя", "мое", "моё", "my", "the", "for", "to",
-    "of", "is", "это", "такой", "такая", "был", "была", "сейчас", "now", "new", "новый",
-    "старый", "old", "аккаунта", "аккаунт", "account", "кабинета", "личного", "входа",
-    "приложения", "app", "банка", "сайта", "site", "was", "i", "use", "set",
+    "от",
+    "для",
+    "к",
+    "на",
+    "в",
+    "во",
+    "мой",
+    "моя",
+    "мое",
+    "моё",
+    "my",
+    "the",
+    "for",
+    "to",
+    "of",
+    "is",
+    "это",
+    "такой",
+    "такая",
+    "был",
+    "была",
+    "сейчас",
+    "now",
+    "new",
+    "новый",
+    "старый",
+    "old",
+    "аккаунта",
+    "аккаунт",
+    "account",
+    "кабинета",
+    "личного",
+    "входа",
+    "приложения",
+    "app",
+    "банка",
+    "сайта",
+    "site",
+    "was",
+    "i",
+    "use",
+    "set",
 ];
 /// Words that follow «password:» in complaints, not passwords.
 const NOT_A_PASSWORD: &[&str] = &[
-    "not", "wrong", "incorrect", "expired", "reset", "forgot", "forgotten", "none", "changed",
-    "required", "invalid", "doesn't", "does", "did", "didn't", "won't", "isn't", "missing",
-    "error", "sms", "smsku", "please", "help", "recovery", "change", "again", "from", "field",
-    "unknown", "same", "correct", "accepted", "rejected", "blocked", "locked",
+    "not",
+    "wrong",
+    "incorrect",
+    "expired",
+    "reset",
+    "forgot",
+    "forgotten",
+    "none",
+    "changed",
+    "required",
+    "invalid",
+    "doesn't",
+    "does",
+    "did",
+    "didn't",
+    "won't",
+    "isn't",
+    "missing",
+    "error",
+    "sms",
+    "smsku",
+    "please",
+    "help",
+    "recovery",
+    "change",
+    "again",
+    "from",
+    "field",
+    "unknown",
+    "same",
+    "correct",
+    "accepted",
+    "rejected",
+    "blocked",
+    "locked",
 ];
 
 fn looks_like_password(token: &str, strong_separator: bool) -> bool {
     let chars = token.chars().count();
-    if !(4..=64).contains(&chars) || token.contains("://") || token.contains('@') {
+    let email = token
+        .rsplit_once('@')
+        .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'));
+    if !(4..=64).contains(&chars) || token.contains("://") || email {
         return false;
     }
     let has_digit = token.chars().any(|c| c.is_ascii_digit());
@@ -230,7 +302,9 @@ fn looks_like_password(token: &str, strong_separator: bool) -> bool {
     if NOT_A_PASSWORD.contains(&lowercase.as_str()) {
         return false;
     }
-    let cyrillic_word = token.chars().all(|c| matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё'));
+    let cyrillic_word = token
+        .chars()
+        .all(|c| matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё'));
     (has_digit && has_letter)
         || (has_letter && has_symbol)
         || (has_upper && has_lower && token.chars().skip(1).any(char::is_uppercase))
@@ -246,9 +320,16 @@ fn passwords(normal: &Normalized<'_>) -> Vec<Finding> {
         let line = rest.split('\n').next().unwrap_or_default();
         let trimmed = line.trim_start();
         let lowered = trimmed.to_lowercase();
-        if ["из смс", "из sms", "из пуш", "from sms", "from push", "из push"]
-            .iter()
-            .any(|p| lowered.starts_with(p))
+        if [
+            "из смс",
+            "из sms",
+            "из пуш",
+            "from sms",
+            "from push",
+            "из push",
+        ]
+        .iter()
+        .any(|p| lowered.starts_with(p))
         {
             continue;
         }
@@ -257,10 +338,7 @@ fn passwords(normal: &Normalized<'_>) -> Vec<Finding> {
         let mut skipped = 0;
         let mut chosen = None;
         for token in trimmed.split_whitespace() {
-            let at = offset
-                + text[offset..]
-                    .find(token)
-                    .unwrap_or_default();
+            let at = offset + text[offset..].find(token).unwrap_or_default();
             offset = at + token.len();
             let bare = token.trim_matches(|c: char| matches!(c, ':' | '=' | '—' | '–' | '-'));
             if bare.is_empty() {

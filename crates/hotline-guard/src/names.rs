@@ -57,7 +57,10 @@ mod tests {
     fn look_alike_names_are_refused() {
         assert_eq!(display_name_problem("Анна Смирнова"), None);
         assert_eq!(display_name_problem("Anna (поддержка)"), None);
-        assert_eq!(display_name_problem("Аnna"), Some(NameProblem::MixedScripts));
+        assert_eq!(
+            display_name_problem("Аnna"),
+            Some(NameProblem::MixedScripts)
+        );
         assert_eq!(
             display_name_problem("Anna\u{200B}"),
             Some(NameProblem::InvisibleCharacters)

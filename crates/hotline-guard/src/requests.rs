@@ -54,20 +54,22 @@ static SECRET: LazyLock<Regex> = LazyLock::new(|| {
 static HARMLESS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)промокод|promo ?code|код\w* заказ\w*|order code|код\w* брони\w*|booking code|код\w* ошибк\w*|error code|кодов\w* слов\w*|code ?word",
-        r"|последн\w* (?:4|четыре) цифр\w*|last (?:4|four) digits|код\w* пункт\w*|код\w* получени\w*|трек|tracking|номер\w* заказ\w*|order number|код\w* город\w*|area code|почтов\w* код\w*|postal code|zip code",
+        r"|последн\w* (?:4|четыре) цифр\w*|код\w* домофон\w*|intercom|last (?:4|four) digits|код\w* пункт\w*|код\w* получени\w*|трек|tracking|номер\w* заказ\w*|order number|код\w* город\w*|area code|почтов\w* код\w*|postal code|zip code",
     ))
     .unwrap_or_else(|e| panic!("harmless pattern: {e}"))
 });
 
 static ASK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)\b(?:назови|продиктуй|сообщи|скажи|пришли|отправь|напиши|укажи|подскажи|уточни|продублируй|перешли|зачитай|прочитай|повтори|скинь|введи)(?:те)?\b",
+        r"(?i)\b(?:назови|продиктуй|сообщи|скажи|пришли|отправь|напиши|укажи|подскажи|уточни|продублируй|перешли|зачитай|прочитай|повтори|скинь)(?:те)?\b",
+        r"|\bне (?:могли|можете|сможете|могли бы вы) (?:бы )?(?:\w+\s+){0,2}(?:назвать|сказать|продиктовать|сообщить|прислать|отправить|написать|указать|подсказать)",
+        r"|\bвведи(?:те)? (?:\w+\s+){0,2}(?:сюда|здесь|в чат|в этот чат|в ответ|в сообщени\w*)",
         r"|\bназывайте\b|\bдиктуйте\b|\bпрочтите\b|\bдайте\b|\bприсылайте\b",
         r"|\b(?:можете|могли бы|сможете|можно|прошу|попрошу|нужно|надо|необходимо)\s+(?:\w+\s+){0,2}(?:назвать|сказать|продиктовать|сообщить|прислать|отправить|написать|указать|подсказать|скинуть|переслать|зачитать|прочитать|дать|ввести сюда)",
         r"|\b(?:мне|нам)\s+(?:\w+\s+)?(?:нужен|нужна|нужно|нужны|необходим\w*|понадобится|требуется)|\b(?:нужен|нужна|нужно|нужны|необходим\w*)\s+(?:мне|нам)\b",
         r"|\bкак(?:ой|ие|ая|ое)\s+(?:\w+\s+){0,2}(?:пришел|пришёл|пришли|пришла|у вас|написан\w*|указан\w*|видите|на обороте)|\bчто (?:за код|пришло|написано)",
         r"|\bв ответ\w* (?:на это )?сообщени\w*|\bжду\b|\bожидаю\b",
-        r"|\b(?:please|pls|kindly|can you|could you|would you|you can|you should|you need to|just)\s+(?:\w+\s+)?(?:tell|send|share|provide|give|read|type|confirm|forward|paste|enter)\b",
+        r"|\b(?:please|pls|kindly|can you|could you|would you|you can|you should|you need to|just)\s+(?:\w+\s+)?(?:tell|send|share|provide|give|read|type|confirm|forward|paste)\b|\benter (?:it|them|the code) (?:here|in (?:the )?chat)",
         r"|^\s*(?:tell|send|share|provide|give|read|type|confirm|forward|paste)\b|\bwhat(?:'s| is| are| was)\s+(?:the|your)\b|\b(?:i|we)\s+(?:\w+\s+)?(?:need|require)\b",
         r"|\blet me know\b|\breply with\b|\b(?:send|tell|give|read)\s+(?:it\s+|them\s+)?(?:to\s+)?(?:me|us)\b",
     ))
@@ -76,8 +78,10 @@ static ASK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// An ask directly negated: «не называйте», «don't send».
 static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:\bне|\bникогда|\bникому|\bнельзя|\bnever|\bnot|\bdon'?t|\bno)\s+(?:\w+\s+)?$")
-        .unwrap_or_else(|e| panic!("negation pattern: {e}"))
+    Regex::new(
+        r"(?i)(?:\bне|\bникогда|\bникому|\bнельзя|\bnever|\bnot|\bdon'?t|\bno)\s+(?:\w+\s+)?$",
+    )
+    .unwrap_or_else(|e| panic!("negation pattern: {e}"))
 });
 
 /// Words that make a whole clause a warning.
@@ -141,8 +145,9 @@ pub fn secret_request(text: &str) -> Option<RequestedSecret> {
             if let Some(secret) = named {
                 return Some(secret);
             }
+            let short = clause.split_whitespace().count() <= 3;
             if let Some(secret) = named_before
-                && PRONOUN.is_match(clause)
+                && (short || PRONOUN.is_match(clause))
             {
                 return Some(secret);
             }
