@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod guard;
 pub mod prometheus;
 pub mod realtime;
 pub mod settings;
@@ -54,6 +55,7 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
     let secret = auth::identity::shared_secret(&settings.identity, &settings.data_dir)?;
     let identity = auth::identity::IdentityVerifier::new(&settings.identity, secret.as_deref())?;
     let attachments_dir = settings.data_dir.join("attachments");
+    let guard = Arc::new(guard::Guard::new(&settings));
     Ok(AppState {
         store,
         identity: Arc::new(identity),
@@ -65,6 +67,7 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
         password_checks: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
+        guard,
     })
 }
 

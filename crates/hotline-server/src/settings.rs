@@ -1,6 +1,7 @@
 //! The server's settings. Every field has a safe default; the binary fills
 //! them from `hotline.toml` and `HOTLINE_*` environment variables.
 
+pub use crate::guard::settings::SecuritySettings;
 use hotline_domain::Department;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -26,6 +27,11 @@ pub struct Settings {
     pub ws_ping_seconds: u64,
     pub identity: IdentitySettings,
     pub departments: Vec<Department>,
+    /// Domains operators may link to (subdomains included); links elsewhere,
+    /// and look-alikes of these, are refused. Empty: only dangerous links
+    /// (`javascript:`, IP addresses, mixed-script hosts) are refused.
+    pub allowed_link_domains: Vec<String>,
+    pub security: SecuritySettings,
 }
 
 /// How customers' identity tokens are verified.
@@ -57,6 +63,8 @@ impl Default for Settings {
             ws_ping_seconds: 25,
             identity: IdentitySettings::default(),
             departments: Department::defaults(),
+            allowed_link_domains: Vec::new(),
+            security: SecuritySettings::default(),
         }
     }
 }
@@ -104,6 +112,8 @@ impl fmt::Debug for Settings {
                     .map(|d| d.id.as_str())
                     .collect::<Vec<_>>(),
             )
+            .field("allowed_link_domains", &self.allowed_link_domains)
+            .field("security", &self.security)
             .finish()
     }
 }

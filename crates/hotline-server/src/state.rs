@@ -22,6 +22,8 @@ pub struct AppState {
     /// Password checks running at once (each Argon2 check takes ~19 MiB and
     /// a core for tens of milliseconds): a login flood queues here.
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// The security layer's link policy and detectors.
+    pub guard: Arc<crate::guard::Guard>,
 }
 
 impl AppState {

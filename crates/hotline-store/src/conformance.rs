@@ -30,7 +30,8 @@ macro_rules! store_conformance_suite {
             attachments_are_claimed_once_by_their_uploader,
             conversations_are_listed_by_scope,
             resume_sees_every_event_once_in_order,
-            committed_feed_is_in_commit_order
+            committed_feed_is_in_commit_order,
+            redacting_a_message_rewrites_it_and_its_event
         );
     };
     (@cases $make:expr; $($case:ident),+) => {
@@ -931,4 +932,38 @@ pub async fn committed_feed_is_in_commit_order(store: Arc<dyn Store>) {
         positions.push(event.position.0);
     }
     assert_eq!(positions, (1..=expected as u64).collect::<Vec<_>>());
+}
+
+pub async fn redacting_a_message_rewrites_it_and_its_event(store: Arc<dyn Store>) {
+    let started = start(&store, "c1", "bank", "m-1", "карта 4111 1111").await;
+    let id = started.conversation.id.clone();
+    store
+        .redact_message(&id, started.message.seq, "карта •••".into())
+        .await
+        .unwrap();
+    let messages = store
+        .messages(MessageQuery {
+            conversation_id: id.clone(),
+            after_seq: 0,
+            limit: 10,
+            include_internal: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(messages[0].text, "карта •••");
+    let bank = EventScope::of(&Principal::Customer(customer("c1")));
+    let page = store
+        .events_after(EventPosition::START, &bank, 10)
+        .await
+        .unwrap();
+    let created = page
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::MessageCreated)
+        .unwrap();
+    assert_eq!(created.data["text"], "карта •••");
+    assert!(matches!(
+        store.redact_message(&id, 99, "x".into()).await,
+        Err(StoreError::NotFound)
+    ));
 }

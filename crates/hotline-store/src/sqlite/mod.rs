@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod rows;
+mod redaction;
 mod writer;
 
 use crate::{

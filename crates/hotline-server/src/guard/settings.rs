@@ -1,0 +1,39 @@
+//! Settings of the security layer (`[security]` in hotline.toml).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Departments where every Luhn-valid run of 13–19 digits is masked as a
+    /// card, whatever the words around it.
+    pub strict_departments: Vec<String>,
+    /// Departments whose customers need a step-up identity token: an `amr`
+    /// with one of `step_up_methods` and a recent `auth_time`.
+    pub step_up_departments: Vec<String>,
+    pub step_up_methods: Vec<String>,
+    /// How old `auth_time` may be, in minutes.
+    pub step_up_max_age_minutes: i64,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            strict_departments: vec!["bank".into()],
+            step_up_departments: vec!["bank".into()],
+            step_up_methods: ["otp", "sms", "pin", "mfa", "hwk", "swk", "fpt", "face"]
+                .map(String::from)
+                .to_vec(),
+            step_up_max_age_minutes: 15,
+        }
+    }
+}
+
+impl SecuritySettings {
+    pub fn is_strict(&self, department: &str) -> bool {
+        self.strict_departments.iter().any(|d| d == department)
+    }
+    pub fn needs_step_up(&self, department: &str) -> bool {
+        self.step_up_departments.iter().any(|d| d == department)
+    }
+}
