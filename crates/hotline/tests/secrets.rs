@@ -363,3 +363,52 @@ async fn secrets_reach_no_file_no_log_and_no_event() {
         );
     }
 }
+
+#[test]
+fn look_alike_operator_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |email: &str, name: &str| {
+        let mut child = hotline(dir.path())
+            .args(["operator", "add", "--email", email, "--name", name])
+            .args([
+                "--role",
+                "operator",
+                "--departments",
+                "bank",
+                "--password-stdin",
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"long-enough-password\n")
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    // «Аnna» with a Cyrillic «А»; a zero-width space; a right-to-left override.
+    for (email, name) in [
+        ("a@example.com", "\u{0410}nna Support"),
+        ("b@example.com", "Anna\u{200B}"),
+        ("c@example.com", "Anna \u{202E}troppuS"),
+    ] {
+        let (ok, stderr) = add(email, name);
+        assert!(!ok, "{name:?} was accepted");
+        assert!(
+            stderr.contains("customers must be able to trust"),
+            "{stderr}"
+        );
+    }
+    let (ok, stderr) = add("d@example.com", "Анна (Support)");
+    assert!(ok, "{stderr}");
+}

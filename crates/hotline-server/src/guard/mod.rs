@@ -186,6 +186,12 @@ fn note_redactions(redactions: &[Redaction]) {
     }
 }
 
+/// Why an operator's display name is refused (look-alike letters, invisible
+/// or bidi characters), if it is.
+pub fn operator_name_problem(name: &str) -> Option<&'static str> {
+    hotline_guard::display_name_problem(name).map(|p| p.explain())
+}
+
 /// Masks secrets in a display name or file name.
 pub fn mask_name(name: &mut String) {
     let scan = hotline_guard::scan(name, None, Strictness::Normal);

@@ -202,8 +202,9 @@ pub fn customer_token_with(sub: &str, adjust: impl FnOnce(&mut IdentityClaims)) 
         iat: Some(now),
         email: None,
         phone: None,
-        amr: vec!["pwd".into()],
-        auth_time: None,
+        // A fresh login with a second factor: the bank department requires it.
+        amr: vec!["pwd".into(), "otp".into()],
+        auth_time: Some(now),
     };
     adjust(&mut claims);
     mint(SECRET, &claims).expect("mint")

@@ -8,3 +8,4 @@ mod auth;
 mod conversations;
 mod helpers;
 mod realtime;
+mod security;

@@ -1,0 +1,250 @@
+//! The security layer through the API: operators cannot ask for secrets or
+//! send look-alike links, customers' secrets are masked, the bank needs a
+//! step-up login.
+
+use crate::helpers::*;
+use hotline_domain::Role;
+use serde_json::json;
+
+async fn message_count(app: &TestApp, token: &str, conversation: &str) -> usize {
+    let (status, body) = app
+        .get(
+            token,
+            &format!("/api/v1/conversations/{conversation}/messages"),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["messages"].as_array().unwrap().len()
+}
+
+async fn operator_send(
+    app: &TestApp,
+    token: &str,
+    conversation: &str,
+    text: &str,
+    internal: bool,
+) -> (u16, serde_json::Value) {
+    app.post(
+        token,
+        &format!("/api/v1/conversations/{conversation}/messages"),
+        json!({"text": text, "client_msg_id": uuid::Uuid::new_v4().to_string(), "internal": internal}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn operators_cannot_ask_for_secrets_but_may_warn() {
+    let app = TestApp::spawn().await;
+    let customer = app.customer_token("c1");
+    let conversation = app.start(&customer, "bank", "Не проходит перевод").await;
+    let operator = app
+        .operator("op@example.com", Role::Operator, &["bank"])
+        .await;
+
+    for request in [
+        "Продиктуйте, пожалуйста, цифры с обратной стороны карты",
+        "Назовите код, который пришёл",
+        "Could you send me your card number?",
+        "Никому не сообщайте код, но мне назовите его",
+    ] {
+        let (status, body) = operator_send(&app, &operator, &conversation, request, false).await;
+        assert_eq!(status, 422, "{request}: {body}");
+        assert_eq!(body["error"]["code"], "secret_request_blocked");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("support never asks")
+        );
+    }
+    assert_eq!(
+        message_count(&app, &operator, &conversation).await,
+        1,
+        "nothing stored"
+    );
+
+    for warning in [
+        "Никогда не сообщайте код из СМС — даже нам",
+        "Мы не спрашиваем CVV",
+        "Назовите, пожалуйста, номер заказа",
+    ] {
+        let (status, body) = operator_send(&app, &operator, &conversation, warning, false).await;
+        assert_eq!(status, 201, "{warning}: {body}");
+    }
+    // Internal notes are not read by customers: they may name anything.
+    let (status, _) = operator_send(
+        &app,
+        &operator,
+        &conversation,
+        "Клиент просил назвать код из смс — объяснил, что не нужно",
+        true,
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(message_count(&app, &operator, &conversation).await, 5);
+}
+
+#[tokio::test]
+async fn operator_links_must_point_to_allowed_domains() {
+    let app = TestApp::spawn_with(|s| s.allowed_link_domains = vec!["shop.example".into()]).await;
+    let customer = app.customer_token("c1");
+    let conversation = app.start(&customer, "marketplace", "Где возврат?").await;
+    let operator = app
+        .operator("op@example.com", Role::Operator, &["marketplace"])
+        .await;
+
+    let (status, _) = operator_send(
+        &app,
+        &operator,
+        &conversation,
+        "Инструкция: https://help.shop.example/returns",
+        false,
+    )
+    .await;
+    assert_eq!(status, 201);
+    for (link, how) in [
+        ("https://returns-help.org/form", "not among the allowed"),
+        ("https://shop-example.com/returns", "imitates"),
+        ("https://shоp.example/returns", "imitates"), // Cyrillic «о»
+        ("https://sh0p.example", "imitates"),
+        ("shop.example.refund-now.ru", "imitates"),
+        ("javascript:alert(1)", "not a safe link"),
+    ] {
+        let (status, body) = operator_send(
+            &app,
+            &operator,
+            &conversation,
+            &format!("Смотрите {link}"),
+            false,
+        )
+        .await;
+        assert_eq!(status, 422, "{link}: {body}");
+        assert_eq!(body["error"]["code"], "suspicious_link", "{link}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(how),
+            "{link}: {body}"
+        );
+    }
+    // A customer's link is flagged, never refused.
+    let (status, body) = app
+        .post(
+            &customer,
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            json!({"text": "мне прислали https://sh0p.example/refund", "client_msg_id": "c-link"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["flagged_links"][0]["verdict"], "look_alike");
+    assert_eq!(body["flagged_links"][0]["how"], "homoglyph");
+}
+
+#[tokio::test]
+async fn customers_secrets_are_masked_and_the_sender_is_told() {
+    let app = TestApp::spawn().await;
+    let customer = app.customer_token("c1");
+    let conversation = app
+        .start(&customer, "marketplace", "Вопрос по оплате")
+        .await;
+    let body = app
+        .send(
+            &customer,
+            &conversation,
+            "карта 4111 1111 1111 1111, код из смс 5521",
+        )
+        .await;
+    assert_eq!(body["text"], "карта •••• 1111, код из смс •••");
+    assert_eq!(
+        body["redactions"],
+        json!([{"kind": "card_number", "last4": "1111"}, {"kind": "one_time_code"}])
+    );
+    // Look-alikes pass untouched, and say nothing.
+    let body = app
+        .send(
+            &customer,
+            &conversation,
+            "Заказ 4111111111111111 от 12.03.2026, телефон +7 916 123-45-67",
+        )
+        .await;
+    assert_eq!(
+        body["text"],
+        "Заказ 4111111111111111 от 12.03.2026, телефон +7 916 123-45-67"
+    );
+    assert!(body.get("redactions").is_none());
+    // Others read the masked text only, without the sender's report.
+    let operator = app
+        .operator("op@example.com", Role::Operator, &["marketplace"])
+        .await;
+    let (_, list) = app
+        .get(
+            &operator,
+            &format!("/api/v1/conversations/{conversation}/messages"),
+        )
+        .await;
+    assert_eq!(
+        list["messages"][1]["text"],
+        "карта •••• 1111, код из смс •••"
+    );
+    assert!(list["messages"][1].get("redactions").is_none());
+}
+
+#[tokio::test]
+async fn the_bank_needs_a_fresh_second_factor() {
+    let app = TestApp::spawn().await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let start = |token: String| {
+        let app = &app;
+        async move {
+            app.post(
+                &token,
+                "/api/v1/conversations",
+                json!({"department": "bank", "text": "Перевод не дошёл", "client_msg_id": uuid::Uuid::new_v4().to_string()}),
+            )
+            .await
+        }
+    };
+    for (amr, auth_time) in [
+        (vec!["pwd"], Some(now)),
+        (vec!["pwd", "otp"], None),
+        (vec!["pwd", "otp"], Some(now - 16 * 60)),
+        (vec!["pwd", "otp"], Some(now + 3600)),
+    ] {
+        let token = customer_token_with("c1", |c| {
+            c.amr = amr.iter().map(|m| (*m).to_owned()).collect();
+            c.auth_time = auth_time;
+        });
+        let (status, body) = start(token).await;
+        assert_eq!(status, 403, "{amr:?} {auth_time:?}: {body}");
+        assert_eq!(body["error"]["code"], "step_up_required");
+    }
+    let fresh = customer_token_with("c1", |c| {
+        c.amr = vec!["pwd".into(), "pin".into()];
+        c.auth_time = Some(now - 14 * 60);
+    });
+    let (status, body) = start(fresh).await;
+    assert_eq!(status, 201, "{body}");
+    let conversation = body["id"].as_str().unwrap();
+
+    // The same customer, with a stale login, cannot read it any more.
+    let stale = customer_token_with("c1", |c| c.auth_time = Some(now - 3600));
+    let (status, body) = app
+        .get(
+            &stale,
+            &format!("/api/v1/conversations/{conversation}/messages"),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    // Other departments do not ask for it.
+    let weak = customer_token_with("c1", |c| {
+        c.amr = vec!["pwd".into()];
+        c.auth_time = None;
+    });
+    app.start(&weak, "travel", "Вопрос по милям").await;
+    // Operators of other departments do not see bank conversations.
+    let travel = app
+        .operator("t@example.com", Role::Supervisor, &["travel"])
+        .await;
+    let (status, _) = app
+        .get(&travel, &format!("/api/v1/conversations/{conversation}"))
+        .await;
+    assert_eq!(status, 404);
+}
