@@ -42,7 +42,8 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 }
 
 /// Everything the server needs, ready to serve.
-pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
+pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
+    guard::add_takeover_department(&mut settings)?;
     anyhow::ensure!(
         !settings.departments.is_empty(),
         "configure at least one department"

@@ -195,7 +195,7 @@ async fn visible_conversation(
         .await?
         .filter(|c| principal.can_access(c))
         .ok_or_else(ApiError::not_found)?;
-    crate::guard::on_read(state, principal, &conversation)?;
+    crate::guard::on_read(state, principal, &conversation).await?;
     Ok(conversation)
 }
 
@@ -362,7 +362,9 @@ pub async fn assign(
         Some(target) => LifecycleCommand::AssignTo(OperatorId::from_raw(target)),
         None => LifecycleCommand::Take,
     };
-    change(&state, principal, id, command).await
+    let assigned = change(&state, principal.clone(), id, command).await?;
+    crate::guard::audit::assignment(&state, &principal, &assigned.0).await?;
+    Ok(assigned)
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/resolve", tag = "conversations",

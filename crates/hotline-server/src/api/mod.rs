@@ -5,6 +5,7 @@ pub mod conversations;
 pub mod error;
 pub mod extract;
 pub mod realtime;
+pub mod security;
 pub mod session;
 pub mod views;
 
@@ -30,6 +31,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "conversations", description = "Conversations and messages"),
         (name = "realtime", description = "The event WebSocket and its long-poll fallback"),
         (name = "attachments"), (name = "auth"), (name = "service"),
+        (name = "security", description = "The audit log and account-takeover reports"),
     )
 )]
 struct ApiDoc;
@@ -77,7 +79,13 @@ async fn metrics() -> ([(axum::http::HeaderName, &'static str); 1], String) {
     responses((status = 200, body = DepartmentList)))]
 async fn departments(State(state): State<AppState>) -> Json<DepartmentList> {
     Json(DepartmentList {
-        departments: state.settings.departments.clone(),
+        departments: state
+            .settings
+            .departments
+            .iter()
+            .filter(|d| crate::guard::listed_for_customers(&state.settings, d.id.as_str()))
+            .cloned()
+            .collect(),
     })
 }
 
@@ -110,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(attachments::download))
         .routes(routes!(realtime::websocket))
         .routes(routes!(realtime::long_poll))
+        .merge(security::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

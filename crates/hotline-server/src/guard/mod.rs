@@ -8,6 +8,7 @@
 //!   the allowed domains, is refused;
 //! - customers of step-up departments (the bank) need a fresh strong login.
 
+pub mod audit;
 pub mod settings;
 
 use crate::api::error::{ApiError, ApiResult};
@@ -22,6 +23,23 @@ use hotline_store::MessageQuery;
 /// A card typed across two messages is joined only when the second follows
 /// the first this quickly.
 const SPLIT_CARD_WINDOW_SECONDS: i64 = 600;
+
+/// Adds the department account-takeover reports go to, unless configured.
+pub fn add_takeover_department(settings: &mut crate::settings::Settings) -> anyhow::Result<()> {
+    let id = settings.security.takeover_department.clone();
+    if !settings.departments.iter().any(|d| d.id.as_str() == id) {
+        settings
+            .departments
+            .push(settings::takeover_department(&id)?);
+    }
+    Ok(())
+}
+
+/// Whether customers should see the department in their list (the
+/// security queue is reached through the takeover report only).
+pub fn listed_for_customers(settings: &crate::settings::Settings, department: &str) -> bool {
+    department != settings.security.takeover_department
+}
 
 /// The guard's configuration, built once.
 pub struct Guard {
@@ -128,6 +146,17 @@ pub async fn screen_message(
                         "refused an operator message asking the customer for a secret"
                     );
                     metrics::counter!("hotline_secret_requests_blocked_total").increment(1);
+                    audit::record(
+                        state,
+                        audit::Actor {
+                            kind: "operator",
+                            id: operator.id.to_string(),
+                        },
+                        "message.secret_request_blocked",
+                        conversation.as_ref().map(|c| c.id.as_str()),
+                        serde_json::json!({ "requested": secret.as_str(), "department": department.as_str() }),
+                    )
+                    .await?;
                     return Err(ApiError::unprocessable(
                         "secret_request_blocked",
                         format!(
@@ -137,7 +166,20 @@ pub async fn screen_message(
                     )
                     .with_extra(serde_json::json!({ "requested": secret.as_str() })));
                 }
-                refuse_bad_links(&state.guard.links, &text)?;
+                if let Err(refused) = refuse_bad_links(&state.guard.links, &text) {
+                    audit::record(
+                        state,
+                        audit::Actor {
+                            kind: "operator",
+                            id: operator.id.to_string(),
+                        },
+                        "message.suspicious_link_refused",
+                        conversation.as_ref().map(|c| c.id.as_str()),
+                        refused.extra.clone().unwrap_or_default(),
+                    )
+                    .await?;
+                    return Err(refused);
+                }
             }
             let scan = hotline_guard::scan(&text, None, strictness);
             note_redactions(&scan.redactions);
@@ -267,27 +309,29 @@ pub fn require_step_up(
 }
 
 /// Checks and records a read of a conversation: step-up for customers of
-/// step-up departments; operators' reads of those departments are logged.
-pub fn on_read(
+/// step-up departments; operators' reads of those departments go to the
+/// audit log.
+pub async fn on_read(
     state: &AppState,
     principal: &Principal,
     conversation: &Conversation,
 ) -> ApiResult<()> {
     match principal {
         Principal::Customer(customer) => require_step_up(state, customer, &conversation.department),
-        Principal::Operator(operator) => {
+        Principal::Operator(_) => {
             if state
                 .settings
                 .security
                 .needs_step_up(conversation.department.as_str())
             {
-                tracing::info!(
-                    target: "hotline::audit",
-                    operator = %operator.id,
-                    conversation = %conversation.id.as_str(),
-                    department = %conversation.department.as_str(),
-                    "operator read a protected conversation"
-                );
+                audit::record(
+                    state,
+                    audit::Actor::of(principal),
+                    "conversation.read",
+                    Some(conversation.id.as_str()),
+                    serde_json::json!({ "department": conversation.department.as_str() }),
+                )
+                .await?;
             }
             Ok(())
         }

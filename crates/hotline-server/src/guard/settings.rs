@@ -14,6 +14,9 @@ pub struct SecuritySettings {
     pub step_up_methods: Vec<String>,
     /// How old `auth_time` may be, in minutes.
     pub step_up_max_age_minutes: i64,
+    /// Where account-takeover reports go (added to the departments, hidden
+    /// from the customers' list, when not configured).
+    pub takeover_department: String,
 }
 
 impl Default for SecuritySettings {
@@ -25,6 +28,7 @@ impl Default for SecuritySettings {
                 .map(String::from)
                 .to_vec(),
             step_up_max_age_minutes: 15,
+            takeover_department: "security".into(),
         }
     }
 }
@@ -36,4 +40,21 @@ impl SecuritySettings {
     pub fn needs_step_up(&self, department: &str) -> bool {
         self.step_up_departments.iter().any(|d| d == department)
     }
+}
+
+/// The department account-takeover reports go to, as configured or as
+/// added by default.
+pub fn takeover_department(id: &str) -> anyhow::Result<hotline_domain::Department> {
+    use hotline_domain::{Department, DepartmentId, Topic, TopicId};
+    Ok(Department {
+        id: DepartmentId::parse(id.to_owned())
+            .map_err(|e| anyhow::anyhow!("security.takeover_department: {e}"))?,
+        name: "Безопасность".into(),
+        topics: vec![Topic {
+            id: TopicId::parse(crate::api::security::TAKEOVER_TOPIC.to_owned())
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+            name: "Взлом аккаунта".into(),
+        }],
+        bot: false,
+    })
 }

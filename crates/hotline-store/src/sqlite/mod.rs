@@ -3,6 +3,8 @@
 
 #[macro_use]
 mod rows;
+mod audit;
+mod privacy;
 mod redaction;
 mod writer;
 
