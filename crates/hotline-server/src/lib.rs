@@ -112,6 +112,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let closing = state.shutdown.clone();
+    guard::retention::spawn(state.clone());
     let router = app(state);
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {

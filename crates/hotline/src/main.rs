@@ -1,6 +1,7 @@
 //! `hotline`: the support server and its administration commands.
 
 mod config;
+mod security;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -58,6 +59,16 @@ enum Command {
         /// Lifetime: `90s`, `30m`, `1h`, `1d` (at most 24 h).
         #[arg(long, default_value = "1h")]
         ttl: String,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: security::AuditCommand,
+    },
+    /// Personal-data requests: export or erase a customer.
+    Customer {
+        #[command(subcommand)]
+        command: security::CustomerCommand,
     },
     /// Show the effective configuration.
     Config {
@@ -120,6 +131,8 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     match cli.command {
         Command::Serve { .. } => runtime.block_on(serve(settings)),
+        Command::Audit { command } => runtime.block_on(security::audit(settings, command)),
+        Command::Customer { command } => runtime.block_on(security::customer(settings, command)),
         Command::Operator {
             command:
                 OperatorCommand::Add {

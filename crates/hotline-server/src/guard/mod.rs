@@ -9,6 +9,7 @@
 //! - customers of step-up departments (the bank) need a fresh strong login.
 
 pub mod audit;
+pub mod retention;
 pub mod settings;
 
 use crate::api::error::{ApiError, ApiResult};

@@ -17,6 +17,9 @@ pub struct SecuritySettings {
     /// Where account-takeover reports go (added to the departments, hidden
     /// from the customers' list, when not configured).
     pub takeover_department: String,
+    /// Resolved conversations are deleted this many days after their last
+    /// activity; 0 keeps them.
+    pub retention_days: u32,
 }
 
 impl Default for SecuritySettings {
@@ -29,6 +32,7 @@ impl Default for SecuritySettings {
                 .to_vec(),
             step_up_max_age_minutes: 15,
             takeover_department: "security".into(),
+            retention_days: 0,
         }
     }
 }

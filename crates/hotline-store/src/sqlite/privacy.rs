@@ -7,8 +7,6 @@ use rusqlite::{Connection, params};
 
 /// Removes conversations and what hangs off them; scrubs their events.
 fn erase_conversations(conn: &Connection, ids: &[String], erased: &mut Erased) -> StoreResult<()> {
-    // Zero freed pages instead of leaving the old text in the file.
-    conn.pragma_update(None, "secure_delete", true)?;
     let mut shas = Vec::new();
     for id in ids {
         let mut select =

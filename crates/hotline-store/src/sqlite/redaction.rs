@@ -14,9 +14,6 @@ impl RedactionStore for SqliteStore {
     ) -> StoreResult<()> {
         let conversation_id = conversation_id.clone();
         self.write(move |conn, _| {
-            // Zero the old text's bytes in the database file rather than
-            // leave them in a free page.
-            conn.pragma_update(None, "secure_delete", true)?;
             let changed = conn
                 .prepare_cached(
                     "UPDATE messages SET text = ?3 WHERE conversation_id = ?1 AND seq = ?2",
