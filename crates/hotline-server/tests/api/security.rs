@@ -248,3 +248,124 @@ async fn the_bank_needs_a_fresh_second_factor() {
         .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn audit_log_records_logins_bank_reads_and_refusals_for_admins_only() {
+    let app = TestApp::spawn().await;
+    let customer = app.customer_token("c1");
+    let conversation = app.start(&customer, "bank", "Карта заблокирована").await;
+    let operator = app.operator("op@example.com", Role::Operator, &["bank"]).await;
+    let (status, _) = app
+        .get(&operator, &format!("/api/v1/conversations/{conversation}/messages"))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = operator_send(&app, &operator, &conversation, "Назовите код из смс", false).await;
+    assert_eq!(status, 422);
+    let (status, _) = app
+        .post(&operator, &format!("/api/v1/conversations/{conversation}/assign"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let failed = app
+        .http
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "op@example.com", "password": "wrong-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 401);
+
+    let (status, body) = app.get(&operator, "/api/v1/audit").await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = app.get(&customer, "/api/v1/audit").await;
+    assert_eq!(status, 403);
+    let admin = app.operator("admin@example.com", Role::Admin, &["bank"]).await;
+    let (status, body) = app.get(&admin, "/api/v1/audit").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["chain_intact"], true);
+    let actions: Vec<&str> = body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "login",
+            "conversation.read",
+            "message.secret_request_blocked",
+            "conversation.assign",
+            "login_failed",
+            "login"
+        ]
+    );
+    assert_eq!(body["entries"][2]["details"]["requested"], "one_time_code");
+    assert_eq!(body["entries"][1]["target"], conversation.as_str());
+    // Paging keeps the chain check.
+    let (_, page) = app.get(&admin, "/api/v1/audit?after=3&limit=2").await;
+    assert_eq!(page["entries"][0]["seq"], 4);
+    assert_eq!(page["chain_intact"], true);
+    let (status, _) = app.get(&admin, "/api/v1/audit?limit=0").await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn an_account_takeover_report_opens_a_security_conversation() {
+    let app = TestApp::spawn().await;
+    let security = app.operator("sec@example.com", Role::Operator, &["security"]).await;
+    let mut ws = app.ws(&security, "").await;
+    let (_, _) = until_caught_up(&mut ws).await;
+    // Reporting works without a step-up login: the account may be lost.
+    let customer = customer_token_with("c1", |c| {
+        c.amr = vec!["pwd".into()];
+        c.auth_time = None;
+    });
+    let report = json!({"client_msg_id": "r1", "text": "Мне пришла смс с кодом 482913, я его не запрашивал"});
+    let (status, body) = app.post(&customer, "/api/v1/security/account-takeover", report.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["department"], "security");
+    assert_eq!(body["subject"], json!({"kind": "topic", "topic": "account_takeover"}));
+    assert_eq!(body["status"], "queued");
+    assert_eq!(body["message"]["text"], "Мне пришла смс с кодом •••, я его не запрашивал");
+    let (status, again) = app.post(&customer, "/api/v1/security/account-takeover", report).await;
+    assert_eq!((status, &again["id"]), (200, &body["id"]));
+
+    let frame = next_frame(&mut ws).await;
+    assert_eq!(frame["type"], "conversation.created");
+    assert_eq!(frame["data"]["subject"]["topic"], "account_takeover");
+
+    // Operators cannot file reports; customers do not see the queue in their list.
+    let (status, _) = app.post(&security, "/api/v1/security/account-takeover", json!({"client_msg_id": "x"})).await;
+    assert_eq!(status, 403);
+    let (_, departments) = app.get("", "/api/v1/departments").await;
+    assert!(!departments.to_string().contains("\"security\""));
+}
+
+#[tokio::test]
+async fn retention_deletes_old_resolved_conversations_only() {
+    let app = TestApp::spawn_with(|s| s.security.retention_days = 30).await;
+    let customer = app.customer_token("c1");
+    let resolved = app.start(&customer, "travel", "Спасибо, решено").await;
+    let open = app.start(&customer, "travel", "Ещё вопрос").await;
+    let operator = app.operator("op@example.com", Role::Operator, &["travel"]).await;
+    for step in ["assign", "resolve"] {
+        let (status, _) = app
+            .post(&operator, &format!("/api/v1/conversations/{resolved}/{step}"), json!({}))
+            .await;
+        assert_eq!(status, 200);
+    }
+    // Nothing is 30 days old yet.
+    assert_eq!(hotline_server::guard::retention::sweep(&app.state).await.unwrap(), 0);
+    let in_the_future = time::OffsetDateTime::now_utc().unix_timestamp() + 31 * 86_400;
+    let erased = app
+        .state
+        .store
+        .delete_resolved_before(in_the_future - 30 * 86_400)
+        .await
+        .unwrap();
+    assert_eq!(erased.conversations, 1);
+    let (status, _) = app.get(&operator, &format!("/api/v1/conversations/{resolved}")).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get(&operator, &format!("/api/v1/conversations/{open}")).await;
+    assert_eq!(status, 200);
+}
