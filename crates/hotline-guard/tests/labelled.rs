@@ -65,9 +65,15 @@ fn leaked(masked: &str, secret: &str) -> bool {
     }
 }
 
-#[test]
-fn labelled_set_meets_the_targets() {
-    let data = include_str!("../data/labelled.jsonl");
+struct Outcome {
+    rows: usize,
+    leaks: Vec<String>,
+    false_positive_rate: f64,
+    tallies: BTreeMap<String, Tally>,
+}
+
+/// Runs every row of a labelled file through the detectors; prints the table.
+fn evaluate(data: &str) -> Outcome {
     let policy = LinkPolicy::new(&ALLOWED_DOMAINS);
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     let mut leaks = Vec::new();
@@ -187,14 +193,41 @@ fn labelled_set_meets_the_targets() {
     for l in &leaks {
         println!("LEAK: {l}");
     }
-    assert!(rows >= 300, "the set must hold at least 300 messages");
-    assert!(leaks.is_empty(), "secrets passed unmasked: {leaks:#?}");
+    Outcome {
+        rows,
+        leaks,
+        false_positive_rate,
+        tallies,
+    }
+}
+
+#[test]
+fn labelled_set_meets_the_targets() {
+    let outcome = evaluate(include_str!("../data/labelled.jsonl"));
     assert!(
-        false_positive_rate <= 0.02,
-        "false positives {false_positive_rate}"
+        outcome.rows >= 300,
+        "the set must hold at least 300 messages"
+    );
+    assert!(
+        outcome.leaks.is_empty(),
+        "secrets passed unmasked: {:#?}",
+        outcome.leaks
+    );
+    assert!(
+        outcome.false_positive_rate <= 0.02,
+        "false positives {}",
+        outcome.false_positive_rate
     );
     assert_eq!(
-        tallies["operator_request"].false_negative, 0,
+        outcome.tallies["operator_request"].false_negative, 0,
         "operator requests let through"
     );
+}
+
+/// Written after the detectors were tuned and never tuned against: the
+/// honest measure. Only the floor is asserted: no card number leaks.
+#[test]
+fn held_out_set() {
+    let outcome = evaluate(include_str!("../data/heldout.jsonl"));
+    assert_eq!(outcome.tallies["card_number"].false_negative, 0);
 }

@@ -57,6 +57,7 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
     let identity = auth::identity::IdentityVerifier::new(&settings.identity, secret.as_deref())?;
     let attachments_dir = settings.data_dir.join("attachments");
     let guard = Arc::new(guard::Guard::new(&settings));
+    let limits = Arc::new(guard::limits::Limits::new(&settings.security.rate_limits));
     Ok(AppState {
         store,
         identity: Arc::new(identity),
@@ -69,11 +70,16 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
         guard,
+        limits,
     })
 }
 
 pub fn app(state: AppState) -> axum::Router {
-    api::router(state)
+    api::router(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            guard::limits::limit,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -114,10 +120,14 @@ pub async fn serve(
     let closing = state.shutdown.clone();
     guard::retention::spawn(state.clone());
     let router = app(state);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            closing.cancel();
-        })
-        .await
+    // Connection addresses feed the per-IP rate limits.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        closing.cancel();
+    })
+    .await
 }

@@ -24,6 +24,7 @@ pub struct AppState {
     pub password_checks: Arc<tokio::sync::Semaphore>,
     /// The security layer's link policy and detectors.
     pub guard: Arc<crate::guard::Guard>,
+    pub limits: Arc<crate::guard::limits::Limits>,
 }
 
 impl AppState {

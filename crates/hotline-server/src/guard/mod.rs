@@ -9,6 +9,7 @@
 //! - customers of step-up departments (the bank) need a fresh strong login.
 
 pub mod audit;
+pub mod limits;
 pub mod retention;
 pub mod settings;
 

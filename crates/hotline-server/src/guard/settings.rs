@@ -20,6 +20,7 @@ pub struct SecuritySettings {
     /// Resolved conversations are deleted this many days after their last
     /// activity; 0 keeps them.
     pub retention_days: u32,
+    pub rate_limits: super::limits::RateLimitSettings,
 }
 
 impl Default for SecuritySettings {
@@ -33,6 +34,7 @@ impl Default for SecuritySettings {
             step_up_max_age_minutes: 15,
             takeover_department: "security".into(),
             retention_days: 0,
+            rate_limits: Default::default(),
         }
     }
 }

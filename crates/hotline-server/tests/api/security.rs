@@ -254,15 +254,25 @@ async fn audit_log_records_logins_bank_reads_and_refusals_for_admins_only() {
     let app = TestApp::spawn().await;
     let customer = app.customer_token("c1");
     let conversation = app.start(&customer, "bank", "Карта заблокирована").await;
-    let operator = app.operator("op@example.com", Role::Operator, &["bank"]).await;
+    let operator = app
+        .operator("op@example.com", Role::Operator, &["bank"])
+        .await;
     let (status, _) = app
-        .get(&operator, &format!("/api/v1/conversations/{conversation}/messages"))
+        .get(
+            &operator,
+            &format!("/api/v1/conversations/{conversation}/messages"),
+        )
         .await;
     assert_eq!(status, 200);
-    let (status, _) = operator_send(&app, &operator, &conversation, "Назовите код из смс", false).await;
+    let (status, _) =
+        operator_send(&app, &operator, &conversation, "Назовите код из смс", false).await;
     assert_eq!(status, 422);
     let (status, _) = app
-        .post(&operator, &format!("/api/v1/conversations/{conversation}/assign"), json!({}))
+        .post(
+            &operator,
+            &format!("/api/v1/conversations/{conversation}/assign"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, 200);
     let failed = app
@@ -278,7 +288,9 @@ async fn audit_log_records_logins_bank_reads_and_refusals_for_admins_only() {
     assert_eq!(status, 403, "{body}");
     let (status, _) = app.get(&customer, "/api/v1/audit").await;
     assert_eq!(status, 403);
-    let admin = app.operator("admin@example.com", Role::Admin, &["bank"]).await;
+    let admin = app
+        .operator("admin@example.com", Role::Admin, &["bank"])
+        .await;
     let (status, body) = app.get(&admin, "/api/v1/audit").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["chain_intact"], true);
@@ -312,7 +324,9 @@ async fn audit_log_records_logins_bank_reads_and_refusals_for_admins_only() {
 #[tokio::test]
 async fn an_account_takeover_report_opens_a_security_conversation() {
     let app = TestApp::spawn().await;
-    let security = app.operator("sec@example.com", Role::Operator, &["security"]).await;
+    let security = app
+        .operator("sec@example.com", Role::Operator, &["security"])
+        .await;
     let mut ws = app.ws(&security, "").await;
     let (_, _) = until_caught_up(&mut ws).await;
     // Reporting works without a step-up login: the account may be lost.
@@ -321,13 +335,27 @@ async fn an_account_takeover_report_opens_a_security_conversation() {
         c.auth_time = None;
     });
     let report = json!({"client_msg_id": "r1", "text": "Мне пришла смс с кодом 482913, я его не запрашивал"});
-    let (status, body) = app.post(&customer, "/api/v1/security/account-takeover", report.clone()).await;
+    let (status, body) = app
+        .post(
+            &customer,
+            "/api/v1/security/account-takeover",
+            report.clone(),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["department"], "security");
-    assert_eq!(body["subject"], json!({"kind": "topic", "topic": "account_takeover"}));
+    assert_eq!(
+        body["subject"],
+        json!({"kind": "topic", "topic": "account_takeover"})
+    );
     assert_eq!(body["status"], "queued");
-    assert_eq!(body["message"]["text"], "Мне пришла смс с кодом •••, я его не запрашивал");
-    let (status, again) = app.post(&customer, "/api/v1/security/account-takeover", report).await;
+    assert_eq!(
+        body["message"]["text"],
+        "Мне пришла смс с кодом •••, я его не запрашивал"
+    );
+    let (status, again) = app
+        .post(&customer, "/api/v1/security/account-takeover", report)
+        .await;
     assert_eq!((status, &again["id"]), (200, &body["id"]));
 
     let frame = next_frame(&mut ws).await;
@@ -335,7 +363,13 @@ async fn an_account_takeover_report_opens_a_security_conversation() {
     assert_eq!(frame["data"]["subject"]["topic"], "account_takeover");
 
     // Operators cannot file reports; customers do not see the queue in their list.
-    let (status, _) = app.post(&security, "/api/v1/security/account-takeover", json!({"client_msg_id": "x"})).await;
+    let (status, _) = app
+        .post(
+            &security,
+            "/api/v1/security/account-takeover",
+            json!({"client_msg_id": "x"}),
+        )
+        .await;
     assert_eq!(status, 403);
     let (_, departments) = app.get("", "/api/v1/departments").await;
     assert!(!departments.to_string().contains("\"security\""));
@@ -347,15 +381,26 @@ async fn retention_deletes_old_resolved_conversations_only() {
     let customer = app.customer_token("c1");
     let resolved = app.start(&customer, "travel", "Спасибо, решено").await;
     let open = app.start(&customer, "travel", "Ещё вопрос").await;
-    let operator = app.operator("op@example.com", Role::Operator, &["travel"]).await;
+    let operator = app
+        .operator("op@example.com", Role::Operator, &["travel"])
+        .await;
     for step in ["assign", "resolve"] {
         let (status, _) = app
-            .post(&operator, &format!("/api/v1/conversations/{resolved}/{step}"), json!({}))
+            .post(
+                &operator,
+                &format!("/api/v1/conversations/{resolved}/{step}"),
+                json!({}),
+            )
             .await;
         assert_eq!(status, 200);
     }
     // Nothing is 30 days old yet.
-    assert_eq!(hotline_server::guard::retention::sweep(&app.state).await.unwrap(), 0);
+    assert_eq!(
+        hotline_server::guard::retention::sweep(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
     let in_the_future = time::OffsetDateTime::now_utc().unix_timestamp() + 31 * 86_400;
     let erased = app
         .state
@@ -364,8 +409,125 @@ async fn retention_deletes_old_resolved_conversations_only() {
         .await
         .unwrap();
     assert_eq!(erased.conversations, 1);
-    let (status, _) = app.get(&operator, &format!("/api/v1/conversations/{resolved}")).await;
+    let (status, _) = app
+        .get(&operator, &format!("/api/v1/conversations/{resolved}"))
+        .await;
     assert_eq!(status, 404);
-    let (status, _) = app.get(&operator, &format!("/api/v1/conversations/{open}")).await;
+    let (status, _) = app
+        .get(&operator, &format!("/api/v1/conversations/{open}"))
+        .await;
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_retry_after() {
+    let app = TestApp::spawn_with(|s| {
+        s.security.rate_limits = hotline_server::guard::limits::RateLimitSettings {
+            messages_per_minute: 3,
+            conversations_per_hour: 2,
+            uploads_per_minute: 2,
+            per_ip_factor: 2,
+            logins_per_minute_per_ip: 100,
+            login_failures_before_backoff: 2,
+        }
+    })
+    .await;
+    let anna = app.customer_token("anna");
+    let conversation = app.start(&anna, "travel", "Вопрос").await;
+    let path = format!("/api/v1/conversations/{conversation}/messages");
+    for i in 0..3 {
+        let (status, _) = app
+            .post(
+                &anna,
+                &path,
+                json!({"text": "ещё", "client_msg_id": format!("a{i}")}),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let response = app
+        .http
+        .post(app.url(&path))
+        .bearer_auth(&anna)
+        .json(&json!({"text": "ещё", "client_msg_id": "a4"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&retry_after), "{retry_after}");
+    let (_, body) = split(response).await;
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Another customer has their own budget, until the address runs out (3 × 2).
+    let boris = app.customer_token("boris");
+    let second = app.start(&boris, "travel", "Другой вопрос").await;
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let (status, _) = app
+            .post(
+                &boris,
+                &format!("/api/v1/conversations/{second}/messages"),
+                json!({"text": "б", "client_msg_id": format!("b{i}")}),
+            )
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses,
+        [201, 201, 429, 429],
+        "the address allows 6 messages a minute"
+    );
+    // Conversation starts: 2 an hour per customer.
+    let (status, _) = app
+        .post(
+            &anna,
+            "/api/v1/conversations",
+            json!({"department": "travel", "text": "т", "client_msg_id": "s2"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = app
+        .post(
+            &anna,
+            "/api/v1/conversations",
+            json!({"department": "travel", "text": "т", "client_msg_id": "s3"}),
+        )
+        .await;
+    assert_eq!(status, 429);
+}
+
+#[tokio::test]
+async fn failed_logins_back_off_per_email() {
+    let app = TestApp::spawn_with(|s| {
+        s.security.rate_limits.login_failures_before_backoff = 2;
+    })
+    .await;
+    app.operator("op@example.com", Role::Operator, &["travel"])
+        .await;
+    let login = |password: &'static str| {
+        let app = &app;
+        async move {
+            app.http
+                .post(app.url("/api/v1/auth/login"))
+                .json(&json!({"email": "OP@example.com", "password": password}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(login("wrong-1").await.status(), 401);
+    assert_eq!(login("wrong-2").await.status(), 401);
+    // Now even the right password waits.
+    let refused = login("password-123").await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(login("password-123").await.status(), 200);
+    // Success resets the count.
+    assert_eq!(login("wrong-3").await.status(), 401);
+    assert_eq!(login("password-123").await.status(), 200);
 }
