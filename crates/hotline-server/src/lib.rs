@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod guard;
 pub mod prometheus;
 pub mod realtime;
 pub mod settings;
@@ -42,7 +43,8 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 }
 
 /// Everything the server needs, ready to serve.
-pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
+pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
+    guard::add_takeover_department(&mut settings)?;
     anyhow::ensure!(
         !settings.departments.is_empty(),
         "configure at least one department"
@@ -55,6 +57,8 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
     let secret = auth::identity::shared_secret(&settings.identity, &settings.data_dir)?;
     let identity = auth::identity::IdentityVerifier::new(&settings.identity, secret.as_deref())?;
     let attachments_dir = settings.data_dir.join("attachments");
+    let guard = Arc::new(guard::Guard::new(&settings));
+    let limits = Arc::new(guard::limits::Limits::new(&settings.security.rate_limits));
     Ok(AppState {
         store,
         identity: Arc::new(identity),
@@ -67,11 +71,17 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
         demo: None,
+        guard,
+        limits,
     })
 }
 
 pub fn app(state: AppState) -> axum::Router {
-    api::router(state)
+    api::router(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            guard::limits::limit,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -110,11 +120,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let closing = state.shutdown.clone();
+    guard::retention::spawn(state.clone());
     let router = app(state);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            closing.cancel();
-        })
-        .await
+    // Connection addresses feed the per-IP rate limits.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        closing.cancel();
+    })
+    .await
 }

@@ -1,6 +1,7 @@
 //! The server's settings. Every field has a safe default; the binary fills
 //! them from `hotline.toml` and `HOTLINE_*` environment variables.
 
+pub use crate::guard::settings::SecuritySettings;
 use hotline_domain::Department;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -28,6 +29,11 @@ pub struct Settings {
     pub departments: Vec<Department>,
     /// Ready replies operators insert, per department (see `web::canned`).
     pub canned_replies: Vec<crate::web::canned::CannedReply>,
+    /// Domains operators may link to (subdomains included); links elsewhere,
+    /// and look-alikes of these, are refused. Empty: only dangerous links
+    /// (`javascript:`, IP addresses, mixed-script hosts) are refused.
+    pub allowed_link_domains: Vec<String>,
+    pub security: SecuritySettings,
 }
 
 /// How customers' identity tokens are verified.
@@ -60,6 +66,8 @@ impl Default for Settings {
             identity: IdentitySettings::default(),
             departments: Department::defaults(),
             canned_replies: crate::web::canned::defaults(),
+            allowed_link_domains: Vec::new(),
+            security: SecuritySettings::default(),
         }
     }
 }
@@ -108,6 +116,8 @@ impl fmt::Debug for Settings {
                     .collect::<Vec<_>>(),
             )
             .field("canned_replies", &self.canned_replies.len())
+            .field("allowed_link_domains", &self.allowed_link_domains)
+            .field("security", &self.security)
             .finish()
     }
 }

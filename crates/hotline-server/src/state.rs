@@ -24,6 +24,9 @@ pub struct AppState {
     pub password_checks: Arc<tokio::sync::Semaphore>,
     /// The demo site (`hotline serve --demo`); `None` in production.
     pub demo: Option<Arc<crate::web::demo::DemoSite>>,
+    /// The security layer's link policy and detectors.
+    pub guard: Arc<crate::guard::Guard>,
+    pub limits: Arc<crate::guard::limits::Limits>,
 }
 
 impl AppState {

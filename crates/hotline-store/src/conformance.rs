@@ -31,7 +31,10 @@ macro_rules! store_conformance_suite {
             conversations_are_listed_by_scope,
             resume_sees_every_event_once_in_order,
             committed_feed_is_in_commit_order,
-            customer_context_keeps_the_latest
+            customer_context_keeps_the_latest,
+            redacting_a_message_rewrites_it_and_its_event,
+            audit_log_is_a_verifiable_chain,
+            erasing_a_customer_leaves_nothing_of_theirs
         );
     };
     (@cases $make:expr; $($case:ident),+) => {
@@ -951,4 +954,192 @@ pub async fn customer_context_keeps_the_latest(store: Arc<dyn Store>) {
     );
     let other = CustomerId::from_raw("petr".to_owned());
     assert_eq!(store.customer_context(&other).await.unwrap(), None);
+}
+
+pub async fn redacting_a_message_rewrites_it_and_its_event(store: Arc<dyn Store>) {
+    let started = start(&store, "c1", "bank", "m-1", "карта 4111 1111").await;
+    let id = started.conversation.id.clone();
+    store
+        .redact_message(&id, started.message.seq, "карта •••".into())
+        .await
+        .unwrap();
+    let messages = store
+        .messages(MessageQuery {
+            conversation_id: id.clone(),
+            after_seq: 0,
+            limit: 10,
+            include_internal: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(messages[0].text, "карта •••");
+    let bank = EventScope::of(&Principal::Customer(customer("c1")));
+    let page = store
+        .events_after(EventPosition::START, &bank, 10)
+        .await
+        .unwrap();
+    let created = page
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::MessageCreated)
+        .unwrap();
+    assert_eq!(created.data["text"], "карта •••");
+    assert!(matches!(
+        store.redact_message(&id, 99, "x".into()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn audit_log_is_a_verifiable_chain(store: Arc<dyn Store>) {
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..5 {
+                    store
+                        .append_audit(NewAuditEntry {
+                            actor_kind: "operator".into(),
+                            actor_id: format!("o{w}"),
+                            action: "conversation.read".into(),
+                            target: Some(format!("c{i}")),
+                            details: serde_json::json!({"department": "bank", "i": i}),
+                        })
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let entries = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(entries.len(), 20);
+    assert_eq!(entries[0].prev_hash, audit::GENESIS_HASH);
+    let (last_seq, _) = audit::verify_chain(None, &entries).unwrap().unwrap();
+    assert_eq!(last_seq, 20);
+    // Paged verification agrees.
+    let first = &entries[..7];
+    let (seq, hash) = audit::verify_chain(None, first).unwrap().unwrap();
+    audit::verify_chain(Some((seq, &hash)), &entries[7..]).unwrap();
+
+    let mut edited = entries.clone();
+    edited[4].details = serde_json::json!({"department": "travel"});
+    assert_eq!(audit::verify_chain(None, &edited).unwrap_err().seq, 5);
+    let mut removed = entries.clone();
+    removed.remove(9);
+    assert_eq!(audit::verify_chain(None, &removed).unwrap_err().seq, 10);
+    let mut relinked = entries;
+    relinked.remove(9);
+    for (i, e) in relinked.iter_mut().enumerate().skip(9) {
+        e.seq = i as i64 + 1;
+    }
+    assert_eq!(audit::verify_chain(None, &relinked).unwrap_err().seq, 10);
+}
+
+pub async fn erasing_a_customer_leaves_nothing_of_theirs(store: Arc<dyn Store>) {
+    let gone = start(&store, "gone", "travel", "m-1", "мой паспорт 4510 123456").await;
+    post(
+        &store,
+        &gone.conversation.id,
+        Principal::Customer(customer("gone")),
+        "m-2",
+        "и телефон",
+    )
+    .await
+    .unwrap();
+    let kept = start(&store, "kept", "travel", "m-1", "вопрос").await;
+
+    let erased = store
+        .erase_customer(&CustomerId::from_raw("gone"))
+        .await
+        .unwrap();
+    assert_eq!((erased.conversations, erased.messages), (1, 2));
+    assert!(
+        store
+            .conversation(&gone.conversation.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .conversation(&kept.conversation.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Events keep their positions, without the text.
+    let travel = EventScope::Departments(vec![department("travel")]);
+    let page = store
+        .events_after(EventPosition::START, &travel, 100)
+        .await
+        .unwrap();
+    let positions: Vec<u64> = page.events.iter().map(|e| e.position.0).collect();
+    assert_eq!(positions, (1..=positions.len() as u64).collect::<Vec<_>>());
+    for event in page
+        .events
+        .iter()
+        .filter(|e| e.conversation_id == gone.conversation.id)
+    {
+        assert!(!event.data.to_string().contains("4510"), "{}", event.data);
+        assert!(
+            !event.data.to_string().contains("Customer gone"),
+            "{}",
+            event.data
+        );
+    }
+    assert_eq!(
+        store
+            .erase_customer(&CustomerId::from_raw("gone"))
+            .await
+            .unwrap(),
+        Erased::default()
+    );
+
+    // Retention: only resolved conversations older than the cut-off go.
+    let later = time::OffsetDateTime::now_utc().unix_timestamp() + 10;
+    assert_eq!(
+        store
+            .delete_resolved_before(later)
+            .await
+            .unwrap()
+            .conversations,
+        0
+    );
+    let operator = operator(&store, "o@example.com", Role::Operator, &["travel"]).await;
+    for command in [LifecycleCommand::Take, LifecycleCommand::Resolve] {
+        store
+            .change_lifecycle(ChangeLifecycle {
+                conversation_id: kept.conversation.id.clone(),
+                actor: Principal::Operator(operator.clone()),
+                command,
+            })
+            .await
+            .unwrap();
+    }
+    let earlier = later - 3600;
+    assert_eq!(
+        store
+            .delete_resolved_before(earlier)
+            .await
+            .unwrap()
+            .conversations,
+        0
+    );
+    assert_eq!(
+        store
+            .delete_resolved_before(later)
+            .await
+            .unwrap()
+            .conversations,
+        1
+    );
+    assert!(
+        store
+            .conversation(&kept.conversation.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

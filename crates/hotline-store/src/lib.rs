@@ -4,14 +4,20 @@
 //! pass the same conformance suite ([`conformance`]), which is the written
 //! contract of this trait.
 
+pub mod audit;
 pub mod conformance;
 mod customer_context;
 mod error;
+mod privacy;
+mod redaction;
 pub mod sqlite;
 mod types;
 
 pub use customer_context::CustomerContextStore;
+pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
 pub use error::StoreError;
+pub use privacy::{Erased, PrivacyStore};
+pub use redaction::RedactionStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -28,7 +34,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Hotline keeps. Writes that return `Ok` are durable: they have
 /// been committed (and synced to disk) before the call returns.
 #[async_trait]
-pub trait Store: CustomerContextStore + Send + Sync + 'static {
+pub trait Store:
+    AuditStore + CustomerContextStore + PrivacyStore + RedactionStore + Send + Sync + 'static
+{
     // Departments
     /// Makes the stored departments match the configured ones (upsert; none
     /// are deleted, since conversations refer to them).

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Top-level settings that come from `HOTLINE_<NAME>`; other `HOTLINE_*`
 /// variables (for other tools) are left alone. `IDENTITY_SECRET` and
-/// `ALLOWED_ORIGINS` are read by hand below, `DATA_DIR` and `LISTEN` as flags.
+/// `ALLOWED_ORIGINS` and `ALLOWED_LINK_DOMAINS` (comma-separated lists) are read by hand below, `DATA_DIR` and `LISTEN` as flags.
 const FROM_ENV: &[&str] = &[
     "max_message_chars",
     "max_attachment_bytes",
@@ -29,7 +29,9 @@ pub fn load(
     figment = figment.merge(
         Env::prefixed("HOTLINE_")
             .filter(|key| {
-                FROM_ENV.contains(&key.as_str()) || key.as_str().starts_with("identity__")
+                FROM_ENV.contains(&key.as_str())
+                    || key.as_str().starts_with("identity__")
+                    || key.as_str().starts_with("security__")
             })
             .split("__"),
     );
@@ -49,6 +51,13 @@ pub fn load(
             .split(',')
             .map(|o| o.trim().trim_end_matches('/').to_owned())
             .filter(|o| !o.is_empty())
+            .collect();
+    }
+    if let Ok(domains) = std::env::var("HOTLINE_ALLOWED_LINK_DOMAINS") {
+        settings.allowed_link_domains = domains
+            .split(',')
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty())
             .collect();
     }
     if let Some(dir) = data_dir {

@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod security;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -62,6 +63,16 @@ enum Command {
         /// Lifetime: `90s`, `30m`, `1h`, `1d` (at most 24 h).
         #[arg(long, default_value = "1h")]
         ttl: String,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: security::AuditCommand,
+    },
+    /// Personal-data requests: export or erase a customer.
+    Customer {
+        #[command(subcommand)]
+        command: security::CustomerCommand,
     },
     /// Show the effective configuration.
     Config {
@@ -124,6 +135,8 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     match cli.command {
         Command::Serve { demo, .. } => runtime.block_on(serve(settings, demo)),
+        Command::Audit { command } => runtime.block_on(security::audit(settings, command)),
+        Command::Customer { command } => runtime.block_on(security::customer(settings, command)),
         Command::Operator {
             command:
                 OperatorCommand::Add {
@@ -245,6 +258,9 @@ async fn add_operator(
         !name.is_empty() && name.chars().count() <= 100,
         "the name must be 1–100 characters"
     );
+    if let Some(problem) = hotline_server::guard::operator_name_problem(&name) {
+        anyhow::bail!("{problem}; customers must be able to trust operator names, choose another");
+    }
     let departments = configured_departments(&settings, departments)?;
     let mut password = String::new();
     std::io::stdin()

@@ -86,7 +86,8 @@ pub async fn upload(
             }
         }
     };
-    let name = display_file_name(field.file_name().unwrap_or("file"));
+    let mut name = display_file_name(field.file_name().unwrap_or("file"));
+    crate::guard::mask_name(&mut name);
 
     let root = state.attachments_dir.as_ref();
     let tmp_dir = root.join("tmp");

@@ -4,13 +4,14 @@ use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Path, Query};
 use crate::api::views::*;
 use crate::auth::Auth;
+use crate::guard::{Destination, screen_message};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use hotline_domain::values::MAX_ATTACHMENTS_PER_MESSAGE;
 use hotline_domain::{
-    AttachmentId, ClientMsgId, Conversation, ConversationId, DepartmentId, DomainError, Message,
+    AttachmentId, ClientMsgId, Conversation, ConversationId, DepartmentId, DomainError,
     MessageText, OperatorId, OrderId, Principal, Status, Subject, TopicId,
 };
 use hotline_store::{
@@ -65,12 +66,12 @@ fn created_or_ok(created: bool) -> StatusCode {
     security(("bearer" = [])))]
 pub async fn start_conversation(
     State(state): State<AppState>,
-    Auth(principal): Auth,
+    Auth(mut principal): Auth,
     Json(body): Json<StartConversationRequest>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
-    let Principal::Customer(customer) = principal.clone() else {
+    if !principal.is_customer() {
         return Err(ApiError::forbidden("only customers start conversations"));
-    };
+    }
     let department_id = DepartmentId::parse(body.department.clone())
         .map_err(|_| DomainError::UnknownDepartment(body.department.clone()))?;
     let department = state
@@ -87,9 +88,20 @@ pub async fn start_conversation(
         .into());
     }
     let subject = Subject::from_parts(body.order_id.map(OrderId::parse).transpose()?, topic)?;
+    let screened = screen_message(
+        &state,
+        &mut principal,
+        Destination::New(&department_id),
+        body.text,
+        false,
+    )
+    .await?;
+    let Principal::Customer(customer) = principal.clone() else {
+        return Err(ApiError::forbidden("only customers start conversations"));
+    };
     let first_message = new_message(
         &state,
-        body.text,
+        screened.text,
         body.client_msg_id,
         false,
         body.attachment_ids,
@@ -113,6 +125,10 @@ pub async fn start_conversation(
         Json(StartedConversation {
             conversation: started.conversation.seen_by(&principal),
             message: started.message.seen_by(&principal),
+            screening: Screening {
+                redactions: screened.redactions,
+                flagged_links: screened.flagged_links,
+            },
         }),
     ))
 }
@@ -173,12 +189,14 @@ async fn visible_conversation(
     principal: &Principal,
     id: String,
 ) -> ApiResult<Conversation> {
-    state
+    let conversation = state
         .store
         .conversation(&ConversationId::from_raw(id))
         .await?
         .filter(|c| principal.can_access(c))
-        .ok_or_else(ApiError::not_found)
+        .ok_or_else(ApiError::not_found)?;
+    crate::guard::on_read(state, principal, &conversation).await?;
+    Ok(conversation)
 }
 
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
@@ -236,20 +254,31 @@ pub async fn list_messages(
     params(("id" = String, Path, description = "Conversation id")),
     request_body = PostMessageRequest,
     responses(
-        (status = 201, body = Message, description = "Stored"),
-        (status = 200, body = Message, description = "A retry: already stored"),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 201, body = SentMessage, description = "Stored (with secrets masked)"),
+        (status = 200, body = SentMessage, description = "A retry: already stored"),
+        (status = 403, body = ErrorBody, description = "step_up_required"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "Invalid, or an operator message refused: secret_request_blocked, suspicious_link"),
     ),
     security(("bearer" = [])))]
 pub async fn post_message(
     State(state): State<AppState>,
-    Auth(principal): Auth,
+    Auth(mut principal): Auth,
     Path(id): Path<String>,
     Json(body): Json<PostMessageRequest>,
-) -> ApiResult<(StatusCode, Json<Message>)> {
+) -> ApiResult<(StatusCode, Json<SentMessage>)> {
+    let conversation_id = ConversationId::from_raw(id);
+    let screened = screen_message(
+        &state,
+        &mut principal,
+        Destination::Existing(&conversation_id),
+        body.text,
+        body.internal,
+    )
+    .await?;
     let message = new_message(
         &state,
-        body.text,
+        screened.text,
         body.client_msg_id,
         body.internal,
         body.attachment_ids,
@@ -257,7 +286,7 @@ pub async fn post_message(
     let posted = state
         .store
         .post_message(PostMessage {
-            conversation_id: ConversationId::from_raw(id),
+            conversation_id,
             author: principal.clone(),
             message,
         })
@@ -268,7 +297,13 @@ pub async fn post_message(
     }
     Ok((
         created_or_ok(posted.created),
-        Json(posted.message.seen_by(&principal)),
+        Json(SentMessage {
+            message: posted.message.seen_by(&principal),
+            screening: Screening {
+                redactions: screened.redactions,
+                flagged_links: screened.flagged_links,
+            },
+        }),
     ))
 }
 
@@ -327,7 +362,9 @@ pub async fn assign(
         Some(target) => LifecycleCommand::AssignTo(OperatorId::from_raw(target)),
         None => LifecycleCommand::Take,
     };
-    change(&state, principal, id, command).await
+    let assigned = change(&state, principal.clone(), id, command).await?;
+    crate::guard::audit::assignment(&state, &principal, &assigned.0).await?;
+    Ok(assigned)
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/resolve", tag = "conversations",

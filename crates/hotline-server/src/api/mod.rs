@@ -5,6 +5,7 @@ pub mod conversations;
 pub mod error;
 pub mod extract;
 pub mod realtime;
+pub mod security;
 pub mod session;
 pub mod views;
 
@@ -31,6 +32,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "realtime", description = "The event WebSocket and its long-poll fallback"),
         (name = "attachments"), (name = "auth"), (name = "service"),
         (name = "web", description = "What the widget and the console need beyond the core API"),
+        (name = "security", description = "The audit log and account-takeover reports"),
     )
 )]
 struct ApiDoc;
@@ -78,7 +80,13 @@ async fn metrics() -> ([(axum::http::HeaderName, &'static str); 1], String) {
     responses((status = 200, body = DepartmentList)))]
 async fn departments(State(state): State<AppState>) -> Json<DepartmentList> {
     Json(DepartmentList {
-        departments: state.settings.departments.clone(),
+        departments: state
+            .settings
+            .departments
+            .iter()
+            .filter(|d| crate::guard::listed_for_customers(&state.settings, d.id.as_str()))
+            .cloned()
+            .collect(),
     })
 }
 
@@ -112,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(realtime::websocket))
         .routes(routes!(realtime::long_poll))
         .merge(crate::web::context::routes())
+        .merge(security::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

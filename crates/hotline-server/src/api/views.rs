@@ -26,6 +26,32 @@ pub struct StartedConversation {
     pub conversation: Conversation,
     /// The first message, as stored.
     pub message: Message,
+    #[serde(flatten)]
+    pub screening: Screening,
+}
+
+/// What the guard did to the sender's message; only the sender sees it.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Screening {
+    /// Secrets masked in the text: `{"kind": "card_number", "last4": "1234"}`,
+    /// `{"kind": "one_time_code"}`, … The widget shows a warning when present.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub redactions: Vec<hotline_guard::Redaction>,
+    /// Links that do not point to an allowed domain (customers' messages are
+    /// never refused for them; operators see them flagged).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub flagged_links: Vec<hotline_guard::Link>,
+}
+
+/// A sent message with what the guard did to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SentMessage {
+    #[serde(flatten)]
+    pub message: Message,
+    #[serde(flatten)]
+    pub screening: Screening,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

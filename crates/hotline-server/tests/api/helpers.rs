@@ -49,6 +49,8 @@ impl TestApp {
         };
         settings.identity.secret = Some(SECRET.into());
         settings.allowed_origins = vec!["https://shop.example".into()];
+        // Tests send faster than people do; the rate-limit tests switch them on.
+        settings.security.rate_limits = hotline_server::guard::limits::RateLimitSettings::off();
         configure(&mut settings);
         let store = hotline_server::open_store(&settings).await.expect("store");
         let state = hotline_server::build(settings, store).await.expect("build");
@@ -202,8 +204,9 @@ pub fn customer_token_with(sub: &str, adjust: impl FnOnce(&mut IdentityClaims)) 
         iat: Some(now),
         email: None,
         phone: None,
-        amr: vec!["pwd".into()],
-        auth_time: None,
+        // A fresh login with a second factor: the bank department requires it.
+        amr: vec!["pwd".into(), "otp".into()],
+        auth_time: Some(now),
     };
     adjust(&mut claims);
     mint(SECRET, &claims).expect("mint")

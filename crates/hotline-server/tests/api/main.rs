@@ -9,3 +9,4 @@ mod conversations;
 mod helpers;
 mod realtime;
 mod web;
+mod security;

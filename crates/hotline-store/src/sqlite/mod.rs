@@ -4,6 +4,9 @@
 mod customer_context;
 #[macro_use]
 mod rows;
+mod audit;
+mod privacy;
+mod redaction;
 mod writer;
 
 use crate::{
@@ -48,13 +51,16 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     // FULL: a commit is on disk before any caller hears "ok".
     // temp_store: each job's savepoint journal stays in memory, not a temp file.
     // wal_autocheckpoint: checkpoint every ~16 MiB of WAL rather than every 4 MiB.
+    // secure_delete: freed space is zeroed, so erased or redacted text does not
+    // linger in free pages of the file (152-FZ erasure, split card numbers).
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;
          PRAGMA temp_store = MEMORY;
-         PRAGMA wal_autocheckpoint = 4000;",
+         PRAGMA wal_autocheckpoint = 4000;
+         PRAGMA secure_delete = ON;",
     )?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)

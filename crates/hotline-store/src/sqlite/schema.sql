@@ -121,3 +121,22 @@ CREATE TABLE customer_contexts (
     context     TEXT NOT NULL,         -- JSON object built by the server
     updated_at  INTEGER NOT NULL
 );
+-- Security layer: the audit log. Append-only (the triggers refuse changes)
+-- and hash-chained: each `hash` covers the row and the previous row's hash,
+-- so an edit or deletion made behind the triggers' back is detected by
+-- `hotline audit verify`.
+CREATE TABLE audit_log (
+    seq        INTEGER PRIMARY KEY,
+    at_ms      INTEGER NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id   TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    target     TEXT,
+    details    TEXT NOT NULL,          -- JSON, never message text
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;

@@ -1,0 +1,316 @@
+//! Payment card numbers: 13–19 digits that pass Luhn, in any grouping.
+
+use crate::normal::Normalized;
+use crate::{Finding, RedactionKind, Strictness};
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub(crate) const MIN_DIGITS: usize = 13;
+pub(crate) const MAX_DIGITS: usize = 19;
+/// Separator characters allowed between two digit groups of one number.
+const MAX_SEPARATOR_CHARS: usize = 3;
+/// How far around a number its context is read, in characters.
+const CONTEXT_CHARS: usize = 40;
+
+/// Words that make a number a card.
+static CARD_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)карт|card|visa|виза|master|мастер|маэстро|maestro|\bмир\b|\bmir\b|amex|unionpay|\bpan\b|cvv|cvc")
+        .unwrap_or_else(|e| panic!("card context pattern: {e}"))
+});
+
+/// Words that say a number is something else: an order, a parcel, a phone…
+static OTHER_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)заказ|order|трек|track|отправлени|посылк|брон|booking|\bpnr\b|билет|ticket|сч[её]т|account|\bинн\b|снилс|огрн|\bбик\b|договор|contract|телефон|phone|\bтел\b|накладн|invoice|транзакц|transaction|операци|\brrn\b|\barn\b|\bid\b|артикул|\bsku\b|штрих|barcode|\bean\b|imei|серийн|serial|квитанц|receipt|\bчек|полис|policy|паспорт|passport|рейс|flight|купон|coupon|сертификат|certificate",
+    )
+    .unwrap_or_else(|e| panic!("other context pattern: {e}"))
+});
+
+static EXPIRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(0[1-9]|1[0-2]) ?[/.\-\\] ?(20\d\d|\d\d)")
+        .unwrap_or_else(|e| panic!("expiry pattern: {e}"))
+});
+
+static EXPIRY_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bсрок\b|срок\w* действ|действ\w* до|годн\w* до|\bexp|valid thru|valid until|мм/гг|mm/yy")
+        .unwrap_or_else(|e| panic!("expiry context pattern: {e}"))
+});
+
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t'
+            | '\n'
+            | '\r'
+            | '\u{00A0}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{202F}'
+            | '\u{205F}'
+            | '\u{3000}'
+            | '-'
+            | '\u{2010}'..='\u{2015}'
+            | '\u{2212}'
+            | '.'
+            | '_'
+            | '*'
+    )
+}
+
+/// A group of consecutive ASCII digits in the normalised text.
+#[derive(Debug, Clone)]
+struct Group {
+    digits: String,
+    start: usize,
+    end: usize,
+}
+
+/// Digit groups that read as one number: separated by at most a few
+/// spaces, dashes, dots or line breaks.
+fn runs(text: &str) -> Vec<Vec<Group>> {
+    let mut runs: Vec<Vec<Group>> = Vec::new();
+    let mut current: Vec<Group> = Vec::new();
+    let mut separators = 0;
+    for (at, c) in text.char_indices() {
+        if c.is_ascii_digit() {
+            let glued = separators == 0 && current.last().is_some_and(|g| g.end == at);
+            if glued && let Some(group) = current.last_mut() {
+                group.digits.push(c);
+                group.end = at + 1;
+            } else {
+                current.push(Group {
+                    digits: c.to_string(),
+                    start: at,
+                    end: at + 1,
+                });
+            }
+            separators = 0;
+        } else if is_separator(c) && !current.is_empty() && separators < MAX_SEPARATOR_CHARS {
+            separators += 1;
+        } else {
+            if !current.is_empty() {
+                runs.push(std::mem::take(&mut current));
+            }
+            separators = 0;
+        }
+    }
+    if !current.is_empty() {
+        runs.push(current);
+    }
+    runs
+}
+
+pub(crate) fn luhn_valid(digits: &str) -> bool {
+    let mut sum = 0;
+    for (i, d) in digits.bytes().rev().enumerate() {
+        let mut d = u32::from(d - b'0');
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum % 10 == 0
+}
+
+/// Card numbers start with 2 (Mir, Mastercard), 3 (Amex, JCB), 4 (Visa),
+/// 5 (Mastercard, Maestro) or 6 (Maestro, UnionPay, Discover).
+fn card_like_prefix(digits: &str) -> bool {
+    matches!(digits.as_bytes().first(), Some(b'2'..=b'6'))
+        && !digits
+            .bytes()
+            .all(|d| Some(&d) == digits.as_bytes().first())
+}
+
+fn window_before(text: &str, at: usize, chars: usize) -> &str {
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .nth(chars.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    &text[start..at]
+}
+
+fn window_after(text: &str, at: usize, chars: usize) -> &str {
+    let end = text[at..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| at + i);
+    &text[at..end]
+}
+
+/// Whether the words around a Luhn-valid number say it is a card.
+fn reads_as_card(text: &str, start: usize, end: usize) -> bool {
+    let before = window_before(text, start, CONTEXT_CHARS);
+    let after = window_after(text, end, CONTEXT_CHARS / 2);
+    if CARD_CONTEXT.is_match(before) || CARD_CONTEXT.is_match(after) {
+        return true;
+    }
+    // Identifiers inside links and codes: `/item/4…`, `id=4…`, `AB4…`.
+    let glued_to_identifier = before
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphabetic() || matches!(c, '/' | '=' | '#' | '?' | '&' | '+'));
+    !glued_to_identifier && !OTHER_CONTEXT.is_match(before)
+}
+
+fn is_card(digits: &str, strictness: Strictness) -> bool {
+    (MIN_DIGITS..=MAX_DIGITS).contains(&digits.len())
+        && luhn_valid(digits)
+        && (strictness == Strictness::Strict || card_like_prefix(digits))
+}
+
+fn last4(digits: &str) -> String {
+    digits[digits.len().saturating_sub(4)..].to_owned()
+}
+
+/// Every card number in the text, as spans of the original.
+pub(crate) fn find(normal: &Normalized<'_>, strictness: Strictness) -> Vec<Finding> {
+    let text = normal.text.as_str();
+    let mut findings = Vec::new();
+    for run in runs(text) {
+        for i in 0..run.len() {
+            let mut digits = String::new();
+            for j in i..run.len() {
+                digits.push_str(&run[j].digits);
+                if digits.len() > MAX_DIGITS {
+                    break;
+                }
+                let (start, end) = (run[i].start, run[j].end);
+                if is_card(&digits, strictness)
+                    && (strictness == Strictness::Strict || reads_as_card(text, start, end))
+                {
+                    let range = normal.original_range(start..end);
+                    findings.push(Finding {
+                        start: range.start,
+                        end: range.end,
+                        kind: RedactionKind::CardNumber,
+                        last4: Some(last4(&digits)),
+                    });
+                }
+            }
+        }
+    }
+    findings
+}
+
+/// Expiry dates (`12/27`, `05.2029`) next to a card number or its keywords.
+pub(crate) fn find_expiry(normal: &Normalized<'_>, cards: &[Finding]) -> Vec<Finding> {
+    let text = normal.text.as_str();
+    let mut findings = Vec::new();
+    for m in EXPIRY.find_iter(text) {
+        let before = text[..m.start()].chars().next_back();
+        let after = text[m.end()..].chars().next();
+        let part_of_longer = before.is_some_and(|c| c.is_ascii_digit())
+            || after.is_some_and(|c| c.is_ascii_digit())
+            || (after.is_some_and(|c| matches!(c, '.' | '/' | '-'))
+                && text[m.end()..]
+                    .chars()
+                    .nth(1)
+                    .is_some_and(|c| c.is_ascii_digit()))
+            || (before.is_some_and(|c| matches!(c, '.' | '/' | '-'))
+                && text[..m.start()]
+                    .chars()
+                    .nth_back(1)
+                    .is_some_and(|c| c.is_ascii_digit()));
+        if part_of_longer {
+            continue;
+        }
+        let range = normal.original_range(m.start()..m.end());
+        let near_card = cards.iter().any(|card| {
+            card.kind == RedactionKind::CardNumber
+                && (range.start >= card.end && range.start - card.end <= 30
+                    || card.start >= range.end && card.start - range.end <= 30)
+        });
+        if near_card || EXPIRY_CONTEXT.is_match(window_before(text, m.start(), 30)) {
+            findings.push(Finding {
+                start: range.start,
+                end: range.end,
+                kind: RedactionKind::CardExpiry,
+                last4: None,
+            });
+        }
+    }
+    findings
+}
+
+/// Where the digits a message ends with begin (its length if it ends otherwise).
+pub(crate) fn trailing_digits_start(text: &str) -> usize {
+    let normal = Normalized::new(text);
+    match runs(&normal.text).last() {
+        Some(run) if ends_run(&normal.text, run) => {
+            let first = &run[0];
+            normal.original_range(first.start..first.end).start
+        }
+        _ => text.len(),
+    }
+}
+
+fn ends_run(text: &str, run: &[Group]) -> bool {
+    run.last()
+        .is_some_and(|g| text[g.end..].chars().all(|c| is_separator(c)))
+}
+
+/// A card whose first digits end `previous` and whose last digits start the
+/// current message: the finding masks the current message's part.
+pub(crate) fn find_split(
+    previous: &str,
+    current: &Normalized<'_>,
+    strictness: Strictness,
+) -> Option<Finding> {
+    let previous = Normalized::new(previous);
+    let tail = runs(&previous.text)
+        .pop()
+        .filter(|run| ends_run(&previous.text, run))?;
+    let text = current.text.as_str();
+    let head = runs(text).into_iter().next().filter(|run| {
+        run.first()
+            .is_some_and(|g| text[..g.start].chars().all(is_separator))
+    })?;
+    for i in 0..tail.len() {
+        let mut digits: String = tail[i..].iter().map(|g| g.digits.as_str()).collect();
+        if digits.len() >= MAX_DIGITS {
+            continue;
+        }
+        for (j, group) in head.iter().enumerate() {
+            digits.push_str(&group.digits);
+            if digits.len() > MAX_DIGITS {
+                break;
+            }
+            let plausible = strictness == Strictness::Strict
+                || reads_as_card(&previous.text, tail[i].start, previous.text.len());
+            if is_card(&digits, strictness) && plausible {
+                let range = current.original_range(head[0].start..head[j].end);
+                return Some(Finding {
+                    start: range.start,
+                    end: range.end,
+                    kind: RedactionKind::CardNumber,
+                    last4: Some(last4(&digits)),
+                });
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_accepts_test_cards_and_refuses_a_changed_digit() {
+        assert!(luhn_valid("4111111111111111"));
+        assert!(luhn_valid("5500000000000004"));
+        assert!(luhn_valid("2200000000000004"));
+        assert!(luhn_valid("378282246310005"));
+        assert!(!luhn_valid("4111111111111112"));
+    }
+
+    #[test]
+    fn runs_join_groups_across_short_separators_only() {
+        let r = runs("4111 1111-1111.1111 and 12      34");
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0].len(), 4);
+    }
+}

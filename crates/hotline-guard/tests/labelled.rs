@@ -1,0 +1,233 @@
+//! The labelled set (`data/labelled.jsonl`): precision and recall per kind.
+//! Run with `--nocapture` to see the table that docs/security.md quotes.
+//!
+//! Targets: no secret passes unmasked; at most 2 % of harmless customer
+//! messages are touched; every operator request for a secret is refused.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use hotline_guard::{LinkPolicy, RedactionKind, Strictness, scan, secret_request};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+const ALLOWED_DOMAINS: [&str; 3] = ["bank.example", "shop.example", "sberbank.ru"];
+
+#[derive(Default)]
+struct Tally {
+    true_positive: u32,
+    false_positive: u32,
+    false_negative: u32,
+}
+
+impl Tally {
+    fn count(&mut self, expected: bool, found: bool) {
+        match (expected, found) {
+            (true, true) => self.true_positive += 1,
+            (false, true) => self.false_positive += 1,
+            (true, false) => self.false_negative += 1,
+            (false, false) => {}
+        }
+    }
+    fn precision(&self) -> f64 {
+        ratio(self.true_positive, self.true_positive + self.false_positive)
+    }
+    fn recall(&self) -> f64 {
+        ratio(self.true_positive, self.true_positive + self.false_negative)
+    }
+}
+
+fn ratio(a: u32, b: u32) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        f64::from(a) / f64::from(b)
+    }
+}
+
+fn digits(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '0'..='9' => Some(c),
+            '\u{FF10}'..='\u{FF19}' => char::from_digit(c as u32 - 0xFF10, 10),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `secret` survives in `masked`: long numbers are compared digit
+/// by digit (whatever separates them), other secrets as written.
+fn leaked(masked: &str, secret: &str) -> bool {
+    let secret_digits = digits(secret);
+    if secret_digits.len() >= 5 && secret_digits.len() == secret.chars().count() {
+        digits(masked).contains(&secret_digits)
+    } else {
+        masked.contains(secret)
+    }
+}
+
+struct Outcome {
+    rows: usize,
+    leaks: Vec<String>,
+    false_positive_rate: f64,
+    tallies: BTreeMap<String, Tally>,
+}
+
+/// Runs every row of a labelled file through the detectors; prints the table.
+fn evaluate(data: &str) -> Outcome {
+    let policy = LinkPolicy::new(&ALLOWED_DOMAINS);
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut leaks = Vec::new();
+    let mut harmless = 0u32;
+    let mut harmless_touched = Vec::new();
+    let mut misses = Vec::new();
+    let mut rows = 0;
+    for line in data.lines().filter(|l| !l.trim().is_empty()) {
+        rows += 1;
+        let row: Value = serde_json::from_str(line).expect("json line");
+        let text = row["text"].as_str().expect("text");
+        let expected: Vec<&str> = row["expect"]
+            .as_array()
+            .expect("expect")
+            .iter()
+            .map(|v| v.as_str().expect("kind"))
+            .collect();
+        match row["source"].as_str().expect("source") {
+            "customer" => {
+                let strictness = if row["strict"].as_bool().unwrap_or(false) {
+                    Strictness::Strict
+                } else {
+                    Strictness::Normal
+                };
+                let result = scan(text, row["previous"].as_str(), strictness);
+                let found: Vec<&str> = result.redactions.iter().map(|r| r.kind.as_str()).collect();
+                for kind in RedactionKind::ALL {
+                    let kind = kind.as_str();
+                    let expect = expected.contains(&kind);
+                    let got = found.contains(&kind);
+                    tallies
+                        .entry(kind.to_owned())
+                        .or_default()
+                        .count(expect, got);
+                    if expect != got {
+                        misses.push(format!(
+                            "{kind} expected={expect}: {text:?} -> {:?}",
+                            result.masked
+                        ));
+                    }
+                }
+                for secret in row["secrets"].as_array().into_iter().flatten() {
+                    let secret = secret.as_str().expect("secret");
+                    if leaked(&result.masked, secret) {
+                        leaks.push(format!("{text:?} -> {:?}", result.masked));
+                    }
+                }
+                if row["previous"].is_string() && !result.previous_holds_card_start {
+                    leaks.push(format!(
+                        "split card not caught: {} + {text:?}",
+                        row["previous"]
+                    ));
+                }
+                if expected.is_empty() {
+                    harmless += 1;
+                    if !found.is_empty() {
+                        harmless_touched.push(format!("{text:?} -> {:?}", result.masked));
+                    }
+                }
+            }
+            "operator" => {
+                let refused = secret_request(text);
+                let expect = !expected.is_empty();
+                tallies
+                    .entry("operator_request".into())
+                    .or_default()
+                    .count(expect, refused.is_some());
+                if expect != refused.is_some() {
+                    misses.push(format!(
+                        "operator request expected={expect} got={refused:?}: {text:?}"
+                    ));
+                }
+            }
+            "link" => {
+                let found = policy.links(text);
+                let refused = found.iter().any(|l| !l.verdict.is_allowed());
+                let expect = !expected.is_empty();
+                tallies
+                    .entry("suspicious_link".into())
+                    .or_default()
+                    .count(expect, refused);
+                if expect != refused {
+                    misses.push(format!(
+                        "link expected refused={expect}: {text:?} {found:?}"
+                    ));
+                }
+            }
+            other => panic!("unknown source {other}"),
+        }
+    }
+    println!("\n{rows} labelled messages ({harmless} harmless customer messages)\n");
+    println!("| kind | TP | FP | FN | precision | recall |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (kind, t) in &tallies {
+        println!(
+            "| {kind} | {} | {} | {} | {:.3} | {:.3} |",
+            t.true_positive,
+            t.false_positive,
+            t.false_negative,
+            t.precision(),
+            t.recall()
+        );
+    }
+    let false_positive_rate = ratio(harmless_touched.len() as u32, harmless);
+    println!(
+        "\nharmless customer messages touched: {} of {harmless} ({:.1} %); secrets left unmasked: {}",
+        harmless_touched.len(),
+        false_positive_rate * 100.0,
+        leaks.len()
+    );
+    for m in &misses {
+        println!("miss: {m}");
+    }
+    for h in &harmless_touched {
+        println!("false positive: {h}");
+    }
+    for l in &leaks {
+        println!("LEAK: {l}");
+    }
+    Outcome {
+        rows,
+        leaks,
+        false_positive_rate,
+        tallies,
+    }
+}
+
+#[test]
+fn labelled_set_meets_the_targets() {
+    let outcome = evaluate(include_str!("../data/labelled.jsonl"));
+    assert!(
+        outcome.rows >= 300,
+        "the set must hold at least 300 messages"
+    );
+    assert!(
+        outcome.leaks.is_empty(),
+        "secrets passed unmasked: {:#?}",
+        outcome.leaks
+    );
+    assert!(
+        outcome.false_positive_rate <= 0.02,
+        "false positives {}",
+        outcome.false_positive_rate
+    );
+    assert_eq!(
+        outcome.tallies["operator_request"].false_negative, 0,
+        "operator requests let through"
+    );
+}
+
+/// Written after the detectors were tuned and never tuned against: the
+/// honest measure. Only the floor is asserted: no card number leaks.
+#[test]
+fn held_out_set() {
+    let outcome = evaluate(include_str!("../data/heldout.jsonl"));
+    assert_eq!(outcome.tallies["card_number"].false_negative, 0);
+}

@@ -1,0 +1,186 @@
+//! Property tests of the detectors. They double as fuzzing: `cargo fuzz`
+//! needs a nightly compiler this project does not require, so arbitrary
+//! input is thrown at every entry point here (set `PROPTEST_CASES` for a
+//! longer run).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use hotline_guard::{
+    LinkPolicy, RedactionKind, Strictness, display_name_problem, mask_trailing_digits, scan,
+    secret_request,
+};
+use proptest::prelude::*;
+
+fn luhn_complete(mut digits: Vec<u32>) -> String {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 0 {
+                let d = d * 2;
+                if d > 9 { d - 9 } else { d }
+            } else {
+                d
+            }
+        })
+        .sum();
+    digits.push((10 - sum % 10) % 10);
+    digits
+        .iter()
+        .map(|d| char::from_digit(*d, 10).unwrap())
+        .collect()
+}
+
+/// A card number: a card-like first digit, 13–19 digits, Luhn-valid.
+fn card() -> impl Strategy<Value = String> {
+    (2u32..=6, 12usize..=18)
+        .prop_flat_map(|(first, len)| {
+            proptest::collection::vec(0u32..10, len - 1).prop_map(move |rest| {
+                let mut digits = vec![first];
+                digits.extend(rest);
+                digits
+            })
+        })
+        .prop_map(luhn_complete)
+        .prop_filter("not one repeated digit", |n| {
+            n.chars().any(|c| Some(c) != n.chars().next())
+        })
+}
+
+/// How people and tricksters write a number down.
+fn written(number: String) -> impl Strategy<Value = String> {
+    let separators = prop_oneof![
+        Just(""),
+        Just(" "),
+        Just("-"),
+        Just("."),
+        Just("\n"),
+        Just("\u{00A0}"),
+        Just("\u{200B}"),
+        Just(" - "),
+        Just("\u{2009}"),
+    ];
+    (
+        separators,
+        proptest::collection::vec(1usize..=6, 1..8),
+        any::<bool>(),
+    )
+        .prop_map(move |(separator, sizes, full_width)| {
+            let mut out = String::new();
+            let mut chars = number.chars().peekable();
+            for size in sizes.iter().cycle() {
+                for _ in 0..*size {
+                    if let Some(c) = chars.next() {
+                        out.push(if full_width {
+                            char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap()
+                        } else {
+                            c
+                        });
+                    }
+                }
+                if chars.peek().is_none() {
+                    break;
+                }
+                out.push_str(separator);
+            }
+            out
+        })
+}
+
+fn digits_of(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '0'..='9' => Some(c),
+            '\u{FF10}'..='\u{FF19}' => char::from_digit(c as u32 - 0xFF10, 10),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Words around a card that say nothing about it.
+fn neutral_words() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("здравствуйте"),
+            Just("вот"),
+            Just("моя"),
+            Just("карта"),
+            Just("please"),
+            Just("help"),
+            Just("спасибо"),
+            Just("!"),
+            Just(","),
+        ],
+        0..5,
+    )
+    .prop_map(|words| words.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn a_card_in_any_shape_never_survives(
+        number in card(),
+        shaped in card().prop_flat_map(written),
+        before in neutral_words(),
+        after in neutral_words(),
+    ) {
+        let _ = number;
+        let card_digits = digits_of(&shaped);
+        let text = format!("{before} {shaped} {after}");
+        let result = scan(&text, None, Strictness::Normal);
+        prop_assert!(
+            !digits_of(&result.masked).contains(&card_digits),
+            "{text:?} -> {:?}", result.masked
+        );
+        prop_assert!(result.redactions.iter().any(|r| r.kind == RedactionKind::CardNumber));
+    }
+
+    #[test]
+    fn a_card_split_across_two_messages_is_caught(
+        number in card(),
+        cut in 4usize..=12,
+    ) {
+        let cut = cut.min(number.len() - 1);
+        let previous = format!("карта {}", &number[..cut]);
+        let result = scan(&number[cut..], Some(&previous), Strictness::Normal);
+        prop_assert!(result.previous_holds_card_start, "{previous:?} + {:?}", &number[cut..]);
+        prop_assert!(!digits_of(&mask_trailing_digits(&previous)).contains(&number[..cut]));
+    }
+
+    #[test]
+    fn strict_mode_masks_every_luhn_valid_run(digits in proptest::collection::vec(0u32..10, 12..=18)) {
+        let number = luhn_complete(digits);
+        let result = scan(&format!("номер {number}"), None, Strictness::Strict);
+        prop_assert!(!result.masked.contains(&number));
+    }
+
+    #[test]
+    fn masking_is_stable(text in "\\PC{0,200}") {
+        let once = scan(&text, None, Strictness::Normal);
+        let twice = scan(&once.masked, None, Strictness::Normal);
+        prop_assert!(!twice.redactions.iter().any(|r| r.kind == RedactionKind::CardNumber),
+            "{text:?} -> {:?} -> {:?}", once.masked, twice.masked);
+        if once.redactions.is_empty() {
+            prop_assert_eq!(&once.masked, &text);
+        }
+    }
+}
+
+proptest! {
+    // Fuzzing: arbitrary input to every entry point must not panic.
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn detectors_accept_any_input(text in "\\PC{0,300}|[0-9 \\-.\u{200B}０-９кодcvvпароль:/]{0,120}", previous in "\\PC{0,40}|[0-9 ]{0,30}") {
+        let _ = scan(&text, Some(&previous), Strictness::Normal);
+        let _ = scan(&text, None, Strictness::Strict);
+        let _ = mask_trailing_digits(&text);
+        let _ = secret_request(&text);
+        let _ = LinkPolicy::new(&["bank.example"]).links(&text);
+        let _ = LinkPolicy::new(&[text.as_str()]).links("https://bank.example");
+        let _ = display_name_problem(&text);
+    }
+}

@@ -1,0 +1,179 @@
+//! The security layer's own routes: the audit log for administrators and
+//! the customers' «my account was taken over» report.
+
+use crate::api::error::{ApiError, ApiResult, ErrorBody};
+use crate::api::extract::{Json, Query};
+use crate::api::views::{Screening, StartedConversation};
+use crate::auth::Auth;
+use crate::guard::{Destination, audit, screen_message};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use hotline_domain::{
+    ClientMsgId, DepartmentId, MessageText, Principal, Role, Status, Subject, TopicId,
+};
+use hotline_store::{AuditEntry, NewMessage, StartConversation, audit::verify_chain};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The topic of account-takeover reports in the security department.
+pub const TAKEOVER_TOPIC: &str = "account_takeover";
+const DEFAULT_TAKEOVER_TEXT: &str = "Мне кажется, мой аккаунт взломали";
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(audit_log))
+        .routes(routes!(report_account_takeover))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Entries with a greater `seq` (default 0).
+    pub after: Option<i64>,
+    /// 1–500, default 100.
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    #[schema(value_type = Vec<Object>)]
+    pub entries: Vec<AuditEntry>,
+    /// Whether these entries chain correctly to each other and to the entry
+    /// before them. `hotline audit verify` checks the whole log.
+    pub chain_intact: bool,
+}
+
+/// The audit log, oldest first. Administrators only.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "security", params(AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn audit_log(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Json<AuditPage>> {
+    let is_admin = matches!(&principal, Principal::Operator(o) if o.role == Role::Admin);
+    if !is_admin {
+        return Err(ApiError::forbidden("the audit log is for administrators"));
+    }
+    let after = query.after.unwrap_or(0);
+    let limit = query.limit.unwrap_or(100);
+    if after < 0 || !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "after must not be negative and limit must be 1–500",
+        ));
+    }
+    let entries = state.store.audit_entries(after, limit).await?;
+    let before = if after > 0 {
+        state.store.audit_entries(after - 1, 1).await?.pop()
+    } else {
+        None
+    };
+    let chain_intact = match &before {
+        Some(b) => verify_chain(Some((b.seq, &b.hash)), &entries).is_ok(),
+        None if after == 0 => verify_chain(None, &entries).is_ok(),
+        None => false,
+    };
+    Ok(Json(AuditPage {
+        entries,
+        chain_intact,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TakeoverReport {
+    /// What happened, in the customer's words (masked like any message).
+    #[serde(default)]
+    pub text: Option<String>,
+    pub client_msg_id: String,
+}
+
+/// «Мой аккаунт взломали»: opens an urgent conversation in the security
+/// queue (department `security.takeover_department`, topic
+/// `account_takeover`). Its `conversation.created` event is what the
+/// company's systems act on, e.g. to end the customer's sessions.
+#[utoipa::path(post, path = "/api/v1/security/account-takeover", tag = "security",
+    request_body = TakeoverReport,
+    responses((status = 201, body = StartedConversation), (status = 200, body = StartedConversation, description = "A retry"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn report_account_takeover(
+    State(state): State<AppState>,
+    Auth(mut principal): Auth,
+    Json(body): Json<TakeoverReport>,
+) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
+    if !principal.is_customer() {
+        return Err(ApiError::forbidden("only customers report their accounts"));
+    }
+    let department = DepartmentId::parse(state.settings.security.takeover_department.clone())?;
+    let text = body
+        .text
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_TAKEOVER_TEXT.to_owned());
+    let screened = screen_message(
+        &state,
+        &mut principal,
+        Destination::New(&department),
+        text,
+        false,
+    )
+    .await?;
+    let Principal::Customer(customer) = principal.clone() else {
+        return Err(ApiError::forbidden("only customers report their accounts"));
+    };
+    let started = state
+        .store
+        .start_conversation(StartConversation {
+            department,
+            subject: Subject::Topic {
+                topic: TopicId::parse(TAKEOVER_TOPIC.to_owned())?,
+            },
+            initial_status: Status::Queued,
+            customer: customer.clone(),
+            first_message: NewMessage {
+                client_msg_id: ClientMsgId::parse(body.client_msg_id)?,
+                text: MessageText::parse(screened.text, state.settings.max_message_chars)?,
+                internal: false,
+                attachment_ids: Vec::new(),
+            },
+        })
+        .await?;
+    if started.created {
+        metrics::counter!("hotline_account_takeover_reports_total").increment(1);
+        audit::record(
+            &state,
+            audit::Actor::of(&principal),
+            "security.account_takeover_reported",
+            Some(started.conversation.id.as_str()),
+            serde_json::json!({ "customer": customer.id.to_string() }),
+        )
+        .await?;
+        tracing::warn!(
+            target: "hotline::security",
+            customer = %customer.id,
+            conversation = %started.conversation.id.as_str(),
+            "account takeover reported"
+        );
+    }
+    let status = if started.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(StartedConversation {
+            conversation: started.conversation.seen_by(&principal),
+            message: started.message.seen_by(&principal),
+            screening: Screening {
+                redactions: screened.redactions,
+                flagged_links: screened.flagged_links,
+            },
+        }),
+    ))
+}

@@ -1,0 +1,341 @@
+//! The security layer in the message path. Every message is screened here
+//! before the store (and so before the log, the event bus, the search index
+//! and the bot) sees it:
+//!
+//! - secrets in it are masked (customers' and operators' alike: nobody
+//!   needs a card number in the archive);
+//! - an operator's public message that asks for a secret, or links outside
+//!   the allowed domains, is refused;
+//! - customers of step-up departments (the bank) need a fresh strong login.
+
+pub mod audit;
+pub mod limits;
+pub mod retention;
+pub mod settings;
+
+use crate::api::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::http::StatusCode;
+use hotline_domain::{
+    AuthorKind, Conversation, ConversationId, CustomerIdentity, DepartmentId, Principal,
+};
+use hotline_guard::{Link, LinkPolicy, LinkVerdict, Redaction, Strictness};
+use hotline_store::MessageQuery;
+
+/// A card typed across two messages is joined only when the second follows
+/// the first this quickly.
+const SPLIT_CARD_WINDOW_SECONDS: i64 = 600;
+
+/// Adds the department account-takeover reports go to, unless configured.
+pub fn add_takeover_department(settings: &mut crate::settings::Settings) -> anyhow::Result<()> {
+    let id = settings.security.takeover_department.clone();
+    if !settings.departments.iter().any(|d| d.id.as_str() == id) {
+        settings
+            .departments
+            .push(settings::takeover_department(&id)?);
+    }
+    Ok(())
+}
+
+/// Whether customers should see the department in their list (the
+/// security queue is reached through the takeover report only).
+pub fn listed_for_customers(settings: &crate::settings::Settings, department: &str) -> bool {
+    department != settings.security.takeover_department
+}
+
+/// The guard's configuration, built once.
+pub struct Guard {
+    pub links: LinkPolicy,
+}
+
+impl Guard {
+    pub fn new(settings: &crate::settings::Settings) -> Guard {
+        Guard {
+            links: LinkPolicy::new(&settings.allowed_link_domains),
+        }
+    }
+}
+
+/// A message as it may be stored.
+#[derive(Debug)]
+pub struct Screened {
+    /// The text with secrets masked.
+    pub text: String,
+    /// What was masked; told to the sender only.
+    pub redactions: Vec<Redaction>,
+    /// Links in a customer's message that do not point to an allowed domain.
+    pub flagged_links: Vec<Link>,
+}
+
+/// Where a message goes.
+pub enum Destination<'a> {
+    /// The first message of a new conversation.
+    New(&'a DepartmentId),
+    Existing(&'a ConversationId),
+}
+
+/// Screens a message before it is stored. Masks the author's display name
+/// too (`principal` is what the store will record).
+pub async fn screen_message(
+    state: &AppState,
+    principal: &mut Principal,
+    destination: Destination<'_>,
+    text: String,
+    internal: bool,
+) -> ApiResult<Screened> {
+    let security = &state.settings.security;
+    let (department, conversation) = match destination {
+        Destination::New(department) => (department.clone(), None),
+        Destination::Existing(id) => {
+            let conversation = state
+                .store
+                .conversation(id)
+                .await?
+                .filter(|c| principal.can_access(c))
+                .ok_or_else(ApiError::not_found)?;
+            (conversation.department.clone(), Some(conversation))
+        }
+    };
+    let strictness = if security.is_strict(department.as_str()) {
+        Strictness::Strict
+    } else {
+        Strictness::Normal
+    };
+    match principal {
+        Principal::Customer(customer) => {
+            require_step_up(state, customer, &department)?;
+            mask_name(&mut customer.name);
+            let previous = match &conversation {
+                Some(conversation) => previous_from(state, conversation, customer).await?,
+                None => None,
+            };
+            let scan =
+                hotline_guard::scan(&text, previous.as_ref().map(|p| p.1.as_str()), strictness);
+            if scan.previous_holds_card_start
+                && let (Some(conversation), Some((seq, previous_text))) = (&conversation, &previous)
+            {
+                state
+                    .store
+                    .redact_message(
+                        &conversation.id,
+                        *seq,
+                        hotline_guard::mask_trailing_digits(previous_text),
+                    )
+                    .await?;
+            }
+            note_redactions(&scan.redactions);
+            let flagged_links = state
+                .guard
+                .links
+                .links(&text)
+                .into_iter()
+                .filter(|l| !l.verdict.is_allowed())
+                .collect();
+            Ok(Screened {
+                text: scan.masked,
+                redactions: scan.redactions,
+                flagged_links,
+            })
+        }
+        Principal::Operator(operator) => {
+            if !internal {
+                if let Some(secret) = hotline_guard::secret_request(&text) {
+                    tracing::warn!(
+                        target: "hotline::security",
+                        operator = %operator.id,
+                        department = %department.as_str(),
+                        requested = secret.as_str(),
+                        "refused an operator message asking the customer for a secret"
+                    );
+                    metrics::counter!("hotline_secret_requests_blocked_total").increment(1);
+                    audit::record(
+                        state,
+                        audit::Actor {
+                            kind: "operator",
+                            id: operator.id.to_string(),
+                        },
+                        "message.secret_request_blocked",
+                        conversation.as_ref().map(|c| c.id.as_str()),
+                        serde_json::json!({ "requested": secret.as_str(), "department": department.as_str() }),
+                    )
+                    .await?;
+                    return Err(ApiError::unprocessable(
+                        "secret_request_blocked",
+                        format!(
+                            "this message asks the customer for a secret ({}); support never asks for codes, PINs, CVV, card numbers, passwords or logins. The attempt was recorded for your supervisor",
+                            secret.as_str()
+                        ),
+                    )
+                    .with_extra(serde_json::json!({ "requested": secret.as_str() })));
+                }
+                if let Err(refused) = refuse_bad_links(&state.guard.links, &text) {
+                    audit::record(
+                        state,
+                        audit::Actor {
+                            kind: "operator",
+                            id: operator.id.to_string(),
+                        },
+                        "message.suspicious_link_refused",
+                        conversation.as_ref().map(|c| c.id.as_str()),
+                        refused.extra.clone().unwrap_or_default(),
+                    )
+                    .await?;
+                    return Err(refused);
+                }
+            }
+            let scan = hotline_guard::scan(&text, None, strictness);
+            note_redactions(&scan.redactions);
+            Ok(Screened {
+                text: scan.masked,
+                redactions: scan.redactions,
+                flagged_links: Vec::new(),
+            })
+        }
+    }
+}
+
+fn refuse_bad_links(policy: &LinkPolicy, text: &str) -> ApiResult<()> {
+    let Some(link) = policy
+        .links(text)
+        .into_iter()
+        .find(|l| !l.verdict.is_allowed())
+    else {
+        return Ok(());
+    };
+    let host = link.host.clone().unwrap_or_else(|| link.text.clone());
+    let why = match &link.verdict {
+        LinkVerdict::LookAlike { of, how } => format!(
+            "{host} imitates the allowed domain {of} ({})",
+            serde_json::to_value(how)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        ),
+        LinkVerdict::Dangerous => {
+            format!("{host} is not a safe link (script, IP address or look-alike letters)")
+        }
+        _ => format!(
+            "{host} is not among the allowed domains ({})",
+            policy.allowed().join(", ")
+        ),
+    };
+    metrics::counter!("hotline_suspicious_links_refused_total").increment(1);
+    Err(ApiError::unprocessable("suspicious_link", why)
+        .with_extra(serde_json::json!({ "link": link })))
+}
+
+fn note_redactions(redactions: &[Redaction]) {
+    for r in redactions {
+        metrics::counter!("hotline_secrets_masked_total", "kind" => r.kind.as_str()).increment(1);
+    }
+}
+
+/// Why an operator's display name is refused (look-alike letters, invisible
+/// or bidi characters), if it is.
+pub fn operator_name_problem(name: &str) -> Option<&'static str> {
+    hotline_guard::display_name_problem(name).map(|p| p.explain())
+}
+
+/// Masks secrets in a display name or file name.
+pub fn mask_name(name: &mut String) {
+    let scan = hotline_guard::scan(name, None, Strictness::Normal);
+    if !scan.redactions.is_empty() {
+        *name = scan.masked;
+    }
+}
+
+/// The customer's own previous message in the conversation (its `seq` and
+/// text), when it is the latest one and recent.
+async fn previous_from(
+    state: &AppState,
+    conversation: &Conversation,
+    customer: &CustomerIdentity,
+) -> ApiResult<Option<(i64, String)>> {
+    if conversation.last_seq < 1 {
+        return Ok(None);
+    }
+    let last = state
+        .store
+        .messages(MessageQuery {
+            conversation_id: conversation.id.clone(),
+            after_seq: conversation.last_seq - 1,
+            limit: 1,
+            include_internal: true,
+        })
+        .await?;
+    let now = time::OffsetDateTime::now_utc();
+    Ok(last
+        .into_iter()
+        .find(|m| {
+            m.author.kind == AuthorKind::Customer
+                && m.author.id.as_deref() == Some(customer.id.as_str())
+                && (now - m.created_at).whole_seconds() <= SPLIT_CARD_WINDOW_SECONDS
+        })
+        .map(|m| (m.seq, m.text)))
+}
+
+/// Customers of step-up departments need a token that says they logged in
+/// with a second factor recently.
+pub fn require_step_up(
+    state: &AppState,
+    customer: &CustomerIdentity,
+    department: &DepartmentId,
+) -> ApiResult<()> {
+    let security = &state.settings.security;
+    if !security.needs_step_up(department.as_str()) {
+        return Ok(());
+    }
+    let strong = customer.amr.iter().any(|m| {
+        security
+            .step_up_methods
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(m))
+    });
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let fresh = customer
+        .auth_time
+        .is_some_and(|t| t <= now + 60 && now - t <= security.step_up_max_age_minutes * 60);
+    if strong && fresh {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "step_up_required",
+        format!(
+            "the {} department needs a fresh confirmation: log in again with a one-time code or PIN (the token's amr must include one of {}, and auth_time must be within {} minutes)",
+            department.as_str(),
+            security.step_up_methods.join(", "),
+            security.step_up_max_age_minutes
+        ),
+    ))
+}
+
+/// Checks and records a read of a conversation: step-up for customers of
+/// step-up departments; operators' reads of those departments go to the
+/// audit log.
+pub async fn on_read(
+    state: &AppState,
+    principal: &Principal,
+    conversation: &Conversation,
+) -> ApiResult<()> {
+    match principal {
+        Principal::Customer(customer) => require_step_up(state, customer, &conversation.department),
+        Principal::Operator(_) => {
+            if state
+                .settings
+                .security
+                .needs_step_up(conversation.department.as_str())
+            {
+                audit::record(
+                    state,
+                    audit::Actor::of(principal),
+                    "conversation.read",
+                    Some(conversation.id.as_str()),
+                    serde_json::json!({ "department": conversation.department.as_str() }),
+                )
+                .await?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Settings of the security layer (`[security]` in hotline.toml).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Departments where every Luhn-valid run of 13–19 digits is masked as a
+    /// card, whatever the words around it.
+    pub strict_departments: Vec<String>,
+    /// Departments whose customers need a step-up identity token: an `amr`
+    /// with one of `step_up_methods` and a recent `auth_time`.
+    pub step_up_departments: Vec<String>,
+    pub step_up_methods: Vec<String>,
+    /// How old `auth_time` may be, in minutes.
+    pub step_up_max_age_minutes: i64,
+    /// Where account-takeover reports go (added to the departments, hidden
+    /// from the customers' list, when not configured).
+    pub takeover_department: String,
+    /// Resolved conversations are deleted this many days after their last
+    /// activity; 0 keeps them.
+    pub retention_days: u32,
+    pub rate_limits: super::limits::RateLimitSettings,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            strict_departments: vec!["bank".into()],
+            step_up_departments: vec!["bank".into()],
+            step_up_methods: ["otp", "sms", "pin", "mfa", "hwk", "swk", "fpt", "face"]
+                .map(String::from)
+                .to_vec(),
+            step_up_max_age_minutes: 15,
+            takeover_department: "security".into(),
+            retention_days: 0,
+            rate_limits: Default::default(),
+        }
+    }
+}
+
+impl SecuritySettings {
+    pub fn is_strict(&self, department: &str) -> bool {
+        self.strict_departments.iter().any(|d| d == department)
+    }
+    pub fn needs_step_up(&self, department: &str) -> bool {
+        self.step_up_departments.iter().any(|d| d == department)
+    }
+}
+
+/// The department account-takeover reports go to, as configured or as
+/// added by default.
+pub fn takeover_department(id: &str) -> anyhow::Result<hotline_domain::Department> {
+    use hotline_domain::{Department, DepartmentId, Topic, TopicId};
+    Ok(Department {
+        id: DepartmentId::parse(id.to_owned())
+            .map_err(|e| anyhow::anyhow!("security.takeover_department: {e}"))?,
+        name: "Безопасность".into(),
+        topics: vec![Topic {
+            id: TopicId::parse(crate::api::security::TAKEOVER_TOPIC.to_owned())
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+            name: "Взлом аккаунта".into(),
+        }],
+        bot: false,
+    })
+}

@@ -1,0 +1,28 @@
+//! Personal-data requests (Russian law 152-FZ) and retention: erasing a
+//! customer, deleting old resolved conversations.
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use hotline_domain::CustomerId;
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Erased {
+    pub conversations: usize,
+    pub messages: usize,
+    pub attachments: usize,
+    /// Attachment contents (by SHA-256) no longer referenced by anything:
+    /// the caller deletes their files.
+    pub orphaned_files: Vec<String>,
+}
+
+#[async_trait]
+pub trait PrivacyStore: Send + Sync {
+    /// Deletes the customer, their conversations, messages and attachments;
+    /// their events keep their place in the log (cursors stay valid) but
+    /// lose every text and name. Irreversible.
+    async fn erase_customer(&self, customer: &CustomerId) -> StoreResult<Erased>;
+    /// Deletes resolved conversations last active before `before_unix`
+    /// (seconds), as [`PrivacyStore::erase_customer`] deletes.
+    async fn delete_resolved_before(&self, before_unix: i64) -> StoreResult<Erased>;
+}

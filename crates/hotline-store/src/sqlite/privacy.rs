@@ -1,0 +1,100 @@
+use super::SqliteStore;
+use crate::privacy::Erased;
+use crate::{PrivacyStore, StoreResult};
+use async_trait::async_trait;
+use hotline_domain::CustomerId;
+use rusqlite::{Connection, params};
+
+/// Removes conversations and what hangs off them; scrubs their events.
+fn erase_conversations(conn: &Connection, ids: &[String], erased: &mut Erased) -> StoreResult<()> {
+    let mut shas = Vec::new();
+    for id in ids {
+        let mut select =
+            conn.prepare_cached("SELECT sha256 FROM attachments WHERE conversation_id = ?1")?;
+        let found = select
+            .query_map(params![id], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        erased.attachments += found.len();
+        shas.extend(found);
+        conn.prepare_cached("DELETE FROM attachments WHERE conversation_id = ?1")?
+            .execute(params![id])?;
+        erased.messages += conn
+            .prepare_cached("DELETE FROM messages WHERE conversation_id = ?1")?
+            .execute(params![id])?;
+        conn.prepare_cached(
+            "UPDATE events SET data = CASE kind
+                 WHEN 'message.created' THEN json_set(data, '$.text', '', '$.author.name', '', '$.attachments', json('[]'))
+                 ELSE json_set(data, '$.customer.name', '', '$.subject', json('{\"kind\":\"general\"}'))
+             END
+             WHERE conversation_id = ?1",
+        )?
+        .execute(params![id])?;
+        erased.conversations += conn
+            .prepare_cached("DELETE FROM conversations WHERE id = ?1")?
+            .execute(params![id])?;
+    }
+    orphans(conn, shas, erased)
+}
+
+fn orphans(conn: &Connection, mut shas: Vec<String>, erased: &mut Erased) -> StoreResult<()> {
+    shas.sort();
+    shas.dedup();
+    let mut still_used =
+        conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1)")?;
+    for sha in shas {
+        if !still_used.query_row(params![sha], |r| r.get::<_, bool>(0))? {
+            erased.orphaned_files.push(sha);
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl PrivacyStore for SqliteStore {
+    async fn erase_customer(&self, customer: &CustomerId) -> StoreResult<Erased> {
+        let customer = customer.to_string();
+        self.write(move |conn, _| {
+            let ids = conn
+                .prepare_cached("SELECT id FROM conversations WHERE customer_id = ?1")?
+                .query_map(params![customer], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut erased = Erased::default();
+            erase_conversations(conn, &ids, &mut erased)?;
+            // Files uploaded but never sent.
+            let unsent = conn
+                .prepare_cached(
+                    "SELECT sha256 FROM attachments
+                     WHERE uploader_kind = 'customer' AND uploader_id = ?1 AND conversation_id IS NULL",
+                )?
+                .query_map(params![customer], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            erased.attachments += conn
+                .prepare_cached(
+                    "DELETE FROM attachments
+                     WHERE uploader_kind = 'customer' AND uploader_id = ?1 AND conversation_id IS NULL",
+                )?
+                .execute(params![customer])?;
+            orphans(conn, unsent, &mut erased)?;
+            conn.prepare_cached("DELETE FROM customers WHERE id = ?1")?
+                .execute(params![customer])?;
+            Ok(erased)
+        })
+        .await
+    }
+
+    async fn delete_resolved_before(&self, before_unix: i64) -> StoreResult<Erased> {
+        let before_micros = before_unix.saturating_mul(1_000_000);
+        self.write(move |conn, _| {
+            let ids = conn
+                .prepare_cached(
+                    "SELECT id FROM conversations WHERE status = 'resolved' AND updated_at < ?1",
+                )?
+                .query_map(params![before_micros], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut erased = Erased::default();
+            erase_conversations(conn, &ids, &mut erased)?;
+            Ok(erased)
+        })
+        .await
+    }
+}

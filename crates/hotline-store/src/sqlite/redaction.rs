@@ -1,0 +1,35 @@
+use super::SqliteStore;
+use crate::{RedactionStore, StoreError, StoreResult};
+use async_trait::async_trait;
+use hotline_domain::ConversationId;
+use rusqlite::params;
+
+#[async_trait]
+impl RedactionStore for SqliteStore {
+    async fn redact_message(
+        &self,
+        conversation_id: &ConversationId,
+        seq: i64,
+        text: String,
+    ) -> StoreResult<()> {
+        let conversation_id = conversation_id.clone();
+        self.write(move |conn, _| {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE messages SET text = ?3 WHERE conversation_id = ?1 AND seq = ?2",
+                )?
+                .execute(params![conversation_id.as_str(), seq, text])?;
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            conn.prepare_cached(
+                "UPDATE events SET data = json_set(data, '$.text', ?3)
+                 WHERE conversation_id = ?1 AND kind = 'message.created'
+                   AND json_extract(data, '$.seq') = ?2",
+            )?
+            .execute(params![conversation_id.as_str(), seq, text])?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,541 @@
+//! Secrets never leave the ingest point: the real binary at `RUST_LOG=trace`
+//! is fed card numbers, codes and passwords through its API; afterwards the
+//! database file (and its WAL, the server being killed so nothing is
+//! checkpointed), the attachment store, the whole log output and every event
+//! an operator received are searched for them byte by byte.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use futures_util::StreamExt;
+use hotline_server::auth::identity::{IdentityClaims, mint};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const SECRET: &str = "secrets-test-secret-0123456789";
+
+/// Every form a secret used below could be written in, as bytes.
+fn needles() -> Vec<(&'static str, Vec<u8>)> {
+    let full_width: String = "5500000000000004"
+        .chars()
+        .map(|c| char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap())
+        .collect();
+    let mut needles: Vec<(&'static str, Vec<u8>)> = vec![
+        ("visa, plain", b"4111111111111111".to_vec()),
+        ("visa, grouped", b"4111 1111 1111 1111".to_vec()),
+        ("visa, in the name", b"4276380012000001".to_vec()),
+        ("expiry", b"12/27".to_vec()),
+        ("cvv with keyword", b"cvv 737".to_vec()),
+        ("one-time code", b"48291375".to_vec()),
+        ("password", b"Qwerty!2024".to_vec()),
+        ("mastercard, full-width digits", full_width.into_bytes()),
+        (
+            "mastercard, digits of the full-width one",
+            b"5500000000000004".to_vec(),
+        ),
+        (
+            "mir split across two messages",
+            b"2200456700000001".to_vec(),
+        ),
+        ("second half of the split card", b"0000 0001".to_vec()),
+        ("bank: strict mode", b"7000123400000001".to_vec()),
+        (
+            "bank: strict mode, grouped",
+            b"7000 1234 0000 0001".to_vec(),
+        ),
+    ];
+    needles.push(("file name", b"4111-1111-1111-1111".to_vec()));
+    needles
+}
+
+fn found_in(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn hotline(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hotline"));
+    command
+        .current_dir(dir)
+        .env("HOTLINE_IDENTITY_SECRET", SECRET)
+        .env("HOTLINE_ALLOWED_LINK_DOMAINS", "shop.example, bank.example")
+        .env("NO_COLOR", "1");
+    command
+}
+
+fn add_operator(dir: &Path) {
+    let mut child = hotline(dir)
+        .args([
+            "operator",
+            "add",
+            "--email",
+            "anna@example.com",
+            "--name",
+            "Анна",
+            "--role",
+            "operator",
+            "--departments",
+            "marketplace,bank",
+            "--password-stdin",
+            "--data-dir",
+        ])
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"long-enough-password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// Starts `hotline serve` logging at trace level; the log is collected.
+fn serve(dir: &Path) -> (Child, String, Arc<Mutex<Vec<u8>>>) {
+    let mut child = hotline(dir)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let stdout = child.stdout.take().unwrap();
+    let out_log = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).split(b'\n').map_while(Result::ok) {
+            out_log.lock().unwrap().extend(line);
+        }
+    });
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).split(b'\n');
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server prints its address")
+            .unwrap();
+        log.lock().unwrap().extend(&line);
+        let line = String::from_utf8_lossy(&line).into_owned();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let err_log = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            err_log.lock().unwrap().extend(line);
+            err_log.lock().unwrap().push(b'\n');
+        }
+    });
+    (child, format!("http://{address}"), log)
+}
+
+fn token(sub: &str, name: &str, amr: &[&str]) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = IdentityClaims {
+        sub: sub.into(),
+        name: name.into(),
+        exp: now + 3600,
+        iat: Some(now),
+        email: None,
+        phone: None,
+        amr: amr.iter().map(|m| (*m).to_owned()).collect(),
+        auth_time: Some(now - 60),
+    };
+    mint(SECRET, &claims).unwrap()
+}
+
+async fn post(http: &reqwest::Client, url: String, token: &str, body: Value) -> (u16, Value) {
+    let response = http
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn kinds(body: &Value) -> Vec<String> {
+    body["redactions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_reach_no_file_no_log_and_no_event() {
+    let dir = tempfile::tempdir().unwrap();
+    add_operator(dir.path());
+    let (mut server, base, log) = serve(dir.path());
+    let http = reqwest::Client::new();
+
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "anna@example.com", "password": "long-enough-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let operator = login["token"].as_str().unwrap().to_owned();
+    let mut request = format!("{}/api/v1/ws", base.replace("http", "ws"))
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {operator}").parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+
+    // A customer whose display name holds a card number.
+    let customer = token("c-1", "Иван 4276380012000001", &["pwd"]);
+    let (status, started) = post(
+        &http,
+        format!("{base}/api/v1/conversations"),
+        &customer,
+        json!({"department": "marketplace", "client_msg_id": "m1",
+               "text": "Моя карта 4111 1111 1111 1111, срок 12/27, cvv 737, помогите"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    assert_eq!(
+        started["message"]["text"],
+        "Моя карта •••• 1111, срок •••, cvv •••, помогите"
+    );
+    assert_eq!(kinds(&started), ["card_number", "card_expiry", "cvv"]);
+    assert_eq!(started["redactions"][0]["last4"], "1111");
+    assert_eq!(started["customer"]["name"], "Иван •••• 0001");
+    let conversation = started["id"].as_str().unwrap().to_owned();
+    let messages = format!("{base}/api/v1/conversations/{conversation}/messages");
+
+    let sends = [
+        (
+            "код из смс 48291375",
+            "код из смс •••",
+            vec!["one_time_code"],
+        ),
+        ("мой пароль Qwerty!2024", "мой пароль •••", vec!["password"]),
+        (
+            "５５００ ００００ ００００ ０００４",
+            "•••• 0004",
+            vec!["card_number"],
+        ),
+        ("карта 2200 4567", "карта 2200 4567", vec![]),
+        ("0000 0001", "•••• 0001", vec!["card_number"]),
+    ];
+    for (i, (text, masked, expected)) in sends.iter().enumerate() {
+        let (status, body) = post(
+            &http,
+            messages.clone(),
+            &customer,
+            json!({"text": text, "client_msg_id": format!("s{i}")}),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["text"], *masked);
+        assert_eq!(kinds(&body), *expected);
+    }
+    // The first half of the split card was masked in place.
+    let history: Value = http
+        .get(&messages)
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let texts: Vec<&str> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert!(texts.contains(&"карта •••"), "{texts:?}");
+
+    // A file whose name holds a card number.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"just a note".to_vec())
+            .file_name("карта 4111-1111-1111-1111.txt"),
+    );
+    let upload: Value = http
+        .post(format!("{base}/api/v1/attachments"))
+        .bearer_auth(&customer)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(upload["name"], "карта •••• 1111.txt", "{upload}");
+
+    // Links from customers are flagged, never refused.
+    let (status, body) = post(
+        &http,
+        messages.clone(),
+        &customer,
+        json!({"text": "мне пишут с https://shop-example.com/refund", "client_msg_id": "link"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["flagged_links"][0]["host"], "shop-example.com");
+
+    // The bank needs a step-up token, and masks every Luhn-valid run there.
+    let weak = token("c-2", "Пётр", &["pwd"]);
+    let bank_start = json!({"department": "bank", "client_msg_id": "b1",
+        "text": "номер 7000 1234 0000 0001 заблокирован"});
+    let (status, body) = post(
+        &http,
+        format!("{base}/api/v1/conversations"),
+        &weak,
+        bank_start.clone(),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "step_up_required");
+    let strong = token("c-2", "Пётр", &["pwd", "otp"]);
+    let (status, body) = post(
+        &http,
+        format!("{base}/api/v1/conversations"),
+        &strong,
+        bank_start,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["message"]["text"], "номер •••• 0001 заблокирован");
+
+    // Everything the operator received live.
+    let mut frames = String::new();
+    while let Ok(Some(Ok(frame))) =
+        tokio::time::timeout(Duration::from_millis(700), ws.next()).await
+    {
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+            frames.push_str(text.as_str());
+        }
+    }
+    assert!(frames.contains("•••• 1111"), "the operator got the events");
+
+    server.kill().unwrap();
+    server.wait().unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut stored: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(path) = stack.pop() {
+        for entry in std::fs::read_dir(&path).unwrap() {
+            let entry = entry.unwrap().path();
+            if entry.is_dir() {
+                stack.push(entry);
+            } else {
+                stored.push((entry.display().to_string(), std::fs::read(&entry).unwrap()));
+            }
+        }
+    }
+    assert!(
+        stored
+            .iter()
+            .any(|(name, _)| name.ends_with("hotline.db-wal")),
+        "the WAL is searched too"
+    );
+    let log = log.lock().unwrap().clone();
+    assert!(log.len() > 1000, "the trace log was captured");
+    for (what, needle) in needles() {
+        for (file, bytes) in &stored {
+            assert!(!found_in(bytes, &needle), "{what} found in {file}");
+        }
+        assert!(!found_in(&log, &needle), "{what} found in the log output");
+        assert!(
+            !found_in(frames.as_bytes(), &needle),
+            "{what} found in an event"
+        );
+    }
+}
+
+#[test]
+fn look_alike_operator_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |email: &str, name: &str| {
+        let mut child = hotline(dir.path())
+            .args(["operator", "add", "--email", email, "--name", name])
+            .args([
+                "--role",
+                "operator",
+                "--departments",
+                "bank",
+                "--password-stdin",
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"long-enough-password\n")
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    // «Аnna» with a Cyrillic «А»; a zero-width space; a right-to-left override.
+    for (email, name) in [
+        ("a@example.com", "\u{0410}nna Support"),
+        ("b@example.com", "Anna\u{200B}"),
+        ("c@example.com", "Anna \u{202E}troppuS"),
+    ] {
+        let (ok, stderr) = add(email, name);
+        assert!(!ok, "{name:?} was accepted");
+        assert!(
+            stderr.contains("customers must be able to trust"),
+            "{stderr}"
+        );
+    }
+    let (ok, stderr) = add("d@example.com", "Анна (Support)");
+    assert!(ok, "{stderr}");
+}
+
+fn run(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let output = hotline(dir)
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_erase_and_a_verifiable_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    add_operator(dir.path());
+    let (mut server, base, _log) = serve(dir.path());
+    let http = reqwest::Client::new();
+    let customer = token("c-9", "Ольга", &["pwd", "otp"]);
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.4 receipt".to_vec()).file_name("чек.pdf"),
+    );
+    let upload: Value = http
+        .post(format!("{base}/api/v1/attachments"))
+        .bearer_auth(&customer)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (status, started) = post(
+        &http,
+        format!("{base}/api/v1/conversations"),
+        &customer,
+        json!({"department": "bank", "client_msg_id": "e1", "text": "Верните деньги за заказ, чек приложила",
+               "attachment_ids": [upload["id"]]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let conversation = started["id"].as_str().unwrap().to_owned();
+    // An operator logs in (audited) and reads the bank conversation (audited).
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "anna@example.com", "password": "long-enough-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let operator = login["token"].as_str().unwrap();
+    let read = http
+        .get(format!(
+            "{base}/api/v1/conversations/{conversation}/messages"
+        ))
+        .bearer_auth(operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let (ok, stdout, stderr) = run(dir.path(), &["audit", "verify"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("audit log intact: 2 entries"), "{stdout}");
+
+    let out = dir.path().join("export");
+    let (ok, _, stderr) = run(
+        dir.path(),
+        &[
+            "customer",
+            "export",
+            "--sub",
+            "c-9",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let exported: Value =
+        serde_json::from_slice(&std::fs::read(out.join("customer.json")).unwrap()).unwrap();
+    assert_eq!(
+        exported["conversations"][0]["messages"][0]["text"],
+        "Верните деньги за заказ, чек приложила"
+    );
+    let file = out.join("attachments").join(upload["id"].as_str().unwrap());
+    assert_eq!(std::fs::read(file).unwrap(), b"%PDF-1.4 receipt");
+
+    let (ok, _, stderr) = run(dir.path(), &["customer", "erase", "--sub", "c-9"]);
+    assert!(!ok && stderr.contains("--yes"), "{stderr}");
+    let (ok, stdout, stderr) = run(dir.path(), &["customer", "erase", "--sub", "c-9", "--yes"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("1 conversations, 1 messages, 1 attachments (1 files removed)"),
+        "{stdout}"
+    );
+    // The CLI checkpointed and closed the database: no WAL is left, and the
+    // freed pages were zeroed.
+    let db = std::fs::read(dir.path().join("hotline.db")).unwrap();
+    let text = "чек приложила".as_bytes();
+    assert!(
+        !found_in(&db, text),
+        "the erased text is still in the database file"
+    );
+    let (ok, stdout, stderr) = run(dir.path(), &["audit", "verify"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("4 entries"), "{stdout}");
+
+    // Someone edits an entry behind the triggers' back.
+    let conn = rusqlite::Connection::open(dir.path().join("hotline.db")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update;
+         UPDATE audit_log SET details = '{\"department\":\"travel\"}' WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let (ok, _, stderr) = run(dir.path(), &["audit", "verify"]);
+    assert!(!ok);
+    assert!(stderr.contains("broken at entry 2"), "{stderr}");
+}
