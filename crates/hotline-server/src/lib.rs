@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod prometheus;
+pub mod queues;
 pub mod realtime;
 pub mod settings;
 pub mod state;
@@ -47,6 +48,16 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
         "configure at least one department"
     );
     prometheus::handle();
+    settings.queues.validate()?;
+    store
+        .configure_queues(hotline_store::QueueConfig {
+            priorities: settings.queues.priorities.clone(),
+            sla: settings.queues.sla.clone(),
+            join_duplicates: settings.queues.join_duplicates,
+            ..Default::default()
+        })
+        .await
+        .context("cannot configure the queues")?;
     store
         .sync_departments(&settings.departments)
         .await
@@ -54,7 +65,7 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
     let secret = auth::identity::shared_secret(&settings.identity, &settings.data_dir)?;
     let identity = auth::identity::IdentityVerifier::new(&settings.identity, secret.as_deref())?;
     let attachments_dir = settings.data_dir.join("attachments");
-    Ok(AppState {
+    let state = AppState {
         store,
         identity: Arc::new(identity),
         hub: Default::default(),
@@ -65,7 +76,10 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
         password_checks: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
-    })
+        presence: Default::default(),
+    };
+    queues::spawn_sweeper(state.clone());
+    Ok(state)
 }
 
 pub fn app(state: AppState) -> axum::Router {

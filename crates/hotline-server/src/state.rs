@@ -22,6 +22,8 @@ pub struct AppState {
     /// Password checks running at once (each Argon2 check takes ~19 MiB and
     /// a core for tens of milliseconds): a login flood queues here.
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Operators' open console connections, for automatic `away`.
+    pub presence: crate::queues::presence::PresenceTracker,
 }
 
 impl AppState {

@@ -26,6 +26,9 @@ pub struct StartedConversation {
     pub conversation: Conversation,
     /// The first message, as stored.
     pub message: Message,
+    /// The request joined the customer's open conversation about the same
+    /// order, topic or question; `message` was added to it.
+    pub joined_existing: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
