@@ -7,6 +7,9 @@
 // Test code: a failed expectation is how a case reports failure.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod queues;
+pub use queues::*;
+
 use crate::*;
 use hotline_domain::*;
 use std::collections::HashSet;
@@ -30,7 +33,13 @@ macro_rules! store_conformance_suite {
             attachments_are_claimed_once_by_their_uploader,
             conversations_are_listed_by_scope,
             resume_sees_every_event_once_in_order,
-            committed_feed_is_in_commit_order
+            committed_feed_is_in_commit_order,
+            assignment_is_race_free,
+            queue_places_and_estimates_follow_the_queue,
+            returning_customer_gets_their_operator,
+            duplicate_requests_join_the_open_conversation,
+            transfer_keeps_history_and_waiting_time,
+            sla_breaches_become_events
         );
     };
     (@cases $make:expr; $($case:ident),+) => {

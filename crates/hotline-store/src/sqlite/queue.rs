@@ -471,8 +471,15 @@ impl QueueRuntime {
         let text = command.first_message.text.as_str();
         let mut found = None;
         for conversation in open {
-            let same_subject = command.subject != Subject::General && conversation.subject == command.subject;
-            if same_subject || same_question(&*analyzer, &first_text(conn, &conversation.id)?, text) {
+            // Two named subjects decide alone: another order is another matter
+            // however alike the words; otherwise the question's words do.
+            let joins = match (&command.subject, &conversation.subject) {
+                (Subject::General, _) | (_, Subject::General) => {
+                    same_question(&*analyzer, &first_text(conn, &conversation.id)?, text)
+                }
+                (new, open) => new == open,
+            };
+            if joins {
                 found = Some(conversation);
                 break;
             }
