@@ -128,11 +128,20 @@ mod tests {
         let fraud = Subject::Topic {
             topic: TopicId::from_static("fraud"),
         };
-        assert_eq!(rules.priority_of(&bank, &fraud, None, "вопрос"), Priority::High);
+        assert_eq!(
+            rules.priority_of(&bank, &fraud, None, "вопрос"),
+            Priority::High
+        );
         let mut custom = PriorityRules::default();
         custom.tiers.insert("vip".into(), Priority::High);
         custom.departments.insert("bank".into(), Priority::Low);
-        assert_eq!(custom.priority_of(&bank, &general, Some("vip"), "вопрос"), Priority::High);
-        assert_eq!(custom.priority_of(&bank, &general, None, "вопрос"), Priority::Low);
+        assert_eq!(
+            custom.priority_of(&bank, &general, Some("vip"), "вопрос"),
+            Priority::High
+        );
+        assert_eq!(
+            custom.priority_of(&bank, &general, None, "вопрос"),
+            Priority::Low
+        );
     }
 }

@@ -287,7 +287,10 @@ impl Router {
             .filter_map(|id| self.operators.get(id))
             .filter(|slot| slot.presence == Presence::Online)
             .fold((0, 0), |(capacity, load), slot| {
-                (capacity + slot.capacity, load + slot.load.min(slot.capacity))
+                (
+                    capacity + slot.capacity,
+                    load + slot.load.min(slot.capacity),
+                )
             })
     }
 }
@@ -324,7 +327,10 @@ mod tests {
             },
         );
         let bank = dept("bank");
-        assert_eq!(router.choose_operator(&bank, None).unwrap().as_str(), "idle");
+        assert_eq!(
+            router.choose_operator(&bank, None).unwrap().as_str(),
+            "idle"
+        );
         let busy = OperatorId::from_raw("busy");
         assert_eq!(
             router.choose_operator(&bank, Some(&busy)).unwrap().as_str(),
@@ -351,12 +357,18 @@ mod tests {
         ] {
             router.enqueue(ConversationId::from_raw(id), bank.clone(), priority, since);
         }
-        let order: Vec<_> = router.queue(&bank).map(|(id, _)| id.as_str().to_owned()).collect();
+        let order: Vec<_> = router
+            .queue(&bank)
+            .map(|(id, _)| id.as_str().to_owned())
+            .collect();
         assert_eq!(order, ["urgent", "old", "new"]);
         assert_eq!(router.position(&ConversationId::from_raw("new")), Some(3));
         router.put_operator(OperatorId::from_raw("o"), online(0, 0));
         assert_eq!(
-            router.next_for(&OperatorId::from_raw("o")).unwrap().as_str(),
+            router
+                .next_for(&OperatorId::from_raw("o"))
+                .unwrap()
+                .as_str(),
             "urgent"
         );
         assert!(router.dequeue(&ConversationId::from_raw("urgent")));

@@ -214,19 +214,46 @@ mod tests {
     #[test]
     fn targets_fall_back_from_department_priority_to_global() {
         let mut policy = SlaPolicy::default();
-        assert_eq!(policy.targets_for("bank", Priority::Normal).first_response_minutes, 15);
-        assert_eq!(policy.targets_for("bank", Priority::Urgent).first_response_minutes, 5);
+        assert_eq!(
+            policy
+                .targets_for("bank", Priority::Normal)
+                .first_response_minutes,
+            15
+        );
+        assert_eq!(
+            policy
+                .targets_for("bank", Priority::Urgent)
+                .first_response_minutes,
+            5
+        );
         policy.departments.insert(
             "bank".into(),
             DepartmentSla {
-                targets: Some(SlaTargets { first_response_minutes: 10, resolution_minutes: 60 }),
+                targets: Some(SlaTargets {
+                    first_response_minutes: 10,
+                    resolution_minutes: 60,
+                }),
                 ..Default::default()
             },
         );
-        assert_eq!(policy.targets_for("bank", Priority::Normal).first_response_minutes, 10);
-        assert_eq!(policy.targets_for("travel", Priority::Normal).first_response_minutes, 15);
+        assert_eq!(
+            policy
+                .targets_for("bank", Priority::Normal)
+                .first_response_minutes,
+            10
+        );
+        assert_eq!(
+            policy
+                .targets_for("travel", Priority::Normal)
+                .first_response_minutes,
+            15
+        );
         let due = policy.due("travel", Priority::Normal, datetime!(2026-11-25 23:55 UTC));
-        assert_eq!(due.first_response, datetime!(2026-11-26 00:10 UTC), "24/7 by default");
+        assert_eq!(
+            due.first_response,
+            datetime!(2026-11-26 00:10 UTC),
+            "24/7 by default"
+        );
     }
 
     #[test]
@@ -254,7 +281,11 @@ mod tests {
             hours.add_working_time(morning, Duration::minutes(15)),
             datetime!(2026-11-25 08:15 UTC)
         );
-        let bad = BusinessHours { opens: "18:00".into(), closes: "09:00".into(), ..BusinessHours::default() };
+        let bad = BusinessHours {
+            opens: "18:00".into(),
+            closes: "09:00".into(),
+            ..BusinessHours::default()
+        };
         assert!(bad.validate().is_err());
     }
 }

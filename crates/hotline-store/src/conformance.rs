@@ -690,10 +690,11 @@ pub async fn lifecycle_is_persisted_with_events(store: Arc<dyn Store>) {
         .flatten()
         .expect("conversation");
     assert_eq!(stored, again.conversation);
-    let kinds: Vec<EventKind> = lifecycle_events(all_events(&store, &EventScope::of(&customer), 100).await)
-        .iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds: Vec<EventKind> =
+        lifecycle_events(all_events(&store, &EventScope::of(&customer), 100).await)
+            .iter()
+            .map(|e| e.kind)
+            .collect();
     use EventKind::*;
     assert_eq!(
         kinds,

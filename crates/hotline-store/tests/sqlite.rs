@@ -64,17 +64,30 @@ async fn routing_is_rebuilt_on_reopen() {
             })
             .await
             .unwrap();
-        let change = PresenceChange { presence: Some(Presence::Online), capacity: Some(1) };
+        let change = PresenceChange {
+            presence: Some(Presence::Online),
+            capacity: Some(1),
+        };
         store.set_presence(&operator.id, change).await.unwrap();
         let mut ids = Vec::new();
         for who in ["a", "b", "c"] {
-            ids.push(store.start_conversation(question(who)).await.unwrap().conversation.id);
+            ids.push(
+                store
+                    .start_conversation(question(who))
+                    .await
+                    .unwrap()
+                    .conversation
+                    .id,
+            );
         }
         (operator, ids)
     };
     let store = SqliteStore::open(&path).await.unwrap();
     let status = store.operator_status(&operator.id).await.unwrap();
-    assert_eq!((status.presence, status.capacity, status.load), (Presence::Online, 1, 1));
+    assert_eq!(
+        (status.presence, status.capacity, status.load),
+        (Presence::Online, 1, 1)
+    );
     let third = store.conversation(&ids[2]).await.unwrap().unwrap();
     assert_eq!(third.queue.unwrap().position, 2);
     store
@@ -86,5 +99,9 @@ async fn routing_is_rebuilt_on_reopen() {
         .await
         .unwrap();
     let second = store.conversation(&ids[1]).await.unwrap().unwrap();
-    assert_eq!(second.assignee.unwrap().id, operator.id, "the freed slot takes the next in line");
+    assert_eq!(
+        second.assignee.unwrap().id,
+        operator.id,
+        "the freed slot takes the next in line"
+    );
 }

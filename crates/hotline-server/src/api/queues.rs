@@ -6,7 +6,9 @@ use crate::api::extract::{Json, Path};
 use crate::auth::Auth;
 use crate::state::AppState;
 use axum::extract::State;
-use hotline_domain::{Conversation, ConversationId, DepartmentId, DomainError, Presence, Principal};
+use hotline_domain::{
+    Conversation, ConversationId, DepartmentId, DomainError, Presence, Principal,
+};
 use hotline_store::{DepartmentLive, OperatorStatus, PresenceChange, Transfer};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -29,7 +29,12 @@ pub fn spawn_sweeper(state: AppState) {
 }
 
 async fn update_gauges(state: &AppState) -> Result<(), hotline_store::StoreError> {
-    let departments: Vec<_> = state.settings.departments.iter().map(|d| d.id.clone()).collect();
+    let departments: Vec<_> = state
+        .settings
+        .departments
+        .iter()
+        .map(|d| d.id.clone())
+        .collect();
     for live in state.store.live_stats(&departments).await? {
         let department = live.department.as_str().to_owned();
         let labels = [("department", department)];

@@ -48,7 +48,10 @@ impl PresenceTracker {
             let store = store.clone();
             let id = operator.id.clone();
             tokio::spawn(async move {
-                let online = PresenceChange { presence: Some(Presence::Online), capacity: None };
+                let online = PresenceChange {
+                    presence: Some(Presence::Online),
+                    capacity: None,
+                };
                 if let Err(e) = store.set_presence(&id, online).await {
                     tracing::warn!(error = %e, "cannot bring an operator back online");
                 }
@@ -75,7 +78,11 @@ impl PresenceTracker {
 impl Drop for ConnectionGuard {
     fn drop(&mut self) {
         let last = {
-            let mut inner = self.tracker.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut inner = self
+                .tracker
+                .inner
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             let count = inner.open.entry(self.operator.clone()).or_default();
             *count = count.saturating_sub(1);
             *count == 0
@@ -97,7 +104,10 @@ impl Drop for ConnectionGuard {
             if !tracker.note_away_if_disconnected(&operator) {
                 return;
             }
-            let away = PresenceChange { presence: Some(Presence::Away), capacity: None };
+            let away = PresenceChange {
+                presence: Some(Presence::Away),
+                capacity: None,
+            };
             if let Err(e) = store.set_presence(&operator, away).await {
                 tracing::warn!(error = %e, "cannot mark a disconnected operator away");
             }

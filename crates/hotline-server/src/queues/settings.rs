@@ -32,13 +32,16 @@ impl Default for QueueSettings {
 impl QueueSettings {
     /// Refuses settings that would route wrongly; the message says what to fix.
     pub fn validate(&self) -> anyhow::Result<()> {
-        let hours = self
-            .sla
-            .business_hours
-            .iter()
-            .chain(self.sla.departments.values().filter_map(|d| d.business_hours.as_ref()));
+        let hours = self.sla.business_hours.iter().chain(
+            self.sla
+                .departments
+                .values()
+                .filter_map(|d| d.business_hours.as_ref()),
+        );
         for hours in hours {
-            hours.validate().map_err(|e| anyhow::anyhow!("[queues.sla] {e}"))?;
+            hours
+                .validate()
+                .map_err(|e| anyhow::anyhow!("[queues.sla] {e}"))?;
         }
         Ok(())
     }

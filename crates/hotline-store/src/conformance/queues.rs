@@ -58,19 +58,36 @@ pub async fn assignment_is_race_free(store: Arc<dyn Store>) {
     for i in 0..80 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            start_about(&store, &format!("c{i}"), "bank", "m", &format!("вопрос номер {i}"), Subject::General)
-                .await
-                .unwrap();
+            start_about(
+                &store,
+                &format!("c{i}"),
+                "bank",
+                "m",
+                &format!("вопрос номер {i}"),
+                Subject::General,
+            )
+            .await
+            .unwrap();
         }));
     }
     for round in 0..30 {
         let store = store.clone();
         let op = operators[round % operators.len()].clone();
         tasks.push(tokio::spawn(async move {
-            let presence = if round % 3 == 2 { Presence::Away } else { Presence::Online };
+            let presence = if round % 3 == 2 {
+                Presence::Away
+            } else {
+                Presence::Online
+            };
             let capacity = Some(1 + (round % 3) as u32);
             store
-                .set_presence(&op.id, PresenceChange { presence: Some(presence), capacity })
+                .set_presence(
+                    &op.id,
+                    PresenceChange {
+                        presence: Some(presence),
+                        capacity,
+                    },
+                )
                 .await
                 .unwrap();
         }));
@@ -84,18 +101,28 @@ pub async fn assignment_is_race_free(store: Arc<dyn Store>) {
     }
     let bank = EventScope::Departments(vec![department("bank")]);
     let all = store
-        .conversations(ConversationFilter { scope: bank.clone(), status: None, department: None, limit: 200 })
+        .conversations(ConversationFilter {
+            scope: bank.clone(),
+            status: None,
+            department: None,
+            limit: 200,
+        })
         .await
         .unwrap();
     assert_eq!(all.len(), 80);
     let mut per_operator: HashMap<OperatorId, u32> = HashMap::new();
     for c in all.iter().filter(|c| c.status == Status::Assigned) {
-        *per_operator.entry(c.assignee.clone().unwrap().id).or_default() += 1;
+        *per_operator
+            .entry(c.assignee.clone().unwrap().id)
+            .or_default() += 1;
     }
     for op in &operators {
         let status = store.operator_status(&op.id).await.unwrap();
         let held = per_operator.get(&op.id).copied().unwrap_or(0);
-        assert_eq!(status.load, held, "the load the store keeps matches the conversations");
+        assert_eq!(
+            status.load, held,
+            "the load the store keeps matches the conversations"
+        );
         assert!(held <= 3, "{} holds {held} with capacity 3", op.name);
         // Capacities were lowered during the race, never exceeded at the time.
         assert_eq!(held, 3, "everyone is full while 80 wait for 18 slots");
@@ -103,11 +130,16 @@ pub async fn assignment_is_race_free(store: Arc<dyn Store>) {
     let mut assignments: HashMap<String, usize> = HashMap::new();
     for e in all_events(&store, &bank, 5000).await {
         if e.kind == EventKind::ConversationUpdated && e.data["status"] == "assigned" {
-            *assignments.entry(e.conversation_id.to_string()).or_default() += 1;
+            *assignments
+                .entry(e.conversation_id.to_string())
+                .or_default() += 1;
         }
     }
     assert_eq!(assignments.len(), 18);
-    assert!(assignments.values().all(|n| *n == 1), "assigned at most once each: {assignments:?}");
+    assert!(
+        assignments.values().all(|n| *n == 1),
+        "assigned at most once each: {assignments:?}"
+    );
     let mut positions: Vec<u32> = all
         .iter()
         .filter(|c| c.status == Status::Queued)
@@ -128,8 +160,19 @@ pub async fn queue_places_and_estimates_follow_the_queue(store: Arc<dyn Store>) 
     assert_eq!((place1.position, place2.position), (1, 2));
     assert!(place2.estimated_wait_seconds > place1.estimated_wait_seconds);
     let urgent = start(&store, "c3", "bank", "m", "Мой аккаунт взломали, срочно!").await;
-    assert_eq!(urgent.conversation.queue.unwrap().position, 1, "account takeover jumps the queue");
-    assert_eq!(conversation(&store, &first.conversation.id).await.queue.unwrap().position, 2);
+    assert_eq!(
+        urgent.conversation.queue.unwrap().position,
+        1,
+        "account takeover jumps the queue"
+    );
+    assert_eq!(
+        conversation(&store, &first.conversation.id)
+            .await
+            .queue
+            .unwrap()
+            .position,
+        2
+    );
 
     let o = operator(&store, "o@x", Role::Operator, &["bank"]).await;
     online(&store, &o, 1).await;
@@ -138,14 +181,29 @@ pub async fn queue_places_and_estimates_follow_the_queue(store: Arc<dyn Store>) 
     assert_eq!(taken.assignee.unwrap().id, o.id);
     let moved = conversation(&store, &second.conversation.id).await;
     assert_eq!(moved.queue.unwrap().position, 2);
-    let updates: Vec<Event> = all_events(&store, &EventScope::Customer(CustomerId::from_raw("c2")), 100)
-        .await
-        .into_iter()
-        .filter(|e| e.kind == EventKind::QueueUpdated)
+    let updates: Vec<Event> = all_events(
+        &store,
+        &EventScope::Customer(CustomerId::from_raw("c2")),
+        100,
+    )
+    .await
+    .into_iter()
+    .filter(|e| e.kind == EventKind::QueueUpdated)
+    .collect();
+    let positions: Vec<_> = updates
+        .iter()
+        .map(|e| e.data["position"].as_u64().unwrap())
         .collect();
-    let positions: Vec<_> = updates.iter().map(|e| e.data["position"].as_u64().unwrap()).collect();
-    assert_eq!(positions, [2, 3, 2], "entered 2nd, pushed back by the urgent one, moved up");
-    assert!(updates.iter().all(|e| e.data["estimated_wait_seconds"].as_u64().unwrap() > 0));
+    assert_eq!(
+        positions,
+        [2, 3, 2],
+        "entered 2nd, pushed back by the urgent one, moved up"
+    );
+    assert!(
+        updates
+            .iter()
+            .all(|e| e.data["estimated_wait_seconds"].as_u64().unwrap() > 0)
+    );
 
     // Resolving frees the slot: the oldest waiting goes next.
     store
@@ -156,8 +214,18 @@ pub async fn queue_places_and_estimates_follow_the_queue(store: Arc<dyn Store>) 
         })
         .await
         .unwrap();
-    assert_eq!(conversation(&store, &first.conversation.id).await.status, Status::Assigned);
-    assert_eq!(conversation(&store, &second.conversation.id).await.queue.unwrap().position, 1);
+    assert_eq!(
+        conversation(&store, &first.conversation.id).await.status,
+        Status::Assigned
+    );
+    assert_eq!(
+        conversation(&store, &second.conversation.id)
+            .await
+            .queue
+            .unwrap()
+            .position,
+        1
+    );
     assert_eq!(store.operator_status(&o.id).await.unwrap().load, 1);
 }
 
@@ -187,42 +255,118 @@ pub async fn returning_customer_gets_their_operator(store: Arc<dyn Store>) {
         b.name
     );
     let stranger = start(&store, "olga", "travel", "m1", "Как поменять место?").await;
-    assert_eq!(stranger.conversation.assignee.unwrap().id, b.id, "least loaded");
+    assert_eq!(
+        stranger.conversation.assignee.unwrap().id,
+        b.id,
+        "least loaded"
+    );
 }
 
 /// The same order, the same topic or the same question joins the open
 /// conversation; a different question does not; racing starts make one.
 pub async fn duplicate_requests_join_the_open_conversation(store: Arc<dyn Store>) {
-    let first = start_about(&store, "c1", "marketplace", "a", "Где заказ?", order("A-1")).await.unwrap();
-    let again = start_about(&store, "c1", "marketplace", "b", "Когда привезут?", order("A-1")).await.unwrap();
+    let first = start_about(&store, "c1", "marketplace", "a", "Где заказ?", order("A-1"))
+        .await
+        .unwrap();
+    let again = start_about(
+        &store,
+        "c1",
+        "marketplace",
+        "b",
+        "Когда привезут?",
+        order("A-1"),
+    )
+    .await
+    .unwrap();
     assert!(again.joined_existing && !again.created);
     assert_eq!(again.conversation.id, first.conversation.id);
     assert_eq!(again.message.seq, 2, "the message joined the thread");
-    let retry = start_about(&store, "c1", "marketplace", "b", "Когда привезут?", order("A-1")).await.unwrap();
-    assert!(retry.joined_existing && retry.message.id == again.message.id, "a retry of a joining start");
+    let retry = start_about(
+        &store,
+        "c1",
+        "marketplace",
+        "b",
+        "Когда привезут?",
+        order("A-1"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        retry.joined_existing && retry.message.id == again.message.id,
+        "a retry of a joining start"
+    );
 
-    let other_order = start_about(&store, "c1", "marketplace", "c", "Где заказ?", order("B-2")).await.unwrap();
+    let other_order = start_about(&store, "c1", "marketplace", "c", "Где заказ?", order("B-2"))
+        .await
+        .unwrap();
     assert!(other_order.created, "another order is another conversation");
-    let topic = Subject::Topic { topic: TopicId::parse("returns".into()).unwrap() };
-    let t1 = start_about(&store, "c1", "marketplace", "d", "Хочу вернуть кроссовки", topic.clone()).await.unwrap();
-    let t2 = start_about(&store, "c1", "marketplace", "e", "И ещё футболку", topic).await.unwrap();
+    let topic = Subject::Topic {
+        topic: TopicId::parse("returns".into()).unwrap(),
+    };
+    let t1 = start_about(
+        &store,
+        "c1",
+        "marketplace",
+        "d",
+        "Хочу вернуть кроссовки",
+        topic.clone(),
+    )
+    .await
+    .unwrap();
+    let t2 = start_about(&store, "c1", "marketplace", "e", "И ещё футболку", topic)
+        .await
+        .unwrap();
     assert_eq!((t1.created, t2.joined_existing), (true, true));
     assert_eq!(t2.conversation.id, t1.conversation.id);
 
-    let q1 = start_about(&store, "c2", "bank", "a", "Не могу войти в приложение банка", Subject::General).await.unwrap();
-    let q2 = start_about(&store, "c2", "bank", "b", "не могу войти в прилжение банка!!", Subject::General).await.unwrap();
+    let q1 = start_about(
+        &store,
+        "c2",
+        "bank",
+        "a",
+        "Не могу войти в приложение банка",
+        Subject::General,
+    )
+    .await
+    .unwrap();
+    let q2 = start_about(
+        &store,
+        "c2",
+        "bank",
+        "b",
+        "не могу войти в прилжение банка!!",
+        Subject::General,
+    )
+    .await
+    .unwrap();
     assert!(q2.joined_existing, "a near-identical question with a typo");
     assert_eq!(q2.conversation.id, q1.conversation.id);
-    let q3 = start_about(&store, "c2", "bank", "c", "Как перевыпустить карту?", Subject::General).await.unwrap();
+    let q3 = start_about(
+        &store,
+        "c2",
+        "bank",
+        "c",
+        "Как перевыпустить карту?",
+        Subject::General,
+    )
+    .await
+    .unwrap();
     assert!(q3.created, "a different question");
 
     let mut racers = Vec::new();
     for i in 0..10 {
         let store = store.clone();
         racers.push(tokio::spawn(async move {
-            start_about(&store, "c3", "travel", &format!("tab-{i}"), "Верните деньги за билет", order("T-7"))
-                .await
-                .unwrap()
+            start_about(
+                &store,
+                "c3",
+                "travel",
+                &format!("tab-{i}"),
+                "Верните деньги за билет",
+                order("T-7"),
+            )
+            .await
+            .unwrap()
         }));
     }
     let mut ids = HashSet::new();
@@ -237,7 +381,15 @@ pub async fn duplicate_requests_join_the_open_conversation(store: Arc<dyn Store>
 pub async fn transfer_keeps_history_and_waiting_time(store: Arc<dyn Store>) {
     let bank_op = operator(&store, "b@x", Role::Operator, &["bank"]).await;
     let early = start(&store, "c1", "bank", "m", "Вопрос про мили на карте").await;
-    post(&store, &early.conversation.id, Principal::Operator(bank_op.clone()), "r", "Передам коллегам").await.unwrap();
+    post(
+        &store,
+        &early.conversation.id,
+        Principal::Operator(bank_op.clone()),
+        "r",
+        "Передам коллегам",
+    )
+    .await
+    .unwrap();
     let later = start(&store, "c2", "travel", "m", "Сколько миль за перелёт?").await;
     assert_eq!(later.conversation.queue.unwrap().position, 1);
     let moved = store
@@ -248,13 +400,32 @@ pub async fn transfer_keeps_history_and_waiting_time(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    assert_eq!((moved.department.as_str(), moved.status), ("travel", Status::Queued));
+    assert_eq!(
+        (moved.department.as_str(), moved.status),
+        ("travel", Status::Queued)
+    );
     assert_eq!(moved.queue.unwrap().position, 1, "waited longer, so ahead");
-    assert_eq!(conversation(&store, &later.conversation.id).await.queue.unwrap().position, 2);
-    assert_eq!(store.operator_status(&bank_op.id).await.unwrap().load, 0, "the slot is freed");
+    assert_eq!(
+        conversation(&store, &later.conversation.id)
+            .await
+            .queue
+            .unwrap()
+            .position,
+        2
+    );
+    assert_eq!(
+        store.operator_status(&bank_op.id).await.unwrap().load,
+        0,
+        "the slot is freed"
+    );
     let travel_op = operator(&store, "t@x", Role::Operator, &["travel"]).await;
     let history = store
-        .messages(MessageQuery { conversation_id: moved.id.clone(), after_seq: 0, limit: 10, include_internal: true })
+        .messages(MessageQuery {
+            conversation_id: moved.id.clone(),
+            after_seq: 0,
+            limit: 10,
+            include_internal: true,
+        })
         .await
         .unwrap();
     assert_eq!(history.len(), 2, "the whole history moves along");
@@ -266,7 +437,10 @@ pub async fn transfer_keeps_history_and_waiting_time(store: Arc<dyn Store>) {
             department: department("bank"),
         })
         .await;
-    assert!(matches!(refused, Err(StoreError::NotFound)), "no longer theirs");
+    assert!(
+        matches!(refused, Err(StoreError::NotFound)),
+        "no longer theirs"
+    );
 }
 
 /// Missed targets become operator-only events, once; a reply in time
@@ -276,17 +450,37 @@ pub async fn sla_breaches_become_events(store: Arc<dyn Store>) {
     config.sla.targets.first_response_minutes = 0;
     store.configure_queues(config).await.unwrap();
     let late = start(&store, "c1", "bank", "m", "Вопрос без ответа").await;
-    post(&store, &late.conversation.id, Principal::Customer(customer("c1")), "m2", "Ау?").await.unwrap();
+    post(
+        &store,
+        &late.conversation.id,
+        Principal::Customer(customer("c1")),
+        "m2",
+        "Ау?",
+    )
+    .await
+    .unwrap();
     let answered = start(&store, "c2", "bank", "m", "Вопрос с ответом").await;
     let o = operator(&store, "o@x", Role::Operator, &["bank"]).await;
-    post(&store, &answered.conversation.id, Principal::Operator(o), "r", "Отвечаю").await.unwrap();
+    post(
+        &store,
+        &answered.conversation.id,
+        Principal::Operator(o),
+        "r",
+        "Отвечаю",
+    )
+    .await
+    .unwrap();
     assert_eq!(store.sweep_sla().await.unwrap(), 1);
     assert_eq!(store.sweep_sla().await.unwrap(), 0, "once");
-    let breaches: Vec<Event> = all_events(&store, &EventScope::Departments(vec![department("bank")]), 100)
-        .await
-        .into_iter()
-        .filter(|e| e.kind == EventKind::SlaBreached)
-        .collect();
+    let breaches: Vec<Event> = all_events(
+        &store,
+        &EventScope::Departments(vec![department("bank")]),
+        100,
+    )
+    .await
+    .into_iter()
+    .filter(|e| e.kind == EventKind::SlaBreached)
+    .collect();
     assert_eq!(breaches.len(), 1);
     assert_eq!(breaches[0].conversation_id, late.conversation.id);
     assert_eq!(breaches[0].data["target"], "first_response");

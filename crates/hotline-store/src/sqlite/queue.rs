@@ -69,7 +69,14 @@ struct Breach<'a> {
 impl QueueState {
     fn mean_handle(&self, department: &DepartmentId) -> f64 {
         let samples = self.handle_samples.get(department);
-        mean_handle_seconds(samples.into_iter().flatten().copied().collect::<Vec<_>>().into_iter())
+        mean_handle_seconds(
+            samples
+                .into_iter()
+                .flatten()
+                .copied()
+                .collect::<Vec<_>>()
+                .into_iter(),
+        )
     }
 
     fn place(&self, id: &ConversationId, department: &DepartmentId) -> Option<QueuePlace> {
@@ -77,7 +84,11 @@ impl QueueState {
         let (slots, _) = self.router.slots(department);
         Some(QueuePlace {
             position,
-            estimated_wait_seconds: queued_wait_seconds(position, slots, self.mean_handle(department)),
+            estimated_wait_seconds: queued_wait_seconds(
+                position,
+                slots,
+                self.mean_handle(department),
+            ),
         })
     }
 
@@ -119,14 +130,17 @@ fn load_slot(conn: &Connection, id: &OperatorId) -> StoreResult<Option<(String, 
         .prepare_cached(
             "SELECT presence, capacity, changed_at FROM operator_presence WHERE operator_id = ?1",
         )?
-        .query_row(params![id.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row(params![id.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     let load: u32 = conn
         .prepare_cached(
             "SELECT COUNT(*) FROM conversations WHERE assignee_id = ?1 AND status = 'assigned'",
         )?
         .query_row(params![id.as_str()], |r| r.get(0))?;
-    let (presence, capacity, changed_at) = stored.unwrap_or(("offline".into(), DEFAULT_CAPACITY, 0));
+    let (presence, capacity, changed_at) =
+        stored.unwrap_or(("offline".into(), DEFAULT_CAPACITY, 0));
     Ok(Some((
         operator.name,
         OperatorSlot {
@@ -202,8 +216,13 @@ impl QueueRuntime {
             let (id, department, customer, priority, since) = row?;
             let id = ConversationId::from_raw(id);
             let department = parse_department(department)?;
-            let priority = priority.as_deref().and_then(Priority::parse).unwrap_or_default();
-            state.router.enqueue(id.clone(), department, priority, since);
+            let priority = priority
+                .as_deref()
+                .and_then(Priority::parse)
+                .unwrap_or_default();
+            state
+                .router
+                .enqueue(id.clone(), department, priority, since);
             state.customers.insert(id, CustomerId::from_raw(customer));
         }
         let mut handled = conn.prepare(
@@ -247,7 +266,8 @@ impl QueueRuntime {
     /// The conversation with its queue place filled in (readers).
     pub(super) fn with_place(&self, mut conversation: Conversation) -> Conversation {
         conversation.queue = if conversation.status == Status::Queued {
-            self.lock().place(&conversation.id, &conversation.department)
+            self.lock()
+                .place(&conversation.id, &conversation.department)
         } else {
             None
         };
@@ -287,8 +307,7 @@ impl QueueRuntime {
         {
             self.take_load(conn, state, operator, &after.id, now_us)?;
         }
-        if after.status == Status::Resolved
-            && before.is_some_and(|b| b.status != Status::Resolved)
+        if after.status == Status::Resolved && before.is_some_and(|b| b.status != Status::Resolved)
         {
             let assigned_at: Option<i64> = conn
                 .prepare_cached(
@@ -306,7 +325,10 @@ impl QueueRuntime {
         if after.status == Status::Queued && (!was_queued || transferred_from.is_some()) {
             self.enter_queue(conn, state, &after, transferred_from.is_some(), now)?;
             let preferred = last_operator(conn, &after.customer.id)?;
-            match state.router.choose_operator(&after.department, preferred.as_ref()) {
+            match state
+                .router
+                .choose_operator(&after.department, preferred.as_ref())
+            {
                 Some(operator) => after = assign(conn, events, state, after, &operator)?,
                 None => touched.push(after.department.clone()),
             }
@@ -359,7 +381,9 @@ impl QueueRuntime {
                 "SELECT priority, waiting_since FROM conversation_routing
                  WHERE conversation_id = ?1 AND waiting_since IS NOT NULL",
             )?
-            .query_row(params![conversation.id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![conversation.id.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?
         } else {
             None
@@ -370,7 +394,10 @@ impl QueueRuntime {
                     "UPDATE conversation_routing SET department = ?2, assigned_at = NULL
                      WHERE conversation_id = ?1",
                 )?
-                .execute(params![conversation.id.as_str(), conversation.department.as_str()])?;
+                .execute(params![
+                    conversation.id.as_str(),
+                    conversation.department.as_str()
+                ])?;
                 (Priority::parse(&priority).unwrap_or_default(), since)
             }
             None => {
@@ -436,7 +463,10 @@ impl QueueRuntime {
             "UPDATE conversation_routing SET first_response_at = ?2
              WHERE conversation_id = ?1 AND first_response_at IS NULL",
         )?
-        .execute(params![conversation.id.as_str(), micros(message.created_at)])?;
+        .execute(params![
+            conversation.id.as_str(),
+            micros(message.created_at)
+        ])?;
         Ok(())
     }
 
@@ -503,7 +533,14 @@ impl QueueRuntime {
             new,
             now,
         )?;
-        append_event(conn, events, EventKind::MessageCreated, &conversation, false, &message)?;
+        append_event(
+            conn,
+            events,
+            EventKind::MessageCreated,
+            &conversation,
+            false,
+            &message,
+        )?;
         Ok(Some(Started {
             conversation: self.with_place(conversation),
             message,
@@ -538,7 +575,12 @@ impl QueueRuntime {
              ON CONFLICT (operator_id) DO UPDATE SET presence = excluded.presence,
                  capacity = excluded.capacity, changed_at = excluded.changed_at",
         )?
-        .execute(params![operator.as_str(), slot.presence.as_str(), slot.capacity, slot.idle_since])?;
+        .execute(params![
+            operator.as_str(),
+            slot.presence.as_str(),
+            slot.capacity,
+            slot.idle_since
+        ])?;
         state.router.put_operator(operator.clone(), slot);
         let mut touched = Vec::new();
         fill(conn, events, state, operator, &mut touched)?;
@@ -613,16 +655,37 @@ impl QueueRuntime {
             false,
             &after,
         )?;
-        append_event(conn, events, EventKind::ConversationUpdated, &after, false, &after)?;
+        append_event(
+            conn,
+            events,
+            EventKind::ConversationUpdated,
+            &after,
+            false,
+            &after,
+        )?;
         self.reconcile(conn, events, Some(&before), after)
     }
 
-    pub(super) fn sweep_sla(&self, conn: &Connection, events: &mut Vec<Event>) -> StoreResult<usize> {
+    pub(super) fn sweep_sla(
+        &self,
+        conn: &Connection,
+        events: &mut Vec<Event>,
+    ) -> StoreResult<usize> {
         let now_us = now_micros();
         let mut found = 0;
         for (target, due_column, done_column, breached_column) in [
-            ("first_response", "first_response_due", "first_response_at", "first_response_breached_at"),
-            ("resolution", "resolution_due", "resolved_at", "resolution_breached_at"),
+            (
+                "first_response",
+                "first_response_due",
+                "first_response_at",
+                "first_response_breached_at",
+            ),
+            (
+                "resolution",
+                "resolution_due",
+                "resolved_at",
+                "resolution_breached_at",
+            ),
         ] {
             let select = format!(
                 "SELECT conversation_id, {due_column} FROM conversation_routing
@@ -637,7 +700,8 @@ impl QueueRuntime {
             );
             for (id, due) in overdue {
                 let id = ConversationId::from_raw(id);
-                conn.prepare_cached(&mark)?.execute(params![id.as_str(), now_us])?;
+                conn.prepare_cached(&mark)?
+                    .execute(params![id.as_str(), now_us])?;
                 let Some(conversation) = load_conversation(conn, &id)? else {
                     continue;
                 };
@@ -708,7 +772,9 @@ impl QueueRuntime {
                 .queue(department)
                 .map(|(_, since)| since)
                 .min()
-                .map_or(0, |since| u64::try_from((now_us - since) / 1_000_000).unwrap_or(0));
+                .map_or(0, |since| {
+                    u64::try_from((now_us - since) / 1_000_000).unwrap_or(0)
+                });
             out.push(DepartmentLive {
                 department: department.clone(),
                 queue_length: u32::try_from(state.router.queue_len(department)).unwrap_or(u32::MAX),
@@ -723,7 +789,11 @@ impl QueueRuntime {
                 sla_breaches_today: u64::try_from(breaches).unwrap_or(0),
                 mean_handle_seconds: handle,
                 arrivals_last_hour: arrivals as u32,
-                expected_wait_seconds: newcomer_wait_seconds(slots, arrivals as f64 / 3600.0, handle),
+                expected_wait_seconds: newcomer_wait_seconds(
+                    slots,
+                    arrivals as f64 / 3600.0,
+                    handle,
+                ),
             });
         }
         Ok(out)
@@ -738,8 +808,15 @@ fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
     sorted.get(index).copied()
 }
 
-fn status_of(state: &QueueState, operator: &OperatorId, name: String) -> StoreResult<OperatorStatus> {
-    let slot = state.router.operator(operator).ok_or(StoreError::NotFound)?;
+fn status_of(
+    state: &QueueState,
+    operator: &OperatorId,
+    name: String,
+) -> StoreResult<OperatorStatus> {
+    let slot = state
+        .router
+        .operator(operator)
+        .ok_or(StoreError::NotFound)?;
     Ok(OperatorStatus {
         operator_id: operator.clone(),
         name,
@@ -750,8 +827,10 @@ fn status_of(state: &QueueState, operator: &OperatorId, name: String) -> StoreRe
 }
 
 fn mark_assigned(conn: &Connection, conversation: &ConversationId, now_us: i64) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE conversation_routing SET assigned_at = ?2 WHERE conversation_id = ?1")?
-        .execute(params![conversation.as_str(), now_us])?;
+    conn.prepare_cached(
+        "UPDATE conversation_routing SET assigned_at = ?2 WHERE conversation_id = ?1",
+    )?
+    .execute(params![conversation.as_str(), now_us])?;
     Ok(())
 }
 
@@ -775,7 +854,14 @@ fn assign(
     conversation.updated_at = now;
     conversation.queue = None;
     update_conversation(conn, &conversation)?;
-    append_event(conn, events, EventKind::ConversationUpdated, &conversation, false, &conversation)?;
+    append_event(
+        conn,
+        events,
+        EventKind::ConversationUpdated,
+        &conversation,
+        false,
+        &conversation,
+    )?;
     state.forget(&conversation.id);
     state.router.add_load(operator, 1, micros(now));
     mark_assigned(conn, &conversation.id, micros(now))?;
@@ -817,7 +903,12 @@ fn announce(
     let (slots, _) = state.router.slots(department);
     let handle = state.mean_handle(department);
     let mut changed = Vec::new();
-    for (index, (id, _)) in state.router.queue(department).take(ANNOUNCED_PLACES).enumerate() {
+    for (index, (id, _)) in state
+        .router
+        .queue(department)
+        .take(ANNOUNCED_PLACES)
+        .enumerate()
+    {
         let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let place = QueuePlace {
             position,
@@ -876,7 +967,8 @@ impl QueueStore for SqliteStore {
     async fn operator_status(&self, operator: &OperatorId) -> StoreResult<OperatorStatus> {
         let operator = operator.clone();
         let queue = self.queue.clone();
-        self.read(move |conn| queue.operator_status(conn, &operator)).await
+        self.read(move |conn| queue.operator_status(conn, &operator))
+            .await
     }
 
     async fn transfer(&self, command: Transfer) -> StoreResult<Conversation> {
@@ -887,12 +979,14 @@ impl QueueStore for SqliteStore {
 
     async fn sweep_sla(&self) -> StoreResult<usize> {
         let queue = self.queue.clone();
-        self.write(move |conn, events| queue.sweep_sla(conn, events)).await
+        self.write(move |conn, events| queue.sweep_sla(conn, events))
+            .await
     }
 
     async fn live_stats(&self, departments: &[DepartmentId]) -> StoreResult<Vec<DepartmentLive>> {
         let departments = departments.to_vec();
         let queue = self.queue.clone();
-        self.read(move |conn| queue.live_stats(conn, &departments)).await
+        self.read(move |conn| queue.live_stats(conn, &departments))
+            .await
     }
 }

@@ -489,7 +489,14 @@ pub(super) fn append_event<T: Serialize>(
     internal: bool,
     data: &T,
 ) -> StoreResult<()> {
-    append_routed_event(conn, events, kind, EventRouting::of(conversation), internal, data)
+    append_routed_event(
+        conn,
+        events,
+        kind,
+        EventRouting::of(conversation),
+        internal,
+        data,
+    )
 }
 
 pub(super) fn append_routed_event<T: Serialize>(
