@@ -87,7 +87,8 @@ const STOP_WORDS: &[&str] = &[
     "еще",
 ];
 
-/// Endings cut from words of six letters or more, longest first.
+/// Endings cut from words of six letters or more (shorter ones differ by
+/// one letter at most and match as a typo), longest first.
 const ENDINGS: &[&str] = &[
     "ившись",
     "ывшись",
@@ -211,7 +212,7 @@ fn fix_layout(word: &str) -> String {
 
 fn stem(word: &str) -> String {
     let length = word.chars().count();
-    if length < 5 {
+    if length < 6 {
         return word.to_owned();
     }
     for ending in ENDINGS {
