@@ -18,6 +18,7 @@
 //!   waits, SLA attainment, utilisation and the wait estimate's error.
 
 mod auth;
+mod day;
 mod idle;
 mod net;
 mod relay;
@@ -48,6 +49,8 @@ enum Command {
     Idle(idle::Args),
     /// Time one assignment decision with a deep queue and many operators (in process).
     Routing(routing::Args),
+    /// Replay a day of arrivals and operator shifts against a running server.
+    Day(day::Args),
 }
 
 #[tokio::main]
@@ -57,5 +60,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Throughput(args) => throughput::run(args).await,
         Command::Idle(args) => idle::run(args).await,
         Command::Routing(args) => routing::run(args).await,
+        Command::Day(args) => day::run(args).await,
     }
 }

@@ -581,8 +581,9 @@ impl QueueRuntime {
             slot.capacity,
             slot.idle_since
         ])?;
+        // Their departments' estimates change with their slots.
+        let mut touched = slot.departments.clone();
         state.router.put_operator(operator.clone(), slot);
-        let mut touched = Vec::new();
         fill(conn, events, state, operator, &mut touched)?;
         for department in &touched {
             announce(conn, events, state, department)?;
