@@ -7,6 +7,8 @@
 #   scripts/benchmarks.sh            # everything (about 5 minutes on 2 cores)
 #   scripts/benchmarks.sh throughput # only the throughput sweep
 #   scripts/benchmarks.sh idle       # only idle connections
+#   scripts/benchmarks.sh routing    # assignment decisions, in process
+#   scripts/benchmarks.sh day        # a day of support in simulation (about 8 minutes)
 #   HOTLINE_BIN=/path/to/hotline scripts/benchmarks.sh throughput
 #                                    # another build of the server (A/B runs)
 set -euo pipefail
@@ -71,6 +73,24 @@ if [[ $what == all || $what == idle ]]; then
     echo "== idle: 15000 customer WebSockets" >&2
     "$bin/hotline-bench" idle --url "http://127.0.0.1:$hotline_port" --connections 15000 --pid "$hotline_pid" \
         | grep '^{' >>"$results"
+fi
+
+if [[ $what == all || $what == routing ]]; then
+    echo "== routing: 10000 queued, 500 operators online" >&2
+    "$bin/hotline-bench" routing --queued 10000 --operators 500 | grep '^{' >"$out/routing.jsonl"
+fi
+
+if [[ $what == all || $what == day ]]; then
+    # 12 operators in shifts, 600 conversations, one simulated day in 6 minutes.
+    kill "${hotline_pid:-0}" 2>/dev/null || true
+    start_hotline
+    for i in $(seq 0 11); do
+        echo "$HOTLINE_BENCH_OPERATOR_PASSWORD" | "$hotline" operator add --data-dir "$out/data" \
+            --email "sim-op-$i@bench.local" --name "Оператор $i" --departments marketplace --password-stdin >/dev/null
+    done
+    echo "== day: 600 conversations, 12 operators in shifts, ×240 time" >&2
+    "$bin/hotline-bench" day --url "http://127.0.0.1:$hotline_port" --operators 12 --arrivals 600 \
+        --speed 240 | grep '^{' >"$out/day.jsonl"
 fi
 
 echo "== results in $out/*.jsonl" >&2

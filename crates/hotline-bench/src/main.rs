@@ -13,12 +13,17 @@
 //!   against Hotline, the relay, or both.
 //! - `idle`: opens many customer WebSockets and measures how much memory the
 //!   server spends per idle connection.
+//! - `routing`: times one assignment decision in process, with a deep queue.
+//! - `day`: replays a day of arrivals against a running server and reports
+//!   waits, SLA attainment, utilisation and the wait estimate's error.
 
 mod auth;
+mod day;
 mod idle;
 mod net;
 mod relay;
 mod report;
+mod routing;
 mod throughput;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +47,10 @@ enum Command {
     Throughput(throughput::Args),
     /// Open many idle customer WebSockets and measure the server's memory per connection.
     Idle(idle::Args),
+    /// Time one assignment decision with a deep queue and many operators (in process).
+    Routing(routing::Args),
+    /// Replay a day of arrivals and operator shifts against a running server.
+    Day(day::Args),
 }
 
 #[tokio::main]
@@ -50,5 +59,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Relay(args) => relay::run(args).await,
         Command::Throughput(args) => throughput::run(args).await,
         Command::Idle(args) => idle::run(args).await,
+        Command::Routing(args) => routing::run(args).await,
+        Command::Day(args) => day::run(args).await,
     }
 }

@@ -5,6 +5,7 @@ use crate::Timestamp;
 use crate::error::DomainError;
 use crate::ids::{ConversationId, CustomerId, OperatorId};
 use crate::principal::Principal;
+use crate::routing::QueuePlace;
 use crate::values::{DepartmentId, OrderId, TopicId};
 use serde::{Deserialize, Serialize};
 
@@ -111,6 +112,9 @@ pub struct Conversation {
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
+    /// While queued: the place in the queue and the expected wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueuePlace>,
 }
 
 /// A change of status asked for through the API.
@@ -279,6 +283,7 @@ mod tests {
             last_public_seq: 1,
             created_at: now,
             updated_at: now,
+            queue: None,
         }
     }
 
@@ -466,6 +471,7 @@ mod properties {
                 last_public_seq: 1,
                 created_at: now,
                 updated_at: now,
+                queue: None,
             };
             for (who, step) in steps {
                 let before = c.clone();

@@ -31,6 +31,12 @@ pub enum EventKind {
     ConversationUpdated,
     #[serde(rename = "message.created")]
     MessageCreated,
+    /// A queued conversation's place or expected wait changed.
+    #[serde(rename = "queue.updated")]
+    QueueUpdated,
+    /// A conversation missed a service-level target (operators only).
+    #[serde(rename = "sla.breached")]
+    SlaBreached,
 }
 
 impl EventKind {
@@ -39,6 +45,8 @@ impl EventKind {
             EventKind::ConversationCreated => "conversation.created",
             EventKind::ConversationUpdated => "conversation.updated",
             EventKind::MessageCreated => "message.created",
+            EventKind::QueueUpdated => "queue.updated",
+            EventKind::SlaBreached => "sla.breached",
         }
     }
     pub fn parse(raw: &str) -> Option<EventKind> {
@@ -46,6 +54,8 @@ impl EventKind {
             "conversation.created" => Some(EventKind::ConversationCreated),
             "conversation.updated" => Some(EventKind::ConversationUpdated),
             "message.created" => Some(EventKind::MessageCreated),
+            "queue.updated" => Some(EventKind::QueueUpdated),
+            "sla.breached" => Some(EventKind::SlaBreached),
             _ => None,
         }
     }
@@ -87,6 +97,7 @@ impl Event {
                         fields.insert("last_seq".into(), public);
                     }
                 }
+                EventKind::QueueUpdated | EventKind::SlaBreached => {}
             }
         }
         Cow::Owned(data)
@@ -155,6 +166,7 @@ mod tests {
             last_public_seq: 3,
             created_at: time::OffsetDateTime::UNIX_EPOCH,
             updated_at: time::OffsetDateTime::UNIX_EPOCH,
+            queue: None,
         };
         let e = event(EventKind::ConversationUpdated, &conversation);
         let for_customer = serde_json::to_value(conversation.clone().seen_by(&customer())).unwrap();

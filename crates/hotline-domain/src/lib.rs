@@ -7,12 +7,17 @@
 pub mod conversation;
 pub mod department;
 pub mod error;
+pub mod estimate;
 pub mod event;
 #[cfg(test)]
 mod fixtures;
 pub mod ids;
 pub mod message;
 pub mod principal;
+pub mod priority;
+pub mod routing;
+pub mod similarity;
+pub mod sla;
 pub mod values;
 
 pub use conversation::{Assignee, Conversation, CustomerRef, LifecycleAction, Status, Subject};
@@ -22,6 +27,9 @@ pub use event::{Event, EventKind, EventPosition};
 pub use ids::{AttachmentId, ConversationId, CustomerId, MessageId, OperatorId};
 pub use message::{AttachmentInfo, Author, AuthorKind, Message};
 pub use principal::{CustomerIdentity, OperatorPrincipal, Principal, Role};
+pub use priority::PriorityRules;
+pub use routing::{Presence, Priority, QueuePlace, Router};
+pub use sla::SlaPolicy;
 pub use values::{ClientMsgId, DepartmentId, MessageText, OrderId, TopicId};
 
 /// Timestamps are UTC and travel as RFC 3339 strings.

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod guard;
 pub mod prometheus;
+pub mod queues;
 pub mod realtime;
 pub mod settings;
 pub mod state;
@@ -50,6 +51,16 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
         "configure at least one department"
     );
     prometheus::handle();
+    settings.queues.validate()?;
+    store
+        .configure_queues(hotline_store::QueueConfig {
+            priorities: settings.queues.priorities.clone(),
+            sla: settings.queues.sla.clone(),
+            join_duplicates: settings.queues.join_duplicates,
+            ..Default::default()
+        })
+        .await
+        .context("cannot configure the queues")?;
     store
         .sync_departments(&settings.departments)
         .await
@@ -59,7 +70,7 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
     let attachments_dir = settings.data_dir.join("attachments");
     let guard = Arc::new(guard::Guard::new(&settings));
     let limits = Arc::new(guard::limits::Limits::new(&settings.security.rate_limits));
-    Ok(AppState {
+    let state = AppState {
         store,
         identity: Arc::new(identity),
         hub: Default::default(),
@@ -73,7 +84,10 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
         demo: None,
         guard,
         limits,
-    })
+        presence: Default::default(),
+    };
+    queues::spawn_sweeper(state.clone());
+    Ok(state)
 }
 
 pub fn app(state: AppState) -> axum::Router {

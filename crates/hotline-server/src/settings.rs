@@ -34,6 +34,7 @@ pub struct Settings {
     /// (`javascript:`, IP addresses, mixed-script hosts) are refused.
     pub allowed_link_domains: Vec<String>,
     pub security: SecuritySettings,
+    pub queues: crate::queues::settings::QueueSettings,
 }
 
 /// How customers' identity tokens are verified.
@@ -68,6 +69,7 @@ impl Default for Settings {
             canned_replies: crate::web::canned::defaults(),
             allowed_link_domains: Vec::new(),
             security: SecuritySettings::default(),
+            queues: Default::default(),
         }
     }
 }
@@ -118,6 +120,7 @@ impl fmt::Debug for Settings {
             .field("canned_replies", &self.canned_replies.len())
             .field("allowed_link_domains", &self.allowed_link_domains)
             .field("security", &self.security)
+            .field("queues", &self.queues)
             .finish()
     }
 }

@@ -27,6 +27,8 @@ pub struct AppState {
     /// The security layer's link policy and detectors.
     pub guard: Arc<crate::guard::Guard>,
     pub limits: Arc<crate::guard::limits::Limits>,
+    /// Operators' open console connections, for automatic `away`.
+    pub presence: crate::queues::presence::PresenceTracker,
 }
 
 impl AppState {

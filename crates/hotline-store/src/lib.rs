@@ -10,6 +10,7 @@ mod customer_context;
 mod error;
 mod privacy;
 mod redaction;
+mod queue;
 pub mod sqlite;
 mod types;
 
@@ -18,6 +19,7 @@ pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
 pub use error::StoreError;
 pub use privacy::{Erased, PrivacyStore};
 pub use redaction::RedactionStore;
+pub use queue::*;
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -35,7 +37,14 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// been committed (and synced to disk) before the call returns.
 #[async_trait]
 pub trait Store:
-    AuditStore + CustomerContextStore + PrivacyStore + RedactionStore + Send + Sync + 'static
+    AuditStore
+    + CustomerContextStore
+    + PrivacyStore
+    + QueueStore
+    + RedactionStore
+    + Send
+    + Sync
+    + 'static
 {
     // Departments
     /// Makes the stored departments match the configured ones (upsert; none

@@ -55,6 +55,9 @@ pub struct Started {
     pub message: Message,
     /// `false` when this was a retry of an earlier start.
     pub created: bool,
+    /// The request joined the customer's open conversation about the same
+    /// thing: `message` was added to it.
+    pub joined_existing: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -36,3 +36,72 @@ async fn data_survives_reopening() {
     );
     assert_eq!(store.departments().await.unwrap_or_default().len(), 3);
 }
+
+/// The live queue and the operators' loads are rebuilt from the tables.
+#[tokio::test]
+async fn routing_is_rebuilt_on_reopen() {
+    use hotline_domain::*;
+    use hotline_store::conformance::{customer, new_message};
+    use hotline_store::*;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hotline.db");
+    let question = |who: &str| StartConversation {
+        department: DepartmentId::parse("bank".into()).unwrap(),
+        subject: Subject::General,
+        initial_status: Status::Queued,
+        customer: customer(who),
+        first_message: new_message("m", &format!("вопрос клиента {who}")),
+    };
+    let (operator, ids) = {
+        let store = SqliteStore::open(&path).await.unwrap();
+        let operator = store
+            .create_operator(NewOperator {
+                email: "o@x".into(),
+                name: "O".into(),
+                role: Role::Operator,
+                departments: vec![DepartmentId::parse("bank".into()).unwrap()],
+                password_hash: "x".into(),
+            })
+            .await
+            .unwrap();
+        let change = PresenceChange {
+            presence: Some(Presence::Online),
+            capacity: Some(1),
+        };
+        store.set_presence(&operator.id, change).await.unwrap();
+        let mut ids = Vec::new();
+        for who in ["a", "b", "c"] {
+            ids.push(
+                store
+                    .start_conversation(question(who))
+                    .await
+                    .unwrap()
+                    .conversation
+                    .id,
+            );
+        }
+        (operator, ids)
+    };
+    let store = SqliteStore::open(&path).await.unwrap();
+    let status = store.operator_status(&operator.id).await.unwrap();
+    assert_eq!(
+        (status.presence, status.capacity, status.load),
+        (Presence::Online, 1, 1)
+    );
+    let third = store.conversation(&ids[2]).await.unwrap().unwrap();
+    assert_eq!(third.queue.unwrap().position, 2);
+    store
+        .change_lifecycle(ChangeLifecycle {
+            conversation_id: ids[0].clone(),
+            actor: Principal::Operator(operator.clone()),
+            command: LifecycleCommand::Resolve,
+        })
+        .await
+        .unwrap();
+    let second = store.conversation(&ids[1]).await.unwrap().unwrap();
+    assert_eq!(
+        second.assignee.unwrap().id,
+        operator.id,
+        "the freed slot takes the next in line"
+    );
+}

@@ -53,12 +53,14 @@ fn created_or_ok(created: bool) -> StatusCode {
 }
 
 /// A customer starts a conversation with its first message. Retrying with
-/// the same `client_msg_id` returns the same conversation (200).
+/// the same `client_msg_id` returns the same conversation (200); so does a
+/// request about the same order, topic or question as one of the customer's
+/// open conversations, which the message joins (`joined_existing`).
 #[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations",
     request_body = StartConversationRequest,
     responses(
         (status = 201, body = StartedConversation, description = "Started"),
-        (status = 200, body = StartedConversation, description = "A retry: the conversation already started"),
+        (status = 200, body = StartedConversation, description = "A retry, or joined to the customer's open conversation about the same thing"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "Operators cannot start conversations"),
         (status = 409, body = ErrorBody, description = "client_msg_id reused with another body"),
         (status = 422, body = ErrorBody),
@@ -129,6 +131,7 @@ pub async fn start_conversation(
                 redactions: screened.redactions,
                 flagged_links: screened.flagged_links,
             },
+            joined_existing: started.joined_existing,
         }),
     ))
 }

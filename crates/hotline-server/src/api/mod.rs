@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod conversations;
 pub mod error;
 pub mod extract;
+pub mod queues;
 pub mod realtime;
 pub mod security;
 pub mod session;
@@ -33,6 +34,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "attachments"), (name = "auth"), (name = "service"),
         (name = "web", description = "What the widget and the console need beyond the core API"),
         (name = "security", description = "The audit log and account-takeover reports"),
+        (name = "queues", description = "Presence, routing, transfers and live queue numbers"),
     )
 )]
 struct ApiDoc;
@@ -121,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(realtime::long_poll))
         .merge(crate::web::context::routes())
         .merge(security::routes())
+        .merge(queues::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

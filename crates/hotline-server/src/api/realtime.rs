@@ -121,6 +121,11 @@ pub async fn websocket(
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| async move {
+            let grace = Duration::from_secs(state.settings.queues.away_grace_seconds);
+            let _presence =
+                state
+                    .presence
+                    .connect(&credentials.principal, state.store.clone(), grace);
             let mut connection = Connection {
                 socket,
                 state,

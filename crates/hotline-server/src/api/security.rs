@@ -174,6 +174,7 @@ pub async fn report_account_takeover(
                 redactions: screened.redactions,
                 flagged_links: screened.flagged_links,
             },
+            joined_existing: started.joined_existing,
         }),
     ))
 }

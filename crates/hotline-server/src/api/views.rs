@@ -28,6 +28,9 @@ pub struct StartedConversation {
     pub message: Message,
     #[serde(flatten)]
     pub screening: Screening,
+    /// The request joined the customer's open conversation about the same
+    /// order, topic or question; `message` was added to it.
+    pub joined_existing: bool,
 }
 
 /// What the guard did to the sender's message; only the sender sees it.

@@ -7,6 +7,7 @@ mod attachments;
 mod auth;
 mod conversations;
 mod helpers;
+mod queues;
 mod realtime;
 mod web;
 mod security;

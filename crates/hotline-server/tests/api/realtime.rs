@@ -47,7 +47,7 @@ async fn operators_and_customers_receive_what_they_may_see_live() {
     app.send(&anna, &id, "Проверим и начислим").await;
 
     let mut ivan_saw = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..5 {
         ivan_saw.push(next_frame(&mut ivan_ws).await);
     }
     let kinds: Vec<&str> = ivan_saw
@@ -59,19 +59,21 @@ async fn operators_and_customers_receive_what_they_may_see_live() {
         [
             "conversation.created",
             "message.created",
+            "queue.updated",
             "message.created",
             "conversation.updated"
         ]
     );
+    assert_eq!(ivan_saw[2]["data"]["position"], 1, "first in the queue");
     assert_eq!(
-        ivan_saw[2]["data"]["text"], "Проверим и начислим",
+        ivan_saw[3]["data"]["text"], "Проверим и начислим",
         "the note was skipped"
     );
     assert_eq!(
-        ivan_saw[2]["data"]["seq"], 2,
+        ivan_saw[3]["data"]["seq"], 2,
         "and leaves no gap in the customer's numbering"
     );
-    assert_eq!(ivan_saw[3]["data"]["last_seq"], 2);
+    assert_eq!(ivan_saw[4]["data"]["last_seq"], 2);
     assert!(!ivan_saw.iter().any(|f| f.to_string().contains("заметка")));
     assert_eq!(
         silent_for(&mut ivan_ws, Duration::from_millis(300)).await,
@@ -353,7 +355,10 @@ async fn long_poll_delivers_the_same_events() {
         .iter()
         .map(|e| e["type"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["conversation.created", "message.created"]);
+    assert_eq!(
+        kinds,
+        ["conversation.created", "message.created", "queue.updated"]
+    );
     assert_eq!(all["caught_up"], true);
     let (_, rest) = app
         .get(

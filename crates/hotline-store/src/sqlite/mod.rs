@@ -7,6 +7,7 @@ mod rows;
 mod audit;
 mod privacy;
 mod redaction;
+mod queue;
 mod writer;
 
 use crate::{
@@ -38,6 +39,7 @@ pub struct SqliteStore {
     readers: Pool,
     feed: broadcast::Sender<Arc<Event>>,
     log_id: String,
+    queue: Arc<queue::QueueRuntime>,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -94,12 +96,13 @@ impl SqliteStore {
     /// Opens (creating and migrating when needed) the database at `path`.
     pub async fn open(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
         let path = path.as_ref().to_path_buf();
-        let (conn, log_id) = tokio::task::spawn_blocking({
+        let (conn, log_id, queue) = tokio::task::spawn_blocking({
             let path = path.clone();
-            move || -> StoreResult<(Connection, String)> {
+            move || -> StoreResult<(Connection, String, queue::QueueRuntime)> {
                 let mut conn = open_connection(&path)?;
                 let log_id = migrate(&mut conn)?;
-                Ok((conn, log_id))
+                let queue = queue::QueueRuntime::load(&conn)?;
+                Ok((conn, log_id, queue))
             }
         })
         .await
@@ -129,6 +132,7 @@ impl SqliteStore {
             readers,
             feed,
             log_id,
+            queue: Arc::new(queue),
         })
     }
 
@@ -330,20 +334,26 @@ impl Store for SqliteStore {
     }
 
     async fn start_conversation(&self, command: StartConversation) -> StoreResult<Started> {
+        let queue = self.queue.clone();
         self.write(move |conn, events| {
             let principal = Principal::Customer(command.customer.clone());
             let author = Author::of(&principal);
             let first = &command.first_message;
             if let Some(existing) = find_by_client_msg_id(conn, &author, first.client_msg_id.as_str())? {
                 let conversation = load_conversation(conn, &existing.conversation_id)?.ok_or(StoreError::NotFound)?;
-                let same = existing.seq == 1
+                // A start that joined an open conversation added a later message.
+                let joined = existing.seq > 1;
+                let same = (joined || conversation.subject == command.subject)
                     && conversation.department == command.department
-                    && conversation.subject == command.subject
                     && same_body(&existing, first);
                 if !same {
                     return Err(StoreError::Conflict("client_msg_id_reused"));
                 }
-                return Ok(Started { conversation, message: existing, created: false });
+                let conversation = queue.with_place(conversation);
+                return Ok(Started { conversation, message: existing, created: false, joined_existing: joined });
+            }
+            if let Some(joined) = queue.join_open(conn, events, &command)? {
+                return Ok(joined);
             }
 
             let now = now();
@@ -366,17 +376,20 @@ impl Store for SqliteStore {
                 last_public_seq: 1,
                 created_at: now,
                 updated_at: now,
+                queue: None,
             };
             insert_conversation(conn, &conversation)?;
             append_event(conn, events, EventKind::ConversationCreated, &conversation, false, &conversation)?;
             let message = insert_message(conn, &conversation, (1, Some(1)), author, &principal, first, now)?;
             append_event(conn, events, EventKind::MessageCreated, &conversation, false, &message)?;
-            Ok(Started { conversation, message, created: true })
+            let conversation = queue.reconcile(conn, events, None, conversation)?;
+            Ok(Started { conversation, message, created: true, joined_existing: false })
         })
         .await
     }
 
     async fn post_message(&self, command: PostMessage) -> StoreResult<Posted> {
+        let queue = self.queue.clone();
         self.write(move |conn, events| {
             let mut conversation = load_conversation(conn, &command.conversation_id)?
                 .filter(|c| command.author.can_access(c))
@@ -395,6 +408,7 @@ impl Store for SqliteStore {
                     created: false,
                 });
             }
+            let before = conversation.clone();
             let changed = conversation.on_message(&command.author, new.internal)?;
             let now = now();
             let positions = conversation.next_positions(new.internal);
@@ -434,7 +448,9 @@ impl Store for SqliteStore {
                     false,
                     &conversation,
                 )?;
+                conversation = queue.reconcile(conn, events, Some(&before), conversation)?;
             }
+            queue.record_reply(conn, &conversation, &message)?;
             Ok(Posted {
                 message,
                 conversation,
@@ -445,10 +461,12 @@ impl Store for SqliteStore {
     }
 
     async fn change_lifecycle(&self, command: ChangeLifecycle) -> StoreResult<Conversation> {
+        let queue = self.queue.clone();
         self.write(move |conn, events| {
             let mut conversation = load_conversation(conn, &command.conversation_id)?
                 .filter(|c| command.actor.can_access(c))
                 .ok_or(StoreError::NotFound)?;
+            let before = conversation.clone();
             let action = match command.command {
                 LifecycleCommand::Handoff => LifecycleAction::Handoff,
                 LifecycleCommand::Take => LifecycleAction::Take,
@@ -475,18 +493,22 @@ impl Store for SqliteStore {
                     false,
                     &conversation,
                 )?;
+                return queue.reconcile(conn, events, Some(&before), conversation);
             }
-            Ok(conversation)
+            Ok(queue.with_place(conversation))
         })
         .await
     }
 
     async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
         let id = id.clone();
-        self.read(move |conn| load_conversation(conn, &id)).await
+        let queue = self.queue.clone();
+        self.read(move |conn| Ok(load_conversation(conn, &id)?.map(|c| queue.with_place(c))))
+            .await
     }
 
     async fn conversations(&self, filter: ConversationFilter) -> StoreResult<Vec<Conversation>> {
+        let queue = self.queue.clone();
         self.read(move |conn| {
             let status = filter.status.map(|s| s.as_str());
             let department = filter.department.as_ref().map(|d| d.as_str().to_owned());
@@ -517,7 +539,8 @@ impl Store for SqliteStore {
                 params![scope, status, department, limit],
                 ConversationRow::read,
             )?;
-            rows.map(|row| row?.into_conversation()).collect()
+            rows.map(|row| Ok(queue.with_place(row?.into_conversation()?)))
+                .collect()
         })
         .await
     }

@@ -50,7 +50,7 @@ pub(super) fn now_micros() -> i64 {
     micros(now())
 }
 
-fn from_micros(v: i64) -> StoreResult<Timestamp> {
+pub(super) fn from_micros(v: i64) -> StoreResult<Timestamp> {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(v) * 1000)
         .map_err(|_| corrupt("timestamp"))
 }
@@ -122,6 +122,7 @@ impl ConversationRow {
                 }),
                 _ => None,
             },
+            queue: None,
             last_seq: self.last_seq,
             last_public_seq: self.last_public_seq,
             created_at: from_micros(self.created_at)?,
@@ -461,6 +462,23 @@ pub(super) fn load_attachment(
     .map_err(StoreError::from)
 }
 
+/// Who an event is about; decides who may read it.
+pub(super) struct EventRouting<'a> {
+    pub conversation_id: &'a ConversationId,
+    pub department: &'a DepartmentId,
+    pub customer_id: &'a CustomerId,
+}
+
+impl<'a> EventRouting<'a> {
+    pub(super) fn of(conversation: &'a Conversation) -> Self {
+        EventRouting {
+            conversation_id: &conversation.id,
+            department: &conversation.department,
+            customer_id: &conversation.customer.id,
+        }
+    }
+}
+
 /// Appends an event about `conversation` carrying `data`, and keeps it for
 /// publishing once the transaction commits.
 pub(super) fn append_event<T: Serialize>(
@@ -468,6 +486,24 @@ pub(super) fn append_event<T: Serialize>(
     events: &mut Vec<Event>,
     kind: EventKind,
     conversation: &Conversation,
+    internal: bool,
+    data: &T,
+) -> StoreResult<()> {
+    append_routed_event(
+        conn,
+        events,
+        kind,
+        EventRouting::of(conversation),
+        internal,
+        data,
+    )
+}
+
+pub(super) fn append_routed_event<T: Serialize>(
+    conn: &Connection,
+    events: &mut Vec<Event>,
+    kind: EventKind,
+    routing: EventRouting<'_>,
     internal: bool,
     data: &T,
 ) -> StoreResult<()> {
@@ -481,9 +517,9 @@ pub(super) fn append_event<T: Serialize>(
         .query_row(
             params![
                 kind.as_str(),
-                conversation.id.as_str(),
-                conversation.department.as_str(),
-                conversation.customer.id.as_str(),
+                routing.conversation_id.as_str(),
+                routing.department.as_str(),
+                routing.customer_id.as_str(),
                 internal,
                 to_json(&data)?,
                 micros(now),
@@ -493,9 +529,9 @@ pub(super) fn append_event<T: Serialize>(
     events.push(Event {
         position: EventPosition(position as u64),
         kind,
-        conversation_id: conversation.id.clone(),
-        department: conversation.department.clone(),
-        customer_id: conversation.customer.id.clone(),
+        conversation_id: routing.conversation_id.clone(),
+        department: routing.department.clone(),
+        customer_id: routing.customer_id.clone(),
         internal,
         data,
         created_at: now,

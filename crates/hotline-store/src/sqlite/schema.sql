@@ -140,3 +140,35 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+-- Queues, routing and SLA ----------------------------------------------------
+
+-- Operators' presence and capacity; without a row an operator is offline with
+-- the default capacity.
+CREATE TABLE operator_presence (
+    operator_id TEXT PRIMARY KEY REFERENCES operators (id) ON DELETE CASCADE,
+    presence    TEXT NOT NULL,           -- online, away, offline
+    capacity    INTEGER NOT NULL,        -- concurrent conversations
+    changed_at  INTEGER NOT NULL
+);
+
+-- One row per conversation that has been in the human queue: its priority,
+-- its current SLA cycle (a reopen starts a new one) and when things happened.
+CREATE TABLE conversation_routing (
+    conversation_id            TEXT PRIMARY KEY REFERENCES conversations (id),
+    department                 TEXT NOT NULL,
+    priority                   TEXT NOT NULL,
+    waiting_since              INTEGER,  -- entered the queue; kept on transfer
+    first_response_due         INTEGER,
+    resolution_due             INTEGER,
+    first_response_at          INTEGER,  -- the first public operator reply
+    assigned_at                INTEGER,
+    resolved_at                INTEGER,
+    first_response_breached_at INTEGER,
+    resolution_breached_at     INTEGER
+);
+-- The SLA sweep looks only at open clocks.
+CREATE INDEX conversation_routing_first_due_idx ON conversation_routing (first_response_due)
+    WHERE first_response_at IS NULL AND first_response_breached_at IS NULL;
+CREATE INDEX conversation_routing_resolution_due_idx ON conversation_routing (resolution_due)
+    WHERE resolved_at IS NULL AND resolution_breached_at IS NULL;
+CREATE INDEX conversation_routing_department_idx ON conversation_routing (department, first_response_at);
