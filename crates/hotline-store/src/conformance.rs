@@ -1069,12 +1069,33 @@ pub async fn erasing_a_customer_leaves_nothing_of_theirs(store: Arc<dyn Store>) 
     .await
     .unwrap();
     let kept = start(&store, "kept", "travel", "m-1", "вопрос").await;
+    store
+        .save_customer_context(
+            &CustomerId::from_raw("gone"),
+            r#"{"phone":"+79161234567"}"#.into(),
+            10,
+        )
+        .await
+        .unwrap();
+    let queued = |store: Arc<dyn Store>| async move {
+        store.live_stats(&[department("travel")]).await.unwrap()[0].queue_length
+    };
+    assert_eq!(queued(store.clone()).await, 2);
 
     let erased = store
         .erase_customer(&CustomerId::from_raw("gone"))
         .await
         .unwrap();
     assert_eq!((erased.conversations, erased.messages), (1, 2));
+    assert_eq!(
+        store
+            .customer_context(&CustomerId::from_raw("gone"))
+            .await
+            .unwrap(),
+        None
+    );
+    // Routing forgot the erased conversation.
+    assert_eq!(queued(store.clone()).await, 1);
     assert!(
         store
             .conversation(&gone.conversation.id)

@@ -29,6 +29,8 @@ fn erase_conversations(conn: &Connection, ids: &[String], erased: &mut Erased) -
              WHERE conversation_id = ?1",
         )?
         .execute(params![id])?;
+        conn.prepare_cached("DELETE FROM conversation_routing WHERE conversation_id = ?1")?
+            .execute(params![id])?;
         erased.conversations += conn
             .prepare_cached("DELETE FROM conversations WHERE id = ?1")?
             .execute(params![id])?;
@@ -53,6 +55,7 @@ fn orphans(conn: &Connection, mut shas: Vec<String>, erased: &mut Erased) -> Sto
 impl PrivacyStore for SqliteStore {
     async fn erase_customer(&self, customer: &CustomerId) -> StoreResult<Erased> {
         let customer = customer.to_string();
+        let queue = self.queue.clone();
         self.write(move |conn, _| {
             let ids = conn
                 .prepare_cached("SELECT id FROM conversations WHERE customer_id = ?1")?
@@ -75,8 +78,15 @@ impl PrivacyStore for SqliteStore {
                 )?
                 .execute(params![customer])?;
             orphans(conn, unsent, &mut erased)?;
+            conn.prepare_cached("DELETE FROM customer_contexts WHERE customer_id = ?1")?
+                .execute(params![customer])?;
             conn.prepare_cached("DELETE FROM customers WHERE id = ?1")?
                 .execute(params![customer])?;
+            // Their queued or assigned conversations are gone: routing must
+            // not keep them in the queue or in an operator's load.
+            if !ids.is_empty() {
+                queue.reload(conn)?;
+            }
             Ok(erased)
         })
         .await

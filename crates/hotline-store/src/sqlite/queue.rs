@@ -253,6 +253,21 @@ impl QueueRuntime {
         })
     }
 
+    /// Rebuilds the live state from the tables, keeping the configuration:
+    /// for writes that delete conversations behind routing's back (erasure,
+    /// retention).
+    pub(super) fn reload(&self, conn: &Connection) -> StoreResult<()> {
+        let fresh = Self::load(conn)?
+            .state
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.lock();
+        let config = std::mem::take(&mut state.config);
+        *state = fresh;
+        state.config = config;
+        Ok(())
+    }
+
     fn lock(&self) -> MutexGuard<'_, QueueState> {
         // The state stays consistent between statements; a panic elsewhere
         // must not stop routing.
