@@ -534,10 +534,8 @@ fn split_scalar_in(
     if let Some(i) = raw.find(" #") {
         end = end.min(i);
     }
-    if in_list {
-        if let Some(i) = raw.find([',', ']']) {
-            end = end.min(i);
-        }
+    if in_list && let Some(i) = raw.find([',', ']']) {
+        end = end.min(i);
     }
     Ok((raw[..end].trim().to_owned(), &raw[end..]))
 }
