@@ -102,6 +102,23 @@ pub struct Article {
     pub updated_at: Timestamp,
 }
 
+/// An article the bot offers, as a bot message carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArticleSuggestion {
+    pub id: ArticleId,
+    pub title: String,
+    /// The article's page in the public help center (a path on this server).
+    pub url: String,
+}
+
+impl ArticleSuggestion {
+    pub fn of(id: ArticleId, title: String) -> ArticleSuggestion {
+        let url = Article::path_of(&id);
+        ArticleSuggestion { id, title, url }
+    }
+}
+
 /// The editable fields of an article, as they arrive from an API or a file.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -200,6 +217,11 @@ impl Article {
             body: check_body(draft.body)?,
             updated_at,
         })
+    }
+
+    /// The article's page in the public help center.
+    pub fn path_of(id: &ArticleId) -> String {
+        format!("/help/articles/{id}")
     }
 
     /// Whether the two articles say the same thing (everything but `updated_at`).

@@ -16,7 +16,7 @@ pub mod message;
 pub mod principal;
 pub mod values;
 
-pub use article::{Article, ArticleDraft, ArticleFileError, ArticleId};
+pub use article::{Article, ArticleDraft, ArticleFileError, ArticleId, ArticleSuggestion};
 pub use conversation::{Assignee, Conversation, CustomerRef, LifecycleAction, Status, Subject};
 pub use department::{Department, Topic};
 pub use error::DomainError;

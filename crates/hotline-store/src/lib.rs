@@ -6,10 +6,12 @@
 
 pub mod conformance;
 mod error;
+pub mod kb;
 pub mod sqlite;
 mod types;
 
 pub use error::StoreError;
+pub use kb::KnowledgeStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -26,7 +28,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Hotline keeps. Writes that return `Ok` are durable: they have
 /// been committed (and synced to disk) before the call returns.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: KnowledgeStore + Send + Sync + 'static {
     // Departments
     /// Makes the stored departments match the configured ones (upsert; none
     /// are deleted, since conversations refer to them).

@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod rows;
+mod kb;
 mod writer;
 
 use crate::{
