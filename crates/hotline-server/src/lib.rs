@@ -5,6 +5,8 @@
 
 pub mod api;
 pub mod auth;
+pub mod help;
+pub mod kb;
 pub mod prometheus;
 pub mod realtime;
 pub mod settings;
@@ -54,6 +56,8 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
     let secret = auth::identity::shared_secret(&settings.identity, &settings.data_dir)?;
     let identity = auth::identity::IdentityVerifier::new(&settings.identity, secret.as_deref())?;
     let attachments_dir = settings.data_dir.join("attachments");
+    let synonyms = kb::load_synonyms(settings.help_center.synonyms_file.as_deref())?;
+    let kb = kb::KnowledgeBase::open(store.clone(), synonyms).await?;
     Ok(AppState {
         store,
         identity: Arc::new(identity),
@@ -65,6 +69,7 @@ pub async fn build(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<
         password_checks: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
+        kb: Arc::new(kb),
     })
 }
 

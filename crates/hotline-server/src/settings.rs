@@ -26,6 +26,7 @@ pub struct Settings {
     pub ws_ping_seconds: u64,
     pub identity: IdentitySettings,
     pub departments: Vec<Department>,
+    pub help_center: crate::kb::settings::HelpCenterSettings,
 }
 
 /// How customers' identity tokens are verified.
@@ -57,6 +58,7 @@ impl Default for Settings {
             ws_ping_seconds: 25,
             identity: IdentitySettings::default(),
             departments: Department::defaults(),
+            help_center: Default::default(),
         }
     }
 }
@@ -104,6 +106,7 @@ impl fmt::Debug for Settings {
                     .map(|d| d.id.as_str())
                     .collect::<Vec<_>>(),
             )
+            .field("help_center", &self.help_center)
             .finish()
     }
 }

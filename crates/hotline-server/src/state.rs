@@ -22,10 +22,18 @@ pub struct AppState {
     /// Password checks running at once (each Argon2 check takes ~19 MiB and
     /// a core for tens of milliseconds): a login flood queues here.
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Help-center articles, their search index and the answer bot.
+    pub kb: Arc<crate::kb::KnowledgeBase>,
 }
 
 impl AppState {
     pub fn department(&self, id: &DepartmentId) -> Option<&Department> {
         self.settings.departments.iter().find(|d| &d.id == id)
+    }
+
+    /// Whether new conversations in the department start with the answer
+    /// bot: when it is configured so (`bot = true`) or has help-center articles.
+    pub fn bot_answers(&self, department: &Department) -> bool {
+        department.bot || self.kb.has_articles(&department.id)
     }
 }

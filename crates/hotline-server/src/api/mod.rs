@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod conversations;
 pub mod error;
 pub mod extract;
+pub mod kb;
 pub mod realtime;
 pub mod session;
 pub mod views;
@@ -30,6 +31,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "conversations", description = "Conversations and messages"),
         (name = "realtime", description = "The event WebSocket and its long-poll fallback"),
         (name = "attachments"), (name = "auth"), (name = "service"),
+        (name = "help center", description = "Help-center articles, search, suggestions and the answer bot"),
     )
 )]
 struct ApiDoc;
@@ -110,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(attachments::download))
         .routes(routes!(realtime::websocket))
         .routes(routes!(realtime::long_poll))
+        .merge(kb::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

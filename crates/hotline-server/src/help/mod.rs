@@ -1,0 +1,1 @@
+pub fn routes() -> axum::Router<crate::state::AppState> { axum::Router::new() }

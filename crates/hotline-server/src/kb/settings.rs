@@ -1,0 +1,12 @@
+//! The help center's settings (`[help_center]` in `hotline.toml`).
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HelpCenterSettings {
+    /// A file of synonyms that extends the built-in dictionary (format in
+    /// docs/help-center.md); read at start-up.
+    pub synonyms_file: Option<PathBuf>,
+}
