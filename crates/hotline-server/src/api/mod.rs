@@ -123,6 +123,7 @@ pub fn router(state: AppState) -> Router {
     openapi.merge(upload_doc);
     let openapi = std::sync::Arc::new(openapi);
     api.merge(uploads)
+        .merge(crate::help::routes())
         .route(
             "/api/openapi.json",
             get(move || async move { axum::Json(openapi.as_ref().clone()) }),

@@ -9,4 +9,7 @@ pub struct HelpCenterSettings {
     /// A file of synonyms that extends the built-in dictionary (format in
     /// docs/help-center.md); read at start-up.
     pub synonyms_file: Option<PathBuf>,
+    /// The help center's public address (e.g. `https://help.example.com`),
+    /// for the absolute links of `/sitemap.xml`; without it, the request's host.
+    pub public_url: Option<String>,
 }
