@@ -1,6 +1,7 @@
 //! `hotline`: the support server and its administration commands.
 
 mod config;
+mod kb;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -64,6 +65,20 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Import and export help-center articles (Markdown files with front matter).
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// Upsert every `*.md` file under DIR by its `id` (idempotent). When any
+    /// file is malformed, all problems are listed and nothing is imported.
+    Import { dir: PathBuf },
+    /// Write every article to DIR as `<department>/<id>.md`.
+    Export { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -166,6 +181,10 @@ fn main() -> anyhow::Result<()> {
             println!("{}", identity::mint(&secret, &claims)?);
             Ok(())
         }
+        Command::Kb { command } => match command {
+            KbCommand::Import { dir } => runtime.block_on(kb::import(settings, dir)),
+            KbCommand::Export { dir } => runtime.block_on(kb::export(settings, dir)),
+        },
         Command::Config {
             command: ConfigCommand::Print,
         } => {
