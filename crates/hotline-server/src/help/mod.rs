@@ -275,16 +275,25 @@ async fn section_page(
     )
 }
 
-/// The first paragraph's text, for the page description.
+/// The opening text of the article (Markdown and raw HTML dropped), for
+/// the page description.
 fn summary(body: &str) -> String {
-    let text: String = body
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('<'))
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace(['*', '_', '`', '[', ']'], "");
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut text = String::new();
+    let mut in_heading = false;
+    for event in Parser::new(body) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => in_heading = true,
+            Event::End(TagEnd::Heading(_)) => in_heading = false,
+            Event::Text(t) | Event::Code(t) if !in_heading => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => text.push(' '),
+            _ => {}
+        }
+        if text.chars().count() >= 160 {
+            break;
+        }
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     text.chars().take(160).collect()
 }
 

@@ -7,4 +7,5 @@ mod attachments;
 mod auth;
 mod conversations;
 mod helpers;
+mod kb;
 mod realtime;
