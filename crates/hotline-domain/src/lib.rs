@@ -4,6 +4,7 @@
 //! `DepartmentId`, …) are validated once, when they are constructed; inside the
 //! system a value of such a type is valid by construction.
 
+pub mod article;
 pub mod conversation;
 pub mod department;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod message;
 pub mod principal;
 pub mod values;
 
+pub use article::{Article, ArticleDraft, ArticleFileError, ArticleId};
 pub use conversation::{Assignee, Conversation, CustomerRef, LifecycleAction, Status, Subject};
 pub use department::{Department, Topic};
 pub use error::DomainError;
