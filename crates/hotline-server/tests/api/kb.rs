@@ -442,3 +442,29 @@ async fn help_pages_render_articles_safely_and_are_indexable() {
     assert!(js.contains("/api/v1/kb/search"));
     assert!(!js.contains("innerHTML"), "results are built with textContent");
 }
+
+#[tokio::test]
+async fn the_demo_help_center_imports_into_a_store_and_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let settings = hotline_server::settings::Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        let store = hotline_server::open_store(&settings).await.unwrap();
+        let report = hotline_server::kb::demo::import_demo_help_center(store.as_ref()).await.unwrap();
+        assert!(report.created >= 60, "{report}");
+        let again = hotline_server::kb::demo::import_demo_help_center(store.as_ref()).await.unwrap();
+        assert_eq!((again.created, again.updated, again.unchanged), (0, 0, report.created));
+    }
+    let app = TestApp::spawn_in(dir, |_| {}).await;
+    let html = page(&app, "/help").await.2;
+    for department in ["marketplace", "travel", "bank"] {
+        assert!(html.contains(&format!(r#"id="{department}""#)), "{department} has articles");
+    }
+    // Every department has articles now, so every conversation starts with the bot.
+    let customer = app.customer_token("c1");
+    let conversation = app.start(&customer, "travel", "djpdhfn ltytu pf ,bktn").await;
+    let all = messages(&app, &customer, &conversation).await;
+    assert_eq!(all[1]["author"]["kind"], "bot", "{all:?}");
+}
