@@ -29,7 +29,9 @@ pub fn load(
     figment = figment.merge(
         Env::prefixed("HOTLINE_")
             .filter(|key| {
-                FROM_ENV.contains(&key.as_str()) || key.as_str().starts_with("identity__")
+                FROM_ENV.contains(&key.as_str())
+                    || key.as_str().starts_with("identity__")
+                    || key.as_str().starts_with("help_center__")
             })
             .split("__"),
     );
