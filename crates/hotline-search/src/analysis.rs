@@ -140,7 +140,10 @@ mod tests {
 
     #[test]
     fn terms_drop_stop_words_and_stem() {
-        assert_eq!(terms("Как мне вернуть товар?"), [stem("вернуть"), stem("товар")]);
+        assert_eq!(
+            terms("Как мне вернуть товар?"),
+            [stem("вернуть"), stem("товар")]
+        );
     }
 
     #[test]

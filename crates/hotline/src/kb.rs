@@ -58,7 +58,9 @@ pub async fn import(settings: Settings, dir: PathBuf) -> anyhow::Result<()> {
         let shown = path.display().to_string();
         let size = std::fs::metadata(path)?.len();
         if size > MAX_FILE_BYTES {
-            unreadable.push(format!("{shown}:1: the file is {size} bytes; an article is at most {MAX_FILE_BYTES}"));
+            unreadable.push(format!(
+                "{shown}:1: the file is {size} bytes; an article is at most {MAX_FILE_BYTES}"
+            ));
             continue;
         }
         match std::fs::read(path) {
@@ -67,7 +69,9 @@ pub async fn import(settings: Settings, dir: PathBuf) -> anyhow::Result<()> {
                 Err(e) => {
                     let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                     let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-                    unreadable.push(format!("{shown}:{line}: not UTF-8 text; save the file as UTF-8"));
+                    unreadable.push(format!(
+                        "{shown}:{line}: not UTF-8 text; save the file as UTF-8"
+                    ));
                 }
             },
             Err(e) => unreadable.push(format!("{shown}: cannot read: {e}")),
@@ -115,7 +119,9 @@ pub async fn import(settings: Settings, dir: PathBuf) -> anyhow::Result<()> {
         }
     })
     .await
-    .context("storing the articles failed; what was stored stays, and running the import again is safe")?;
+    .context(
+        "storing the articles failed; what was stored stays, and running the import again is safe",
+    )?;
     eprintln!();
     println!("imported {total} articles: {report}");
     println!("a running server picks the changes up at its next start");

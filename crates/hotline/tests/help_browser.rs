@@ -26,20 +26,36 @@ impl Drop for Process {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn hotline(data: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hotline"));
-    command.arg("--data-dir").arg(data).current_dir(data).env("NO_COLOR", "1");
+    command
+        .arg("--data-dir")
+        .arg(data)
+        .current_dir(data)
+        .env("NO_COLOR", "1");
     command
 }
 
 /// The server on a data directory holding the repository's demo help center.
 fn start_server(data: &Path) -> (Process, String) {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/help-center");
-    let import = hotline(data).args(["kb", "import"]).arg(&demo).output().unwrap();
-    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    let import = hotline(data)
+        .args(["kb", "import"])
+        .arg(&demo)
+        .output()
+        .unwrap();
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
     let port = free_port();
     let mut child = hotline(data)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -111,7 +127,10 @@ async fn wait_true(client: &Client, what: &str, script: &str) {
         if client.execute(script, vec![]).await.unwrap() == Value::Bool(true) {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
 }
@@ -126,7 +145,10 @@ async fn search_as_you_type_on_a_phone() {
     let client = phone(&webdriver).await;
 
     client.goto(&format!("{base}/help")).await.unwrap();
-    assert_eq!(client.title().await.unwrap(), "Помощь — ответы на частые вопросы");
+    assert_eq!(
+        client.title().await.unwrap(),
+        "Помощь — ответы на частые вопросы"
+    );
     // Readable on a phone: nothing wider than the screen.
     wait_true(
         &client,
@@ -139,7 +161,10 @@ async fn search_as_you_type_on_a_phone() {
     // as a customer would; results appear only if help.js runs under the
     // page's strict CSP.
     let input = client.find(Locator::Id("help-search")).await.unwrap();
-    input.send_keys("djpdhfn ltytu pf jnvtyeyysq pfrfp").await.unwrap();
+    input
+        .send_keys("djpdhfn ltytu pf jnvtyeyysq pfrfp")
+        .await
+        .unwrap();
     wait_true(
         &client,
         "results as you type",
@@ -155,7 +180,12 @@ async fn search_as_you_type_on_a_phone() {
     assert!(href.starts_with("/help/articles/"), "{href}");
     let title = first.text().await.unwrap();
     first.click().await.unwrap();
-    wait_true(&client, "the article page", "return location.pathname.startsWith('/help/articles/');").await;
+    wait_true(
+        &client,
+        "the article page",
+        "return location.pathname.startsWith('/help/articles/');",
+    )
+    .await;
     let heading = client.find(Locator::Css("article h1")).await.unwrap();
     assert_eq!(heading.text().await.unwrap(), title);
     assert!(client.title().await.unwrap().ends_with("— Помощь"));

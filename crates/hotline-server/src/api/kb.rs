@@ -66,7 +66,11 @@ fn require_role(principal: &Principal, allowed: &[Role], what: &str) -> ApiResul
 }
 
 fn readers(principal: &Principal) -> ApiResult<()> {
-    require_role(principal, &[Role::Supervisor, Role::Admin], "reading help-center administration data")
+    require_role(
+        principal,
+        &[Role::Supervisor, Role::Admin],
+        "reading help-center administration data",
+    )
 }
 
 fn writers(principal: &Principal) -> ApiResult<()> {
@@ -93,7 +97,8 @@ fn optional_department(raw: Option<String>) -> ApiResult<Option<DepartmentId>> {
 
 fn now() -> hotline_domain::Timestamp {
     let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+        .unwrap_or(t)
 }
 
 fn known_department(state: &AppState, article: &Article) -> ApiResult<()> {
@@ -164,7 +169,10 @@ pub async fn create_article(
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "article_exists",
-            format!("an article with the id `{}` exists; change it with PUT", article.id),
+            format!(
+                "an article with the id `{}` exists; change it with PUT",
+                article.id
+            ),
         ));
     }
     state.kb.upsert(article.clone()).await?;
@@ -182,7 +190,11 @@ pub async fn get_article(
 ) -> ApiResult<Json<ArticleView>> {
     readers(&principal)?;
     let id = article_id(id)?;
-    let article = state.store.article(&id).await?.ok_or_else(ApiError::not_found)?;
+    let article = state
+        .store
+        .article(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     let feedback = state.store.article_feedback(&id).await?;
     Ok(Json(ArticleView { article, feedback }))
 }
@@ -400,7 +412,9 @@ pub async fn bot_feedback(
     Json(body): Json<BotFeedbackRequest>,
 ) -> ApiResult<Json<Conversation>> {
     if !principal.is_customer() {
-        return Err(ApiError::forbidden("only the customer rates the bot's answer"));
+        return Err(ApiError::forbidden(
+            "only the customer rates the bot's answer",
+        ));
     }
     let conversation = state
         .store

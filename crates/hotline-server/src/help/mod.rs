@@ -28,7 +28,11 @@ const STYLE: &str = include_str!("assets/help.css");
 const PAGE_RESULTS: usize = 20;
 
 /// What path segments may carry unescaped.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -53,10 +57,22 @@ fn html_response(status: StatusCode, html: String) -> Response {
     (
         status,
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
-            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")),
-            (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CSP),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=60"),
+            ),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ),
         ],
         html,
     )
@@ -67,7 +83,10 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
         ],
         body,
     )
@@ -88,7 +107,12 @@ fn layout(title: &str, description: &str, breadcrumbs: &[(String, String)], main
     if !breadcrumbs.is_empty() {
         crumbs.push_str(r#"<nav class="crumbs" aria-label="Навигация"><a href="/help">Помощь</a>"#);
         for (href, label) in breadcrumbs {
-            let _ = write!(crumbs, r#" › <a href="{}">{}</a>"#, escape(href), escape(label));
+            let _ = write!(
+                crumbs,
+                r#" › <a href="{}">{}</a>"#,
+                escape(href),
+                escape(label)
+            );
         }
         crumbs.push_str("</nav>");
     }
@@ -269,7 +293,10 @@ async fn section_page(
         layout(
             &format!("{section} — {department_label} — Помощь"),
             &format!("{section}: {}", titles.join("; ")),
-            &[(format!("/help#{}", department.as_str()), department_label.clone())],
+            &[(
+                format!("/help#{}", department.as_str()),
+                department_label.clone(),
+            )],
             &main,
         ),
     )
@@ -308,7 +335,12 @@ async fn article_page(State(state): State<AppState>, Path(id): Path<String>) -> 
             tracing::error!(error = %e, "cannot read an article");
             return html_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                layout("Ошибка — Помощь", "", &[], "<h1>Что-то пошло не так</h1><p>Попробуйте обновить страницу.</p>"),
+                layout(
+                    "Ошибка — Помощь",
+                    "",
+                    &[],
+                    "<h1>Что-то пошло не так</h1><p>Попробуйте обновить страницу.</p>",
+                ),
             );
         }
     };
@@ -328,8 +360,14 @@ async fn article_page(State(state): State<AppState>, Path(id): Path<String>) -> 
             &format!("{} — Помощь", article.title),
             &summary(&article.body),
             &[
-                (format!("/help#{}", article.department.as_str()), department_label),
-                (section_path(&article.department, &article.section), article.section.clone()),
+                (
+                    format!("/help#{}", article.department.as_str()),
+                    department_label,
+                ),
+                (
+                    section_path(&article.department, &article.section),
+                    article.section.clone(),
+                ),
             ],
             &main,
         ),
@@ -345,7 +383,10 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)))
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+        })
         .unwrap_or("localhost");
     format!("http://{host}")
 }
@@ -379,8 +420,14 @@ async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response 
     xml.push_str("</urlset>\n");
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/xml; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
         ],
         xml,
     )

@@ -88,15 +88,23 @@ mod tests {
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("<div"), "{html}");
         assert!(!html.contains("<svg"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
     }
 
     #[test]
     fn markdown_still_renders() {
-        let html = markdown("# Заголовок\n\n**жирный** и [ссылка](https://example.com/a?b=1&c=2)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n");
+        let html = markdown(
+            "# Заголовок\n\n**жирный** и [ссылка](https://example.com/a?b=1&c=2)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        );
         assert!(html.contains("<h1>Заголовок</h1>"), "{html}");
         assert!(html.contains("<strong>жирный</strong>"), "{html}");
-        assert!(html.contains(r#"<a href="https://example.com/a?b=1&amp;c=2">"#), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://example.com/a?b=1&amp;c=2">"#),
+            "{html}"
+        );
         assert!(html.contains("<table>"), "{html}");
     }
 
@@ -114,14 +122,26 @@ mod tests {
             assert!(!html.contains("data:"), "{target}: {html}");
             assert!(html.contains(r##"href="#""##), "{target}: {html}");
         }
-        for target in ["/help/articles/x", "#part", "mailto:a@b.ru", "tel:+7800", "page?a=b:c"] {
+        for target in [
+            "/help/articles/x",
+            "#part",
+            "mailto:a@b.ru",
+            "tel:+7800",
+            "page?a=b:c",
+        ] {
             let html = markdown(&format!("[x]({target})"));
-            assert!(!html.contains(r##"href="#""##) || target == "#part", "{target}: {html}");
+            assert!(
+                !html.contains(r##"href="#""##) || target == "#part",
+                "{target}: {html}"
+            );
         }
     }
 
     #[test]
     fn escape_covers_attributes() {
-        assert_eq!(escape(r#"<a href="x">'&"#), "&lt;a href=&quot;x&quot;&gt;'&amp;");
+        assert_eq!(
+            escape(r#"<a href="x">'&"#),
+            "&lt;a href=&quot;x&quot;&gt;'&amp;"
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! department with articles, and takes the customer's verdict on it.
 
 use super::{KbError, KnowledgeBase};
-use hotline_domain::{ArticleId, ArticleSuggestion, AuthorKind, Conversation, Message, MessageText};
+use hotline_domain::{
+    ArticleId, ArticleSuggestion, AuthorKind, Conversation, Message, MessageText,
+};
 use hotline_store::kb::{FeedbackOutcome, NewFeedback, PostBotMessage};
 use hotline_store::{MessageQuery, Posted};
 
@@ -49,7 +51,8 @@ pub async fn answer(
         .store()
         .post_bot_message(PostBotMessage {
             conversation_id: conversation.id.clone(),
-            text: MessageText::parse(text.to_owned(), usize::MAX).map_err(hotline_store::StoreError::from)?,
+            text: MessageText::parse(text.to_owned(), usize::MAX)
+                .map_err(hotline_store::StoreError::from)?,
             suggestions,
         })
         .await?;

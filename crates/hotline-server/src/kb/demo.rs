@@ -29,7 +29,10 @@ pub async fn import_demo_help_center(store: &dyn KnowledgeStore) -> anyhow::Resu
     let now = time::OffsetDateTime::now_utc();
     let articles = parse_article_files(demo_files(), now).map_err(|problems| {
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("the embedded demo help center is malformed:\n{}", lines.join("\n"))
+        anyhow::anyhow!(
+            "the embedded demo help center is malformed:\n{}",
+            lines.join("\n")
+        )
     })?;
     store_articles(store, articles, |_, _| {})
         .await

@@ -10,8 +10,8 @@
 
 use futures_util::{StreamExt, stream};
 use hotline_domain::{Article, Timestamp};
-use hotline_store::kb::{ArticleChange, KnowledgeStore};
 use hotline_store::StoreResult;
+use hotline_store::kb::{ArticleChange, KnowledgeStore};
 use std::collections::HashMap;
 use std::fmt;
 

@@ -127,24 +127,36 @@ impl KnowledgeBase {
     }
 
     fn catalog_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<ArticleId, CatalogEntry>> {
-        self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.catalog
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Every article's catalog entry, by department, section, title.
     pub fn catalog(&self) -> Vec<CatalogEntry> {
-        let guard = self.catalog.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let guard = self
+            .catalog
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut entries: Vec<CatalogEntry> = guard.values().cloned().collect();
         drop(guard);
         entries.sort_by(|a, b| {
-            (a.department.as_str(), &a.section, &a.title, &a.id)
-                .cmp(&(b.department.as_str(), &b.section, &b.title, &b.id))
+            (a.department.as_str(), &a.section, &a.title, &a.id).cmp(&(
+                b.department.as_str(),
+                &b.section,
+                &b.title,
+                &b.id,
+            ))
         });
         entries
     }
 
     /// Whether the department has articles (and so a bot).
     pub fn has_articles(&self, department: &DepartmentId) -> bool {
-        let guard = self.catalog.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let guard = self
+            .catalog
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         guard.values().any(|entry| &entry.department == department)
     }
 
