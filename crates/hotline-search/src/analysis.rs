@@ -140,10 +140,7 @@ mod tests {
 
     #[test]
     fn terms_drop_stop_words_and_stem() {
-        assert_eq!(
-            terms("Как мне вернуть товар?"),
-            [stem("вернуть"), stem("товар")]
-        );
+        assert_eq!(terms("Как мне вернуть товар?"), [stem("вернуть"), stem("товар")]);
     }
 
     #[test]

@@ -128,14 +128,11 @@ fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
 }
 
 fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// BM25's idf, divided by the largest idf possible in an index of `docs`
@@ -338,10 +335,7 @@ impl SearchIndex {
                     Term::from_field_text(field, term),
                     IndexRecordOption::WithFreqs,
                 );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(query), weight * boost)),
-                ));
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), weight * boost))));
             }
         }
         let searcher = self.reader.searcher();
@@ -376,10 +370,7 @@ impl SearchIndex {
             };
             hits.push((score * boost, entry));
         }
-        hits.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| a.1.doc.id.cmp(&b.1.doc.id))
-        });
+        hits.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.doc.id.cmp(&b.1.doc.id)));
         hits.truncate(limit);
 
         let docs = state.entries.len();
@@ -478,12 +469,7 @@ impl SearchIndex {
         }
         for expansion in self.synonyms.expand(&sequence) {
             for stem in &expansion.terms {
-                add_term(
-                    &mut plan.terms,
-                    stem,
-                    SYNONYM_WEIGHT,
-                    expansion.covers.clone(),
-                );
+                add_term(&mut plan.terms, stem, SYNONYM_WEIGHT, expansion.covers.clone());
             }
         }
         plan
