@@ -24,9 +24,8 @@ pub fn load_articles(dir: &Path) -> Result<Vec<ArticleDoc>> {
     for path in files {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let article = Article::from_file(&text, now).map_err(|e| {
-            anyhow::anyhow!("{}:{}: {}", path.display(), e.line, e.message)
-        })?;
+        let article = Article::from_file(&text, now)
+            .map_err(|e| anyhow::anyhow!("{}:{}: {}", path.display(), e.line, e.message))?;
         articles.push(ArticleDoc {
             id: article.id.as_str().to_owned(),
             department: article.department.as_str().to_owned(),
@@ -37,7 +36,10 @@ pub fn load_articles(dir: &Path) -> Result<Vec<ArticleDoc>> {
         });
     }
     if articles.is_empty() {
-        bail!("no article files (*.md) in {}; pass --articles DIR", dir.display());
+        bail!(
+            "no article files (*.md) in {}; pass --articles DIR",
+            dir.display()
+        );
     }
     Ok(articles)
 }
@@ -76,8 +78,8 @@ impl Question {
 pub fn load_eval(path: &Path, articles: &[ArticleDoc]) -> Result<EvalSet> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the evaluation set {}", path.display()))?;
-    let set: EvalSet =
-        toml::from_str(&text).with_context(|| format!("{} is not a valid evaluation set", path.display()))?;
+    let set: EvalSet = toml::from_str(&text)
+        .with_context(|| format!("{} is not a valid evaluation set", path.display()))?;
     for question in &set.question {
         for id in &question.expect {
             if !articles.iter().any(|a| &a.id == id) {

@@ -158,7 +158,12 @@ pub async fn run(args: Args) -> Result<()> {
         };
         if args.calibrate {
             let confidence = index.confidence(&question.text, None)?;
-            let label = confidence.map_or("-".to_owned(), |c| format!("mass {:.2} head {:.2} coverage {:.2}", c.mass, c.head_mass, c.coverage));
+            let label = confidence.map_or("-".to_owned(), |c| {
+                format!(
+                    "mass {:.2} head {:.2} coverage {:.2}",
+                    c.mass, c.head_mass, c.coverage
+                )
+            });
             let confidence = confidence.map(|c| c.value);
             let right = hotline
                 .ranked
@@ -209,7 +214,11 @@ impl Engine {
     }
 
     fn record(&mut self, question: &Question, answer: Answer) {
-        let top3 = answer.ranked.iter().take(3).any(|id| question.expect.contains(id));
+        let top3 = answer
+            .ranked
+            .iter()
+            .take(3)
+            .any(|id| question.expect.contains(id));
         let wrong = if question.in_scope() {
             !top3
         } else {
@@ -308,19 +317,15 @@ fn tables(engines: &[Engine], articles: usize, questions: usize) -> String {
 }
 
 fn write_doc(path: &std::path::Path, tables: &str) -> Result<()> {
-    let doc = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let doc =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let (Some(begin), Some(end)) = (doc.find(DOC_BEGIN), doc.find(DOC_END)) else {
         bail!(
             "{} has no {DOC_BEGIN} … {DOC_END} markers; add them where the tables go",
             path.display()
         );
     };
-    let updated = format!(
-        "{}{DOC_BEGIN}\n{tables}{}",
-        &doc[..begin],
-        &doc[end..]
-    );
+    let updated = format!("{}{DOC_BEGIN}\n{tables}{}", &doc[..begin], &doc[end..]);
     std::fs::write(path, updated).with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -383,7 +388,9 @@ impl Postgres {
     async fn load(url: &str, articles: &[ArticleDoc]) -> Result<Self> {
         let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
             .await
-            .with_context(|| format!("cannot connect to PostgreSQL at {url}; check --postgres-url"))?;
+            .with_context(|| {
+                format!("cannot connect to PostgreSQL at {url}; check --postgres-url")
+            })?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 eprintln!("PostgreSQL connection: {e}");
@@ -407,7 +414,10 @@ impl Postgres {
         client
             .batch_execute("CREATE INDEX ON kb_articles USING gin (tsv); ANALYZE kb_articles")
             .await?;
-        eprintln!("kb-quality: {} articles loaded into PostgreSQL", articles.len());
+        eprintln!(
+            "kb-quality: {} articles loaded into PostgreSQL",
+            articles.len()
+        );
         Ok(Postgres { client })
     }
 

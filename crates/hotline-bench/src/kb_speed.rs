@@ -50,7 +50,11 @@ fn synthesise(base: &[ArticleDoc], count: usize) -> Vec<ArticleDoc> {
             let article = &base[i % base.len()];
             let variant = i / base.len();
             let other = &base[(i * 7 + 3) % base.len()];
-            let extra = other.body.split("\n\n").nth(variant % 2).unwrap_or(&other.body);
+            let extra = other
+                .body
+                .split("\n\n")
+                .nth(variant % 2)
+                .unwrap_or(&other.body);
             ArticleDoc {
                 id: format!("{}-{variant}", article.id),
                 department: article.department.clone(),
@@ -79,7 +83,11 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     index.rebuild(&articles)?;
     let reindex = started.elapsed();
-    eprintln!("kb-speed: re-indexed {} articles in {:.2} s", index.len(), reindex.as_secs_f64());
+    eprintln!(
+        "kb-speed: re-indexed {} articles in {:.2} s",
+        index.len(),
+        reindex.as_secs_f64()
+    );
 
     // One warm-up pass: first touches of the index pages are not what a
     // running server sees.
@@ -127,10 +135,22 @@ pub fn run(args: Args) -> Result<()> {
         .row("articles", line.articles)
         .row("re-index, s", format!("{:.2}", reindex.as_secs_f64()))
         .row("suggest queries", line.suggest_queries)
-        .row("suggest p50, ms", format!("{:.3}", report::quantile_ms(&suggest, 0.5)))
-        .row("suggest p99, ms", format!("{:.3}", report::quantile_ms(&suggest, 0.99)))
-        .row("suggest max, ms", format!("{:.3}", report::max_ms(&suggest)))
-        .row("upsert p50, ms", format!("{:.3}", report::quantile_ms(&upsert, 0.5)))
+        .row(
+            "suggest p50, ms",
+            format!("{:.3}", report::quantile_ms(&suggest, 0.5)),
+        )
+        .row(
+            "suggest p99, ms",
+            format!("{:.3}", report::quantile_ms(&suggest, 0.99)),
+        )
+        .row(
+            "suggest max, ms",
+            format!("{:.3}", report::max_ms(&suggest)),
+        )
+        .row(
+            "upsert p50, ms",
+            format!("{:.3}", report::quantile_ms(&upsert, 0.5)),
+        )
         .row("upsert max, ms", format!("{:.3}", report::max_ms(&upsert)));
     table.print();
     report::print_json(&line);

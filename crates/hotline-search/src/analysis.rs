@@ -53,11 +53,50 @@ const SUPPORT_WORDS: [&str; 1] = ["где"];
 /// Dropping them keeps them from diluting the question (see `coverage` in
 /// the index) and from matching articles by chance.
 const CHAT_FILLER: [&str; 44] = [
-    "здравствуйте", "добрый", "доброе", "день", "вечер", "утро", "привет", "подскажите",
-    "пожалуйста", "помогите", "хочу", "хотела", "хотел", "можно", "нужно", "надо", "делать",
-    "сделать", "скажите", "спасибо", "вопрос", "почему", "какие", "какой", "какая",
-    "how", "can", "do", "does", "did", "my", "me", "what", "why", "when", "please", "hello",
-    "hi", "you", "your", "get", "have", "has", "want",
+    "здравствуйте",
+    "добрый",
+    "доброе",
+    "день",
+    "вечер",
+    "утро",
+    "привет",
+    "подскажите",
+    "пожалуйста",
+    "помогите",
+    "хочу",
+    "хотела",
+    "хотел",
+    "можно",
+    "нужно",
+    "надо",
+    "делать",
+    "сделать",
+    "скажите",
+    "спасибо",
+    "вопрос",
+    "почему",
+    "какие",
+    "какой",
+    "какая",
+    "how",
+    "can",
+    "do",
+    "does",
+    "did",
+    "my",
+    "me",
+    "what",
+    "why",
+    "when",
+    "please",
+    "hello",
+    "hi",
+    "you",
+    "your",
+    "get",
+    "have",
+    "has",
+    "want",
 ];
 
 /// Whether a normalised word is a stop word in Russian or English.
@@ -162,7 +201,10 @@ mod tests {
 
     #[test]
     fn terms_drop_stop_words_and_stem() {
-        assert_eq!(terms("Как мне вернуть товар?"), [stem("вернуть"), stem("товар")]);
+        assert_eq!(
+            terms("Как мне вернуть товар?"),
+            [stem("вернуть"), stem("товар")]
+        );
     }
 
     #[test]

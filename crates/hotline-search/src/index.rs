@@ -132,11 +132,14 @@ fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
 }
 
 fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// BM25's idf, divided by the largest idf possible in an index of `docs`
@@ -309,7 +312,11 @@ impl SearchIndex {
     }
 
     /// The first [`MAX_SUGGESTIONS`] hits, less those far behind the first.
-    fn candidates(&self, query: &str, department: Option<&str>) -> Result<Vec<Ranked>, SearchError> {
+    fn candidates(
+        &self,
+        query: &str,
+        department: Option<&str>,
+    ) -> Result<Vec<Ranked>, SearchError> {
         let ranked = self.ranked(query, department, MAX_SUGGESTIONS)?;
         let Some(best_score) = ranked.first().map(|r| r.hit.score) else {
             return Ok(Vec::new());
@@ -347,7 +354,10 @@ impl SearchIndex {
                     Term::from_field_text(field, term),
                     IndexRecordOption::WithFreqs,
                 );
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), weight * boost))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), weight * boost)),
+                ));
             }
         }
         let searcher = self.reader.searcher();
@@ -382,16 +392,14 @@ impl SearchIndex {
             };
             hits.push((score * boost, entry));
         }
-        hits.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.doc.id.cmp(&b.1.doc.id)));
+        hits.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| a.1.doc.id.cmp(&b.1.doc.id))
+        });
         hits.truncate(limit);
 
         let docs = state.entries.len();
-        let idf = |stem: &str| {
-            state
-                .stem_df
-                .get(stem)
-                .map(|&df| normalised_idf(df, docs))
-        };
+        let idf = |stem: &str| state.stem_df.get(stem).map(|&df| normalised_idf(df, docs));
         let weights: HashMap<String, f32> = plan
             .terms
             .iter()
@@ -486,7 +494,12 @@ impl SearchIndex {
         }
         for expansion in self.synonyms.expand(&sequence) {
             for stem in &expansion.terms {
-                add_term(&mut plan.terms, stem, SYNONYM_WEIGHT, expansion.covers.clone());
+                add_term(
+                    &mut plan.terms,
+                    stem,
+                    SYNONYM_WEIGHT,
+                    expansion.covers.clone(),
+                );
             }
         }
         plan
@@ -538,7 +551,11 @@ fn confidence(plan: &Plan, entry: &Entry, idf: &impl Fn(&str) -> Option<f32>) ->
     // it, else the best of its synonyms the index has, else 1.
     let mut own = vec![None::<f32>; concepts];
     for (position, concept) in plan.concepts.iter().enumerate() {
-        own[position] = concept.stems.iter().filter_map(|(s, _)| idf(s)).reduce(f32::max);
+        own[position] = concept
+            .stems
+            .iter()
+            .filter_map(|(s, _)| idf(s))
+            .reduce(f32::max);
     }
     let mut via_synonyms = vec![None::<f32>; concepts];
     let mut matched = vec![0.0f32; concepts];

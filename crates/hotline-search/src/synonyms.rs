@@ -194,11 +194,20 @@ mod tests {
     #[test]
     fn parse_reports_the_line_of_a_bad_group() {
         let err = Synonyms::parse("# comment\nвозврат, refund\nтолько одна\n").unwrap_err();
-        assert!(matches!(err, SearchError::Synonyms { line: 3, .. }), "{err}");
+        assert!(
+            matches!(err, SearchError::Synonyms { line: 3, .. }),
+            "{err}"
+        );
         let err = Synonyms::parse("возврат,, refund").unwrap_err();
-        assert!(matches!(err, SearchError::Synonyms { line: 1, .. }), "{err}");
+        assert!(
+            matches!(err, SearchError::Synonyms { line: 1, .. }),
+            "{err}"
+        );
         let err = Synonyms::parse("возврат, и в на").unwrap_err();
-        assert!(matches!(err, SearchError::Synonyms { line: 1, .. }), "{err}");
+        assert!(
+            matches!(err, SearchError::Synonyms { line: 1, .. }),
+            "{err}"
+        );
     }
 
     #[test]

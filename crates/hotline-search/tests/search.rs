@@ -83,8 +83,14 @@ fn top(index: &SearchIndex, query: &str) -> Option<String> {
 fn inflected_words_find_the_article() {
     let index = index();
     assert_eq!(index.len(), 6);
-    assert_eq!(top(&index, "доставкой заказов").as_deref(), Some("delivery-times"));
-    assert_eq!(top(&index, "блокировки карты").as_deref(), Some("card-block"));
+    assert_eq!(
+        top(&index, "доставкой заказов").as_deref(),
+        Some("delivery-times")
+    );
+    assert_eq!(
+        top(&index, "блокировки карты").as_deref(),
+        Some("card-block")
+    );
 }
 
 #[test]
@@ -100,8 +106,14 @@ fn a_title_match_outranks_a_passing_mention_in_the_body() {
 #[test]
 fn russian_typed_on_qwerty_is_read_as_russian() {
     let index = index();
-    assert_eq!(top(&index, ",fuf; gjnthzkcz").as_deref(), Some("baggage-lost"));
-    assert_eq!(top(&index, "pf,kjrbhjdfnm rfhne").as_deref(), Some("card-block"));
+    assert_eq!(
+        top(&index, ",fuf; gjnthzkcz").as_deref(),
+        Some("baggage-lost")
+    );
+    assert_eq!(
+        top(&index, "pf,kjrbhjdfnm rfhne").as_deref(),
+        Some("card-block")
+    );
 }
 
 #[test]
@@ -114,8 +126,14 @@ fn english_typed_on_russian_layout_is_read_as_english() {
 #[test]
 fn typos_are_tolerated() {
     let index = index();
-    assert_eq!(top(&index, "сроки дастафки").as_deref(), Some("delivery-times"));
-    assert_eq!(top(&index, "потерялся бгааж").as_deref(), Some("baggage-lost"));
+    assert_eq!(
+        top(&index, "сроки дастафки").as_deref(),
+        Some("delivery-times")
+    );
+    assert_eq!(
+        top(&index, "потерялся бгааж").as_deref(),
+        Some("baggage-lost")
+    );
 }
 
 #[test]
@@ -125,17 +143,26 @@ fn yo_and_ye_are_the_same_letter() {
         ids(&index, "отмененный заказ", None),
         ids(&index, "отменённый заказ", None)
     );
-    assert_eq!(top(&index, "отмененный заказ").as_deref(), Some("refund-cancelled-order"));
+    assert_eq!(
+        top(&index, "отмененный заказ").as_deref(),
+        Some("refund-cancelled-order")
+    );
 }
 
 #[test]
 fn synonyms_find_articles_without_the_customers_words() {
     let index = index();
     // No article says «чемодан пропал»; the baggage one says «багаж потерялся».
-    assert_eq!(top(&index, "пропал чемодан").as_deref(), Some("baggage-lost"));
+    assert_eq!(
+        top(&index, "пропал чемодан").as_deref(),
+        Some("baggage-lost")
+    );
     // English through the built-in vocabulary.
     assert_eq!(top(&index, "lost luggage").as_deref(), Some("baggage-lost"));
-    assert_eq!(top(&index, "how to block my card").as_deref(), Some("card-block"));
+    assert_eq!(
+        top(&index, "how to block my card").as_deref(),
+        Some("card-block")
+    );
 }
 
 #[test]
@@ -166,7 +193,10 @@ fn the_department_boosts_without_hiding_the_others() {
     let plain = score(None, "refund-cancelled-order");
     let boosted = score(Some("marketplace"), "refund-cancelled-order");
     assert!(boosted > plain * 1.2, "{plain} → {boosted}");
-    assert_eq!(score(Some("marketplace"), "travel-refund"), score(None, "travel-refund"));
+    assert_eq!(
+        score(Some("marketplace"), "travel-refund"),
+        score(None, "travel-refund")
+    );
     // Every department's articles stay in the results.
     let mut all = ids(&index, "возврат денег", None);
     let mut travel = ids(&index, "возврат денег", Some("travel"));
@@ -179,7 +209,9 @@ fn the_department_boosts_without_hiding_the_others() {
 #[test]
 fn changes_are_visible_to_the_next_search() {
     let index = index();
-    let has = |index: &SearchIndex, query: &str| ids(index, query, None).contains(&"travel-insurance".to_owned());
+    let has = |index: &SearchIndex, query: &str| {
+        ids(index, query, None).contains(&"travel-insurance".to_owned())
+    };
     assert_eq!(index.len(), 6);
 
     let insurance = article(
@@ -191,7 +223,10 @@ fn changes_are_visible_to_the_next_search() {
     );
     index.upsert(&insurance).unwrap();
     assert_eq!(index.len(), 7);
-    assert_eq!(top(&index, "страховка путешествия").as_deref(), Some("travel-insurance"));
+    assert_eq!(
+        top(&index, "страховка путешествия").as_deref(),
+        Some("travel-insurance")
+    );
     assert!(has(&index, "за границей"));
 
     let mut renamed = insurance.clone();
@@ -201,7 +236,10 @@ fn changes_are_visible_to_the_next_search() {
     index.upsert(&renamed).unwrap();
     assert_eq!(index.len(), 7);
     assert!(!has(&index, "за границей"));
-    assert_eq!(top(&index, "медицинский полис").as_deref(), Some("travel-insurance"));
+    assert_eq!(
+        top(&index, "медицинский полис").as_deref(),
+        Some("travel-insurance")
+    );
 
     index.remove("travel-insurance").unwrap();
     index.remove("never-existed").unwrap();
@@ -215,21 +253,40 @@ fn rebuild_replaces_everything() {
     index.rebuild(&articles()[..1]).unwrap();
     assert_eq!(index.len(), 1);
     assert!(ids(&index, "багаж", None).is_empty());
-    assert_eq!(top(&index, "отмененный заказ").as_deref(), Some("refund-cancelled-order"));
+    assert_eq!(
+        top(&index, "отмененный заказ").as_deref(),
+        Some("refund-cancelled-order")
+    );
 }
 
 #[test]
 fn suggest_offers_few_good_answers_and_abstains_on_the_rest() {
     let index = index();
-    let suggestions = index.suggest("когда вернутся деньги за отмененный заказ", None).unwrap();
+    let suggestions = index
+        .suggest("когда вернутся деньги за отмененный заказ", None)
+        .unwrap();
     assert!(!suggestions.is_empty() && suggestions.len() <= 3);
     assert_eq!(suggestions[0].id, "refund-cancelled-order");
 
-    for off_topic in ["как приготовить борщ", "посоветуйте фильм на вечер", "", "   ", "и в на"] {
-        assert!(index.suggest(off_topic, None).unwrap().is_empty(), "{off_topic}");
+    for off_topic in [
+        "как приготовить борщ",
+        "посоветуйте фильм на вечер",
+        "",
+        "   ",
+        "и в на",
+    ] {
+        assert!(
+            index.suggest(off_topic, None).unwrap().is_empty(),
+            "{off_topic}"
+        );
     }
     // Search still ranks what matches at all; only suggest abstains.
-    assert!(index.confidence("как приготовить борщ", None).unwrap().is_none());
+    assert!(
+        index
+            .confidence("как приготовить борщ", None)
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
@@ -245,7 +302,10 @@ fn snippets_show_the_sentence_about_the_query_as_plain_text() {
         )])
         .unwrap();
     let hit = &index.search("снятие наличных", None, 1).unwrap()[0];
-    assert_eq!(hit.snippet, "Снятие наличных без комиссии — до 100 000 ₽ в месяц.");
+    assert_eq!(
+        hit.snippet,
+        "Снятие наличных без комиссии — до 100 000 ₽ в месяц."
+    );
     assert_eq!(hit.title, "Лимиты");
     assert_eq!(hit.department, "bank");
     assert!(hit.score > 0.0);
@@ -258,13 +318,22 @@ fn searches_run_while_articles_change() {
         let index = index.clone();
         std::thread::spawn(move || {
             for round in 0..20 {
-                let doc = article(&format!("extra-{round}"), "bank", "Вклад", &[], "Проценты по вкладу.");
+                let doc = article(
+                    &format!("extra-{round}"),
+                    "bank",
+                    "Вклад",
+                    &[],
+                    "Проценты по вкладу.",
+                );
                 index.upsert(&doc).unwrap();
             }
         })
     };
     for _ in 0..50 {
-        assert_eq!(top(&index, "багаж потерялся").as_deref(), Some("baggage-lost"));
+        assert_eq!(
+            top(&index, "багаж потерялся").as_deref(),
+            Some("baggage-lost")
+        );
     }
     writer.join().unwrap();
     assert_eq!(index.len(), 26);
