@@ -13,9 +13,16 @@
 //!   against Hotline, the relay, or both.
 //! - `idle`: opens many customer WebSockets and measures how much memory the
 //!   server spends per idle connection.
+//! - `kb-quality` and `kb-speed`: the help-center search engine on its own
+//!   (no server): answer quality on the evaluation set against PostgreSQL
+//!   full-text search, and re-index time and suggest latency at 10 000
+//!   articles.
 
 mod auth;
 mod idle;
+mod kb_data;
+mod kb_quality;
+mod kb_speed;
 mod net;
 mod relay;
 mod report;
@@ -42,6 +49,10 @@ enum Command {
     Throughput(throughput::Args),
     /// Open many idle customer WebSockets and measure the server's memory per connection.
     Idle(idle::Args),
+    /// Help-center search quality on the evaluation set, against PostgreSQL full-text search.
+    KbQuality(kb_quality::Args),
+    /// Help-center search speed: re-indexing 10 000 articles, suggest latency.
+    KbSpeed(kb_speed::Args),
 }
 
 #[tokio::main]
@@ -50,5 +61,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Relay(args) => relay::run(args).await,
         Command::Throughput(args) => throughput::run(args).await,
         Command::Idle(args) => idle::run(args).await,
+        Command::KbQuality(args) => kb_quality::run(args).await,
+        Command::KbSpeed(args) => kb_speed::run(args),
     }
 }

@@ -44,8 +44,69 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Stop words in general text that carry the question in support chats:
+/// «где заказ» asks for tracking.
+const SUPPORT_WORDS: [&str; 1] = ["где"];
+
+/// Words that wrap a support question without saying what it is about
+/// (greetings, politeness, "how do I"), which general stop-word lists keep.
+/// Dropping them keeps them from diluting the question (see `coverage` in
+/// the index) and from matching articles by chance.
+const CHAT_FILLER: [&str; 44] = [
+    "здравствуйте",
+    "добрый",
+    "доброе",
+    "день",
+    "вечер",
+    "утро",
+    "привет",
+    "подскажите",
+    "пожалуйста",
+    "помогите",
+    "хочу",
+    "хотела",
+    "хотел",
+    "можно",
+    "нужно",
+    "надо",
+    "делать",
+    "сделать",
+    "скажите",
+    "спасибо",
+    "вопрос",
+    "почему",
+    "какие",
+    "какой",
+    "какая",
+    "how",
+    "can",
+    "do",
+    "does",
+    "did",
+    "my",
+    "me",
+    "what",
+    "why",
+    "when",
+    "please",
+    "hello",
+    "hi",
+    "you",
+    "your",
+    "get",
+    "have",
+    "has",
+    "want",
+];
+
 /// Whether a normalised word is a stop word in Russian or English.
 pub fn is_stop_word(word: &str) -> bool {
+    if SUPPORT_WORDS.contains(&word) {
+        return false;
+    }
+    if CHAT_FILLER.contains(&word) {
+        return true;
+    }
     let mut analyzer = STOP_WORDS.clone();
     let mut stream = analyzer.token_stream(word);
     !stream.advance()
@@ -140,7 +201,10 @@ mod tests {
 
     #[test]
     fn terms_drop_stop_words_and_stem() {
-        assert_eq!(terms("Как мне вернуть товар?"), [stem("вернуть"), stem("товар")]);
+        assert_eq!(
+            terms("Как мне вернуть товар?"),
+            [stem("вернуть"), stem("товар")]
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ mod snippet;
 mod synonyms;
 
 pub use analysis::analyze;
-pub use index::{SUGGEST_MIN_CONFIDENCE, SearchIndex};
+pub use index::{Confidence, SUGGEST_MIN_CONFIDENCE, SearchIndex};
 pub use synonyms::Synonyms;
 
 /// An article as the search sees it.

@@ -106,9 +106,13 @@ mod tests {
 
     #[test]
     fn the_sentence_with_the_query_words_is_chosen() {
-        let body = "Заказ можно отменить до передачи в доставку. Деньги вернутся на карту за 3–10 дней.";
+        let body =
+            "Заказ можно отменить до передачи в доставку. Деньги вернутся на карту за 3–10 дней.";
         let weights = HashMap::from([(stem("деньги"), 2.0), (stem("карта"), 1.0)]);
-        assert_eq!(snippet(body, &weights), "Деньги вернутся на карту за 3–10 дней.");
+        assert_eq!(
+            snippet(body, &weights),
+            "Деньги вернутся на карту за 3–10 дней."
+        );
     }
 
     #[test]

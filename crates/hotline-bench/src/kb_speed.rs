@@ -1,0 +1,158 @@
+//! `kb-speed`: the help-center search at 10 000 articles — how long a full
+//! re-index takes, and the latency of `suggest` (what the widget calls as
+//! the customer types) and of `upsert` (an administrator's edit).
+//!
+//! The 10 000 articles are synthesised from the demo help center: variant
+//! `v` of article `a` gets its own id and section, and its body is `a`'s
+//! body followed by a paragraph of another article, so that the vocabulary
+//! and the posting lists grow as in a real, larger help center.
+
+use crate::kb_data::{self, DEFAULT_ARTICLES, DEFAULT_EVAL};
+use crate::report::{self, Table};
+use anyhow::Result;
+use hotline_search::{ArticleDoc, SearchIndex, Synonyms};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Directory of article files to synthesise from.
+    #[arg(long, default_value = DEFAULT_ARTICLES)]
+    articles: PathBuf,
+    /// The evaluation set whose questions are the suggest queries.
+    #[arg(long, default_value = DEFAULT_EVAL)]
+    eval: PathBuf,
+    /// How many articles to index.
+    #[arg(long, default_value_t = 10_000)]
+    count: usize,
+    /// How many times every question is asked.
+    #[arg(long, default_value_t = 20)]
+    passes: usize,
+}
+
+#[derive(Serialize)]
+struct Line {
+    scenario: &'static str,
+    articles: usize,
+    reindex_s: f64,
+    suggest_queries: u64,
+    suggest_p50_ms: f64,
+    suggest_p99_ms: f64,
+    suggest_max_ms: f64,
+    upsert_p50_ms: f64,
+    upsert_max_ms: f64,
+}
+
+fn synthesise(base: &[ArticleDoc], count: usize) -> Vec<ArticleDoc> {
+    (0..count)
+        .map(|i| {
+            let article = &base[i % base.len()];
+            let variant = i / base.len();
+            let other = &base[(i * 7 + 3) % base.len()];
+            let extra = other
+                .body
+                .split("\n\n")
+                .nth(variant % 2)
+                .unwrap_or(&other.body);
+            ArticleDoc {
+                id: format!("{}-{variant}", article.id),
+                department: article.department.clone(),
+                section: format!("{} {}", article.section, variant % 20),
+                title: article.title.clone(),
+                tags: article.tags.clone(),
+                body: format!("{}\n\n{extra}", article.body),
+            }
+        })
+        .collect()
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let base = kb_data::load_articles(&args.articles)?;
+    let eval = kb_data::load_eval(&args.eval, &base)?;
+    let articles = synthesise(&base, args.count);
+    eprintln!(
+        "kb-speed: {} articles synthesised from {}; {} questions × {} passes",
+        articles.len(),
+        base.len(),
+        eval.question.len(),
+        args.passes
+    );
+
+    let index = SearchIndex::new(Synonyms::builtin())?;
+    let started = Instant::now();
+    index.rebuild(&articles)?;
+    let reindex = started.elapsed();
+    eprintln!(
+        "kb-speed: re-indexed {} articles in {:.2} s",
+        index.len(),
+        reindex.as_secs_f64()
+    );
+
+    // One warm-up pass: first touches of the index pages are not what a
+    // running server sees.
+    for question in &eval.question {
+        index.suggest(&question.text, None)?;
+    }
+    let mut suggest = report::latency_histogram()?;
+    for pass in 0..args.passes {
+        for question in &eval.question {
+            let started = Instant::now();
+            let hits = index.suggest(&question.text, None)?;
+            report::record(&mut suggest, started.elapsed());
+            std::hint::black_box(hits);
+        }
+        eprintln!(
+            "kb-speed: pass {}/{}: suggest p99 so far {:.3} ms",
+            pass + 1,
+            args.passes,
+            report::quantile_ms(&suggest, 0.99)
+        );
+    }
+
+    let mut upsert = report::latency_histogram()?;
+    for article in articles.iter().take(50) {
+        let mut edited = article.clone();
+        edited.body.push_str("\nОбновлено.");
+        let started = Instant::now();
+        index.upsert(&edited)?;
+        report::record(&mut upsert, started.elapsed());
+    }
+
+    let line = Line {
+        scenario: "kb-speed",
+        articles: index.len(),
+        reindex_s: report::round2(reindex.as_secs_f64()),
+        suggest_queries: suggest.len(),
+        suggest_p50_ms: report::round2(report::quantile_ms(&suggest, 0.5) * 100.0) / 100.0,
+        suggest_p99_ms: report::round2(report::quantile_ms(&suggest, 0.99) * 100.0) / 100.0,
+        suggest_max_ms: report::round2(report::max_ms(&suggest)),
+        upsert_p50_ms: report::round2(report::quantile_ms(&upsert, 0.5)),
+        upsert_max_ms: report::round2(report::max_ms(&upsert)),
+    };
+    let mut table = Table::new("kb-speed");
+    table
+        .row("articles", line.articles)
+        .row("re-index, s", format!("{:.2}", reindex.as_secs_f64()))
+        .row("suggest queries", line.suggest_queries)
+        .row(
+            "suggest p50, ms",
+            format!("{:.3}", report::quantile_ms(&suggest, 0.5)),
+        )
+        .row(
+            "suggest p99, ms",
+            format!("{:.3}", report::quantile_ms(&suggest, 0.99)),
+        )
+        .row(
+            "suggest max, ms",
+            format!("{:.3}", report::max_ms(&suggest)),
+        )
+        .row(
+            "upsert p50, ms",
+            format!("{:.3}", report::quantile_ms(&upsert, 0.5)),
+        )
+        .row("upsert max, ms", format!("{:.3}", report::max_ms(&upsert)));
+    table.print();
+    report::print_json(&line);
+    Ok(())
+}
