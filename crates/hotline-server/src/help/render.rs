@@ -141,7 +141,7 @@ mod tests {
     fn escape_covers_attributes() {
         assert_eq!(
             escape(r#"<a href="x">'&"#),
-            "&lt;a href=&quot;x&quot;&gt;'&amp;"
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;"
         );
     }
 }
