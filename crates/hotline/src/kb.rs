@@ -124,7 +124,9 @@ pub async fn import(settings: Settings, dir: PathBuf) -> anyhow::Result<()> {
     )?;
     eprintln!();
     println!("imported {total} articles: {report}");
-    println!("a running server picks the changes up at its next start");
+    println!(
+        "a running server picks the changes up at its next start, or at once with POST /api/v1/kb/reindex"
+    );
     Ok(())
 }
 

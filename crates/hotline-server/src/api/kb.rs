@@ -39,6 +39,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(search))
         .routes(routes!(suggest))
         .routes(routes!(unanswered))
+        .routes(routes!(reindex))
         .routes(routes!(bot_feedback))
 }
 
@@ -387,6 +388,28 @@ pub async fn unanswered(
     }
     let questions = state.store.unanswered_questions(limit).await?;
     Ok(Json(UnansweredList { questions }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reindexed {
+    /// Articles in the index now.
+    pub articles: usize,
+}
+
+/// Rebuilds the search index from the store (administrators): after
+/// `hotline kb import` ran beside a running server.
+#[utoipa::path(post, path = "/api/v1/kb/reindex", tag = "help center",
+    responses((status = 200, body = Reindexed), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reindex(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> ApiResult<Json<Reindexed>> {
+    writers(&principal)?;
+    state.kb.rebuild().await.map_err(ApiError::internal)?;
+    Ok(Json(Reindexed {
+        articles: state.kb.len(),
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -538,6 +538,36 @@ async fn the_index_is_rebuilt_from_the_store_on_start() {
         Some("refund-cancelled-order")
     );
 
+    // An import beside the running server shows after a reindex.
+    let store = app.state.store.clone();
+    let mut article = store
+        .article(&hotline_domain::ArticleId::parse("miles-expire".into()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    article.title = "Срок действия миль".into();
+    store.upsert_article(article).await.unwrap();
+    let admin = app
+        .operator("admin2@example.com", Role::Admin, &["travel"])
+        .await;
+    let supervisor = app
+        .operator("sup@example.com", Role::Supervisor, &["travel"])
+        .await;
+    assert_eq!(
+        app.post(&supervisor, "/api/v1/kb/reindex", json!({}))
+            .await
+            .0,
+        403
+    );
+    let (status, body) = app.post(&admin, "/api/v1/kb/reindex", json!({})).await;
+    assert_eq!(
+        (status, body["articles"].as_u64()),
+        (200, Some(2)),
+        "{body}"
+    );
+    let (_, body) = public_get(&app, "/api/v1/kb/search?q=сгорают%20мили").await;
+    assert_eq!(body["hits"][0]["title"], "Срок действия миль", "{body}");
+
     // Travel now has an article, so its conversations start with the bot.
     let customer = app.customer_token("c1");
     let (_, started) = app
@@ -651,6 +681,18 @@ async fn help_pages_render_articles_safely_and_are_indexable() {
         "{xml}"
     );
     assert!(xml.contains(&format!("<loc>{base}/help</loc>")), "{xml}");
+
+    let (_, openapi) = public_get(&app, "/api/openapi.json").await;
+    for path in [
+        "/api/v1/kb/articles",
+        "/api/v1/kb/articles/{id}",
+        "/api/v1/kb/search",
+        "/api/v1/kb/suggest",
+        "/api/v1/kb/unanswered",
+        "/api/v1/conversations/{id}/bot-feedback",
+    ] {
+        assert!(openapi["paths"].get(path).is_some(), "{path} documented");
+    }
 
     let (status, headers, js) = page(&app, "/help/assets/help.js").await;
     assert_eq!(status, 200);
