@@ -38,3 +38,11 @@ pub async fn import_demo_help_center(store: &dyn KnowledgeStore) -> anyhow::Resu
         .await
         .context("cannot store the demo help center")
 }
+
+/// Like [`import_demo_help_center`], for a server already built: imports the
+/// demo help center into its store, then rebuilds the index from the store.
+pub async fn load_demo_help_center(kb: &super::KnowledgeBase) -> anyhow::Result<ImportReport> {
+    let report = import_demo_help_center(kb.store().as_ref()).await?;
+    kb.rebuild().await?;
+    Ok(report)
+}

@@ -746,3 +746,25 @@ async fn the_demo_help_center_imports_into_a_store_and_answers() {
     let all = messages(&app, &customer, &conversation).await;
     assert_eq!(all[1]["author"]["kind"], "bot", "{all:?}");
 }
+
+#[tokio::test]
+async fn the_demo_help_center_loads_into_a_running_server() {
+    let app = TestApp::spawn().await;
+    let (_, before) = public_get(
+        &app,
+        "/api/v1/kb/search?q=%D0%B2%D0%B0%D0%B7%D0%B2%D1%80%D0%B0%D1%82",
+    )
+    .await;
+    assert_eq!(before, json!({"hits": []}));
+    let report = hotline_server::kb::demo::load_demo_help_center(&app.state.kb)
+        .await
+        .unwrap();
+    assert!(report.created >= 60, "{report}");
+    // «вазврат» (a typo) finds the refund articles at once.
+    let (_, after) = public_get(
+        &app,
+        "/api/v1/kb/search?q=%D0%B2%D0%B0%D0%B7%D0%B2%D1%80%D0%B0%D1%82",
+    )
+    .await;
+    assert!(!hit_ids(&after, "hits").is_empty(), "{after}");
+}
