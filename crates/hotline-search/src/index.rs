@@ -15,7 +15,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use crate::analysis::{self, is_content_word, stem, terms};
 use crate::layout::{self, Script};
-use crate::snippet::snippet;
+use crate::snippet::Sentences;
 use crate::synonyms::Synonyms;
 use crate::{ArticleDoc, Hit, SearchError};
 
@@ -85,6 +85,7 @@ struct Entry {
     stems: HashSet<String>,
     /// Stems of the title, tags and section: what the article is about.
     head_stems: HashSet<String>,
+    sentences: Sentences,
     words: HashSet<String>,
 }
 
@@ -434,7 +435,7 @@ impl SearchIndex {
                     title: entry.doc.title.clone(),
                     department: entry.doc.department.clone(),
                     section: entry.doc.section.clone(),
-                    snippet: snippet(&entry.doc.body, &weights),
+                    snippet: entry.sentences.snippet(&weights),
                     score,
                 },
             })
@@ -652,6 +653,7 @@ fn add_entry(state: &mut State, article: &ArticleDoc) -> u64 {
             key,
             stems,
             head_stems,
+            sentences: Sentences::of(&article.body),
             words,
         },
     );
