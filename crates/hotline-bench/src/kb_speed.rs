@@ -128,9 +128,12 @@ pub fn run(args: Args) -> Result<()> {
         .zip(&eval.question)
         .map(|(total, q)| (*total / args.passes.max(1) as u32, q.text.as_str()))
         .collect();
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     for (mean, text) in slowest.iter().take(5) {
-        eprintln!("kb-speed: slowest: {:.3} ms mean: {text}", mean.as_secs_f64() * 1000.0);
+        eprintln!(
+            "kb-speed: slowest: {:.3} ms mean: {text}",
+            mean.as_secs_f64() * 1000.0
+        );
     }
 
     let mut upsert = report::latency_histogram()?;

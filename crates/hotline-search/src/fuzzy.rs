@@ -107,7 +107,10 @@ impl Lexicon {
 
 /// `chars` itself and every string made by deleting up to `edits` letters.
 fn deletions(chars: &[char], edits: usize) -> HashSet<String> {
-    deletion_levels(chars, edits).into_iter().flatten().collect()
+    deletion_levels(chars, edits)
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// The same strings grouped by how many letters were deleted (index 0 is

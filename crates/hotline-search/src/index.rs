@@ -364,7 +364,11 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // Terms no article has cannot match: they stay in the plan (they
         // count for confidence) but cost no posting-list lookups.
-        for (term, (weight, _)) in plan.terms.iter().filter(|(t, _)| state.stem_df.contains_key(*t)) {
+        for (term, (weight, _)) in plan
+            .terms
+            .iter()
+            .filter(|(t, _)| state.stem_df.contains_key(*t))
+        {
             for (field, boost) in [
                 (f.title, TITLE_BOOST),
                 (f.tags, TAGS_BOOST),

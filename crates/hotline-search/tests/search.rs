@@ -1,5 +1,7 @@
 //! Search behaviour over a small real index.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hotline_search::{ArticleDoc, SearchIndex, Synonyms};
 
 fn article(id: &str, department: &str, title: &str, tags: &[&str], body: &str) -> ArticleDoc {
