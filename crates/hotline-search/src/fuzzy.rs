@@ -16,6 +16,10 @@ pub fn max_edits(chars: usize) -> usize {
     }
 }
 
+/// Longer words are not repaired: no real word is this long, and the
+/// deletion variants of a word grow with the square of its length.
+const MAX_REPAIRED_CHARS: usize = 24;
+
 /// Surface words with how many documents use each.
 #[derive(Debug, Default, Clone)]
 pub struct Lexicon {
@@ -67,7 +71,10 @@ impl Lexicon {
     pub fn correct(&self, word: &str) -> Option<&str> {
         let chars: Vec<char> = word.chars().collect();
         let allowed = max_edits(chars.len());
-        if allowed == 0 || !chars.iter().all(|c| c.is_alphabetic()) {
+        if allowed == 0
+            || chars.len() > MAX_REPAIRED_CHARS
+            || !chars.iter().all(|c| c.is_alphabetic())
+        {
             return None;
         }
         let mut seen = HashSet::new();
@@ -172,6 +179,10 @@ mod tests {
         assert_eq!(lexicon.correct("кат"), None);
         assert_eq!(lexicon.correct("вздрат"), None); // 2 edits in a 6-letter word
         assert_eq!(lexicon.correct("12345"), None);
+        // A run of letters far longer than any word is not worth the work.
+        let mut long = Lexicon::default();
+        long.add(&"а".repeat(30));
+        assert_eq!(long.correct(&format!("б{}", "а".repeat(29))), None);
     }
 
     #[test]

@@ -36,8 +36,9 @@ const SYNONYM_WEIGHT: f32 = 0.6;
 /// from another department.
 const DEPARTMENT_BOOST: f32 = 1.3;
 
-/// A long story is read up to this many words; the question is rarely
-/// further in, and the cost of a query stays bounded.
+/// A long story is read up to this many words (and whitespace-separated
+/// chunks); the question is rarely further in, and the cost of a query
+/// stays bounded.
 const MAX_QUERY_WORDS: usize = 120;
 
 /// Results past the first few are re-ranked by department from a pool this big.
@@ -495,6 +496,9 @@ impl SearchIndex {
             for word in analysis::words(text) {
                 if !is_content_word(&word) {
                     continue;
+                }
+                if plan.concepts.len() >= MAX_QUERY_WORDS {
+                    break;
                 }
                 let own = stem(&word);
                 let concept = if self.known(state, &own) {
