@@ -93,3 +93,64 @@ pub fn load_eval(path: &Path, articles: &[ArticleDoc]) -> Result<EvalSet> {
     }
     Ok(set)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repository(path: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path)
+    }
+
+    #[test]
+    fn the_demo_help_center_and_the_evaluation_sets_load() {
+        let articles = load_articles(&repository(DEFAULT_ARTICLES)).unwrap();
+        assert!(articles.len() >= 60, "{} articles", articles.len());
+        for department in ["marketplace", "travel", "bank"] {
+            assert!(
+                articles
+                    .iter()
+                    .filter(|a| a.department == department)
+                    .count()
+                    >= 15,
+                "{department}"
+            );
+        }
+        let eval = load_eval(&repository(DEFAULT_EVAL), &articles).unwrap();
+        assert!(eval.question.iter().filter(|q| q.in_scope()).count() >= 200);
+        for kind in [
+            "clean",
+            "lowercase",
+            "typo",
+            "layout",
+            "yo",
+            "slang",
+            "story",
+            "english",
+            "out_of_scope",
+        ] {
+            assert!(eval.question.iter().any(|q| q.kind == kind), "{kind}");
+        }
+        load_eval(
+            &repository("crates/hotline-bench/data/kb-eval-holdout.toml"),
+            &articles,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn an_evaluation_set_naming_an_unknown_article_is_refused() {
+        let articles = load_articles(&repository(DEFAULT_ARTICLES)).unwrap();
+        let path = std::env::temp_dir().join(format!("kb-eval-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            "[[question]]\nkind = \"clean\"\ntext = \"?\"\nexpect = [\"no-such-article\"]\n",
+        )
+        .unwrap();
+        let err = load_eval(&path, &articles).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert!(err.to_string().contains("no-such-article"), "{err}");
+    }
+}

@@ -2,6 +2,8 @@
 //! stop words, and stemming by script (Russian for Cyrillic words, English
 //! for Latin ones).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use frostem::{Algorithm, Stemmer};
@@ -107,9 +109,24 @@ pub fn is_stop_word(word: &str) -> bool {
     if CHAT_FILLER.contains(&word) {
         return true;
     }
-    let mut analyzer = STOP_WORDS.clone();
-    let mut stream = analyzer.token_stream(word);
-    !stream.advance()
+    // Asking tantivy's filter costs a boxed token stream per word; words
+    // repeat, so remember the answers (bounded: forgotten past the limit).
+    const REMEMBERED: usize = 100_000;
+    thread_local! {
+        static KNOWN: RefCell<(TextAnalyzer, HashMap<String, bool>)> =
+            RefCell::new((STOP_WORDS.clone(), HashMap::new()));
+    }
+    KNOWN.with_borrow_mut(|(analyzer, known)| {
+        if let Some(&stop) = known.get(word) {
+            return stop;
+        }
+        let stop = !analyzer.token_stream(word).advance();
+        if known.len() >= REMEMBERED {
+            known.clear();
+        }
+        known.insert(word.to_owned(), stop);
+        stop
+    })
 }
 
 /// Whether the normalised word carries meaning for search.

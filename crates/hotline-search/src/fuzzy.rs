@@ -16,6 +16,10 @@ pub fn max_edits(chars: usize) -> usize {
     }
 }
 
+/// Longer words are not repaired: no real word is this long, and the
+/// deletion variants of a word grow with the square of its length.
+const MAX_REPAIRED_CHARS: usize = 24;
+
 /// Surface words with how many documents use each.
 #[derive(Debug, Default, Clone)]
 pub struct Lexicon {
@@ -67,29 +71,40 @@ impl Lexicon {
     pub fn correct(&self, word: &str) -> Option<&str> {
         let chars: Vec<char> = word.chars().collect();
         let allowed = max_edits(chars.len());
-        if allowed == 0 || !chars.iter().all(|c| c.is_alphabetic()) {
+        if allowed == 0
+            || chars.len() > MAX_REPAIRED_CHARS
+            || !chars.iter().all(|c| c.is_alphabetic())
+        {
             return None;
         }
         let mut seen = HashSet::new();
         let mut best: Option<(usize, Reverse<u32>, bool, u32)> = None;
-        for variant in deletions(&chars, allowed) {
-            let Some(ids) = self.deletions.get(&variant) else {
-                continue;
-            };
-            for &id in ids {
-                let count = self.counts[id as usize];
-                if !seen.insert(id) || count == 0 {
+        for (level, variants) in deletion_levels(&chars, allowed).into_iter().enumerate() {
+            // Every word one edit away is reached from the query's own
+            // deletions of level 0 or 1, so one found by then cannot be
+            // beaten by level 2; most typos stop here.
+            if level == 2 && best.is_some_and(|b| b.0 <= 1) {
+                break;
+            }
+            for variant in variants {
+                let Some(ids) = self.deletions.get(&variant) else {
                     continue;
-                }
-                let candidate = &self.words[id as usize];
-                let edits = strsim::damerau_levenshtein(word, candidate);
-                if edits > allowed || edits > max_edits(candidate.chars().count()) {
-                    continue;
-                }
-                let other_start = candidate.chars().next() != chars.first().copied();
-                let key = (edits, Reverse(count), other_start, id);
-                if best.is_none_or(|b| key < b) {
-                    best = Some(key);
+                };
+                for &id in ids {
+                    let count = self.counts[id as usize];
+                    if !seen.insert(id) || count == 0 {
+                        continue;
+                    }
+                    let candidate = &self.words[id as usize];
+                    let edits = strsim::damerau_levenshtein(word, candidate);
+                    if edits > allowed || edits > max_edits(candidate.chars().count()) {
+                        continue;
+                    }
+                    let other_start = candidate.chars().next() != chars.first().copied();
+                    let key = (edits, Reverse(count), other_start, id);
+                    if best.is_none_or(|b| key < b) {
+                        best = Some(key);
+                    }
                 }
             }
         }
@@ -99,27 +114,34 @@ impl Lexicon {
 
 /// `chars` itself and every string made by deleting up to `edits` letters.
 fn deletions(chars: &[char], edits: usize) -> HashSet<String> {
-    let mut out = HashSet::new();
+    deletion_levels(chars, edits)
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The same strings grouped by how many letters were deleted (index 0 is
+/// `chars` itself); a string reachable at several levels is listed at the
+/// lowest.
+fn deletion_levels(chars: &[char], edits: usize) -> Vec<Vec<String>> {
+    let mut seen: HashSet<Vec<char>> = HashSet::from([chars.to_vec()]);
+    let mut levels = vec![vec![chars.iter().collect::<String>()]];
     let mut frontier = vec![chars.to_vec()];
-    out.insert(chars.iter().collect());
     for _ in 0..edits {
         let mut next = Vec::new();
         for word in &frontier {
             for skip in 0..word.len() {
-                let shorter: Vec<char> = word
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != skip)
-                    .map(|(_, c)| *c)
-                    .collect();
-                if out.insert(shorter.iter().collect()) {
+                let mut shorter = word.clone();
+                shorter.remove(skip);
+                if seen.insert(shorter.clone()) {
                     next.push(shorter);
                 }
             }
         }
+        levels.push(next.iter().map(|w| w.iter().collect()).collect());
         frontier = next;
     }
-    out
+    levels
 }
 
 #[cfg(test)]
@@ -157,6 +179,10 @@ mod tests {
         assert_eq!(lexicon.correct("кат"), None);
         assert_eq!(lexicon.correct("вздрат"), None); // 2 edits in a 6-letter word
         assert_eq!(lexicon.correct("12345"), None);
+        // A run of letters far longer than any word is not worth the work.
+        let mut long = Lexicon::default();
+        long.add(&"а".repeat(30));
+        assert_eq!(long.correct(&format!("б{}", "а".repeat(29))), None);
     }
 
     #[test]

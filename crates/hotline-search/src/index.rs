@@ -15,8 +15,8 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use crate::analysis::{self, is_content_word, stem, terms};
 use crate::layout::{self, Script};
-use crate::snippet::snippet;
-use crate::synonyms::{self, Synonyms};
+use crate::snippet::Sentences;
+use crate::synonyms::Synonyms;
 use crate::{ArticleDoc, Hit, SearchError};
 
 /// Field weights: a word in the title or the tags says what the article is
@@ -36,8 +36,9 @@ const SYNONYM_WEIGHT: f32 = 0.6;
 /// from another department.
 const DEPARTMENT_BOOST: f32 = 1.3;
 
-/// A long story is read up to this many words; the question is rarely
-/// further in, and the cost of a query stays bounded.
+/// A long story is read up to this many words (and whitespace-separated
+/// chunks); the question is rarely further in, and the cost of a query
+/// stays bounded.
 const MAX_QUERY_WORDS: usize = 120;
 
 /// Results past the first few are re-ranked by department from a pool this big.
@@ -66,9 +67,13 @@ pub const SUGGEST_MIN_CONFIDENCE: f32 = 1.1;
 const SUGGEST_RELATIVE_SCORE: f32 = 0.5;
 
 const TERMS_TOKENIZER: &str = "hotline_terms";
+/// A fast field with the article's key in `State::ids_by_key`: cheaper to
+/// read for the top hits than a stored id.
+const KEY_FIELD: &str = "key";
 
 struct Fields {
     id: Field,
+    key: Field,
     title: Field,
     tags: Field,
     section: Field,
@@ -81,6 +86,7 @@ struct Entry {
     stems: HashSet<String>,
     /// Stems of the title, tags and section: what the article is about.
     head_stems: HashSet<String>,
+    sentences: Sentences,
     words: HashSet<String>,
 }
 
@@ -110,13 +116,13 @@ struct Plan {
 /// A help-center search index. Cheap to share (`Send + Sync`); writes are
 /// serialised and visible to the next search as soon as they return.
 pub struct SearchIndex {
-    index: Index,
+    /// Kept for the life of the reader and writer made from it.
+    _index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
     synonyms: Synonyms,
     synonym_stems: HashSet<String>,
-    synonym_words: Vec<String>,
     state: RwLock<State>,
 }
 
@@ -155,12 +161,12 @@ impl SearchIndex {
         let mut builder = Schema::builder();
         let fields = Fields {
             id: builder.add_text_field("id", STRING),
+            key: builder.add_u64_field(KEY_FIELD, FAST),
             title: text_field(&mut builder, "title"),
             tags: text_field(&mut builder, "tags"),
             section: text_field(&mut builder, "section"),
             body: text_field(&mut builder, "body"),
         };
-        builder.add_u64_field("key", FAST);
         let index = Index::create_in_ram(builder.build());
         index.tokenizers().register(
             TERMS_TOKENIZER,
@@ -174,15 +180,13 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let synonym_stems = synonyms.stems();
-        let synonym_words = synonyms::words_of(synonyms::builtin_text());
         let index = SearchIndex {
-            index,
+            _index: index,
             reader,
             writer: Mutex::new(writer),
             fields,
             synonyms,
             synonym_stems,
-            synonym_words,
             state: RwLock::new(State::default()),
         };
         *write(&index.state) = index.empty_state();
@@ -191,7 +195,7 @@ impl SearchIndex {
 
     fn empty_state(&self) -> State {
         let mut state = State::default();
-        for word in &self.synonym_words {
+        for word in self.synonyms.words() {
             state.lexicon.add(word);
         }
         state
@@ -213,18 +217,20 @@ impl SearchIndex {
     ) -> Result<(), SearchError> {
         let mut writer = lock(&self.writer);
         let mut state = self.empty_state();
-        writer.delete_all_documents()?;
-        for article in articles {
-            if state.entries.contains_key(&article.id) {
-                writer.delete_term(Term::from_field_text(self.fields.id, &article.id));
-                remove_entry(&mut state, &article.id);
+        let staged = (|| -> tantivy::Result<()> {
+            writer.delete_all_documents()?;
+            for article in articles {
+                if state.entries.contains_key(&article.id) {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &article.id));
+                    remove_entry(&mut state, &article.id);
+                }
+                let key = add_entry(&mut state, article);
+                writer.add_document(self.document(article, key))?;
             }
-            let key = add_entry(&mut state, article);
-            writer.add_document(self.document(article, key))?;
-        }
+            Ok(())
+        })();
         let mut guard = write(&self.state);
-        writer.commit()?;
-        self.reader.reload()?;
+        self.publish(&mut writer, staged)?;
         *guard = state;
         Ok(())
     }
@@ -235,9 +241,8 @@ impl SearchIndex {
         let mut state = write(&self.state);
         writer.delete_term(Term::from_field_text(self.fields.id, &article.id));
         let key = state.next_key;
-        writer.add_document(self.document(article, key))?;
-        writer.commit()?;
-        self.reader.reload()?;
+        let staged = writer.add_document(self.document(article, key)).map(drop);
+        self.publish(&mut writer, staged)?;
         remove_entry(&mut state, &article.id);
         add_entry(&mut state, article);
         Ok(())
@@ -248,10 +253,27 @@ impl SearchIndex {
         let mut writer = lock(&self.writer);
         let mut state = write(&self.state);
         writer.delete_term(Term::from_field_text(self.fields.id, id));
-        writer.commit()?;
-        self.reader.reload()?;
+        self.publish(&mut writer, Ok(()))?;
         remove_entry(&mut state, id);
         Ok(())
+    }
+
+    /// Commits what was staged and makes it searchable; if staging or the
+    /// commit failed, rolls the writer back so that the failed change does
+    /// not ride along with the next commit. Called with the state lock held,
+    /// so searches see the index and the state change together.
+    fn publish(
+        &self,
+        writer: &mut IndexWriter,
+        staged: tantivy::Result<()>,
+    ) -> Result<(), SearchError> {
+        match staged.and_then(|()| writer.commit().map(drop)) {
+            Ok(()) => Ok(self.reader.reload()?),
+            Err(e) => {
+                writer.rollback()?;
+                Err(e.into())
+            }
+        }
     }
 
     fn document(&self, article: &ArticleDoc, key: u64) -> TantivyDocument {
@@ -262,9 +284,7 @@ impl SearchIndex {
         doc.add_text(f.tags, terms(&article.tags.join(" ")).join(" "));
         doc.add_text(f.section, terms(&article.section).join(" "));
         doc.add_text(f.body, terms(&article.body).join(" "));
-        if let Ok(key_field) = self.index.schema().get_field("key") {
-            doc.add_u64(key_field, key);
-        }
+        doc.add_u64(f.key, key);
         doc
     }
 
@@ -343,7 +363,13 @@ impl SearchIndex {
         }
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (term, (weight, _)) in &plan.terms {
+        // Terms no article has cannot match: they stay in the plan (they
+        // count for confidence) but cost no posting-list lookups.
+        for (term, (weight, _)) in plan
+            .terms
+            .iter()
+            .filter(|(t, _)| state.stem_df.contains_key(*t))
+        {
             for (field, boost) in [
                 (f.title, TITLE_BOOST),
                 (f.tags, TAGS_BOOST),
@@ -375,7 +401,7 @@ impl SearchIndex {
                     searcher
                         .segment_reader(address.segment_ord)
                         .fast_fields()
-                        .u64("key")?,
+                        .u64(KEY_FIELD)?,
                 ),
             };
             let Some(entry) = column
@@ -414,7 +440,7 @@ impl SearchIndex {
                     title: entry.doc.title.clone(),
                     department: entry.doc.department.clone(),
                     section: entry.doc.section.clone(),
-                    snippet: snippet(&entry.doc.body, &weights),
+                    snippet: entry.sentences.snippet(&weights),
                     score,
                 },
             })
@@ -470,6 +496,9 @@ impl SearchIndex {
             for word in analysis::words(text) {
                 if !is_content_word(&word) {
                     continue;
+                }
+                if plan.concepts.len() >= MAX_QUERY_WORDS {
+                    break;
                 }
                 let own = stem(&word);
                 let concept = if self.known(state, &own) {
@@ -632,6 +661,7 @@ fn add_entry(state: &mut State, article: &ArticleDoc) -> u64 {
             key,
             stems,
             head_stems,
+            sentences: Sentences::of(&article.body),
             words,
         },
     );

@@ -48,37 +48,51 @@ fn strip_ordinal(line: &str) -> &str {
     }
 }
 
-/// The sentence of `body` with the largest sum of `weights` (query terms →
-/// their idf), or the first sentence when none matches; cut to
-/// [`SNIPPET_CHARS`] on a word boundary.
-pub fn snippet(body: &str, weights: &HashMap<String, f32>) -> String {
-    let text = plain_text(body);
-    let sentences: Vec<&str> = text
-        .split_inclusive(['.', '!', '?', '\n'])
-        .map(str::trim)
-        .filter(|s| s.chars().any(char::is_alphanumeric))
-        .collect();
-    let mut best: Option<(f32, &str)> = None;
-    for sentence in &sentences {
-        let mut seen = Vec::new();
-        let mut score = 0.0;
-        for term in terms(sentence) {
-            if let Some(weight) = weights.get(&term)
-                && !seen.contains(&term)
-            {
-                score += weight;
-                seen.push(term);
+/// A body's sentences as plain text, each with its distinct terms: made
+/// once when the article is indexed, so a query only sums weights.
+#[derive(Debug, Clone, Default)]
+pub struct Sentences(Vec<(String, Vec<String>)>);
+
+impl Sentences {
+    pub fn of(body: &str) -> Self {
+        let text = plain_text(body);
+        Sentences(
+            text.split_inclusive(['.', '!', '?', '\n'])
+                .map(str::trim)
+                .filter(|s| s.chars().any(char::is_alphanumeric))
+                .map(|sentence| {
+                    let mut sentence_terms = terms(sentence);
+                    sentence_terms.sort();
+                    sentence_terms.dedup();
+                    (sentence.to_owned(), sentence_terms)
+                })
+                .collect(),
+        )
+    }
+
+    /// The sentence with the largest sum of `weights` (query terms → their
+    /// idf), or the first sentence when none matches; cut to
+    /// [`SNIPPET_CHARS`] on a word boundary.
+    pub fn snippet(&self, weights: &HashMap<String, f32>) -> String {
+        let mut best: Option<(f32, &str)> = None;
+        for (sentence, sentence_terms) in &self.0 {
+            let score: f32 = sentence_terms.iter().filter_map(|t| weights.get(t)).sum();
+            if score > 0.0 && best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, sentence));
             }
         }
-        if score > 0.0 && best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, sentence));
-        }
+        let chosen = best
+            .map(|(_, s)| s)
+            .or_else(|| self.0.first().map(|(s, _)| s.as_str()))
+            .unwrap_or("");
+        cut(chosen)
     }
-    let chosen = best
-        .map(|(_, s)| s)
-        .or_else(|| sentences.first().copied())
-        .unwrap_or("");
-    cut(chosen)
+}
+
+/// [`Sentences::snippet`] of `body`, for one-off use.
+#[cfg(test)]
+pub fn snippet(body: &str, weights: &HashMap<String, f32>) -> String {
+    Sentences::of(body).snippet(weights)
 }
 
 fn cut(sentence: &str) -> String {

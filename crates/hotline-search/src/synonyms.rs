@@ -14,6 +14,8 @@ const BUILTIN: &str = include_str!("synonyms.txt");
 struct Phrase {
     /// Analysed terms, in order; never empty.
     terms: Vec<String>,
+    /// The content words as written (normalised), for typo repair.
+    words: Vec<String>,
 }
 
 /// Groups of synonymous phrases. See [`Synonyms::parse`] for the text form.
@@ -66,8 +68,12 @@ impl Synonyms {
                 }
                 let phrase = Phrase {
                     terms: phrase_terms,
+                    words: analysis::words(part)
+                        .into_iter()
+                        .filter(|w| analysis::is_content_word(w))
+                        .collect(),
                 };
-                if !group.contains(&phrase) {
+                if !group.iter().any(|p| p.terms == phrase.terms) {
                     group.push(phrase);
                 }
             }
@@ -108,6 +114,15 @@ impl Synonyms {
             .collect()
     }
 
+    /// Every word the phrases are written with: typo repair may land on
+    /// them even when no article uses them (slang, English).
+    pub(crate) fn words(&self) -> impl Iterator<Item = &str> {
+        self.groups
+            .iter()
+            .flatten()
+            .flat_map(|p| p.words.iter().map(String::as_str))
+    }
+
     /// For every phrase found in `sequence` (a query's terms in order, `None`
     /// for a word without a usable term), the other phrases of its group.
     pub(crate) fn expand(&self, sequence: &[Option<String>]) -> Vec<Expansion> {
@@ -116,7 +131,7 @@ impl Synonyms {
             for phrase in group {
                 for start in occurrences(sequence, &phrase.terms) {
                     let covers = start..start + phrase.terms.len();
-                    for other in group.iter().filter(|p| *p != phrase) {
+                    for other in group.iter().filter(|p| p.terms != phrase.terms) {
                         out.push(Expansion {
                             terms: other.terms.clone(),
                             covers: covers.clone(),
@@ -141,20 +156,6 @@ fn occurrences(sequence: &[Option<String>], phrase: &[String]) -> Vec<usize> {
                 .all(|(want, got)| got.as_deref() == Some(want.as_str()))
         })
         .collect()
-}
-
-/// Surface words of the built-in vocabulary, for typo repair of words no
-/// article uses (slang, English).
-pub(crate) fn words_of(text: &str) -> Vec<String> {
-    text.lines()
-        .map(|l| l.split('#').next().unwrap_or(""))
-        .flat_map(analysis::words)
-        .filter(|w| analysis::is_content_word(w))
-        .collect()
-}
-
-pub(crate) fn builtin_text() -> &'static str {
-    BUILTIN
 }
 
 #[cfg(test)]

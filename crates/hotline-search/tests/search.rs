@@ -1,5 +1,7 @@
 //! Search behaviour over a small real index.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hotline_search::{ArticleDoc, SearchIndex, Synonyms};
 
 fn article(id: &str, department: &str, title: &str, tags: &[&str], body: &str) -> ArticleDoc {
@@ -337,4 +339,25 @@ fn searches_run_while_articles_change() {
     }
     writer.join().unwrap();
     assert_eq!(index.len(), 26);
+}
+
+#[test]
+fn oversized_and_odd_queries_are_answered_quickly_and_calmly() {
+    let index = index();
+    let long_story = format!("{} где мой багаж потерялся", "бла ".repeat(5_000));
+    assert!(index.search(&long_story, None, 10).is_ok());
+    let one_long_word = "ф".repeat(10_000);
+    assert!(index.suggest(&one_long_word, None).unwrap().is_empty());
+    let many_words = "а,".repeat(10_000);
+    assert!(index.search(&many_words, None, 10).is_ok());
+    for odd in [
+        "\u{202E}багаж",
+        "багаж\0",
+        "<script>alert(1)</script>",
+        "🙂🙂🙂",
+        "12345",
+    ] {
+        assert!(index.search(odd, Some("travel"), 10).is_ok(), "{odd}");
+    }
+    assert!(index.search("багаж", None, 0).unwrap().is_empty());
 }
