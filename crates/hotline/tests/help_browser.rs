@@ -16,6 +16,9 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// An article that would run code if its Markdown were rendered unsafely.
+const HOSTILE: &str = "---\nid: hostile\ndepartment: bank\nsection: Проверка\ntitle: <img src=x onerror=\"window.pwned=1\">\n---\n<script>window.pwned=2</script>\n\n<img src=x onerror=\"window.pwned=3\">\n\n<svg onload=\"window.pwned=4\"></svg>\n\n[нажми](javascript:window.pwned=5)\n";
+
 struct Process(Child);
 
 impl Drop for Process {
@@ -43,19 +46,25 @@ fn hotline(data: &Path) -> Command {
     command
 }
 
-/// The server on a data directory holding the repository's demo help center.
+/// The server on a data directory holding the repository's demo help center
+/// and one hostile article.
 fn start_server(data: &Path) -> (Process, String) {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/help-center");
-    let import = hotline(data)
-        .args(["kb", "import"])
-        .arg(&demo)
-        .output()
-        .unwrap();
-    assert!(
-        import.status.success(),
-        "{}",
-        String::from_utf8_lossy(&import.stderr)
-    );
+    let hostile = data.join("hostile");
+    std::fs::create_dir_all(&hostile).unwrap();
+    std::fs::write(hostile.join("hostile.md"), HOSTILE).unwrap();
+    for dir in [demo.as_path(), hostile.as_path()] {
+        let import = hotline(data)
+            .args(["kb", "import"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(
+            import.status.success(),
+            "{}",
+            String::from_utf8_lossy(&import.stderr)
+        );
+    }
     let port = free_port();
     let mut child = hotline(data)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -190,5 +199,35 @@ async fn search_as_you_type_on_a_phone() {
     assert_eq!(heading.text().await.unwrap(), title);
     assert!(client.title().await.unwrap().ends_with("— Помощь"));
 
+    // Hostile Markdown stays text in a real browser.
+    client
+        .goto(&format!("{base}/help/articles/hostile"))
+        .await
+        .unwrap();
+    let link = match client.find(Locator::Css("article .body a")).await {
+        Ok(link) => link,
+        Err(e) => panic!("{e}: {}", client.source().await.unwrap_or_default()),
+    };
+    assert_eq!(link.text().await.unwrap(), "нажми");
+    link.click().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pwned = client
+        .execute("return window.pwned === undefined;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(pwned, Value::Bool(true), "no script ran");
+    let heading = client.find(Locator::Css("article h1")).await.unwrap();
+    assert_eq!(
+        heading.text().await.unwrap(),
+        "<img src=x onerror=\"window.pwned=1\">"
+    );
+    let images = client
+        .execute(
+            "return document.querySelectorAll('article img, article script, article svg').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(images, json!(0));
     client.close().await.unwrap();
 }
