@@ -103,6 +103,11 @@ impl KnowledgeBase {
     /// Replaces the index with what the store holds now.
     pub async fn rebuild(&self) -> anyhow::Result<()> {
         let _order = self.writes.lock().await;
+        self.rebuild_locked().await
+    }
+
+    /// [`Self::rebuild`] for a caller that holds `writes`.
+    async fn rebuild_locked(&self) -> anyhow::Result<()> {
         let started = Instant::now();
         let articles = self
             .store
@@ -167,19 +172,36 @@ impl KnowledgeBase {
         let entry = CatalogEntry::of(&article);
         let change = self.store.upsert_article(article).await?;
         if change != ArticleChange::Unchanged {
-            self.index.upsert(&doc)?;
             self.catalog_mut().insert(entry.id.clone(), entry);
+            let indexed = self.index.upsert(&doc);
+            self.repair_after(indexed).await?;
         }
         Ok(change)
+    }
+
+    /// The store has committed a change the index failed to take: rebuild
+    /// the index from the store, so that it never contradicts it.
+    async fn repair_after(
+        &self,
+        indexed: Result<(), hotline_search::SearchError>,
+    ) -> Result<(), KbError> {
+        let Err(e) = indexed else {
+            return Ok(());
+        };
+        tracing::error!(error = %e, "the search index missed a change; rebuilding it from the store");
+        if let Err(rebuild) = self.rebuild_locked().await {
+            tracing::error!(error = %rebuild, "rebuilding the search index failed");
+        }
+        Err(e.into())
     }
 
     /// Deletes the article from the store, then from the index.
     pub async fn delete(&self, id: &ArticleId) -> Result<(), KbError> {
         let _order = self.writes.lock().await;
         self.store.delete_article(id).await?;
-        self.index.remove(id.as_str())?;
         self.catalog_mut().remove(id);
-        Ok(())
+        let removed = self.index.remove(id.as_str());
+        self.repair_after(removed).await
     }
 
     pub fn search(
