@@ -654,6 +654,22 @@ async fn help_pages_render_articles_safely_and_are_indexable() {
         "{html}"
     );
 
+    // A section name with a slash and a question mark still has its page.
+    let mut odd = delivery_article();
+    odd["id"] = json!("installments");
+    odd["section"] = json!("Оплата / рассрочка?");
+    assert_eq!(app.post(&admin, "/api/v1/kb/articles", odd).await.0, 201);
+    let (_, _, home) = page(&app, "/help").await;
+    let link = home
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap())
+        .find(|href| href.starts_with("/help/marketplace/") && href.contains("%2F"))
+        .expect("a link to the section")
+        .to_owned();
+    let (status, _, html) = page(&app, &link).await;
+    assert_eq!(status, 200, "{link}");
+    assert!(html.contains("<h1>Оплата / рассрочка?</h1>"), "{html}");
+
     for missing in [
         "/help/articles/nope",
         "/help/articles/..%2Fetc",
