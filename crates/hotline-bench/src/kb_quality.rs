@@ -135,7 +135,10 @@ pub async fn run(args: Args) -> Result<()> {
 
     let index = SearchIndex::new(Synonyms::builtin())?;
     index.rebuild(&articles)?;
-    let mut engines = vec![Engine::new("Hotline"), Engine::new("Hotline, chat's department")];
+    let mut engines = vec![
+        Engine::new("Hotline"),
+        Engine::new("Hotline, chat's department"),
+    ];
     let departments: Vec<&str> = {
         let mut all: Vec<&str> = articles.iter().map(|a| a.department.as_str()).collect();
         all.sort_unstable();

@@ -33,6 +33,10 @@ pub struct Args {
     /// How many times every question is asked.
     #[arg(long, default_value_t = 20)]
     passes: usize,
+    /// Pause after the re-index, in seconds, so that tantivy's background
+    /// segment merges finish and latency is measured on a settled index.
+    #[arg(long, default_value_t = 5)]
+    settle: u64,
 }
 
 #[derive(Serialize)]
@@ -99,6 +103,7 @@ pub fn run(args: Args) -> Result<()> {
         reindex.as_secs_f64()
     );
 
+    std::thread::sleep(Duration::from_secs(args.settle));
     // One warm-up pass: first touches of the index pages are not what a
     // running server sees.
     for question in &eval.question {
