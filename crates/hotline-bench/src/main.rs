@@ -16,10 +16,17 @@
 //! - `routing`: times one assignment decision in process, with a deep queue.
 //! - `day`: replays a day of arrivals against a running server and reports
 //!   waits, SLA attainment, utilisation and the wait estimate's error.
+//! - `kb-quality` and `kb-speed`: the help-center search engine on its own
+//!   (no server): answer quality on the evaluation set against PostgreSQL
+//!   full-text search, and re-index time and suggest latency at 10 000
+//!   articles.
 
 mod auth;
 mod day;
 mod idle;
+mod kb_data;
+mod kb_quality;
+mod kb_speed;
 mod net;
 mod relay;
 mod report;
@@ -51,6 +58,10 @@ enum Command {
     Routing(routing::Args),
     /// Replay a day of arrivals and operator shifts against a running server.
     Day(day::Args),
+    /// Help-center search quality on the evaluation set, against PostgreSQL full-text search.
+    KbQuality(kb_quality::Args),
+    /// Help-center search speed: re-indexing 10 000 articles, suggest latency.
+    KbSpeed(kb_speed::Args),
 }
 
 #[tokio::main]
@@ -61,5 +72,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Idle(args) => idle::run(args).await,
         Command::Routing(args) => routing::run(args).await,
         Command::Day(args) => day::run(args).await,
+        Command::KbQuality(args) => kb_quality::run(args).await,
+        Command::KbSpeed(args) => kb_speed::run(args),
     }
 }

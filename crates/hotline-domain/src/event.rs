@@ -139,6 +139,7 @@ mod tests {
             text: "ответ".into(),
             internal: false,
             client_msg_id: None,
+            suggestions: vec![],
             attachments: vec![],
             created_at: time::OffsetDateTime::UNIX_EPOCH,
         };

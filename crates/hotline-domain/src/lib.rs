@@ -4,6 +4,7 @@
 //! `DepartmentId`, …) are validated once, when they are constructed; inside the
 //! system a value of such a type is valid by construction.
 
+pub mod article;
 pub mod conversation;
 pub mod department;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod similarity;
 pub mod sla;
 pub mod values;
 
+pub use article::{Article, ArticleDraft, ArticleFileError, ArticleId, ArticleSuggestion};
 pub use conversation::{Assignee, Conversation, CustomerRef, LifecycleAction, Status, Subject};
 pub use department::{Department, Topic};
 pub use error::DomainError;

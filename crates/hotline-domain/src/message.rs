@@ -1,4 +1,5 @@
 use crate::Timestamp;
+use crate::article::ArticleSuggestion;
 use crate::ids::{AttachmentId, ConversationId};
 use crate::principal::Principal;
 use crate::values::ClientMsgId;
@@ -89,6 +90,10 @@ pub struct Message {
     pub internal: bool,
     pub client_msg_id: Option<ClientMsgId>,
     pub attachments: Vec<AttachmentInfo>,
+    /// On a bot message: the help-center articles it offers, best first.
+    /// Absent on other messages and when the bot has nothing to offer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<ArticleSuggestion>,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,

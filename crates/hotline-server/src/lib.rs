@@ -6,6 +6,8 @@
 pub mod api;
 pub mod auth;
 pub mod guard;
+pub mod help;
+pub mod kb;
 pub mod prometheus;
 pub mod queues;
 pub mod realtime;
@@ -70,6 +72,8 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
     let attachments_dir = settings.data_dir.join("attachments");
     let guard = Arc::new(guard::Guard::new(&settings));
     let limits = Arc::new(guard::limits::Limits::new(&settings.security.rate_limits));
+    let synonyms = kb::load_synonyms(settings.help_center.synonyms_file.as_deref())?;
+    let kb = kb::KnowledgeBase::open(store.clone(), synonyms).await?;
     let state = AppState {
         store,
         identity: Arc::new(identity),
@@ -85,6 +89,7 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
         guard,
         limits,
         presence: Default::default(),
+        kb: Arc::new(kb),
     };
     queues::spawn_sweeper(state.clone());
     Ok(state)

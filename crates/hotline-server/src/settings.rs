@@ -35,6 +35,7 @@ pub struct Settings {
     pub allowed_link_domains: Vec<String>,
     pub security: SecuritySettings,
     pub queues: crate::queues::settings::QueueSettings,
+    pub help_center: crate::kb::settings::HelpCenterSettings,
 }
 
 /// How customers' identity tokens are verified.
@@ -70,6 +71,7 @@ impl Default for Settings {
             allowed_link_domains: Vec::new(),
             security: SecuritySettings::default(),
             queues: Default::default(),
+            help_center: Default::default(),
         }
     }
 }
@@ -121,6 +123,7 @@ impl fmt::Debug for Settings {
             .field("allowed_link_domains", &self.allowed_link_domains)
             .field("security", &self.security)
             .field("queues", &self.queues)
+            .field("help_center", &self.help_center)
             .finish()
     }
 }

@@ -29,10 +29,18 @@ pub struct AppState {
     pub limits: Arc<crate::guard::limits::Limits>,
     /// Operators' open console connections, for automatic `away`.
     pub presence: crate::queues::presence::PresenceTracker,
+    /// Help-center articles, their search index and the answer bot.
+    pub kb: Arc<crate::kb::KnowledgeBase>,
 }
 
 impl AppState {
     pub fn department(&self, id: &DepartmentId) -> Option<&Department> {
         self.settings.departments.iter().find(|d| &d.id == id)
+    }
+
+    /// Whether new conversations in the department start with the answer
+    /// bot: when it is configured so (`bot = true`) or has help-center articles.
+    pub fn bot_answers(&self, department: &Department) -> bool {
+        department.bot || self.kb.has_articles(&department.id)
     }
 }

@@ -43,7 +43,10 @@ macro_rules! store_conformance_suite {
             returning_customer_gets_their_operator,
             duplicate_requests_join_the_open_conversation,
             transfer_keeps_history_and_waiting_time,
-            sla_breaches_become_events
+            sla_breaches_become_events,
+            articles_upsert_by_id_and_delete,
+            feedback_is_tallied_and_unanswered_questions_listed,
+            bot_messages_carry_suggestions_while_the_bot_handles_the_conversation
         );
     };
     (@cases $make:expr; $($case:ident),+) => {
@@ -1183,4 +1186,226 @@ pub async fn erasing_a_customer_leaves_nothing_of_theirs(store: Arc<dyn Store>) 
             .unwrap()
             .is_none()
     );
+}
+
+// Help center ----------------------------------------------------------------
+
+fn article(id: &str, department: &str, title: &str, minute: u8) -> Article {
+    Article::new(
+        ArticleDraft {
+            id: id.into(),
+            department: department.into(),
+            section: "Возвраты и отмена".into(),
+            title: title.into(),
+            tags: vec!["возврат".into()],
+            body: format!("# {title}\n\nТекст статьи."),
+        },
+        time::macros::datetime!(2026-11-20 10:00 UTC) + time::Duration::minutes(minute.into()),
+    )
+    .unwrap()
+}
+
+pub async fn articles_upsert_by_id_and_delete(store: Arc<dyn Store>) {
+    use crate::kb::ArticleChange;
+    let refund = article("refund", "marketplace", "Возврат денег", 0);
+    let miles = article("miles", "travel", "Мили", 0);
+    assert_eq!(
+        store.upsert_article(refund.clone()).await.unwrap(),
+        ArticleChange::Created
+    );
+    assert_eq!(
+        store.upsert_article(miles.clone()).await.unwrap(),
+        ArticleChange::Created
+    );
+    assert_eq!(
+        store.article(&refund.id).await.unwrap(),
+        Some(refund.clone())
+    );
+
+    // The same content again, with a later time: nothing is written.
+    let again = Article {
+        updated_at: refund.updated_at + time::Duration::hours(1),
+        ..refund.clone()
+    };
+    assert_eq!(
+        store.upsert_article(again).await.unwrap(),
+        ArticleChange::Unchanged
+    );
+    assert_eq!(
+        store.article(&refund.id).await.unwrap().unwrap().updated_at,
+        refund.updated_at
+    );
+
+    let edited = article("refund", "marketplace", "Когда вернутся деньги", 5);
+    assert_eq!(
+        store.upsert_article(edited.clone()).await.unwrap(),
+        ArticleChange::Updated
+    );
+    assert_eq!(
+        store.article(&refund.id).await.unwrap(),
+        Some(edited.clone())
+    );
+
+    let all = store.articles().await.unwrap();
+    assert_eq!(
+        all,
+        vec![edited.clone(), miles.clone()],
+        "by department, then title"
+    );
+
+    store.delete_article(&edited.id).await.unwrap();
+    assert_eq!(store.article(&edited.id).await.unwrap(), None);
+    assert!(matches!(
+        store.delete_article(&edited.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.articles().await.unwrap(), vec![miles]);
+}
+
+pub async fn feedback_is_tallied_and_unanswered_questions_listed(store: Arc<dyn Store>) {
+    use crate::kb::{FeedbackOutcome, FeedbackTally, NewFeedback};
+    let refund = article("refund", "marketplace", "Возврат денег", 0);
+    let cancel = article("cancel", "marketplace", "Отмена заказа", 0);
+    let feedback = |query: &str, articles: Vec<ArticleId>, outcome| NewFeedback {
+        query: query.into(),
+        department: Some(department("marketplace")),
+        articles,
+        outcome,
+        conversation_id: None,
+    };
+    let both = vec![refund.id.clone(), cancel.id.clone()];
+    for f in [
+        feedback("Как вернуть деньги", both.clone(), FeedbackOutcome::Helped),
+        feedback(
+            "как  вернуть деньги",
+            vec![refund.id.clone()],
+            FeedbackOutcome::Helped,
+        ),
+        feedback("Где мой заказ", both.clone(), FeedbackOutcome::NotHelped),
+        feedback("Сколько стоит слон", vec![], FeedbackOutcome::NoAnswer),
+        feedback("сколько стоит слон", vec![], FeedbackOutcome::NoAnswer),
+        feedback("Ещё вопрос", vec![], FeedbackOutcome::NoAnswer),
+    ] {
+        store.record_feedback(f).await.unwrap();
+    }
+    assert_eq!(
+        store.article_feedback(&refund.id).await.unwrap(),
+        FeedbackTally {
+            helped: 2,
+            not_helped: 1
+        }
+    );
+    assert_eq!(
+        store.article_feedback(&cancel.id).await.unwrap(),
+        FeedbackTally {
+            helped: 1,
+            not_helped: 1
+        }
+    );
+
+    let unanswered = store.unanswered_questions(10).await.unwrap();
+    let summary: Vec<(&str, u64, u64)> = unanswered
+        .iter()
+        .map(|q| (q.query.as_str(), q.no_answer, q.not_helped))
+        .collect();
+    // Grouped regardless of case and spacing, the latest wording shown, the
+    // most often unanswered first; a question that helped is not listed.
+    assert_eq!(
+        summary,
+        [
+            ("сколько стоит слон", 2, 0),
+            ("Ещё вопрос", 1, 0),
+            ("Где мой заказ", 0, 1)
+        ]
+    );
+    assert_eq!(unanswered[0].department, Some(department("marketplace")));
+    assert_eq!(store.unanswered_questions(1).await.unwrap().len(), 1);
+}
+
+pub async fn bot_messages_carry_suggestions_while_the_bot_handles_the_conversation(
+    store: Arc<dyn Store>,
+) {
+    use crate::kb::PostBotMessage;
+    let started = store
+        .start_conversation(StartConversation {
+            department: department("marketplace"),
+            subject: Subject::General,
+            initial_status: Status::Bot,
+            customer: customer("c1"),
+            first_message: new_message("m-1", "как вернуть деньги"),
+        })
+        .await
+        .unwrap();
+    let conv = started.conversation.id.clone();
+    let mut feed = store.committed();
+    let suggestion = ArticleSuggestion::of(
+        ArticleId::parse("refund".into()).unwrap(),
+        "Возврат денег".into(),
+    );
+    let posted = store
+        .post_bot_message(PostBotMessage {
+            conversation_id: conv.clone(),
+            text: MessageText::parse("Возможно, это поможет:".into(), 10_000).unwrap(),
+            suggestions: vec![suggestion.clone()],
+        })
+        .await
+        .unwrap();
+    assert_eq!(posted.message.seq, 2);
+    assert_eq!(posted.message.author.kind, AuthorKind::Bot);
+    assert_eq!(posted.message.suggestions, vec![suggestion.clone()]);
+    assert_eq!(posted.conversation.status, Status::Bot);
+    assert_eq!(suggestion.url, "/help/articles/refund");
+
+    let event = feed.recv().await.unwrap();
+    assert_eq!(event.kind, EventKind::MessageCreated);
+    assert_eq!(event.data["suggestions"][0]["id"], "refund");
+
+    let messages = store
+        .messages(MessageQuery {
+            conversation_id: conv.clone(),
+            after_seq: 0,
+            limit: 10,
+            include_internal: false,
+        })
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(
+        messages[1], posted.message,
+        "read back equal, suggestions included"
+    );
+    assert!(messages[0].suggestions.is_empty());
+    assert_eq!(
+        store.conversation(&conv).await.unwrap().unwrap().last_seq,
+        2
+    );
+
+    // Once an operator is called the bot keeps quiet.
+    store
+        .change_lifecycle(ChangeLifecycle {
+            conversation_id: conv.clone(),
+            actor: Principal::Customer(customer("c1")),
+            command: LifecycleCommand::Handoff,
+        })
+        .await
+        .unwrap();
+    let late = store
+        .post_bot_message(PostBotMessage {
+            conversation_id: conv.clone(),
+            text: MessageText::parse("ещё".into(), 10_000).unwrap(),
+            suggestions: vec![],
+        })
+        .await;
+    assert!(matches!(
+        late,
+        Err(StoreError::Domain(DomainError::InvalidTransition { .. }))
+    ));
+    let unknown = store
+        .post_bot_message(PostBotMessage {
+            conversation_id: ConversationId::from_raw("nope"),
+            text: MessageText::parse("ещё".into(), 10_000).unwrap(),
+            suggestions: vec![],
+        })
+        .await;
+    assert!(matches!(unknown, Err(StoreError::NotFound)));
 }

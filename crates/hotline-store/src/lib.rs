@@ -11,6 +11,7 @@ mod error;
 mod privacy;
 mod redaction;
 mod queue;
+pub mod kb;
 pub mod sqlite;
 mod types;
 
@@ -20,6 +21,7 @@ pub use error::StoreError;
 pub use privacy::{Erased, PrivacyStore};
 pub use redaction::RedactionStore;
 pub use queue::*;
+pub use kb::KnowledgeStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -39,6 +41,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store:
     AuditStore
     + CustomerContextStore
+    + KnowledgeStore
     + PrivacyStore
     + QueueStore
     + RedactionStore

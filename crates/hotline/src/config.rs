@@ -32,6 +32,7 @@ pub fn load(
                 FROM_ENV.contains(&key.as_str())
                     || key.as_str().starts_with("identity__")
                     || key.as_str().starts_with("security__")
+                    || key.as_str().starts_with("help_center__")
             })
             .split("__"),
     );

@@ -3,6 +3,7 @@
 mod config;
 mod demo;
 mod security;
+mod kb;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -79,6 +80,20 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Import and export help-center articles (Markdown files with front matter).
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// Upsert every `*.md` file under DIR by its `id` (idempotent). When any
+    /// file is malformed, all problems are listed and nothing is imported.
+    Import { dir: PathBuf },
+    /// Write every article to DIR as `<department>/<id>.md`.
+    Export { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -183,6 +198,10 @@ fn main() -> anyhow::Result<()> {
             println!("{}", identity::mint(&secret, &claims)?);
             Ok(())
         }
+        Command::Kb { command } => match command {
+            KbCommand::Import { dir } => runtime.block_on(kb::import(settings, dir)),
+            KbCommand::Export { dir } => runtime.block_on(kb::export(settings, dir)),
+        },
         Command::Config {
             command: ConfigCommand::Print,
         } => {

@@ -113,7 +113,7 @@ pub async fn start_conversation(
         .start_conversation(StartConversation {
             department: department_id,
             subject,
-            initial_status: Status::initial(department.bot),
+            initial_status: Status::initial(state.bot_answers(department)),
             customer,
             first_message,
         })
@@ -121,6 +121,9 @@ pub async fn start_conversation(
     if started.created {
         metrics::counter!("hotline_conversations_started_total").increment(1);
         metrics::counter!("hotline_messages_created_total", "author" => "customer").increment(1);
+        if started.conversation.status == Status::Bot {
+            crate::api::kb::bot_answers_first_message(&state, &started).await;
+        }
     }
     Ok((
         created_or_ok(started.created),

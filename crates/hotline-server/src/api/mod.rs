@@ -5,6 +5,7 @@ pub mod conversations;
 pub mod error;
 pub mod extract;
 pub mod queues;
+pub mod kb;
 pub mod realtime;
 pub mod security;
 pub mod session;
@@ -35,6 +36,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "web", description = "What the widget and the console need beyond the core API"),
         (name = "security", description = "The audit log and account-takeover reports"),
         (name = "queues", description = "Presence, routing, transfers and live queue numbers"),
+        (name = "help center", description = "Help-center articles, search, suggestions and the answer bot"),
     )
 )]
 struct ApiDoc;
@@ -124,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::context::routes())
         .merge(security::routes())
         .merge(queues::routes())
+        .merge(kb::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()
@@ -135,6 +138,7 @@ pub fn router(state: AppState) -> Router {
     let openapi = std::sync::Arc::new(openapi);
     api.merge(uploads)
         .merge(crate::web::routes())
+        .merge(crate::help::routes())
         .route(
             "/api/openapi.json",
             get(move || async move { axum::Json(openapi.as_ref().clone()) }),

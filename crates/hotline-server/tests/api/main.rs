@@ -8,6 +8,7 @@ mod auth;
 mod conversations;
 mod helpers;
 mod queues;
+mod kb;
 mod realtime;
 mod web;
 mod security;

@@ -8,6 +8,7 @@ mod audit;
 mod privacy;
 mod redaction;
 mod queue;
+mod kb;
 mod writer;
 
 use crate::{

@@ -20,7 +20,7 @@ macro_rules! conversation_columns {
 macro_rules! message_columns {
     () => {
         "id, conversation_id, seq, public_seq, author_kind, author_id, author_name, text, internal, \
-         client_msg_id, attachments, created_at"
+         client_msg_id, attachments, created_at, suggestions"
     };
 }
 
@@ -144,6 +144,7 @@ pub(super) struct MessageRow {
     client_msg_id: Option<String>,
     attachments: String,
     created_at: i64,
+    suggestions: Option<String>,
 }
 
 impl MessageRow {
@@ -161,6 +162,7 @@ impl MessageRow {
             client_msg_id: r.get(9)?,
             attachments: r.get(10)?,
             created_at: r.get(11)?,
+            suggestions: r.get(12)?,
         })
     }
 
@@ -183,6 +185,10 @@ impl MessageRow {
                 .transpose()
                 .map_err(|_| corrupt("client_msg_id"))?,
             attachments: from_json(&self.attachments)?,
+            suggestions: match self.suggestions {
+                Some(json) => from_json(&json)?,
+                None => Vec::new(),
+            },
             created_at: from_micros(self.created_at)?,
         })
     }
@@ -377,12 +383,13 @@ pub(super) fn insert_message(
         internal: new.internal,
         client_msg_id: Some(new.client_msg_id.clone()),
         attachments,
+        suggestions: Vec::new(),
         created_at: now,
     };
     conn.prepare_cached(concat!(
         "INSERT INTO messages (",
         message_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)"
     ))?
     .execute(params![
         message.id.as_str(),

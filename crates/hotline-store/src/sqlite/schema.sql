@@ -81,6 +81,7 @@ CREATE TABLE messages (
     client_msg_id   TEXT,
     attachments     TEXT NOT NULL,     -- JSON array of AttachmentInfo, fixed at send
     created_at      INTEGER NOT NULL,
+    suggestions     TEXT,              -- bot messages: JSON array of ArticleSuggestion
     CONSTRAINT messages_pkey PRIMARY KEY (conversation_id, seq),
     CONSTRAINT messages_client_msg_id_key UNIQUE (author_kind, author_id, client_msg_id)
 );
@@ -172,3 +173,27 @@ CREATE INDEX conversation_routing_first_due_idx ON conversation_routing (first_r
 CREATE INDEX conversation_routing_resolution_due_idx ON conversation_routing (resolution_due)
     WHERE resolved_at IS NULL AND resolution_breached_at IS NULL;
 CREATE INDEX conversation_routing_department_idx ON conversation_routing (department, first_response_at);
+-- Help center (knowledge base) --------------------------------------------
+
+CREATE TABLE kb_articles (
+    id         TEXT PRIMARY KEY,
+    department TEXT NOT NULL,
+    section    TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    tags       TEXT NOT NULL,          -- JSON array of strings
+    body       TEXT NOT NULL,          -- Markdown
+    updated_at INTEGER NOT NULL
+);
+
+-- What customers said about the bot's answers, one row per answer.
+CREATE TABLE kb_feedback (
+    id              INTEGER PRIMARY KEY,
+    query           TEXT NOT NULL,
+    query_key       TEXT NOT NULL,     -- the query lowercased, ё as е, spaces collapsed
+    department      TEXT,
+    articles        TEXT NOT NULL,     -- JSON array of the offered article ids
+    outcome         TEXT NOT NULL,     -- helped | not_helped | no_answer
+    conversation_id TEXT,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX kb_feedback_query_idx ON kb_feedback (query_key);

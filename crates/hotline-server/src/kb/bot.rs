@@ -1,0 +1,112 @@
+//! The answer bot: answers the first message of a conversation in a
+//! department with articles, and takes the customer's verdict on it.
+
+use super::{KbError, KnowledgeBase};
+use hotline_domain::{
+    ArticleId, ArticleSuggestion, AuthorKind, Conversation, Message, MessageText,
+};
+use hotline_store::kb::{FeedbackOutcome, NewFeedback, PostBotMessage};
+use hotline_store::{MessageQuery, Posted};
+
+/// Said with suggestions.
+pub const FOUND_TEXT: &str = "Возможно, ответ уже есть в этих статьях. Если вопрос решён, нажмите «Помогло». \
+     Если нет — «Не помогло» или «Позвать оператора», и вам ответит сотрудник поддержки.";
+/// Said when no article answers the question.
+pub const NOTHING_TEXT: &str = "К сожалению, готового ответа на этот вопрос у меня нет. \
+     Нажмите «Позвать оператора», и вам ответит сотрудник поддержки.";
+
+/// Answers `question` (the customer's first message, as stored) in the
+/// conversation: with up to three articles, or by saying it has none (and
+/// recording the question as unanswered).
+pub async fn answer(
+    kb: &KnowledgeBase,
+    conversation: &Conversation,
+    question: &str,
+) -> Result<Posted, KbError> {
+    let hits = kb.suggest(question, Some(&conversation.department))?;
+    let suggestions: Vec<ArticleSuggestion> = hits
+        .into_iter()
+        .filter_map(|hit| {
+            let id = ArticleId::parse(hit.id).ok()?;
+            Some(ArticleSuggestion::of(id, hit.title))
+        })
+        .collect();
+    if suggestions.is_empty() {
+        kb.store()
+            .record_feedback(NewFeedback {
+                query: question.to_owned(),
+                department: Some(conversation.department.clone()),
+                articles: Vec::new(),
+                outcome: FeedbackOutcome::NoAnswer,
+                conversation_id: Some(conversation.id.clone()),
+            })
+            .await?;
+    }
+    let text = if suggestions.is_empty() {
+        NOTHING_TEXT
+    } else {
+        FOUND_TEXT
+    };
+    let posted = kb
+        .store()
+        .post_bot_message(PostBotMessage {
+            conversation_id: conversation.id.clone(),
+            text: MessageText::parse(text.to_owned(), usize::MAX)
+                .map_err(hotline_store::StoreError::from)?,
+            suggestions,
+        })
+        .await?;
+    metrics::counter!("hotline_messages_created_total", "author" => "bot").increment(1);
+    Ok(posted)
+}
+
+/// The bot's latest answer in `messages` (oldest first) and the customer's
+/// question before it.
+pub fn last_answer(messages: &[Message]) -> Option<(&Message, Option<&Message>)> {
+    let at = messages
+        .iter()
+        .rposition(|m| m.author.kind == AuthorKind::Bot)?;
+    let question = messages[..at]
+        .iter()
+        .rev()
+        .find(|m| m.author.kind == AuthorKind::Customer);
+    Some((&messages[at], question))
+}
+
+/// Records the customer's verdict on the bot's latest answer; returns
+/// whether there was an answer with articles to rate.
+pub async fn record_verdict(
+    kb: &KnowledgeBase,
+    conversation: &Conversation,
+    helped: bool,
+) -> Result<bool, KbError> {
+    let messages = kb
+        .store()
+        .messages(MessageQuery {
+            conversation_id: conversation.id.clone(),
+            after_seq: 0,
+            limit: 500,
+            include_internal: false,
+        })
+        .await?;
+    let Some((answer, Some(question))) = last_answer(&messages) else {
+        return Ok(false);
+    };
+    if answer.suggestions.is_empty() {
+        return Ok(false);
+    }
+    kb.store()
+        .record_feedback(NewFeedback {
+            query: question.text.clone(),
+            department: Some(conversation.department.clone()),
+            articles: answer.suggestions.iter().map(|s| s.id.clone()).collect(),
+            outcome: if helped {
+                FeedbackOutcome::Helped
+            } else {
+                FeedbackOutcome::NotHelped
+            },
+            conversation_id: Some(conversation.id.clone()),
+        })
+        .await?;
+    Ok(true)
+}

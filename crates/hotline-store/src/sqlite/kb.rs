@@ -1,0 +1,268 @@
+//! [`KnowledgeStore`] on SQLite.
+
+use super::SqliteStore;
+use super::rows::*;
+use crate::kb::{
+    ArticleChange, BOT_NAME, FeedbackTally, KnowledgeStore, NewFeedback, PostBotMessage,
+    UnansweredQuestion, question_key,
+};
+use crate::{Posted, StoreError, StoreResult};
+use async_trait::async_trait;
+use hotline_domain::{
+    Article, ArticleId, Author, AuthorKind, DepartmentId, DomainError, EventKind, Message,
+    MessageId, Status,
+};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+macro_rules! article_columns {
+    () => {
+        "id, department, section, title, tags, body, updated_at"
+    };
+}
+
+type ArticleRow = (String, String, String, String, String, String, i64);
+
+fn read_article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn into_article(row: ArticleRow) -> StoreResult<Article> {
+    let (id, department, section, title, tags, body, updated_at) = row;
+    Ok(Article {
+        id: ArticleId::parse(id)
+            .map_err(|_| StoreError::Backend("unreadable article id".into()))?,
+        department: parse_department(department)?,
+        section,
+        title,
+        tags: from_json(&tags)?,
+        body,
+        updated_at: from_micros(updated_at)?,
+    })
+}
+
+fn load_article(conn: &Connection, id: &str) -> StoreResult<Option<Article>> {
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        article_columns!(),
+        " FROM kb_articles WHERE id = ?1"
+    ))?
+    .query_row(params![id], read_article_row)
+    .optional()?
+    .map(into_article)
+    .transpose()
+}
+
+#[async_trait]
+impl KnowledgeStore for SqliteStore {
+    async fn upsert_article(&self, article: Article) -> StoreResult<ArticleChange> {
+        self.write(move |conn, _| {
+            let change = match load_article(conn, article.id.as_str())? {
+                Some(stored) if stored.same_content(&article) => {
+                    return Ok(ArticleChange::Unchanged);
+                }
+                Some(_) => ArticleChange::Updated,
+                None => ArticleChange::Created,
+            };
+            conn.prepare_cached(concat!(
+                "INSERT INTO kb_articles (",
+                article_columns!(),
+                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET department = excluded.department,
+                     section = excluded.section, title = excluded.title, tags = excluded.tags,
+                     body = excluded.body, updated_at = excluded.updated_at"
+            ))?
+            .execute(params![
+                article.id.as_str(),
+                article.department.as_str(),
+                article.section,
+                article.title,
+                to_json(&article.tags)?,
+                article.body,
+                micros(article.updated_at),
+            ])?;
+            Ok(change)
+        })
+        .await
+    }
+
+    async fn article(&self, id: &ArticleId) -> StoreResult<Option<Article>> {
+        let id = id.clone();
+        self.read(move |conn| load_article(conn, id.as_str())).await
+    }
+
+    async fn articles(&self) -> StoreResult<Vec<Article>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(concat!(
+                "SELECT ",
+                article_columns!(),
+                " FROM kb_articles ORDER BY department, section, title, id"
+            ))?;
+            let rows = stmt.query_map([], read_article_row)?;
+            rows.map(|row| into_article(row?)).collect()
+        })
+        .await
+    }
+
+    async fn delete_article(&self, id: &ArticleId) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |conn, _| {
+            let deleted = conn
+                .prepare_cached("DELETE FROM kb_articles WHERE id = ?1")?
+                .execute(params![id.as_str()])?;
+            if deleted == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn record_feedback(&self, feedback: NewFeedback) -> StoreResult<()> {
+        self.write(move |conn, _| {
+            conn.prepare_cached(
+                "INSERT INTO kb_feedback (query, query_key, department, articles, outcome, conversation_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                feedback.query,
+                question_key(&feedback.query),
+                feedback.department.as_ref().map(DepartmentId::as_str),
+                to_json(&feedback.articles)?,
+                feedback.outcome.as_str(),
+                feedback.conversation_id.as_ref().map(|c| c.as_str()),
+                now_micros()
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn article_feedback(&self, id: &ArticleId) -> StoreResult<FeedbackTally> {
+        let id = id.clone();
+        self.read(move |conn| {
+            let (helped, not_helped): (i64, i64) = conn
+                .prepare_cached(
+                    "SELECT COALESCE(SUM(f.outcome = 'helped'), 0), COALESCE(SUM(f.outcome = 'not_helped'), 0)
+                     FROM kb_feedback f, json_each(f.articles) a WHERE a.value = ?1",
+                )?
+                .query_row(params![id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(FeedbackTally {
+                helped: helped.max(0) as u64,
+                not_helped: not_helped.max(0) as u64,
+            })
+        })
+        .await
+    }
+
+    async fn unanswered_questions(&self, limit: usize) -> StoreResult<Vec<UnansweredQuestion>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT latest.query, latest.department, g.no_answer, g.not_helped, g.helped, g.at
+                 FROM (SELECT query_key, MAX(id) AS last_id, MAX(created_at) AS at,
+                              SUM(outcome = 'no_answer') AS no_answer,
+                              SUM(outcome = 'not_helped') AS not_helped,
+                              SUM(outcome = 'helped') AS helped
+                       FROM kb_feedback GROUP BY query_key) g
+                 JOIN kb_feedback latest ON latest.id = g.last_id
+                 WHERE g.no_answer + g.not_helped > 0
+                 ORDER BY g.no_answer + g.not_helped DESC, g.at DESC
+                 LIMIT ?1",
+            )?;
+            let rows = stmt.query_map(params![limit as i64], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (query, department, no_answer, not_helped, helped, at) = row?;
+                Ok(UnansweredQuestion {
+                    query,
+                    department: department.map(parse_department).transpose()?,
+                    no_answer: no_answer.max(0) as u64,
+                    not_helped: not_helped.max(0) as u64,
+                    helped: helped.max(0) as u64,
+                    last_asked: from_micros(at)?,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn post_bot_message(&self, command: PostBotMessage) -> StoreResult<Posted> {
+        self.write(move |conn, events| {
+            let mut conversation =
+                load_conversation(conn, &command.conversation_id)?.ok_or(StoreError::NotFound)?;
+            if conversation.status != Status::Bot {
+                return Err(StoreError::Domain(DomainError::InvalidTransition {
+                    action: "answer by the bot in",
+                    status: conversation.status.as_str(),
+                }));
+            }
+            let now = now();
+            let (seq, public_seq) = conversation.next_positions(false);
+            conversation.updated_at = now;
+            record_activity(conn, &conversation)?;
+            let message = Message {
+                id: MessageId::generate(),
+                conversation_id: conversation.id.clone(),
+                seq,
+                public_seq,
+                author: Author {
+                    kind: AuthorKind::Bot,
+                    id: None,
+                    name: BOT_NAME.to_owned(),
+                },
+                text: command.text.into_inner(),
+                internal: false,
+                client_msg_id: None,
+                attachments: Vec::new(),
+                suggestions: command.suggestions,
+                created_at: now,
+            };
+            conn.prepare_cached(concat!(
+                "INSERT INTO messages (",
+                message_columns!(),
+                ") VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, 0, NULL, '[]', ?8, ?9)"
+            ))?
+            .execute(params![
+                message.id.as_str(),
+                message.conversation_id.as_str(),
+                message.seq,
+                message.public_seq,
+                message.author.kind.as_str(),
+                message.author.name,
+                message.text,
+                micros(now),
+                to_json(&message.suggestions)?,
+            ])?;
+            append_event(
+                conn,
+                events,
+                EventKind::MessageCreated,
+                &conversation,
+                false,
+                &message,
+            )?;
+            Ok(Posted {
+                message,
+                conversation,
+                created: true,
+            })
+        })
+        .await
+    }
+}
