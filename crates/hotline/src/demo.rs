@@ -21,11 +21,15 @@ pub async fn enable(
     )?;
     let site = DemoSite::new(secret)?;
     let operators = site.seed_operators(state.store.as_ref()).await?;
+    let articles = hotline_server::kb::demo::load_demo_help_center(&state.kb)
+        .await
+        .context("cannot load the demo help center")?;
     println!(
         "Hotline demo is ready. Demo mode signs tokens for made-up customers: never run it with real data."
     );
     println!("  Customer (the company's site): http://{address}/demo");
     println!("  Operator console:              http://{address}/console");
+    println!("  Help center:                   http://{address}/help ({articles})");
     println!("  Demo operators (demo mode only):");
     for operator in operators {
         println!(
