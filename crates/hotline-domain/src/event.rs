@@ -31,6 +31,10 @@ pub enum EventKind {
     ConversationUpdated,
     #[serde(rename = "message.created")]
     MessageCreated,
+    /// A side (the customer, or the operators) read the conversation up to
+    /// a message.
+    #[serde(rename = "messages.read")]
+    MessagesRead,
 }
 
 impl EventKind {
@@ -39,6 +43,7 @@ impl EventKind {
             EventKind::ConversationCreated => "conversation.created",
             EventKind::ConversationUpdated => "conversation.updated",
             EventKind::MessageCreated => "message.created",
+            EventKind::MessagesRead => "messages.read",
         }
     }
     pub fn parse(raw: &str) -> Option<EventKind> {
@@ -46,6 +51,7 @@ impl EventKind {
             "conversation.created" => Some(EventKind::ConversationCreated),
             "conversation.updated" => Some(EventKind::ConversationUpdated),
             "message.created" => Some(EventKind::MessageCreated),
+            "messages.read" => Some(EventKind::MessagesRead),
             _ => None,
         }
     }
@@ -77,7 +83,7 @@ impl Event {
         let mut data = self.data.clone();
         if let Some(fields) = data.as_object_mut() {
             match self.kind {
-                EventKind::MessageCreated => {
+                EventKind::MessageCreated | EventKind::MessagesRead => {
                     if let Some(public) = fields.remove("public_seq") {
                         fields.insert("seq".into(), public);
                     }

@@ -7,11 +7,13 @@
 pub mod conformance;
 mod customer_context;
 mod error;
+mod read;
 pub mod sqlite;
 mod types;
 
 pub use customer_context::CustomerContextStore;
 pub use error::StoreError;
+pub use read::{ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore};
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -28,7 +30,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Hotline keeps. Writes that return `Ok` are durable: they have
 /// been committed (and synced to disk) before the call returns.
 #[async_trait]
-pub trait Store: CustomerContextStore + Send + Sync + 'static {
+pub trait Store: CustomerContextStore + ReadStore + Send + Sync + 'static {
     // Departments
     /// Makes the stored departments match the configured ones (upsert; none
     /// are deleted, since conversations refer to them).

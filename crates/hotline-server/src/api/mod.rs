@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod conversations;
 pub mod error;
 pub mod extract;
+pub mod read;
 pub mod realtime;
 pub mod session;
 pub mod views;
@@ -112,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(realtime::websocket))
         .routes(routes!(realtime::long_poll))
         .merge(crate::web::context::routes())
+        .merge(read::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

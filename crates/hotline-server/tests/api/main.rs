@@ -7,5 +7,6 @@ mod attachments;
 mod auth;
 mod conversations;
 mod helpers;
+mod read;
 mod realtime;
 mod web;

@@ -121,3 +121,15 @@ CREATE TABLE customer_contexts (
     context     TEXT NOT NULL,         -- JSON object built by the server
     updated_at  INTEGER NOT NULL
 );
+
+-- ---------------------------------------------------------------------------
+-- Read receipts (issue 3): how far each side has read a conversation, in
+-- both numberings (seq for operators, public_seq for the customer).
+CREATE TABLE read_marks (
+    conversation_id TEXT NOT NULL REFERENCES conversations (id),
+    side            TEXT NOT NULL,     -- 'customer' or 'operators'
+    seq             INTEGER NOT NULL,
+    public_seq      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, side)
+);
