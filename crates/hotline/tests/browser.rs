@@ -341,6 +341,13 @@ async fn customer_and_operator_chat_live_across_a_restart() {
         "//aside[@id='context']//*[contains(., 'Наушники Sony')]",
     )
     .await;
+    // The operator has the message on screen: the customer sees it read.
+    wait_true(
+        &customer,
+        "the customer's message to show as read",
+        "return document.querySelector('#log li.msg.mine [data-state=read]')?.textContent === 'Прочитано'",
+    )
+    .await;
     click(&operator, "Взять в работу").await;
     find(&operator, "//button[@id='resolve']").await;
     let receipt = data.path().join("receipt.txt");
@@ -421,6 +428,26 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     )
     .await;
     screenshot(&customer, "widget-conversation").await;
+    // The customer has the reply on screen: the operator sees it read, and
+    // the note never gets a receipt.
+    wait_true(
+        &operator,
+        "the reply to show as read",
+        &format!(
+            "return [...document.querySelectorAll('#log li.msg.operator')].some(n =>
+               n.querySelector('.text').textContent === {} && n.querySelector('[data-state=read]')?.textContent === 'Прочитано')",
+            serde_json::to_string(reply).unwrap()
+        ),
+    )
+    .await;
+    let note_receipts = operator
+        .execute(
+            "return document.querySelectorAll('#log li.msg.internal .delivery').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(note_receipts, json!(0));
 
     // The server restarts; meanwhile the customer writes (offline).
     drop(server);

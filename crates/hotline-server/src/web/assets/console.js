@@ -4,7 +4,7 @@
 
 import {
   t, el, api, errorText, attachFile, download, formatTime, formatDate, formatWait, formatSize,
-  newMessageId, statusText, subjectText, MessageList,
+  newMessageId, statusText, subjectText, MessageList, ReadMarks,
 } from './common.js';
 import { Live } from './live.js';
 
@@ -28,6 +28,7 @@ const state = {
   unseen: new Set(),
   live: null,
   typingTimer: null,
+  reads: null,
 };
 
 const auth = async () => (state.csrf ? { 'x-csrf-token': state.csrf } : {});
@@ -157,6 +158,9 @@ async function reload() {
     const current = state.conversations.get(state.currentId);
     if (current) drawHeader(current);
     loadMessages();
+    const reads = state.reads;
+    call(`/api/v1/conversations/${encodeURIComponent(state.currentId)}/read`)
+      .then((marks) => { reads?.apply(marks); drawMessages(); }).catch(() => {});
   }
 }
 
@@ -219,6 +223,10 @@ $('department-filter').addEventListener('change', (e) => { state.department = e.
 async function select(id) {
   state.currentId = id;
   state.messages = new MessageList();
+  const readPath = `/api/v1/conversations/${encodeURIComponent(id)}/read`;
+  const reads = new ReadMarks(false, (seq) => call(readPath, { method: 'POST', body: { seq } }));
+  state.reads = reads;
+  call(readPath).then((marks) => { reads.apply(marks); if (state.reads === reads) drawMessages(); }).catch(() => {});
   state.attachments = [];
   state.unseen.delete(id);
   updateBadge();
@@ -267,7 +275,7 @@ function drawConversation(c) {
   });
   $('conversation').replaceChildren(
     el('header', { class: 'conversation-header', id: 'conversation-header' }),
-    el('ol', { id: 'log', class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t('conversation') }),
+    el('ol', { id: 'log', class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t('conversation'), onscroll: markRead }),
     el('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' }),
     el('form', { id: 'reply-form', class: 'reply', onsubmit: (e) => { e.preventDefault(); send(); } },
       el('div', { class: 'reply-top' }, el('label', { for: 'reply' }, t('reply')), cannedSelect),
@@ -367,6 +375,18 @@ function forgetIfGone(c) {
   drawList();
 }
 
+/** Marks as read what the operator has on screen. */
+function markRead() {
+  if (state.currentId && state.reads) state.reads.update($('log'), state.messages.contiguousSeq);
+}
+
+/** Whether the customer has read this reply. */
+function deliveryOf(m) {
+  if (m.pending) return m.failed ? 'failed' : 'sending';
+  if (m.internal || m.author.kind === 'customer') return null;
+  return m.seq <= (state.reads?.theirs || 0) ? 'read' : 'sent';
+}
+
 function drawMessages() {
   const log = $('log');
   if (!log) return;
@@ -374,18 +394,20 @@ function drawMessages() {
   pending.forEach((e) => state.messages.addPending(e));
   log.replaceChildren(...state.messages.all().map((m) => {
     const kind = m.pending ? 'operator' : m.author.kind;
+    const delivery = deliveryOf(m);
     return el('li', { class: `msg ${kind}${m.internal ? ' internal' : ''}`, 'data-seq': m.seq },
       el('div', { class: 'meta' },
         el('span', { class: 'author' }, m.pending ? state.me.name : m.author.name), ' ',
         el('time', { datetime: m.created_at || '' }, m.created_at ? formatTime(m.created_at) : ''),
         m.internal ? el('span', { class: 'badge' }, t('note_badge')) : null,
-        m.pending ? el('span', { class: 'delivery' }, m.failed ? t('state_failed') : t('state_sending')) : null),
+        delivery ? el('span', { class: 'delivery', 'data-state': delivery }, t('state_' + delivery)) : null),
       el('p', { class: 'text' }, m.text),
       m.redactions?.length ? el('p', { class: 'muted' }, t('redacted')) : null,
       (m.attachments || []).length ? el('ul', { class: 'files' }, m.attachments.map((a) => el('li', {},
         el('button', { type: 'button', class: 'link', onclick: () => download({}, a) }, el('span', { class: 'clip-icon' }), ' ', a.name, ' (', formatSize(a.size), ')')))) : null);
   }));
   log.scrollTop = log.scrollHeight;
+  markRead();
 }
 
 async function drawContext(c) {
@@ -514,6 +536,10 @@ function onEvent(frame) {
     }
     return;
   }
+  if (frame.type === 'messages.read') {
+    if (data.conversation_id === state.currentId && state.reads?.heard(data)) drawMessages();
+    return;
+  }
   if (frame.type === 'conversation.created' || frame.type === 'conversation.updated') {
     const isNew = !state.conversations.has(data.id);
     forgetIfGone(data);
@@ -552,6 +578,7 @@ document.addEventListener('keydown', (e) => {
 
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden && state.currentId) { state.unseen.delete(state.currentId); updateBadge(); }
+  markRead();
 });
 
 boot();
