@@ -727,6 +727,32 @@ async fn host_page_cannot_style_the_widget_and_guests_get_no_chat() {
         .await
         .unwrap();
     assert!(chat.is_empty(), "no chat without a token");
+
+    // Links built from data never run script, and reconnects spread out
+    // (full jitter) up to a ceiling: the pages' own modules, in the frame.
+    let checks = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             Promise.all([import('/assets/common.js'), import('/assets/live.js')]).then(([c, l]) => done({
+               script: c.safeUrl('javascript:alert(1)', '/help'),
+               data: c.safeUrl('data:text/html,<b>x</b>', '/help'),
+               web: c.safeUrl('https://help.example/a?b=1', '/help'),
+               relative: c.safeUrl('/help/a', '/help') === location.origin + '/help/a',
+               shortest: [0, 1, 5, 40].map((a) => l.reconnectDelay(a, 0)),
+               longest: [0, 1, 2, 3, 4, 5, 40].map((a) => l.reconnectDelay(a, 1)),
+             }), (e) => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        checks,
+        json!({
+            "script": "/help", "data": "/help", "web": "https://help.example/a?b=1", "relative": true,
+            "shortest": [100, 100, 100, 100],
+            "longest": [500, 1000, 2000, 4000, 8000, 15000, 15000],
+        })
+    );
     screenshot(&client, "widget-guest").await;
 
     // The same in English when the company's page is in English.

@@ -50,6 +50,10 @@ async fn the_widget_may_be_framed_only_by_configured_sites_and_the_console_by_no
         "only plain configured origins: {policy}"
     );
     assert_eq!(header(&widget, "x-frame-options"), None);
+    assert_eq!(
+        header(&widget, "x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
     assert!(has_no_inline_script(&widget.text().await.unwrap()));
 
     let console = page(&app, "/console", None).await;
@@ -63,6 +67,10 @@ async fn the_widget_may_be_framed_only_by_configured_sites_and_the_console_by_no
         header(&loader, "content-type")
             .unwrap()
             .starts_with("text/javascript")
+    );
+    assert_eq!(
+        header(&loader, "x-content-type-options").as_deref(),
+        Some("nosniff")
     );
     let missing = app
         .http

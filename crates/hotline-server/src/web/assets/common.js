@@ -34,6 +34,19 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * `url` when it is a web address (http, https, or relative to this page),
+ * else `fallback`: links built from data never run script (`javascript:`).
+ */
+export function safeUrl(url, fallback) {
+  try {
+    const parsed = new URL(url, location.href);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
 /** An error from the API: `{error: {code, message}}` and the status. */
 export class ApiError extends Error {
   constructor(status, code, message) {

@@ -150,7 +150,7 @@ async function reload() {
   for (const [id, c] of state.conversations) {
     if (!open.has(id) && c.status !== 'resolved') {
       // Closed while we were away: fetch it as it is now.
-      call('/api/v1/conversations/' + id).then((fresh) => { state.conversations.set(id, fresh); drawList(); }).catch(() => {});
+      call('/api/v1/conversations/' + encodeURIComponent(id)).then((fresh) => { forgetIfGone(fresh); }).catch(() => {});
     }
   }
   drawList();
@@ -220,7 +220,10 @@ $('department-filter').addEventListener('change', (e) => { state.department = e.
 
 // ---- one conversation ---------------------------------------------------------
 
-async function select(id) {
+async function select(id, known) {
+  const previous = state.conversations.get(state.currentId);
+  if (previous?.status === 'resolved' && previous.id !== id) state.conversations.delete(previous.id);
+  if (!state.conversations.has(id) && known) state.conversations.set(id, known);
   state.currentId = id;
   state.messages = new MessageList();
   const readPath = `/api/v1/conversations/${encodeURIComponent(id)}/read`;
@@ -359,15 +362,23 @@ function transferSelect(c) {
   return select;
 }
 
-/** Keeps a conversation only while it is in one of our departments. */
+/**
+ * Keeps a conversation only while it is in one of our departments and, in a
+ * console open all shift, only while it is open or on screen: resolved ones
+ * are fetched again when opened from the customer's history.
+ */
 function forgetIfGone(c) {
-  if (state.me.departments.includes(c.department)) {
+  const ours = state.me.departments.includes(c.department);
+  if (ours && (c.status !== 'resolved' || c.id === state.currentId)) {
     state.conversations.set(c.id, c);
     if (c.id === state.currentId) drawHeader(c);
   } else {
     state.conversations.delete(c.id);
-    if (c.id === state.currentId) {
+    state.unseen.delete(c.id);
+    updateBadge();
+    if (!ours && c.id === state.currentId) {
       state.currentId = null;
+      state.reads = null;
       $('conversation').replaceChildren(el('p', { class: 'muted placeholder' }, t('pick_conversation')));
       $('context').replaceChildren();
     }
@@ -434,9 +445,8 @@ async function drawContext(c) {
   if (stated?.email) facts.append(el('dt', {}, t('email')), el('dd', {}, stated.email));
   if (stated?.strong_auth) facts.append(el('dt', {}, t('strong_auth')), el('dd', {}, (stated.amr || []).join(', ')));
   const others = known?.earlier || [...state.conversations.values()].filter((x) => x.customer.id === c.customer.id && x.id !== c.id);
-  for (const x of others) if (!state.conversations.has(x.id)) state.conversations.set(x.id, x);
   earlier.replaceChildren(others.length ? el('ul', { class: 'earlier' }, others.map((x) => el('li', {},
-    el('button', { type: 'button', class: 'link', onclick: () => select(x.id) },
+    el('button', { type: 'button', class: 'link', onclick: () => select(x.id, x) },
       departmentName(x.department), ' · ', subjectText(x.subject, state.departments), ' · ', statusText(x.status), ' · ', formatDate(x.created_at)))))
     : el('p', { class: 'muted' }, t('no_earlier')));
 }
@@ -529,8 +539,9 @@ function onEvent(frame) {
       const gap = data.seq > state.messages.lastSeq + 1;
       if (state.messages.add(data)) drawMessages();
       if (gap) loadMessages();
-    } else if (data.author?.kind === 'customer' && c) {
-      state.unseen.add(c.id);
+    } else if (data.author?.kind === 'customer') {
+      // Also for a resolved one we no longer keep: the customer reopens it.
+      state.unseen.add(data.conversation_id);
       updateBadge();
       drawList();
     }

@@ -3,7 +3,7 @@
 // that survive going offline (retried with the same client_msg_id).
 
 import {
-  t, el, api, errorText, attachFile, download, formatTime, formatDate, formatSize,
+  t, el, api, errorText, attachFile, safeUrl, download, formatTime, formatDate, formatSize,
   newMessageId, statusText, subjectText, MessageList, ReadMarks,
 } from './common.js';
 import { Live } from './live.js';
@@ -394,7 +394,7 @@ function messageItem(m) {
         el('span', { class: 'clip-icon' }), ' ', a.name, ' (', formatSize(a.size), ')')))) : null,
     Array.isArray(m.suggestions) && m.suggestions.length ? el('div', { class: 'suggestions' },
       el('p', { class: 'muted' }, t('suggested')),
-      m.suggestions.map((s) => el('a', { class: 'suggestion', href: s.url || '/help', target: '_blank', rel: 'noopener' },
+      m.suggestions.map((s) => el('a', { class: 'suggestion', href: safeUrl(s.url || '/help', '/help'), target: '_blank', rel: 'noopener' },
         el('strong', {}, s.title || ''), s.snippet ? el('span', {}, s.snippet) : null)),
       state.current?.status === 'bot' ? el('div', { class: 'verdict' },
         el('button', { type: 'button', class: 'secondary', onclick: () => botVerdict(true) }, t('helped')),
