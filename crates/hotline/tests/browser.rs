@@ -245,6 +245,31 @@ fn sorted_str(texts: &[&str]) -> Vec<String> {
     sorted(&texts.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>())
 }
 
+/// Logs the demo operator Anna in to the console, by the fields' labels.
+async fn log_in_as_anna(client: &Client, base: &str) {
+    client.goto(&format!("{base}/console")).await.unwrap();
+    find(client, "//label[normalize-space()='Email']").await;
+    find(client, "//input[@id='email']")
+        .await
+        .send_keys("anna@demo.hotline")
+        .await
+        .unwrap();
+    find(client, "//label[normalize-space()='Пароль']").await;
+    find(client, "//input[@id='password']")
+        .await
+        .send_keys("demo-anna-2026")
+        .await
+        .unwrap();
+    click(client, "Войти").await;
+    find(client, "//button[@id='logout']").await;
+    wait_true(
+        client,
+        "the console after the login",
+        "return !document.getElementById('app').hidden",
+    )
+    .await;
+}
+
 fn wait_for_text(text: &str) -> String {
     format!(
         "return [...document.querySelectorAll('#log li.msg .text')].some(n => n.textContent === {})",
@@ -319,21 +344,7 @@ async fn customer_and_operator_chat_live_across_a_restart() {
 
     // The operator logs in in another browser, takes it, answers with a file.
     let operator = browser(&webdriver).await;
-    operator.goto(&format!("{base}/console")).await.unwrap();
-    find(&operator, "//label[normalize-space()='Email']").await;
-    find(&operator, "//input[@id='email']")
-        .await
-        .send_keys("anna@demo.hotline")
-        .await
-        .unwrap();
-    find(&operator, "//label[normalize-space()='Пароль']").await;
-    find(&operator, "//input[@id='password']")
-        .await
-        .send_keys("demo-anna-2026")
-        .await
-        .unwrap();
-    click(&operator, "Войти").await;
-    find(&operator, "//button[@id='logout']").await;
+    log_in_as_anna(&operator, &base).await;
     assert_eq!(unnamed_controls(&operator).await, Vec::<String>::new());
     click(&operator, "Иван Петров").await;
     find(
@@ -823,4 +834,72 @@ async fn the_bank_chat_needs_a_recent_login_with_a_code() {
     click(&client, "BK-2090").await;
     find(&client, "//textarea[@aria-label='Сообщение']").await;
     client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_flags_an_order_the_customer_does_not_have() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+
+    // A token without an `orders` claim (the company's app did not list
+    // them), signed with this server's secret: its order is not checked.
+    let minted = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "customer-token",
+            "--sub",
+            "olga-1",
+            "--name",
+            "Ольга Смирнова",
+        ])
+        .arg("--data-dir")
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(minted.status.success(), "{minted:?}");
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+    let http = reqwest::Client::new();
+    let saved = http
+        .post(format!("{}/api/v1/customer/context", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 204);
+    let started = http
+        .post(format!("{}/api/v1/conversations", server.base))
+        .bearer_auth(&token)
+        .json(
+            &json!({"department": "marketplace", "order_id": "MP-000001",
+                      "text": "Где мой заказ?", "client_msg_id": "o-1"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 201);
+
+    let operator = browser(&webdriver).await;
+    log_in_as_anna(&operator, &server.base).await;
+    find(&operator, "//button[@id='tab-open']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    click(&operator, "Ольга Смирнова").await;
+    let flagged = find(
+        &operator,
+        "//aside[@id='context']//li[contains(@class, 'unknown')][contains(., 'MP-000001')]",
+    )
+    .await;
+    assert!(
+        flagged
+            .text()
+            .await
+            .unwrap()
+            .contains("Такого заказа нет среди заказов клиента"),
+    );
+    operator.close().await.unwrap();
 }

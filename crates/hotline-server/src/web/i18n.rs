@@ -273,6 +273,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("customer", "Клиент", "Customer"),
     ("customer_orders", "Заказы и брони", "Orders and bookings"),
     (
+        "order_unknown",
+        "Такого заказа нет среди заказов клиента: уточните номер",
+        "Not among the customer's orders: check the number",
+    ),
+    (
+        "order_no_details",
+        "Нет сведений о заказе: виджет не передал данные клиента",
+        "No details: the widget did not hand in the customer's data",
+    ),
+    (
         "customer_earlier",
         "Прежние обращения",
         "Earlier conversations",

@@ -436,10 +436,15 @@ async function drawContext(c) {
   if (state.currentId !== c.id) return;
   const subjectOrder = c.subject.kind === 'order' ? c.subject.order_id : null;
   const list = [...(known?.context?.orders || [])];
-  if (subjectOrder && !list.some((o) => o.id === subjectOrder)) list.unshift({ id: subjectOrder });
-  orders.replaceChildren(list.length ? el('ul', { class: 'orders' }, list.map((o) => el('li', { class: o.id === subjectOrder ? 'current' : null },
-    el('strong', {}, t('order_no', { id: o.id })), o.title ? [' ', o.title] : null,
-    o.date ? el('span', { class: 'item-meta' }, o.date, ' · ', o.status) : null))) : el('p', { class: 'muted' }, '—'));
+  // An order the customer's data does not list: say so, do not pass it off as theirs.
+  if (subjectOrder && !list.some((o) => o.id === subjectOrder)) {
+    list.unshift({ id: subjectOrder, problem: known?.context ? t('order_unknown') : t('order_no_details') });
+  }
+  orders.replaceChildren(list.length ? el('ul', { class: 'orders' }, list.map((o) => el('li', {
+    class: [o.id === subjectOrder ? 'current' : '', o.problem ? 'unknown' : ''].join(' ').trim() || null },
+  el('strong', {}, t('order_no', { id: o.id })), o.title ? [' ', o.title] : null,
+  o.date ? el('span', { class: 'item-meta' }, o.date, ' · ', o.status) : null,
+  o.problem ? el('span', { class: 'order-problem', role: 'note' }, o.problem) : null))) : el('p', { class: 'muted' }, '—'));
   const stated = known?.context;
   if (stated?.phone) facts.append(el('dt', {}, t('phone_verified')), el('dd', {}, stated.phone));
   if (stated?.email) facts.append(el('dt', {}, t('email')), el('dd', {}, stated.email));
