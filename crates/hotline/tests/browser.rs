@@ -245,9 +245,8 @@ fn sorted_str(texts: &[&str]) -> Vec<String> {
     sorted(&texts.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>())
 }
 
-/// Logs the demo operator Anna in to the console, by the fields' labels.
-async fn log_in_as_anna(client: &Client, base: &str) {
-    client.goto(&format!("{base}/console")).await.unwrap();
+/// Logs the demo operator Anna in to the console page, by the fields' labels.
+async fn log_in_as_anna(client: &Client) {
     find(client, "//label[normalize-space()='Email']").await;
     find(client, "//input[@id='email']")
         .await
@@ -344,7 +343,8 @@ async fn customer_and_operator_chat_live_across_a_restart() {
 
     // The operator logs in in another browser, takes it, answers with a file.
     let operator = browser(&webdriver).await;
-    log_in_as_anna(&operator, &base).await;
+    operator.goto(&format!("{base}/console")).await.unwrap();
+    log_in_as_anna(&operator).await;
     assert_eq!(unnamed_controls(&operator).await, Vec::<String>::new());
     click(&operator, "Иван Петров").await;
     find(
@@ -882,7 +882,11 @@ async fn the_console_flags_an_order_the_customer_does_not_have() {
     assert_eq!(started.status(), 201);
 
     let operator = browser(&webdriver).await;
-    log_in_as_anna(&operator, &server.base).await;
+    operator
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as_anna(&operator).await;
     find(&operator, "//button[@id='tab-open']")
         .await
         .click()
@@ -902,4 +906,65 @@ async fn the_console_flags_an_order_the_customer_does_not_have() {
             .contains("Такого заказа нет среди заказов клиента"),
     );
     operator.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_reconnect_triggers_at_once_open_one_socket() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let client = browser(&webdriver).await;
+    client
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    // Count the sockets the page opens (the stream is made after the login).
+    client
+        .execute(
+            "window.openedSockets = [];
+             const Native = window.WebSocket;
+             window.WebSocket = class extends Native {
+               constructor(...args) { super(...args); window.openedSockets.push(this); }
+             };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    log_in_as_anna(&client).await;
+    wait_true(
+        &client,
+        "the stream to be open",
+        "return openedSockets.length === 1 && openedSockets[0].readyState === 1",
+    )
+    .await;
+    // The socket drops, and the network comes back five times in a row
+    // while the first reconnect still waits for its ticket.
+    client
+        .execute(
+            "openedSockets[0].close();
+             for (let i = 0; i < 5; i++) window.dispatchEvent(new Event('online'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_true(
+        &client,
+        "the stream to be open again",
+        "return openedSockets.at(-1).readyState === 1",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sockets = client
+        .execute("return openedSockets.map((s) => s.readyState)", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        sockets,
+        json!([3, 1]),
+        "one new socket, open; the old one closed"
+    );
+    client.close().await.unwrap();
 }

@@ -77,30 +77,40 @@ export class Live {
 
   async connect() {
     clearTimeout(this.timer);
+    // Only the newest attempt may open a socket: an `online` event, a wake-up
+    // ping and a timer can each start one while another awaits its ticket.
+    const attempt = (this.generation = (this.generation || 0) + 1);
+    const current = () => !this.stopped && attempt === this.generation;
     this.onState('connecting');
     let ticket;
     try {
       ticket = (await api(this.auth, '/api/v1/ws/ticket', { method: 'POST' })).ticket;
     } catch (error) {
+      if (!current()) return;
       if (error.status === 401 || error.status === 403) this.onState('unauthorized', error);
       return this.retry();
     }
-    if (this.stopped) return;
+    if (!current()) return;
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     let url = `${scheme}//${location.host}/api/v1/ws?ticket=${encodeURIComponent(ticket)}`;
     if (this.cursor) url += '&after=' + encodeURIComponent(this.cursor);
+    clearTimeout(this.timer);
+    const previous = this.socket;
     const socket = new WebSocket(url);
     this.socket = socket;
-    socket.onmessage = (e) => { if (!this.stopped) this.receive(e.data); };
+    previous?.close();
+    socket.onmessage = (e) => { if (this.socket === socket && !this.stopped) this.receive(e.data); };
     socket.onclose = () => {
       if (this.socket !== socket || this.stopped) return;
       this.onState('offline');
-      this.retry();
+      // Unless a newer attempt is already waiting for its ticket.
+      if (attempt === this.generation) this.retry();
     };
   }
 
   retry() {
     if (this.stopped) return;
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => this.connect(), reconnectDelay(this.attempt));
     this.attempt += 1;
   }
