@@ -121,7 +121,25 @@ async fn the_console_writes_with_its_cookie_only_with_the_csrf_token() {
         .await
         .unwrap();
     let cookie = header(&login, "set-cookie").unwrap();
+    assert!(
+        !cookie.contains("Secure"),
+        "a plain-HTTP console still logs in"
+    );
     let cookie = cookie.split(';').next().unwrap().to_owned();
+    // Behind HTTPS the cookie is Secure.
+    let over_https = app
+        .http
+        .post(app.url("/api/v1/auth/login"))
+        .header("origin", "https://support.example")
+        .json(&json!({"email": "anna@example.com", "password": "password-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        header(&over_https, "set-cookie")
+            .unwrap()
+            .contains("; Secure")
+    );
 
     let anonymous = app
         .http
