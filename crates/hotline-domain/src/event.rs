@@ -166,5 +166,18 @@ mod tests {
         let for_customer = serde_json::to_value(conversation.clone().seen_by(&customer())).unwrap();
         assert_eq!(*e.data_seen_by(&customer()), for_customer);
         assert_eq!(for_customer["last_seq"], 3);
+
+        // A read receipt: customers get their number, and only it.
+        let receipt = serde_json::json!({"conversation_id": "c", "reader": "operators", "seq": 5, "public_seq": 3});
+        let e = event(EventKind::MessagesRead, &receipt);
+        assert_eq!(
+            *e.data_seen_by(&customer()),
+            serde_json::json!({"conversation_id": "c", "reader": "operators", "seq": 3})
+        );
+        assert_eq!(*e.data_seen_by(&operator("o1", Role::Operator)), receipt);
+        assert_eq!(
+            EventKind::parse(EventKind::MessagesRead.as_str()),
+            Some(EventKind::MessagesRead)
+        );
     }
 }

@@ -246,7 +246,7 @@ async function loadMessages() {
     const after = state.messages.contiguousSeq;
     let page;
     try {
-      page = await call(`/api/v1/conversations/${id}/messages?after_seq=${after}&limit=500`);
+      page = await call(`/api/v1/conversations/${encodeURIComponent(id)}/messages?after_seq=${after}&limit=500`);
     } catch { return; }
     if (state.currentId !== id) return;
     page.messages.forEach((m) => state.messages.add(m));
@@ -331,7 +331,7 @@ function assignSelect(c) {
   select.addEventListener('change', async () => {
     if (!select.value) return;
     try {
-      const assigned = await call(`/api/v1/conversations/${c.id}/assign`, { method: 'POST', body: { operator_id: select.value } });
+      const assigned = await call(`/api/v1/conversations/${encodeURIComponent(c.id)}/assign`, { method: 'POST', body: { operator_id: select.value } });
       forgetIfGone(assigned);
     } catch (error) {
       select.value = '';
@@ -352,7 +352,7 @@ function transferSelect(c) {
     const department = select.value;
     if (!department) return;
     try {
-      const moved = await call(`/api/v1/conversations/${c.id}/transfer`, { method: 'POST', body: { department } });
+      const moved = await call(`/api/v1/conversations/${encodeURIComponent(c.id)}/transfer`, { method: 'POST', body: { department } });
       forgetIfGone(moved);
     } catch (error) {
       select.value = '';
@@ -432,7 +432,7 @@ async function drawContext(c) {
     el('h3', {}, t('customer_orders')), orders,
     el('h3', {}, t('customer_earlier')), earlier);
   let known = null;
-  try { known = await call(`/api/v1/conversations/${c.id}/customer`); } catch { /* keep the basics */ }
+  try { known = await call(`/api/v1/conversations/${encodeURIComponent(c.id)}/customer`); } catch { /* keep the basics */ }
   if (state.currentId !== c.id) return;
   const subjectOrder = c.subject.kind === 'order' ? c.subject.order_id : null;
   const list = [...(known?.context?.orders || [])];
@@ -459,7 +459,7 @@ async function drawContext(c) {
 async function lifecycle(action) {
   const id = state.currentId;
   try {
-    const c = await call(`/api/v1/conversations/${id}/${action}`, { method: 'POST' });
+    const c = await call(`/api/v1/conversations/${encodeURIComponent(id)}/${action}`, { method: 'POST' });
     state.conversations.set(c.id, c);
     drawList();
     drawHeader(c);
@@ -507,7 +507,7 @@ async function flush() {
     while (state.outbox.length) {
       const entry = state.outbox[0];
       try {
-        const message = await call(`/api/v1/conversations/${entry.conversation_id}/messages`, { method: 'POST', body: {
+        const message = await call(`/api/v1/conversations/${encodeURIComponent(entry.conversation_id)}/messages`, { method: 'POST', body: {
           text: entry.text, client_msg_id: entry.client_msg_id, internal: entry.internal, attachment_ids: entry.attachment_ids,
         } });
         state.outbox.shift();
