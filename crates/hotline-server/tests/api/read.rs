@@ -115,4 +115,8 @@ async fn each_side_reads_in_its_own_numbering_and_the_other_side_hears_it() {
         ),
         (Some(3), Some(3))
     );
+
+    let (_, doc) = app.get("", "/api/openapi.json").await;
+    let documented = &doc["paths"]["/api/v1/conversations/{id}/read"];
+    assert!(documented["get"].is_object() && documented["post"].is_object());
 }

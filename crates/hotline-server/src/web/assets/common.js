@@ -264,15 +264,16 @@ export class MessageList {
 }
 
 /**
- * The highest `seq` of the messages in `log` that are on screen now or
- * above it (scrolled past), at most `limit`; 0 when the page is hidden.
+ * The highest `seq` of the messages in `log` matching `selector` that are on
+ * screen now or above it (scrolled past), at most `limit`; 0 when the page
+ * is hidden.
  */
-export function seenUpTo(log, limit) {
+export function seenUpTo(log, limit, selector) {
   if (!log || document.visibilityState !== 'visible') return 0;
   const box = log.getBoundingClientRect();
   if (!box.height) return 0;
   let seen = 0;
-  for (const item of log.querySelectorAll('li.msg[data-seq]')) {
+  for (const item of log.querySelectorAll(selector)) {
     const seq = Number(item.dataset.seq);
     if (seq <= limit && item.getBoundingClientRect().top < box.bottom) seen = Math.max(seen, seq);
   }
@@ -281,12 +282,15 @@ export function seenUpTo(log, limit) {
 
 /**
  * The read marks of one conversation as one side sees them: `mine` moves
- * forward only, one request at a time, for messages that were on screen;
- * `theirs` is how far the other side has read.
+ * forward only, one request at a time, for the other side's messages that
+ * were on screen (`selector` finds them: one's own need no receipt, and
+ * skipping them saves a write per message sent); `theirs` is how far the
+ * other side has read.
  */
 export class ReadMarks {
-  constructor(customerSide, post) {
+  constructor(customerSide, selector, post) {
     this.customerSide = customerSide;
+    this.selector = selector;
     this.post = post;
     this.mine = 0;
     this.theirs = 0;
@@ -294,7 +298,7 @@ export class ReadMarks {
   }
   /** Marks as read what `log` shows, up to `limit` (nothing missing before it). */
   async update(log, limit) {
-    const seen = seenUpTo(log, limit);
+    const seen = seenUpTo(log, limit, this.selector);
     if (this.busy || seen <= this.mine) return;
     this.busy = true;
     try {
@@ -305,7 +309,7 @@ export class ReadMarks {
       this.busy = false;
     }
     // More may have come on screen while the request was out.
-    if (seenUpTo(log, limit) > this.mine) this.update(log, limit);
+    if (seenUpTo(log, limit, this.selector) > this.mine) this.update(log, limit);
   }
   /** Takes the marks from a `{customer_read_seq, operators_read_seq}` answer. */
   apply(state) {

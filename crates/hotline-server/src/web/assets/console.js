@@ -227,7 +227,7 @@ async function select(id, known) {
   state.currentId = id;
   state.messages = new MessageList();
   const readPath = `/api/v1/conversations/${encodeURIComponent(id)}/read`;
-  const reads = new ReadMarks(false, (seq) => call(readPath, { method: 'POST', body: { seq } }));
+  const reads = new ReadMarks(false, 'li.msg.customer[data-seq]', (seq) => call(readPath, { method: 'POST', body: { seq } }));
   state.reads = reads;
   call(readPath).then((marks) => { reads.apply(marks); if (state.reads === reads) drawMessages(); }).catch(() => {});
   state.attachments = [];

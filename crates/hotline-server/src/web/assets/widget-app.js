@@ -271,7 +271,7 @@ async function openConversation(id) {
 /** Read marks for the open conversation, starting from the server's. */
 function trackReads() {
   const path = `/api/v1/conversations/${encodeURIComponent(state.current.id)}/read`;
-  const reads = new ReadMarks(true, (seq) => call(path, { method: 'POST', body: { seq } }));
+  const reads = new ReadMarks(true, 'li.msg.theirs[data-seq]', (seq) => call(path, { method: 'POST', body: { seq } }));
   state.reads = reads;
   call(path).then((marks) => {
     reads.apply(marks);
