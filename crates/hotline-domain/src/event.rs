@@ -37,6 +37,10 @@ pub enum EventKind {
     /// A conversation missed a service-level target (operators only).
     #[serde(rename = "sla.breached")]
     SlaBreached,
+    /// A side (the customer, or the operators) read the conversation up to
+    /// a message.
+    #[serde(rename = "messages.read")]
+    MessagesRead,
 }
 
 impl EventKind {
@@ -47,6 +51,7 @@ impl EventKind {
             EventKind::MessageCreated => "message.created",
             EventKind::QueueUpdated => "queue.updated",
             EventKind::SlaBreached => "sla.breached",
+            EventKind::MessagesRead => "messages.read",
         }
     }
     pub fn parse(raw: &str) -> Option<EventKind> {
@@ -56,6 +61,7 @@ impl EventKind {
             "message.created" => Some(EventKind::MessageCreated),
             "queue.updated" => Some(EventKind::QueueUpdated),
             "sla.breached" => Some(EventKind::SlaBreached),
+            "messages.read" => Some(EventKind::MessagesRead),
             _ => None,
         }
     }
@@ -87,7 +93,7 @@ impl Event {
         let mut data = self.data.clone();
         if let Some(fields) = data.as_object_mut() {
             match self.kind {
-                EventKind::MessageCreated => {
+                EventKind::MessageCreated | EventKind::MessagesRead => {
                     if let Some(public) = fields.remove("public_seq") {
                         fields.insert("seq".into(), public);
                     }
@@ -173,5 +179,18 @@ mod tests {
         let for_customer = serde_json::to_value(conversation.clone().seen_by(&customer())).unwrap();
         assert_eq!(*e.data_seen_by(&customer()), for_customer);
         assert_eq!(for_customer["last_seq"], 3);
+
+        // A read receipt: customers get their number, and only it.
+        let receipt = serde_json::json!({"conversation_id": "c", "reader": "operators", "seq": 5, "public_seq": 3});
+        let e = event(EventKind::MessagesRead, &receipt);
+        assert_eq!(
+            *e.data_seen_by(&customer()),
+            serde_json::json!({"conversation_id": "c", "reader": "operators", "seq": 3})
+        );
+        assert_eq!(*e.data_seen_by(&operator("o1", Role::Operator)), receipt);
+        assert_eq!(
+            EventKind::parse(EventKind::MessagesRead.as_str()),
+            Some(EventKind::MessagesRead)
+        );
     }
 }

@@ -46,7 +46,8 @@ macro_rules! store_conformance_suite {
             sla_breaches_become_events,
             articles_upsert_by_id_and_delete,
             feedback_is_tallied_and_unanswered_questions_listed,
-            bot_messages_carry_suggestions_while_the_bot_handles_the_conversation
+            bot_messages_carry_suggestions_while_the_bot_handles_the_conversation,
+            read_marks_move_forward_in_both_numberings
         );
     };
     (@cases $make:expr; $($case:ident),+) => {
@@ -1073,6 +1074,14 @@ pub async fn erasing_a_customer_leaves_nothing_of_theirs(store: Arc<dyn Store>) 
     .unwrap();
     let kept = start(&store, "kept", "travel", "m-1", "вопрос").await;
     store
+        .mark_read(
+            &gone.conversation.id,
+            &Principal::Customer(customer("gone")),
+            1,
+        )
+        .await
+        .unwrap();
+    store
         .save_customer_context(
             &CustomerId::from_raw("gone"),
             r#"{"phone":"+79161234567"}"#.into(),
@@ -1408,4 +1417,125 @@ pub async fn bot_messages_carry_suggestions_while_the_bot_handles_the_conversati
         })
         .await;
     assert!(matches!(unknown, Err(StoreError::NotFound)));
+}
+
+pub async fn read_marks_move_forward_in_both_numberings(store: Arc<dyn Store>) {
+    let started = start(&store, "c1", "travel", "m-1", "Вопрос").await;
+    let conv = started.conversation.id.clone();
+    let ivan = Principal::Customer(customer("c1"));
+    let anna = Principal::Operator(
+        operator(&store, "anna@example.com", Role::Operator, &["travel"]).await,
+    );
+    let mut note = new_message("note-1", "проверить бронь");
+    note.internal = true;
+    store
+        .post_message(PostMessage {
+            conversation_id: conv.clone(),
+            author: anna.clone(),
+            message: note,
+        })
+        .await
+        .unwrap();
+    // seq 3, public_seq 2.
+    post(&store, &conv, anna.clone(), "reply-1", "Здравствуйте!")
+        .await
+        .unwrap();
+
+    let customer_read = |seq| {
+        let store = store.clone();
+        let (conv, ivan) = (conv.clone(), ivan.clone());
+        async move { store.mark_read(&conv, &ivan, seq).await.unwrap() }
+    };
+    assert_eq!(
+        customer_read(3).await,
+        ReadOutcome::BeyondLast { last: 2 },
+        "customers count only the messages they see"
+    );
+    let both = ReadState {
+        customer: ReadMark {
+            seq: 3,
+            public_seq: 2,
+        },
+        operators: ReadMark::default(),
+    };
+    assert_eq!(customer_read(2).await, ReadOutcome::Moved(both));
+    assert_eq!(customer_read(1).await, ReadOutcome::Unchanged(both));
+    assert_eq!(customer_read(2).await, ReadOutcome::Unchanged(both));
+
+    // The operators read the customer's message, then the note after it:
+    // the second is news to the operators only.
+    assert!(matches!(
+        store.mark_read(&conv, &anna, 1).await.unwrap(),
+        ReadOutcome::Moved(_)
+    ));
+    let moved = store.mark_read(&conv, &anna, 2).await.unwrap();
+    let both = ReadState {
+        operators: ReadMark {
+            seq: 2,
+            public_seq: 1,
+        },
+        ..both
+    };
+    assert_eq!(moved, ReadOutcome::Moved(both));
+    assert_eq!(
+        store.mark_read(&conv, &anna, 4).await.unwrap(),
+        ReadOutcome::BeyondLast { last: 3 }
+    );
+    assert_eq!(store.read_state(&conv, &ivan).await.unwrap(), both);
+    assert_eq!(store.read_state(&conv, &anna).await.unwrap(), both);
+
+    let stranger = Principal::Customer(customer("c2"));
+    let elsewhere =
+        Principal::Operator(operator(&store, "oleg@example.com", Role::Operator, &["bank"]).await);
+    for outsider in [&stranger, &elsewhere] {
+        assert!(matches!(
+            store.mark_read(&conv, outsider, 1).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.read_state(&conv, outsider).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+
+    let receipts = |events: Vec<Event>| {
+        events
+            .into_iter()
+            .filter(|e| e.kind == EventKind::MessagesRead)
+            .map(|e| (e.data["reader"].clone(), e.data["seq"].clone(), e.internal))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        receipts(all_events(&store, &EventScope::of(&ivan), 100).await),
+        vec![
+            ("customer".into(), 3.into(), false),
+            ("operators".into(), 1.into(), false)
+        ],
+        "the customer never learns that a note was read"
+    );
+    assert_eq!(
+        receipts(all_events(&store, &EventScope::of(&anna), 100).await),
+        vec![
+            ("customer".into(), 3.into(), false),
+            ("operators".into(), 1.into(), false),
+            ("operators".into(), 2.into(), true)
+        ]
+    );
+
+    // Reading the reply the customer can see is news to the customer.
+    let moved = store.mark_read(&conv, &anna, 3).await.unwrap();
+    assert!(
+        matches!(moved, ReadOutcome::Moved(s) if s.operators == ReadMark { seq: 3, public_seq: 2 })
+    );
+    let last = all_events(&store, &EventScope::of(&ivan), 100)
+        .await
+        .pop()
+        .unwrap();
+    assert_eq!(last.kind, EventKind::MessagesRead);
+    assert!(!last.internal);
+    assert_eq!(
+        last.data_seen_by(&ivan)["seq"],
+        2,
+        "in the customer's numbering"
+    );
 }

@@ -12,6 +12,7 @@ mod privacy;
 mod redaction;
 mod queue;
 pub mod kb;
+mod read;
 pub mod sqlite;
 mod types;
 
@@ -22,6 +23,7 @@ pub use privacy::{Erased, PrivacyStore};
 pub use redaction::RedactionStore;
 pub use queue::*;
 pub use kb::KnowledgeStore;
+pub use read::{ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore};
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -44,6 +46,7 @@ pub trait Store:
     + KnowledgeStore
     + PrivacyStore
     + QueueStore
+    + ReadStore
     + RedactionStore
     + Send
     + Sync

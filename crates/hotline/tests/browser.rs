@@ -245,6 +245,30 @@ fn sorted_str(texts: &[&str]) -> Vec<String> {
     sorted(&texts.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>())
 }
 
+/// Logs the demo operator Anna in to the console page, by the fields' labels.
+async fn log_in_as_anna(client: &Client) {
+    find(client, "//label[normalize-space()='Email']").await;
+    find(client, "//input[@id='email']")
+        .await
+        .send_keys("anna@demo.hotline")
+        .await
+        .unwrap();
+    find(client, "//label[normalize-space()='Пароль']").await;
+    find(client, "//input[@id='password']")
+        .await
+        .send_keys("demo-anna-2026")
+        .await
+        .unwrap();
+    click(client, "Войти").await;
+    find(client, "//button[@id='logout']").await;
+    wait_true(
+        client,
+        "the console after the login",
+        "return !document.getElementById('app').hidden",
+    )
+    .await;
+}
+
 fn wait_for_text(text: &str) -> String {
     format!(
         "return [...document.querySelectorAll('#log li.msg .text')].some(n => n.textContent === {})",
@@ -320,25 +344,19 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     // The operator logs in in another browser, takes it, answers with a file.
     let operator = browser(&webdriver).await;
     operator.goto(&format!("{base}/console")).await.unwrap();
-    find(&operator, "//label[normalize-space()='Email']").await;
-    find(&operator, "//input[@id='email']")
-        .await
-        .send_keys("anna@demo.hotline")
-        .await
-        .unwrap();
-    find(&operator, "//label[normalize-space()='Пароль']").await;
-    find(&operator, "//input[@id='password']")
-        .await
-        .send_keys("demo-anna-2026")
-        .await
-        .unwrap();
-    click(&operator, "Войти").await;
-    find(&operator, "//button[@id='logout']").await;
+    log_in_as_anna(&operator).await;
     assert_eq!(unnamed_controls(&operator).await, Vec::<String>::new());
     click(&operator, "Иван Петров").await;
     find(
         &operator,
         "//aside[@id='context']//*[contains(., 'Наушники Sony')]",
+    )
+    .await;
+    // The operator has the message on screen: the customer sees it read.
+    wait_true(
+        &customer,
+        "the customer's message to show as read",
+        "return document.querySelector('#log li.msg.mine [data-state=read]')?.textContent === 'Прочитано'",
     )
     .await;
     click(&operator, "Взять в работу").await;
@@ -421,6 +439,26 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     )
     .await;
     screenshot(&customer, "widget-conversation").await;
+    // The customer has the reply on screen: the operator sees it read, and
+    // the note never gets a receipt.
+    wait_true(
+        &operator,
+        "the reply to show as read",
+        &format!(
+            "return [...document.querySelectorAll('#log li.msg.operator')].some(n =>
+               n.querySelector('.text').textContent === {} && n.querySelector('[data-state=read]')?.textContent === 'Прочитано')",
+            serde_json::to_string(reply).unwrap()
+        ),
+    )
+    .await;
+    let note_receipts = operator
+        .execute(
+            "return document.querySelectorAll('#log li.msg.internal .delivery').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(note_receipts, json!(0));
 
     // The server restarts; meanwhile the customer writes (offline).
     drop(server);
@@ -700,6 +738,32 @@ async fn host_page_cannot_style_the_widget_and_guests_get_no_chat() {
         .await
         .unwrap();
     assert!(chat.is_empty(), "no chat without a token");
+
+    // Links built from data never run script, and reconnects spread out
+    // (full jitter) up to a ceiling: the pages' own modules, in the frame.
+    let checks = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             Promise.all([import('/assets/common.js'), import('/assets/live.js')]).then(([c, l]) => done({
+               script: c.safeUrl('javascript:alert(1)', '/help'),
+               data: c.safeUrl('data:text/html,<b>x</b>', '/help'),
+               web: c.safeUrl('https://help.example/a?b=1', '/help'),
+               relative: c.safeUrl('/help/a', '/help') === location.origin + '/help/a',
+               shortest: [0, 1, 5, 40].map((a) => l.reconnectDelay(a, 0)),
+               longest: [0, 1, 2, 3, 4, 5, 40].map((a) => l.reconnectDelay(a, 1)),
+             }), (e) => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        checks,
+        json!({
+            "script": "/help", "data": "/help", "web": "https://help.example/a?b=1", "relative": true,
+            "shortest": [100, 100, 100, 100],
+            "longest": [500, 1000, 2000, 4000, 8000, 15000, 15000],
+        })
+    );
     screenshot(&client, "widget-guest").await;
 
     // The same in English when the company's page is in English.
@@ -769,5 +833,138 @@ async fn the_bank_chat_needs_a_recent_login_with_a_code() {
     click(&client, "Банк").await;
     click(&client, "BK-2090").await;
     find(&client, "//textarea[@aria-label='Сообщение']").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_flags_an_order_the_customer_does_not_have() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+
+    // A token without an `orders` claim (the company's app did not list
+    // them), signed with this server's secret: its order is not checked.
+    let minted = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "customer-token",
+            "--sub",
+            "olga-1",
+            "--name",
+            "Ольга Смирнова",
+        ])
+        .arg("--data-dir")
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(minted.status.success(), "{minted:?}");
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+    let http = reqwest::Client::new();
+    let saved = http
+        .post(format!("{}/api/v1/customer/context", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 204);
+    let started = http
+        .post(format!("{}/api/v1/conversations", server.base))
+        .bearer_auth(&token)
+        .json(
+            &json!({"department": "marketplace", "order_id": "MP-000001",
+                      "text": "Где мой заказ?", "client_msg_id": "o-1"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 201);
+
+    let operator = browser(&webdriver).await;
+    operator
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as_anna(&operator).await;
+    find(&operator, "//button[@id='tab-open']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    click(&operator, "Ольга Смирнова").await;
+    let flagged = find(
+        &operator,
+        "//aside[@id='context']//li[contains(@class, 'unknown')][contains(., 'MP-000001')]",
+    )
+    .await;
+    assert!(
+        flagged
+            .text()
+            .await
+            .unwrap()
+            .contains("Такого заказа нет среди заказов клиента"),
+    );
+    operator.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_reconnect_triggers_at_once_open_one_socket() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let client = browser(&webdriver).await;
+    client
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    // Count the sockets the page opens (the stream is made after the login).
+    client
+        .execute(
+            "window.openedSockets = [];
+             const Native = window.WebSocket;
+             window.WebSocket = class extends Native {
+               constructor(...args) { super(...args); window.openedSockets.push(this); }
+             };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    log_in_as_anna(&client).await;
+    wait_true(
+        &client,
+        "the stream to be open",
+        "return openedSockets.length === 1 && openedSockets[0].readyState === 1",
+    )
+    .await;
+    // The socket drops, and the network comes back five times in a row
+    // while the first reconnect still waits for its ticket.
+    client
+        .execute(
+            "openedSockets[0].close();
+             for (let i = 0; i < 5; i++) window.dispatchEvent(new Event('online'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_true(
+        &client,
+        "the stream to be open again",
+        "return openedSockets.at(-1).readyState === 1",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sockets = client
+        .execute("return openedSockets.map((s) => s.readyState)", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        sockets,
+        json!([3, 1]),
+        "one new socket, open; the old one closed"
+    );
     client.close().await.unwrap();
 }

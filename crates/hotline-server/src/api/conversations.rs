@@ -63,12 +63,13 @@ fn created_or_ok(created: bool) -> StatusCode {
         (status = 200, body = StartedConversation, description = "A retry, or joined to the customer's open conversation about the same thing"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "Operators cannot start conversations"),
         (status = 409, body = ErrorBody, description = "client_msg_id reused with another body"),
-        (status = 422, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "Invalid fields; `unknown_order`: the order is not in the token's `orders` claim"),
     ),
     security(("bearer" = [])))]
 pub async fn start_conversation(
     State(state): State<AppState>,
     Auth(mut principal): Auth,
+    headers: axum::http::HeaderMap,
     Json(body): Json<StartConversationRequest>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
     if !principal.is_customer() {
@@ -89,7 +90,11 @@ pub async fn start_conversation(
         }
         .into());
     }
-    let subject = Subject::from_parts(body.order_id.map(OrderId::parse).transpose()?, topic)?;
+    let order_id = body.order_id.map(OrderId::parse).transpose()?;
+    if let Some(order) = &order_id {
+        crate::web::context::check_claimed_order(&headers, department.id.as_str(), order.as_str())?;
+    }
+    let subject = Subject::from_parts(order_id, topic)?;
     let screened = screen_message(
         &state,
         &mut principal,

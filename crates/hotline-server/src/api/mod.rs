@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod queues;
 pub mod kb;
+pub mod read;
 pub mod realtime;
 pub mod security;
 pub mod session;
@@ -127,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .merge(security::routes())
         .merge(queues::routes())
         .merge(kb::routes())
+        .merge(read::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

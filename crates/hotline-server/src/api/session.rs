@@ -17,6 +17,7 @@ use hotline_store::NewSession;
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody, description = "Wrong e-mail or password")))]
 pub async fn login(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let email = body.email.trim().to_lowercase();
@@ -66,9 +67,16 @@ pub async fn login(
             expires_at_unix,
         })
         .await?;
+    // Over HTTPS (as the browser's Origin says) the cookie never travels
+    // over plain HTTP; a plain-HTTP trial or demo still logs in.
+    let secure = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(|o| o.starts_with("https://"));
     let cookie = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={lifetime}",
-        auth::SESSION_COOKIE
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={lifetime}{}",
+        auth::SESSION_COOKIE,
+        if secure { "; Secure" } else { "" }
     );
     let expires_at = time::OffsetDateTime::from_unix_timestamp(expires_at_unix)
         .ok()

@@ -58,8 +58,46 @@ impl Order {
 /// The one claim Hotline reads besides the identity ones.
 #[derive(Deserialize)]
 struct OrdersClaim {
-    #[serde(default)]
-    orders: Vec<serde_json::Value>,
+    orders: Option<Vec<serde_json::Value>>,
+}
+
+/// The orders of the caller's bearer token, `None` when the token has no
+/// `orders` claim. Only for a token the `Auth` extractor has verified.
+fn claimed_orders(headers: &HeaderMap) -> ApiResult<Option<Vec<Order>>> {
+    let token = auth::bearer_token(headers).ok_or_else(|| {
+        ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>")
+    })?;
+    let claim: OrdersClaim = jsonwebtoken::dangerous::insecure_decode_claims(token)
+        .map_err(|e| ApiError::bad_request("invalid_token", e.to_string()))?;
+    Ok(claim.orders.map(|orders| {
+        orders
+            .into_iter()
+            .filter_map(|o| serde_json::from_value::<Order>(o).ok())
+            .filter(Order::is_sane)
+            .take(MAX_ORDERS)
+            .collect()
+    }))
+}
+
+/// A customer whose token lists their orders may start a conversation only
+/// about one of them, in that order's department (`422 unknown_order`).
+/// Tokens without the claim are not checked.
+pub fn check_claimed_order(headers: &HeaderMap, department: &str, order_id: &str) -> ApiResult<()> {
+    match claimed_orders(headers)? {
+        Some(orders)
+            if !orders
+                .iter()
+                .any(|o| o.id == order_id && o.department == department) =>
+        {
+            Err(ApiError::unprocessable(
+                "unknown_order",
+                format!(
+                    "order `{order_id}` is not among the orders of department `{department}` in your identity token; pick one of them or write without an order"
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -94,18 +132,7 @@ pub async fn save_context(
     };
     // The Auth extractor has verified this very token (signature, expiry,
     // issuer); here only its `orders` claim is read.
-    let token = auth::bearer_token(&headers).ok_or_else(|| {
-        ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>")
-    })?;
-    let claim: OrdersClaim = jsonwebtoken::dangerous::insecure_decode_claims(token)
-        .map_err(|e| ApiError::bad_request("invalid_token", e.to_string()))?;
-    let orders: Vec<Order> = claim
-        .orders
-        .into_iter()
-        .filter_map(|o| serde_json::from_value::<Order>(o).ok())
-        .filter(Order::is_sane)
-        .take(MAX_ORDERS)
-        .collect();
+    let orders = claimed_orders(&headers)?.unwrap_or_default();
     let strong_auth = customer.amr.iter().any(|m| m != "pwd");
     let now = auth::unix_now();
     let context = CustomerContext {

@@ -198,6 +198,21 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("helped", "Помогло", "That helped"),
     ("not_helped", "Не помогло", "Did not help"),
     (
+        "error_conflict",
+        "Кто-то уже изменил это обращение. Обновите страницу.",
+        "Someone has already changed this conversation. Reload the page.",
+    ),
+    (
+        "error_unknown_order",
+        "Этого заказа нет среди ваших. Выберите заказ из списка или напишите без заказа.",
+        "This order is not among yours. Pick one from the list or write without an order.",
+    ),
+    (
+        "error_csrf_token_invalid",
+        "Сессия сменилась в другой вкладке. Обновите страницу.",
+        "The session changed in another tab. Reload the page.",
+    ),
+    (
         "error_generic",
         "Что-то пошло не так. Попробуйте ещё раз.",
         "Something went wrong. Try again.",
@@ -272,6 +287,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("reopen", "Открыть снова", "Reopen"),
     ("customer", "Клиент", "Customer"),
     ("customer_orders", "Заказы и брони", "Orders and bookings"),
+    (
+        "order_unknown",
+        "Такого заказа нет среди заказов клиента: уточните номер",
+        "Not among the customer's orders: check the number",
+    ),
+    (
+        "order_no_details",
+        "Нет сведений о заказе: виджет не передал данные клиента",
+        "No details: the widget did not hand in the customer's data",
+    ),
     (
         "customer_earlier",
         "Прежние обращения",
@@ -351,5 +376,43 @@ mod tests {
                 .all(|(_, ru, en)| !ru.is_empty() && !en.is_empty())
         );
         assert!(!Lang::En.json().contains('<'));
+    }
+
+    /// Every text the scripts ask for by name (`t('key')`, `dictionary.key`)
+    /// exists; keys built at run time (`t('status_' + …)`) are prefixes.
+    #[test]
+    fn every_key_the_scripts_use_exists() {
+        let known: std::collections::HashSet<&str> = TEXTS.iter().map(|(k, _, _)| *k).collect();
+        let key_chars = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        for name in [
+            "common.js",
+            "widget-app.js",
+            "console.js",
+            "live.js",
+            "demo.js",
+        ] {
+            let source = crate::web::asset_source(name).unwrap_or_default();
+            for marker in ["t('", "dictionary."] {
+                for (at, _) in source.match_indices(marker) {
+                    let before = source[..at].chars().next_back().unwrap_or(' ');
+                    if key_chars(before) || before == '.' {
+                        continue; // another name ending in `t(`, e.g. `askParent(`
+                    }
+                    let rest = &source[at + marker.len()..];
+                    let key: String = rest.chars().take_while(|c| key_chars(*c)).collect();
+                    let dynamic = key.ends_with('_') || key.is_empty();
+                    assert!(
+                        dynamic || known.contains(key.as_str()),
+                        "{name}: `{key}` has no text"
+                    );
+                    if dynamic {
+                        assert!(
+                            known.iter().any(|k| k.starts_with(&key)),
+                            "{name}: no text starts with `{key}`"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

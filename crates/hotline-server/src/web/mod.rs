@@ -139,6 +139,7 @@ fn page(framing: Framing, state: &AppState, html: String) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
             (header::CONTENT_SECURITY_POLICY, policy),
             (header::REFERRER_POLICY, "same-origin".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         html,
     )
@@ -199,6 +200,7 @@ async fn widget_loader() -> Response {
         [
             (header::CONTENT_TYPE, JS),
             (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             // The loader runs on the company's pages.
             (
                 HeaderName::from_static("cross-origin-resource-policy"),
@@ -283,6 +285,7 @@ async fn asset(Path(file): Path<String>) -> Response {
             [
                 (header::CONTENT_TYPE, *content_type),
                 (header::CACHE_CONTROL, "public, max-age=300"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             ],
             *body,
         )

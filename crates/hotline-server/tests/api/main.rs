@@ -9,6 +9,7 @@ mod conversations;
 mod helpers;
 mod queues;
 mod kb;
+mod read;
 mod realtime;
 mod web;
 mod security;

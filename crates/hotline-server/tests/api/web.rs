@@ -50,6 +50,10 @@ async fn the_widget_may_be_framed_only_by_configured_sites_and_the_console_by_no
         "only plain configured origins: {policy}"
     );
     assert_eq!(header(&widget, "x-frame-options"), None);
+    assert_eq!(
+        header(&widget, "x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
     assert!(has_no_inline_script(&widget.text().await.unwrap()));
 
     let console = page(&app, "/console", None).await;
@@ -63,6 +67,10 @@ async fn the_widget_may_be_framed_only_by_configured_sites_and_the_console_by_no
         header(&loader, "content-type")
             .unwrap()
             .starts_with("text/javascript")
+    );
+    assert_eq!(
+        header(&loader, "x-content-type-options").as_deref(),
+        Some("nosniff")
     );
     let missing = app
         .http
@@ -113,7 +121,25 @@ async fn the_console_writes_with_its_cookie_only_with_the_csrf_token() {
         .await
         .unwrap();
     let cookie = header(&login, "set-cookie").unwrap();
+    assert!(
+        !cookie.contains("Secure"),
+        "a plain-HTTP console still logs in"
+    );
     let cookie = cookie.split(';').next().unwrap().to_owned();
+    // Behind HTTPS the cookie is Secure.
+    let over_https = app
+        .http
+        .post(app.url("/api/v1/auth/login"))
+        .header("origin", "https://support.example")
+        .json(&json!({"email": "anna@example.com", "password": "password-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        header(&over_https, "set-cookie")
+            .unwrap()
+            .contains("; Secure")
+    );
 
     let anonymous = app
         .http
@@ -291,4 +317,48 @@ async fn the_demo_exists_only_in_demo_mode() {
     )
     .await;
     assert_eq!(status, 404, "{body}");
+}
+
+#[tokio::test]
+async fn a_conversation_about_an_order_needs_the_order_in_the_token() {
+    let app = TestApp::spawn().await;
+    let demo = DemoSite::new(SECRET.into()).unwrap();
+    let ivan = demo
+        .data
+        .customers
+        .iter()
+        .find(|c| c.id == "demo-ivan")
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let token = demo.token_for(ivan, now).unwrap();
+    let start = |order: &str, cmid: &str| json!({"department": "marketplace", "order_id": order, "text": "Где заказ?", "client_msg_id": cmid});
+    // Unknown, and known but from another department.
+    for (order, cmid) in [("MP-999999", "c-1"), ("TR-55120", "c-2")] {
+        let (status, body) = app
+            .post(&token, "/api/v1/conversations", start(order, cmid))
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("unknown_order")),
+            "{order}: {body}"
+        );
+        assert!(body["error"]["message"].as_str().unwrap().contains(order));
+    }
+    let (_, list) = app.get(&token, "/api/v1/conversations").await;
+    assert_eq!(
+        list["conversations"],
+        json!([]),
+        "refused starts store nothing"
+    );
+
+    let (status, body) = app
+        .post(&token, "/api/v1/conversations", start("MP-100198", "c-3"))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // A token without the claim is not checked.
+    let plain = app.customer_token("petr");
+    let (status, body) = app
+        .post(&plain, "/api/v1/conversations", start("ANY-1", "c-4"))
+        .await;
+    assert_eq!(status, 201, "{body}");
 }

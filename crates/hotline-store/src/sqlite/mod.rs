@@ -2,6 +2,7 @@
 //! one writer thread with group commit, and a small pool of readers.
 
 mod customer_context;
+mod read;
 #[macro_use]
 mod rows;
 mod audit;

@@ -197,3 +197,15 @@ CREATE TABLE kb_feedback (
     created_at      INTEGER NOT NULL
 );
 CREATE INDEX kb_feedback_query_idx ON kb_feedback (query_key);
+
+-- ---------------------------------------------------------------------------
+-- Read receipts (issue 3): how far each side has read a conversation, in
+-- both numberings (seq for operators, public_seq for the customer).
+CREATE TABLE read_marks (
+    conversation_id TEXT NOT NULL REFERENCES conversations (id),
+    side            TEXT NOT NULL,     -- 'customer' or 'operators'
+    seq             INTEGER NOT NULL,
+    public_seq      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, side)
+);

@@ -34,6 +34,19 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * `url` when it is a web address (http, https, or relative to this page),
+ * else `fallback`: links built from data never run script (`javascript:`).
+ */
+export function safeUrl(url, fallback) {
+  try {
+    const parsed = new URL(url, location.href);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
 /** An error from the API: `{error: {code, message}}` and the status. */
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -247,5 +260,72 @@ export class MessageList {
     const storedIds = new Set(stored.map((m) => m.client_msg_id));
     const waiting = [...this.pending.values()].filter((p) => !storedIds.has(p.client_msg_id));
     return [...stored, ...waiting];
+  }
+}
+
+/**
+ * The highest `seq` of the messages in `log` matching `selector` that are on
+ * screen now or above it (scrolled past), at most `limit`; 0 when the page
+ * is hidden.
+ */
+export function seenUpTo(log, limit, selector) {
+  if (!log || document.visibilityState !== 'visible') return 0;
+  const box = log.getBoundingClientRect();
+  if (!box.height) return 0;
+  let seen = 0;
+  for (const item of log.querySelectorAll(selector)) {
+    const seq = Number(item.dataset.seq);
+    if (seq <= limit && item.getBoundingClientRect().top < box.bottom) seen = Math.max(seen, seq);
+  }
+  return seen;
+}
+
+/**
+ * The read marks of one conversation as one side sees them: `mine` moves
+ * forward only, one request at a time, for the other side's messages that
+ * were on screen (`selector` finds them: one's own need no receipt, and
+ * skipping them saves a write per message sent); `theirs` is how far the
+ * other side has read.
+ */
+export class ReadMarks {
+  constructor(customerSide, selector, post) {
+    this.customerSide = customerSide;
+    this.selector = selector;
+    this.post = post;
+    this.mine = 0;
+    this.theirs = 0;
+    this.busy = false;
+  }
+  /** Marks as read what `log` shows, up to `limit` (nothing missing before it). */
+  async update(log, limit) {
+    const seen = seenUpTo(log, limit, this.selector);
+    if (this.busy || seen <= this.mine) return;
+    this.busy = true;
+    try {
+      this.apply(await this.post(seen));
+    } catch {
+      return; // tried again on the next draw or scroll
+    } finally {
+      this.busy = false;
+    }
+    // More may have come on screen while the request was out.
+    if (seenUpTo(log, limit, this.selector) > this.mine) this.update(log, limit);
+  }
+  /** Takes the marks from a `{customer_read_seq, operators_read_seq}` answer. */
+  apply(state) {
+    if (!state) return;
+    const [mine, theirs] = this.customerSide
+      ? [state.customer_read_seq, state.operators_read_seq]
+      : [state.operators_read_seq, state.customer_read_seq];
+    this.mine = Math.max(this.mine, mine || 0);
+    this.theirs = Math.max(this.theirs, theirs || 0);
+  }
+  /** A `messages.read` event; true when the other side's mark moved. */
+  heard(data) {
+    const fromMe = (data.reader === 'customer') === this.customerSide;
+    if (fromMe) { this.mine = Math.max(this.mine, data.seq); return false; }
+    if (data.seq <= this.theirs) return false;
+    this.theirs = data.seq;
+    return true;
   }
 }

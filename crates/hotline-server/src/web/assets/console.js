@@ -4,7 +4,7 @@
 
 import {
   t, el, api, errorText, attachFile, download, formatTime, formatDate, formatWait, formatSize,
-  newMessageId, statusText, subjectText, MessageList,
+  newMessageId, statusText, subjectText, MessageList, ReadMarks,
 } from './common.js';
 import { Live } from './live.js';
 
@@ -28,6 +28,7 @@ const state = {
   unseen: new Set(),
   live: null,
   typingTimer: null,
+  reads: null,
 };
 
 const auth = async () => (state.csrf ? { 'x-csrf-token': state.csrf } : {});
@@ -149,7 +150,7 @@ async function reload() {
   for (const [id, c] of state.conversations) {
     if (!open.has(id) && c.status !== 'resolved') {
       // Closed while we were away: fetch it as it is now.
-      call('/api/v1/conversations/' + id).then((fresh) => { state.conversations.set(id, fresh); drawList(); }).catch(() => {});
+      call('/api/v1/conversations/' + encodeURIComponent(id)).then((fresh) => { forgetIfGone(fresh); }).catch(() => {});
     }
   }
   drawList();
@@ -157,6 +158,9 @@ async function reload() {
     const current = state.conversations.get(state.currentId);
     if (current) drawHeader(current);
     loadMessages();
+    const reads = state.reads;
+    call(`/api/v1/conversations/${encodeURIComponent(state.currentId)}/read`)
+      .then((marks) => { reads?.apply(marks); drawMessages(); }).catch(() => {});
   }
 }
 
@@ -216,9 +220,16 @@ $('department-filter').addEventListener('change', (e) => { state.department = e.
 
 // ---- one conversation ---------------------------------------------------------
 
-async function select(id) {
+async function select(id, known) {
+  const previous = state.conversations.get(state.currentId);
+  if (previous?.status === 'resolved' && previous.id !== id) state.conversations.delete(previous.id);
+  if (!state.conversations.has(id) && known) state.conversations.set(id, known);
   state.currentId = id;
   state.messages = new MessageList();
+  const readPath = `/api/v1/conversations/${encodeURIComponent(id)}/read`;
+  const reads = new ReadMarks(false, 'li.msg.customer[data-seq]', (seq) => call(readPath, { method: 'POST', body: { seq } }));
+  state.reads = reads;
+  call(readPath).then((marks) => { reads.apply(marks); if (state.reads === reads) drawMessages(); }).catch(() => {});
   state.attachments = [];
   state.unseen.delete(id);
   updateBadge();
@@ -235,7 +246,7 @@ async function loadMessages() {
     const after = state.messages.contiguousSeq;
     let page;
     try {
-      page = await call(`/api/v1/conversations/${id}/messages?after_seq=${after}&limit=500`);
+      page = await call(`/api/v1/conversations/${encodeURIComponent(id)}/messages?after_seq=${after}&limit=500`);
     } catch { return; }
     if (state.currentId !== id) return;
     page.messages.forEach((m) => state.messages.add(m));
@@ -267,7 +278,7 @@ function drawConversation(c) {
   });
   $('conversation').replaceChildren(
     el('header', { class: 'conversation-header', id: 'conversation-header' }),
-    el('ol', { id: 'log', class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t('conversation') }),
+    el('ol', { id: 'log', class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t('conversation'), onscroll: markRead }),
     el('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' }),
     el('form', { id: 'reply-form', class: 'reply', onsubmit: (e) => { e.preventDefault(); send(); } },
       el('div', { class: 'reply-top' }, el('label', { for: 'reply' }, t('reply')), cannedSelect),
@@ -320,7 +331,7 @@ function assignSelect(c) {
   select.addEventListener('change', async () => {
     if (!select.value) return;
     try {
-      const assigned = await call(`/api/v1/conversations/${c.id}/assign`, { method: 'POST', body: { operator_id: select.value } });
+      const assigned = await call(`/api/v1/conversations/${encodeURIComponent(c.id)}/assign`, { method: 'POST', body: { operator_id: select.value } });
       forgetIfGone(assigned);
     } catch (error) {
       select.value = '';
@@ -341,7 +352,7 @@ function transferSelect(c) {
     const department = select.value;
     if (!department) return;
     try {
-      const moved = await call(`/api/v1/conversations/${c.id}/transfer`, { method: 'POST', body: { department } });
+      const moved = await call(`/api/v1/conversations/${encodeURIComponent(c.id)}/transfer`, { method: 'POST', body: { department } });
       forgetIfGone(moved);
     } catch (error) {
       select.value = '';
@@ -351,20 +362,40 @@ function transferSelect(c) {
   return select;
 }
 
-/** Keeps a conversation only while it is in one of our departments. */
+/**
+ * Keeps a conversation only while it is in one of our departments and, in a
+ * console open all shift, only while it is open or on screen: resolved ones
+ * are fetched again when opened from the customer's history.
+ */
 function forgetIfGone(c) {
-  if (state.me.departments.includes(c.department)) {
+  const ours = state.me.departments.includes(c.department);
+  if (ours && (c.status !== 'resolved' || c.id === state.currentId)) {
     state.conversations.set(c.id, c);
     if (c.id === state.currentId) drawHeader(c);
   } else {
     state.conversations.delete(c.id);
-    if (c.id === state.currentId) {
+    state.unseen.delete(c.id);
+    updateBadge();
+    if (!ours && c.id === state.currentId) {
       state.currentId = null;
+      state.reads = null;
       $('conversation').replaceChildren(el('p', { class: 'muted placeholder' }, t('pick_conversation')));
       $('context').replaceChildren();
     }
   }
   drawList();
+}
+
+/** Marks as read what the operator has on screen. */
+function markRead() {
+  if (state.currentId && state.reads) state.reads.update($('log'), state.messages.contiguousSeq);
+}
+
+/** Whether the customer has read this reply. */
+function deliveryOf(m) {
+  if (m.pending) return m.failed ? 'failed' : 'sending';
+  if (m.internal || m.author.kind === 'customer') return null;
+  return m.seq <= (state.reads?.theirs || 0) ? 'read' : 'sent';
 }
 
 function drawMessages() {
@@ -374,18 +405,20 @@ function drawMessages() {
   pending.forEach((e) => state.messages.addPending(e));
   log.replaceChildren(...state.messages.all().map((m) => {
     const kind = m.pending ? 'operator' : m.author.kind;
+    const delivery = deliveryOf(m);
     return el('li', { class: `msg ${kind}${m.internal ? ' internal' : ''}`, 'data-seq': m.seq },
       el('div', { class: 'meta' },
         el('span', { class: 'author' }, m.pending ? state.me.name : m.author.name), ' ',
         el('time', { datetime: m.created_at || '' }, m.created_at ? formatTime(m.created_at) : ''),
         m.internal ? el('span', { class: 'badge' }, t('note_badge')) : null,
-        m.pending ? el('span', { class: 'delivery' }, m.failed ? t('state_failed') : t('state_sending')) : null),
+        delivery ? el('span', { class: 'delivery', 'data-state': delivery }, t('state_' + delivery)) : null),
       el('p', { class: 'text' }, m.text),
       m.redactions?.length ? el('p', { class: 'muted' }, t('redacted')) : null,
       (m.attachments || []).length ? el('ul', { class: 'files' }, m.attachments.map((a) => el('li', {},
         el('button', { type: 'button', class: 'link', onclick: () => download({}, a) }, el('span', { class: 'clip-icon' }), ' ', a.name, ' (', formatSize(a.size), ')')))) : null);
   }));
   log.scrollTop = log.scrollHeight;
+  markRead();
 }
 
 async function drawContext(c) {
@@ -399,22 +432,26 @@ async function drawContext(c) {
     el('h3', {}, t('customer_orders')), orders,
     el('h3', {}, t('customer_earlier')), earlier);
   let known = null;
-  try { known = await call(`/api/v1/conversations/${c.id}/customer`); } catch { /* keep the basics */ }
+  try { known = await call(`/api/v1/conversations/${encodeURIComponent(c.id)}/customer`); } catch { /* keep the basics */ }
   if (state.currentId !== c.id) return;
   const subjectOrder = c.subject.kind === 'order' ? c.subject.order_id : null;
   const list = [...(known?.context?.orders || [])];
-  if (subjectOrder && !list.some((o) => o.id === subjectOrder)) list.unshift({ id: subjectOrder });
-  orders.replaceChildren(list.length ? el('ul', { class: 'orders' }, list.map((o) => el('li', { class: o.id === subjectOrder ? 'current' : null },
-    el('strong', {}, t('order_no', { id: o.id })), o.title ? [' ', o.title] : null,
-    o.date ? el('span', { class: 'item-meta' }, o.date, ' · ', o.status) : null))) : el('p', { class: 'muted' }, '—'));
+  // An order the customer's data does not list: say so, do not pass it off as theirs.
+  if (subjectOrder && !list.some((o) => o.id === subjectOrder)) {
+    list.unshift({ id: subjectOrder, problem: known?.context ? t('order_unknown') : t('order_no_details') });
+  }
+  orders.replaceChildren(list.length ? el('ul', { class: 'orders' }, list.map((o) => el('li', {
+    class: [o.id === subjectOrder ? 'current' : '', o.problem ? 'unknown' : ''].join(' ').trim() || null },
+  el('strong', {}, t('order_no', { id: o.id })), o.title ? [' ', o.title] : null,
+  o.date ? el('span', { class: 'item-meta' }, o.date, ' · ', o.status) : null,
+  o.problem ? el('span', { class: 'order-problem', role: 'note' }, o.problem) : null))) : el('p', { class: 'muted' }, '—'));
   const stated = known?.context;
   if (stated?.phone) facts.append(el('dt', {}, t('phone_verified')), el('dd', {}, stated.phone));
   if (stated?.email) facts.append(el('dt', {}, t('email')), el('dd', {}, stated.email));
   if (stated?.strong_auth) facts.append(el('dt', {}, t('strong_auth')), el('dd', {}, (stated.amr || []).join(', ')));
   const others = known?.earlier || [...state.conversations.values()].filter((x) => x.customer.id === c.customer.id && x.id !== c.id);
-  for (const x of others) if (!state.conversations.has(x.id)) state.conversations.set(x.id, x);
   earlier.replaceChildren(others.length ? el('ul', { class: 'earlier' }, others.map((x) => el('li', {},
-    el('button', { type: 'button', class: 'link', onclick: () => select(x.id) },
+    el('button', { type: 'button', class: 'link', onclick: () => select(x.id, x) },
       departmentName(x.department), ' · ', subjectText(x.subject, state.departments), ' · ', statusText(x.status), ' · ', formatDate(x.created_at)))))
     : el('p', { class: 'muted' }, t('no_earlier')));
 }
@@ -422,7 +459,7 @@ async function drawContext(c) {
 async function lifecycle(action) {
   const id = state.currentId;
   try {
-    const c = await call(`/api/v1/conversations/${id}/${action}`, { method: 'POST' });
+    const c = await call(`/api/v1/conversations/${encodeURIComponent(id)}/${action}`, { method: 'POST' });
     state.conversations.set(c.id, c);
     drawList();
     drawHeader(c);
@@ -470,7 +507,7 @@ async function flush() {
     while (state.outbox.length) {
       const entry = state.outbox[0];
       try {
-        const message = await call(`/api/v1/conversations/${entry.conversation_id}/messages`, { method: 'POST', body: {
+        const message = await call(`/api/v1/conversations/${encodeURIComponent(entry.conversation_id)}/messages`, { method: 'POST', body: {
           text: entry.text, client_msg_id: entry.client_msg_id, internal: entry.internal, attachment_ids: entry.attachment_ids,
         } });
         state.outbox.shift();
@@ -507,11 +544,16 @@ function onEvent(frame) {
       const gap = data.seq > state.messages.lastSeq + 1;
       if (state.messages.add(data)) drawMessages();
       if (gap) loadMessages();
-    } else if (data.author?.kind === 'customer' && c) {
-      state.unseen.add(c.id);
+    } else if (data.author?.kind === 'customer') {
+      // Also for a resolved one we no longer keep: the customer reopens it.
+      state.unseen.add(data.conversation_id);
       updateBadge();
       drawList();
     }
+    return;
+  }
+  if (frame.type === 'messages.read') {
+    if (data.conversation_id === state.currentId && state.reads?.heard(data)) drawMessages();
     return;
   }
   if (frame.type === 'conversation.created' || frame.type === 'conversation.updated') {
@@ -552,6 +594,7 @@ document.addEventListener('keydown', (e) => {
 
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden && state.currentId) { state.unseen.delete(state.currentId); updateBadge(); }
+  markRead();
 });
 
 boot();

@@ -4,7 +4,18 @@
 
 import { api } from './common.js';
 
-const MAX_BACKOFF_MS = 8000;
+// Reconnects wait a random time up to a ceiling that doubles per failed
+// attempt (full jitter), so clients dropped together by a server restart do
+// not come back together.
+const FIRST_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 15000;
+const MIN_DELAY_MS = 100;
+
+/** How long to wait before reconnect attempt `attempt` (0, 1, …). */
+export function reconnectDelay(attempt, random = Math.random()) {
+  const ceiling = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.min(attempt, 16));
+  return Math.max(MIN_DELAY_MS, Math.round(random * ceiling));
+}
 
 export class Live {
   /**
@@ -23,16 +34,21 @@ export class Live {
     this.stopped = false;
     this.caughtUp = null;
     this.typingSent = new Map();
-    window.addEventListener('online', () => this.reconnectNow());
-    // After a laptop sleep the socket may be dead without a close event yet.
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') this.ping();
-    });
+    this.listeners = null;
   }
 
   /** Connects; resolves once the backlog has been delivered. */
   start() {
     this.stopped = false;
+    // Removed by stop(), so a page that replaces its stream keeps no old one alive.
+    this.listeners?.abort();
+    this.listeners = new AbortController();
+    const { signal } = this.listeners;
+    window.addEventListener('online', () => this.reconnectNow(), { signal });
+    // After a laptop sleep the socket may be dead without a close event yet.
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.ping();
+    }, { signal });
     const ready = new Promise((resolve) => { this.caughtUp = resolve; });
     this.connect();
     return ready;
@@ -40,6 +56,10 @@ export class Live {
 
   stop() {
     this.stopped = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.pingTimer);
+    this.listeners?.abort();
+    this.listeners = null;
     this.socket?.close();
   }
 
@@ -57,33 +77,42 @@ export class Live {
 
   async connect() {
     clearTimeout(this.timer);
+    // Only the newest attempt may open a socket: an `online` event, a wake-up
+    // ping and a timer can each start one while another awaits its ticket.
+    const attempt = (this.generation = (this.generation || 0) + 1);
+    const current = () => !this.stopped && attempt === this.generation;
     this.onState('connecting');
     let ticket;
     try {
       ticket = (await api(this.auth, '/api/v1/ws/ticket', { method: 'POST' })).ticket;
     } catch (error) {
+      if (!current()) return;
       if (error.status === 401 || error.status === 403) this.onState('unauthorized', error);
       return this.retry();
     }
-    if (this.stopped) return;
+    if (!current()) return;
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     let url = `${scheme}//${location.host}/api/v1/ws?ticket=${encodeURIComponent(ticket)}`;
     if (this.cursor) url += '&after=' + encodeURIComponent(this.cursor);
+    clearTimeout(this.timer);
+    const previous = this.socket;
     const socket = new WebSocket(url);
     this.socket = socket;
-    socket.onmessage = (e) => this.receive(e.data);
+    previous?.close();
+    socket.onmessage = (e) => { if (this.socket === socket && !this.stopped) this.receive(e.data); };
     socket.onclose = () => {
-      if (this.socket !== socket) return;
+      if (this.socket !== socket || this.stopped) return;
       this.onState('offline');
-      this.retry();
+      // Unless a newer attempt is already waiting for its ticket.
+      if (attempt === this.generation) this.retry();
     };
   }
 
   retry() {
     if (this.stopped) return;
-    const base = Math.min(MAX_BACKOFF_MS, 300 * 2 ** this.attempt);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), reconnectDelay(this.attempt));
     this.attempt += 1;
-    this.timer = setTimeout(() => this.connect(), base / 2 + Math.random() * base / 2);
   }
 
   receive(raw) {
@@ -123,7 +152,8 @@ export class Live {
     if (!socket || socket.readyState !== 1) return this.reconnectNow();
     this.lastPong = null;
     socket.send(JSON.stringify({ type: 'ping' }));
-    setTimeout(() => {
+    clearTimeout(this.pingTimer);
+    this.pingTimer = setTimeout(() => {
       if (this.socket !== socket || this.lastPong !== null) return;
       // Do not wait for the dead socket's close: its late event is ignored.
       this.socket = null;

@@ -3,8 +3,8 @@
 // that survive going offline (retried with the same client_msg_id).
 
 import {
-  t, el, api, errorText, attachFile, download, formatTime, formatDate, formatSize,
-  newMessageId, statusText, subjectText, MessageList,
+  t, el, api, errorText, attachFile, safeUrl, download, formatTime, formatDate, formatSize,
+  newMessageId, statusText, subjectText, MessageList, ReadMarks,
 } from './common.js';
 import { Live } from './live.js';
 
@@ -31,6 +31,9 @@ const state = {
   live: null,
   tokenWaiters: [],
   typingTimer: null,
+  // Read marks of the open conversation; the frame is shown (not just loaded).
+  reads: null,
+  frameOpen: false,
 };
 
 // ---- the token, from the embedding page --------------------------------
@@ -38,6 +41,11 @@ const state = {
 window.addEventListener('message', (event) => {
   if (event.source !== window.parent || !allowedOrigins.has(event.origin)) return;
   const data = event.data || {};
+  if (data.type === 'hotline:visible') {
+    state.frameOpen = data.open === true;
+    markRead();
+    return;
+  }
   if (data.type !== 'hotline:token') return;
   state.parentOrigin = event.origin;
   const token = typeof data.token === 'string' && data.token ? data.token : null;
@@ -236,6 +244,7 @@ function pickService(department) {
 /** A new conversation: nothing is created until the first message. */
 function compose(department, { order, topic }) {
   state.current = null;
+  state.reads = null;
   state.messages = new MessageList();
   state.draft = { department: department.id, order_id: order?.id, topic: topic?.id };
   const subject = order ? `${t('order_no', { id: order.id })} ${order.title}` : topic ? topic.name : t('not_about_order');
@@ -252,11 +261,31 @@ async function openConversation(id) {
   } catch {
     return showError();
   }
+  trackReads();
   setHeader(departmentName(state.current.department), true);
   renderConversation(subjectText(state.current.subject, state.departments));
   await loadMessages();
   restorePending();
 }
+
+/** Read marks for the open conversation, starting from the server's. */
+function trackReads() {
+  const path = `/api/v1/conversations/${encodeURIComponent(state.current.id)}/read`;
+  const reads = new ReadMarks(true, 'li.msg.theirs[data-seq]', (seq) => call(path, { method: 'POST', body: { seq } }));
+  state.reads = reads;
+  call(path).then((marks) => {
+    reads.apply(marks);
+    if (state.reads === reads) drawMessages();
+  }).catch(() => {});
+}
+
+/** Marks as read what the customer has on screen in the open chat. */
+function markRead() {
+  if (!state.frameOpen || !state.current || !state.reads) return;
+  state.reads.update(document.getElementById('log'), state.messages.contiguousSeq);
+}
+
+document.addEventListener('visibilitychange', markRead);
 
 async function loadMessages() {
   const conversation = state.current;
@@ -281,6 +310,9 @@ async function refresh() {
     try {
       state.current = await call('/api/v1/conversations/' + encodeURIComponent(state.current.id));
       drawStatus();
+      const reads = state.reads;
+      call(`/api/v1/conversations/${encodeURIComponent(state.current.id)}/read`)
+        .then((marks) => { reads?.apply(marks); drawMessages(); }).catch(() => {});
     } catch { /* keep */ }
     await loadMessages();
   } else if (document.getElementById('earlier')) {
@@ -301,7 +333,7 @@ function renderConversation(subject) {
   render(
     el('p', { class: 'subject' }, subject),
     el('p', { id: 'conversation-status', class: 'conversation-status', role: 'status', 'aria-live': 'polite' }),
-    el('ol', { id: 'log', class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t('widget_title') },
+    el('ol', { id: 'log', class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t('widget_title'), onscroll: markRead },
       el('li', { class: 'log-empty muted' })),
     el('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' }),
     el('div', { id: 'uploads', class: 'uploads' }),
@@ -342,12 +374,14 @@ function drawMessages() {
   const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
   log.replaceChildren(...items.map(messageItem));
   if (nearBottom || items.at(-1).pending) log.scrollTop = log.scrollHeight;
+  markRead();
 }
 
 function messageItem(m) {
   const mine = m.pending || m.author?.kind === 'customer';
   const kind = m.pending ? 'customer' : m.author.kind;
-  const stateText = m.pending ? (m.failed ? t('state_failed') : t('state_sending')) : mine ? t('state_sent') : null;
+  const delivery = m.pending ? (m.failed ? 'failed' : 'sending')
+    : !mine ? null : m.seq <= (state.reads?.theirs || 0) ? 'read' : 'sent';
   return el('li', { class: `msg ${mine ? 'mine' : 'theirs'} ${kind}`, 'data-seq': m.seq, 'data-client-msg-id': m.client_msg_id },
     el('div', { class: 'meta' },
       el('span', { class: 'author' }, mine ? t('you') : m.author.name),
@@ -360,12 +394,12 @@ function messageItem(m) {
         el('span', { class: 'clip-icon' }), ' ', a.name, ' (', formatSize(a.size), ')')))) : null,
     Array.isArray(m.suggestions) && m.suggestions.length ? el('div', { class: 'suggestions' },
       el('p', { class: 'muted' }, t('suggested')),
-      m.suggestions.map((s) => el('a', { class: 'suggestion', href: s.url || '/help', target: '_blank', rel: 'noopener' },
+      m.suggestions.map((s) => el('a', { class: 'suggestion', href: safeUrl(s.url || '/help', '/help'), target: '_blank', rel: 'noopener' },
         el('strong', {}, s.title || ''), s.snippet ? el('span', {}, s.snippet) : null)),
       state.current?.status === 'bot' ? el('div', { class: 'verdict' },
         el('button', { type: 'button', class: 'secondary', onclick: () => botVerdict(true) }, t('helped')),
         el('button', { type: 'button', class: 'secondary', onclick: () => botVerdict(false) }, t('not_helped'))) : null) : null,
-    stateText ? el('span', { class: 'delivery', 'data-state': m.pending ? (m.failed ? 'failed' : 'sending') : 'sent' }, stateText) : null);
+    delivery ? el('span', { class: 'delivery', 'data-state': delivery }, t('state_' + delivery)) : null);
 }
 
 function authHeadersNow() {
@@ -456,6 +490,7 @@ async function deliver(entry) {
       if (!state.current && sameDraft(state.draft, entry.start)) {
         state.current = conversation;
         state.draft = null;
+        trackReads();
         state.messages.add(message);
         drawStatus();
         drawMessages();
@@ -535,6 +570,10 @@ function onEvent(frame) {
       if (data.author?.kind !== 'customer') document.getElementById('typing')?.replaceChildren();
       if (gap) loadMessages();
     }
+    return;
+  }
+  if (frame.type === 'messages.read') {
+    if (state.current && data.conversation_id === state.current.id && state.reads?.heard(data)) drawMessages();
     return;
   }
   if (frame.type.startsWith('conversation.')) {

@@ -76,6 +76,14 @@
     launcher.setAttribute('aria-expanded', String(show));
     if (show) frame.focus();
     else launcher.focus();
+    tellVisibility();
+  }
+
+  // The chat marks messages read only while it is shown.
+  function tellVisibility() {
+    if (frame && frame.contentWindow) {
+      frame.contentWindow.postMessage({ type: 'hotline:visible', open: frame.classList.contains('open') }, hotlineOrigin);
+    }
   }
 
   function currentToken() {
@@ -97,6 +105,7 @@
   window.addEventListener('message', function (event) {
     if (!frame || event.source !== frame.contentWindow || event.origin !== hotlineOrigin) return;
     var data = event.data || {};
+    if (data.type === 'hotline:ready') tellVisibility();
     if (data.type === 'hotline:ready' || data.type === 'hotline:token-request') sendToken();
     else if (data.type === 'hotline:close') toggle(false);
   });

@@ -1,0 +1,99 @@
+//! Read receipts: how far each side of a conversation (the customer, the
+//! operators together) has read, so that each side sees its messages go
+//! from "sent" to "read".
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use hotline_domain::{ConversationId, Principal};
+use serde::Serialize;
+
+/// Who read: the customer, or the operators (one mark shared by all of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadSide {
+    Customer,
+    Operators,
+}
+
+impl ReadSide {
+    pub fn of(reader: &Principal) -> ReadSide {
+        if reader.is_customer() {
+            ReadSide::Customer
+        } else {
+            ReadSide::Operators
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadSide::Customer => "customer",
+            ReadSide::Operators => "operators",
+        }
+    }
+}
+
+/// A side has read every message up to this one, in both numberings:
+/// `seq` counts every message (operators), `public_seq` only those the
+/// customer sees. 0 means nothing read yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadMark {
+    pub seq: u64,
+    pub public_seq: u64,
+}
+
+impl ReadMark {
+    /// The mark in `reader`'s numbering.
+    pub fn seen_by(self, reader: &Principal) -> u64 {
+        if reader.is_customer() {
+            self.public_seq
+        } else {
+            self.seq
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadState {
+    pub customer: ReadMark,
+    pub operators: ReadMark,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOutcome {
+    /// The mark moved forward; a `messages.read` event was logged.
+    Moved(ReadState),
+    /// The mark was already there or further: nothing changed.
+    Unchanged(ReadState),
+    /// `seq` is past the last message the reader can see (`last`).
+    BeyondLast { last: u64 },
+}
+
+/// The data of a `messages.read` event. Customers receive `public_seq` as
+/// `seq` (see `Event::data_seen_by`), like every other number.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadReceipt {
+    pub conversation_id: ConversationId,
+    pub reader: ReadSide,
+    pub seq: u64,
+    pub public_seq: u64,
+}
+
+#[async_trait]
+pub trait ReadStore: Send + Sync {
+    /// Moves the reader's side's mark to `seq`, counted in the reader's
+    /// numbering (customers count only the messages they see). A mark never
+    /// moves back. `NotFound` when the reader cannot see the conversation.
+    /// An operators' read that the customer could not notice (only internal
+    /// notes newly read) is logged as an internal event.
+    async fn mark_read(
+        &self,
+        conversation: &ConversationId,
+        reader: &Principal,
+        seq: u64,
+    ) -> StoreResult<ReadOutcome>;
+    /// Both sides' marks; `NotFound` when the reader cannot see the conversation.
+    async fn read_state(
+        &self,
+        conversation: &ConversationId,
+        reader: &Principal,
+    ) -> StoreResult<ReadState>;
+}
