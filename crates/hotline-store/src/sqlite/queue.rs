@@ -68,15 +68,10 @@ struct Breach<'a> {
 
 impl QueueState {
     fn mean_handle(&self, department: &DepartmentId) -> f64 {
-        let samples = self.handle_samples.get(department);
-        mean_handle_seconds(
-            samples
-                .into_iter()
-                .flatten()
-                .copied()
-                .collect::<Vec<_>>()
-                .into_iter(),
-        )
+        match self.handle_samples.get(department) {
+            Some(samples) => mean_handle_seconds(samples.iter().copied()),
+            None => mean_handle_seconds(std::iter::empty()),
+        }
     }
 
     fn place(&self, id: &ConversationId, department: &DepartmentId) -> Option<QueuePlace> {
