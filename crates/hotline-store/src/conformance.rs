@@ -39,7 +39,8 @@ macro_rules! store_conformance_suite {
             returning_customer_gets_their_operator,
             duplicate_requests_join_the_open_conversation,
             transfer_keeps_history_and_waiting_time,
-            sla_breaches_become_events
+            sla_breaches_become_events,
+            capacity_holds_while_operators_resolve
         );
     };
     (@cases $make:expr; $($case:ident),+) => {
