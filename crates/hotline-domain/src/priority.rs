@@ -39,7 +39,11 @@ impl Default for PriorityRules {
         };
         PriorityRules {
             departments: BTreeMap::new(),
-            topics: BTreeMap::from([("fraud".to_owned(), Priority::High)]),
+            topics: BTreeMap::from([
+                ("fraud".to_owned(), Priority::High),
+                // The topic of the «мой аккаунт взломали» report.
+                ("account_takeover".to_owned(), Priority::Urgent),
+            ]),
             tiers: BTreeMap::new(),
             words: vec![
                 urgent(&["взлом"]),
