@@ -29,6 +29,11 @@ pub struct Args {
     /// Decisions to time.
     #[arg(long, default_value_t = 100_000)]
     rounds: usize,
+    /// Also time whole writes through the SQLite store (in a temporary
+    /// file): resolves that hand the freed slot to the next in line, against
+    /// plain messages.
+    #[arg(long)]
+    with_store: bool,
 }
 
 #[derive(Serialize)]
@@ -182,5 +187,169 @@ pub async fn run(args: Args) -> Result<()> {
         );
     table.print();
     report::print_json(&line);
+    if args.with_store {
+        store_writes(&args).await?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct StoreLine {
+    scenario: &'static str,
+    queued: usize,
+    operators: usize,
+    resolve_and_assign_p50_ms: f64,
+    resolve_and_assign_p99_ms: f64,
+    message_p50_ms: f64,
+    message_p99_ms: f64,
+}
+
+/// Whole writes with a deep queue: a resolve (which frees a slot, assigns
+/// the next conversation and announces the shifted places) against a plain
+/// message in the same store. Both include the group commit's fsync.
+async fn store_writes(args: &Args) -> Result<()> {
+    use hotline_domain::*;
+    use hotline_store::*;
+    use std::sync::Arc;
+    let dir = std::env::temp_dir().join(format!("hotline-routing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("hotline.db")).await?);
+    let department = DepartmentId::parse("marketplace".into())?;
+    let mut operators = Vec::new();
+    for i in 0..args.operators {
+        let operator = store
+            .create_operator(NewOperator {
+                email: format!("op{i}@bench.local"),
+                name: format!("Operator {i}"),
+                role: Role::Operator,
+                departments: vec![department.clone()],
+                password_hash: "-".into(),
+            })
+            .await?;
+        let online = PresenceChange {
+            presence: Some(Presence::Online),
+            capacity: Some(3),
+        };
+        store.set_presence(&operator.id, online).await?;
+        operators.push(operator);
+    }
+    let total = args.operators * 3 + args.queued;
+    eprintln!(
+        "starting {total} conversations ({} assigned, {} queued)…",
+        args.operators * 3,
+        args.queued
+    );
+    let mut started = Vec::with_capacity(total);
+    for chunk in (0..total).collect::<Vec<_>>().chunks(512) {
+        let mut batch = Vec::new();
+        for n in chunk {
+            let store = store.clone();
+            let department = department.clone();
+            let n = *n;
+            batch.push(tokio::spawn(async move {
+                store
+                    .start_conversation(StartConversation {
+                        department,
+                        subject: Subject::General,
+                        initial_status: Status::Queued,
+                        customer: CustomerIdentity {
+                            id: CustomerId::from_raw(format!("c{n}")),
+                            name: format!("Customer {n}"),
+                            email: None,
+                            phone: None,
+                            amr: vec![],
+                            auth_time: None,
+                        },
+                        first_message: NewMessage {
+                            client_msg_id: ClientMsgId::parse(format!("m{n}"))?,
+                            text: MessageText::parse(format!("вопрос {n}"), 10_000)?,
+                            internal: false,
+                            attachment_ids: vec![],
+                        },
+                    })
+                    .await
+                    .map_err(anyhow::Error::from)
+            }));
+        }
+        for task in batch {
+            started.push(task.await??.conversation);
+        }
+    }
+    let mut resolves = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut messages = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut assigned: Vec<Conversation> = started
+        .into_iter()
+        .filter(|c| c.status == Status::Assigned)
+        .collect();
+    for round in 0..300 {
+        let conversation = assigned.swap_remove(round % assigned.len());
+        let Some(assignee) = conversation.assignee.clone() else {
+            continue;
+        };
+        let Some(operator) = operators.iter().find(|o| o.id == assignee.id).cloned() else {
+            continue;
+        };
+        let actor = Principal::Operator(operator);
+        let begin = Instant::now();
+        store
+            .post_message(PostMessage {
+                conversation_id: conversation.id.clone(),
+                author: actor.clone(),
+                message: NewMessage {
+                    client_msg_id: ClientMsgId::parse(format!("r{round}"))?,
+                    text: MessageText::parse("ответ".into(), 10_000)?,
+                    internal: false,
+                    attachment_ids: vec![],
+                },
+            })
+            .await?;
+        messages.saturating_record(begin.elapsed().as_micros() as u64);
+        let begin = Instant::now();
+        store
+            .change_lifecycle(ChangeLifecycle {
+                conversation_id: conversation.id.clone(),
+                actor,
+                command: LifecycleCommand::Resolve,
+            })
+            .await?;
+        resolves.saturating_record(begin.elapsed().as_micros() as u64);
+        // The conversation that took the freed slot can be resolved later.
+        let taken = store
+            .conversations(ConversationFilter {
+                scope: EventScope::Departments(vec![department.clone()]),
+                status: Some(Status::Assigned),
+                department: None,
+                limit: 1,
+            })
+            .await?;
+        assigned.extend(taken);
+    }
+    let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    let line = StoreLine {
+        scenario: "routing-store",
+        queued: args.queued,
+        operators: args.operators,
+        resolve_and_assign_p50_ms: ms(&resolves, 0.5),
+        resolve_and_assign_p99_ms: ms(&resolves, 0.99),
+        message_p50_ms: ms(&messages, 0.5),
+        message_p99_ms: ms(&messages, 0.99),
+    };
+    let mut table = Table::new("whole writes through the SQLite store (with fsync)");
+    table
+        .row(
+            "resolve + assign next + announce p50 / p99",
+            format!(
+                "{:.2} / {:.2} ms",
+                line.resolve_and_assign_p50_ms, line.resolve_and_assign_p99_ms
+            ),
+        )
+        .row(
+            "a plain message p50 / p99",
+            format!("{:.2} / {:.2} ms", line.message_p50_ms, line.message_p99_ms),
+        );
+    table.print();
+    report::print_json(&line);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -39,11 +39,10 @@ impl Default for PriorityRules {
         };
         PriorityRules {
             departments: BTreeMap::new(),
-            // `account_takeover` is the topic of the customer's "my account was
-            // taken over" report (the security layer's report endpoint).
             topics: BTreeMap::from([
-                ("account_takeover".to_owned(), Priority::Urgent),
                 ("fraud".to_owned(), Priority::High),
+                // The topic of the «мой аккаунт взломали» report.
+                ("account_takeover".to_owned(), Priority::Urgent),
             ]),
             tiers: BTreeMap::new(),
             words: vec![

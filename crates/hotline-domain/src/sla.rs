@@ -75,8 +75,11 @@ pub struct BusinessHours {
     pub closes: String,
     /// 1 = Monday … 7 = Sunday.
     pub weekdays: Vec<u8>,
-    /// "YYYY-MM-DD" days off (public holidays; keep them per year).
+    /// "YYYY-MM-DD" extra days off, on top of the calendar.
     pub holidays: Vec<String>,
+    /// Follow the Russian federal production calendar (public holidays,
+    /// transferred days off, working Saturdays) instead of `weekdays`.
+    pub russian_calendar: bool,
 }
 
 impl Default for BusinessHours {
@@ -87,6 +90,7 @@ impl Default for BusinessHours {
             closes: "18:00".into(),
             weekdays: vec![1, 2, 3, 4, 5],
             holidays: Vec::new(),
+            russian_calendar: false,
         }
     }
 }
@@ -159,9 +163,20 @@ impl BusinessHours {
     }
 
     fn is_working_day(&self, date: Date) -> bool {
-        let weekday = date.weekday().number_from_monday();
-        self.weekdays.contains(&weekday)
-            && !self.holidays.iter().any(|h| parse_date(h) == Some(date))
+        if self.holidays.iter().any(|h| parse_date(h) == Some(date)) {
+            return false;
+        }
+        if self.russian_calendar
+            && let Some(day_off) = holidays_ru::is_day_off_ymd::<holidays_ru::Federal>(
+                date.year(),
+                u8::from(date.month()),
+                date.day(),
+            )
+        {
+            // Official data through holidays_ru::LAST_FACT_YEAR, predicted after.
+            return !day_off.value();
+        }
+        self.weekdays.contains(&date.weekday().number_from_monday())
     }
 
     /// `start` plus `amount` of working time. Invalid settings (refused at
@@ -280,6 +295,20 @@ mod tests {
         assert_eq!(
             hours.add_working_time(morning, Duration::minutes(15)),
             datetime!(2026-11-25 08:15 UTC)
+        );
+        // The federal calendar: 4 November is a holiday without listing it,
+        // and Saturday 1 November 2025 was a working day.
+        let russian = BusinessHours {
+            russian_calendar: true,
+            ..BusinessHours::default()
+        };
+        assert_eq!(
+            russian.add_working_time(before_holiday, Duration::minutes(15)),
+            datetime!(2026-11-05 06:15 UTC)
+        );
+        assert_eq!(
+            russian.add_working_time(datetime!(2025-10-31 20:00 UTC), Duration::minutes(15)),
+            datetime!(2025-11-01 06:15 UTC)
         );
         let bad = BusinessHours {
             opens: "18:00".into(),

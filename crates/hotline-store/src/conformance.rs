@@ -47,7 +47,8 @@ macro_rules! store_conformance_suite {
             articles_upsert_by_id_and_delete,
             feedback_is_tallied_and_unanswered_questions_listed,
             bot_messages_carry_suggestions_while_the_bot_handles_the_conversation,
-            read_marks_move_forward_in_both_numberings
+            read_marks_move_forward_in_both_numberings,
+            capacity_holds_while_operators_resolve
         );
     };
     (@cases $make:expr; $($case:ident),+) => {

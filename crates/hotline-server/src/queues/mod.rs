@@ -12,6 +12,7 @@ use std::time::Duration;
 pub fn spawn_sweeper(state: AppState) {
     let every = Duration::from_secs(state.settings.queues.sweep_seconds.max(1));
     tokio::spawn(async move {
+        expect_reconnects(&state).await;
         let mut tick = tokio::time::interval(every);
         loop {
             tokio::select! {
@@ -26,6 +27,33 @@ pub fn spawn_sweeper(state: AppState) {
             }
         }
     });
+}
+
+/// Operators left `online` by the previous run must connect again.
+async fn expect_reconnects(state: &AppState) {
+    let departments: Vec<_> = state
+        .settings
+        .departments
+        .iter()
+        .map(|d| d.id.clone())
+        .collect();
+    match state.store.live_stats(&departments).await {
+        Ok(live) => {
+            let mut online: Vec<_> = live
+                .into_iter()
+                .flat_map(|d| d.operators)
+                .filter(|o| o.presence == hotline_domain::Presence::Online)
+                .map(|o| o.operator_id)
+                .collect();
+            online.sort();
+            online.dedup();
+            let grace = Duration::from_secs(state.settings.queues.away_grace_seconds);
+            state
+                .presence
+                .expect_reconnects(online, &state.store, grace);
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot read presence after start"),
+    }
 }
 
 async fn update_gauges(state: &AppState) -> Result<(), hotline_store::StoreError> {

@@ -65,6 +65,19 @@ impl PresenceTracker {
         })
     }
 
+    /// After a restart nobody is connected: operators still `online` turn
+    /// `away` unless they connect within the grace period.
+    pub fn expect_reconnects(
+        &self,
+        operators: impl IntoIterator<Item = OperatorId>,
+        store: &Arc<dyn Store>,
+        grace: Duration,
+    ) {
+        for operator in operators {
+            away_unless_back(self.clone(), operator, store.clone(), grace);
+        }
+    }
+
     fn note_away_if_disconnected(&self, operator: &OperatorId) -> bool {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let disconnected = inner.open.get(operator).copied().unwrap_or(0) == 0;
@@ -90,27 +103,39 @@ impl Drop for ConnectionGuard {
         if !last {
             return;
         }
-        let tracker = self.tracker.clone();
-        let operator = self.operator.clone();
-        let store = self.store.clone();
-        let grace = self.grace;
-        tokio::spawn(async move {
-            tokio::time::sleep(grace).await;
-            match store.operator_status(&operator).await {
-                Ok(status) if status.presence == Presence::Online => {}
-                _ => return,
-            }
-            // Checked and noted at once, so a reconnect in between undoes it.
-            if !tracker.note_away_if_disconnected(&operator) {
-                return;
-            }
-            let away = PresenceChange {
-                presence: Some(Presence::Away),
-                capacity: None,
-            };
-            if let Err(e) = store.set_presence(&operator, away).await {
-                tracing::warn!(error = %e, "cannot mark a disconnected operator away");
-            }
-        });
+        away_unless_back(
+            self.tracker.clone(),
+            self.operator.clone(),
+            self.store.clone(),
+            self.grace,
+        );
     }
+}
+
+/// Sets `operator` away after `grace` if they are still online and have no
+/// connection then.
+fn away_unless_back(
+    tracker: PresenceTracker,
+    operator: OperatorId,
+    store: Arc<dyn Store>,
+    grace: Duration,
+) {
+    tokio::spawn(async move {
+        tokio::time::sleep(grace).await;
+        match store.operator_status(&operator).await {
+            Ok(status) if status.presence == Presence::Online => {}
+            _ => return,
+        }
+        // Checked and noted at once, so a reconnect in between undoes it.
+        if !tracker.note_away_if_disconnected(&operator) {
+            return;
+        }
+        let away = PresenceChange {
+            presence: Some(Presence::Away),
+            capacity: None,
+        };
+        if let Err(e) = store.set_presence(&operator, away).await {
+            tracing::warn!(error = %e, "cannot mark a disconnected operator away");
+        }
+    });
 }

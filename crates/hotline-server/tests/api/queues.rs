@@ -269,3 +269,29 @@ async fn an_operator_whose_console_disconnects_goes_away() {
         "back, and given the waiting one"
     );
 }
+
+#[tokio::test]
+async fn operators_left_online_by_a_restart_go_away_unless_they_reconnect() {
+    let app = TestApp::spawn_with(|s| s.queues.away_grace_seconds = 1).await;
+    let anna = app.operator("anna@bank", Role::Operator, &["bank"]).await;
+    let boris = app.operator("boris@bank", Role::Operator, &["bank"]).await;
+    for token in [&anna, &boris] {
+        put(
+            &app,
+            token,
+            "/api/v1/operators/me/presence",
+            json!({"presence": "online"}),
+        )
+        .await;
+    }
+    let dir = app.stop().await;
+    let app = TestApp::spawn_in(dir, |s| s.queues.away_grace_seconds = 1).await;
+    let _anna_console = app.ws(&anna, "").await;
+    tokio::time::sleep(Duration::from_millis(1800)).await;
+    let (_, a) = app.get(&anna, "/api/v1/operators/me/presence").await;
+    let (_, b) = app.get(&boris, "/api/v1/operators/me/presence").await;
+    assert_eq!(
+        (a["presence"].as_str(), b["presence"].as_str()),
+        (Some("online"), Some("away"))
+    );
+}

@@ -490,3 +490,121 @@ pub async fn sla_breaches_become_events(store: Arc<dyn Store>) {
     assert_eq!(live[0].queue_length, 1);
     assert!(live[0].first_response_p50_seconds.is_some());
 }
+
+/// Starts and resolves racing: replaying the event log in commit order, no
+/// operator ever holds more than their capacity and no conversation is
+/// handed to a second operator while the first still has it.
+pub async fn capacity_holds_while_operators_resolve(store: Arc<dyn Store>) {
+    let mut operators = Vec::new();
+    for i in 0..4 {
+        let op = operator(&store, &format!("r{i}@x"), Role::Operator, &["travel"]).await;
+        online(&store, &op, 2).await;
+        operators.push(op);
+    }
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            start_about(
+                &store,
+                &format!("t{i}"),
+                "travel",
+                "m",
+                &format!("билет номер {i}"),
+                Subject::General,
+            )
+            .await
+            .unwrap();
+        }));
+    }
+    for op in operators.clone() {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut done = 0;
+            for _ in 0..1000 {
+                if done == 6 {
+                    break;
+                }
+                let mine = store
+                    .conversations(ConversationFilter {
+                        scope: EventScope::Departments(vec![department("travel")]),
+                        status: Some(Status::Assigned),
+                        department: None,
+                        limit: 200,
+                    })
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|c| c.assignee.as_ref().is_some_and(|a| a.id == op.id));
+                if let Some(c) = mine {
+                    store
+                        .change_lifecycle(ChangeLifecycle {
+                            conversation_id: c.id,
+                            actor: Principal::Operator(op.clone()),
+                            command: LifecycleCommand::Resolve,
+                        })
+                        .await
+                        .unwrap();
+                    done += 1;
+                } else {
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let mut holder: HashMap<String, String> = HashMap::new();
+    let mut held: HashMap<String, u32> = HashMap::new();
+    let mut assignments = 0;
+    for e in all_events(
+        &store,
+        &EventScope::Departments(vec![department("travel")]),
+        5000,
+    )
+    .await
+    {
+        if e.kind != EventKind::ConversationUpdated {
+            continue;
+        }
+        let id = e.conversation_id.to_string();
+        let now_with = (e.data["status"] == "assigned")
+            .then(|| e.data["assignee"]["id"].as_str().unwrap().to_owned());
+        let before = holder.get(&id).cloned();
+        if before == now_with {
+            continue;
+        }
+        if let Some(old) = &before {
+            *held.get_mut(old).unwrap() -= 1;
+            holder.remove(&id);
+        }
+        if let Some(new) = now_with {
+            assert!(before.is_none(), "{id} handed over while held");
+            let count = held.entry(new.clone()).or_default();
+            *count += 1;
+            assert!(*count <= 2, "{new} holds {count} with capacity 2");
+            holder.insert(id, new);
+            assignments += 1;
+        }
+    }
+    let resolved = store
+        .conversations(ConversationFilter {
+            scope: EventScope::Departments(vec![department("travel")]),
+            status: Some(Status::Resolved),
+            department: None,
+            limit: 200,
+        })
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(
+        resolved, 24,
+        "each operator resolved six while starts went on"
+    );
+    assert_eq!(
+        assignments,
+        resolved + 8,
+        "every freed slot was refilled from the queue"
+    );
+}

@@ -68,15 +68,10 @@ struct Breach<'a> {
 
 impl QueueState {
     fn mean_handle(&self, department: &DepartmentId) -> f64 {
-        let samples = self.handle_samples.get(department);
-        mean_handle_seconds(
-            samples
-                .into_iter()
-                .flatten()
-                .copied()
-                .collect::<Vec<_>>()
-                .into_iter(),
-        )
+        match self.handle_samples.get(department) {
+            Some(samples) => mean_handle_seconds(samples.iter().copied()),
+            None => mean_handle_seconds(std::iter::empty()),
+        }
     }
 
     fn place(&self, id: &ConversationId, department: &DepartmentId) -> Option<QueuePlace> {
@@ -122,7 +117,13 @@ fn holder(c: &Conversation) -> Option<&OperatorId> {
         .map(|a| &a.id)
 }
 
-fn load_slot(conn: &Connection, id: &OperatorId) -> StoreResult<Option<(String, OperatorSlot)>> {
+/// An operator's routing state from the tables, with `load` given: loads are
+/// counted once at start-up and kept in the [`Router`] after that.
+fn load_slot(
+    conn: &Connection,
+    id: &OperatorId,
+    load: u32,
+) -> StoreResult<Option<(String, OperatorSlot)>> {
     let Some(operator) = load_operator(conn, id)? else {
         return Ok(None);
     };
@@ -134,11 +135,6 @@ fn load_slot(conn: &Connection, id: &OperatorId) -> StoreResult<Option<(String, 
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
-    let load: u32 = conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM conversations WHERE assignee_id = ?1 AND status = 'assigned'",
-        )?
-        .query_row(params![id.as_str()], |r| r.get(0))?;
     let (presence, capacity, changed_at) =
         stored.unwrap_or(("offline".into(), DEFAULT_CAPACITY, 0));
     Ok(Some((
@@ -188,13 +184,21 @@ impl QueueRuntime {
     /// Rebuilds the live state from the tables.
     pub(super) fn load(conn: &Connection) -> StoreResult<QueueRuntime> {
         let mut state = QueueState::default();
+        let loads: HashMap<String, u32> = conn
+            .prepare(
+                "SELECT assignee_id, COUNT(*) FROM conversations
+                 WHERE status = 'assigned' AND assignee_id IS NOT NULL GROUP BY assignee_id",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         let ids: Vec<String> = conn
             .prepare("SELECT id FROM operators")?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for id in ids {
+            let load = loads.get(&id).copied().unwrap_or(0);
             let id = OperatorId::from_raw(id);
-            if let Some((_, slot)) = load_slot(conn, &id)? {
+            if let Some((_, slot)) = load_slot(conn, &id, load)? {
                 state.router.put_operator(id, slot);
             }
         }
@@ -372,9 +376,9 @@ impl QueueRuntime {
         now_us: i64,
     ) -> StoreResult<()> {
         if state.router.operator(operator).is_none()
-            && let Some((_, slot)) = load_slot(conn, operator)?
+            && let Some((_, slot)) = load_slot(conn, operator, 1)?
         {
-            // Loaded with this assignment already counted.
+            // Created since start-up: this is their first conversation.
             state.router.put_operator(operator.clone(), slot);
         } else {
             state.router.add_load(operator, 1, now_us);
@@ -573,7 +577,8 @@ impl QueueRuntime {
     ) -> StoreResult<OperatorStatus> {
         let mut state = self.lock();
         let state = &mut *state;
-        let (name, mut slot) = load_slot(conn, operator)?.ok_or(StoreError::NotFound)?;
+        let load = state.router.operator(operator).map_or(0, |s| s.load);
+        let (name, mut slot) = load_slot(conn, operator, load)?.ok_or(StoreError::NotFound)?;
         let now_us = now_micros();
         if let Some(presence) = change.presence {
             if presence == Presence::Online && slot.presence != Presence::Online {
@@ -611,7 +616,7 @@ impl QueueRuntime {
         conn: &Connection,
         operator: &OperatorId,
     ) -> StoreResult<OperatorStatus> {
-        let (name, slot) = load_slot(conn, operator)?.ok_or(StoreError::NotFound)?;
+        let (name, slot) = load_slot(conn, operator, 0)?.ok_or(StoreError::NotFound)?;
         let state = self.lock();
         match state.router.operator(operator) {
             Some(_) => status_of(&state, operator, name),
@@ -753,6 +758,10 @@ impl QueueRuntime {
         let hour_ago = now_us - HOUR_MICROS;
         let day_start = now_us - now_us.rem_euclid(24 * HOUR_MICROS);
         let mut out = Vec::with_capacity(departments.len());
+        let names: HashMap<String, String> = conn
+            .prepare_cached("SELECT id, name FROM operators")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         for department in departments {
             let mut first_responses: Vec<f64> = conn
                 .prepare_cached(
@@ -772,7 +781,7 @@ impl QueueRuntime {
             let mut operators = Vec::new();
             for (id, slot) in state.router.operators() {
                 if slot.departments.contains(department) && slot.presence != Presence::Offline {
-                    let name = load_operator(conn, id)?.map(|o| o.name).unwrap_or_default();
+                    let name = names.get(id.as_str()).cloned().unwrap_or_default();
                     operators.push(status_of(&state, id, name)?);
                 }
             }
