@@ -539,3 +539,31 @@ async fn export_erase_and_a_verifiable_audit_log() {
     assert!(!ok);
     assert!(stderr.contains("broken at entry 2"), "{stderr}");
 }
+
+#[test]
+fn security_settings_come_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = hotline(dir.path())
+        .args(["config", "print"])
+        .env("HOTLINE_SECURITY__RETENTION_DAYS", "30")
+        .env("HOTLINE_SECURITY__RATE_LIMITS__MESSAGES_PER_MINUTE", "0")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let domains = printed
+        .split("allowed_link_domains = [")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        domains.find("\"shop.example\"") < domains.find("\"bank.example\"")
+            && domains.contains("\"bank.example\""),
+        "{printed}"
+    );
+    assert!(printed.contains("retention_days = 30"), "{printed}");
+    assert!(printed.contains("messages_per_minute = 0"), "{printed}");
+}
