@@ -125,13 +125,7 @@ pub async fn screen_message(
                     .await?;
             }
             note_redactions(&scan.redactions);
-            let flagged_links = state
-                .guard
-                .links
-                .links(&text)
-                .into_iter()
-                .filter(|l| !l.verdict.is_allowed())
-                .collect();
+            let flagged_links = flagged_links(state, &text);
             Ok(Screened {
                 text: scan.masked,
                 redactions: scan.redactions,
@@ -249,6 +243,28 @@ fn note_redactions(redactions: &[Redaction]) {
     for r in redactions {
         metrics::counter!("hotline_secrets_masked_total", "kind" => r.kind.as_str()).increment(1);
     }
+}
+
+fn flagged_links(state: &AppState, text: &str) -> Vec<Link> {
+    state
+        .guard
+        .links
+        .links(text)
+        .into_iter()
+        .filter(|l| !l.verdict.is_allowed())
+        .collect()
+}
+
+/// The links an operator should be warned about in a customer's message.
+pub fn flagged_links_for(
+    state: &AppState,
+    reader: &Principal,
+    message: &hotline_domain::Message,
+) -> Vec<Link> {
+    if reader.is_customer() || message.author.kind != AuthorKind::Customer {
+        return Vec::new();
+    }
+    flagged_links(state, &message.text)
 }
 
 /// Why an operator's display name is refused (look-alike letters, invisible

@@ -136,6 +136,14 @@ async fn operator_links_must_point_to_allowed_domains() {
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["flagged_links"][0]["verdict"], "look_alike");
     assert_eq!(body["flagged_links"][0]["how"], "homoglyph");
+    // The operator sees the flag when reading; the customer does not.
+    let path = format!("/api/v1/conversations/{conversation}/messages");
+    let (_, read) = app.get(&operator, &path).await;
+    let last = read["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["flagged_links"][0]["host"], "sh0p.example");
+    assert!(read["messages"][0].get("flagged_links").is_none());
+    let (_, own) = app.get(&customer, &path).await;
+    assert!(!own.to_string().contains("flagged_links"));
 }
 
 #[tokio::test]
