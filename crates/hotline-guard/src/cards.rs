@@ -249,7 +249,7 @@ pub(crate) fn trailing_digits_start(text: &str) -> usize {
 
 fn ends_run(text: &str, run: &[Group]) -> bool {
     run.last()
-        .is_some_and(|g| text[g.end..].chars().all(|c| is_separator(c)))
+        .is_some_and(|g| text[g.end..].chars().all(is_separator))
 }
 
 /// A card whose first digits end `previous` and whose last digits start the

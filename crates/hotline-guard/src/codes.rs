@@ -305,10 +305,11 @@ fn looks_like_password(token: &str, strong_separator: bool) -> bool {
     let cyrillic_word = token
         .chars()
         .all(|c| matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё'));
-    (has_digit && has_letter)
-        || (has_letter && has_symbol)
-        || (has_upper && has_lower && token.chars().skip(1).any(char::is_uppercase))
-        || (!has_letter && has_digit && chars <= 12 && !has_symbol)
+    let inner_capital = has_upper && has_lower && token.chars().skip(1).any(char::is_uppercase);
+    let short_number = has_digit && !has_letter && !has_symbol && chars <= 12;
+    (has_letter && (has_digit || has_symbol))
+        || inner_capital
+        || short_number
         || (strong_separator && !cyrillic_word && token.is_ascii())
 }
 

@@ -182,7 +182,7 @@ impl LinkPolicy {
         let mixed = display
             .split('.')
             .any(|label| !label.is_empty() && !label.is_single_script());
-        if punycode && (mixed || self.is_restrictive()) || mixed {
+        if mixed || (punycode && self.is_restrictive()) {
             return LinkVerdict::Dangerous;
         }
         if self.is_restrictive() {

@@ -67,6 +67,9 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
         .sync_departments(&settings.departments)
         .await
         .context("cannot store the departments")?;
+    guard::audit::record_configuration(store.as_ref(), &settings)
+        .await
+        .context("cannot write the audit log")?;
     let secret = auth::identity::shared_secret(&settings.identity, &settings.data_dir)?;
     let identity = auth::identity::IdentityVerifier::new(&settings.identity, secret.as_deref())?;
     let attachments_dir = settings.data_dir.join("attachments");

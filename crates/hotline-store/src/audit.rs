@@ -137,4 +137,6 @@ pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<AuditEntry>;
     /// Entries with `seq` greater than `after`, oldest first.
     async fn audit_entries(&self, after: i64, limit: usize) -> StoreResult<Vec<AuditEntry>>;
+    /// The newest entry with this action.
+    async fn last_audit_of(&self, action: &str) -> StoreResult<Option<AuditEntry>>;
 }

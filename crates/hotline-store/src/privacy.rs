@@ -25,4 +25,8 @@ pub trait PrivacyStore: Send + Sync {
     /// Deletes resolved conversations last active before `before_unix`
     /// (seconds), as [`PrivacyStore::erase_customer`] deletes.
     async fn delete_resolved_before(&self, before_unix: i64) -> StoreResult<Erased>;
+    /// Moves every committed change into the database file and empties the
+    /// write-ahead log, so deleted text survives in neither. Returns whether
+    /// it completed (readers in the middle of a read can hold it back).
+    async fn checkpoint(&self) -> StoreResult<bool>;
 }

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 /// Top-level settings that come from `HOTLINE_<NAME>`; other `HOTLINE_*`
 /// variables (for other tools) are left alone. `IDENTITY_SECRET` and
-/// `ALLOWED_ORIGINS` and `ALLOWED_LINK_DOMAINS` (comma-separated lists) are read by hand below, `DATA_DIR` and `LISTEN` as flags.
+/// `ALLOWED_ORIGINS` and `ALLOWED_LINK_DOMAINS` (comma-separated lists) are
+/// read by hand below, `DATA_DIR` and `LISTEN` as flags.
 const FROM_ENV: &[&str] = &[
     "max_message_chars",
     "max_attachment_bytes",
@@ -29,10 +30,12 @@ pub fn load(
     figment = figment.merge(
         Env::prefixed("HOTLINE_")
             .filter(|key| {
+                // Keys arrive as written (`MAX_MESSAGE_CHARS`): compare lowercased.
+                let key = key.as_str().to_ascii_lowercase();
                 FROM_ENV.contains(&key.as_str())
-                    || key.as_str().starts_with("identity__")
-                    || key.as_str().starts_with("security__")
-                    || key.as_str().starts_with("help_center__")
+                    || key.starts_with("identity__")
+                    || key.starts_with("security__")
+                    || key.starts_with("help_center__")
             })
             .split("__"),
     );

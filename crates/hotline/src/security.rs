@@ -93,6 +93,11 @@ pub async fn customer(settings: Settings, command: CustomerCommand) -> anyhow::R
             let erased = store
                 .erase_customer(&CustomerId::from_raw(sub.clone()))
                 .await?;
+            if !store.checkpoint().await? {
+                eprintln!(
+                    "the database is busy: the erased data leaves the write-ahead log at the next checkpoint"
+                );
+            }
             let files = hotline_server::guard::retention::remove_files(
                 &attachments_dir,
                 &erased.orphaned_files,

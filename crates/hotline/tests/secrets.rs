@@ -458,7 +458,8 @@ async fn export_erase_and_a_verifiable_audit_log() {
     .await;
     assert_eq!(status, 201, "{started}");
     let conversation = started["id"].as_str().unwrap().to_owned();
-    // An operator logs in (audited) and reads the bank conversation (audited).
+    // The server recorded its configuration; an operator logs in (audited)
+    // and reads the bank conversation (audited).
     let login: Value = http
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"email": "anna@example.com", "password": "long-enough-password"}))
@@ -483,7 +484,7 @@ async fn export_erase_and_a_verifiable_audit_log() {
 
     let (ok, stdout, stderr) = run(dir.path(), &["audit", "verify"]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("audit log intact: 2 entries"), "{stdout}");
+    assert!(stdout.contains("audit log intact: 3 entries"), "{stdout}");
 
     let out = dir.path().join("export");
     let (ok, _, stderr) = run(
@@ -515,17 +516,19 @@ async fn export_erase_and_a_verifiable_audit_log() {
         stdout.contains("1 conversations, 1 messages, 1 attachments (1 files removed)"),
         "{stdout}"
     );
-    // The CLI checkpointed and closed the database: no WAL is left, and the
-    // freed pages were zeroed.
+    // The erasure was checkpointed into the file, whose freed space is zeroed;
+    // the write-ahead log was emptied.
     let db = std::fs::read(dir.path().join("hotline.db")).unwrap();
+    let wal = std::fs::read(dir.path().join("hotline.db-wal")).unwrap_or_default();
     let text = "чек приложила".as_bytes();
     assert!(
         !found_in(&db, text),
         "the erased text is still in the database file"
     );
+    assert!(!found_in(&wal, text), "the erased text is still in the WAL");
     let (ok, stdout, stderr) = run(dir.path(), &["audit", "verify"]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("4 entries"), "{stdout}");
+    assert!(stdout.contains("5 entries"), "{stdout}");
 
     // Someone edits an entry behind the triggers' back.
     let conn = rusqlite::Connection::open(dir.path().join("hotline.db")).unwrap();
@@ -538,4 +541,32 @@ async fn export_erase_and_a_verifiable_audit_log() {
     let (ok, _, stderr) = run(dir.path(), &["audit", "verify"]);
     assert!(!ok);
     assert!(stderr.contains("broken at entry 2"), "{stderr}");
+}
+
+#[test]
+fn security_settings_come_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = hotline(dir.path())
+        .args(["config", "print"])
+        .env("HOTLINE_SECURITY__RETENTION_DAYS", "30")
+        .env("HOTLINE_SECURITY__RATE_LIMITS__MESSAGES_PER_MINUTE", "0")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let domains = printed
+        .split("allowed_link_domains = [")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        domains.find("\"shop.example\"") < domains.find("\"bank.example\"")
+            && domains.contains("\"bank.example\""),
+        "{printed}"
+    );
+    assert!(printed.contains("retention_days = 30"), "{printed}");
+    assert!(printed.contains("messages_per_minute = 0"), "{printed}");
 }

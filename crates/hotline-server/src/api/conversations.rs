@@ -254,7 +254,10 @@ pub async fn list_messages(
         .await?;
     let messages = messages
         .into_iter()
-        .map(|m| m.seen_by(&principal))
+        .map(|m| ListedMessage {
+            flagged_links: crate::guard::flagged_links_for(&state, &principal, &m),
+            message: m.seen_by(&principal),
+        })
         .collect();
     Ok(Json(MessageList { messages }))
 }

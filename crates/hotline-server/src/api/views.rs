@@ -102,7 +102,18 @@ pub struct ConversationList {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageList {
-    pub messages: Vec<Message>,
+    pub messages: Vec<ListedMessage>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedMessage {
+    #[serde(flatten)]
+    pub message: Message,
+    /// For operators, on customers' messages: links that do not point to
+    /// an allowed domain (look-alikes named), to warn before clicking.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub flagged_links: Vec<hotline_guard::Link>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -72,3 +72,32 @@ pub async fn assignment(
     )
     .await
 }
+
+/// Records the configuration in effect (as a hash of it, secrets redacted)
+/// when it differs from the one recorded last: configuration changes are
+/// accountable too.
+pub async fn record_configuration(
+    store: &dyn hotline_store::Store,
+    settings: &crate::settings::Settings,
+) -> anyhow::Result<()> {
+    use sha2::{Digest, Sha256};
+    let effective = serde_json::to_vec(&settings.redacted())?;
+    let hash = hex::encode(Sha256::digest(&effective));
+    let previous = store.last_audit_of("config.changed").await?;
+    let previous_hash = previous
+        .as_ref()
+        .and_then(|e| e.details["sha256"].as_str().map(str::to_owned));
+    if previous_hash.as_deref() == Some(hash.as_str()) {
+        return Ok(());
+    }
+    store
+        .append_audit(NewAuditEntry {
+            actor_kind: "system".into(),
+            actor_id: "startup".into(),
+            action: "config.changed".into(),
+            target: None,
+            details: serde_json::json!({ "sha256": hash, "previous": previous_hash }),
+        })
+        .await?;
+    Ok(())
+}

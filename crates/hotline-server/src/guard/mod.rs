@@ -17,7 +17,8 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use hotline_domain::{
-    AuthorKind, Conversation, ConversationId, CustomerIdentity, DepartmentId, Principal,
+    AuthorKind, Conversation, ConversationId, CustomerIdentity, DepartmentId, OperatorPrincipal,
+    Principal,
 };
 use hotline_guard::{Link, LinkPolicy, LinkVerdict, Redaction, Strictness};
 use hotline_store::MessageQuery;
@@ -124,13 +125,7 @@ pub async fn screen_message(
                     .await?;
             }
             note_redactions(&scan.redactions);
-            let flagged_links = state
-                .guard
-                .links
-                .links(&text)
-                .into_iter()
-                .filter(|l| !l.verdict.is_allowed())
-                .collect();
+            let flagged_links = flagged_links(state, &text);
             Ok(Screened {
                 text: scan.masked,
                 redactions: scan.redactions,
@@ -139,49 +134,14 @@ pub async fn screen_message(
         }
         Principal::Operator(operator) => {
             if !internal {
-                if let Some(secret) = hotline_guard::secret_request(&text) {
-                    tracing::warn!(
-                        target: "hotline::security",
-                        operator = %operator.id,
-                        department = %department.as_str(),
-                        requested = secret.as_str(),
-                        "refused an operator message asking the customer for a secret"
-                    );
-                    metrics::counter!("hotline_secret_requests_blocked_total").increment(1);
-                    audit::record(
-                        state,
-                        audit::Actor {
-                            kind: "operator",
-                            id: operator.id.to_string(),
-                        },
-                        "message.secret_request_blocked",
-                        conversation.as_ref().map(|c| c.id.as_str()),
-                        serde_json::json!({ "requested": secret.as_str(), "department": department.as_str() }),
-                    )
-                    .await?;
-                    return Err(ApiError::unprocessable(
-                        "secret_request_blocked",
-                        format!(
-                            "this message asks the customer for a secret ({}); support never asks for codes, PINs, CVV, card numbers, passwords or logins. The attempt was recorded for your supervisor",
-                            secret.as_str()
-                        ),
-                    )
-                    .with_extra(serde_json::json!({ "requested": secret.as_str() })));
-                }
-                if let Err(refused) = refuse_bad_links(&state.guard.links, &text) {
-                    audit::record(
-                        state,
-                        audit::Actor {
-                            kind: "operator",
-                            id: operator.id.to_string(),
-                        },
-                        "message.suspicious_link_refused",
-                        conversation.as_ref().map(|c| c.id.as_str()),
-                        refused.extra.clone().unwrap_or_default(),
-                    )
-                    .await?;
-                    return Err(refused);
-                }
+                check_operator_text(
+                    state,
+                    operator,
+                    conversation.as_ref().map(|c| c.id.as_str()),
+                    department.as_str(),
+                    &text,
+                )
+                .await?;
             }
             let scan = hotline_guard::scan(&text, None, strictness);
             note_redactions(&scan.redactions);
@@ -192,6 +152,61 @@ pub async fn screen_message(
             })
         }
     }
+}
+
+/// Refuses an operator's text meant for customers — a message, or a canned
+/// reply when it is saved — that asks for a secret (422
+/// `secret_request_blocked`) or links outside the allowed domains (422
+/// `suspicious_link`). Refusals are recorded in the audit log.
+pub async fn check_operator_text(
+    state: &AppState,
+    operator: &OperatorPrincipal,
+    conversation: Option<&str>,
+    department: &str,
+    text: &str,
+) -> ApiResult<()> {
+    let actor = || audit::Actor {
+        kind: "operator",
+        id: operator.id.to_string(),
+    };
+    if let Some(secret) = hotline_guard::secret_request(text) {
+        tracing::warn!(
+            target: "hotline::security",
+            operator = %operator.id,
+            department,
+            requested = secret.as_str(),
+            "refused an operator message asking the customer for a secret"
+        );
+        metrics::counter!("hotline_secret_requests_blocked_total").increment(1);
+        audit::record(
+            state,
+            actor(),
+            "message.secret_request_blocked",
+            conversation,
+            serde_json::json!({ "requested": secret.as_str(), "department": department }),
+        )
+        .await?;
+        return Err(ApiError::unprocessable(
+            "secret_request_blocked",
+            format!(
+                "this message asks the customer for a secret ({}); support never asks for codes, PINs, CVV, card numbers, passwords or logins. The attempt was recorded for your supervisor",
+                secret.as_str()
+            ),
+        )
+        .with_extra(serde_json::json!({ "requested": secret.as_str() })));
+    }
+    if let Err(refused) = refuse_bad_links(&state.guard.links, text) {
+        audit::record(
+            state,
+            actor(),
+            "message.suspicious_link_refused",
+            conversation,
+            refused.extra.clone().unwrap_or_default(),
+        )
+        .await?;
+        return Err(refused);
+    }
+    Ok(())
 }
 
 fn refuse_bad_links(policy: &LinkPolicy, text: &str) -> ApiResult<()> {
@@ -228,6 +243,28 @@ fn note_redactions(redactions: &[Redaction]) {
     for r in redactions {
         metrics::counter!("hotline_secrets_masked_total", "kind" => r.kind.as_str()).increment(1);
     }
+}
+
+fn flagged_links(state: &AppState, text: &str) -> Vec<Link> {
+    state
+        .guard
+        .links
+        .links(text)
+        .into_iter()
+        .filter(|l| !l.verdict.is_allowed())
+        .collect()
+}
+
+/// The links an operator should be warned about in a customer's message.
+pub fn flagged_links_for(
+    state: &AppState,
+    reader: &Principal,
+    message: &hotline_domain::Message,
+) -> Vec<Link> {
+    if reader.is_customer() || message.author.kind != AuthorKind::Customer {
+        return Vec::new();
+    }
+    flagged_links(state, &message.text)
 }
 
 /// Why an operator's display name is refused (look-alike letters, invisible

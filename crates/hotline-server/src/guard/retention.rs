@@ -26,6 +26,7 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
     let erased = state.store.delete_resolved_before(cutoff).await?;
     let files = remove_files(&state.attachments_dir, &erased.orphaned_files);
     if erased.conversations > 0 {
+        state.store.checkpoint().await?;
         state
             .store
             .append_audit(NewAuditEntry {

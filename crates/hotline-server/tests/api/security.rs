@@ -136,6 +136,14 @@ async fn operator_links_must_point_to_allowed_domains() {
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["flagged_links"][0]["verdict"], "look_alike");
     assert_eq!(body["flagged_links"][0]["how"], "homoglyph");
+    // The operator sees the flag when reading; the customer does not.
+    let path = format!("/api/v1/conversations/{conversation}/messages");
+    let (_, read) = app.get(&operator, &path).await;
+    let last = read["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["flagged_links"][0]["host"], "sh0p.example");
+    assert!(read["messages"][0].get("flagged_links").is_none());
+    let (_, own) = app.get(&customer, &path).await;
+    assert!(!own.to_string().contains("flagged_links"));
 }
 
 #[tokio::test]
@@ -303,6 +311,7 @@ async fn audit_log_records_logins_bank_reads_and_refusals_for_admins_only() {
     assert_eq!(
         actions,
         [
+            "config.changed",
             "login",
             "conversation.read",
             "message.secret_request_blocked",
@@ -311,8 +320,8 @@ async fn audit_log_records_logins_bank_reads_and_refusals_for_admins_only() {
             "login"
         ]
     );
-    assert_eq!(body["entries"][2]["details"]["requested"], "one_time_code");
-    assert_eq!(body["entries"][1]["target"], conversation.as_str());
+    assert_eq!(body["entries"][3]["details"]["requested"], "one_time_code");
+    assert_eq!(body["entries"][2]["target"], conversation.as_str());
     // Paging keeps the chain check.
     let (_, page) = app.get(&admin, "/api/v1/audit?after=3&limit=2").await;
     assert_eq!(page["entries"][0]["seq"], 4);
@@ -530,4 +539,27 @@ async fn failed_logins_back_off_per_email() {
     // Success resets the count.
     assert_eq!(login("wrong-3").await.status(), 401);
     assert_eq!(login("password-123").await.status(), 200);
+}
+
+#[tokio::test]
+async fn configuration_changes_are_audited_once_each() {
+    let app = TestApp::spawn().await;
+    let dir = app.stop().await;
+    let app = TestApp::spawn_in(dir, |_| {}).await;
+    let dir = app.stop().await;
+    let app = TestApp::spawn_in(dir, |s| {
+        s.allowed_link_domains = vec!["shop.example".into()]
+    })
+    .await;
+    let changes = app.state.store.audit_entries(0, 100).await.unwrap();
+    let changes: Vec<_> = changes
+        .iter()
+        .filter(|e| e.action == "config.changed")
+        .collect();
+    assert_eq!(
+        changes.len(),
+        2,
+        "the restart with the same settings records nothing"
+    );
+    assert_eq!(changes[1].details["previous"], changes[0].details["sha256"]);
 }

@@ -1,6 +1,6 @@
 use super::SqliteStore;
 use crate::audit::{AuditEntry, GENESIS_HASH, NewAuditEntry, chain_hash};
-use crate::{AuditStore, StoreError, StoreResult};
+use crate::{AuditStore, StoreResult};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
@@ -63,32 +63,48 @@ impl AuditStore for SqliteStore {
                 "SELECT seq, at_ms, actor_kind, actor_id, action, target, details, prev_hash, hash
                  FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )?;
-            let rows = statement.query_map(params![after, limit as i64], |r| {
-                Ok((
-                    AuditEntry {
-                        seq: r.get(0)?,
-                        at_ms: r.get(1)?,
-                        actor_kind: r.get(2)?,
-                        actor_id: r.get(3)?,
-                        action: r.get(4)?,
-                        target: r.get(5)?,
-                        details: serde_json::Value::Null,
-                        prev_hash: r.get(7)?,
-                        hash: r.get(8)?,
-                    },
-                    r.get::<_, String>(6)?,
-                ))
-            })?;
-            rows.map(|row| {
-                let (mut entry, details) = row?;
-                // Kept as text exactly as hashed; a row whose details no longer
-                // parse is shown as a string so `verify` reports it.
-                entry.details =
-                    serde_json::from_str(&details).unwrap_or(serde_json::Value::String(details));
-                Ok(entry)
-            })
-            .collect::<Result<Vec<_>, StoreError>>()
+            read_entries(statement.query(params![after, limit as i64])?)
         })
         .await
     }
+
+    async fn last_audit_of(&self, action: &str) -> StoreResult<Option<AuditEntry>> {
+        let action = action.to_owned();
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT seq, at_ms, actor_kind, actor_id, action, target, details, prev_hash, hash
+                 FROM audit_log WHERE action = ?1 ORDER BY seq DESC LIMIT 1",
+            )?;
+            Ok(read_entries(statement.query(params![action])?)?.pop())
+        })
+        .await
+    }
+}
+
+fn read_entries(rows: rusqlite::Rows<'_>) -> StoreResult<Vec<AuditEntry>> {
+    rows.mapped(|r| {
+        Ok((
+            AuditEntry {
+                seq: r.get(0)?,
+                at_ms: r.get(1)?,
+                actor_kind: r.get(2)?,
+                actor_id: r.get(3)?,
+                action: r.get(4)?,
+                target: r.get(5)?,
+                details: serde_json::Value::Null,
+                prev_hash: r.get(7)?,
+                hash: r.get(8)?,
+            },
+            r.get::<_, String>(6)?,
+        ))
+    })
+    .map(|row| {
+        let (mut entry, details) = row?;
+        // Kept as text exactly as hashed; a row whose details no longer
+        // parse is shown as a string so `verify` reports it.
+        entry.details =
+            serde_json::from_str(&details).unwrap_or(serde_json::Value::String(details));
+        Ok(entry)
+    })
+    .collect()
 }

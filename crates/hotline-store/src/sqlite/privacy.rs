@@ -97,6 +97,14 @@ impl PrivacyStore for SqliteStore {
         .await
     }
 
+    async fn checkpoint(&self) -> StoreResult<bool> {
+        self.read(|conn| {
+            let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+            Ok(busy == 0)
+        })
+        .await
+    }
+
     async fn delete_resolved_before(&self, before_unix: i64) -> StoreResult<Erased> {
         let before_micros = before_unix.saturating_mul(1_000_000);
         self.write(move |conn, _| {
