@@ -44,6 +44,9 @@ const MAX_QUERY_WORDS: usize = 120;
 /// Results past the first few are re-ranked by department from a pool this big.
 const MIN_CANDIDATES: usize = 30;
 
+/// `search` returns at most this many hits, whatever the caller asks.
+const MAX_RESULTS: usize = 100;
+
 /// `suggest` offers at most this many articles.
 const MAX_SUGGESTIONS: usize = 3;
 
@@ -289,7 +292,8 @@ impl SearchIndex {
     }
 
     /// Ranked articles for the help center's search box. `department`
-    /// boosts that department's articles without hiding the others.
+    /// boosts that department's articles without hiding the others; at
+    /// most 100 hits, whatever `limit` says.
     pub fn search(
         &self,
         query: &str,
@@ -356,6 +360,7 @@ impl SearchIndex {
         if limit == 0 {
             return Ok(Vec::new());
         }
+        let limit = limit.min(MAX_RESULTS);
         let state = read(&self.state);
         let plan = self.plan(&state, query);
         if plan.terms.is_empty() {

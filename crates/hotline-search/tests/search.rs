@@ -360,4 +360,5 @@ fn oversized_and_odd_queries_are_answered_quickly_and_calmly() {
         assert!(index.search(odd, Some("travel"), 10).is_ok(), "{odd}");
     }
     assert!(index.search("багаж", None, 0).unwrap().is_empty());
+    assert!(!index.search("багаж", None, usize::MAX).unwrap().is_empty());
 }
