@@ -486,14 +486,18 @@ async function deliver(entry) {
       const started = await call('/api/v1/conversations', { method: 'POST', body: {
         ...entry.start, text: entry.text, client_msg_id: entry.client_msg_id, attachment_ids: entry.attachment_ids,
       } });
-      const { message, ...conversation } = started;
+      const { message, redactions, flagged_links, joined_existing, ...conversation } = started;
       if (!state.current && sameDraft(state.draft, entry.start)) {
         state.current = conversation;
         state.draft = null;
         trackReads();
-        state.messages.add(message);
+        state.messages.add({ ...message, redactions });
         drawStatus();
         drawMessages();
+        // The bot's answer (or, when this joined an open conversation, its
+        // earlier messages) may have been announced before this answer came
+        // back, while no conversation was open to take it.
+        loadMessages();
       }
       // Messages typed before the start was acknowledged belong to it.
       writeOutbox(readOutbox().map((e) => (e.client_msg_id !== entry.client_msg_id && sameDraft(e.start, entry.start)
