@@ -66,7 +66,7 @@ fn created_or_ok(created: bool) -> StatusCode {
     security(("bearer" = [])))]
 pub async fn start_conversation(
     State(state): State<AppState>,
-    Auth(mut principal): Auth,
+    Auth(principal): Auth,
     Json(body): Json<StartConversationRequest>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
     if !principal.is_customer() {
@@ -90,7 +90,7 @@ pub async fn start_conversation(
     let subject = Subject::from_parts(body.order_id.map(OrderId::parse).transpose()?, topic)?;
     let screened = screen_message(
         &state,
-        &mut principal,
+        &principal,
         Destination::New(&department_id),
         body.text,
         false,
@@ -266,14 +266,14 @@ pub async fn list_messages(
     security(("bearer" = [])))]
 pub async fn post_message(
     State(state): State<AppState>,
-    Auth(mut principal): Auth,
+    Auth(principal): Auth,
     Path(id): Path<String>,
     Json(body): Json<PostMessageRequest>,
 ) -> ApiResult<(StatusCode, Json<SentMessage>)> {
     let conversation_id = ConversationId::from_raw(id);
     let screened = screen_message(
         &state,
-        &mut principal,
+        &principal,
         Destination::Existing(&conversation_id),
         body.text,
         body.internal,

@@ -104,7 +104,7 @@ pub struct TakeoverReport {
     security(("bearer" = [])))]
 pub async fn report_account_takeover(
     State(state): State<AppState>,
-    Auth(mut principal): Auth,
+    Auth(principal): Auth,
     Json(body): Json<TakeoverReport>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
     if !principal.is_customer() {
@@ -117,7 +117,7 @@ pub async fn report_account_takeover(
         .unwrap_or_else(|| DEFAULT_TAKEOVER_TEXT.to_owned());
     let screened = screen_message(
         &state,
-        &mut principal,
+        &principal,
         Destination::New(&department),
         text,
         false,
