@@ -346,6 +346,22 @@ pub fn require_step_up(
     ))
 }
 
+/// The departments whose events a reader may not follow now: for a
+/// customer without a fresh step-up login, the step-up departments.
+pub fn hidden_departments(state: &AppState, principal: &Principal) -> Vec<DepartmentId> {
+    let Principal::Customer(customer) = principal else {
+        return Vec::new();
+    };
+    state
+        .settings
+        .security
+        .step_up_departments
+        .iter()
+        .filter_map(|d| DepartmentId::parse(d.clone()).ok())
+        .filter(|d| require_step_up(state, customer, d).is_err())
+        .collect()
+}
+
 /// Checks and records a read of a conversation: step-up for customers of
 /// step-up departments; operators' reads of those departments go to the
 /// audit log.
