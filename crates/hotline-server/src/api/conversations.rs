@@ -69,9 +69,9 @@ pub async fn start_conversation(
     Auth(principal): Auth,
     Json(body): Json<StartConversationRequest>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
-    if !principal.is_customer() {
+    let Principal::Customer(customer) = principal.clone() else {
         return Err(ApiError::forbidden("only customers start conversations"));
-    }
+    };
     let department_id = DepartmentId::parse(body.department.clone())
         .map_err(|_| DomainError::UnknownDepartment(body.department.clone()))?;
     let department = state
@@ -96,9 +96,6 @@ pub async fn start_conversation(
         false,
     )
     .await?;
-    let Principal::Customer(customer) = principal.clone() else {
-        return Err(ApiError::forbidden("only customers start conversations"));
-    };
     let first_message = new_message(
         &state,
         screened.text,

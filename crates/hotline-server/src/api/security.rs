@@ -107,9 +107,9 @@ pub async fn report_account_takeover(
     Auth(principal): Auth,
     Json(body): Json<TakeoverReport>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
-    if !principal.is_customer() {
+    let Principal::Customer(customer) = principal.clone() else {
         return Err(ApiError::forbidden("only customers report their accounts"));
-    }
+    };
     let department = DepartmentId::parse(state.settings.security.takeover_department.clone())?;
     let text = body
         .text
@@ -123,9 +123,6 @@ pub async fn report_account_takeover(
         false,
     )
     .await?;
-    let Principal::Customer(customer) = principal.clone() else {
-        return Err(ApiError::forbidden("only customers report their accounts"));
-    };
     let started = state
         .store
         .start_conversation(StartConversation {
