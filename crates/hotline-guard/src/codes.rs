@@ -43,9 +43,9 @@ static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// What may stand between a number and the keyword that follows it:
-/// «482913 — это код из смс», «123 is my cvv».
+/// «482913 — это код из смс», «123 is my cvv», «пришло 5521 в смс».
 static GAP_BEFORE_KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[\s\-—–:,(]*(?:это|is|мой|моя|my|the|—)?[\s\-—–:,(]*(?:мой|моя|my|the)?\s*$")
+    Regex::new(r"(?i)^[\s\-—–:,(]*(?:это|is|мой|моя|my|the|—|в|во|по|из|in|via|by)?[\s\-—–:,(]*(?:мой|моя|my|the)?\s*$")
         .unwrap_or_else(|e| panic!("gap pattern: {e}"))
 });
 
@@ -246,6 +246,8 @@ const FILLER: &[&str] = &[
     "use",
     "set",
 ];
+/// Words after which comes what the password is for.
+const PREPOSITIONS: &[&str] = &["от", "для", "к", "на", "в", "for", "to", "on", "of"];
 /// Words that follow «password:» in complaints, not passwords.
 const NOT_A_PASSWORD: &[&str] = &[
     "not",
@@ -337,6 +339,7 @@ fn passwords(normal: &Normalized<'_>) -> Vec<Finding> {
         let mut strong_separator = false;
         let mut offset = keyword.end() + (line.len() - trimmed.len());
         let mut skipped = 0;
+        let mut after_preposition = false;
         let mut chosen = None;
         for token in trimmed.split_whitespace() {
             let at = offset + text[offset..].find(token).unwrap_or_default();
@@ -350,7 +353,10 @@ fn passwords(normal: &Normalized<'_>) -> Vec<Finding> {
                 strong_separator = true;
             }
             let lowered = bare.to_lowercase();
-            if FILLER.contains(&lowered.trim_end_matches(':')) && skipped < 4 {
+            // «пароль от госуслуг …»: the word after «от» names the service.
+            let names_service = after_preposition && !bare.chars().any(|c| c.is_ascii_digit());
+            after_preposition = PREPOSITIONS.contains(&lowered.as_str());
+            if (names_service || FILLER.contains(&lowered.trim_end_matches(':'))) && skipped < 4 {
                 skipped += 1;
                 if token.ends_with([':', '=']) {
                     strong_separator = true;

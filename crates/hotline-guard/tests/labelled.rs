@@ -224,10 +224,17 @@ fn labelled_set_meets_the_targets() {
     );
 }
 
-/// Written after the detectors were tuned and never tuned against: the
-/// honest measure. Only the floor is asserted: no card number leaks.
+/// Written after the detectors were tuned, measured once (docs/security.md
+/// keeps that result), then its three misses were fixed: now a regression
+/// set like the other.
 #[test]
 fn held_out_set() {
     let outcome = evaluate(include_str!("../data/heldout.jsonl"));
-    assert_eq!(outcome.tallies["card_number"].false_negative, 0);
+    assert!(
+        outcome.leaks.is_empty(),
+        "secrets passed unmasked: {:#?}",
+        outcome.leaks
+    );
+    assert!(outcome.false_positive_rate <= 0.02);
+    assert_eq!(outcome.tallies["operator_request"].false_negative, 0);
 }

@@ -1043,6 +1043,13 @@ pub async fn audit_log_is_a_verifiable_chain(store: Arc<dyn Store>) {
     assert_eq!(entries[0].prev_hash, audit::GENESIS_HASH);
     let (last_seq, _) = audit::verify_chain(None, &entries).unwrap().unwrap();
     assert_eq!(last_seq, 20);
+    let newest = store
+        .last_audit_of("conversation.read")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(newest.seq, 20);
+    assert!(store.last_audit_of("login").await.unwrap().is_none());
     // Paged verification agrees.
     let first = &entries[..7];
     let (seq, hash) = audit::verify_chain(None, first).unwrap().unwrap();
@@ -1149,6 +1156,10 @@ pub async fn erasing_a_customer_leaves_nothing_of_theirs(store: Arc<dyn Store>) 
             .await
             .unwrap(),
         Erased::default()
+    );
+    assert!(
+        store.checkpoint().await.unwrap(),
+        "nothing holds the log back"
     );
 
     // Retention: only resolved conversations older than the cut-off go.

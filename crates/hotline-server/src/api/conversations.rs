@@ -68,13 +68,13 @@ fn created_or_ok(created: bool) -> StatusCode {
     security(("bearer" = [])))]
 pub async fn start_conversation(
     State(state): State<AppState>,
-    Auth(mut principal): Auth,
+    Auth(principal): Auth,
     headers: axum::http::HeaderMap,
     Json(body): Json<StartConversationRequest>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
-    if !principal.is_customer() {
+    let Principal::Customer(customer) = principal.clone() else {
         return Err(ApiError::forbidden("only customers start conversations"));
-    }
+    };
     let department_id = DepartmentId::parse(body.department.clone())
         .map_err(|_| DomainError::UnknownDepartment(body.department.clone()))?;
     let department = state
@@ -97,15 +97,12 @@ pub async fn start_conversation(
     let subject = Subject::from_parts(order_id, topic)?;
     let screened = screen_message(
         &state,
-        &mut principal,
+        &principal,
         Destination::New(&department_id),
         body.text,
         false,
     )
     .await?;
-    let Principal::Customer(customer) = principal.clone() else {
-        return Err(ApiError::forbidden("only customers start conversations"));
-    };
     let first_message = new_message(
         &state,
         screened.text,
@@ -277,14 +274,14 @@ pub async fn list_messages(
     security(("bearer" = [])))]
 pub async fn post_message(
     State(state): State<AppState>,
-    Auth(mut principal): Auth,
+    Auth(principal): Auth,
     Path(id): Path<String>,
     Json(body): Json<PostMessageRequest>,
 ) -> ApiResult<(StatusCode, Json<SentMessage>)> {
     let conversation_id = ConversationId::from_raw(id);
     let screened = screen_message(
         &state,
-        &mut principal,
+        &principal,
         Destination::Existing(&conversation_id),
         body.text,
         body.internal,

@@ -113,7 +113,11 @@ pub async fn websocket(
         params.after.as_deref(),
     )
     .await
-    .map_err(start_error)?;
+    .map_err(start_error)?
+    .hiding(crate::guard::hidden_departments(
+        &state,
+        &credentials.principal,
+    ));
     Ok(upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
@@ -366,9 +370,11 @@ pub async fn long_poll(
             "wait must be 0–60 seconds",
         ));
     }
+    let hidden = crate::guard::hidden_departments(&state, &principal);
     let mut sub = match Subscription::start(state.store.clone(), principal, query.after.as_deref())
         .await
         .map_err(start_error)?
+        .hiding(hidden)
     {
         Start::Resumed(sub) => sub,
         Start::Resync(sub, reason) => {

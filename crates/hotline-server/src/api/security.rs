@@ -104,12 +104,12 @@ pub struct TakeoverReport {
     security(("bearer" = [])))]
 pub async fn report_account_takeover(
     State(state): State<AppState>,
-    Auth(mut principal): Auth,
+    Auth(principal): Auth,
     Json(body): Json<TakeoverReport>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
-    if !principal.is_customer() {
+    let Principal::Customer(customer) = principal.clone() else {
         return Err(ApiError::forbidden("only customers report their accounts"));
-    }
+    };
     let department = DepartmentId::parse(state.settings.security.takeover_department.clone())?;
     let text = body
         .text
@@ -117,15 +117,12 @@ pub async fn report_account_takeover(
         .unwrap_or_else(|| DEFAULT_TAKEOVER_TEXT.to_owned());
     let screened = screen_message(
         &state,
-        &mut principal,
+        &principal,
         Destination::New(&department),
         text,
         false,
     )
     .await?;
-    let Principal::Customer(customer) = principal.clone() else {
-        return Err(ApiError::forbidden("only customers report their accounts"));
-    };
     let started = state
         .store
         .start_conversation(StartConversation {

@@ -142,11 +142,15 @@ impl IdentityVerifier {
                 "name must be 1–200 printable characters".into(),
             ));
         }
+        // Masked here, where customers enter, so no copy of the name (stored,
+        // published, typing events) carries a secret.
+        let mut name = name.to_owned();
+        crate::guard::mask_name(&mut name);
         Ok(VerifiedIdentity {
             expires_at: claims.exp,
             customer: CustomerIdentity {
                 id: CustomerId::from_raw(claims.sub),
-                name: name.to_owned(),
+                name,
                 email: claims.email,
                 phone: claims.phone,
                 amr: claims.amr,

@@ -75,11 +75,11 @@ pub enum Destination<'a> {
     Existing(&'a ConversationId),
 }
 
-/// Screens a message before it is stored. Masks the author's display name
-/// too (`principal` is what the store will record).
+/// Screens a message before it is stored. (Customers' display names are
+/// masked when their token is verified.)
 pub async fn screen_message(
     state: &AppState,
-    principal: &mut Principal,
+    principal: &Principal,
     destination: Destination<'_>,
     text: String,
     internal: bool,
@@ -105,7 +105,6 @@ pub async fn screen_message(
     match principal {
         Principal::Customer(customer) => {
             require_step_up(state, customer, &department)?;
-            mask_name(&mut customer.name);
             let previous = match &conversation {
                 Some(conversation) => previous_from(state, conversation, customer).await?,
                 None => None,
@@ -345,6 +344,22 @@ pub fn require_step_up(
             security.step_up_max_age_minutes
         ),
     ))
+}
+
+/// The departments whose events a reader may not follow now: for a
+/// customer without a fresh step-up login, the step-up departments.
+pub fn hidden_departments(state: &AppState, principal: &Principal) -> Vec<DepartmentId> {
+    let Principal::Customer(customer) = principal else {
+        return Vec::new();
+    };
+    state
+        .settings
+        .security
+        .step_up_departments
+        .iter()
+        .filter_map(|d| DepartmentId::parse(d.clone()).ok())
+        .filter(|d| require_step_up(state, customer, d).is_err())
+        .collect()
 }
 
 /// Checks and records a read of a conversation: step-up for customers of

@@ -1,7 +1,7 @@
 //! One reader's position in the event log, and how it moves.
 
 use crate::realtime::cursor::{self, ResyncReason};
-use hotline_domain::{Event, EventPosition, Principal};
+use hotline_domain::{DepartmentId, Event, EventPosition, Principal};
 use hotline_store::{EventScope, Store, StoreError, StoreResult};
 use std::sync::Arc;
 use tokio::sync::broadcast::{
@@ -21,6 +21,25 @@ pub struct Subscription {
     feed: broadcast::Receiver<Arc<Event>>,
     /// The feed cannot be trusted until the log has been read up to its end.
     behind: bool,
+    /// Departments this reader may not follow now (a customer without the
+    /// step-up login those departments require).
+    hidden: Vec<DepartmentId>,
+}
+
+impl Start {
+    /// Leaves out events of these departments.
+    pub fn hiding(self, departments: Vec<DepartmentId>) -> Start {
+        match self {
+            Start::Resumed(mut sub) => {
+                sub.hidden = departments;
+                Start::Resumed(sub)
+            }
+            Start::Resync(mut sub, reason) => {
+                sub.hidden = departments;
+                Start::Resync(sub, reason)
+            }
+        }
+    }
 }
 
 /// How a subscription started.
@@ -61,6 +80,7 @@ impl Subscription {
             position: bounds.head,
             feed,
             behind: false,
+            hidden: Vec::new(),
         };
         let Some(raw) = after else {
             return Ok(Start::Resumed(sub));
@@ -106,7 +126,13 @@ impl Subscription {
         if done {
             self.behind = false;
         }
-        Ok((page.events.into_iter().map(Arc::new).collect(), done))
+        let events = page
+            .events
+            .into_iter()
+            .filter(|e| !self.hidden.contains(&e.department))
+            .map(Arc::new)
+            .collect();
+        Ok((events, done))
     }
 
     /// Waits for the next events this reader may see, reading the log
@@ -166,7 +192,7 @@ impl Subscription {
             return;
         }
         self.position = event.position;
-        if self.principal.can_see(&event) {
+        if self.principal.can_see(&event) && !self.hidden.contains(&event.department) {
             batch.push(event);
         }
     }

@@ -563,3 +563,43 @@ async fn configuration_changes_are_audited_once_each() {
     );
     assert_eq!(changes[1].details["previous"], changes[0].details["sha256"]);
 }
+
+#[tokio::test]
+async fn bank_events_need_the_step_up_login_too() {
+    let app = TestApp::spawn().await;
+    let strong = app.customer_token("c1");
+    let conversation = app.start(&strong, "bank", "Перевод не дошёл").await;
+    let travel = app.start(&strong, "travel", "Вопрос по милям").await;
+    let stale = customer_token_with("c1", |c| c.auth_time = Some(0));
+    let mut weak_ws = app.ws(&stale, "").await;
+    let (_, before) = until_caught_up(&mut weak_ws).await;
+    let mut strong_ws = app.ws(&strong, "").await;
+    until_caught_up(&mut strong_ws).await;
+
+    let bank = app
+        .operator("b@example.com", Role::Operator, &["bank", "travel"])
+        .await;
+    app.send(&bank, &conversation, "Проверяем перевод").await;
+    app.send(&bank, &travel, "Мили начислены").await;
+    let frame = next_frame(&mut strong_ws).await;
+    assert_eq!(frame["data"]["text"], "Проверяем перевод");
+    // The stale login sees the travel answer only…
+    let frame = next_frame(&mut weak_ws).await;
+    assert_eq!(frame["data"]["text"], "Мили начислены", "{frame}");
+    // …and neither the log (resume, long-poll) gives the bank away.
+    let mut resumed = app.ws(&stale, &format!("?after={before}")).await;
+    let (frames, _) = until_caught_up(&mut resumed).await;
+    assert!(!frames.is_empty());
+    assert!(
+        frames
+            .iter()
+            .all(|f| !f.to_string().contains(&conversation)),
+        "{frames:?}"
+    );
+    let (status, body) = app
+        .get(&stale, &format!("/api/v1/events?after={before}&wait=0"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!body["events"].as_array().unwrap().is_empty());
+    assert!(!body.to_string().contains(&conversation), "{body}");
+}
