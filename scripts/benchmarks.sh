@@ -25,6 +25,12 @@ hotline=${HOTLINE_BIN:-$bin/hotline}
 
 export HOTLINE_IDENTITY_SECRET=bench-secret-0123456789
 export HOTLINE_BENCH_OPERATOR_PASSWORD=bench-password-1
+# A benchmark sends far faster than people do: switch the per-customer and
+# per-IP rate limits off (docs/security.md#rate-limits).
+export HOTLINE_SECURITY__RATE_LIMITS__MESSAGES_PER_MINUTE=0
+export HOTLINE_SECURITY__RATE_LIMITS__CONVERSATIONS_PER_HOUR=0
+export HOTLINE_SECURITY__RATE_LIMITS__UPLOADS_PER_MINUTE=0
+export HOTLINE_SECURITY__RATE_LIMITS__LOGINS_PER_MINUTE_PER_IP=0
 hotline_port=18080
 relay_port=19090
 pids=()

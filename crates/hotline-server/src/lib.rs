@@ -74,6 +74,7 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
     let identity = auth::identity::IdentityVerifier::new(&settings.identity, secret.as_deref())?;
     let attachments_dir = settings.data_dir.join("attachments");
     let guard = Arc::new(guard::Guard::new(&settings));
+    guard::check_canned_replies(&guard, &settings.canned_replies)?;
     let limits = Arc::new(guard::limits::Limits::new(&settings.security.rate_limits));
     let synonyms = kb::load_synonyms(settings.help_center.synonyms_file.as_deref())?;
     let kb = kb::KnowledgeBase::open(store.clone(), synonyms).await?;

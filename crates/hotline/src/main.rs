@@ -2,8 +2,8 @@
 
 mod config;
 mod demo;
-mod security;
 mod kb;
+mod security;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};

@@ -153,6 +153,36 @@ pub async fn screen_message(
     }
 }
 
+/// Canned replies come from the configuration, so they are checked when it
+/// is loaded: one that an operator could not send (it asks for a secret, or
+/// links outside the allowed domains) stops start-up with what to fix.
+pub fn check_canned_replies(
+    guard: &Guard,
+    replies: &[crate::web::canned::CannedReply],
+) -> anyhow::Result<()> {
+    for reply in replies {
+        let name = format!("the canned reply «{}» ({})", reply.title, reply.department);
+        if let Some(secret) = hotline_guard::secret_request(&reply.text) {
+            anyhow::bail!(
+                "{name} asks the customer for a secret ({}); support never asks for codes, PINs, CVV, card numbers, passwords or logins: rewrite it",
+                secret.as_str()
+            );
+        }
+        if let Some(link) = guard
+            .links
+            .links(&reply.text)
+            .into_iter()
+            .find(|l| !l.verdict.is_allowed())
+        {
+            anyhow::bail!(
+                "{name} links to {}, which is not on allowed_link_domains: link to an allowed domain or add it there",
+                link.text
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Refuses an operator's text meant for customers — a message, or a canned
 /// reply when it is saved — that asks for a secret (422
 /// `secret_request_blocked`) or links outside the allowed domains (422

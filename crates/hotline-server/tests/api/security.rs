@@ -603,3 +603,46 @@ async fn bank_events_need_the_step_up_login_too() {
     assert!(!body["events"].as_array().unwrap().is_empty());
     assert!(!body.to_string().contains(&conversation), "{body}");
 }
+
+#[tokio::test]
+async fn canned_replies_that_ask_for_secrets_or_bad_links_stop_start_up() {
+    use hotline_server::web::canned::CannedReply;
+    let build_with = |text: &str| {
+        let text = text.to_owned();
+        async move {
+            let dir = tempfile::tempdir().unwrap();
+            let mut settings = hotline_server::settings::Settings {
+                data_dir: dir.path().to_path_buf(),
+                ..Default::default()
+            };
+            settings.identity.secret = Some(SECRET.into());
+            settings.allowed_link_domains = vec!["shop.example".into()];
+            settings.canned_replies = vec![CannedReply {
+                department: "bank".into(),
+                title: "Проверка".into(),
+                text,
+            }];
+            let store = hotline_server::open_store(&settings).await.unwrap();
+            hotline_server::build(settings, store)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+    };
+    let asks = build_with("Продиктуйте, пожалуйста, код из СМС").await;
+    assert!(
+        asks.as_ref()
+            .is_err_and(|e| e.contains("«Проверка»") && e.contains("secret")),
+        "{asks:?}"
+    );
+    let look_alike = build_with("Оплатите на https://sh0p.example/pay").await;
+    assert!(
+        look_alike
+            .as_ref()
+            .is_err_and(|e| e.contains("sh0p.example") && e.contains("allowed_link_domains")),
+        "{look_alike:?}"
+    );
+    let warning =
+        build_with("Никогда не сообщайте код из СМС, даже нам. https://shop.example/help").await;
+    assert_eq!(warning, Ok(()));
+}

@@ -6,10 +6,10 @@ mod read;
 #[macro_use]
 mod rows;
 mod audit;
-mod privacy;
-mod redaction;
-mod queue;
 mod kb;
+mod privacy;
+mod queue;
+mod redaction;
 mod writer;
 
 use crate::{
