@@ -9,37 +9,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
-
-const WAIT: Duration = Duration::from_secs(20);
+use support::{Process, WAIT, chromedriver, free_port, headless, spawn_listening, wait_true};
 
 /// Browser tests share two cores with everything else: one at a time.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A child process killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 struct Server {
     process: Process,
@@ -47,82 +29,20 @@ struct Server {
 }
 
 fn start_server(data_dir: &Path, port: u16) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hotline"));
+    command
         .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
-        .arg(data_dir)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start hotline");
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    loop {
-        let line = lines.next().expect("the server starts").unwrap();
-        if line.contains("listening on http://") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
+        .arg(data_dir);
     Server {
-        process: Process(child),
+        process: spawn_listening(command),
         base: format!("http://127.0.0.1:{port}"),
     }
 }
 
-/// chromedriver on a free port, or `None` (with a notice) when it is not
-/// installed and the browser is not required.
-async fn chromedriver() -> Option<(Process, String)> {
-    let binary = std::env::var("HOTLINE_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-    let port = free_port();
-    let child = Command::new(&binary)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let child = match child {
-        Ok(child) => Process(child),
-        Err(e) => {
-            assert!(
-                std::env::var("HOTLINE_REQUIRE_BROWSER").as_deref() != Ok("1"),
-                "HOTLINE_REQUIRE_BROWSER=1 but chromedriver cannot start: {e}"
-            );
-            eprintln!(
-                "notice: browser tests skipped: cannot start `{binary}` ({e}); \
-                 install chromium and chromium-driver"
-            );
-            return None;
-        }
-    };
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if reqwest::get(format!("{url}/status")).await.is_ok() {
-            return Some((child, url));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not start on port {port}");
-}
-
 /// A fresh browser (its own profile: cookies and storage are not shared).
 async fn browser(webdriver: &str) -> Client {
-    let mut options = json!({
-        "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 "--window-size=1280,900", "--lang=ru-RU"],
-        "prefs": {"intl.accept_languages": "ru-RU,ru"},
-    });
-    if Path::new("/usr/bin/chromium").exists() {
-        options["binary"] = json!("/usr/bin/chromium");
-    }
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), options);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(webdriver)
-        .await
-        .expect("open a browser session")
+    headless(webdriver, 1280, 900).await
 }
 
 fn screenshots_dir() -> Option<PathBuf> {
@@ -170,22 +90,6 @@ async fn click(client: &Client, name: &str) {
         }
     }
     panic!("{name} kept being redrawn");
-}
-
-/// Waits until `script` (a function body returning a value) returns true.
-async fn wait_true(client: &Client, what: &str, script: &str) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let value = client.execute(script, vec![]).await.unwrap();
-        if value == Value::Bool(true) {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
 }
 
 /// Opens the widget from the launcher on the host page and enters its frame.

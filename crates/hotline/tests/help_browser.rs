@@ -7,34 +7,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod support;
 
-const WAIT: Duration = Duration::from_secs(20);
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+use support::{Process, chromedriver, free_port, headless, spawn_listening, wait_true};
 
 /// An article that would run code if its Markdown were rendered unsafely.
 const HOSTILE: &str = "---\nid: hostile\ndepartment: bank\nsection: Проверка\ntitle: <img src=x onerror=\"window.pwned=1\">\n---\n<script>window.pwned=2</script>\n\n<img src=x onerror=\"window.pwned=3\">\n\n<svg onload=\"window.pwned=4\"></svg>\n\n[нажми](javascript:window.pwned=5)\n";
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn hotline(data: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hotline"));
@@ -66,82 +49,14 @@ fn start_server(data: &Path) -> (Process, String) {
         );
     }
     let port = free_port();
-    let mut child = hotline(data)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    loop {
-        let line = lines.next().expect("the server starts").unwrap();
-        if line.contains("listening on http://") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    (Process(child), format!("http://127.0.0.1:{port}"))
-}
-
-async fn chromedriver() -> Option<(Process, String)> {
-    let port = free_port();
-    let child = match Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(child) => Process(child),
-        Err(e) => {
-            assert!(
-                std::env::var("HOTLINE_REQUIRE_BROWSER").as_deref() != Ok("1"),
-                "HOTLINE_REQUIRE_BROWSER=1 but chromedriver cannot start: {e}"
-            );
-            eprintln!("notice: help-center browser test skipped: cannot start chromedriver ({e})");
-            return None;
-        }
-    };
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if reqwest::get(format!("{url}/status")).await.is_ok() {
-            return Some((child, url));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not start");
+    let mut command = hotline(data);
+    command.args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
+    (spawn_listening(command), format!("http://127.0.0.1:{port}"))
 }
 
 /// A phone-sized headless browser.
 async fn phone(webdriver: &str) -> Client {
-    let mut options = json!({
-        "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 "--window-size=390,844", "--lang=ru-RU"],
-    });
-    if Path::new("/usr/bin/chromium").exists() {
-        options["binary"] = json!("/usr/bin/chromium");
-    }
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), options);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(webdriver)
-        .await
-        .expect("open a browser session")
-}
-
-async fn wait_true(client: &Client, what: &str, script: &str) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if client.execute(script, vec![]).await.unwrap() == Value::Bool(true) {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    headless(webdriver, 390, 844).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -642,7 +642,10 @@ async fn canned_replies_that_ask_for_secrets_or_bad_links_stop_start_up() {
             .is_err_and(|e| e.contains("sh0p.example") && e.contains("allowed_link_domains")),
         "{look_alike:?}"
     );
-    let warning =
-        build_with("Никогда не сообщайте код из СМС, даже нам. https://shop.example/help").await;
+    // Placeholders are not links: «{{customer.name}}» is filled in later.
+    let warning = build_with(
+        "{{customer.name}}, никогда не сообщайте код из СМС, даже нам. https://shop.example/help",
+    )
+    .await;
     assert_eq!(warning, Ok(()));
 }

@@ -1,0 +1,123 @@
+//! What the browser tests share: child processes, chromedriver, a headless
+//! Chromium session, waiting on the page.
+
+// Each test binary uses its own part of this module.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed when dropped.
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns `command` (a `hotline serve`) and returns once it logs that it
+/// listens; its log is drained in the background so it never blocks.
+pub fn spawn_listening(mut command: Command) -> Process {
+    let mut child = command
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hotline");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    loop {
+        let line = lines.next().expect("the server starts").unwrap();
+        if line.contains("listening on http://") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Process(child)
+}
+
+/// chromedriver on a free port, or `None` (with a notice) when it is not
+/// installed and the browser is not required (`HOTLINE_REQUIRE_BROWSER=1`
+/// makes its absence a failure, as in CI).
+pub async fn chromedriver() -> Option<(Process, String)> {
+    let binary = std::env::var("HOTLINE_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let port = free_port();
+    let child = Command::new(&binary)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let child = match child {
+        Ok(child) => Process(child),
+        Err(e) => {
+            assert!(
+                std::env::var("HOTLINE_REQUIRE_BROWSER").as_deref() != Ok("1"),
+                "HOTLINE_REQUIRE_BROWSER=1 but chromedriver cannot start: {e}"
+            );
+            eprintln!(
+                "notice: browser tests skipped: cannot start `{binary}` ({e}); \
+                 install chromium and chromium-driver"
+            );
+            return None;
+        }
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/status")).await.is_ok() {
+            return Some((child, url));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+/// A fresh headless Chromium (its own profile: cookies and storage are not
+/// shared) with a window of `width` × `height`, in Russian.
+pub async fn headless(webdriver: &str, width: u32, height: u32) -> Client {
+    let mut options = json!({
+        "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 format!("--window-size={width},{height}"), "--lang=ru-RU"],
+        "prefs": {"intl.accept_languages": "ru-RU,ru"},
+    });
+    if Path::new("/usr/bin/chromium").exists() {
+        options["binary"] = json!("/usr/bin/chromium");
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(webdriver)
+        .await
+        .expect("open a browser session")
+}
+
+/// Waits until `script` returns `true` in the page.
+pub async fn wait_true(client: &Client, what: &str, script: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if client.execute(script, vec![]).await.unwrap() == Value::Bool(true) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
