@@ -259,6 +259,7 @@ async fn store_writes(args: &Args) -> Result<()> {
                             phone: None,
                             amr: vec![],
                             auth_time: None,
+                            tier: None,
                         },
                         first_message: NewMessage {
                             client_msg_id: ClientMsgId::parse(format!("m{n}"))?,

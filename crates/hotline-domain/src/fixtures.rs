@@ -11,6 +11,7 @@ pub fn customer() -> Principal {
         phone: None,
         amr: vec![],
         auth_time: None,
+        tier: None,
     })
 }
 

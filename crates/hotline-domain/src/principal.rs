@@ -48,6 +48,9 @@ pub struct CustomerIdentity {
     /// Authentication methods (`pwd`, `otp`, `pin`, …).
     pub amr: Vec<String>,
     pub auth_time: Option<i64>,
+    /// The company's customer tier (`vip`, `gold`, …), used by the priority
+    /// rules; a short slug, checked where the token is verified.
+    pub tier: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

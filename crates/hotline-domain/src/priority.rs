@@ -22,6 +22,20 @@ pub struct PriorityRules {
     pub words: Vec<WordRule>,
 }
 
+/// The longest customer tier a token may carry.
+pub const MAX_TIER_CHARS: usize = 32;
+
+/// Whether `tier` is a well-formed customer tier: a lower-case slug
+/// (`a-z`, `0-9`, `-`, `_`) of 1–[`MAX_TIER_CHARS`] characters, so that a
+/// token's claim and a key of `tiers` compare exactly.
+pub fn is_valid_tier(tier: &str) -> bool {
+    !tier.is_empty()
+        && tier.len() <= MAX_TIER_CHARS
+        && tier
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WordRule {
@@ -147,5 +161,15 @@ mod tests {
             custom.priority_of(&bank, &general, None, "вопрос"),
             Priority::Low
         );
+    }
+
+    #[test]
+    fn tiers_are_short_lower_case_slugs() {
+        for good in ["vip", "gold_plus-2", &"a".repeat(MAX_TIER_CHARS)] {
+            assert!(is_valid_tier(good), "{good}");
+        }
+        for bad in ["", "VIP", "v i p", "вип", &"a".repeat(MAX_TIER_CHARS + 1)] {
+            assert!(!is_valid_tier(bad), "{bad}");
+        }
     }
 }

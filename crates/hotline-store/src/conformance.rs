@@ -48,7 +48,8 @@ macro_rules! store_conformance_suite {
             feedback_is_tallied_and_unanswered_questions_listed,
             bot_messages_carry_suggestions_while_the_bot_handles_the_conversation,
             read_marks_move_forward_in_both_numberings,
-            capacity_holds_while_operators_resolve
+            capacity_holds_while_operators_resolve,
+            customer_tier_raises_priority
         );
     };
     (@cases $make:expr; $($case:ident),+) => {
@@ -74,6 +75,7 @@ pub fn customer(id: &str) -> CustomerIdentity {
         phone: Some("+79990000000".into()),
         amr: vec!["pwd".into()],
         auth_time: None,
+        tier: None,
     }
 }
 

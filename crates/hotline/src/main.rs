@@ -61,6 +61,9 @@ enum Command {
         email: Option<String>,
         #[arg(long)]
         phone: Option<String>,
+        /// Customer tier for the priority rules (e.g. `vip`).
+        #[arg(long)]
+        tier: Option<String>,
         /// Lifetime: `90s`, `30m`, `1h`, `1d` (at most 24 h).
         #[arg(long, default_value = "1h")]
         ttl: String,
@@ -171,6 +174,7 @@ fn main() -> anyhow::Result<()> {
             amr,
             email,
             phone,
+            tier,
             ttl,
         } => {
             let secret = identity::shared_secret(&settings.identity, &settings.data_dir)?.context(
@@ -194,6 +198,7 @@ fn main() -> anyhow::Result<()> {
                 phone,
                 auth_time: amr_has_strong.then_some(now),
                 amr,
+                tier,
             };
             println!("{}", identity::mint(&secret, &claims)?);
             Ok(())

@@ -163,6 +163,7 @@ async fn export(
         phone: None,
         amr: Vec::new(),
         auth_time: None,
+        tier: None,
     });
     let conversations = store
         .conversations(ConversationFilter {

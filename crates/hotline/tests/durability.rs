@@ -58,6 +58,7 @@ fn token(sub: &str) -> String {
         phone: None,
         amr: vec![],
         auth_time: None,
+        tier: None,
     };
     mint(SECRET, &claims).unwrap()
 }

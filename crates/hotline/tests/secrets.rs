@@ -147,6 +147,7 @@ fn token(sub: &str, name: &str, amr: &[&str]) -> String {
         phone: None,
         amr: amr.iter().map(|m| (*m).to_owned()).collect(),
         auth_time: Some(now - 60),
+        tier: None,
     };
     mint(SECRET, &claims).unwrap()
 }

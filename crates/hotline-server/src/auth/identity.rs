@@ -2,6 +2,7 @@
 //! Hotline is not the identity provider; it trusts exactly these signatures.
 
 use crate::settings::IdentitySettings;
+use hotline_domain::priority::{MAX_TIER_CHARS, is_valid_tier};
 use hotline_domain::{CustomerId, CustomerIdentity};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,9 @@ pub struct IdentityClaims {
     pub amr: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// The customer's tier (`vip`, …) for the priority rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
 }
 
 /// A verified identity token.
@@ -142,6 +146,13 @@ impl IdentityVerifier {
                 "name must be 1–200 printable characters".into(),
             ));
         }
+        // Refused rather than ignored, like the other claims: a tier the
+        // rules could never match is the company's mistake to see at once.
+        if claims.tier.as_deref().is_some_and(|t| !is_valid_tier(t)) {
+            return Err(TokenError::Invalid(format!(
+                "tier must be 1–{MAX_TIER_CHARS} characters of a-z, 0-9, '-' or '_'"
+            )));
+        }
         // Masked here, where customers enter, so no copy of the name (stored,
         // published, typing events) carries a secret.
         let mut name = name.to_owned();
@@ -155,6 +166,7 @@ impl IdentityVerifier {
                 phone: claims.phone,
                 amr: claims.amr,
                 auth_time: claims.auth_time,
+                tier: claims.tier,
             },
         })
     }

@@ -1,5 +1,6 @@
 //! `[queues]` in hotline.toml.
 
+use hotline_domain::priority::{MAX_TIER_CHARS, is_valid_tier};
 use hotline_domain::{PriorityRules, SlaPolicy};
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,13 @@ impl Default for QueueSettings {
 impl QueueSettings {
     /// Refuses settings that would route wrongly; the message says what to fix.
     pub fn validate(&self) -> anyhow::Result<()> {
+        // Tokens with other tiers are refused, so such a rule could never match.
+        if let Some(tier) = self.priorities.tiers.keys().find(|t| !is_valid_tier(t)) {
+            anyhow::bail!(
+                "[queues.priorities] tiers: {tier:?} is not a tier; use 1–{MAX_TIER_CHARS} \
+                 characters of a-z, 0-9, '-' or '_', as in the identity token's `tier` claim"
+            );
+        }
         let hours = self.sla.business_hours.iter().chain(
             self.sla
                 .departments
@@ -44,5 +52,27 @@ impl QueueSettings {
                 .map_err(|e| anyhow::anyhow!("[queues.sla] {e}"))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hotline_domain::Priority;
+
+    #[test]
+    fn a_tier_rule_no_token_could_match_is_refused() {
+        let mut settings = QueueSettings::default();
+        settings
+            .priorities
+            .tiers
+            .insert("vip".into(), Priority::High);
+        assert!(settings.validate().is_ok());
+        settings
+            .priorities
+            .tiers
+            .insert("VIP".into(), Priority::High);
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("\"VIP\" is not a tier"), "{error}");
     }
 }

@@ -86,6 +86,7 @@ impl DemoSite {
                 phone: customer.phone.clone(),
                 amr: customer.amr.clone(),
                 auth_time: strong.then_some(now),
+                tier: None,
             },
             orders: &customer.orders,
         };

@@ -18,6 +18,7 @@ fn claims(sub: &str) -> IdentityClaims {
         phone: None,
         amr: vec![],
         auth_time: None,
+        tier: None,
     }
 }
 
@@ -62,6 +63,8 @@ async fn forged_and_stale_identity_tokens_are_refused() {
     });
     let without_iat = customer_token_with("eve", |c| c.iat = None);
     let issued_in_future = customer_token_with("eve", |c| c.iat = Some(now() + 3600));
+    let bad_tiers = ["", "VIP", "v i p", &"a".repeat(33)]
+        .map(|tier| customer_token_with("eve", |c| c.tier = Some(tier.to_owned())));
     let mut tampered = app.customer_token("eve");
     tampered.insert(tampered.find('.').unwrap() + 2, 'x');
 
@@ -76,7 +79,9 @@ async fn forged_and_stale_identity_tokens_are_refused() {
         (Some(too_long_iat), "token_lifetime_too_long"),
         (Some(without_iat), "invalid_token"),
         (Some(issued_in_future), "invalid_token"),
-    ];
+    ]
+    .into_iter()
+    .chain(bad_tiers.map(|t| (Some(t), "invalid_token")));
     for (token, code) in cases {
         let mut request = app.http.get(app.url("/api/v1/conversations"));
         if let Some(token) = &token {
@@ -89,6 +94,9 @@ async fn forged_and_stale_identity_tokens_are_refused() {
             "{token:?}"
         );
     }
+    let gold = customer_token_with("eve", |c| c.tier = Some("gold_plus-2".into()));
+    let (status, _) = app.get(&gold, "/api/v1/me").await;
+    assert_eq!(status, 200, "a slug tier is accepted");
     let (status, me) = app.get(&app.customer_token("eve"), "/api/v1/me").await;
     assert_eq!(
         (status, me["kind"].as_str(), me["id"].as_str()),

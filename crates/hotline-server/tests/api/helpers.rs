@@ -207,6 +207,7 @@ pub fn customer_token_with(sub: &str, adjust: impl FnOnce(&mut IdentityClaims)) 
         // A fresh login with a second factor: the bank department requires it.
         amr: vec!["pwd".into(), "otp".into()],
         auth_time: Some(now),
+        tier: None,
     };
     adjust(&mut claims);
     mint(SECRET, &claims).expect("mint")

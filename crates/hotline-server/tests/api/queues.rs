@@ -295,3 +295,57 @@ async fn operators_left_online_by_a_restart_go_away_unless_they_reconnect() {
         (Some("online"), Some("away"))
     );
 }
+
+#[tokio::test]
+async fn a_vip_tier_is_served_before_an_older_normal_request() {
+    let app = TestApp::spawn_with(|s| {
+        s.queues
+            .priorities
+            .tiers
+            .insert("vip".into(), hotline_domain::Priority::High);
+    })
+    .await;
+    let anna = app
+        .operator("anna@shop", Role::Operator, &["marketplace"])
+        .await;
+    let olga = app.customer_token("olga");
+    let vera = customer_token_with("vera", |c| c.tier = Some("vip".into()));
+
+    let older = app.start(&olga, "marketplace", "Где мой заказ?").await;
+    let vip = app.start(&vera, "marketplace", "Где мой заказ?").await;
+    let (_, queued) = app
+        .get(&vera, &format!("/api/v1/conversations/{vip}"))
+        .await;
+    assert_eq!(
+        (
+            queued["status"].as_str(),
+            queued["queue"]["position"].as_u64()
+        ),
+        (Some("queued"), Some(1)),
+        "the vip request is ahead although it came later"
+    );
+
+    let (status, me) = put(
+        &app,
+        &anna,
+        "/api/v1/operators/me/presence",
+        json!({"presence": "online", "capacity": 1}),
+    )
+    .await;
+    assert_eq!((status, me["load"].as_u64()), (200, Some(1)), "{me}");
+    let (_, served) = app
+        .get(&vera, &format!("/api/v1/conversations/{vip}"))
+        .await;
+    assert_eq!(served["status"], "assigned", "{served}");
+    let (_, waiting) = app
+        .get(&olga, &format!("/api/v1/conversations/{older}"))
+        .await;
+    assert_eq!(
+        (
+            waiting["status"].as_str(),
+            waiting["queue"]["position"].as_u64()
+        ),
+        (Some("queued"), Some(1)),
+        "{waiting}"
+    );
+}

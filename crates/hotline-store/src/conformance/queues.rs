@@ -608,3 +608,71 @@ pub async fn capacity_holds_while_operators_resolve(store: Arc<dyn Store>) {
         "every freed slot was refilled from the queue"
     );
 }
+
+/// The customer's tier (from their token) raises priority by the rules, both
+/// when they start and when their message reopens a resolved conversation:
+/// the store keeps the tier of their latest token.
+pub async fn customer_tier_raises_priority(store: Arc<dyn Store>) {
+    let mut config = QueueConfig::default();
+    config.priorities.tiers.insert("vip".into(), Priority::High);
+    store.configure_queues(config).await.unwrap();
+    let vip = |id: &str| CustomerIdentity {
+        tier: Some("vip".into()),
+        ..customer(id)
+    };
+    let o = operator(&store, "o@x", Role::Operator, &["travel"]).await;
+    online(&store, &o, 1).await;
+    let returning = start(&store, "c1", "travel", "m", "Где мой билет?").await;
+    store
+        .change_lifecycle(ChangeLifecycle {
+            conversation_id: returning.conversation.id.clone(),
+            actor: Principal::Operator(o.clone()),
+            command: LifecycleCommand::Resolve,
+        })
+        .await
+        .unwrap();
+    let busy = start(&store, "c2", "travel", "m", "Как сдать билет?").await;
+    assert_eq!(busy.conversation.status, Status::Assigned);
+    let plain = start(&store, "c3", "travel", "m", "Можно поменять место?").await;
+    assert_eq!(plain.conversation.queue.unwrap().position, 1);
+
+    // c1 is now a vip and writes again: back in the queue, ahead of c3.
+    post(
+        &store,
+        &returning.conversation.id,
+        Principal::Customer(vip("c1")),
+        "m2",
+        "Билет так и не пришёл",
+    )
+    .await
+    .unwrap();
+    let reopened = conversation(&store, &returning.conversation.id).await;
+    assert_eq!(
+        (reopened.status, reopened.queue.map(|q| q.position)),
+        (Status::Queued, Some(1)),
+        "the reopened vip request is ahead of an older normal one"
+    );
+    let newcomer = store
+        .start_conversation(StartConversation {
+            department: department("travel"),
+            subject: Subject::General,
+            initial_status: Status::Queued,
+            customer: vip("c4"),
+            first_message: new_message("m", "Нужна справка о поездке"),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        newcomer.conversation.queue.unwrap().position,
+        2,
+        "a vip start goes ahead of normal requests, behind older vip ones"
+    );
+    assert_eq!(
+        conversation(&store, &plain.conversation.id)
+            .await
+            .queue
+            .unwrap()
+            .position,
+        3
+    );
+}

@@ -341,8 +341,11 @@ impl Store for SqliteStore {
             let principal = Principal::Customer(command.customer.clone());
             let author = Author::of(&principal);
             let first = &command.first_message;
-            if let Some(existing) = find_by_client_msg_id(conn, &author, first.client_msg_id.as_str())? {
-                let conversation = load_conversation(conn, &existing.conversation_id)?.ok_or(StoreError::NotFound)?;
+            if let Some(existing) =
+                find_by_client_msg_id(conn, &author, first.client_msg_id.as_str())?
+            {
+                let conversation = load_conversation(conn, &existing.conversation_id)?
+                    .ok_or(StoreError::NotFound)?;
                 // A start that joined an open conversation added a later message.
                 let joined = existing.seq > 1;
                 let same = (joined || conversation.subject == command.subject)
@@ -352,7 +355,12 @@ impl Store for SqliteStore {
                     return Err(StoreError::Conflict("client_msg_id_reused"));
                 }
                 let conversation = queue.with_place(conversation);
-                return Ok(Started { conversation, message: existing, created: false, joined_existing: joined });
+                return Ok(Started {
+                    conversation,
+                    message: existing,
+                    created: false,
+                    joined_existing: joined,
+                });
             }
             if let Some(joined) = queue.join_open(conn, events, &command)? {
                 return Ok(joined);
@@ -360,19 +368,17 @@ impl Store for SqliteStore {
 
             let now = now();
             let customer = &command.customer;
-            conn.prepare_cached(
-                "INSERT INTO customers (id, name, email, phone, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email,
-                     phone = excluded.phone, updated_at = excluded.updated_at",
-            )?
-            .execute(params![customer.id.as_str(), customer.name, customer.email, customer.phone, micros(now)])?;
+            upsert_customer(conn, customer, now)?;
 
             let conversation = Conversation {
                 id: ConversationId::generate(),
                 department: command.department,
                 status: command.initial_status,
                 subject: command.subject,
-                customer: CustomerRef { id: customer.id.clone(), name: customer.name.clone() },
+                customer: CustomerRef {
+                    id: customer.id.clone(),
+                    name: customer.name.clone(),
+                },
                 assignee: None,
                 last_seq: 1,
                 last_public_seq: 1,
@@ -381,11 +387,38 @@ impl Store for SqliteStore {
                 queue: None,
             };
             insert_conversation(conn, &conversation)?;
-            append_event(conn, events, EventKind::ConversationCreated, &conversation, false, &conversation)?;
-            let message = insert_message(conn, &conversation, (1, Some(1)), author, &principal, first, now)?;
-            append_event(conn, events, EventKind::MessageCreated, &conversation, false, &message)?;
+            append_event(
+                conn,
+                events,
+                EventKind::ConversationCreated,
+                &conversation,
+                false,
+                &conversation,
+            )?;
+            let message = insert_message(
+                conn,
+                &conversation,
+                (1, Some(1)),
+                author,
+                &principal,
+                first,
+                now,
+            )?;
+            append_event(
+                conn,
+                events,
+                EventKind::MessageCreated,
+                &conversation,
+                false,
+                &message,
+            )?;
             let conversation = queue.reconcile(conn, events, None, conversation)?;
-            Ok(Started { conversation, message, created: true, joined_existing: false })
+            Ok(Started {
+                conversation,
+                message,
+                created: true,
+                joined_existing: false,
+            })
         })
         .await
     }
@@ -413,6 +446,11 @@ impl Store for SqliteStore {
             let before = conversation.clone();
             let changed = conversation.on_message(&command.author, new.internal)?;
             let now = now();
+            // The token's facts as of now (a tier may have changed since the
+            // start), before a reopened conversation re-enters the queue.
+            if let Principal::Customer(customer) = &command.author {
+                upsert_customer(conn, customer, now)?;
+            }
             let positions = conversation.next_positions(new.internal);
             // A note is not activity the customer should see (their list is
             // ordered by it).

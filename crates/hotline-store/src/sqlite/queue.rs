@@ -422,10 +422,11 @@ impl QueueRuntime {
             None => {
                 // A new request (or a reopened one): a fresh SLA cycle.
                 let text = latest_customer_text(conn, &conversation.id)?;
+                let tier = customer_tier(conn, &conversation.customer.id)?;
                 let priority = state.config.priorities.priority_of(
                     &conversation.department,
                     &conversation.subject,
-                    None,
+                    tier.as_deref(),
                     &text,
                 );
                 let due = state

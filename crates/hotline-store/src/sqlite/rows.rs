@@ -3,8 +3,9 @@
 use crate::{AttachmentRecord, NewMessage, StoreError, StoreResult, Uploader};
 use hotline_domain::{
     Assignee, AttachmentId, AttachmentInfo, Author, AuthorKind, ClientMsgId, Conversation,
-    ConversationId, CustomerId, CustomerRef, DepartmentId, Event, EventKind, EventPosition,
-    Message, MessageId, OperatorId, OperatorPrincipal, Principal, Role, Status, Timestamp,
+    ConversationId, CustomerId, CustomerIdentity, CustomerRef, DepartmentId, Event, EventKind,
+    EventPosition, Message, MessageId, OperatorId, OperatorPrincipal, Principal, Role, Status,
+    Timestamp,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
@@ -44,6 +45,37 @@ pub(super) fn now() -> Timestamp {
 
 pub(super) fn micros(t: Timestamp) -> i64 {
     (t.unix_timestamp_nanos() / 1000) as i64
+}
+
+/// Keeps the customer's row as their latest token describes them: the
+/// tier in it is what the priority rules read when a conversation queues.
+pub(super) fn upsert_customer(
+    conn: &Connection,
+    customer: &CustomerIdentity,
+    now: Timestamp,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO customers (id, name, email, phone, updated_at, tier) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email,
+             phone = excluded.phone, updated_at = excluded.updated_at, tier = excluded.tier",
+    )?
+    .execute(params![
+        customer.id.as_str(),
+        customer.name,
+        customer.email,
+        customer.phone,
+        micros(now),
+        customer.tier,
+    ])?;
+    Ok(())
+}
+
+pub(super) fn customer_tier(conn: &Connection, id: &CustomerId) -> StoreResult<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT tier FROM customers WHERE id = ?1")?
+        .query_row(params![id.as_str()], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 pub(super) fn now_micros() -> i64 {

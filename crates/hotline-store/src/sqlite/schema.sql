@@ -41,7 +41,8 @@ CREATE TABLE customers (
     name       TEXT NOT NULL,
     email      TEXT,
     phone      TEXT,
-    updated_at INTEGER NOT NULL
+    updated_at INTEGER NOT NULL,
+    tier       TEXT                    -- the token's `tier` claim, for the priority rules
 );
 
 CREATE TABLE conversations (
