@@ -247,6 +247,14 @@ pub(crate) fn trailing_digits_start(text: &str) -> usize {
     }
 }
 
+/// The first character that is not a separator is a digit: the condition
+/// [`find_split`] puts on the current message.
+pub(crate) fn starts_with_digit(text: &str) -> bool {
+    text.chars()
+        .find(|c| !is_separator(*c))
+        .is_some_and(|c| c.is_ascii_digit())
+}
+
 fn ends_run(text: &str, run: &[Group]) -> bool {
     run.last()
         .is_some_and(|g| text[g.end..].chars().all(is_separator))

@@ -133,6 +133,13 @@ pub fn scan(text: &str, previous: Option<&str>, strictness: Strictness) -> Scan 
     }
 }
 
+/// Whether `text` could end a card number begun in the sender's previous
+/// message: only then does [`scan`] need `previous`. Most messages start
+/// with a letter, and callers skip fetching the previous message for them.
+pub fn may_finish_split_card(text: &str) -> bool {
+    cards::starts_with_digit(&normal::Normalized::new(text).text)
+}
+
 /// The previous message with its trailing digits masked, for a card number
 /// split across two messages (see [`Scan::previous_holds_card_start`]).
 pub fn mask_trailing_digits(previous: &str) -> String {

@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use hotline_guard::{
-    LinkPolicy, RedactionKind, Strictness, display_name_problem, mask_trailing_digits, scan,
-    secret_request,
+    LinkPolicy, RedactionKind, Strictness, display_name_problem, mask_trailing_digits,
+    may_finish_split_card, scan, secret_request,
 };
 use proptest::prelude::*;
 
@@ -182,5 +182,24 @@ proptest! {
         let _ = LinkPolicy::new(&["bank.example"]).links(&text);
         let _ = LinkPolicy::new(&[text.as_str()]).links("https://bank.example");
         let _ = display_name_problem(&text);
+    }
+
+    // The server fetches the previous message only when this says it could
+    // matter; skipping it must never change what is masked.
+    #[test]
+    fn the_previous_message_matters_only_when_the_text_starts_with_a_digit(
+        text in "\\PC{0,60}|[0-9 \\-.\u{200B}０-９]{0,30}[a-zа-я ]{0,10}",
+        previous in "карта [0-9 ]{4,16}|[0-9 ]{0,20}|\\PC{0,30}",
+    ) {
+        if !may_finish_split_card(&text) {
+            prop_assert_eq!(
+                scan(&text, Some(&previous), Strictness::Normal),
+                scan(&text, None, Strictness::Normal)
+            );
+            prop_assert_eq!(
+                scan(&text, Some(&previous), Strictness::Strict),
+                scan(&text, None, Strictness::Strict)
+            );
+        }
     }
 }

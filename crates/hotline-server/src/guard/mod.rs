@@ -106,8 +106,10 @@ pub async fn screen_message(
         Principal::Customer(customer) => {
             require_step_up(state, customer, &department)?;
             let previous = match &conversation {
-                Some(conversation) => previous_from(state, conversation, customer).await?,
-                None => None,
+                Some(conversation) if hotline_guard::may_finish_split_card(&text) => {
+                    previous_from(state, conversation, customer).await?
+                }
+                _ => None,
             };
             let scan =
                 hotline_guard::scan(&text, previous.as_ref().map(|p| p.1.as_str()), strictness);
