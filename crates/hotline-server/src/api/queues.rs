@@ -154,6 +154,8 @@ pub async fn transfer(
             department,
         })
         .await?;
+    // Screening must see the new department from the next message on.
+    state.guard.owners.moved(&conversation.id);
     Ok(Json(conversation.seen_by(&principal)))
 }
 

@@ -17,8 +17,8 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use hotline_domain::{
-    AuthorKind, Conversation, ConversationId, CustomerIdentity, DepartmentId, OperatorPrincipal,
-    Principal,
+    AuthorKind, Conversation, ConversationId, CustomerId, CustomerIdentity, DepartmentId,
+    OperatorPrincipal, Principal,
 };
 use hotline_guard::{Link, LinkPolicy, LinkVerdict, Redaction, Strictness};
 use hotline_store::MessageQuery;
@@ -47,13 +47,89 @@ pub fn listed_for_customers(settings: &crate::settings::Settings, department: &s
 /// The guard's configuration, built once.
 pub struct Guard {
     pub links: LinkPolicy,
+    /// Whose conversations are where, for customers' messages.
+    pub owners: Owners,
 }
 
 impl Guard {
     pub fn new(settings: &crate::settings::Settings) -> Guard {
         Guard {
             links: LinkPolicy::new(&settings.allowed_link_domains),
+            owners: Owners::default(),
         }
+    }
+}
+
+/// The department and customer of conversations customers wrote to lately.
+/// Screening needs the department before the write (strict masking and the
+/// step-up login depend on it); reading the conversation for every message
+/// cost a third of the throughput. Only a transfer moves a conversation:
+/// [`Owners::moved`] runs after its commit, and an entry read before that
+/// commit is never kept (the generation check in [`Owners::remember`]).
+/// The map is per process, like the WebSocket tickets: several nodes would
+/// have to hear each other's transfers.
+#[derive(Default)]
+pub struct Owners {
+    inner: std::sync::RwLock<OwnersInner>,
+}
+
+#[derive(Default)]
+struct OwnersInner {
+    generation: u64,
+    map: std::collections::HashMap<ConversationId, (DepartmentId, CustomerId)>,
+}
+
+/// Entries kept before the map starts over (about 100 bytes each).
+const OWNERS_CAPACITY: usize = 100_000;
+
+impl Owners {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, OwnersInner> {
+        self.inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, OwnersInner> {
+        self.inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, id: &ConversationId) -> Option<(DepartmentId, CustomerId)> {
+        self.read().map.get(id).cloned()
+    }
+
+    /// Read before looking the conversation up in the store.
+    fn generation(&self) -> u64 {
+        self.read().generation
+    }
+
+    /// Keeps what the store said, unless a transfer committed since
+    /// `generation` was read (the store may have answered with the old
+    /// department).
+    fn remember(&self, generation: u64, conversation: &Conversation) {
+        let mut inner = self.write();
+        if inner.generation != generation {
+            return;
+        }
+        if inner.map.len() >= OWNERS_CAPACITY {
+            inner.map.clear();
+        }
+        inner.map.insert(
+            conversation.id.clone(),
+            (
+                conversation.department.clone(),
+                conversation.customer.id.clone(),
+            ),
+        );
+    }
+
+    /// A transfer committed: forget the conversation, and refuse entries
+    /// read before now.
+    pub fn moved(&self, id: &ConversationId) {
+        let mut inner = self.write();
+        inner.generation += 1;
+        inner.map.remove(id);
     }
 }
 
@@ -87,15 +163,26 @@ pub async fn screen_message(
     let security = &state.settings.security;
     let (department, conversation) = match destination {
         Destination::New(department) => (department.clone(), None),
-        Destination::Existing(id) => {
-            let conversation = state
-                .store
-                .conversation(id)
-                .await?
-                .filter(|c| principal.can_access(c))
-                .ok_or_else(ApiError::not_found)?;
-            (conversation.department.clone(), Some(conversation))
-        }
+        Destination::Existing(id) => match principal {
+            // The conversation itself is needed only to look for the start
+            // of a card in the previous message.
+            Principal::Customer(customer) if !hotline_guard::may_finish_split_card(&text) => {
+                match state.guard.owners.get(id) {
+                    Some((_, owner)) if owner != customer.id => {
+                        return Err(ApiError::not_found());
+                    }
+                    Some((department, _)) => (department, None),
+                    None => {
+                        let conversation = owned_conversation(state, principal, id).await?;
+                        (conversation.department.clone(), None)
+                    }
+                }
+            }
+            _ => {
+                let conversation = owned_conversation(state, principal, id).await?;
+                (conversation.department.clone(), Some(conversation))
+            }
+        },
     };
     let strictness = if security.is_strict(department.as_str()) {
         Strictness::Strict
@@ -333,6 +420,26 @@ pub fn mask_name(name: &mut String) {
 
 /// The customer's own previous message in the conversation (its `seq` and
 /// text), when it is the latest one and recent.
+/// The conversation, when the caller may see it; customers' answers are
+/// remembered in [`Owners`].
+async fn owned_conversation(
+    state: &AppState,
+    principal: &Principal,
+    id: &ConversationId,
+) -> ApiResult<Conversation> {
+    let generation = state.guard.owners.generation();
+    let conversation = state
+        .store
+        .conversation(id)
+        .await?
+        .filter(|c| principal.can_access(c))
+        .ok_or_else(ApiError::not_found)?;
+    if principal.is_customer() {
+        state.guard.owners.remember(generation, &conversation);
+    }
+    Ok(conversation)
+}
+
 async fn previous_from(
     state: &AppState,
     conversation: &Conversation,

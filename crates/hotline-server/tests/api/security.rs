@@ -649,3 +649,65 @@ async fn canned_replies_that_ask_for_secrets_or_bad_links_stop_start_up() {
     .await;
     assert_eq!(warning, Ok(()));
 }
+
+#[tokio::test]
+async fn a_transfer_into_the_bank_applies_its_rules_to_the_next_message() {
+    let app = TestApp::spawn().await;
+    let anna = app
+        .operator(
+            "anna@example.com",
+            Role::Supervisor,
+            &["marketplace", "bank"],
+        )
+        .await;
+    let weak = customer_token_with("c1", |c| {
+        c.amr = vec!["pwd".into()];
+        c.auth_time = None;
+    });
+    let id = app
+        .start(&weak, "marketplace", "Списали деньги дважды")
+        .await;
+    // Screening has now seen the conversation in the marketplace.
+    app.send(&weak, &id, "Проверьте, пожалуйста").await;
+    let path = format!("/api/v1/conversations/{id}/messages");
+    let post = |token: String, text: &'static str| {
+        let (app, path) = (&app, &path);
+        async move {
+            app.post(
+                &token,
+                path,
+                json!({"text": text, "client_msg_id": uuid::Uuid::new_v4().to_string()}),
+            )
+            .await
+        }
+    };
+    // A stranger is turned away by the remembered owner as by the store.
+    let (status, _) = post(app.customer_token("c2"), "чужой").await;
+    assert_eq!(status, 404);
+
+    let (status, moved) = app
+        .post(
+            &anna,
+            &format!("/api/v1/conversations/{id}/transfer"),
+            json!({"department": "bank"}),
+        )
+        .await;
+    assert_eq!((status, moved["department"].as_str()), (200, Some("bank")));
+    let (status, body) = post(weak.clone(), "Так что с деньгами?").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("step_up_required")),
+        "{body}"
+    );
+    // The bank's strict masking applies too: a Luhn-valid run without card words.
+    let strong = customer_token_with("c1", |c| {
+        c.amr = vec!["pwd".into(), "otp".into()];
+        c.auth_time = Some(time::OffsetDateTime::now_utc().unix_timestamp());
+    });
+    let (status, body) = post(strong, "номер 4111 1111 1111 1111 вот").await;
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        !body["text"].as_str().unwrap().contains("4111 1111"),
+        "{body}"
+    );
+}
