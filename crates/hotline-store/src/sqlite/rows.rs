@@ -55,9 +55,12 @@ pub(super) fn upsert_customer(
     now: Timestamp,
 ) -> StoreResult<()> {
     conn.prepare_cached(
+        // Runs for every customer message: the row is rewritten (a page in
+        // the WAL) only when the token states something new.
         "INSERT INTO customers (id, name, email, phone, updated_at, tier) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email,
-             phone = excluded.phone, updated_at = excluded.updated_at, tier = excluded.tier",
+             phone = excluded.phone, updated_at = excluded.updated_at, tier = excluded.tier
+         WHERE (name, email, phone, tier) IS NOT (excluded.name, excluded.email, excluded.phone, excluded.tier)",
     )?
     .execute(params![
         customer.id.as_str(),

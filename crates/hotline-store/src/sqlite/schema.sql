@@ -41,7 +41,7 @@ CREATE TABLE customers (
     name       TEXT NOT NULL,
     email      TEXT,
     phone      TEXT,
-    updated_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,       -- when the token's facts last changed
     tier       TEXT                    -- the token's `tier` claim, for the priority rules
 );
 
