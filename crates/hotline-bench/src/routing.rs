@@ -302,6 +302,7 @@ async fn store_writes(args: &Args) -> Result<()> {
                     internal: false,
                     attachment_ids: vec![],
                 },
+                screened: Default::default(),
             })
             .await?;
         messages.saturating_record(begin.elapsed().as_micros() as u64);

@@ -5,18 +5,19 @@
 
 pub mod api;
 pub mod auth;
-pub mod guard;
 pub mod help;
-pub mod kb;
 pub mod prometheus;
 pub mod queues;
 pub mod realtime;
+pub mod security;
 pub mod settings;
 pub mod state;
 pub mod web;
 
 use anyhow::Context;
 use axum::http::{HeaderValue, header};
+use hotline_app::help_center::HelpCenter;
+use hotline_app::{App, AppSettings};
 use hotline_store::{SqliteStore, Store};
 use settings::Settings;
 use state::AppState;
@@ -47,7 +48,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 
 /// Everything the server needs, ready to serve.
 pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
-    guard::add_takeover_department(&mut settings)?;
+    hotline_app::security::add_takeover_department(&mut settings.departments, &settings.security)?;
     anyhow::ensure!(
         !settings.departments.is_empty(),
         "configure at least one department"
@@ -67,18 +68,37 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
         .sync_departments(&settings.departments)
         .await
         .context("cannot store the departments")?;
-    guard::audit::record_configuration(store.as_ref(), &settings)
+    hotline_app::audit::record_configuration(store.as_ref(), &settings.sha256())
         .await
         .context("cannot write the audit log")?;
     let secret = auth::identity::shared_secret(&settings.identity, &settings.data_dir)?;
     let identity = auth::identity::IdentityVerifier::new(&settings.identity, secret.as_deref())?;
     let attachments_dir = settings.data_dir.join("attachments");
-    let guard = Arc::new(guard::Guard::new(&settings));
-    guard::check_canned_replies(&guard, &settings.canned_replies)?;
-    let limits = Arc::new(guard::limits::Limits::new(&settings.security.rate_limits));
-    let synonyms = kb::load_synonyms(settings.help_center.synonyms_file.as_deref())?;
-    let kb = kb::KnowledgeBase::open(store.clone(), synonyms).await?;
+    let limits = Arc::new(security::limits::Limits::new(
+        &settings.security.rate_limits,
+    ));
+    let synonyms =
+        hotline_app::help_center::load_synonyms(settings.help_center.synonyms_file.as_deref())?;
+    let help_center = HelpCenter::open(store.clone(), synonyms).await?;
+    let app = App::new(
+        store.clone(),
+        AppSettings {
+            departments: settings.departments.clone(),
+            max_message_chars: settings.max_message_chars,
+            security: settings.security.clone(),
+            allowed_link_domains: settings.allowed_link_domains.clone(),
+        },
+        Arc::new(help_center),
+    );
+    app.security()
+        .check_canned_replies(settings.canned_replies.iter().map(|reply| {
+            (
+                format!("the canned reply «{}» ({})", reply.title, reply.department),
+                reply.text.as_str(),
+            )
+        }))?;
     let state = AppState {
+        app: Arc::new(app),
         store,
         identity: Arc::new(identity),
         hub: Default::default(),
@@ -90,10 +110,8 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
         demo: None,
-        guard,
         limits,
         presence: Default::default(),
-        kb: Arc::new(kb),
     };
     queues::spawn_sweeper(state.clone());
     Ok(state)
@@ -103,7 +121,7 @@ pub fn app(state: AppState) -> axum::Router {
     api::router(state.clone())
         .layer(axum::middleware::from_fn_with_state(
             state,
-            guard::limits::limit,
+            security::limits::limit,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -143,7 +161,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let closing = state.shutdown.clone();
-    guard::retention::spawn(state.clone());
+    security::retention::spawn(state.clone());
     let router = app(state);
     // Connection addresses feed the per-IP rate limits.
     axum::serve(

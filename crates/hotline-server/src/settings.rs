@@ -1,7 +1,7 @@
 //! The server's settings. Every field has a safe default; the binary fills
 //! them from `hotline.toml` and `HOTLINE_*` environment variables.
 
-pub use crate::guard::settings::SecuritySettings;
+pub use hotline_app::security::SecuritySettings;
 use hotline_domain::Department;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -35,7 +35,7 @@ pub struct Settings {
     pub allowed_link_domains: Vec<String>,
     pub security: SecuritySettings,
     pub queues: crate::queues::settings::QueueSettings,
-    pub help_center: crate::kb::settings::HelpCenterSettings,
+    pub help_center: hotline_app::help_center::settings::HelpCenterSettings,
 }
 
 /// How customers' identity tokens are verified.
@@ -136,5 +136,13 @@ impl Settings {
             copy.identity.secret = Some("<redacted>".into());
         }
         copy
+    }
+
+    /// The SHA-256 of the redacted settings, as recorded in the audit log
+    /// when it changes.
+    pub fn sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let effective = serde_json::to_vec(&self.redacted()).unwrap_or_default();
+        hex::encode(Sha256::digest(&effective))
     }
 }

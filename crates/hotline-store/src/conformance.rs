@@ -36,6 +36,7 @@ macro_rules! store_conformance_suite {
             committed_feed_is_in_commit_order,
             customer_context_keeps_the_latest,
             redacting_a_message_rewrites_it_and_its_event,
+            a_send_rechecks_what_screening_relied_on,
             audit_log_is_a_verifiable_chain,
             erasing_a_customer_leaves_nothing_of_theirs,
             assignment_is_race_free,
@@ -132,6 +133,7 @@ async fn post(
             conversation_id: conv.clone(),
             author,
             message: new_message(cmid, text),
+            screened: Default::default(),
         })
         .await
 }
@@ -522,6 +524,7 @@ pub async fn internal_notes_never_reach_the_customer(store: Arc<dyn Store>) {
             conversation_id: conv.clone(),
             author: anna.clone(),
             message: note,
+            screened: Default::default(),
         })
         .await
         .unwrap();
@@ -546,6 +549,7 @@ pub async fn internal_notes_never_reach_the_customer(store: Arc<dyn Store>) {
             conversation_id: conv.clone(),
             author: Principal::Customer(customer("c1")),
             message: customers_note,
+            screened: Default::default(),
         })
         .await;
     assert!(
@@ -751,6 +755,7 @@ pub async fn attachments_are_claimed_once_by_their_uploader(store: Arc<dyn Store
             conversation_id: conv.clone(),
             author: c1.clone(),
             message,
+            screened: Default::default(),
         })
     };
     let r = send("m-1", vec![theirs.clone()]).await;
@@ -1015,6 +1020,80 @@ pub async fn redacting_a_message_rewrites_it_and_its_event(store: Arc<dyn Store>
         store.redact_message(&id, 99, "x".into()).await,
         Err(StoreError::NotFound)
     ));
+}
+
+/// The department screening used is checked in the write's transaction,
+/// and the split card's first half is masked in that same transaction.
+pub async fn a_send_rechecks_what_screening_relied_on(store: Arc<dyn Store>) {
+    let started = start(&store, "c1", "bank", "m-1", "карта 4111 1111").await;
+    let id = started.conversation.id.clone();
+    let author = Principal::Customer(customer("c1"));
+    let send = |cmid: &str, relied_on: ScreenedFor| PostMessage {
+        conversation_id: id.clone(),
+        author: author.clone(),
+        message: new_message(cmid, "1111 ••••"),
+        screened: relied_on,
+    };
+    let moved = store
+        .post_message(send(
+            "m-2",
+            ScreenedFor {
+                department: Some(department("travel")),
+                redact_previous: Some((started.message.seq, "карта ••••".into())),
+            },
+        ))
+        .await;
+    assert!(
+        matches!(moved, Err(StoreError::Conflict("conversation_moved"))),
+        "{moved:?}"
+    );
+    let texts = |store: Arc<dyn Store>, id: ConversationId| async move {
+        store
+            .messages(MessageQuery {
+                conversation_id: id,
+                after_seq: 0,
+                limit: 10,
+                include_internal: true,
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.text)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        texts(store.clone(), id.clone()).await,
+        ["карта 4111 1111"],
+        "a refused send changes nothing"
+    );
+
+    let posted = store
+        .post_message(send(
+            "m-3",
+            ScreenedFor {
+                department: Some(department("bank")),
+                redact_previous: Some((started.message.seq, "карта ••••".into())),
+            },
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(store.clone(), id.clone()).await,
+        ["карта ••••", "1111 ••••"]
+    );
+    // A redaction of a message that is no longer the latest is not applied.
+    store
+        .post_message(send(
+            "m-4",
+            ScreenedFor {
+                department: Some(department("bank")),
+                redact_previous: Some((started.message.seq, "x".into())),
+            },
+        ))
+        .await
+        .unwrap();
+    assert_eq!(texts(store.clone(), id.clone()).await[0], "карта ••••");
+    assert!(posted.created);
 }
 
 pub async fn audit_log_is_a_verifiable_chain(store: Arc<dyn Store>) {
@@ -1447,6 +1526,7 @@ pub async fn read_marks_move_forward_in_both_numberings(store: Arc<dyn Store>) {
             conversation_id: conv.clone(),
             author: anna.clone(),
             message: note,
+            screened: Default::default(),
         })
         .await
         .unwrap();

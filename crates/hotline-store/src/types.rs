@@ -65,6 +65,23 @@ pub struct PostMessage {
     pub conversation_id: ConversationId,
     pub author: Principal,
     pub message: NewMessage,
+    /// What screening relied on, re-checked inside the write.
+    pub screened: ScreenedFor,
+}
+
+/// What a message's screening assumed about its conversation. The write
+/// checks it in its own transaction, so nothing between screening and the
+/// commit can slip a message past the wrong rules.
+#[derive(Debug, Clone, Default)]
+pub struct ScreenedFor {
+    /// The department whose rules screened the message: when the
+    /// conversation has moved since, the write fails with
+    /// `Conflict("conversation_moved")` and nothing is written.
+    pub department: Option<DepartmentId>,
+    /// The author's previous message (`seq`) and its text with the start of
+    /// a card number masked (the number was split over two messages): it is
+    /// rewritten in the same transaction, while it is still the latest.
+    pub redact_previous: Option<(i64, String)>,
 }
 
 #[derive(Debug, Clone)]

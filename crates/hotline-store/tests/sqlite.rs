@@ -105,3 +105,73 @@ async fn routing_is_rebuilt_on_reopen() {
         "the freed slot takes the next in line"
     );
 }
+
+/// A database written by release 0.1.0 (before migrations were recorded):
+/// the demo's help center, a travel and a bank conversation with a file, a
+/// hand-off, an assignment, an operator's reply and note, read marks.
+const RELEASE_0_1_0: &[u8] = include_bytes!("fixtures/release-0.1.0.db.gz");
+
+#[tokio::test]
+async fn a_database_of_release_0_1_0_upgrades_in_place() {
+    use hotline_domain::{ConversationId, CustomerId, EventPosition};
+    use hotline_store::{AuditStore, EventScope, KnowledgeStore, MessageQuery};
+    use std::io::Read;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hotline.db");
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(RELEASE_0_1_0)
+        .read_to_end(&mut bytes)
+        .unwrap();
+    std::fs::write(&path, bytes).unwrap();
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(store.log_id(), "df9c3bb3ff704e238ab40a0475e5c8ac");
+    let bank = ConversationId::from_raw("01a2330d-588d-707c-9955-9231eff08eb7");
+    let conversation = store.conversation(&bank).await.unwrap().unwrap();
+    assert_eq!(conversation.department.as_str(), "bank");
+    let messages = store
+        .messages(MessageQuery {
+            conversation_id: bank.clone(),
+            after_seq: 0,
+            limit: 100,
+            include_internal: true,
+        })
+        .await
+        .unwrap();
+    let texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
+    assert!(
+        texts.contains(&"Здравствуйте! Проверю списание."),
+        "{texts:?}"
+    );
+    assert!(messages.iter().any(|m| m.internal));
+    assert_eq!(messages[0].attachments.len(), 1);
+    assert_eq!(store.articles().await.unwrap().len(), 70);
+    let events = store
+        .events_after(
+            EventPosition::START,
+            &EventScope::Customer(CustomerId::from_raw("ivan")),
+            1000,
+        )
+        .await
+        .unwrap();
+    assert!(events.events.len() >= 10, "{}", events.events.len());
+    let audit = store.audit_entries(0, 1000).await.unwrap();
+    assert!(!audit.is_empty());
+    hotline_store::audit::verify_chain(None, &audit).unwrap();
+    drop(store);
+
+    // The upgrade is recorded once; opening again applies nothing.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let recorded: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_migrations ORDER BY version")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(recorded, [1]);
+    drop(conn);
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(store.conversation(&bank).await.unwrap().unwrap().id, bank);
+}

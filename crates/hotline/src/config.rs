@@ -36,6 +36,7 @@ pub fn load(
                     || key.starts_with("identity__")
                     || key.starts_with("security__")
                     || key.starts_with("help_center__")
+                    || key.starts_with("queues__")
             })
             .split("__"),
     );

@@ -21,7 +21,7 @@ pub async fn enable(
     )?;
     let site = DemoSite::new(secret)?;
     let operators = site.seed_operators(state.store.as_ref()).await?;
-    let articles = hotline_server::kb::demo::load_demo_help_center(&state.kb)
+    let articles = hotline_server::help::demo_articles::load_demo_help_center(state.help_center())
         .await
         .context("cannot load the demo help center")?;
     println!(

@@ -5,7 +5,7 @@
 //! change articles while it runs, use the REST API).
 
 use anyhow::Context;
-use hotline_server::kb::import::{export_path, parse_article_files, store_articles};
+use hotline_app::help_center::import::{export_path, parse_article_files, store_articles};
 use hotline_server::settings::Settings;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -98,7 +98,7 @@ pub async fn customer(settings: Settings, command: CustomerCommand) -> anyhow::R
                     "the database is busy: the erased data leaves the write-ahead log at the next checkpoint"
                 );
             }
-            let files = hotline_server::guard::retention::remove_files(
+            let files = hotline_server::security::retention::remove_files(
                 &attachments_dir,
                 &erased.orphaned_files,
             );

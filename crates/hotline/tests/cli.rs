@@ -261,3 +261,19 @@ fn config_print_shows_settings_without_secrets() {
         text(&typo.stderr)
     );
 }
+
+#[test]
+fn queue_settings_come_from_the_environment_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["config", "print", "--data-dir"])
+        .arg(dir.path())
+        .current_dir(dir.path())
+        .env("HOTLINE_QUEUES__AWAY_GRACE_SECONDS", "77")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(printed.contains("away_grace_seconds = 77"), "{printed}");
+}

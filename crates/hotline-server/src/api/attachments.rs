@@ -12,7 +12,7 @@ use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hotline_domain::values::display_file_name;
-use hotline_domain::{AttachmentId, AttachmentInfo, Principal};
+use hotline_domain::{AttachmentId, AttachmentInfo};
 use hotline_store::{NewAttachment, Uploader};
 use sha2::{Digest, Sha256};
 use std::path::{Path as FsPath, PathBuf};
@@ -87,7 +87,7 @@ pub async fn upload(
         }
     };
     let mut name = display_file_name(field.file_name().unwrap_or("file"));
-    crate::guard::mask_name(&mut name);
+    hotline_app::security::mask_name(&mut name);
 
     let root = state.attachments_dir.as_ref();
     let tmp_dir = root.join("tmp");
@@ -223,26 +223,9 @@ pub async fn download(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let record = state
-        .store
-        .attachment(&AttachmentId::from_raw(id))
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let allowed = record.uploader == Uploader::of(&principal)
-        || match &record.conversation_id {
-            None => false,
-            Some(conversation_id) => {
-                let hidden = record.internal && matches!(principal, Principal::Customer(_));
-                !hidden
-                    && state
-                        .store
-                        .conversation(conversation_id)
-                        .await?
-                        .is_some_and(|c| principal.can_access(&c))
-            }
-        };
-    if !allowed {
-        return Err(ApiError::not_found());
-    }
+        .app
+        .attachment(&principal, &AttachmentId::from_raw(id))
+        .await?;
     let file = tokio::fs::File::open(content_path(&state.attachments_dir, &record.sha256))
         .await
         .map_err(ApiError::internal)?;

@@ -4,52 +4,37 @@ use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Path, Query};
 use crate::api::views::*;
 use crate::auth::Auth;
-use crate::guard::{Destination, screen_message};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use hotline_domain::values::MAX_ATTACHMENTS_PER_MESSAGE;
-use hotline_domain::{
-    AttachmentId, ClientMsgId, Conversation, ConversationId, DepartmentId, DomainError,
-    MessageText, OperatorId, OrderId, Principal, Status, Subject, TopicId,
-};
-use hotline_store::{
-    ChangeLifecycle, ConversationFilter, EventScope, LifecycleCommand, MessageQuery, NewMessage,
-    PostMessage, StartConversation,
-};
+use hotline_app::{MessageDraft, NewConversation, StartOutcome};
+use hotline_domain::{Conversation, ConversationId, DepartmentId, OperatorId, Principal, Status};
+use hotline_store::LifecycleCommand;
 
-fn new_message(
-    state: &AppState,
-    text: String,
-    client_msg_id: String,
-    internal: bool,
-    attachment_ids: Vec<String>,
-) -> Result<NewMessage, DomainError> {
-    if attachment_ids.len() > MAX_ATTACHMENTS_PER_MESSAGE {
-        return Err(DomainError::TooMany {
-            field: "attachment_ids",
-            len: attachment_ids.len(),
-            max: MAX_ATTACHMENTS_PER_MESSAGE,
-        });
-    }
-    Ok(NewMessage {
-        client_msg_id: ClientMsgId::parse(client_msg_id)?,
-        text: MessageText::parse(text, state.settings.max_message_chars)?,
-        internal,
-        attachment_ids: attachment_ids
-            .into_iter()
-            .map(AttachmentId::from_raw)
-            .collect(),
-    })
-}
-
-fn created_or_ok(created: bool) -> StatusCode {
+pub(crate) fn created_or_ok(created: bool) -> StatusCode {
     if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     }
+}
+
+/// The response to a start (or a takeover report).
+pub(crate) fn started_view(
+    principal: &Principal,
+    outcome: StartOutcome,
+) -> (StatusCode, Json<StartedConversation>) {
+    let StartOutcome { started, screening } = outcome;
+    (
+        created_or_ok(started.created),
+        Json(StartedConversation {
+            conversation: started.conversation.seen_by(principal),
+            message: started.message.seen_by(principal),
+            screening: screening.into(),
+            joined_existing: started.joined_existing,
+        }),
+    )
 }
 
 /// A customer starts a conversation with its first message. Retrying with
@@ -72,73 +57,29 @@ pub async fn start_conversation(
     headers: axum::http::HeaderMap,
     Json(body): Json<StartConversationRequest>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
-    let Principal::Customer(customer) = principal.clone() else {
-        return Err(ApiError::forbidden("only customers start conversations"));
+    let claimed_orders = match &body.order_id {
+        Some(_) => crate::web::context::claimed_orders_of(&headers)?,
+        None => None,
     };
-    let department_id = DepartmentId::parse(body.department.clone())
-        .map_err(|_| DomainError::UnknownDepartment(body.department.clone()))?;
-    let department = state
-        .department(&department_id)
-        .ok_or_else(|| DomainError::UnknownDepartment(body.department.clone()))?;
-    let topic = body.topic.map(TopicId::parse).transpose()?;
-    if let Some(topic) = &topic
-        && !department.has_topic(topic)
-    {
-        return Err(DomainError::UnknownTopic {
-            department: department.id.as_str().to_owned(),
-            topic: topic.as_str().to_owned(),
-        }
-        .into());
-    }
-    let order_id = body.order_id.map(OrderId::parse).transpose()?;
-    if let Some(order) = &order_id {
-        crate::web::context::check_claimed_order(&headers, department.id.as_str(), order.as_str())?;
-    }
-    let subject = Subject::from_parts(order_id, topic)?;
-    let screened = screen_message(
-        &state,
-        &principal,
-        Destination::New(&department_id),
-        body.text,
-        false,
-    )
-    .await?;
-    let first_message = new_message(
-        &state,
-        screened.text,
-        body.client_msg_id,
-        false,
-        body.attachment_ids,
-    )?;
-    let started = state
-        .store
-        .start_conversation(StartConversation {
-            department: department_id,
-            subject,
-            initial_status: Status::initial(state.bot_answers(department)),
-            customer,
-            first_message,
-        })
-        .await?;
-    if started.created {
-        metrics::counter!("hotline_conversations_started_total").increment(1);
-        metrics::counter!("hotline_messages_created_total", "author" => "customer").increment(1);
-        if started.conversation.status == Status::Bot {
-            crate::api::kb::bot_answers_first_message(&state, &started).await;
-        }
-    }
-    Ok((
-        created_or_ok(started.created),
-        Json(StartedConversation {
-            conversation: started.conversation.seen_by(&principal),
-            message: started.message.seen_by(&principal),
-            screening: Screening {
-                redactions: screened.redactions,
-                flagged_links: screened.flagged_links,
+    let outcome = state
+        .app
+        .start_conversation(
+            &principal,
+            NewConversation {
+                department: body.department,
+                topic: body.topic,
+                order_id: body.order_id,
+                claimed_orders,
+                message: MessageDraft {
+                    text: body.text,
+                    client_msg_id: body.client_msg_id,
+                    internal: false,
+                    attachment_ids: body.attachment_ids,
+                },
             },
-            joined_existing: started.joined_existing,
-        }),
-    ))
+        )
+        .await?;
+    Ok(started_view(&principal, outcome))
 }
 
 /// The caller's conversations: a customer's own, an operator's departments'.
@@ -177,34 +118,14 @@ pub async fn list_conversations(
         ));
     }
     let conversations = state
-        .store
-        .conversations(ConversationFilter {
-            scope: EventScope::of(&principal),
-            status,
-            department,
-            limit,
-        })
+        .app
+        .conversations(&principal, status, department, limit)
         .await?;
     let conversations = conversations
         .into_iter()
         .map(|c| c.seen_by(&principal))
         .collect();
     Ok(Json(ConversationList { conversations }))
-}
-
-async fn visible_conversation(
-    state: &AppState,
-    principal: &Principal,
-    id: String,
-) -> ApiResult<Conversation> {
-    let conversation = state
-        .store
-        .conversation(&ConversationId::from_raw(id))
-        .await?
-        .filter(|c| principal.can_access(c))
-        .ok_or_else(ApiError::not_found)?;
-    crate::guard::on_read(state, principal, &conversation).await?;
-    Ok(conversation)
 }
 
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
@@ -216,7 +137,14 @@ pub async fn get_conversation(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Conversation>> {
-    let conversation = visible_conversation(&state, &principal, id).await?;
+    let conversation = state
+        .app
+        .open_conversation(
+            &principal,
+            &ConversationId::from_raw(id),
+            hotline_app::Purpose::Conversation,
+        )
+        .await?;
     Ok(Json(conversation.seen_by(&principal)))
 }
 
@@ -239,21 +167,14 @@ pub async fn list_messages(
             "limit must be 1–500 and after_seq not negative",
         ));
     }
-    let conversation = visible_conversation(&state, &principal, id).await?;
     let messages = state
-        .store
-        .messages(MessageQuery {
-            conversation_id: conversation.id,
-            after_seq,
-            limit,
-            include_internal: !principal.is_customer(),
-        })
-        .await?;
-    let messages = messages
+        .app
+        .messages(&principal, &ConversationId::from_raw(id), after_seq, limit)
+        .await?
         .into_iter()
-        .map(|m| ListedMessage {
-            flagged_links: crate::guard::flagged_links_for(&state, &principal, &m),
-            message: m.seen_by(&principal),
+        .map(|listed| ListedMessage {
+            flagged_links: listed.flagged_links,
+            message: listed.message.seen_by(&principal),
         })
         .collect();
     Ok(Json(MessageList { messages }))
@@ -278,42 +199,24 @@ pub async fn post_message(
     Path(id): Path<String>,
     Json(body): Json<PostMessageRequest>,
 ) -> ApiResult<(StatusCode, Json<SentMessage>)> {
-    let conversation_id = ConversationId::from_raw(id);
-    let screened = screen_message(
-        &state,
-        &principal,
-        Destination::Existing(&conversation_id),
-        body.text,
-        body.internal,
-    )
-    .await?;
-    let message = new_message(
-        &state,
-        screened.text,
-        body.client_msg_id,
-        body.internal,
-        body.attachment_ids,
-    )?;
-    let posted = state
-        .store
-        .post_message(PostMessage {
-            conversation_id,
-            author: principal.clone(),
-            message,
-        })
-        .await?;
-    if posted.created {
-        let author = posted.message.author.kind.as_str();
-        metrics::counter!("hotline_messages_created_total", "author" => author).increment(1);
-    }
-    Ok((
-        created_or_ok(posted.created),
-        Json(SentMessage {
-            message: posted.message.seen_by(&principal),
-            screening: Screening {
-                redactions: screened.redactions,
-                flagged_links: screened.flagged_links,
+    let sent = state
+        .app
+        .post_message(
+            &principal,
+            ConversationId::from_raw(id),
+            MessageDraft {
+                text: body.text,
+                client_msg_id: body.client_msg_id,
+                internal: body.internal,
+                attachment_ids: body.attachment_ids,
             },
+        )
+        .await?;
+    Ok((
+        created_or_ok(sent.posted.created),
+        Json(SentMessage {
+            message: sent.posted.message.seen_by(&principal),
+            screening: sent.screening.into(),
         }),
     ))
 }
@@ -325,12 +228,8 @@ async fn change(
     command: LifecycleCommand,
 ) -> ApiResult<Json<Conversation>> {
     let conversation = state
-        .store
-        .change_lifecycle(ChangeLifecycle {
-            conversation_id: ConversationId::from_raw(id),
-            actor: principal.clone(),
-            command,
-        })
+        .app
+        .change_lifecycle(&principal, ConversationId::from_raw(id), command)
         .await?;
     Ok(Json(conversation.seen_by(&principal)))
 }
@@ -373,9 +272,7 @@ pub async fn assign(
         Some(target) => LifecycleCommand::AssignTo(OperatorId::from_raw(target)),
         None => LifecycleCommand::Take,
     };
-    let assigned = change(&state, principal.clone(), id, command).await?;
-    crate::guard::audit::assignment(&state, &principal, &assigned.0).await?;
-    Ok(assigned)
+    change(&state, principal, id, command).await
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/resolve", tag = "conversations",

@@ -5,6 +5,8 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hotline_app::help_center::HelpCenterError;
+use hotline_app::{AppError, ErrorKind};
 use hotline_domain::DomainError;
 use hotline_store::StoreError;
 use serde::Serialize;
@@ -89,45 +91,39 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let status = match e.kind {
+            ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError {
+            status,
+            code: e.code,
+            message: e.message,
+            extra: e.details,
+        }
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
-        let status = match e {
-            DomainError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            DomainError::InvalidTransition { .. } | DomainError::AlreadyAssigned => {
-                StatusCode::CONFLICT
-            }
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        ApiError::new(status, e.code(), e.to_string())
+        AppError::from(e).into()
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => ApiError::not_found(),
-            StoreError::Conflict(code) => {
-                ApiError::new(StatusCode::CONFLICT, code, conflict_message(code))
-            }
-            StoreError::Domain(d) => d.into(),
-            StoreError::InvalidAttachment(_) => {
-                ApiError::unprocessable("invalid_attachment", e.to_string())
-            }
-            StoreError::InvalidAssignee(_) => {
-                ApiError::unprocessable("invalid_assignee", e.to_string())
-            }
-            StoreError::Backend(_) => ApiError::internal(e),
-        }
+        AppError::from(e).into()
     }
 }
 
-fn conflict_message(code: &str) -> &'static str {
-    match code {
-        "client_msg_id_reused" => {
-            "this client_msg_id was already used for a different message; use a new id"
-        }
-        "operator_email_taken" => "an operator with this e-mail already exists",
-        _ => "the request conflicts with the current state",
+impl From<HelpCenterError> for ApiError {
+    fn from(e: HelpCenterError) -> Self {
+        AppError::from(e).into()
     }
 }
 

@@ -12,16 +12,13 @@
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Path, Query};
 use crate::auth::Auth;
-use crate::kb::{KbError, bot};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use hotline_domain::{
     Article, ArticleDraft, ArticleId, Conversation, ConversationId, DepartmentId, Principal, Role,
-    Status,
 };
 use hotline_store::kb::{ArticleChange, FeedbackTally, UnansweredQuestion};
-use hotline_store::{ChangeLifecycle, LifecycleCommand, Started};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -41,15 +38,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(unanswered))
         .routes(routes!(reindex))
         .routes(routes!(bot_feedback))
-}
-
-impl From<KbError> for ApiError {
-    fn from(e: KbError) -> Self {
-        match e {
-            KbError::Store(store) => store.into(),
-            KbError::Index(index) => ApiError::internal(index),
-        }
-    }
 }
 
 fn require_role(principal: &Principal, allowed: &[Role], what: &str) -> ApiResult<()> {
@@ -176,7 +164,7 @@ pub async fn create_article(
             ),
         ));
     }
-    state.kb.upsert(article.clone()).await?;
+    state.help_center().upsert(article.clone()).await?;
     Ok((StatusCode::CREATED, Json(article)))
 }
 
@@ -226,7 +214,7 @@ pub async fn put_article(
         now(),
     )?;
     known_department(&state, &article)?;
-    let change = state.kb.upsert(article.clone()).await?;
+    let change = state.help_center().upsert(article.clone()).await?;
     let stored = match change {
         ArticleChange::Unchanged => state.store.article(&article.id).await?.unwrap_or(article),
         _ => article,
@@ -251,7 +239,7 @@ pub async fn delete_article(
 ) -> ApiResult<StatusCode> {
     writers(&principal)?;
     let id = article_id(id)?;
-    state.kb.delete(&id).await?;
+    state.help_center().delete(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -329,7 +317,7 @@ pub async fn search(
     if q.trim().is_empty() {
         return Ok(Json(SearchResults { hits: Vec::new() }));
     }
-    let hits = state.kb.search(&q, department.as_ref(), limit)?;
+    let hits = state.help_center().search(&q, department.as_ref(), limit)?;
     Ok(Json(SearchResults {
         hits: hits.into_iter().map(SearchHit::from).collect(),
     }))
@@ -350,7 +338,7 @@ pub async fn suggest(
             suggestions: Vec::new(),
         }));
     }
-    let hits = state.kb.suggest(&q, department.as_ref())?;
+    let hits = state.help_center().suggest(&q, department.as_ref())?;
     Ok(Json(Suggestions {
         suggestions: hits.into_iter().map(SearchHit::from).collect(),
     }))
@@ -406,9 +394,13 @@ pub async fn reindex(
     Auth(principal): Auth,
 ) -> ApiResult<Json<Reindexed>> {
     writers(&principal)?;
-    state.kb.rebuild().await.map_err(ApiError::internal)?;
+    state
+        .help_center()
+        .rebuild()
+        .await
+        .map_err(ApiError::internal)?;
     Ok(Json(Reindexed {
-        articles: state.kb.len(),
+        articles: state.help_center().len(),
     }))
 }
 
@@ -434,46 +426,9 @@ pub async fn bot_feedback(
     Path(id): Path<String>,
     Json(body): Json<BotFeedbackRequest>,
 ) -> ApiResult<Json<Conversation>> {
-    if !principal.is_customer() {
-        return Err(ApiError::forbidden(
-            "only the customer rates the bot's answer",
-        ));
-    }
-    let conversation = state
-        .store
-        .conversation(&ConversationId::from_raw(id))
-        .await?
-        .filter(|c| principal.can_access(c))
-        .ok_or_else(ApiError::not_found)?;
-    if conversation.status != Status::Bot {
-        return Err(hotline_domain::DomainError::InvalidTransition {
-            action: "rate the bot's answer in",
-            status: conversation.status.as_str(),
-        }
-        .into());
-    }
-    bot::record_verdict(&state.kb, &conversation, body.helped).await?;
-    let command = if body.helped {
-        LifecycleCommand::Resolve
-    } else {
-        LifecycleCommand::Handoff
-    };
     let changed = state
-        .store
-        .change_lifecycle(ChangeLifecycle {
-            conversation_id: conversation.id.clone(),
-            actor: principal.clone(),
-            command,
-        })
+        .app
+        .rate_bot_answer(&principal, &ConversationId::from_raw(id), body.helped)
         .await?;
     Ok(Json(changed.seen_by(&principal)))
-}
-
-/// After a conversation started with the bot: the bot answers the first
-/// message. A failure is logged, never the customer's problem: they can
-/// always call an operator.
-pub async fn bot_answers_first_message(state: &AppState, started: &Started) {
-    if let Err(e) = bot::answer(&state.kb, &started.conversation, &started.message.text).await {
-        tracing::warn!(conversation = %started.conversation.id, error = %e, "the bot could not answer");
-    }
 }

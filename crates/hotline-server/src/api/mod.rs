@@ -89,7 +89,7 @@ async fn departments(State(state): State<AppState>) -> Json<DepartmentList> {
             .settings
             .departments
             .iter()
-            .filter(|d| crate::guard::listed_for_customers(&state.settings, d.id.as_str()))
+            .filter(|d| state.app.security().listed_for_customers(d.id.as_str()))
             .cloned()
             .collect(),
     })

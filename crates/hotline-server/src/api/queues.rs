@@ -6,10 +6,8 @@ use crate::api::extract::{Json, Path};
 use crate::auth::Auth;
 use crate::state::AppState;
 use axum::extract::State;
-use hotline_domain::{
-    Conversation, ConversationId, DepartmentId, DomainError, Presence, Principal,
-};
-use hotline_store::{DepartmentLive, OperatorStatus, PresenceChange, Transfer};
+use hotline_domain::{Conversation, ConversationId, Presence, Principal};
+use hotline_store::{DepartmentLive, OperatorStatus, PresenceChange};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -139,23 +137,10 @@ pub async fn transfer(
     Path(id): Path<String>,
     Json(body): Json<TransferRequest>,
 ) -> ApiResult<Json<Conversation>> {
-    if principal.is_customer() {
-        return Err(ApiError::forbidden("only operators transfer conversations"));
-    }
-    let department = DepartmentId::parse(body.department.clone())
-        .ok()
-        .filter(|d| state.department(d).is_some())
-        .ok_or(DomainError::UnknownDepartment(body.department))?;
     let conversation = state
-        .store
-        .transfer(Transfer {
-            conversation_id: ConversationId::from_raw(id),
-            actor: principal.clone(),
-            department,
-        })
+        .app
+        .transfer(&principal, ConversationId::from_raw(id), body.department)
         .await?;
-    // Screening must see the new department from the next message on.
-    state.guard.owners.moved(&conversation.id);
     Ok(Json(conversation.seen_by(&principal)))
 }
 

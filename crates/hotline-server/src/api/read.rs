@@ -1,13 +1,13 @@
 //! Read receipts: each side tells how far it has read a conversation, and
 //! the other side hears it as a `messages.read` event (docs/protocol.md).
 
-use crate::api::error::{ApiError, ApiResult, ErrorBody};
+use crate::api::error::{ApiResult, ErrorBody};
 use crate::api::extract::{Json, Path};
 use crate::auth::Auth;
 use crate::state::AppState;
 use axum::extract::State;
 use hotline_domain::{ConversationId, Principal};
-use hotline_store::{ReadOutcome, ReadState};
+use hotline_store::ReadState;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -56,7 +56,7 @@ pub async fn read_state(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ReadStateView>> {
     let id = ConversationId::from_raw(id);
-    let read = state.store.read_state(&id, &principal).await?;
+    let read = state.app.read_state(&principal, &id).await?;
     Ok(Json(ReadStateView::new(&id, read, &principal)))
 }
 
@@ -79,16 +79,6 @@ pub async fn mark_read(
     Json(body): Json<MarkReadRequest>,
 ) -> ApiResult<Json<ReadStateView>> {
     let id = ConversationId::from_raw(id);
-    match state.store.mark_read(&id, &principal, body.seq).await? {
-        ReadOutcome::Moved(read) | ReadOutcome::Unchanged(read) => {
-            Ok(Json(ReadStateView::new(&id, read, &principal)))
-        }
-        ReadOutcome::BeyondLast { last } => Err(ApiError::unprocessable(
-            "read_beyond_last",
-            format!(
-                "seq {} is after the last message ({last}); send the seq of a message you have",
-                body.seq
-            ),
-        )),
-    }
+    let read = state.app.mark_read(&principal, &id, body.seq).await?;
+    Ok(Json(ReadStateView::new(&id, read, &principal)))
 }

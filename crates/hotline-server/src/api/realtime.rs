@@ -114,10 +114,12 @@ pub async fn websocket(
     )
     .await
     .map_err(start_error)?
-    .hiding(crate::guard::hidden_departments(
-        &state,
-        &credentials.principal,
-    ));
+    .hiding(
+        state
+            .app
+            .security()
+            .hidden_departments(&credentials.principal),
+    );
     Ok(upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
@@ -332,13 +334,20 @@ impl Connection {
                     return Ok(());
                 }
                 self.typing_sent.push((id.clone(), now));
-                let conversation = match self.state.store.conversation(&id).await {
-                    Ok(Some(c)) if self.credentials.principal.can_access(&c) => c,
-                    Ok(_) => {
+                let opened = self
+                    .state
+                    .app
+                    .open_conversation(&self.credentials.principal, &id, hotline_app::Purpose::Act)
+                    .await;
+                let conversation = match opened {
+                    Ok(c) => c,
+                    Err(e) if e.kind == hotline_app::ErrorKind::Internal => {
+                        return Err(e.to_string());
+                    }
+                    Err(_) => {
                         let error = serde_json::json!({ "type": "error", "code": "not_found", "message": "no such conversation" });
                         return self.send_json(&error).await;
                     }
-                    Err(e) => return Err(e.to_string()),
                 };
                 self.state.hub.publish_typing(Typing {
                     conversation_id: id,
@@ -370,7 +379,7 @@ pub async fn long_poll(
             "wait must be 0–60 seconds",
         ));
     }
-    let hidden = crate::guard::hidden_departments(&state, &principal);
+    let hidden = state.app.security().hidden_departments(&principal);
     let mut sub = match Subscription::start(state.store.clone(), principal, query.after.as_deref())
         .await
         .map_err(start_error)?

@@ -3,24 +3,17 @@
 
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Query};
-use crate::api::views::{Screening, StartedConversation};
+use crate::api::views::StartedConversation;
 use crate::auth::Auth;
-use crate::guard::{Destination, audit, screen_message};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use hotline_domain::{
-    ClientMsgId, DepartmentId, MessageText, Principal, Role, Status, Subject, TopicId,
-};
-use hotline_store::{AuditEntry, NewMessage, StartConversation, audit::verify_chain};
+use hotline_domain::{Principal, Role};
+use hotline_store::{AuditEntry, audit::verify_chain};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-/// The topic of account-takeover reports in the security department.
-pub const TAKEOVER_TOPIC: &str = "account_takeover";
-const DEFAULT_TAKEOVER_TEXT: &str = "Мне кажется, мой аккаунт взломали";
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -107,71 +100,9 @@ pub async fn report_account_takeover(
     Auth(principal): Auth,
     Json(body): Json<TakeoverReport>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
-    let Principal::Customer(customer) = principal.clone() else {
-        return Err(ApiError::forbidden("only customers report their accounts"));
-    };
-    let department = DepartmentId::parse(state.settings.security.takeover_department.clone())?;
-    let text = body
-        .text
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_TAKEOVER_TEXT.to_owned());
-    let screened = screen_message(
-        &state,
-        &principal,
-        Destination::New(&department),
-        text,
-        false,
-    )
-    .await?;
-    let started = state
-        .store
-        .start_conversation(StartConversation {
-            department,
-            subject: Subject::Topic {
-                topic: TopicId::parse(TAKEOVER_TOPIC.to_owned())?,
-            },
-            initial_status: Status::Queued,
-            customer: customer.clone(),
-            first_message: NewMessage {
-                client_msg_id: ClientMsgId::parse(body.client_msg_id)?,
-                text: MessageText::parse(screened.text, state.settings.max_message_chars)?,
-                internal: false,
-                attachment_ids: Vec::new(),
-            },
-        })
+    let outcome = state
+        .app
+        .report_account_takeover(&principal, body.text, body.client_msg_id)
         .await?;
-    if started.created {
-        metrics::counter!("hotline_account_takeover_reports_total").increment(1);
-        audit::record(
-            &state,
-            audit::Actor::of(&principal),
-            "security.account_takeover_reported",
-            Some(started.conversation.id.as_str()),
-            serde_json::json!({ "customer": customer.id.to_string() }),
-        )
-        .await?;
-        tracing::warn!(
-            target: "hotline::security",
-            customer = %customer.id,
-            conversation = %started.conversation.id.as_str(),
-            "account takeover reported"
-        );
-    }
-    let status = if started.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        Json(StartedConversation {
-            conversation: started.conversation.seen_by(&principal),
-            message: started.message.seen_by(&principal),
-            screening: Screening {
-                redactions: screened.redactions,
-                flagged_links: screened.flagged_links,
-            },
-            joined_existing: started.joined_existing,
-        }),
-    ))
+    Ok(crate::api::conversations::started_view(&principal, outcome))
 }

@@ -4,12 +4,12 @@ use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::Json;
 use crate::api::views::*;
 use crate::auth::{self, Auth, Credentials, passwords};
-use crate::guard::audit;
 use crate::realtime::tickets::TICKET_TTL;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{AppendHeaders, IntoResponse};
+use hotline_app::audit;
 use hotline_domain::Principal;
 use hotline_store::NewSession;
 
@@ -43,14 +43,15 @@ pub async fn login(
         .await
         .map_err(ApiError::internal)?;
     let Some(record) = record.filter(|_| matches) else {
-        audit::record(
-            &state,
-            audit::Actor::anonymous(&email),
-            "login_failed",
-            None,
-            serde_json::json!({}),
-        )
-        .await?;
+        state
+            .app
+            .audit(
+                audit::Actor::anonymous(&email),
+                "login_failed",
+                None,
+                serde_json::json!({}),
+            )
+            .await?;
         return Err(ApiError::unauthorized(
             "invalid_credentials",
             "wrong e-mail or password",
@@ -86,14 +87,15 @@ pub async fn login(
         })
         .unwrap_or_default();
     tracing::info!(operator = %record.operator.id, "operator logged in");
-    audit::record(
-        &state,
-        audit::Actor::of(&Principal::Operator(record.operator.clone())),
-        "login",
-        None,
-        serde_json::json!({ "role": record.operator.role.as_str() }),
-    )
-    .await?;
+    state
+        .app
+        .audit(
+            audit::Actor::of(&Principal::Operator(record.operator.clone())),
+            "login",
+            None,
+            serde_json::json!({ "role": record.operator.role.as_str() }),
+        )
+        .await?;
     Ok((
         AppendHeaders([(header::SET_COOKIE, cookie)]),
         Json(LoginResponse {

@@ -48,6 +48,15 @@ pub struct Screening {
     pub flagged_links: Vec<hotline_guard::Link>,
 }
 
+impl From<hotline_app::Screening> for Screening {
+    fn from(screening: hotline_app::Screening) -> Screening {
+        Screening {
+            redactions: screening.redactions,
+            flagged_links: screening.flagged_links,
+        }
+    }
+}
+
 /// A sent message with what the guard did to it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SentMessage {

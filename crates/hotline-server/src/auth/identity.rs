@@ -156,7 +156,7 @@ impl IdentityVerifier {
         // Masked here, where customers enter, so no copy of the name (stored,
         // published, typing events) carries a secret.
         let mut name = name.to_owned();
-        crate::guard::mask_name(&mut name);
+        hotline_app::security::mask_name(&mut name);
         Ok(VerifiedIdentity {
             expires_at: claims.exp,
             customer: CustomerIdentity {

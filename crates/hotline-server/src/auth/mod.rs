@@ -65,6 +65,11 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated
             })
             .ok_or_else(ended_session);
     }
+    verify_customer(state, token)
+}
+
+/// Verifies a customer's identity token.
+pub fn verify_customer(state: &AppState, token: &str) -> Result<Authenticated, ApiError> {
     state
         .identity
         .verify(token, unix_now())
@@ -128,6 +133,10 @@ impl FromRequestParts<AppState> for Credentials {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(verified) = parts.extensions.remove::<Authenticated>() {
+            // Verified from this request's bearer token by the rate limiter.
+            return Ok(Credentials(verified));
+        }
         let token = match bearer_token(&parts.headers) {
             Some(token) => token,
             None if parts.method == Method::GET || parts.method == Method::HEAD => {

@@ -4,15 +4,16 @@
 //! `help.js` adds results as you type. Pages carry a strict Content Security
 //! Policy: no inline scripts or styles, nothing from other origins.
 
+pub mod demo_articles;
 pub mod render;
 
-use crate::kb::CatalogEntry;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hotline_app::help_center::CatalogEntry;
 use hotline_domain::{Article, ArticleId, DepartmentId};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use render::escape;
@@ -158,7 +159,7 @@ fn department_name(state: &AppState, id: &DepartmentId) -> String {
 fn tree(state: &AppState) -> Vec<(DepartmentId, BTreeMap<String, Vec<CatalogEntry>>)> {
     let mut by_department: BTreeMap<DepartmentId, BTreeMap<String, Vec<CatalogEntry>>> =
         BTreeMap::new();
-    for entry in state.kb.catalog() {
+    for entry in state.help_center().catalog() {
         by_department
             .entry(entry.department.clone())
             .or_default()
@@ -186,7 +187,7 @@ async fn home(State(state): State<AppState>, Query(query): Query<HomeQuery>) -> 
     let q: String = query.q.unwrap_or_default().chars().take(300).collect();
     if !q.trim().is_empty() {
         let _ = write!(main, "<h1>Результаты поиска: «{}»</h1>", escape(q.trim()));
-        match state.kb.search(&q, None, PAGE_RESULTS) {
+        match state.help_center().search(&q, None, PAGE_RESULTS) {
             Ok(hits) if !hits.is_empty() => {
                 main.push_str(r#"<ol class="found">"#);
                 for hit in hits {
@@ -268,7 +269,7 @@ async fn section_page(
         return not_found_page();
     };
     let entries: Vec<CatalogEntry> = state
-        .kb
+        .help_center()
         .catalog()
         .into_iter()
         .filter(|e| e.department == department && e.section == section)

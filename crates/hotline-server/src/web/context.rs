@@ -9,6 +9,7 @@ use crate::auth::{self, Auth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use hotline_app::{ClaimedOrder, Purpose};
 use hotline_domain::{Conversation, ConversationId, Principal};
 use hotline_store::{ConversationFilter, EventScope};
 use serde::{Deserialize, Serialize};
@@ -79,25 +80,18 @@ fn claimed_orders(headers: &HeaderMap) -> ApiResult<Option<Vec<Order>>> {
     }))
 }
 
-/// A customer whose token lists their orders may start a conversation only
-/// about one of them, in that order's department (`422 unknown_order`).
-/// Tokens without the claim are not checked.
-pub fn check_claimed_order(headers: &HeaderMap, department: &str, order_id: &str) -> ApiResult<()> {
-    match claimed_orders(headers)? {
-        Some(orders)
-            if !orders
-                .iter()
-                .any(|o| o.id == order_id && o.department == department) =>
-        {
-            Err(ApiError::unprocessable(
-                "unknown_order",
-                format!(
-                    "order `{order_id}` is not among the orders of department `{department}` in your identity token; pick one of them or write without an order"
-                ),
-            ))
-        }
-        _ => Ok(()),
-    }
+/// The orders of the caller's bearer token as the start of a conversation
+/// checks them (`None`: the token has no `orders` claim, nothing to check).
+pub fn claimed_orders_of(headers: &HeaderMap) -> ApiResult<Option<Vec<ClaimedOrder>>> {
+    Ok(claimed_orders(headers)?.map(|orders| {
+        orders
+            .into_iter()
+            .map(|o| ClaimedOrder {
+                id: o.id,
+                department: o.department,
+            })
+            .collect()
+    }))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -180,11 +174,13 @@ pub async fn conversation_customer(
         return Err(ApiError::not_found());
     }
     let conversation = state
-        .store
-        .conversation(&ConversationId::from_raw(id))
-        .await?
-        .filter(|c| principal.can_access(c))
-        .ok_or_else(ApiError::not_found)?;
+        .app
+        .open_conversation(
+            &principal,
+            &ConversationId::from_raw(id),
+            Purpose::CustomerContext,
+        )
+        .await?;
     let context = match state
         .store
         .customer_context(&conversation.customer.id)

@@ -50,7 +50,7 @@ impl TestApp {
         settings.identity.secret = Some(SECRET.into());
         settings.allowed_origins = vec!["https://shop.example".into()];
         // Tests send faster than people do; the rate-limit tests switch them on.
-        settings.security.rate_limits = hotline_server::guard::limits::RateLimitSettings::off();
+        settings.security.rate_limits = hotline_server::security::limits::RateLimitSettings::off();
         configure(&mut settings);
         let store = hotline_server::open_store(&settings).await.expect("store");
         let state = hotline_server::build(settings, store).await.expect("build");

@@ -734,11 +734,11 @@ async fn the_demo_help_center_imports_into_a_store_and_answers() {
             ..Default::default()
         };
         let store = hotline_server::open_store(&settings).await.unwrap();
-        let report = hotline_server::kb::demo::import_demo_help_center(store.as_ref())
+        let report = hotline_server::help::demo_articles::import_demo_help_center(store.as_ref())
             .await
             .unwrap();
         assert!(report.created >= 60, "{report}");
-        let again = hotline_server::kb::demo::import_demo_help_center(store.as_ref())
+        let again = hotline_server::help::demo_articles::import_demo_help_center(store.as_ref())
             .await
             .unwrap();
         assert_eq!(
@@ -772,9 +772,10 @@ async fn the_demo_help_center_loads_into_a_running_server() {
     )
     .await;
     assert_eq!(before, json!({"hits": []}));
-    let report = hotline_server::kb::demo::load_demo_help_center(&app.state.kb)
-        .await
-        .unwrap();
+    let report =
+        hotline_server::help::demo_articles::load_demo_help_center(app.state.help_center())
+            .await
+            .unwrap();
     assert!(report.created >= 60, "{report}");
     // «вазврат» (a typo) finds the refund articles at once.
     let (_, after) = public_get(

@@ -10,6 +10,7 @@ mod helpers;
 mod kb;
 mod queues;
 mod read;
+mod reading;
 mod realtime;
 mod security;
 mod web;

@@ -405,7 +405,7 @@ async fn retention_deletes_old_resolved_conversations_only() {
     }
     // Nothing is 30 days old yet.
     assert_eq!(
-        hotline_server::guard::retention::sweep(&app.state)
+        hotline_server::security::retention::sweep(&app.state)
             .await
             .unwrap(),
         0
@@ -431,7 +431,7 @@ async fn retention_deletes_old_resolved_conversations_only() {
 #[tokio::test]
 async fn rate_limits_answer_429_with_retry_after() {
     let app = TestApp::spawn_with(|s| {
-        s.security.rate_limits = hotline_server::guard::limits::RateLimitSettings {
+        s.security.rate_limits = hotline_server::security::limits::RateLimitSettings {
             messages_per_minute: 3,
             conversations_per_hour: 2,
             uploads_per_minute: 2,
@@ -710,4 +710,33 @@ async fn a_transfer_into_the_bank_applies_its_rules_to_the_next_message() {
         !body["text"].as_str().unwrap().contains("4111 1111"),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn the_per_customer_limit_holds_however_the_scheme_is_spelt() {
+    let app = TestApp::spawn_with(|s| {
+        s.security.rate_limits = hotline_server::security::limits::RateLimitSettings {
+            messages_per_minute: 1,
+            per_ip_factor: 100,
+            ..hotline_server::security::limits::RateLimitSettings::off()
+        }
+    })
+    .await;
+    let anna = app.customer_token("anna");
+    let conversation = app.start(&anna, "travel", "Вопрос").await;
+    let path = format!("/api/v1/conversations/{conversation}/messages");
+    let mut statuses = Vec::new();
+    // RFC 7235: the scheme is case-insensitive, so the limit must be too.
+    for (i, scheme) in ["Bearer", "bearer", "BEARER"].iter().enumerate() {
+        let response = app
+            .http
+            .post(app.url(&path))
+            .header("authorization", format!("{scheme} {anna}"))
+            .json(&json!({"text": "ещё", "client_msg_id": format!("a{i}")}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [201, 429, 429]);
 }

@@ -7,6 +7,7 @@ mod read;
 mod rows;
 mod audit;
 mod kb;
+pub mod migrations;
 mod privacy;
 mod queue;
 mod redaction;
@@ -31,7 +32,6 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 use writer::{Work, Writer};
 
-const SCHEMA_VERSION: i64 = 1;
 const READERS: usize = 4;
 /// How many committed events the hint feed holds for slow receivers.
 const FEED_CAPACITY: usize = 1024;
@@ -70,23 +70,13 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Migrates the schema and returns the event log's name, made once.
 fn migrate(conn: &mut Connection) -> StoreResult<String> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version > SCHEMA_VERSION {
-        return Err(StoreError::Backend(format!(
-            "the database has schema version {version}, newer than this Hotline ({SCHEMA_VERSION}); upgrade Hotline"
-        )));
-    }
-    if version < 1 {
-        let tx = conn.transaction()?;
-        tx.execute_batch(include_str!("schema.sql"))?;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('log_id', ?1)",
-            params![uuid::Uuid::new_v4().simple().to_string()],
-        )?;
-        tx.execute_batch("PRAGMA user_version = 1")?;
-        tx.commit()?;
-    }
+    migrations::migrate(conn, migrations::MIGRATIONS)?;
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('log_id', ?1)",
+        params![uuid::Uuid::new_v4().simple().to_string()],
+    )?;
     Ok(
         conn.query_row("SELECT value FROM meta WHERE key = 'log_id'", [], |r| {
             r.get(0)
@@ -442,6 +432,16 @@ impl Store for SqliteStore {
                     conversation,
                     created: false,
                 });
+            }
+            if let Some(department) = &command.screened.department
+                && department != &conversation.department
+            {
+                return Err(StoreError::Conflict("conversation_moved"));
+            }
+            if let Some((seq, masked)) = &command.screened.redact_previous
+                && *seq == conversation.last_seq
+            {
+                redaction::redact(conn, &conversation.id, *seq, masked)?;
             }
             let before = conversation.clone();
             let changed = conversation.on_message(&command.author, new.internal)?;

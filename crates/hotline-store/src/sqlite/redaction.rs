@@ -13,23 +13,29 @@ impl RedactionStore for SqliteStore {
         text: String,
     ) -> StoreResult<()> {
         let conversation_id = conversation_id.clone();
-        self.write(move |conn, _| {
-            let changed = conn
-                .prepare_cached(
-                    "UPDATE messages SET text = ?3 WHERE conversation_id = ?1 AND seq = ?2",
-                )?
-                .execute(params![conversation_id.as_str(), seq, text])?;
-            if changed == 0 {
-                return Err(StoreError::NotFound);
-            }
-            conn.prepare_cached(
-                "UPDATE events SET data = json_set(data, '$.text', ?3)
-                 WHERE conversation_id = ?1 AND kind = 'message.created'
-                   AND json_extract(data, '$.seq') = ?2",
-            )?
-            .execute(params![conversation_id.as_str(), seq, text])?;
-            Ok(())
-        })
-        .await
+        self.write(move |conn, _| redact(conn, &conversation_id, seq, &text))
+            .await
     }
+}
+
+/// Replaces a stored message's text, in the message and in its event.
+pub(super) fn redact(
+    conn: &rusqlite::Connection,
+    conversation_id: &ConversationId,
+    seq: i64,
+    text: &str,
+) -> StoreResult<()> {
+    let changed = conn
+        .prepare_cached("UPDATE messages SET text = ?3 WHERE conversation_id = ?1 AND seq = ?2")?
+        .execute(params![conversation_id.as_str(), seq, text])?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    conn.prepare_cached(
+        "UPDATE events SET data = json_set(data, '$.text', ?3)
+         WHERE conversation_id = ?1 AND kind = 'message.created'
+           AND json_extract(data, '$.seq') = ?2",
+    )?
+    .execute(params![conversation_id.as_str(), seq, text])?;
+    Ok(())
 }

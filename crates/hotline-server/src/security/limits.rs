@@ -14,59 +14,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use serde::{Deserialize, Serialize};
+pub use hotline_app::security::RateLimitSettings;
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// `[security.rate_limits]`; 0 switches a limit off.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RateLimitSettings {
-    /// Messages one customer may send per minute.
-    pub messages_per_minute: u32,
-    /// Conversations (and takeover reports) one customer may start per hour.
-    pub conversations_per_hour: u32,
-    /// Files one customer may upload per minute.
-    pub uploads_per_minute: u32,
-    /// One IP address may do this many times what one customer may
-    /// (customers share addresses behind mobile carriers' NAT).
-    pub per_ip_factor: u32,
-    /// Login attempts per IP address per minute.
-    pub logins_per_minute_per_ip: u32,
-    /// Failed logins for one e-mail before each further attempt waits
-    /// (1 s, 2 s, 4 s, … up to 15 min).
-    pub login_failures_before_backoff: u32,
-}
-
-impl Default for RateLimitSettings {
-    fn default() -> Self {
-        RateLimitSettings {
-            messages_per_minute: 30,
-            conversations_per_hour: 20,
-            uploads_per_minute: 10,
-            per_ip_factor: 4,
-            logins_per_minute_per_ip: 20,
-            login_failures_before_backoff: 3,
-        }
-    }
-}
-
-impl RateLimitSettings {
-    /// No limits (load tests, and test servers that do not test them).
-    pub fn off() -> RateLimitSettings {
-        RateLimitSettings {
-            messages_per_minute: 0,
-            conversations_per_hour: 0,
-            uploads_per_minute: 0,
-            per_ip_factor: 1,
-            logins_per_minute_per_ip: 0,
-            login_failures_before_backoff: 0,
-        }
-    }
-}
 
 const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
 /// Login failure records kept at most; older ones are dropped first.
@@ -221,19 +175,21 @@ fn client_ip(request: &Request<Body>) -> Option<IpAddr> {
         .map(|c| c.0.ip())
 }
 
-fn customer_sub(state: &AppState, request: &Request<Body>) -> Option<String> {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    state
-        .identity
-        .verify(token, now)
-        .ok()
-        .map(|v| v.customer.id.to_string())
+/// The customer behind the request's bearer token. The verified caller is
+/// left in the request's extensions, so the `Auth` extractor does not verify
+/// the token a second time.
+fn customer_sub(state: &AppState, request: &mut Request<Body>) -> Option<String> {
+    let token = crate::auth::bearer_token(request.headers())?;
+    if token.starts_with(crate::auth::OPERATOR_TOKEN_PREFIX) {
+        return None;
+    }
+    let caller = crate::auth::verify_customer(state, token).ok()?;
+    let hotline_domain::Principal::Customer(customer) = &caller.principal else {
+        return None;
+    };
+    let sub = customer.id.to_string();
+    request.extensions_mut().insert(caller);
+    Some(sub)
 }
 
 #[derive(Deserialize)]
@@ -242,7 +198,11 @@ struct LoginEmail {
 }
 
 /// The middleware.
-pub async fn limit(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+pub async fn limit(
+    State(state): State<AppState>,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
     let Some(action) = Action::of(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
@@ -253,7 +213,7 @@ pub async fn limit(State(state): State<AppState>, request: Request<Body>, next: 
         return too_many(wait, "requests from your address");
     }
     if action != Action::Login {
-        if let Some(sub) = customer_sub(&state, &request)
+        if let Some(sub) = customer_sub(&state, &mut request)
             && let Some(wait) = Limits::check(&limits.per_customer, action, sub)
         {
             return too_many(wait, &format!("{}s", action.name()));

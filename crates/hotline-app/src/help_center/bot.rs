@@ -1,7 +1,7 @@
 //! The answer bot: answers the first message of a conversation in a
 //! department with articles, and takes the customer's verdict on it.
 
-use super::{KbError, KnowledgeBase};
+use super::{HelpCenter, HelpCenterError};
 use hotline_domain::{
     ArticleId, ArticleSuggestion, AuthorKind, Conversation, Message, MessageText,
 };
@@ -19,10 +19,10 @@ pub const NOTHING_TEXT: &str = "К сожалению, готового отве
 /// conversation: with up to three articles, or by saying it has none (and
 /// recording the question as unanswered).
 pub async fn answer(
-    kb: &KnowledgeBase,
+    kb: &HelpCenter,
     conversation: &Conversation,
     question: &str,
-) -> Result<Posted, KbError> {
+) -> Result<Posted, HelpCenterError> {
     let hits = kb.suggest(question, Some(&conversation.department))?;
     let suggestions: Vec<ArticleSuggestion> = hits
         .into_iter()
@@ -76,10 +76,10 @@ pub fn last_answer(messages: &[Message]) -> Option<(&Message, Option<&Message>)>
 /// Records the customer's verdict on the bot's latest answer; returns
 /// whether there was an answer with articles to rate.
 pub async fn record_verdict(
-    kb: &KnowledgeBase,
+    kb: &HelpCenter,
     conversation: &Conversation,
     helped: bool,
-) -> Result<bool, KbError> {
+) -> Result<bool, HelpCenterError> {
     let messages = kb
         .store()
         .messages(MessageQuery {

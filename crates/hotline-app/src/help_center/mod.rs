@@ -1,5 +1,5 @@
-//! The help center in the server: the store holds the articles, an in-memory
-//! search index answers queries, and the answer bot uses both.
+//! The help center: the store holds the articles, an in-memory search index
+//! answers queries, and the answer bot uses both.
 //!
 //! The store is the truth. The index is rebuilt from it on every start, so
 //! after a crash it cannot serve anything the store does not hold; while
@@ -8,7 +8,6 @@
 //! applies changes in the store's order.
 
 pub mod bot;
-pub mod demo;
 pub mod import;
 pub mod settings;
 
@@ -24,14 +23,14 @@ use std::time::Instant;
 
 /// Errors of the help center's writes and queries.
 #[derive(Debug, thiserror::Error)]
-pub enum KbError {
+pub enum HelpCenterError {
     #[error(transparent)]
     Store(#[from] hotline_store::StoreError),
     #[error("search index: {0}")]
     Index(#[from] hotline_search::SearchError),
 }
 
-pub struct KnowledgeBase {
+pub struct HelpCenter {
     store: Arc<dyn Store>,
     index: SearchIndex,
     /// What the help-center pages list, kept beside the index (no bodies).
@@ -86,11 +85,11 @@ pub fn load_synonyms(extra: Option<&Path>) -> anyhow::Result<Synonyms> {
     Ok(synonyms)
 }
 
-impl KnowledgeBase {
+impl HelpCenter {
     /// Builds the index from every article in the store.
-    pub async fn open(store: Arc<dyn Store>, synonyms: Synonyms) -> anyhow::Result<KnowledgeBase> {
+    pub async fn open(store: Arc<dyn Store>, synonyms: Synonyms) -> anyhow::Result<HelpCenter> {
         let index = SearchIndex::new(synonyms).context("cannot create the search index")?;
-        let kb = KnowledgeBase {
+        let kb = HelpCenter {
             store,
             index,
             catalog: RwLock::new(HashMap::new()),
@@ -166,7 +165,7 @@ impl KnowledgeBase {
     }
 
     /// Stores the article, then indexes it.
-    pub async fn upsert(&self, article: Article) -> Result<ArticleChange, KbError> {
+    pub async fn upsert(&self, article: Article) -> Result<ArticleChange, HelpCenterError> {
         let _order = self.writes.lock().await;
         let doc = article_doc(&article);
         let entry = CatalogEntry::of(&article);
@@ -184,7 +183,7 @@ impl KnowledgeBase {
     async fn repair_after(
         &self,
         indexed: Result<(), hotline_search::SearchError>,
-    ) -> Result<(), KbError> {
+    ) -> Result<(), HelpCenterError> {
         let Err(e) = indexed else {
             return Ok(());
         };
@@ -196,7 +195,7 @@ impl KnowledgeBase {
     }
 
     /// Deletes the article from the store, then from the index.
-    pub async fn delete(&self, id: &ArticleId) -> Result<(), KbError> {
+    pub async fn delete(&self, id: &ArticleId) -> Result<(), HelpCenterError> {
         let _order = self.writes.lock().await;
         self.store.delete_article(id).await?;
         self.catalog_mut().remove(id);
@@ -209,7 +208,7 @@ impl KnowledgeBase {
         query: &str,
         department: Option<&DepartmentId>,
         limit: usize,
-    ) -> Result<Vec<Hit>, KbError> {
+    ) -> Result<Vec<Hit>, HelpCenterError> {
         Ok(self
             .index
             .search(query, department.map(DepartmentId::as_str), limit)?)
@@ -220,7 +219,7 @@ impl KnowledgeBase {
         &self,
         query: &str,
         department: Option<&DepartmentId>,
-    ) -> Result<Vec<Hit>, KbError> {
+    ) -> Result<Vec<Hit>, HelpCenterError> {
         Ok(self
             .index
             .suggest(query, department.map(DepartmentId::as_str))?)

@@ -20,7 +20,7 @@ pub struct SecuritySettings {
     /// Resolved conversations are deleted this many days after their last
     /// activity; 0 keeps them.
     pub retention_days: u32,
-    pub rate_limits: super::limits::RateLimitSettings,
+    pub rate_limits: RateLimitSettings,
 }
 
 impl Default for SecuritySettings {
@@ -57,10 +57,57 @@ pub fn takeover_department(id: &str) -> anyhow::Result<hotline_domain::Departmen
             .map_err(|e| anyhow::anyhow!("security.takeover_department: {e}"))?,
         name: "Безопасность".into(),
         topics: vec![Topic {
-            id: TopicId::parse(crate::api::security::TAKEOVER_TOPIC.to_owned())
+            id: TopicId::parse(super::TAKEOVER_TOPIC.to_owned())
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
             name: "Взлом аккаунта".into(),
         }],
         bot: false,
     })
+}
+
+/// `[security.rate_limits]`; 0 switches a limit off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Messages one customer may send per minute.
+    pub messages_per_minute: u32,
+    /// Conversations (and takeover reports) one customer may start per hour.
+    pub conversations_per_hour: u32,
+    /// Files one customer may upload per minute.
+    pub uploads_per_minute: u32,
+    /// One IP address may do this many times what one customer may
+    /// (customers share addresses behind mobile carriers' NAT).
+    pub per_ip_factor: u32,
+    /// Login attempts per IP address per minute.
+    pub logins_per_minute_per_ip: u32,
+    /// Failed logins for one e-mail before each further attempt waits
+    /// (1 s, 2 s, 4 s, … up to 15 min).
+    pub login_failures_before_backoff: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            messages_per_minute: 30,
+            conversations_per_hour: 20,
+            uploads_per_minute: 10,
+            per_ip_factor: 4,
+            logins_per_minute_per_ip: 20,
+            login_failures_before_backoff: 3,
+        }
+    }
+}
+
+impl RateLimitSettings {
+    /// No limits (load tests, and test servers that do not test them).
+    pub fn off() -> RateLimitSettings {
+        RateLimitSettings {
+            messages_per_minute: 0,
+            conversations_per_hour: 0,
+            uploads_per_minute: 0,
+            per_ip_factor: 1,
+            logins_per_minute_per_ip: 0,
+            login_failures_before_backoff: 0,
+        }
+    }
 }

@@ -1,8 +1,8 @@
 //! The demo help center (`demo/help-center` in the repository), embedded in
 //! the binary so that `serve --demo` works from the binary alone.
 
-use super::import::{ImportReport, parse_article_files, store_articles};
 use anyhow::Context;
+use hotline_app::help_center::import::{ImportReport, parse_article_files, store_articles};
 use hotline_store::kb::KnowledgeStore;
 use rust_embed::RustEmbed;
 
@@ -41,8 +41,10 @@ pub async fn import_demo_help_center(store: &dyn KnowledgeStore) -> anyhow::Resu
 
 /// Like [`import_demo_help_center`], for a server already built: imports the
 /// demo help center into its store, then rebuilds the index from the store.
-pub async fn load_demo_help_center(kb: &super::KnowledgeBase) -> anyhow::Result<ImportReport> {
-    let report = import_demo_help_center(kb.store().as_ref()).await?;
-    kb.rebuild().await?;
+pub async fn load_demo_help_center(
+    help_center: &hotline_app::help_center::HelpCenter,
+) -> anyhow::Result<ImportReport> {
+    let report = import_demo_help_center(help_center.store().as_ref()).await?;
+    help_center.rebuild().await?;
     Ok(report)
 }

@@ -1,4 +1,5 @@
--- Hotline on SQLite, schema version 1. Constraint names match the PostgreSQL
+-- Hotline on SQLite: the schema of release 0.1.0. Released: never edit this
+-- file; change the schema in a new, higher-numbered one. Constraint names match the PostgreSQL
 -- schema so that errors map the same way on both.
 
 CREATE TABLE meta (

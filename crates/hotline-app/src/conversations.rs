@@ -1,0 +1,463 @@
+//! Conversations: starting one, writing to it, moving it through its life.
+
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::reading::Purpose;
+use crate::screening::{Destination, Screening};
+use crate::security::TAKEOVER_TOPIC;
+use crate::{App, help_center};
+use hotline_domain::values::MAX_ATTACHMENTS_PER_MESSAGE;
+use hotline_domain::{
+    AttachmentId, ClientMsgId, Conversation, ConversationId, CustomerIdentity, DepartmentId,
+    DomainError, Message, MessageText, OrderId, Principal, Status, Subject, TopicId,
+};
+use hotline_guard::Link;
+use hotline_store::{
+    ChangeLifecycle, ConversationFilter, EventScope, LifecycleCommand, NewMessage, PostMessage,
+    Posted, ReadOutcome, ReadState, StartConversation, Started, StoreError, Transfer,
+};
+
+/// A message as its author submits it, before screening and validation.
+#[derive(Debug, Clone)]
+pub struct MessageDraft {
+    pub text: String,
+    /// The client's id of this send: a retry with the same id returns the
+    /// original.
+    pub client_msg_id: String,
+    /// An internal note (operators only).
+    pub internal: bool,
+    pub attachment_ids: Vec<String>,
+}
+
+/// An order or booking the customer's identity token lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedOrder {
+    pub id: String,
+    pub department: String,
+}
+
+/// A customer's request to start a conversation, as submitted.
+#[derive(Debug, Clone)]
+pub struct NewConversation {
+    pub department: String,
+    pub topic: Option<String>,
+    pub order_id: Option<String>,
+    /// The orders the customer's identity token lists, when it lists them:
+    /// a conversation about an order must then be about one of them.
+    pub claimed_orders: Option<Vec<ClaimedOrder>>,
+    pub message: MessageDraft,
+}
+
+#[derive(Debug, Clone)]
+pub struct StartOutcome {
+    pub started: Started,
+    pub screening: Screening,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub posted: Posted,
+    pub screening: Screening,
+}
+
+/// A message with the links its reader should be warned about.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub message: Message,
+    pub flagged_links: Vec<Link>,
+}
+
+/// A conversation as [`App::start`] opens it.
+struct Opening {
+    department: DepartmentId,
+    subject: Subject,
+    initial_status: Status,
+    message: MessageDraft,
+}
+
+const DEFAULT_TAKEOVER_TEXT: &str = "Мне кажется, мой аккаунт взломали";
+
+fn customer_of(principal: &Principal, what: &str) -> AppResult<CustomerIdentity> {
+    match principal {
+        Principal::Customer(customer) => Ok(customer.clone()),
+        Principal::Operator(_) => Err(AppError::forbidden(
+            "forbidden",
+            format!("only customers {what}"),
+        )),
+    }
+}
+
+impl App {
+    /// A customer starts a conversation with its first message. A retry
+    /// with the same `client_msg_id` returns the same conversation; so does
+    /// a request about the same order, topic or question as one of the
+    /// customer's open conversations, which the message joins.
+    pub async fn start_conversation(
+        &self,
+        principal: &Principal,
+        request: NewConversation,
+    ) -> AppResult<StartOutcome> {
+        customer_of(principal, "start conversations")?;
+        let unknown = || DomainError::UnknownDepartment(request.department.clone());
+        let department = DepartmentId::parse(request.department.clone())
+            .ok()
+            .and_then(|id| self.department(&id))
+            .ok_or_else(unknown)?;
+        let topic = request.topic.map(TopicId::parse).transpose()?;
+        if let Some(topic) = &topic
+            && !department.has_topic(topic)
+        {
+            return Err(DomainError::UnknownTopic {
+                department: department.id.as_str().to_owned(),
+                topic: topic.as_str().to_owned(),
+            }
+            .into());
+        }
+        let order_id = request.order_id.map(OrderId::parse).transpose()?;
+        if let (Some(order), Some(claimed)) = (&order_id, &request.claimed_orders) {
+            check_claimed_order(claimed, department.id.as_str(), order.as_str())?;
+        }
+        let opening = Opening {
+            subject: Subject::from_parts(order_id, topic)?,
+            initial_status: Status::initial(self.bot_answers(department)),
+            department: department.id.clone(),
+            message: request.message,
+        };
+        self.start(principal, opening).await
+    }
+
+    /// «Мой аккаунт взломали»: opens an urgent conversation in the security
+    /// queue (department `security.takeover_department`, topic
+    /// `account_takeover`), recorded in the audit log. Its
+    /// `conversation.created` event is what the company's systems act on.
+    pub async fn report_account_takeover(
+        &self,
+        principal: &Principal,
+        text: Option<String>,
+        client_msg_id: String,
+    ) -> AppResult<StartOutcome> {
+        let customer = customer_of(principal, "report their accounts")?;
+        let department = DepartmentId::parse(self.security.settings.takeover_department.clone())?;
+        let text = text
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_TAKEOVER_TEXT.to_owned());
+        let outcome = self
+            .start(
+                principal,
+                Opening {
+                    department,
+                    subject: Subject::Topic {
+                        topic: TopicId::parse(TAKEOVER_TOPIC.to_owned())?,
+                    },
+                    initial_status: Status::Queued,
+                    message: MessageDraft {
+                        text,
+                        client_msg_id,
+                        internal: false,
+                        attachment_ids: Vec::new(),
+                    },
+                },
+            )
+            .await?;
+        if outcome.started.created {
+            metrics::counter!("hotline_account_takeover_reports_total").increment(1);
+            let conversation = &outcome.started.conversation;
+            self.audit_by(
+                principal,
+                "security.account_takeover_reported",
+                Some(conversation.id.as_str()),
+                serde_json::json!({ "customer": customer.id.to_string() }),
+            )
+            .await?;
+            tracing::warn!(
+                target: "hotline::security",
+                customer = %customer.id,
+                conversation = %conversation.id.as_str(),
+                "account takeover reported"
+            );
+        }
+        Ok(outcome)
+    }
+
+    /// The one start sequence: screen, validate, write, then let the bot
+    /// answer when the conversation starts with it.
+    async fn start(&self, principal: &Principal, opening: Opening) -> AppResult<StartOutcome> {
+        let customer = customer_of(principal, "start conversations")?;
+        let draft = opening.message;
+        let screened = self
+            .screen(
+                principal,
+                Destination::New(&opening.department),
+                draft.text.clone(),
+                false,
+            )
+            .await?;
+        let first_message = self.new_message(screened.text, draft)?;
+        let started = self
+            .store
+            .start_conversation(StartConversation {
+                department: opening.department,
+                subject: opening.subject,
+                initial_status: opening.initial_status,
+                customer,
+                first_message,
+            })
+            .await?;
+        if started.created {
+            metrics::counter!("hotline_conversations_started_total").increment(1);
+            metrics::counter!("hotline_messages_created_total", "author" => "customer")
+                .increment(1);
+            if started.conversation.status == Status::Bot {
+                self.bot_answers_first_message(&started).await;
+            }
+        }
+        Ok(StartOutcome {
+            started,
+            screening: screened.screening,
+        })
+    }
+
+    /// After a conversation started with the bot: the bot answers the first
+    /// message. A failure is logged, never the customer's problem: they can
+    /// always call an operator.
+    async fn bot_answers_first_message(&self, started: &Started) {
+        let answered = help_center::bot::answer(
+            &self.help_center,
+            &started.conversation,
+            &started.message.text,
+        )
+        .await;
+        if let Err(e) = answered {
+            tracing::warn!(conversation = %started.conversation.id, error = %e, "the bot could not answer");
+        }
+    }
+
+    /// Sends a message. `Ok` means stored durably; a retry with the same
+    /// `client_msg_id` and body returns the original (`created: false`).
+    pub async fn post_message(
+        &self,
+        principal: &Principal,
+        conversation_id: ConversationId,
+        draft: MessageDraft,
+    ) -> AppResult<Sent> {
+        // Screening read the conversation's department from a cache; the
+        // write checks it. Moved in between: screen again under the new rules.
+        let mut attempts = 0;
+        let (posted, screening) = loop {
+            attempts += 1;
+            let screened = self
+                .screen(
+                    principal,
+                    Destination::Existing(&conversation_id),
+                    draft.text.clone(),
+                    draft.internal,
+                )
+                .await?;
+            let message = self.new_message(screened.text, draft.clone())?;
+            let written = self
+                .store
+                .post_message(PostMessage {
+                    conversation_id: conversation_id.clone(),
+                    author: principal.clone(),
+                    message,
+                    screened: screened.relied_on,
+                })
+                .await;
+            match written {
+                Err(StoreError::Conflict("conversation_moved")) if attempts < 3 => {
+                    self.conversation_moved(&conversation_id);
+                }
+                written => break (written?, screened.screening),
+            }
+        };
+        if posted.created {
+            let author = posted.message.author.kind.as_str();
+            metrics::counter!("hotline_messages_created_total", "author" => author).increment(1);
+        }
+        Ok(Sent { posted, screening })
+    }
+
+    fn new_message(&self, screened_text: String, draft: MessageDraft) -> AppResult<NewMessage> {
+        if draft.attachment_ids.len() > MAX_ATTACHMENTS_PER_MESSAGE {
+            return Err(DomainError::TooMany {
+                field: "attachment_ids",
+                len: draft.attachment_ids.len(),
+                max: MAX_ATTACHMENTS_PER_MESSAGE,
+            }
+            .into());
+        }
+        Ok(NewMessage {
+            client_msg_id: ClientMsgId::parse(draft.client_msg_id)?,
+            text: MessageText::parse(screened_text, self.max_message_chars)?,
+            internal: draft.internal,
+            attachment_ids: draft
+                .attachment_ids
+                .into_iter()
+                .map(AttachmentId::from_raw)
+                .collect(),
+        })
+    }
+
+    /// Moves the conversation through its life (hand-off, take, assign,
+    /// resolve, reopen); assignments are recorded in the audit log.
+    pub async fn change_lifecycle(
+        &self,
+        principal: &Principal,
+        conversation_id: ConversationId,
+        command: LifecycleCommand,
+    ) -> AppResult<Conversation> {
+        let audited = matches!(
+            command,
+            LifecycleCommand::Take | LifecycleCommand::AssignTo(_)
+        );
+        let conversation = self
+            .store
+            .change_lifecycle(ChangeLifecycle {
+                conversation_id,
+                actor: principal.clone(),
+                command,
+            })
+            .await?;
+        if audited {
+            self.audit_by(
+                principal,
+                "conversation.assign",
+                Some(conversation.id.as_str()),
+                serde_json::json!({
+                    "department": conversation.department.as_str(),
+                    "assignee": conversation.assignee.as_ref().map(|a| a.id.to_string()),
+                }),
+            )
+            .await?;
+        }
+        Ok(conversation)
+    }
+
+    /// An operator moves the conversation to another department.
+    pub async fn transfer(
+        &self,
+        principal: &Principal,
+        conversation_id: ConversationId,
+        department: String,
+    ) -> AppResult<Conversation> {
+        if principal.is_customer() {
+            return Err(AppError::forbidden(
+                "forbidden",
+                "only operators transfer conversations",
+            ));
+        }
+        let department = DepartmentId::parse(department.clone())
+            .ok()
+            .filter(|d| self.department(d).is_some())
+            .ok_or(DomainError::UnknownDepartment(department))?;
+        let conversation = self
+            .store
+            .transfer(Transfer {
+                conversation_id,
+                actor: principal.clone(),
+                department,
+            })
+            .await?;
+        // Screening must see the new department from the next message on.
+        self.conversation_moved(&conversation.id);
+        Ok(conversation)
+    }
+
+    /// The customer's verdict on the bot's answer: «Помогло» resolves the
+    /// conversation, «Не помогло» hands it to the operators.
+    pub async fn rate_bot_answer(
+        &self,
+        principal: &Principal,
+        conversation_id: &ConversationId,
+        helped: bool,
+    ) -> AppResult<Conversation> {
+        customer_of(principal, "rate the bot's answer")?;
+        let conversation = self
+            .open_conversation(principal, conversation_id, Purpose::Act)
+            .await?;
+        if conversation.status != Status::Bot {
+            return Err(DomainError::InvalidTransition {
+                action: "rate the bot's answer in",
+                status: conversation.status.as_str(),
+            }
+            .into());
+        }
+        help_center::bot::record_verdict(&self.help_center, &conversation, helped).await?;
+        let command = if helped {
+            LifecycleCommand::Resolve
+        } else {
+            LifecycleCommand::Handoff
+        };
+        self.change_lifecycle(principal, conversation.id, command)
+            .await
+    }
+
+    /// The caller's side has read every message up to `seq` (in the
+    /// caller's numbering). A mark never moves back.
+    pub async fn mark_read(
+        &self,
+        principal: &Principal,
+        id: &ConversationId,
+        seq: u64,
+    ) -> AppResult<ReadState> {
+        self.open_conversation(principal, id, Purpose::ReadMarks)
+            .await?;
+        match self.store.mark_read(id, principal, seq).await? {
+            ReadOutcome::Moved(read) | ReadOutcome::Unchanged(read) => Ok(read),
+            ReadOutcome::BeyondLast { last } => Err(AppError::invalid(
+                "read_beyond_last",
+                format!(
+                    "seq {seq} is after the last message ({last}); send the seq of a message you have"
+                ),
+            )),
+        }
+    }
+
+    /// The caller's conversations, newest activity first: a customer's own,
+    /// an operator's departments'.
+    pub async fn conversations(
+        &self,
+        principal: &Principal,
+        status: Option<Status>,
+        department: Option<DepartmentId>,
+        limit: usize,
+    ) -> AppResult<Vec<Conversation>> {
+        let hidden = self.security.hidden_departments(principal);
+        let conversations = self
+            .store
+            .conversations(ConversationFilter {
+                scope: EventScope::of(principal),
+                status,
+                department,
+                limit,
+            })
+            .await?;
+        // A customer without a fresh second factor does not see the bank's
+        // conversations listed either (the feed hides their events).
+        Ok(conversations
+            .into_iter()
+            .filter(|c| !hidden.contains(&c.department))
+            .collect())
+    }
+}
+
+/// A customer whose token lists their orders may start a conversation only
+/// about one of them, in that order's department (`unknown_order`).
+fn check_claimed_order(
+    claimed: &[ClaimedOrder],
+    department: &str,
+    order_id: &str,
+) -> AppResult<()> {
+    if claimed
+        .iter()
+        .any(|o| o.id == order_id && o.department == department)
+    {
+        return Ok(());
+    }
+    Err(AppError::new(
+        ErrorKind::Invalid,
+        "unknown_order",
+        format!(
+            "order `{order_id}` is not among the orders of department `{department}` in your identity token; pick one of them or write without an order"
+        ),
+    ))
+}

@@ -1,0 +1,113 @@
+//! Hotline's use cases, written once above any database and any transport.
+//!
+//! Every entry point — the HTTP API, the widget's pages, the demo, and next
+//! the Telegram and VK adapters — calls these functions with a typed command
+//! and the authenticated [`Principal`], and gets a typed result or an
+//! [`AppError`] with a stable code. Nothing here knows HTTP or SQL: state is
+//! read and written through the [`Store`] traits.
+//!
+//! - [`App::open_conversation`] is the one door for reading a conversation or
+//!   anything that hangs on it: authorisation, the bank's step-up rule and
+//!   the read audit.
+//! - [`App::start_conversation`] and [`App::post_message`] screen a message
+//!   ([`screening`]) before the store writes it.
+
+pub mod audit;
+pub mod conversations;
+mod error;
+pub mod help_center;
+pub mod reading;
+pub mod screening;
+pub mod security;
+
+pub use conversations::{ClaimedOrder, MessageDraft, NewConversation, Sent, StartOutcome};
+pub use error::{AppError, AppResult, ErrorKind};
+pub use reading::Purpose;
+pub use screening::Screening;
+
+use help_center::HelpCenter;
+use hotline_domain::{Department, DepartmentId, Principal};
+use hotline_store::Store;
+use security::{Security, SecuritySettings};
+use std::sync::Arc;
+
+/// What the use cases are configured with.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    pub departments: Vec<Department>,
+    /// Longest message, in characters.
+    pub max_message_chars: usize,
+    pub security: SecuritySettings,
+    /// Domains operators may link to; see `Settings::allowed_link_domains`.
+    pub allowed_link_domains: Vec<String>,
+}
+
+/// The application: the store, the rules and the help center.
+pub struct App {
+    store: Arc<dyn Store>,
+    departments: Vec<Department>,
+    max_message_chars: usize,
+    security: Security,
+    help_center: Arc<HelpCenter>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, settings: AppSettings, help_center: Arc<HelpCenter>) -> App {
+        App {
+            store,
+            departments: settings.departments,
+            max_message_chars: settings.max_message_chars,
+            security: Security::new(settings.security, &settings.allowed_link_domains),
+            help_center,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn security(&self) -> &Security {
+        &self.security
+    }
+
+    pub fn help_center(&self) -> &Arc<HelpCenter> {
+        &self.help_center
+    }
+
+    pub fn departments(&self) -> &[Department] {
+        &self.departments
+    }
+
+    pub fn department(&self, id: &DepartmentId) -> Option<&Department> {
+        self.departments.iter().find(|d| &d.id == id)
+    }
+
+    /// Whether new conversations in the department start with the answer
+    /// bot: when it is configured so (`bot = true`) or has help-center articles.
+    pub fn bot_answers(&self, department: &Department) -> bool {
+        department.bot || self.help_center.has_articles(&department.id)
+    }
+
+    /// Records an action in the audit log.
+    pub async fn audit(
+        &self,
+        actor: audit::Actor,
+        action: &str,
+        target: Option<&str>,
+        details: serde_json::Value,
+    ) -> AppResult<()> {
+        audit::record(self.store.as_ref(), actor, action, target, details).await
+    }
+
+    /// Records `principal`'s action in the audit log.
+    pub async fn audit_by(
+        &self,
+        principal: &Principal,
+        action: &str,
+        target: Option<&str>,
+        details: serde_json::Value,
+    ) -> AppResult<()> {
+        self.audit(audit::Actor::of(principal), action, target, details)
+            .await
+    }
+}
