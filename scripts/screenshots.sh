@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HOTLINE_REQUIRE_BROWSER=1 HOTLINE_SCREENSHOTS="$PWD/docs/screenshots" \
-  cargo test -q -p hotline --test browser
+  cargo test -q -p hotline --test integration browser::
 ls -l docs/screenshots

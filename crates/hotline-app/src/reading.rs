@@ -51,14 +51,23 @@ impl App {
         id: &ConversationId,
         purpose: Purpose,
     ) -> AppResult<Conversation> {
-        let conversation = self
-            .store
+        let conversation = self.accessible_conversation(principal, id).await?;
+        self.admit(principal, &conversation, purpose).await?;
+        Ok(conversation)
+    }
+
+    /// The conversation when `principal` may access it at all; "not found"
+    /// otherwise, whether or not it exists.
+    pub(crate) async fn accessible_conversation(
+        &self,
+        principal: &Principal,
+        id: &ConversationId,
+    ) -> AppResult<Conversation> {
+        self.store
             .conversation(id)
             .await?
             .filter(|c| principal.can_access(c))
-            .ok_or_else(AppError::not_found)?;
-        self.admit(principal, &conversation, purpose).await?;
-        Ok(conversation)
+            .ok_or_else(AppError::not_found)
     }
 
     /// The rules of [`Self::open_conversation`] for a conversation already

@@ -185,12 +185,7 @@ impl App {
         id: &ConversationId,
     ) -> AppResult<Conversation> {
         let generation = self.security.owners.generation();
-        let conversation = self
-            .store
-            .conversation(id)
-            .await?
-            .filter(|c| principal.can_access(c))
-            .ok_or_else(AppError::not_found)?;
+        let conversation = self.accessible_conversation(principal, id).await?;
         if principal.is_customer() {
             self.security.owners.remember(generation, &conversation);
         }

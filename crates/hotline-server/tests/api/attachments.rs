@@ -10,20 +10,6 @@ const PNG: &[u8] = &[
 ];
 const EXE: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00PE\x00\x00";
 
-async fn upload(app: &TestApp, token: &str, name: &str, content: &[u8]) -> (u16, Value) {
-    let part = reqwest::multipart::Part::bytes(content.to_vec()).file_name(name.to_owned());
-    let form = reqwest::multipart::Form::new().part("file", part);
-    let response = app
-        .http
-        .post(app.url("/api/v1/attachments"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    split(response).await
-}
-
 #[tokio::test]
 async fn files_travel_with_messages_and_only_to_those_who_may_read_them() {
     let app = TestApp::spawn().await;

@@ -213,6 +213,21 @@ pub fn customer_token_with(sub: &str, adjust: impl FnOnce(&mut IdentityClaims)) 
     mint(SECRET, &claims).expect("mint")
 }
 
+/// Uploads a file as the multipart field `file`.
+pub async fn upload(app: &TestApp, token: &str, name: &str, content: &[u8]) -> (u16, Value) {
+    let part = reqwest::multipart::Part::bytes(content.to_vec()).file_name(name.to_owned());
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let response = app
+        .http
+        .post(app.url("/api/v1/attachments"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    split(response).await
+}
+
 pub async fn split(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");

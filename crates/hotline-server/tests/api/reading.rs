@@ -9,18 +9,8 @@ use serde_json::{Value, json};
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
-async fn upload(app: &TestApp, token: &str) -> String {
-    let part = reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("выписка.pdf");
-    let form = reqwest::multipart::Form::new().part("file", part);
-    let response = app
-        .http
-        .post(app.url("/api/v1/attachments"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = split(response).await;
+async fn upload_statement(app: &TestApp, token: &str) -> String {
+    let (status, body) = upload(app, token, "выписка.pdf", PDF).await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_str().unwrap().to_owned()
 }
@@ -40,7 +30,7 @@ async fn download(app: &TestApp, token: &str, attachment: &str) -> (u16, Vec<u8>
 /// A bank conversation whose first message carries a file; returns the
 /// conversation's and the file's ids.
 async fn bank_conversation_with_file(app: &TestApp, customer: &str) -> (String, String) {
-    let attachment = upload(app, customer).await;
+    let attachment = upload_statement(app, customer).await;
     let (status, body) = app
         .post(
             customer,

@@ -2,8 +2,6 @@
 //! customers send, restarted, and must hold every message it acknowledged,
 //! with gap-free `seq`s, and retries of unanswered sends stored exactly once.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use hotline_server::auth::identity::{IdentityClaims, mint};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};

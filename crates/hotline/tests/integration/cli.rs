@@ -1,7 +1,5 @@
 //! The `hotline` command line, run as a user would run it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -5,16 +5,12 @@
 //! Needs `chromedriver` and `chromium`; without chromedriver the test prints
 //! a notice and passes, unless `HOTLINE_REQUIRE_BROWSER=1`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::{Process, chromedriver, free_port, headless, spawn_listening, wait_true};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-use support::{Process, chromedriver, free_port, headless, spawn_listening, wait_true};
 
 /// An article that would run code if its Markdown were rendered unsafely.
 const HOSTILE: &str = "---\nid: hostile\ndepartment: bank\nsection: Проверка\ntitle: <img src=x onerror=\"window.pwned=1\">\n---\n<script>window.pwned=2</script>\n\n<img src=x onerror=\"window.pwned=3\">\n\n<svg onload=\"window.pwned=4\"></svg>\n\n[нажми](javascript:window.pwned=5)\n";

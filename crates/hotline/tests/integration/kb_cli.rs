@@ -1,7 +1,5 @@
 //! `hotline kb import` / `export`, run as an administrator would.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -7,10 +7,9 @@
 //! `HOTLINE_REQUIRE_BROWSER=1` (CI), where they fail. With
 //! `HOTLINE_SCREENSHOTS=DIR` they save screenshots of the main screens there.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::{
+    Process, WAIT, chromedriver, free_port, headless, spawn_listening, wait_true,
+};
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -18,7 +17,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use support::{Process, WAIT, chromedriver, free_port, headless, spawn_listening, wait_true};
 
 /// Browser tests share two cores with everything else: one at a time.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

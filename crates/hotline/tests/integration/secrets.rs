@@ -4,8 +4,6 @@
 //! checkpointed), the attachment store, the whole log output and every event
 //! an operator received are searched for them byte by byte.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use futures_util::StreamExt;
 use hotline_server::auth::identity::{IdentityClaims, mint};
 use serde_json::{Value, json};
