@@ -15,7 +15,9 @@
 pub mod audit;
 pub mod conversations;
 mod error;
+pub mod files;
 pub mod help_center;
+pub mod privacy;
 pub mod reading;
 pub mod screening;
 pub mod security;

@@ -213,7 +213,8 @@ async fn store_writes(args: &Args) -> Result<()> {
     use std::sync::Arc;
     let dir = std::env::temp_dir().join(format!("hotline-routing-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("hotline.db")).await?);
+    let store: Arc<dyn Store> =
+        Arc::new(hotline_store_sqlite::SqliteStore::open(dir.join("hotline.db")).await?);
     let department = DepartmentId::parse("marketplace".into())?;
     let mut operators = Vec::new();
     for i in 0..args.operators {

@@ -18,7 +18,7 @@ use anyhow::Context;
 use axum::http::{HeaderValue, header};
 use hotline_app::help_center::HelpCenter;
 use hotline_app::{App, AppSettings};
-use hotline_store::{SqliteStore, Store};
+use hotline_store::Store;
 use settings::Settings;
 use state::AppState;
 use std::future::Future;
@@ -28,23 +28,6 @@ use tokio_util::sync::CancellationToken;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
-
-pub const DATABASE_FILE: &str = "hotline.db";
-
-/// Opens the embedded database under the data directory.
-pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            settings.data_dir.display()
-        )
-    })?;
-    let path = settings.data_dir.join(DATABASE_FILE);
-    let store = SqliteStore::open(&path)
-        .await
-        .with_context(|| format!("cannot open the database {}", path.display()))?;
-    Ok(Arc::new(store))
-}
 
 /// Everything the server needs, ready to serve.
 pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
@@ -73,7 +56,7 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
         .context("cannot write the audit log")?;
     let secret = auth::identity::shared_secret(&settings.identity, &settings.data_dir)?;
     let identity = auth::identity::IdentityVerifier::new(&settings.identity, secret.as_deref())?;
-    let attachments_dir = settings.data_dir.join("attachments");
+    let files = hotline_app::files::Files::new(settings.data_dir.join("attachments"));
     let limits = Arc::new(security::limits::Limits::new(
         &settings.security.rate_limits,
     ));
@@ -103,7 +86,7 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
         identity: Arc::new(identity),
         hub: Default::default(),
         tickets: Default::default(),
-        attachments_dir: Arc::new(attachments_dir),
+        files: Arc::new(files),
         settings: Arc::new(settings),
         shutdown: CancellationToken::new(),
         password_checks: Arc::new(tokio::sync::Semaphore::new(

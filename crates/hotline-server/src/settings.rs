@@ -12,6 +12,9 @@ use std::path::PathBuf;
 pub struct Settings {
     /// Where the database and attachments live.
     pub data_dir: PathBuf,
+    /// The database (`HOTLINE_DATABASE_URL`): `sqlite://PATH`; unset, the
+    /// embedded SQLite file `hotline.db` under `data_dir`.
+    pub database_url: Option<String>,
     /// Address to listen on.
     pub listen: String,
     /// Longest message, in characters.
@@ -59,6 +62,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             data_dir: PathBuf::from("data"),
+            database_url: None,
             listen: "127.0.0.1:8080".into(),
             max_message_chars: hotline_domain::values::DEFAULT_MAX_MESSAGE_CHARS,
             max_attachment_bytes: 20 * 1024 * 1024,
@@ -104,6 +108,10 @@ impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|url| redact_url(url)),
+            )
             .field("listen", &self.listen)
             .field("max_message_chars", &self.max_message_chars)
             .field("max_attachment_bytes", &self.max_attachment_bytes)
@@ -135,6 +143,7 @@ impl Settings {
         if copy.identity.secret.is_some() {
             copy.identity.secret = Some("<redacted>".into());
         }
+        copy.database_url = copy.database_url.as_deref().map(redact_url);
         copy
     }
 
@@ -144,5 +153,19 @@ impl Settings {
         use sha2::{Digest, Sha256};
         let effective = serde_json::to_vec(&self.redacted()).unwrap_or_default();
         hex::encode(Sha256::digest(&effective))
+    }
+}
+
+/// A database URL without its password (`postgres://user:<redacted>@host/db`).
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:<redacted>@{host}")
+        }
+        None => url.to_owned(),
     }
 }

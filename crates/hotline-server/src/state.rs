@@ -3,10 +3,10 @@ use crate::realtime::hub::Hub;
 use crate::realtime::tickets::Tickets;
 use crate::settings::Settings;
 use hotline_app::App;
+use hotline_app::files::Files;
 use hotline_app::help_center::HelpCenter;
 use hotline_domain::{Department, DepartmentId};
 use hotline_store::Store;
-use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -20,7 +20,8 @@ pub struct AppState {
     pub identity: Arc<IdentityVerifier>,
     pub hub: Hub,
     pub tickets: Tickets,
-    pub attachments_dir: Arc<PathBuf>,
+    /// The attachment files.
+    pub files: Arc<Files>,
     /// Cancelled when the server shuts down, to close WebSockets cleanly.
     pub shutdown: CancellationToken,
     /// Password checks running at once (each Argon2 check takes ~19 MiB and

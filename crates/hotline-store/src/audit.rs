@@ -59,7 +59,7 @@ impl AuditEntry {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn chain_hash(
+pub fn chain_hash(
     prev_hash: &str,
     seq: i64,
     at_ms: i64,

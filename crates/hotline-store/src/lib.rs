@@ -1,19 +1,18 @@
 //! Persistence for Hotline: the [`Store`] trait, with SQL only behind it.
 //!
-//! One module per backend (`sqlite` now, `postgres` next); every backend must
-//! pass the same conformance suite ([`conformance`]), which is the written
-//! contract of this trait.
+//! One crate per backend (`hotline-store-sqlite` now, `hotline-store-postgres`
+//! next); every backend must pass the same conformance suite
+//! ([`conformance`]), which is the written contract of these traits.
 
 pub mod audit;
 pub mod conformance;
 mod customer_context;
 mod error;
 pub mod kb;
-mod privacy;
+pub mod privacy;
 mod queue;
 mod read;
 mod redaction;
-pub mod sqlite;
 mod types;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
@@ -24,7 +23,6 @@ pub use privacy::{Erased, PrivacyStore};
 pub use queue::*;
 pub use read::{ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore};
 pub use redaction::RedactionStore;
-pub use sqlite::SqliteStore;
 pub use types::*;
 
 use async_trait::async_trait;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 /// `ALLOWED_ORIGINS` and `ALLOWED_LINK_DOMAINS` (comma-separated lists) are
 /// read by hand below, `DATA_DIR` and `LISTEN` as flags.
 const FROM_ENV: &[&str] = &[
+    "database_url",
     "max_message_chars",
     "max_attachment_bytes",
     "session_hours",

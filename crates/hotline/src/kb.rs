@@ -109,7 +109,7 @@ pub async fn import(settings: Settings, dir: PathBuf) -> anyhow::Result<()> {
             departments.join(", ")
         );
     }
-    let store = hotline_server::open_store(&settings).await?;
+    let store = crate::store::open(&settings).await?;
     let total = articles.len();
     let step = (total / 20).max(1);
     let report = store_articles(store.as_ref(), articles, |done, total| {
@@ -131,7 +131,7 @@ pub async fn import(settings: Settings, dir: PathBuf) -> anyhow::Result<()> {
 }
 
 pub async fn export(settings: Settings, dir: PathBuf) -> anyhow::Result<()> {
-    let store = hotline_server::open_store(&settings).await?;
+    let store = crate::store::open(&settings).await?;
     let articles = store.articles().await?;
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the directory {}", dir.display()))?;

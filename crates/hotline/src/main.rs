@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod kb;
 mod security;
+mod store;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -227,7 +228,7 @@ async fn serve(settings: hotline_server::settings::Settings, demo: bool) -> anyh
         })?;
     let address = listener.local_addr()?;
     let data_dir = settings.data_dir.clone();
-    let store = hotline_server::open_store(&settings).await?;
+    let store = crate::store::open(&settings).await?;
     let demo_settings = demo.then(|| settings.clone());
     let mut state = hotline_server::build(settings, store).await?;
     if let Some(settings) = demo_settings {
@@ -297,7 +298,7 @@ async fn add_operator(
         passwords::MIN_PASSWORD_CHARS
     );
     let password_hash = passwords::hash_password(&password)?;
-    let store = hotline_server::open_store(&settings).await?;
+    let store = crate::store::open(&settings).await?;
     let operator = store
         .create_operator(NewOperator {
             email: email.clone(),
@@ -352,7 +353,7 @@ async fn set_departments(
 ) -> anyhow::Result<()> {
     let email = email.trim().to_lowercase();
     let departments = configured_departments(&settings, departments)?;
-    let store = hotline_server::open_store(&settings).await?;
+    let store = crate::store::open(&settings).await?;
     let record = store.operator_by_email(&email).await?.with_context(|| {
         format!("no operator has the e-mail {email}; create one with `hotline operator add`")
     })?;

@@ -28,10 +28,6 @@ const SNIFFED_TYPES: &[&str] = &[
 ];
 const PLAIN_TEXT: &str = "text/plain; charset=utf-8";
 
-fn content_path(root: &FsPath, sha256: &str) -> PathBuf {
-    root.join(&sha256[..2]).join(sha256)
-}
-
 fn too_large(max: u64) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -89,7 +85,7 @@ pub async fn upload(
     let mut name = display_file_name(field.file_name().unwrap_or("file"));
     hotline_app::security::mask_name(&mut name);
 
-    let root = state.attachments_dir.as_ref();
+    let root = state.files.root();
     let tmp_dir = root.join("tmp");
     tokio::fs::create_dir_all(&tmp_dir)
         .await
@@ -126,7 +122,7 @@ pub async fn upload(
     };
 
     let sha256 = hex::encode(hasher.finalize());
-    let target = content_path(root, &sha256);
+    let target = state.files.content_path(&sha256);
     if tokio::fs::try_exists(&target)
         .await
         .map_err(ApiError::internal)?
@@ -226,7 +222,7 @@ pub async fn download(
         .app
         .attachment(&principal, &AttachmentId::from_raw(id))
         .await?;
-    let file = tokio::fs::File::open(content_path(&state.attachments_dir, &record.sha256))
+    let file = tokio::fs::File::open(state.files.content_path(&record.sha256))
         .await
         .map_err(ApiError::internal)?;
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));

@@ -1,6 +1,6 @@
 use crate::helpers::*;
 use hotline_domain::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";

@@ -9,6 +9,7 @@ use hotline_server::settings::Settings;
 use hotline_store::NewOperator;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -52,7 +53,7 @@ impl TestApp {
         // Tests send faster than people do; the rate-limit tests switch them on.
         settings.security.rate_limits = hotline_server::security::limits::RateLimitSettings::off();
         configure(&mut settings);
-        let store = hotline_server::open_store(&settings).await.expect("store");
+        let store = crate::helpers::open_store(&settings).await.expect("store");
         let state = hotline_server::build(settings, store).await.expect("build");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -211,6 +212,16 @@ pub fn customer_token_with(sub: &str, adjust: impl FnOnce(&mut IdentityClaims)) 
     };
     adjust(&mut claims);
     mint(SECRET, &claims).expect("mint")
+}
+
+/// The embedded database under the settings' data directory.
+pub async fn open_store(
+    settings: &Settings,
+) -> Result<Arc<dyn hotline_store::Store>, hotline_store::StoreError> {
+    std::fs::create_dir_all(&settings.data_dir).map_err(hotline_store::StoreError::backend)?;
+    let store =
+        hotline_store_sqlite::SqliteStore::open(settings.data_dir.join("hotline.db")).await?;
+    Ok(Arc::new(store))
 }
 
 /// Uploads a file as the multipart field `file`.

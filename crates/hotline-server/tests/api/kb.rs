@@ -502,7 +502,7 @@ async fn the_index_is_rebuilt_from_the_store_on_start() {
             data_dir: dir.path().to_path_buf(),
             ..Default::default()
         };
-        let store = hotline_server::open_store(&settings).await.unwrap();
+        let store = crate::helpers::open_store(&settings).await.unwrap();
         let article = hotline_domain::Article::new(
             serde_json::from_value(json!({
                 "id": "miles-expire", "department": "travel", "section": "Мили",
@@ -733,7 +733,7 @@ async fn the_demo_help_center_imports_into_a_store_and_answers() {
             data_dir: dir.path().to_path_buf(),
             ..Default::default()
         };
-        let store = hotline_server::open_store(&settings).await.unwrap();
+        let store = crate::helpers::open_store(&settings).await.unwrap();
         let report = hotline_server::help::demo_articles::import_demo_help_center(store.as_ref())
             .await
             .unwrap();

@@ -622,7 +622,7 @@ async fn canned_replies_that_ask_for_secrets_or_bad_links_stop_start_up() {
                 title: "Проверка".into(),
                 text,
             }];
-            let store = hotline_server::open_store(&settings).await.unwrap();
+            let store = crate::helpers::open_store(&settings).await.unwrap();
             hotline_server::build(settings, store)
                 .await
                 .map(|_| ())

@@ -275,3 +275,47 @@ fn queue_settings_come_from_the_environment_too() {
     let printed = text(&out.stdout);
     assert!(printed.contains("away_grace_seconds = 77"), "{printed}");
 }
+
+#[test]
+fn the_database_comes_from_database_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |url: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .current_dir(dir.path())
+            .env("HOTLINE_DATABASE_URL", url)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let printed = run(
+        "postgres://hotline:s3cret-pw@db.internal/hotline",
+        &["config", "print"],
+    );
+    let printed = text(&printed.stdout);
+    assert!(
+        printed.contains("postgres://hotline:<redacted>@db.internal/hotline"),
+        "{printed}"
+    );
+    assert!(!printed.contains("s3cret-pw"));
+
+    let refused = run(
+        "postgres://hotline@db.internal/hotline",
+        &["audit", "verify"],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("no `postgres` backend"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let elsewhere = dir.path().join("elsewhere.db");
+    let url = format!("sqlite://{}", elsewhere.display());
+    let verified = run(&url, &["audit", "verify"]);
+    assert!(verified.status.success(), "{}", text(&verified.stderr));
+    assert!(elsewhere.exists(), "the database is where the URL says");
+    assert!(!dir.path().join("hotline.db").exists());
+}

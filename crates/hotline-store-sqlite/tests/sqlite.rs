@@ -1,6 +1,7 @@
 //! The conformance suite on the embedded backend, each case on a fresh file.
 
-use hotline_store::{SqliteStore, Store};
+use hotline_store::Store;
+use hotline_store_sqlite::SqliteStore;
 use std::sync::Arc;
 
 async fn fresh() -> Arc<dyn Store> {

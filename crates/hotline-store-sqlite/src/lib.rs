@@ -1,7 +1,8 @@
-//! The embedded backend: one SQLite file in WAL mode with `synchronous=FULL`,
+//! Hotline's embedded backend: one SQLite file in WAL mode with `synchronous=FULL`,
 //! one writer thread with group commit, and a small pool of readers.
 
 mod customer_context;
+mod error;
 mod read;
 #[macro_use]
 mod rows;
@@ -13,17 +14,18 @@ mod queue;
 mod redaction;
 mod writer;
 
-use crate::{
-    AttachmentRecord, ChangeLifecycle, ConversationFilter, EventBounds, EventPage, EventScope,
-    LifecycleCommand, MessageQuery, NewAttachment, NewOperator, NewSession, OperatorRecord,
-    PostMessage, Posted, StartConversation, Started, Store, StoreError, StoreResult,
-};
+use crate::error::StoreResult;
 use async_trait::async_trait;
 use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
 use hotline_domain::{
     Assignee, AttachmentId, Author, Conversation, ConversationId, CustomerRef, Department,
     DepartmentId, Event, EventKind, EventPosition, LifecycleAction, Message, OperatorId,
     OperatorPrincipal, Principal,
+};
+use hotline_store::{
+    AttachmentRecord, ChangeLifecycle, ConversationFilter, EventBounds, EventPage, EventScope,
+    LifecycleCommand, MessageQuery, NewAttachment, NewOperator, NewSession, OperatorRecord,
+    PostMessage, Posted, StartConversation, Started, Store, StoreError,
 };
 use rows::*;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -42,12 +44,6 @@ pub struct SqliteStore {
     feed: broadcast::Sender<Arc<Event>>,
     log_id: String,
     queue: Arc<queue::QueueRuntime>,
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::backend(e)
-    }
 }
 
 fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
@@ -86,7 +82,7 @@ fn migrate(conn: &mut Connection) -> StoreResult<String> {
 
 impl SqliteStore {
     /// Opens (creating and migrating when needed) the database at `path`.
-    pub async fn open(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
+    pub async fn open(path: impl AsRef<Path>) -> hotline_store::StoreResult<SqliteStore> {
         let path = path.as_ref().to_path_buf();
         let (conn, log_id, queue) = tokio::task::spawn_blocking({
             let path = path.clone();
@@ -131,15 +127,15 @@ impl SqliteStore {
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
-    ) -> StoreResult<T> {
+    ) -> hotline_store::StoreResult<T> {
         let conn = self.readers.get().await.map_err(StoreError::backend)?;
-        conn.interact(f).await.map_err(StoreError::backend)?
+        Ok(conn.interact(f).await.map_err(StoreError::backend)??)
     }
 
     async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection, &mut Vec<Event>) -> StoreResult<T> + Send + 'static,
-    ) -> StoreResult<T> {
+    ) -> hotline_store::StoreResult<T> {
         let work: Work<T> = Box::new(f);
         self.writer.write(work).await
     }
@@ -147,7 +143,7 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn sync_departments(&self, departments: &[Department]) -> StoreResult<()> {
+    async fn sync_departments(&self, departments: &[Department]) -> hotline_store::StoreResult<()> {
         let departments = departments.to_vec();
         self.write(move |conn, _| {
             let mut upsert = conn.prepare_cached(
@@ -163,7 +159,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn departments(&self) -> StoreResult<Vec<Department>> {
+    async fn departments(&self) -> hotline_store::StoreResult<Vec<Department>> {
         self.read(|conn| {
             let mut stmt = conn
                 .prepare_cached("SELECT id, name, bot, topics FROM departments ORDER BY ordinal")?;
@@ -189,7 +185,10 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_operator(&self, new: NewOperator) -> StoreResult<OperatorPrincipal> {
+    async fn create_operator(
+        &self,
+        new: NewOperator,
+    ) -> hotline_store::StoreResult<OperatorPrincipal> {
         let mut departments = new.departments;
         departments.sort();
         departments.dedup();
@@ -210,7 +209,7 @@ impl Store for SqliteStore {
                 ]);
             match inserted {
                 Err(e) if is_unique_violation(&e, "operators.email") => {
-                    return Err(StoreError::Conflict("operator_email_taken"));
+                    return Err(StoreError::Conflict("operator_email_taken").into());
                 }
                 other => other?,
             };
@@ -230,7 +229,10 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn operator_by_email(&self, email: &str) -> StoreResult<Option<OperatorRecord>> {
+    async fn operator_by_email(
+        &self,
+        email: &str,
+    ) -> hotline_store::StoreResult<Option<OperatorRecord>> {
         let email = email.to_owned();
         self.read(move |conn| {
             let found = conn
@@ -258,13 +260,13 @@ impl Store for SqliteStore {
         &self,
         id: &OperatorId,
         mut departments: Vec<DepartmentId>,
-    ) -> StoreResult<OperatorPrincipal> {
+    ) -> hotline_store::StoreResult<OperatorPrincipal> {
         departments.sort();
         departments.dedup();
         let id = id.clone();
         self.write(move |conn, _| {
             if load_operator(conn, &id)?.is_none() {
-                return Err(StoreError::NotFound);
+                return Err(StoreError::NotFound.into());
             }
             conn.prepare_cached("DELETE FROM operator_departments WHERE operator_id = ?1")?
                 .execute(params![id.as_str()])?;
@@ -274,12 +276,12 @@ impl Store for SqliteStore {
             for department in &departments {
                 link.execute(params![id.as_str(), department.as_str()])?;
             }
-            load_operator(conn, &id)?.ok_or(StoreError::NotFound)
+            Ok(load_operator(conn, &id)?.ok_or(StoreError::NotFound)?)
         })
         .await
     }
 
-    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+    async fn create_session(&self, session: NewSession) -> hotline_store::StoreResult<()> {
         self.write(move |conn, _| {
             conn.prepare_cached(
                 "INSERT INTO sessions (token_hash, operator_id, expires_at) VALUES (?1, ?2, ?3)",
@@ -298,7 +300,7 @@ impl Store for SqliteStore {
         &self,
         token_hash: &str,
         now_unix: i64,
-    ) -> StoreResult<Option<OperatorPrincipal>> {
+    ) -> hotline_store::StoreResult<Option<OperatorPrincipal>> {
         let token_hash = token_hash.to_owned();
         self.read(move |conn| {
             let id: Option<String> = conn
@@ -315,7 +317,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+    async fn delete_session(&self, token_hash: &str) -> hotline_store::StoreResult<()> {
         let token_hash = token_hash.to_owned();
         self.write(move |conn, _| {
             conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
@@ -325,7 +327,10 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn start_conversation(&self, command: StartConversation) -> StoreResult<Started> {
+    async fn start_conversation(
+        &self,
+        command: StartConversation,
+    ) -> hotline_store::StoreResult<Started> {
         let queue = self.queue.clone();
         self.write(move |conn, events| {
             let principal = Principal::Customer(command.customer.clone());
@@ -342,7 +347,7 @@ impl Store for SqliteStore {
                     && conversation.department == command.department
                     && same_body(&existing, first);
                 if !same {
-                    return Err(StoreError::Conflict("client_msg_id_reused"));
+                    return Err(StoreError::Conflict("client_msg_id_reused").into());
                 }
                 let conversation = queue.with_place(conversation);
                 return Ok(Started {
@@ -413,7 +418,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn post_message(&self, command: PostMessage) -> StoreResult<Posted> {
+    async fn post_message(&self, command: PostMessage) -> hotline_store::StoreResult<Posted> {
         let queue = self.queue.clone();
         self.write(move |conn, events| {
             let mut conversation = load_conversation(conn, &command.conversation_id)?
@@ -425,7 +430,7 @@ impl Store for SqliteStore {
                 find_by_client_msg_id(conn, &author, new.client_msg_id.as_str())?
             {
                 if existing.conversation_id != conversation.id || !same_body(&existing, new) {
-                    return Err(StoreError::Conflict("client_msg_id_reused"));
+                    return Err(StoreError::Conflict("client_msg_id_reused").into());
                 }
                 return Ok(Posted {
                     message: existing,
@@ -436,7 +441,7 @@ impl Store for SqliteStore {
             if let Some(department) = &command.screened.department
                 && department != &conversation.department
             {
-                return Err(StoreError::Conflict("conversation_moved"));
+                return Err(StoreError::Conflict("conversation_moved").into());
             }
             if let Some((seq, masked)) = &command.screened.redact_previous
                 && *seq == conversation.last_seq
@@ -500,7 +505,10 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn change_lifecycle(&self, command: ChangeLifecycle) -> StoreResult<Conversation> {
+    async fn change_lifecycle(
+        &self,
+        command: ChangeLifecycle,
+    ) -> hotline_store::StoreResult<Conversation> {
         let queue = self.queue.clone();
         self.write(move |conn, events| {
             let mut conversation = load_conversation(conn, &command.conversation_id)?
@@ -540,14 +548,20 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+    async fn conversation(
+        &self,
+        id: &ConversationId,
+    ) -> hotline_store::StoreResult<Option<Conversation>> {
         let id = id.clone();
         let queue = self.queue.clone();
         self.read(move |conn| Ok(load_conversation(conn, &id)?.map(|c| queue.with_place(c))))
             .await
     }
 
-    async fn conversations(&self, filter: ConversationFilter) -> StoreResult<Vec<Conversation>> {
+    async fn conversations(
+        &self,
+        filter: ConversationFilter,
+    ) -> hotline_store::StoreResult<Vec<Conversation>> {
         let queue = self.queue.clone();
         self.read(move |conn| {
             let status = filter.status.map(|s| s.as_str());
@@ -585,7 +599,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn messages(&self, query: MessageQuery) -> StoreResult<Vec<Message>> {
+    async fn messages(&self, query: MessageQuery) -> hotline_store::StoreResult<Vec<Message>> {
         self.read(move |conn| {
             // Customers page by the public numbering, operators by the full one.
             let mut stmt = if query.include_internal {
@@ -615,7 +629,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn put_attachment(&self, attachment: NewAttachment) -> StoreResult<()> {
+    async fn put_attachment(&self, attachment: NewAttachment) -> hotline_store::StoreResult<()> {
         self.write(move |conn, _| {
             let info = &attachment.info;
             conn.prepare_cached(
@@ -637,7 +651,10 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+    async fn attachment(
+        &self,
+        id: &AttachmentId,
+    ) -> hotline_store::StoreResult<Option<AttachmentRecord>> {
         let id = id.clone();
         self.read(move |conn| load_attachment(conn, &id)).await
     }
@@ -647,7 +664,7 @@ impl Store for SqliteStore {
         after: EventPosition,
         scope: &EventScope,
         limit: usize,
-    ) -> StoreResult<EventPage> {
+    ) -> hotline_store::StoreResult<EventPage> {
         let scope = scope.clone();
         self.read(move |conn| {
             // One read transaction, so `head` and the rows come from one snapshot.
@@ -693,7 +710,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn event_bounds(&self) -> StoreResult<EventBounds> {
+    async fn event_bounds(&self) -> hotline_store::StoreResult<EventBounds> {
         self.read(|conn| {
             let (oldest, head): (i64, i64) = conn.query_row(
                 "SELECT COALESCE(MIN(position), 1), COALESCE(MAX(position), 0) FROM events",

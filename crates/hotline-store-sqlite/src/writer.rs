@@ -6,8 +6,9 @@
 //! batch), and only then answers the callers and publishes the batch's events.
 //! A failing job rolls back to its savepoint and does not disturb the others.
 
-use crate::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use hotline_domain::Event;
+use hotline_store::StoreError;
 use rusqlite::Connection;
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -31,7 +32,7 @@ trait Job: Send {
 struct TypedJob<T> {
     work: Option<Work<T>>,
     outcome: Option<StoreResult<T>>,
-    reply: oneshot::Sender<StoreResult<T>>,
+    reply: oneshot::Sender<hotline_store::StoreResult<T>>,
 }
 
 impl<T: Send> Job for TypedJob<T> {
@@ -48,8 +49,8 @@ impl<T: Send> Job for TypedJob<T> {
     fn finish(self: Box<Self>, commit: Result<(), String>) {
         let answer = match (commit, self.outcome) {
             // A failed job changed nothing, whatever became of the batch.
-            (_, Some(Err(own))) => Err(own),
-            (Ok(()), Some(done)) => done,
+            (_, Some(Err(own))) => Err(own.into()),
+            (Ok(()), Some(done)) => done.map_err(StoreError::from),
             (Err(reason), _) => Err(StoreError::Backend(reason)),
             (Ok(()), None) => Err(StoreError::Backend("write was not run".into())),
         };
@@ -75,7 +76,10 @@ impl Writer {
     }
 
     /// Runs `work` in the next group commit; returns after the commit.
-    pub(crate) async fn write<T: Send + 'static>(&self, work: Work<T>) -> StoreResult<T> {
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        work: Work<T>,
+    ) -> hotline_store::StoreResult<T> {
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(TypedJob {
             work: Some(work),

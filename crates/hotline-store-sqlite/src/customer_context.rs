@@ -1,7 +1,7 @@
 use super::SqliteStore;
-use crate::{CustomerContextStore, StoreResult};
 use async_trait::async_trait;
 use hotline_domain::CustomerId;
+use hotline_store::CustomerContextStore;
 use rusqlite::{OptionalExtension, params};
 
 #[async_trait]
@@ -11,7 +11,7 @@ impl CustomerContextStore for SqliteStore {
         customer: &CustomerId,
         context_json: String,
         updated_at_unix: i64,
-    ) -> StoreResult<()> {
+    ) -> hotline_store::StoreResult<()> {
         let customer = customer.to_string();
         self.write(move |conn, _| {
             conn.prepare_cached(
@@ -24,7 +24,10 @@ impl CustomerContextStore for SqliteStore {
         .await
     }
 
-    async fn customer_context(&self, customer: &CustomerId) -> StoreResult<Option<(String, i64)>> {
+    async fn customer_context(
+        &self,
+        customer: &CustomerId,
+    ) -> hotline_store::StoreResult<Option<(String, i64)>> {
         let customer = customer.to_string();
         self.read(move |conn| {
             Ok(conn

@@ -1,7 +1,8 @@
 use super::SqliteStore;
-use crate::{RedactionStore, StoreError, StoreResult};
+use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::ConversationId;
+use hotline_store::{RedactionStore, StoreError};
 use rusqlite::params;
 
 #[async_trait]
@@ -11,7 +12,7 @@ impl RedactionStore for SqliteStore {
         conversation_id: &ConversationId,
         seq: i64,
         text: String,
-    ) -> StoreResult<()> {
+    ) -> hotline_store::StoreResult<()> {
         let conversation_id = conversation_id.clone();
         self.write(move |conn, _| redact(conn, &conversation_id, seq, &text))
             .await
@@ -29,7 +30,7 @@ pub(super) fn redact(
         .prepare_cached("UPDATE messages SET text = ?3 WHERE conversation_id = ?1 AND seq = ?2")?
         .execute(params![conversation_id.as_str(), seq, text])?;
     if changed == 0 {
-        return Err(StoreError::NotFound);
+        return Err(StoreError::NotFound.into());
     }
     conn.prepare_cached(
         "UPDATE events SET data = json_set(data, '$.text', ?3)

@@ -1,12 +1,13 @@
 //! Row mapping and the SQL shared by several store operations.
 
-use crate::{AttachmentRecord, NewMessage, StoreError, StoreResult, Uploader};
+use crate::error::StoreResult;
 use hotline_domain::{
     Assignee, AttachmentId, AttachmentInfo, Author, AuthorKind, ClientMsgId, Conversation,
     ConversationId, CustomerId, CustomerIdentity, CustomerRef, DepartmentId, Event, EventKind,
     EventPosition, Message, MessageId, OperatorId, OperatorPrincipal, Principal, Role, Status,
     Timestamp,
 };
+use hotline_store::{AttachmentRecord, NewMessage, StoreError, Uploader};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -31,8 +32,8 @@ macro_rules! event_columns {
     };
 }
 
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Backend(format!("unreadable {what} in the database"))
+fn corrupt(what: &str) -> crate::error::Error {
+    StoreError::Backend(format!("unreadable {what} in the database")).into()
 }
 
 /// Now, at the precision the database keeps (microseconds), so that what a
@@ -91,7 +92,7 @@ pub(super) fn from_micros(v: i64) -> StoreResult<Timestamp> {
 }
 
 pub(super) fn to_json<T: Serialize + ?Sized>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(StoreError::backend)
+    Ok(serde_json::to_string(value).map_err(StoreError::backend)?)
 }
 
 pub(super) fn from_json<T: DeserializeOwned>(raw: &str) -> StoreResult<T> {
@@ -501,7 +502,7 @@ pub(super) fn load_attachment(
         })
     })
     .optional()
-    .map_err(StoreError::from)
+    .map_err(crate::error::Error::from)
 }
 
 /// Who an event is about; decides who may read it.

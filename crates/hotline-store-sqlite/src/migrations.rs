@@ -6,7 +6,8 @@
 //! version, so that a Hotline older than the database refuses to open it
 //! (releases before migrations checked only that).
 
-use crate::{StoreError, StoreResult};
+use crate::error::StoreResult;
+use hotline_store::StoreError;
 use rusqlite::{Connection, params};
 
 /// One step of the schema.
@@ -45,7 +46,7 @@ pub fn migrate(conn: &mut Connection, migrations: &[Migration]) -> StoreResult<M
     let known = migrations.last().map_or(0, |m| m.version);
     let user_version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if user_version > known {
-        return Err(newer(user_version, known));
+        return Err(newer(user_version, known).into());
     }
     let tx = conn.transaction()?;
     tx.execute_batch(LEDGER)?;
@@ -64,7 +65,7 @@ pub fn migrate(conn: &mut Connection, migrations: &[Migration]) -> StoreResult<M
     tx.commit()?;
     let current = recorded.max(user_version);
     if current > known {
-        return Err(newer(current, known));
+        return Err(newer(current, known).into());
     }
     let mut applied = Vec::new();
     for m in migrations.iter().filter(|m| m.version > current) {

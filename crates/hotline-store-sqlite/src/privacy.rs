@@ -1,8 +1,9 @@
 use super::SqliteStore;
-use crate::privacy::Erased;
-use crate::{PrivacyStore, StoreResult};
+use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::CustomerId;
+use hotline_store::PrivacyStore;
+use hotline_store::privacy::Erased;
 use rusqlite::{Connection, params};
 
 /// Removes conversations and what hangs off them; scrubs their events.
@@ -58,7 +59,7 @@ fn orphans(conn: &Connection, mut shas: Vec<String>, erased: &mut Erased) -> Sto
 
 #[async_trait]
 impl PrivacyStore for SqliteStore {
-    async fn erase_customer(&self, customer: &CustomerId) -> StoreResult<Erased> {
+    async fn erase_customer(&self, customer: &CustomerId) -> hotline_store::StoreResult<Erased> {
         let customer = customer.to_string();
         let queue = self.queue.clone();
         self.write(move |conn, _| {
@@ -97,7 +98,7 @@ impl PrivacyStore for SqliteStore {
         .await
     }
 
-    async fn checkpoint(&self) -> StoreResult<bool> {
+    async fn checkpoint(&self) -> hotline_store::StoreResult<bool> {
         self.read(|conn| {
             let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
             Ok(busy == 0)
@@ -105,7 +106,7 @@ impl PrivacyStore for SqliteStore {
         .await
     }
 
-    async fn delete_resolved_before(&self, before_unix: i64) -> StoreResult<Erased> {
+    async fn delete_resolved_before(&self, before_unix: i64) -> hotline_store::StoreResult<Erased> {
         let before_micros = before_unix.saturating_mul(1_000_000);
         self.write(move |conn, _| {
             let ids = conn

@@ -6,10 +6,7 @@
 
 use super::SqliteStore;
 use super::rows::*;
-use crate::{
-    DepartmentLive, OperatorStatus, PresenceChange, QueueConfig, QueueStore, StartConversation,
-    Started, StoreError, StoreResult, Transfer,
-};
+use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::estimate::{mean_handle_seconds, newcomer_wait_seconds, queued_wait_seconds};
 use hotline_domain::routing::{DEFAULT_CAPACITY, OperatorSlot};
@@ -18,6 +15,10 @@ use hotline_domain::{
     Assignee, Author, Conversation, ConversationId, CustomerId, DepartmentId, DomainError, Event,
     EventKind, Message, OperatorId, Presence, Principal, Priority, QueuePlace, Router, Status,
     Subject, Timestamp,
+};
+use hotline_store::{
+    DepartmentLive, OperatorStatus, PresenceChange, QueueConfig, QueueStore, StartConversation,
+    Started, StoreError, Transfer,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{HashMap, VecDeque};
@@ -974,7 +975,7 @@ fn announce(
 
 #[async_trait]
 impl QueueStore for SqliteStore {
-    async fn configure_queues(&self, config: QueueConfig) -> StoreResult<()> {
+    async fn configure_queues(&self, config: QueueConfig) -> hotline_store::StoreResult<()> {
         self.queue.configure(config);
         Ok(())
     }
@@ -983,33 +984,39 @@ impl QueueStore for SqliteStore {
         &self,
         operator: &OperatorId,
         change: PresenceChange,
-    ) -> StoreResult<OperatorStatus> {
+    ) -> hotline_store::StoreResult<OperatorStatus> {
         let operator = operator.clone();
         let queue = self.queue.clone();
         self.write(move |conn, events| queue.set_presence(conn, events, &operator, change))
             .await
     }
 
-    async fn operator_status(&self, operator: &OperatorId) -> StoreResult<OperatorStatus> {
+    async fn operator_status(
+        &self,
+        operator: &OperatorId,
+    ) -> hotline_store::StoreResult<OperatorStatus> {
         let operator = operator.clone();
         let queue = self.queue.clone();
         self.read(move |conn| queue.operator_status(conn, &operator))
             .await
     }
 
-    async fn transfer(&self, command: Transfer) -> StoreResult<Conversation> {
+    async fn transfer(&self, command: Transfer) -> hotline_store::StoreResult<Conversation> {
         let queue = self.queue.clone();
         self.write(move |conn, events| queue.transfer(conn, events, command))
             .await
     }
 
-    async fn sweep_sla(&self) -> StoreResult<usize> {
+    async fn sweep_sla(&self) -> hotline_store::StoreResult<usize> {
         let queue = self.queue.clone();
         self.write(move |conn, events| queue.sweep_sla(conn, events))
             .await
     }
 
-    async fn live_stats(&self, departments: &[DepartmentId]) -> StoreResult<Vec<DepartmentLive>> {
+    async fn live_stats(
+        &self,
+        departments: &[DepartmentId],
+    ) -> hotline_store::StoreResult<Vec<DepartmentLive>> {
         let departments = departments.to_vec();
         let queue = self.queue.clone();
         self.read(move |conn| queue.live_stats(conn, &departments))

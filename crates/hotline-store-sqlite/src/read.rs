@@ -1,10 +1,11 @@
 use super::SqliteStore;
 use super::rows::{append_event, load_conversation, now_micros};
-use crate::{
-    ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore, StoreError, StoreResult,
-};
+use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::{ConversationId, EventKind, Principal};
+use hotline_store::{
+    ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore, StoreError,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 fn load_mark(
@@ -71,7 +72,7 @@ impl ReadStore for SqliteStore {
         conversation: &ConversationId,
         reader: &Principal,
         seq: u64,
-    ) -> StoreResult<ReadOutcome> {
+    ) -> hotline_store::StoreResult<ReadOutcome> {
         let id = conversation.clone();
         let reader = reader.clone();
         self.write(move |conn, events| {
@@ -137,7 +138,7 @@ impl ReadStore for SqliteStore {
         &self,
         conversation: &ConversationId,
         reader: &Principal,
-    ) -> StoreResult<ReadState> {
+    ) -> hotline_store::StoreResult<ReadState> {
         let id = conversation.clone();
         let reader = reader.clone();
         self.read(move |conn| {

@@ -1,12 +1,13 @@
 use super::SqliteStore;
-use crate::audit::{AuditEntry, GENESIS_HASH, NewAuditEntry, chain_hash};
-use crate::{AuditStore, StoreResult};
+use crate::error::StoreResult;
 use async_trait::async_trait;
+use hotline_store::AuditStore;
+use hotline_store::audit::{AuditEntry, GENESIS_HASH, NewAuditEntry, chain_hash};
 use rusqlite::{OptionalExtension, params};
 
 #[async_trait]
 impl AuditStore for SqliteStore {
-    async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<AuditEntry> {
+    async fn append_audit(&self, entry: NewAuditEntry) -> hotline_store::StoreResult<AuditEntry> {
         self.write(move |conn, _| {
             let last: Option<(i64, String)> = conn
                 .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
@@ -57,7 +58,11 @@ impl AuditStore for SqliteStore {
         .await
     }
 
-    async fn audit_entries(&self, after: i64, limit: usize) -> StoreResult<Vec<AuditEntry>> {
+    async fn audit_entries(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> hotline_store::StoreResult<Vec<AuditEntry>> {
         self.read(move |conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT seq, at_ms, actor_kind, actor_id, action, target, details, prev_hash, hash
@@ -68,7 +73,7 @@ impl AuditStore for SqliteStore {
         .await
     }
 
-    async fn last_audit_of(&self, action: &str) -> StoreResult<Option<AuditEntry>> {
+    async fn last_audit_of(&self, action: &str) -> hotline_store::StoreResult<Option<AuditEntry>> {
         let action = action.to_owned();
         self.read(move |conn| {
             let mut statement = conn.prepare_cached(

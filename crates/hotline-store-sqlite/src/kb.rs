@@ -2,16 +2,17 @@
 
 use super::SqliteStore;
 use super::rows::*;
-use crate::kb::{
-    ArticleChange, BOT_NAME, FeedbackTally, KnowledgeStore, NewFeedback, PostBotMessage,
-    UnansweredQuestion, question_key,
-};
-use crate::{Posted, StoreError, StoreResult};
+use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::{
     Article, ArticleId, Author, AuthorKind, DepartmentId, DomainError, EventKind, Message,
     MessageId, Status,
 };
+use hotline_store::kb::{
+    ArticleChange, BOT_NAME, FeedbackTally, KnowledgeStore, NewFeedback, PostBotMessage,
+    UnansweredQuestion, question_key,
+};
+use hotline_store::{Posted, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 macro_rules! article_columns {
@@ -62,7 +63,7 @@ fn load_article(conn: &Connection, id: &str) -> StoreResult<Option<Article>> {
 
 #[async_trait]
 impl KnowledgeStore for SqliteStore {
-    async fn upsert_article(&self, article: Article) -> StoreResult<ArticleChange> {
+    async fn upsert_article(&self, article: Article) -> hotline_store::StoreResult<ArticleChange> {
         self.write(move |conn, _| {
             let change = match load_article(conn, article.id.as_str())? {
                 Some(stored) if stored.same_content(&article) => {
@@ -93,12 +94,12 @@ impl KnowledgeStore for SqliteStore {
         .await
     }
 
-    async fn article(&self, id: &ArticleId) -> StoreResult<Option<Article>> {
+    async fn article(&self, id: &ArticleId) -> hotline_store::StoreResult<Option<Article>> {
         let id = id.clone();
         self.read(move |conn| load_article(conn, id.as_str())).await
     }
 
-    async fn articles(&self) -> StoreResult<Vec<Article>> {
+    async fn articles(&self) -> hotline_store::StoreResult<Vec<Article>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(concat!(
                 "SELECT ",
@@ -111,21 +112,21 @@ impl KnowledgeStore for SqliteStore {
         .await
     }
 
-    async fn delete_article(&self, id: &ArticleId) -> StoreResult<()> {
+    async fn delete_article(&self, id: &ArticleId) -> hotline_store::StoreResult<()> {
         let id = id.clone();
         self.write(move |conn, _| {
             let deleted = conn
                 .prepare_cached("DELETE FROM kb_articles WHERE id = ?1")?
                 .execute(params![id.as_str()])?;
             if deleted == 0 {
-                return Err(StoreError::NotFound);
+                return Err(StoreError::NotFound.into());
             }
             Ok(())
         })
         .await
     }
 
-    async fn record_feedback(&self, feedback: NewFeedback) -> StoreResult<()> {
+    async fn record_feedback(&self, feedback: NewFeedback) -> hotline_store::StoreResult<()> {
         self.write(move |conn, _| {
             conn.prepare_cached(
                 "INSERT INTO kb_feedback (query, query_key, department, articles, outcome, conversation_id, created_at)
@@ -145,7 +146,7 @@ impl KnowledgeStore for SqliteStore {
         .await
     }
 
-    async fn article_feedback(&self, id: &ArticleId) -> StoreResult<FeedbackTally> {
+    async fn article_feedback(&self, id: &ArticleId) -> hotline_store::StoreResult<FeedbackTally> {
         let id = id.clone();
         self.read(move |conn| {
             let (helped, not_helped): (i64, i64) = conn
@@ -162,7 +163,10 @@ impl KnowledgeStore for SqliteStore {
         .await
     }
 
-    async fn unanswered_questions(&self, limit: usize) -> StoreResult<Vec<UnansweredQuestion>> {
+    async fn unanswered_questions(
+        &self,
+        limit: usize,
+    ) -> hotline_store::StoreResult<Vec<UnansweredQuestion>> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT latest.query, latest.department, g.no_answer, g.not_helped, g.helped, g.at
@@ -202,15 +206,19 @@ impl KnowledgeStore for SqliteStore {
         .await
     }
 
-    async fn post_bot_message(&self, command: PostBotMessage) -> StoreResult<Posted> {
+    async fn post_bot_message(
+        &self,
+        command: PostBotMessage,
+    ) -> hotline_store::StoreResult<Posted> {
         self.write(move |conn, events| {
             let mut conversation =
                 load_conversation(conn, &command.conversation_id)?.ok_or(StoreError::NotFound)?;
             if conversation.status != Status::Bot {
-                return Err(StoreError::Domain(DomainError::InvalidTransition {
+                return Err(DomainError::InvalidTransition {
                     action: "answer by the bot in",
                     status: conversation.status.as_str(),
-                }));
+                }
+                .into());
             }
             let now = now();
             let (seq, public_seq) = conversation.next_positions(false);

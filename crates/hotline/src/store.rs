@@ -1,0 +1,39 @@
+//! Picks the storage backend from `database_url`.
+
+use anyhow::Context;
+use hotline_server::settings::Settings;
+use hotline_store::Store;
+use std::sync::Arc;
+
+/// The database file under `--data-dir` when no `database_url` is set.
+pub const DATABASE_FILE: &str = "hotline.db";
+
+/// Opens the configured store: `database_url` (`HOTLINE_DATABASE_URL`) when
+/// set, else the embedded SQLite database under the data directory.
+pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let path = match settings.database_url.as_deref() {
+        None | Some("") => {
+            std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+                format!(
+                    "cannot create the data directory {}",
+                    settings.data_dir.display()
+                )
+            })?;
+            settings.data_dir.join(DATABASE_FILE)
+        }
+        Some(url) => match url.split_once("://") {
+            Some(("sqlite", path)) => path.into(),
+            Some((scheme, _)) => anyhow::bail!(
+                "database_url: this Hotline has no `{scheme}` backend; use sqlite://PATH, or leave it unset for {} under the data directory",
+                DATABASE_FILE
+            ),
+            None => anyhow::bail!(
+                "database_url must be a URL such as sqlite:///var/lib/hotline/hotline.db"
+            ),
+        },
+    };
+    let store = hotline_store_sqlite::SqliteStore::open(&path)
+        .await
+        .with_context(|| format!("cannot open the database {}", path.display()))?;
+    Ok(Arc::new(store))
+}
