@@ -6,7 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hotline_guard::{LinkPolicy, RedactionKind, Strictness, scan, secret_request};
+use hotline_guard::{
+    LinkPolicy, RedactionKind, Strictness, mask_trailing_digits, scan, secret_request,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -72,6 +74,32 @@ struct Outcome {
     tallies: BTreeMap<String, Tally>,
 }
 
+/// What a conversation looks like once stored: every customer message is
+/// scanned as it arrives, with the sender's previous message as stored
+/// (the way the server calls the guard).
+struct Conversation {
+    stored: Vec<String>,
+    kinds: Vec<&'static str>,
+}
+
+fn through_the_message_path(history: &[&str], text: &str, strictness: Strictness) -> Conversation {
+    let mut stored: Vec<String> = Vec::new();
+    let mut kinds = Vec::new();
+    for message in history.iter().copied().chain(std::iter::once(text)) {
+        let result = scan(message, stored.last().map(String::as_str), strictness);
+        if result.previous_holds_card_start
+            && let Some(last) = stored.last_mut()
+        {
+            *last = mask_trailing_digits(last);
+        }
+        kinds.extend(result.redactions.iter().map(|r| r.kind.as_str()));
+        stored.push(result.masked);
+    }
+    kinds.sort_unstable();
+    kinds.dedup();
+    Conversation { stored, kinds }
+}
+
 /// Runs every row of a labelled file through the detectors; prints the table.
 fn evaluate(data: &str) -> Outcome {
     let policy = LinkPolicy::new(&ALLOWED_DOMAINS);
@@ -98,8 +126,21 @@ fn evaluate(data: &str) -> Outcome {
                 } else {
                     Strictness::Normal
                 };
+                let history: Vec<&str> = row["history"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| v.as_str().expect("history message"))
+                    .collect();
                 let result = scan(text, row["previous"].as_str(), strictness);
-                let found: Vec<&str> = result.redactions.iter().map(|r| r.kind.as_str()).collect();
+                let mut found: Vec<&str> =
+                    result.redactions.iter().map(|r| r.kind.as_str()).collect();
+                let mut stored = result.masked.clone();
+                if !history.is_empty() {
+                    let conversation = through_the_message_path(&history, text, strictness);
+                    found = conversation.kinds;
+                    stored = conversation.stored.join("\n");
+                }
                 for kind in RedactionKind::ALL {
                     let kind = kind.as_str();
                     let expect = expected.contains(&kind);
@@ -109,16 +150,13 @@ fn evaluate(data: &str) -> Outcome {
                         .or_default()
                         .count(expect, got);
                     if expect != got {
-                        misses.push(format!(
-                            "{kind} expected={expect}: {text:?} -> {:?}",
-                            result.masked
-                        ));
+                        misses.push(format!("{kind} expected={expect}: {text:?} -> {stored:?}"));
                     }
                 }
                 for secret in row["secrets"].as_array().into_iter().flatten() {
                     let secret = secret.as_str().expect("secret");
-                    if leaked(&result.masked, secret) {
-                        leaks.push(format!("{text:?} -> {:?}", result.masked));
+                    if leaked(&stored, secret) {
+                        leaks.push(format!("{history:?} {text:?} -> {stored:?}"));
                     }
                 }
                 if row["previous"].is_string() && !result.previous_holds_card_start {
@@ -130,7 +168,7 @@ fn evaluate(data: &str) -> Outcome {
                 if expected.is_empty() {
                     harmless += 1;
                     if !found.is_empty() {
-                        harmless_touched.push(format!("{text:?} -> {:?}", result.masked));
+                        harmless_touched.push(format!("{history:?} {text:?} -> {stored:?}"));
                     }
                 }
             }
@@ -230,6 +268,22 @@ fn labelled_set_meets_the_targets() {
 #[test]
 fn held_out_set() {
     let outcome = evaluate(include_str!("../data/heldout.jsonl"));
+    assert!(
+        outcome.leaks.is_empty(),
+        "secrets passed unmasked: {:#?}",
+        outcome.leaks
+    );
+    assert!(outcome.false_positive_rate <= 0.02);
+    assert_eq!(outcome.tallies["operator_request"].false_negative, 0);
+}
+
+/// The second held-out set (`data/heldout_v2.jsonl`, issue 14), written
+/// before the detectors were tuned for it. Ignored until that one run.
+#[test]
+#[ignore = "run once after tuning, then a regression test"]
+fn held_out_set_v2() {
+    let outcome = evaluate(include_str!("../data/heldout_v2.jsonl"));
+    assert!(outcome.rows >= 150);
     assert!(
         outcome.leaks.is_empty(),
         "secrets passed unmasked: {:#?}",
