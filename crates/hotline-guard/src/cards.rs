@@ -302,6 +302,145 @@ pub(crate) fn find_split(
     None
 }
 
+/// Units and currencies after a number: an amount or a count, not a piece of a card.
+static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s?(?:руб|р\.|р\b|₽|\$|€|usd|eur|rub|%|шт|кг|г\b|гр\b|мин|час|ч\b|сек|дн|дня|дней|лет|год|км|м\b|см|мм|тыс|млн|k\b|раз|штук|минут|секунд|часов|days?\b|hours?\b|min|sec|times\b|pcs\b)")
+        .unwrap_or_else(|e| panic!("unit pattern: {e}"))
+});
+
+/// A piece of a card sent over several messages: one digit run of one message.
+struct Piece {
+    message: usize,
+    groups: Vec<Group>,
+}
+
+/// Whether a run could be a piece of a card typed in parts: not glued to a
+/// word or a mask, not an amount, a time or a date, not named as something else.
+fn plausible_piece(text: &str, run: &[Group]) -> bool {
+    let (Some(first), Some(last)) = (run.first(), run.last()) else {
+        return false;
+    };
+    let before = text[..first.start].chars().next_back();
+    let after = text[last.end..].chars().next();
+    let after2 = text[last.end..].chars().nth(1);
+    let glued_before = before.is_some_and(|c| {
+        c.is_alphabetic()
+            || matches!(c, '/' | '=' | '#' | '+' | '№' | '•' | '*' | '$' | '€' | '₽' | ':' | ',')
+    });
+    let glued_after = after.is_some_and(char::is_alphanumeric)
+        || (after.is_some_and(|c| matches!(c, ':' | ',' | '.' | '/'))
+            && after2.is_some_and(|c| c.is_ascii_digit()));
+    // «•••• 1234»: the last four a mask keeps are no piece of a new card.
+    let after_mask = text[..first.start].trim_end().ends_with('•');
+    !glued_before
+        && !after_mask
+        && !glued_after
+        && !UNIT_AFTER.is_match(&text[last.end..])
+        && !OTHER_CONTEXT.is_match(window_before(text, first.start, CONTEXT_CHARS))
+}
+
+/// Whether a message holds nothing but digits and separators (a piece alone).
+fn bare(text: &str) -> bool {
+    !text.chars().any(char::is_alphabetic)
+}
+
+/// Card numbers whose digits are spread over `messages` (oldest first; the
+/// last is the current one), possibly with words or other messages between
+/// the pieces. Returns, per piece, the message it is in and the span of the
+/// original to mask; the piece that ends the card carries its last four.
+pub(crate) fn find_across(
+    messages: &[Normalized<'_>],
+    taken: &[Finding],
+    strictness: Strictness,
+) -> Vec<(usize, Finding)> {
+    let Some(current) = messages.len().checked_sub(1) else {
+        return Vec::new();
+    };
+    let pieces: Vec<Piece> = messages
+        .iter()
+        .enumerate()
+        .flat_map(|(message, normal)| {
+            let is_current = message + 1 == messages.len();
+            runs(&normal.text)
+                .into_iter()
+                .filter(|run| plausible_piece(&normal.text, run))
+                .filter(move |run| {
+                    // Digits the current message's own scan masked already.
+                    let (Some(g0), Some(g1)) = (run.first(), run.last()) else {
+                        return false;
+                    };
+                    let range = normal.original_range(g0.start..g1.end);
+                    !is_current || !taken.iter().any(|t| t.start < range.end && range.start < t.end)
+                })
+                .map(move |groups| Piece { message, groups })
+        })
+        .collect();
+    let context = messages.iter().any(|m| CARD_CONTEXT.is_match(&m.text));
+    let mut found = Vec::new();
+    let mut used: Vec<usize> = Vec::new();
+    for b in (0..pieces.len()).rev() {
+        if pieces[b].message != current || used.contains(&b) {
+            continue;
+        }
+        'start: for a in (0..b).rev() {
+            if pieces[a].message == current || used.contains(&a) {
+                continue;
+            }
+            let middle: String = pieces[a + 1..b]
+                .iter()
+                .flat_map(|p| p.groups.iter().map(|g| g.digits.as_str()))
+                .collect();
+            if middle.len() > MAX_DIGITS {
+                break;
+            }
+            let first = &pieces[a].groups;
+            let last = &pieces[b].groups;
+            for i in 0..first.len() {
+                let head: String = first[i..].iter().map(|g| g.digits.as_str()).collect();
+                for j in 0..last.len() {
+                    let tail: String = last[..=j].iter().map(|g| g.digits.as_str()).collect();
+                    let digits = format!("{head}{middle}{tail}");
+                    if digits.len() > MAX_DIGITS {
+                        break;
+                    }
+                    let involved = &pieces[a..=b];
+                    let believable = strictness == Strictness::Strict
+                        || context
+                        || involved.iter().all(|p| bare(&messages[p.message].text));
+                    if !(is_card(&digits, strictness) && believable) {
+                        continue;
+                    }
+                    for (k, piece) in involved.iter().enumerate() {
+                        let normal = &messages[piece.message];
+                        let groups = match k {
+                            0 => &piece.groups[i..],
+                            _ if k == involved.len() - 1 => &piece.groups[..=j],
+                            _ => &piece.groups[..],
+                        };
+                        let (Some(g0), Some(g1)) = (groups.first(), groups.last()) else {
+                            continue;
+                        };
+                        let range = normal.original_range(g0.start..g1.end);
+                        let ends_card = k == involved.len() - 1;
+                        found.push((
+                            piece.message,
+                            Finding {
+                                start: range.start,
+                                end: range.end,
+                                kind: RedactionKind::CardNumber,
+                                last4: ends_card.then(|| last4(&digits)),
+                            },
+                        ));
+                    }
+                    used.extend(a..=b);
+                    break 'start;
+                }
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -201,6 +201,13 @@ pub(crate) fn find(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<Finding> {
     findings
 }
 
+/// [`find`] without passwords: the numbers next to their keywords.
+pub(crate) fn find_numbers(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<Finding> {
+    let mut findings = find(normal, taken);
+    findings.retain(|f| f.kind != RedactionKind::Password);
+    findings
+}
+
 /// Words between «пароль» and the password itself.
 const FILLER: &[&str] = &[
     "от",
@@ -315,7 +322,7 @@ fn looks_like_password(token: &str, strong_separator: bool) -> bool {
         || (strong_separator && !cyrillic_word && token.is_ascii())
 }
 
-fn passwords(normal: &Normalized<'_>) -> Vec<Finding> {
+pub(crate) fn passwords(normal: &Normalized<'_>) -> Vec<Finding> {
     let text = normal.text.as_str();
     let mut findings = Vec::new();
     for keyword in PASSWORD.find_iter(text) {

@@ -20,7 +20,7 @@ mod requests;
 
 pub use links::{Link, LinkPolicy, LinkVerdict, LookAlike, links};
 pub use names::{NameProblem, display_name_problem};
-pub use requests::{RequestedSecret, secret_request};
+pub use requests::{RequestedSecret, secret_request, secret_request_with_previous};
 
 use serde::Serialize;
 
@@ -115,9 +115,7 @@ pub(crate) const SECRET_MASK: &str = "•••";
 /// number typed across two messages is caught.
 pub fn scan(text: &str, previous: Option<&str>, strictness: Strictness) -> Scan {
     let normal = normal::Normalized::new(text);
-    let mut findings = cards::find(&normal, strictness);
-    findings.extend(cards::find_expiry(&normal, &findings));
-    findings.extend(codes::find(&normal, &findings));
+    let mut findings = own_findings(&normal, strictness);
     let mut previous_holds_card_start = false;
     if let Some(previous) = previous
         && let Some(split) = cards::find_split(previous, &normal, strictness)
@@ -131,6 +129,136 @@ pub fn scan(text: &str, previous: Option<&str>, strictness: Strictness) -> Scan 
         redactions,
         previous_holds_card_start,
     }
+}
+
+/// How many of the sender's earlier messages [`scan_with_history`] is meant
+/// to be given (issue 14: the last 3 messages, within 10 minutes; the
+/// caller picks them, this crate does no I/O and knows no clock).
+pub const DEFAULT_HISTORY: usize = 3;
+
+/// An earlier message that holds a piece of a secret found only now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remasked {
+    /// Its index in the `previous` slice given to [`scan_with_history`].
+    pub index: usize,
+    /// Its text with the pieces masked: store this in its place.
+    pub masked: String,
+}
+
+/// The result of [`scan_with_history`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanAcrossMessages {
+    /// The current message masked; `redactions` name every secret found,
+    /// also those spread over earlier messages (one per secret).
+    /// `previous_holds_card_start` is set when the last earlier message
+    /// must be re-masked.
+    pub current: Scan,
+    /// Earlier messages to store again, masked, in the order given.
+    pub remasked: Vec<Remasked>,
+}
+
+impl ScanAcrossMessages {
+    pub fn found_any(&self) -> bool {
+        self.current.found_any() || !self.remasked.is_empty()
+    }
+}
+
+/// Masks the secrets in `text` and in the sender's earlier messages it
+/// completes. `previous` are the sender's earlier messages in the same
+/// conversation, oldest first, as stored (already masked); give the last
+/// [`DEFAULT_HISTORY`] or so. Catches a card number typed in pieces over
+/// several messages (with other words or messages between them), and a
+/// code or password whose keyword is in the last earlier message.
+pub fn scan_with_history(
+    text: &str,
+    previous: &[&str],
+    strictness: Strictness,
+) -> ScanAcrossMessages {
+    let normal = normal::Normalized::new(text);
+    let mut findings = own_findings(&normal, strictness);
+    let mut earlier: Vec<Vec<Finding>> = vec![Vec::new(); previous.len()];
+    let mut messages: Vec<normal::Normalized<'_>> =
+        previous.iter().map(|p| normal::Normalized::new(p)).collect();
+    messages.push(normal);
+    for (message, finding) in cards::find_across(&messages, &findings, strictness) {
+        match earlier.get_mut(message) {
+            Some(list) => list.push(finding),
+            None => findings.push(finding),
+        }
+    }
+    if let Some(last) = previous.last() {
+        let (before, after) = across_the_boundary(last, text, &findings);
+        if let Some(list) = earlier.last_mut() {
+            list.extend(before);
+        }
+        findings.extend(after);
+    }
+    let (masked, mut redactions) = apply(text, findings);
+    // Pieces of a split card other than its end are masked, not counted.
+    redactions.retain(|r| r.kind != RedactionKind::CardNumber || r.last4.is_some());
+    let remasked: Vec<Remasked> = earlier
+        .into_iter()
+        .enumerate()
+        .filter(|(_, list)| !list.is_empty())
+        .filter_map(|(index, list)| {
+            let (masked, _) = apply(previous.get(index)?, list);
+            Some(Remasked { index, masked })
+        })
+        .collect();
+    let previous_holds_card_start = remasked
+        .last()
+        .is_some_and(|r| r.index + 1 == previous.len());
+    ScanAcrossMessages {
+        current: Scan {
+            masked,
+            redactions,
+            previous_holds_card_start,
+        },
+        remasked,
+    }
+}
+
+/// Codes and passwords whose keyword is in one message and value in the
+/// next: «код из смс» then «482913», «482913» then «это код». Returns the
+/// new findings in `last` and in `text` (offsets of each).
+fn across_the_boundary(last: &str, text: &str, own: &[Finding]) -> (Vec<Finding>, Vec<Finding>) {
+    // « — » stops a number at the boundary (no «4821» + «13») yet counts as
+    // the gap between a number and the keyword after it.
+    const JOINER: &str = " — ";
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    let mut sort = |joiner_len: usize, found: Vec<Finding>| {
+        let boundary = last.len() + joiner_len;
+        for f in found {
+            if f.end <= last.len() {
+                before.push(f);
+            } else if f.start >= boundary {
+                let shifted = Finding {
+                    start: f.start - boundary,
+                    end: f.end - boundary,
+                    ..f
+                };
+                if !own.iter().any(|o| o.start < shifted.end && shifted.start < o.end) {
+                    after.push(shifted);
+                }
+            }
+        }
+    };
+    let joined = format!("{last}{JOINER}{text}");
+    let found = codes::find_numbers(&normal::Normalized::new(&joined), &[]);
+    sort(JOINER.len(), found);
+    // A password goes on the same line as its keyword: «мой пароль» «Qwerty1».
+    let joined = format!("{last} {text}");
+    let found = codes::passwords(&normal::Normalized::new(&joined));
+    sort(1, found);
+    (before, after)
+}
+
+fn own_findings(normal: &normal::Normalized<'_>, strictness: Strictness) -> Vec<Finding> {
+    let mut findings = cards::find(normal, strictness);
+    findings.extend(cards::find_expiry(normal, &findings));
+    findings.extend(codes::find(normal, &findings));
+    findings
 }
 
 /// Whether `text` could end a card number begun in the sender's previous

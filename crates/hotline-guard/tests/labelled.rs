@@ -7,7 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use hotline_guard::{
-    LinkPolicy, RedactionKind, Strictness, mask_trailing_digits, scan, secret_request,
+    DEFAULT_HISTORY, LinkPolicy, RedactionKind, Strictness, scan, scan_with_history,
+    secret_request, secret_request_with_previous,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -86,14 +87,14 @@ fn through_the_message_path(history: &[&str], text: &str, strictness: Strictness
     let mut stored: Vec<String> = Vec::new();
     let mut kinds = Vec::new();
     for message in history.iter().copied().chain(std::iter::once(text)) {
-        let result = scan(message, stored.last().map(String::as_str), strictness);
-        if result.previous_holds_card_start
-            && let Some(last) = stored.last_mut()
-        {
-            *last = mask_trailing_digits(last);
+        let window_start = stored.len().saturating_sub(DEFAULT_HISTORY);
+        let window: Vec<&str> = stored[window_start..].iter().map(String::as_str).collect();
+        let result = scan_with_history(message, &window, strictness);
+        for remasked in result.remasked {
+            stored[window_start + remasked.index] = remasked.masked;
         }
-        kinds.extend(result.redactions.iter().map(|r| r.kind.as_str()));
-        stored.push(result.masked);
+        kinds.extend(result.current.redactions.iter().map(|r| r.kind.as_str()));
+        stored.push(result.current.masked);
     }
     kinds.sort_unstable();
     kinds.dedup();
@@ -173,7 +174,10 @@ fn evaluate(data: &str) -> Outcome {
                 }
             }
             "operator" => {
-                let refused = secret_request(text);
+                let refused = match row["previous"].as_str() {
+                    Some(previous) => secret_request_with_previous(text, Some(previous)),
+                    None => secret_request(text),
+                };
                 let expect = !expected.is_empty();
                 tallies
                     .entry("operator_request".into())
