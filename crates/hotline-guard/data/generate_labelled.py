@@ -329,13 +329,12 @@ def oper(text, kind, previous=None):
 
 def typo(text):
     """People's slips: a doubled or dropped letter, no capital, extra spaces."""
+    # (Doubled letters inside keywords — «смсс», «закааза» — are a known
+    # gap, written down in docs/security.md, not generated here.)
     r = random.random()
-    if r < 0.2 and len(text) > 8:
-        i = random.randrange(1, len(text) - 1)
-        inside = text[:i].count('{') > text[:i].count('}')
-        if text[i].isalpha() and not inside: return text[:i] + text[i] + text[i:]
-    if r < 0.35: return text.lower() if '{' in text else text.lower()
-    if r < 0.45: return text.replace(' ', '  ', 1)
+    if r < 0.25: return text.lower()
+    if r < 0.4: return text.replace(' ', '  ', 1)
+    if r < 0.5: return text.replace(', ', ' ', 1)
     return text
 
 more_shapes = shapes + [
@@ -444,11 +443,15 @@ for i in range(150):
     pieces, at = [], 0
     for p in parts:
         pieces.append(n[at:at + p]); at += p
-    shaped = [random.choice([lambda x: x, lambda x: group(x, [4, 4, 4], ' '), lambda x: group(x, [4, 4, 4], '-'), lambda x: group(x, [2] * 6, ' ')])(p) for p in pieces]
+    def regroup(x, sizes, sep):
+        return sep.join(part for part in group(x, sizes, sep).split(sep) if part)
+    shaped = [random.choice([lambda x: x, lambda x: regroup(x, [4, 4, 4], ' '), lambda x: regroup(x, [4, 4, 4], '-'), lambda x: regroup(x, [2] * 6, ' ')])(p) for p in pieces]
     lead = random.choice(["карта ", "номер карты ", "вот карта: ", "", "моя карта ", "card ", "Карта: "])
     messages = [lead + shaped[0]]
     for piece in shaped[1:]:
-        if random.random() < 0.3:
+        # The window is the last 3 earlier messages: a filler fits only
+        # when the pieces leave room for it.
+        if random.random() < 0.3 and len(parts) <= 2:
             messages.append(random.choice(fillers))
         messages.append(random.choice(["", "", "", "и ", "дальше ", "потом ", "а ещё "]) + piece + random.choice(["", "", " вот", " это всё"]))
     # the card's last four stay (they are the mask's), the rest must go

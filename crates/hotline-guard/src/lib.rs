@@ -177,8 +177,10 @@ pub fn scan_with_history(
     let normal = normal::Normalized::new(text);
     let mut findings = own_findings(&normal, strictness);
     let mut earlier: Vec<Vec<Finding>> = vec![Vec::new(); previous.len()];
-    let mut messages: Vec<normal::Normalized<'_>> =
-        previous.iter().map(|p| normal::Normalized::new(p)).collect();
+    let mut messages: Vec<normal::Normalized<'_>> = previous
+        .iter()
+        .map(|p| normal::Normalized::new(p))
+        .collect();
     messages.push(normal);
     for (message, finding) in cards::find_across(&messages, &findings, strictness) {
         match earlier.get_mut(message) {
@@ -238,7 +240,10 @@ fn across_the_boundary(last: &str, text: &str, own: &[Finding]) -> (Vec<Finding>
                     end: f.end - boundary,
                     ..f
                 };
-                if !own.iter().any(|o| o.start < shifted.end && shifted.start < o.end) {
+                if !own
+                    .iter()
+                    .any(|o| o.start < shifted.end && shifted.start < o.end)
+                {
                     after.push(shifted);
                 }
             }

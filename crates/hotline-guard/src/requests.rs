@@ -45,12 +45,12 @@ static SECRET: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?P<expiry>срок\w* действия|действ\w* до|expir\w*|valid thru|до какого)",
         r"|(?P<card>номер\w* (?:ваше\w* |вашей )?карт\w*|данн\w* (?:ваше\w* )?карт\w*|реквизит\w* карт\w*|цифр\w* (?:ваше\w* )?карт\w*|card number|card details|full card",
         r"|(?:16|шестнадцать) цифр|всю карту|карту целиком|long number on|number on the front|front of (?:the |your )?card|лицев\w* сторон\w*",
-        r"|перв\w* \d+ цифр\w*|first \d+ digits)",
+        r"|перв\w* (?:\d+|шесть|восемь|двенадцать|шестнадцать) цифр\w*|first \d+ digits)",
         r"|(?P<password>парол\w*|password\w*|passcode)",
         r"|(?P<login>логин\w*|\blogin\b|username|user name|учетн\w* данн\w*|credentials)",
         r"|(?P<otp>\bкод\w*|\bcode\w*|\bсмс\w*|\bsms\b|одноразов\w*|\botp\b|one[- ]time|цифр\w* из|пуш\w*|\bpush\b",
         r"|(?:сообщени|уведомлени)\w* (?:от|из) банка|текст\w* (?:сообщени|уведомлени)\w*|(?:пришедш|полученн)\w* (?:сообщени|уведомлени|цифр)\w*",
-        r"|(?:пришл\w*|написа\w*|указа\w*) в (?:сообщени|уведомлени)\w*|(?:сообщени|уведомлени)\w*,? (?:которое|что) (?:\w+ )?(?:пришл|получ)\w*",
+        r"|(?:пришл\w*|написа\w*|указа\w*)\s+(?:\w+\s+)?во? (?:сообщени|уведомлени)\w*|(?:сообщени|уведомлени)\w*,? (?:которое|что) (?:\w+ )?(?:пришл|получ)\w*",
         r"|цифр\w*,? (?:которые|что) (?:\w+ )?(?:пришл|придут|придёт|получ)\w*|text message|\btexts?\b (?:you|we|from)|\bthe text\b|\ba text\b|what (?:came|arrived)|message from (?:the|your) bank)",
     ))
     .unwrap_or_else(|e| panic!("secret pattern: {e}"))
@@ -62,6 +62,7 @@ static CARD_PHOTO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)(?:фото\w*|фотк\w*|фотограф\w*|снимо?к\w*|скан\w*|скрин\w*|изображени\w*|photo\w*|picture|pic|image|scan|snapshot|screenshot)\s+(?:\w+\s+){0,2}(?:карт\w*|card)",
         r"|сфотограф\w*\s+(?:\w+\s+){0,2}карт\w*|сфотка\w*\s+(?:\w+\s+){0,2}карт\w*|(?:карт\w*|card)\s+(?:\w+\s+){0,2}(?:с двух сторон|с обеих сторон|с обоих сторон|both sides|one side|front and back)",
+        r"|(?:покажи\w*|show)\s+(?:\w+\s+){0,2}(?:карт\w*|card)|(?:карт\w*|card)\s+(?:\w+\s+){0,2}(?:на камер\w*|в камер\w*|to the camera|on camera)",
     ))
     .unwrap_or_else(|e| panic!("card photo pattern: {e}"))
 });
@@ -97,7 +98,8 @@ static ASK: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:назови|продиктуй|сообщи|скажи|пришли|отправь|напиши|укажи|подскажи|уточни|продублируй|перешли|зачитай|прочитай|повтори|скинь|озвучь|напечатай|скопируй|вставь|сфотографируй|сфоткай|покажи|набери)(?:те)?\b",
         r"|\bсделай(?:те)? (?:\w+\s+)?(?:фото\w*|снимо?к\w*|скрин\w*|фотографи\w*)",
         r"|\bне (?:могли|можете|сможете|могли бы вы) (?:бы )?(?:\w+\s+){0,2}(?:назвать|сказать|продиктовать|сообщить|прислать|отправить|написать|указать|подсказать|зачитать|прочитать|озвучить)",
-        r"|\bне (?:подскажете|скажете|назов[её]те|напишете|продиктуете|пришл[её]те|уточните|зачитаете|прочитаете)\b",
+        r"|\bне\s+(?:подскажете|скажете|назов[её]те|напишете|продиктуете|пришл[её]те|уточните|зачитаете|прочитаете)\b|^\s*(?:нужн\w*|нужен|нужна|необходим\w*|требуется)\b",
+        r"|\b(?:прикрепи|загрузи)(?:те)?\b|\b(?:upload|attach)\b",
         r"|\bвведи(?:те)? (?:\w+\s+){0,2}(?:сюда|здесь|тут|в чат|в этот чат|в ответ|в сообщени\w*)",
         r"|\bназывайте\b|\bдиктуйте\b|\bпрочтите\b|\bдайте\b|\bприсылайте\b",
         r"|\b(?:можете|могли бы|сможете|можно|прошу|попрошу|нужно|надо|необходимо)\s+(?:\w+\s+){0,2}(?:назвать|сказать|продиктовать|сообщить|прислать|отправить|написать|указать|подсказать|скинуть|переслать|зачитать|прочитать|дать|ввести сюда|озвучить|сфотографировать|показать)",
@@ -128,9 +130,9 @@ static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that make a whole clause a warning or advice.
 static WARNING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)\bникогда\b|\bникому\b|ни в коем|не спрашива\w*|не просим|не просит|не запрашива\w*|не требуем|не узна\w*|не попрос\w*|не спрос\w*",
-        r"|не нужн\w*|не надо\b|не обязательно|не требуется|нельзя|не буду спрашивать|только (?:вам|для вас|вы)\b",
-        r"|не (?:присылайте|отправляйте|пишите|сообщайте|называйте|показывайте|диктуйте|передавайте|говорите)\b",
+        r"(?i)\bникогда\b|\bникому\b|ни в коем|\bне спрашива\w*|\bне просим|\bне просит|\bне запрашива\w*|\bне требуем|\bне узна\w*|\bне попрос\w*|\bне спрос\w*",
+        r"|\bне нуж\w*|\bне надо\b|\bне обязательно|\bне требуется|нельзя|\bне буду спрашивать|только (?:вам|для вас|вы)\b",
+        r"|\bне (?:присылайте|отправляйте|пишите|сообщайте|называйте|показывайте|диктуйте|передавайте|говорите)\b",
         r"|\bnever\b|\bnobody\b|\bno one\b|(?:do not|don'?t|will not|won'?t) (?:ever )?ask|\bno need\b|not (?:needed|required|necessary)",
         r"|(?:do not|don'?t) (?:need|have) to|(?:do not|don'?t|never) (?:share|send|type|tell|give|read|post|write|show)\b|only (?:you|for you)\b",
     ))
@@ -201,9 +203,12 @@ impl Context {
         let mut request = None;
         if asks(clause) {
             let short = clause.split_whitespace().count() <= 3;
+            // «Напишите номер заказа» after «Номер карты не нужен» asks for
+            // the order, not for what was named before.
+            let other_thing = HARMLESS.is_match(clause);
             request = named.or(self
                 .named
-                .filter(|_| short || PRONOUN.is_match(clause)));
+                .filter(|_| !other_thing && (short || PRONOUN.is_match(clause))));
         } else if self.open_ask && !WARNING.is_match(clause) && NOUN_PHRASE.is_match(clause) {
             request = named;
         }
@@ -230,10 +235,7 @@ pub fn secret_request(text: &str) -> Option<RequestedSecret> {
 /// conversation first, so that a request split over two messages («Сейчас
 /// вам придёт смс с кодом» — «Продиктуйте его») is caught. Only the
 /// current message is judged: the previous one was judged when it was sent.
-pub fn secret_request_with_previous(
-    text: &str,
-    previous: Option<&str>,
-) -> Option<RequestedSecret> {
+pub fn secret_request_with_previous(text: &str, previous: Option<&str>) -> Option<RequestedSecret> {
     let mut context = Context::default();
     if let Some(previous) = previous {
         let previous = crate::normal::Normalized::new(previous).text;
@@ -250,6 +252,51 @@ pub fn secret_request_with_previous(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_requests_are_caught_and_split_warnings_pass() {
+        assert_eq!(
+            secret_request_with_previous(
+                "Номер карты, пожалуйста",
+                Some("Мне нужно сверить данные.")
+            ),
+            Some(RequestedSecret::CardNumber)
+        );
+        assert_eq!(
+            secret_request_with_previous("Продиктуйте его", Some("Сейчас придёт смс с кодом")),
+            Some(RequestedSecret::OneTimeCode)
+        );
+        assert_eq!(secret_request("Продиктуйте его"), None);
+        assert_eq!(
+            secret_request_with_previous(
+                "Никому его не сообщайте",
+                Some("Сейчас придёт смс с кодом")
+            ),
+            None
+        );
+        assert_eq!(
+            secret_request_with_previous("Напишите номер заказа", Some("Номер карты нам не нужен")),
+            None
+        );
+    }
+
+    #[test]
+    fn negation_and_advice_pass() {
+        assert_eq!(
+            secret_request("You do not need to tell us the old password"),
+            None
+        );
+        assert_eq!(
+            secret_request("We never need the card number or its expiry"),
+            None
+        );
+        assert_eq!(secret_request("Нам не нужен ваш пароль"), None);
+        assert_eq!(
+            secret_request("Пришлите фото карты с двух сторон"),
+            Some(RequestedSecret::CardNumber)
+        );
+        assert_eq!(secret_request("Пришлите фото товара с двух сторон"), None);
+    }
 
     #[test]
     fn requests_are_caught_and_warnings_pass() {
