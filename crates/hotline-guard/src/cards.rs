@@ -420,7 +420,6 @@ fn bare(text: &str) -> bool {
 /// original to mask; the piece that ends the card carries its last four.
 pub(crate) fn find_across(
     messages: &[Normalized<'_>],
-    taken: &[Finding],
     strictness: Strictness,
 ) -> Vec<(usize, Finding)> {
     let Some(current) = messages.len().checked_sub(1) else {
@@ -430,21 +429,11 @@ pub(crate) fn find_across(
         .iter()
         .enumerate()
         .flat_map(|(message, normal)| {
-            let is_current = message + 1 == messages.len();
             runs(&normal.text)
                 .into_iter()
                 .filter(|run| plausible_piece(&normal.text, run))
-                .filter(move |run| {
-                    // Digits the current message's own scan masked already.
-                    let (Some(g0), Some(g1)) = (run.first(), run.last()) else {
-                        return false;
-                    };
-                    let range = normal.original_range(g0.start..g1.end);
-                    !is_current
-                        || !taken
-                            .iter()
-                            .any(|t| t.start < range.end && range.start < t.end)
-                })
+                // A lone digit is a rating or a count, not a piece of a card.
+                .filter(|run| run.iter().map(|g| g.digits.len()).sum::<usize>() >= 2)
                 .map(move |groups| Piece { message, groups })
         })
         .collect();
@@ -455,8 +444,10 @@ pub(crate) fn find_across(
         if pieces[b].message != current || used.contains(&b) {
             continue;
         }
-        'start: for a in (0..b).rev() {
-            if pieces[a].message == current || used.contains(&a) {
+        // The longest chain first: «2216» «0» «000000000000» is one card,
+        // not «0…0» with «2216» left over.
+        'start: for a in 0..b {
+            if pieces[a].message == current || (a..b).any(|k| used.contains(&k)) {
                 continue;
             }
             let middle: String = pieces[a + 1..b]
@@ -464,7 +455,7 @@ pub(crate) fn find_across(
                 .flat_map(|p| p.groups.iter().map(|g| g.digits.as_str()))
                 .collect();
             if middle.len() > MAX_DIGITS {
-                break;
+                continue;
             }
             let first = &pieces[a].groups;
             let last = &pieces[b].groups;

@@ -182,7 +182,7 @@ pub fn scan_with_history(
         .map(|p| normal::Normalized::new(p))
         .collect();
     messages.push(normal);
-    for (message, finding) in cards::find_across(&messages, &findings, strictness) {
+    for (message, finding) in cards::find_across(&messages, strictness) {
         match earlier.get_mut(message) {
             Some(list) => list.push(finding),
             None => findings.push(finding),
@@ -310,4 +310,72 @@ fn apply(text: &str, mut findings: Vec<Finding>) -> (String, Vec<Redaction>) {
     }
     masked.push_str(&text[cursor..]);
     (masked, redactions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_card_in_four_messages_is_masked_in_all_of_them() {
+        let previous = ["карта 4111", "1111", "ой, дальше 1111"];
+        let result = scan_with_history("1111", &previous, Strictness::Normal);
+        assert_eq!(result.current.masked, "•••• 1111");
+        assert_eq!(result.current.redactions.len(), 1);
+        let remasked: Vec<(usize, &str)> = result
+            .remasked
+            .iter()
+            .map(|r| (r.index, r.masked.as_str()))
+            .collect();
+        assert_eq!(
+            remasked,
+            [(0, "карта •••"), (1, "•••"), (2, "ой, дальше •••")]
+        );
+        assert!(result.current.previous_holds_card_start);
+    }
+
+    #[test]
+    fn the_last_digits_later_and_in_another_shape() {
+        let previous = ["номер карты 5500-0000-0000", "сейчас"];
+        let result = scan_with_history("и 00 04 вот", &previous, Strictness::Normal);
+        assert_eq!(result.current.masked, "и •••• 0004 вот");
+        assert_eq!(result.remasked.len(), 1);
+        assert_eq!(result.remasked[0].index, 0);
+        assert_eq!(result.remasked[0].masked, "номер карты •••");
+        // The aside is the last earlier message: it stays as it was.
+        assert!(!result.current.previous_holds_card_start);
+    }
+
+    #[test]
+    fn a_code_and_its_keyword_in_two_messages() {
+        let after = scan_with_history("482913", &["вот код из смс"], Strictness::Normal);
+        assert_eq!(after.current.masked, "•••");
+        assert_eq!(after.current.redactions[0].kind, RedactionKind::OneTimeCode);
+        let before = scan_with_history("это код из смс", &["482913"], Strictness::Normal);
+        assert_eq!(before.remasked[0].masked, "•••");
+        let password = scan_with_history("Qwerty123", &["мой пароль"], Strictness::Normal);
+        assert_eq!(password.current.masked, "•••");
+    }
+
+    #[test]
+    fn order_numbers_and_amounts_across_messages_are_left_alone() {
+        // 4111 1111 1111 1111 passes Luhn, but it was named an order.
+        let order = scan_with_history("1111 1111", &["заказ 4111 1111"], Strictness::Normal);
+        assert!(!order.found_any());
+        let amounts = scan_with_history(
+            "1200 руб",
+            &["списали 4111", "заказ 1111"],
+            Strictness::Normal,
+        );
+        assert!(!amounts.found_any());
+        let time = scan_with_history("18:30", &["доставка 12.12"], Strictness::Normal);
+        assert!(!time.found_any());
+    }
+
+    #[test]
+    fn a_mask_kept_last_four_is_no_piece_of_a_new_card() {
+        let previous = ["карта •••• 1111"];
+        let result = scan_with_history("4111 1111 1111", &previous, Strictness::Strict);
+        assert!(result.remasked.is_empty());
+    }
 }
