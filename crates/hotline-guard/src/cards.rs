@@ -461,11 +461,13 @@ pub(crate) fn find_across(
             let last = &pieces[b].groups;
             for i in 0..first.len() {
                 let head: String = first[i..].iter().map(|g| g.digits.as_str()).collect();
-                for j in 0..last.len() {
+                // The longest tail first, as the longest head: «2710 3195 77»
+                // «2455 26» is one card of 16 digits, not one of 14.
+                for j in (0..last.len()).rev() {
                     let tail: String = last[..=j].iter().map(|g| g.digits.as_str()).collect();
                     let digits = format!("{head}{middle}{tail}");
                     if digits.len() > MAX_DIGITS {
-                        break;
+                        continue;
                     }
                     let involved = &pieces[a..=b];
                     let believable = strictness == Strictness::Strict

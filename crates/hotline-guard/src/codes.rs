@@ -12,7 +12,7 @@ static KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)(?P<cvv>\b[cс][vв][vвcс]2?\b|\bcvn\b|\bcid\b|\bцв[вц]\w*|\bсв[вц]\b|\bсиви\s?-?ви\b|код\w* безопасност\w*|security code|card verification|тр[её]хзначн\w*",
         r"|(?:три|3|3-?х|трех|тр[её]х)\s*(?:последн\w*\s*)?цифр\w*|(?:цифр\w*|код\w*|номер\w*)\s+(?:на|с|со)\s+(?:оборот\w*|обратн\w*|задн\w*)",
-        r"|обратн\w* сторон\w*|на обороте|оборотн\w*|с оборот\w*|обратк\w*|\bсзади\b|задн\w* сторон\w*|полос\w* для подписи|signature (?:strip|panel)",
+        r"|код\w*\s+(?:на|с|со)\s+карт\w*|обратн\w* сторон\w*|на обороте|оборотн\w*|с оборот\w*|обратк\w*|\bсзади\b|задн\w* сторон\w*|полос\w* для подписи|signature (?:strip|panel)",
         r"|three digits|3 digits|digits on the back|on the back|back side|the back\b|back of the card)",
         r"|(?P<pin>\bпин(?:[- ]?код\w*)?\b|\bpin(?:[- ]?code|-?код\w*)?\b)",
         r"|(?P<otp>пароль из (?:смс|sms|пуш|push)|\bсмс\b|\bsms\b|\bсмс-\w+|\bsms-\w+|\bсмск\w*|\bсмски\b|\bэсэмэс\w*|\bпуш\w*|\bpush\b|одноразов\w*|\botp\b|one[- ]time|verification|confirmation|подтвержд\w*|подверажд\w*|подвержд\w*|\b2fa\b|двухфактор\w*|authenticator",
@@ -29,7 +29,7 @@ static KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
 static NOT_A_CODE_NEARBY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)списани|списал|сумм|оплат|плат[её]ж|перевод|руб|заказ|посылк|товар|трек|номер|счет|счёт|чек|телефон|order|amount|charge|paid|payment|parcel|phone",
-        r"|последн|last|заканчива|оканчива|ending|карт\w* на|доставк|курьер|delivery|верн|refund|бонус|балл|мил|скидк|\bшт\b|\bраз\b|товар",
+        r"|последн|last|перв\w* цифр|first digits|заканчива|оканчива|ending|карт\w* на|доставк|курьер|delivery|верн|refund|бонус|балл|мил|скидк|\bшт\b|\bраз\b|товар",
     ))
     .unwrap_or_else(|e| panic!("not-a-code pattern: {e}"))
 });
@@ -82,6 +82,7 @@ static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\bпарол\w*|\bпорол\w*|\bпарль\w*|\bпас+ворд\w*|\bpassword\w*|\bpasscode\b|\bpasswd\b|\bpwd\b|\bpw\b|\bpswd\b|\bpass\b|\bпасс\b",
         // Everyday words for «I log in with …».
         r"|\b(?:захож\w*|вхож\w*|зашла|зашёл|зашел|вхожу|захожу) (?:под|с)\b|\b(?:log|logging|sign|signing) in with\b|\blogin with\b",
+        r"|\bключ\w* (?:от|для) (?:входа|аккаунта|кабинета|приложения|личного кабинета)",
     ))
     .unwrap_or_else(|e| panic!("password pattern: {e}"))
 });
@@ -254,14 +255,17 @@ pub(crate) fn find(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<Finding> {
                     && !gap.bytes().any(|b| b.is_ascii_digit())
                     && !gap.contains('\n')
                     && !GAP_BREAK.is_match(gap)
+                    // «пришло уведомление о списании 1200»: an amount.
+                    && !(k.class == Class::Weak && NOT_A_CODE_NEARBY.is_match(gap))
             });
         let following = keywords
             .iter()
             .find(|k| k.start >= end)
             .filter(|k| GAP_BEFORE_KEYWORD.is_match(&text[end..k.start]));
-        let mut class = preceding
-            .chain(following)
-            .map(|k| k.class)
+        let candidates: Vec<Class> = preceding.chain(following).map(|k| k.class).collect();
+        let mut class = candidates
+            .iter()
+            .copied()
             .find(|class| class.accepts(digits));
         // Three digits right after a card number or its expiry are its CVV.
         if class.is_none() && digits == 3 && !number.contains([' ', '-']) {
@@ -273,7 +277,16 @@ pub(crate) fn find(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<Finding> {
                     )
                     && AFTER_CARD.is_match(&normal.original[t.end..range.start])
             });
-            if after_card {
+            // «действует до 12/26, код на карте 770»: a generic «код» of
+            // three digits in a message with a card or its expiry.
+            let card_in_message = taken.iter().any(|t| {
+                t.end <= range.start
+                    && matches!(
+                        t.kind,
+                        RedactionKind::CardNumber | RedactionKind::CardExpiry
+                    )
+            });
+            if after_card || (card_in_message && candidates.contains(&Class::GenericCode)) {
                 class = Some(Class::Cvv);
             }
         }

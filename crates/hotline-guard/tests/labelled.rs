@@ -160,6 +160,19 @@ fn evaluate(data: &str) -> Outcome {
                         leaks.push(format!("{history:?} {text:?} -> {stored:?}"));
                     }
                 }
+                // A split card's last piece may hold more than its last four
+                // digits («9017 447205»): those must go too.
+                let current_digits = digits(text);
+                if !history.is_empty()
+                    && expected.contains(&"card_number")
+                    && current_digits.len() > 4
+                    && digits(stored.rsplit('\n').next().unwrap_or_default())
+                        .contains(&current_digits[..current_digits.len() - 4])
+                {
+                    leaks.push(format!(
+                        "split card's last piece: {history:?} {text:?} -> {stored:?}"
+                    ));
+                }
                 if row["previous"].is_string() && !result.previous_holds_card_start {
                     leaks.push(format!(
                         "split card not caught: {} + {text:?}",
@@ -281,10 +294,10 @@ fn held_out_set() {
     assert_eq!(outcome.tallies["operator_request"].false_negative, 0);
 }
 
-/// The second held-out set (`data/heldout_v2.jsonl`, issue 14), written
-/// before the detectors were tuned for it. Ignored until that one run.
+/// The second held-out set (`data/heldout_v2.jsonl`, issue 14): written
+/// before the detectors were tuned, measured once after (docs/security.md
+/// keeps both results), then its misses were fixed: now a regression set.
 #[test]
-#[ignore = "run once after tuning, then a regression test"]
 fn held_out_set_v2() {
     let outcome = evaluate(include_str!("../data/heldout_v2.jsonl"));
     assert!(outcome.rows >= 150);
