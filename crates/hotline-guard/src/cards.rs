@@ -444,9 +444,23 @@ pub(crate) fn find_across(
         if pieces[b].message != current || used.contains(&b) {
             continue;
         }
+        // Only chains whose middle pieces fit in a card are worth trying:
+        // a long list of numbers costs no more than a few pieces.
+        let mut lo = b;
+        let mut middle_len = 0;
+        while lo > 0 && middle_len <= MAX_DIGITS {
+            lo -= 1;
+            if lo + 1 < b {
+                middle_len += pieces[lo + 1]
+                    .groups
+                    .iter()
+                    .map(|g| g.digits.len())
+                    .sum::<usize>();
+            }
+        }
         // The longest chain first: «2216» «0» «000000000000» is one card,
         // not «0…0» with «2216» left over.
-        'start: for a in 0..b {
+        'start: for a in lo..b {
             if pieces[a].message == current || (a..b).any(|k| used.contains(&k)) {
                 continue;
             }
