@@ -437,6 +437,10 @@ pub(crate) fn find_across(
                 .map(move |groups| Piece { message, groups })
         })
         .collect();
+    if !pieces.iter().any(|p| p.message == current) || !pieces.iter().any(|p| p.message != current)
+    {
+        return Vec::new();
+    }
     let context = messages.iter().any(|m| CARD_CONTEXT.is_match(&m.text));
     let mut found = Vec::new();
     let mut used: Vec<usize> = Vec::new();

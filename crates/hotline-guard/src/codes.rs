@@ -77,7 +77,7 @@ static GAP_BEFORE_KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("gap pattern: {e}"))
 });
 
-static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)\bпарол\w*|\bпорол\w*|\bпарль\w*|\bпас+ворд\w*|\bpassword\w*|\bpasscode\b|\bpasswd\b|\bpwd\b|\bpw\b|\bpswd\b|\bpass\b|\bпасс\b",
         // Everyday words for «I log in with …».
@@ -233,9 +233,15 @@ fn chars_between(text: &str, from: usize, to: usize) -> usize {
 /// masked (card numbers): numbers inside them are not looked at again.
 pub(crate) fn find(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<Finding> {
     let text = normal.text.as_str();
-    let keywords = keywords(text);
+    let numbers = numbers_outside(normal, taken);
+    // Keywords matter only next to a number; most messages have none.
+    let keywords = if numbers.is_empty() {
+        Vec::new()
+    } else {
+        keywords(text)
+    };
     let mut findings = Vec::new();
-    for (start, end) in numbers_outside(normal, taken) {
+    for (start, end) in numbers {
         let number = &text[start..end];
         let range = normal.original_range(start..end);
         if !stands_alone(text, start, end) {

@@ -3,8 +3,12 @@
 //! - [`scan`] finds secrets a customer pasted (card numbers, CVV, one-time
 //!   codes, PINs, passwords, card expiry) and returns the text masked, with
 //!   one [`Redaction`] per secret. The original never leaves this function.
+//! - [`scan_with_history`] does the same with the sender's last messages:
+//!   a card typed in pieces, a code whose keyword came a message earlier;
+//!   it names the earlier messages to store again, masked.
 //! - [`secret_request`] tells an operator's request for a secret from a
-//!   warning that mentions the same words.
+//!   warning that mentions the same words; [`secret_request_with_previous`]
+//!   reads the operator's previous message too.
 //! - [`links`] finds links and judges them against the allowed domains.
 //! - [`display_name_problem`] refuses look-alike operator names.
 //!
@@ -249,13 +253,20 @@ fn across_the_boundary(last: &str, text: &str, own: &[Finding]) -> (Vec<Finding>
             }
         }
     };
-    let joined = format!("{last}{JOINER}{text}");
-    let found = codes::find_numbers(&normal::Normalized::new(&joined), &[]);
-    sort(JOINER.len(), found);
+    // Each side needs what the other lacks: a number on one, words on the other.
+    let digits = |s: &str| s.chars().any(|c| normal::digit_value(c).is_some());
+    let words = |s: &str| s.chars().any(char::is_alphabetic);
+    if (digits(text) && words(last)) || (digits(last) && words(text)) {
+        let joined = format!("{last}{JOINER}{text}");
+        let found = codes::find_numbers(&normal::Normalized::new(&joined), &[]);
+        sort(JOINER.len(), found);
+    }
     // A password goes on the same line as its keyword: «мой пароль» «Qwerty1».
-    let joined = format!("{last} {text}");
-    let found = codes::passwords(&normal::Normalized::new(&joined));
-    sort(1, found);
+    if codes::PASSWORD.is_match(last) {
+        let joined = format!("{last} {text}");
+        let found = codes::passwords(&normal::Normalized::new(&joined));
+        sort(1, found);
+    }
     (before, after)
 }
 

@@ -191,9 +191,11 @@ struct Context {
     named: Option<RequestedSecret>,
     /// A card was spoken of: «фото с обеих сторон» is then of the card.
     card: bool,
-    /// The last clause asked for something without naming it: «Для
-    /// возврата напишите мне» — then «номер и срок действия карты».
-    open_ask: bool,
+    /// The last clause, when it named no secret: if it asked for something
+    /// («Для возврата напишите мне»), a clause that is only a secret
+    /// («номер и срок действия карты») completes the request. Judged only
+    /// then: asking is the costly test, and most clauses name nothing.
+    unnamed: Option<String>,
 }
 
 impl Context {
@@ -201,7 +203,7 @@ impl Context {
         let card = self.card || CARD_WORD.is_match(clause);
         let named = secret_in(clause, card);
         let mut request = None;
-        if asks(clause) {
+        if (named.is_some() || self.named.is_some()) && asks(clause) {
             let short = clause.split_whitespace().count() <= 3;
             // «Напишите номер заказа» after «Номер карты не нужен» asks for
             // the order, not for what was named before.
@@ -209,10 +211,14 @@ impl Context {
             request = named.or(self
                 .named
                 .filter(|_| !other_thing && (short || PRONOUN.is_match(clause))));
-        } else if self.open_ask && !WARNING.is_match(clause) && NOUN_PHRASE.is_match(clause) {
+        } else if named.is_some()
+            && NOUN_PHRASE.is_match(clause)
+            && !WARNING.is_match(clause)
+            && self.unnamed.as_deref().is_some_and(asks)
+        {
             request = named;
         }
-        self.open_ask = asks(clause) && named.is_none();
+        self.unnamed = named.is_none().then(|| clause.to_owned());
         self.named = named.or(self.named);
         self.card = card;
         request
