@@ -262,7 +262,7 @@ pub(crate) fn find(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<Finding> {
                     && !gap.contains('\n')
                     && !GAP_BREAK.is_match(gap)
                     // «пришло уведомление о списании 1200»: an amount.
-                    && !(k.class == Class::Weak && NOT_A_CODE_NEARBY.is_match(gap))
+                    && (k.class != Class::Weak || !NOT_A_CODE_NEARBY.is_match(gap))
             });
         let following = keywords
             .iter()

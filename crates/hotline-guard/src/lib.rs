@@ -181,15 +181,19 @@ pub fn scan_with_history(
     let normal = normal::Normalized::new(text);
     let mut findings = own_findings(&normal, strictness);
     let mut earlier: Vec<Vec<Finding>> = vec![Vec::new(); previous.len()];
-    let mut messages: Vec<normal::Normalized<'_>> = previous
-        .iter()
-        .map(|p| normal::Normalized::new(p))
-        .collect();
-    messages.push(normal);
-    for (message, finding) in cards::find_across(&messages, strictness) {
-        match earlier.get_mut(message) {
-            Some(list) => list.push(finding),
-            None => findings.push(finding),
+    // A card in pieces ends in this message: without a digit here there is
+    // none, and the earlier messages need not be read for one.
+    if normal.text.bytes().any(|b| b.is_ascii_digit()) {
+        let mut messages: Vec<normal::Normalized<'_>> = previous
+            .iter()
+            .map(|p| normal::Normalized::new(p))
+            .collect();
+        messages.push(normal);
+        for (message, finding) in cards::find_across(&messages, strictness) {
+            match earlier.get_mut(message) {
+                Some(list) => list.push(finding),
+                None => findings.push(finding),
+            }
         }
     }
     if let Some(last) = previous.last() {
