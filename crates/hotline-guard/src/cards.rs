@@ -11,6 +11,8 @@ pub(crate) const MAX_DIGITS: usize = 19;
 const MAX_SEPARATOR_CHARS: usize = 3;
 /// How far around a number its context is read, in characters.
 const CONTEXT_CHARS: usize = 40;
+/// A word this close before a number names it: «заказ № 4…».
+const ADJACENT_CHARS: usize = 12;
 
 /// Words that make a number a card.
 static CARD_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
@@ -36,6 +38,18 @@ static EXPIRY_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("expiry context pattern: {e}"))
 });
 
+/// After a date, the CVV: «07/28 цвц 663», «06/31 и 477 на обратной стороне».
+static EXPIRY_THEN_CVV: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[\s,;:.\-—–]*(?:и\s+|and\s+|а\s+)?(?:\d{3}\s+(?:на обор|на обрат|сзади|on the back)|cvv|cvc|цв[вц]|св[вц]|сиви|сзади|на обороте|code)")
+        .unwrap_or_else(|e| panic!("expiry-then-cvv pattern: {e}"))
+});
+
+/// Expiry written without a separator right after a card: «… 0928 117».
+static GLUED_EXPIRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[\s,;]{1,3}(?P<date>(?:0[1-9]|1[0-2])(?:2[4-9]|3\d))(?:[\s,;]|$)")
+        .unwrap_or_else(|e| panic!("glued expiry pattern: {e}"))
+});
+
 fn is_separator(c: char) -> bool {
     matches!(
         c,
@@ -53,7 +67,14 @@ fn is_separator(c: char) -> bool {
             | '.'
             | '_'
             | '*'
-    )
+    ) || is_weak_separator(c)
+}
+
+/// Separators people put between the groups of a card («4276, 3800, …»,
+/// «4276/3800/…») but also between other numbers: groups joined by them
+/// count only when they all look like card groups.
+fn is_weak_separator(c: char) -> bool {
+    matches!(c, ',' | '/')
 }
 
 /// A group of consecutive ASCII digits in the normalised text.
@@ -62,6 +83,8 @@ struct Group {
     digits: String,
     start: usize,
     end: usize,
+    /// Joined to the group before by a weak separator.
+    weak: bool,
 }
 
 /// Digit groups that read as one number: separated by at most a few
@@ -70,6 +93,7 @@ fn runs(text: &str) -> Vec<Vec<Group>> {
     let mut runs: Vec<Vec<Group>> = Vec::new();
     let mut current: Vec<Group> = Vec::new();
     let mut separators = 0;
+    let mut weak = false;
     for (at, c) in text.char_indices() {
         if c.is_ascii_digit() {
             let glued = separators == 0 && current.last().is_some_and(|g| g.end == at);
@@ -81,16 +105,20 @@ fn runs(text: &str) -> Vec<Vec<Group>> {
                     digits: c.to_string(),
                     start: at,
                     end: at + 1,
+                    weak: weak && !current.is_empty(),
                 });
             }
             separators = 0;
+            weak = false;
         } else if is_separator(c) && !current.is_empty() && separators < MAX_SEPARATOR_CHARS {
             separators += 1;
+            weak |= is_weak_separator(c);
         } else {
             if !current.is_empty() {
                 runs.push(std::mem::take(&mut current));
             }
             separators = 0;
+            weak = false;
         }
     }
     if !current.is_empty() {
@@ -144,7 +172,17 @@ fn window_after(text: &str, at: usize, chars: usize) -> &str {
 fn reads_as_card(text: &str, start: usize, end: usize) -> bool {
     let before = window_before(text, start, CONTEXT_CHARS);
     let after = window_after(text, end, CONTEXT_CHARS / 2);
-    if CARD_CONTEXT.is_match(before) || CARD_CONTEXT.is_match(after) {
+    // «заказ 4… оплачен картой»: the word right before the number names it,
+    // whatever card word comes farther away.
+    let other = OTHER_CONTEXT.find_iter(before).last().map(|m| m.end());
+    let card = CARD_CONTEXT.find_iter(before).last().map(|m| m.end());
+    if let Some(other) = other
+        && before[other..].chars().count() <= ADJACENT_CHARS
+        && card.is_none_or(|card| card < other)
+    {
+        return false;
+    }
+    if card.is_some() || CARD_CONTEXT.is_match(after) {
         return true;
     }
     // Identifiers inside links and codes: `/item/4…`, `id=4…`, `AB4…`.
@@ -153,6 +191,17 @@ fn reads_as_card(text: &str, start: usize, end: usize) -> bool {
         .next_back()
         .is_some_and(|c| c.is_alphabetic() || matches!(c, '/' | '=' | '#' | '?' | '&' | '+'));
     !glued_to_identifier && !OTHER_CONTEXT.is_match(before)
+}
+
+/// Groups joined by a weak separator must all look like card groups.
+fn groups_fit(groups: &[Group]) -> bool {
+    let Some((last, rest)) = groups.split_last() else {
+        return true;
+    };
+    !groups.iter().skip(1).any(|g| g.weak)
+        || (rest.len() >= 2
+            && rest.iter().all(|g| (3..=6).contains(&g.digits.len()))
+            && last.digits.len() <= 6)
 }
 
 fn is_card(digits: &str, strictness: Strictness) -> bool {
@@ -179,6 +228,7 @@ pub(crate) fn find(normal: &Normalized<'_>, strictness: Strictness) -> Vec<Findi
                 }
                 let (start, end) = (run[i].start, run[j].end);
                 if is_card(&digits, strictness)
+                    && groups_fit(&run[i..=j])
                     && (strictness == Strictness::Strict || reads_as_card(text, start, end))
                 {
                     let range = normal.original_range(start..end);
@@ -223,10 +273,22 @@ pub(crate) fn find_expiry(normal: &Normalized<'_>, cards: &[Finding]) -> Vec<Fin
                 && (range.start >= card.end && range.start - card.end <= 30
                     || card.start >= range.end && card.start - range.end <= 30)
         });
-        if near_card || EXPIRY_CONTEXT.is_match(window_before(text, m.start(), 30)) {
+        let before_cvv = EXPIRY_THEN_CVV.is_match(window_after(text, m.end(), 24));
+        if near_card || before_cvv || EXPIRY_CONTEXT.is_match(window_before(text, m.start(), 30)) {
             findings.push(Finding {
                 start: range.start,
                 end: range.end,
+                kind: RedactionKind::CardExpiry,
+                last4: None,
+            });
+        }
+    }
+    for card in cards.iter().filter(|c| c.kind == RedactionKind::CardNumber) {
+        let after = &normal.original[card.end..];
+        if let Some(date) = GLUED_EXPIRY.captures(after).and_then(|c| c.name("date")) {
+            findings.push(Finding {
+                start: card.end + date.start(),
+                end: card.end + date.end(),
                 kind: RedactionKind::CardExpiry,
                 last4: None,
             });
@@ -300,6 +362,167 @@ pub(crate) fn find_split(
         }
     }
     None
+}
+
+/// Units and currencies after a number: an amount or a count, not a piece of a card.
+static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s?(?:руб|р\.|р\b|₽|\$|€|usd|eur|rub|%|шт|кг|г\b|гр\b|мин|час|ч\b|сек|дн|дня|дней|лет|год|км|м\b|см|мм|тыс|млн|k\b|раз|штук|минут|секунд|часов|days?\b|hours?\b|min|sec|times\b|pcs\b)")
+        .unwrap_or_else(|e| panic!("unit pattern: {e}"))
+});
+
+/// A piece of a card sent over several messages: one digit run of one message.
+struct Piece {
+    message: usize,
+    groups: Vec<Group>,
+}
+
+/// Whether a run could be a piece of a card typed in parts: not glued to a
+/// word or a mask, not an amount, a time or a date, not named as something else.
+fn plausible_piece(text: &str, run: &[Group]) -> bool {
+    let (Some(first), Some(last)) = (run.first(), run.last()) else {
+        return false;
+    };
+    let before = text[..first.start].chars().next_back();
+    let after = text[last.end..].chars().next();
+    let after2 = text[last.end..].chars().nth(1);
+    let glued_before = before.is_some_and(|c| {
+        c.is_alphabetic()
+            || matches!(
+                c,
+                '/' | '=' | '#' | '+' | '№' | '•' | '*' | '$' | '€' | '₽' | ':' | ','
+            )
+    });
+    let glued_after = after.is_some_and(char::is_alphanumeric)
+        || (after.is_some_and(|c| matches!(c, ':' | ',' | '.' | '/'))
+            && after2.is_some_and(|c| c.is_ascii_digit()));
+    // «•••• 1234»: the last four a mask keeps are no piece of a new card.
+    let after_mask = text[..first.start].trim_end().ends_with('•');
+    !glued_before
+        && !after_mask
+        && !glued_after
+        && !UNIT_AFTER.is_match(&text[last.end..])
+        && !OTHER_CONTEXT.is_match(window_before(text, first.start, CONTEXT_CHARS))
+}
+
+/// Whether a message is little more than its digits: «4276», «а ещё 3800
+/// вот». Pieces in such messages need no card word to be believed.
+fn bare(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .count()
+        <= 4
+        && !OTHER_CONTEXT.is_match(text)
+}
+
+/// Card numbers whose digits are spread over `messages` (oldest first; the
+/// last is the current one), possibly with words or other messages between
+/// the pieces. Returns, per piece, the message it is in and the span of the
+/// original to mask; the piece that ends the card carries its last four.
+pub(crate) fn find_across(
+    messages: &[Normalized<'_>],
+    strictness: Strictness,
+) -> Vec<(usize, Finding)> {
+    let Some(current) = messages.len().checked_sub(1) else {
+        return Vec::new();
+    };
+    let pieces: Vec<Piece> = messages
+        .iter()
+        .enumerate()
+        .flat_map(|(message, normal)| {
+            runs(&normal.text)
+                .into_iter()
+                .filter(|run| plausible_piece(&normal.text, run))
+                // A lone digit is a rating or a count, not a piece of a card.
+                .filter(|run| run.iter().map(|g| g.digits.len()).sum::<usize>() >= 2)
+                .map(move |groups| Piece { message, groups })
+        })
+        .collect();
+    if !pieces.iter().any(|p| p.message == current) || !pieces.iter().any(|p| p.message != current)
+    {
+        return Vec::new();
+    }
+    let context = messages.iter().any(|m| CARD_CONTEXT.is_match(&m.text));
+    let mut found = Vec::new();
+    let mut used: Vec<usize> = Vec::new();
+    for b in (0..pieces.len()).rev() {
+        if pieces[b].message != current || used.contains(&b) {
+            continue;
+        }
+        // Only chains whose middle pieces fit in a card are worth trying:
+        // a long list of numbers costs no more than a few pieces.
+        let mut lo = b;
+        let mut middle_len = 0;
+        while lo > 0 && middle_len <= MAX_DIGITS {
+            lo -= 1;
+            if lo + 1 < b {
+                middle_len += pieces[lo + 1]
+                    .groups
+                    .iter()
+                    .map(|g| g.digits.len())
+                    .sum::<usize>();
+            }
+        }
+        // The longest chain first: «2216» «0» «000000000000» is one card,
+        // not «0…0» with «2216» left over.
+        'start: for a in lo..b {
+            if pieces[a].message == current || (a..b).any(|k| used.contains(&k)) {
+                continue;
+            }
+            let middle: String = pieces[a + 1..b]
+                .iter()
+                .flat_map(|p| p.groups.iter().map(|g| g.digits.as_str()))
+                .collect();
+            if middle.len() > MAX_DIGITS {
+                continue;
+            }
+            let first = &pieces[a].groups;
+            let last = &pieces[b].groups;
+            for i in 0..first.len() {
+                let head: String = first[i..].iter().map(|g| g.digits.as_str()).collect();
+                // The longest tail first, as the longest head: «2710 3195 77»
+                // «2455 26» is one card of 16 digits, not one of 14.
+                for j in (0..last.len()).rev() {
+                    let tail: String = last[..=j].iter().map(|g| g.digits.as_str()).collect();
+                    let digits = format!("{head}{middle}{tail}");
+                    if digits.len() > MAX_DIGITS {
+                        continue;
+                    }
+                    let involved = &pieces[a..=b];
+                    let believable = strictness == Strictness::Strict
+                        || context
+                        || involved.iter().all(|p| bare(&messages[p.message].text));
+                    if !(is_card(&digits, strictness) && believable) {
+                        continue;
+                    }
+                    for (k, piece) in involved.iter().enumerate() {
+                        let normal = &messages[piece.message];
+                        let groups = match k {
+                            0 => &piece.groups[i..],
+                            _ if k == involved.len() - 1 => &piece.groups[..=j],
+                            _ => &piece.groups[..],
+                        };
+                        let (Some(g0), Some(g1)) = (groups.first(), groups.last()) else {
+                            continue;
+                        };
+                        let range = normal.original_range(g0.start..g1.end);
+                        let ends_card = k == involved.len() - 1;
+                        found.push((
+                            piece.message,
+                            Finding {
+                                start: range.start,
+                                end: range.end,
+                                kind: RedactionKind::CardNumber,
+                                last4: ends_card.then(|| last4(&digits)),
+                            },
+                        ));
+                    }
+                    used.extend(a..=b);
+                    break 'start;
+                }
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]

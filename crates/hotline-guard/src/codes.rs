@@ -10,14 +10,42 @@ use std::sync::LazyLock;
 /// that matches at a position: «пин-код» is a PIN, not a generic code).
 static KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)(?P<cvv>\b[cс][vв][vвcс]2?\b|\bcvn\b|\bcid\b|код\w* безопасност\w*|security code|card verification|тр[её]хзначн\w*",
+        r"(?i)(?P<cvv>\b[cс][vв][vвcс]2?\b|\bcvn\b|\bcid\b|\bцв[вц]\w*|\bсв[вц]\b|\bсиви\s?-?ви\b|код\w* безопасност\w*|security code|card verification|тр[её]хзначн\w*",
         r"|(?:три|3|3-?х|трех|тр[её]х)\s*(?:последн\w*\s*)?цифр\w*|(?:цифр\w*|код\w*|номер\w*)\s+(?:на|с|со)\s+(?:оборот\w*|обратн\w*|задн\w*)",
-        r"|обратн\w* сторон\w*|на обороте|three digits|3 digits|digits on the back|on the back)",
+        r"|код\w*\s+(?:на|с|со)\s+карт\w*|обратн\w* сторон\w*|на обороте|оборотн\w*|с оборот\w*|обратк\w*|\bсзади\b|задн\w* сторон\w*|полос\w* для подписи|signature (?:strip|panel)",
+        r"|three digits|3 digits|digits on the back|on the back|back side|the back\b|back of the card)",
         r"|(?P<pin>\bпин(?:[- ]?код\w*)?\b|\bpin(?:[- ]?code|-?код\w*)?\b)",
-        r"|(?P<otp>пароль из (?:смс|sms|пуш|push)|\bсмс\b|\bsms\b|\bсмс-\w+|\bsms-\w+|\bсмску\b|\bсмски\b|\bпуш\w*|\bpush\b|одноразов\w*|\botp\b|one[- ]time|verification|confirmation|подтвержд\w*|\b2fa\b|двухфактор\w*|authenticator)",
+        r"|(?P<otp>пароль из (?:смс|sms|пуш|push)|\bсмс\b|\bsms\b|\bсмс-\w+|\bsms-\w+|\bсмск\w*|\bсмски\b|\bэсэмэс\w*|\bпуш\w*|\bpush\b|одноразов\w*|\botp\b|one[- ]time|verification|confirmation|подтвержд\w*|подверажд\w*|подвержд\w*|\b2fa\b|двухфактор\w*|authenticator",
+        r"|\btext(?:ed|s)?\b|text message|login code)",
         r"|(?P<code>\bкод\w*|\bcode\w*)",
+        // Everyday words: weaker, so nothing that names an amount, an order
+        // or a date may stand near them (see NOT_A_CODE_NEARBY).
+        r"|(?P<weak>\bсообщени\w*|\bуведомлени\w*|\bприсла\w*|\bпришл\w*|\bпришед\w*|\bпришё?л\b|\bцифр\w*|\bциферк\w*|для входа|для подтверждения|\breceived\b|\bgot\b)",
     ))
     .unwrap_or_else(|e| panic!("keyword pattern: {e}"))
+});
+
+/// Near an everyday keyword, words that make a number something else.
+static NOT_A_CODE_NEARBY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)списани|списал|сумм|оплат|плат[её]ж|перевод|руб|заказ|посылк|товар|трек|номер|счет|счёт|чек|телефон|order|amount|charge|paid|payment|parcel|phone",
+        r"|последн|last|перв\w* цифр|first digits|заканчива|оканчива|ending|карт\w* на|доставк|курьер|delivery|верн|refund|бонус|балл|мил|скидк|\bшт\b|\bраз\b|товар",
+    ))
+    .unwrap_or_else(|e| panic!("not-a-code pattern: {e}"))
+});
+
+/// Between a keyword and a number, words that say the number is not the
+/// secret: «пин-код забыл, карта 4980», «код не пришёл, жду 2 минуты».
+static GAP_BREAK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)забыл|забыт|не помн|forgot|не приход|не пришл|не получ|didn't|не знаю|\bгде\b|\bкуда\b|where|сколько|how many")
+        .unwrap_or_else(|e| panic!("gap break pattern: {e}"))
+});
+
+/// Between a card (or its expiry) and three digits: nothing, or words that
+/// introduce the CVV («карта … 08/27 431», «до 11/28, сзади 092»).
+static AFTER_CARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[\s,;:.\-—–/()]*(?:(?:и|а|and|код|code|cvv|cvc|цвв|сзади|back|на обороте|the back)\b[\s,;:.\-—–]*){0,2}$")
+        .unwrap_or_else(|e| panic!("after-card pattern: {e}"))
 });
 
 /// A generic «код»/«code» that is not a secret: promo codes, order codes,
@@ -45,13 +73,24 @@ static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 /// What may stand between a number and the keyword that follows it:
 /// «482913 — это код из смс», «123 is my cvv», «пришло 5521 в смс».
 static GAP_BEFORE_KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[\s\-—–:,(]*(?:это|is|мой|моя|my|the|—|в|во|по|из|in|via|by)?[\s\-—–:,(]*(?:мой|моя|my|the)?\s*$")
+    Regex::new(r"(?i)^[\s\-—–:,(]*(?:это|is|мой|моя|my|the|—|в|во|по|из|in|via|by|на|on|from|с|со|came|пришло|пришёл|пришел|was|были?)?[\s\-—–:,(]*(?:мой|моя|my|the|a|an|in|в|из|по|от|by)?[\s\-—–:,(]*(?:a|an|the)?\s*$")
         .unwrap_or_else(|e| panic!("gap pattern: {e}"))
 });
 
-static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bпарол\w*|\bpassword\w*|\bpasscode\b|\bpasswd\b|\bpwd\b|\bpass\b|\bпасс\b")
-        .unwrap_or_else(|e| panic!("password pattern: {e}"))
+pub(crate) static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)\bпарол\w*|\bпорол\w*|\bпарль\w*|\bпас+ворд\w*|\bpassword\w*|\bpasscode\b|\bpasswd\b|\bpwd\b|\bpw\b|\bpswd\b|\bpass\b|\bпасс\b",
+        // Everyday words for «I log in with …».
+        r"|\b(?:захож\w*|вхож\w*|зашла|зашёл|зашел|вхожу|захожу) (?:под|с)\b|\b(?:log|logging|sign|signing) in with\b|\blogin with\b",
+        r"|\bключ\w* (?:от|для) (?:входа|аккаунта|кабинета|приложения|личного кабинета)",
+    ))
+    .unwrap_or_else(|e| panic!("password pattern: {e}"))
+});
+
+/// A second password after the first: «старый пароль X, а новый Y».
+static ANOTHER_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\bа\s+|\band\s+)?\b(?:новый|новая|теперь|new one|new|now)\b\s*(?:is\s+|—\s*|-\s*|:\s*)?(?P<value>\S+)")
+        .unwrap_or_else(|e| panic!("another password pattern: {e}"))
 });
 
 /// Keyword to number, in characters.
@@ -63,6 +102,8 @@ enum Class {
     Pin,
     Otp,
     GenericCode,
+    /// «пришло сообщение 4821»: a code named with everyday words.
+    Weak,
 }
 
 impl Class {
@@ -70,14 +111,14 @@ impl Class {
         match self {
             Class::Cvv => (3..=4).contains(&digits),
             Class::Pin => (4..=6).contains(&digits),
-            Class::Otp | Class::GenericCode => (4..=8).contains(&digits),
+            Class::Otp | Class::GenericCode | Class::Weak => (4..=8).contains(&digits),
         }
     }
     fn kind(self) -> RedactionKind {
         match self {
             Class::Cvv => RedactionKind::Cvv,
             Class::Pin => RedactionKind::Pin,
-            Class::Otp | Class::GenericCode => RedactionKind::OneTimeCode,
+            Class::Otp | Class::GenericCode | Class::Weak => RedactionKind::OneTimeCode,
         }
     }
 }
@@ -97,13 +138,17 @@ fn keywords(text: &str) -> Vec<Keyword> {
                 ("pin", Class::Pin),
                 ("otp", Class::Otp),
                 ("code", Class::GenericCode),
+                ("weak", Class::Weak),
             ]
             .into_iter()
             .find_map(|(name, class)| caps.name(name).map(|m| (class, m)))?;
-            if class == Class::GenericCode {
-                let around_start = floor_char(text, m.start().saturating_sub(16));
-                let around_end = ceil_char(text, (m.end() + 24).min(text.len()));
-                if NOT_SECRET_CODE.is_match(&text[around_start..around_end]) {
+            if matches!(class, Class::GenericCode | Class::Weak) {
+                let around_start = chars_back(text, m.start(), 12);
+                let around_end = chars_forward(text, m.end(), 12);
+                let around = &text[around_start..around_end];
+                if NOT_SECRET_CODE.is_match(around)
+                    || (class == Class::Weak && NOT_A_CODE_NEARBY.is_match(around))
+                {
                     return None;
                 }
             }
@@ -116,18 +161,21 @@ fn keywords(text: &str) -> Vec<Keyword> {
         .collect()
 }
 
-fn floor_char(text: &str, mut at: usize) -> usize {
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
+/// The byte `chars` characters before `at`.
+fn chars_back(text: &str, at: usize, chars: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .nth(chars.saturating_sub(1))
+        .map_or(0, |(i, _)| i)
 }
 
-fn ceil_char(text: &str, mut at: usize) -> usize {
-    while !text.is_char_boundary(at) {
-        at += 1;
-    }
-    at
+/// The byte `chars` characters after `at`.
+fn chars_forward(text: &str, at: usize, chars: usize) -> usize {
+    text[at..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| at + i)
 }
 
 /// Whether the number at `start..end` stands alone: not part of a word, a
@@ -151,6 +199,32 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
         && !UNIT_AFTER.is_match(&text[end..])
 }
 
+/// The numbers of the text outside the spans already masked: in «4111 …
+/// 1111 03/25 513» the CVV is a number of its own, not the tail of the card.
+fn numbers_outside(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<(usize, usize)> {
+    let text = normal.text.as_str();
+    let mut spans: Vec<(usize, usize)> = taken
+        .iter()
+        .map(|t| (normal.normalized_at(t.start), normal.normalized_at(t.end)))
+        .collect();
+    spans.sort_unstable();
+    spans.push((text.len(), text.len()));
+    let mut numbers = Vec::new();
+    let mut from = 0;
+    for (start, end) in spans {
+        let start = start.clamp(from, text.len());
+        if let Some(segment) = text.get(from..start) {
+            numbers.extend(
+                NUMBER
+                    .find_iter(segment)
+                    .map(|m| (from + m.start(), from + m.end())),
+            );
+        }
+        from = from.max(end);
+    }
+    numbers
+}
+
 fn chars_between(text: &str, from: usize, to: usize) -> usize {
     text[from..to].chars().count()
 }
@@ -159,35 +233,69 @@ fn chars_between(text: &str, from: usize, to: usize) -> usize {
 /// masked (card numbers): numbers inside them are not looked at again.
 pub(crate) fn find(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<Finding> {
     let text = normal.text.as_str();
-    let keywords = keywords(text);
+    let numbers = numbers_outside(normal, taken);
+    // Keywords matter only next to a number; most messages have none.
+    let keywords = if numbers.is_empty() {
+        Vec::new()
+    } else {
+        keywords(text)
+    };
     let mut findings = Vec::new();
-    for number in NUMBER.find_iter(text) {
-        let (start, end) = (number.start(), number.end());
+    for (start, end) in numbers {
+        let number = &text[start..end];
         let range = normal.original_range(start..end);
-        if taken
-            .iter()
-            .any(|t| t.start < range.end && range.start < t.end)
-        {
-            continue;
-        }
         if !stands_alone(text, start, end) {
             continue;
         }
-        let digits = number.as_str().bytes().filter(u8::is_ascii_digit).count();
-        let preceding = keywords.iter().rev().find(|k| k.end <= start).filter(|k| {
-            chars_between(text, k.end, start) <= MAX_GAP_AFTER_KEYWORD
-                && !text[k.end..start].bytes().any(|b| b.is_ascii_digit())
-                && !text[k.end..start].contains('\n')
-        });
+        let digits = number.bytes().filter(u8::is_ascii_digit).count();
+        // Every keyword before the number within reach, nearest first: in
+        // «трехзначный код 811» the nearest («код») wants 4–8 digits, the
+        // one before it (CVV) takes three.
+        let preceding = keywords
+            .iter()
+            .rev()
+            .filter(|k| k.end <= start)
+            .take_while(|k| {
+                let gap = &text[k.end..start];
+                chars_between(text, k.end, start) <= MAX_GAP_AFTER_KEYWORD
+                    && !gap.bytes().any(|b| b.is_ascii_digit())
+                    && !gap.contains('\n')
+                    && !GAP_BREAK.is_match(gap)
+                    // «пришло уведомление о списании 1200»: an amount.
+                    && (k.class != Class::Weak || !NOT_A_CODE_NEARBY.is_match(gap))
+            });
         let following = keywords
             .iter()
             .find(|k| k.start >= end)
             .filter(|k| GAP_BEFORE_KEYWORD.is_match(&text[end..k.start]));
-        let class = [preceding, following]
-            .into_iter()
-            .flatten()
-            .map(|k| k.class)
+        let candidates: Vec<Class> = preceding.chain(following).map(|k| k.class).collect();
+        let mut class = candidates
+            .iter()
+            .copied()
             .find(|class| class.accepts(digits));
+        // Three digits right after a card number or its expiry are its CVV.
+        if class.is_none() && digits == 3 && !number.contains([' ', '-']) {
+            let after_card = taken.iter().any(|t| {
+                t.end <= range.start
+                    && matches!(
+                        t.kind,
+                        RedactionKind::CardNumber | RedactionKind::CardExpiry
+                    )
+                    && AFTER_CARD.is_match(&normal.original[t.end..range.start])
+            });
+            // «действует до 12/26, код на карте 770»: a generic «код» of
+            // three digits in a message with a card or its expiry.
+            let card_in_message = taken.iter().any(|t| {
+                t.end <= range.start
+                    && matches!(
+                        t.kind,
+                        RedactionKind::CardNumber | RedactionKind::CardExpiry
+                    )
+            });
+            if after_card || (card_in_message && candidates.contains(&Class::GenericCode)) {
+                class = Some(Class::Cvv);
+            }
+        }
         if let Some(class) = class {
             findings.push(Finding {
                 start: range.start,
@@ -198,6 +306,13 @@ pub(crate) fn find(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<Finding> {
         }
     }
     findings.extend(passwords(normal));
+    findings
+}
+
+/// [`find`] without passwords: the numbers next to their keywords.
+pub(crate) fn find_numbers(normal: &Normalized<'_>, taken: &[Finding]) -> Vec<Finding> {
+    let mut findings = find(normal, taken);
+    findings.retain(|f| f.kind != RedactionKind::Password);
     findings
 }
 
@@ -245,6 +360,19 @@ const FILLER: &[&str] = &[
     "i",
     "use",
     "set",
+    "у",
+    "меня",
+    "вот",
+    "обычно",
+    "простой",
+    "теперь",
+    "here",
+    "it's",
+    "its",
+    "почты",
+    "почту",
+    "свой",
+    "своим",
 ];
 /// Words after which comes what the password is for.
 const PREPOSITIONS: &[&str] = &["от", "для", "к", "на", "в", "for", "to", "on", "of"];
@@ -315,7 +443,7 @@ fn looks_like_password(token: &str, strong_separator: bool) -> bool {
         || (strong_separator && !cyrillic_word && token.is_ascii())
 }
 
-fn passwords(normal: &Normalized<'_>) -> Vec<Finding> {
+pub(crate) fn passwords(normal: &Normalized<'_>) -> Vec<Finding> {
     let text = normal.text.as_str();
     let mut findings = Vec::new();
     for keyword in PASSWORD.find_iter(text) {
@@ -387,6 +515,25 @@ fn passwords(normal: &Normalized<'_>) -> Vec<Finding> {
                 kind: RedactionKind::Password,
                 last4: None,
             });
+            let rest = text[end..].split('\n').next().unwrap_or_default();
+            if let Some(value) = ANOTHER_PASSWORD
+                .captures(rest)
+                .and_then(|caps| caps.name("value"))
+            {
+                let bare = value
+                    .as_str()
+                    .trim_end_matches([',', ';', ')', '»', '"', '\'', '.', '!']);
+                if looks_like_password(bare, false) && bare.chars().any(|c| c.is_ascii_digit()) {
+                    let at = end + value.start();
+                    let range = normal.original_range(at..at + bare.len());
+                    findings.push(Finding {
+                        start: range.start,
+                        end: range.end,
+                        kind: RedactionKind::Password,
+                        last4: None,
+                    });
+                }
+            }
         }
     }
     findings

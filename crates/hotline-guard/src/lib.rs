@@ -3,8 +3,12 @@
 //! - [`scan`] finds secrets a customer pasted (card numbers, CVV, one-time
 //!   codes, PINs, passwords, card expiry) and returns the text masked, with
 //!   one [`Redaction`] per secret. The original never leaves this function.
+//! - [`scan_with_history`] does the same with the sender's last messages:
+//!   a card typed in pieces, a code whose keyword came a message earlier;
+//!   it names the earlier messages to store again, masked.
 //! - [`secret_request`] tells an operator's request for a secret from a
-//!   warning that mentions the same words.
+//!   warning that mentions the same words; [`secret_request_with_previous`]
+//!   reads the operator's previous message too.
 //! - [`links`] finds links and judges them against the allowed domains.
 //! - [`display_name_problem`] refuses look-alike operator names.
 //!
@@ -20,7 +24,7 @@ mod requests;
 
 pub use links::{Link, LinkPolicy, LinkVerdict, LookAlike, links};
 pub use names::{NameProblem, display_name_problem};
-pub use requests::{RequestedSecret, secret_request};
+pub use requests::{RequestedSecret, secret_request, secret_request_with_previous};
 
 use serde::Serialize;
 
@@ -115,9 +119,7 @@ pub(crate) const SECRET_MASK: &str = "•••";
 /// number typed across two messages is caught.
 pub fn scan(text: &str, previous: Option<&str>, strictness: Strictness) -> Scan {
     let normal = normal::Normalized::new(text);
-    let mut findings = cards::find(&normal, strictness);
-    findings.extend(cards::find_expiry(&normal, &findings));
-    findings.extend(codes::find(&normal, &findings));
+    let mut findings = own_findings(&normal, strictness);
     let mut previous_holds_card_start = false;
     if let Some(previous) = previous
         && let Some(split) = cards::find_split(previous, &normal, strictness)
@@ -131,6 +133,152 @@ pub fn scan(text: &str, previous: Option<&str>, strictness: Strictness) -> Scan 
         redactions,
         previous_holds_card_start,
     }
+}
+
+/// How many of the sender's earlier messages [`scan_with_history`] is meant
+/// to be given (issue 14: the last 3 messages, within 10 minutes; the
+/// caller picks them, this crate does no I/O and knows no clock).
+pub const DEFAULT_HISTORY: usize = 3;
+
+/// An earlier message that holds a piece of a secret found only now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remasked {
+    /// Its index in the `previous` slice given to [`scan_with_history`].
+    pub index: usize,
+    /// Its text with the pieces masked: store this in its place.
+    pub masked: String,
+}
+
+/// The result of [`scan_with_history`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanAcrossMessages {
+    /// The current message masked; `redactions` name every secret found,
+    /// also those spread over earlier messages (one per secret).
+    /// `previous_holds_card_start` is set when the last earlier message
+    /// must be re-masked.
+    pub current: Scan,
+    /// Earlier messages to store again, masked, in the order given.
+    pub remasked: Vec<Remasked>,
+}
+
+impl ScanAcrossMessages {
+    pub fn found_any(&self) -> bool {
+        self.current.found_any() || !self.remasked.is_empty()
+    }
+}
+
+/// Masks the secrets in `text` and in the sender's earlier messages it
+/// completes. `previous` are the sender's earlier messages in the same
+/// conversation, oldest first, as stored (already masked); give the last
+/// [`DEFAULT_HISTORY`] or so. Catches a card number typed in pieces over
+/// several messages (with other words or messages between them), and a
+/// code or password whose keyword is in the last earlier message.
+pub fn scan_with_history(
+    text: &str,
+    previous: &[&str],
+    strictness: Strictness,
+) -> ScanAcrossMessages {
+    let normal = normal::Normalized::new(text);
+    let mut findings = own_findings(&normal, strictness);
+    let mut earlier: Vec<Vec<Finding>> = vec![Vec::new(); previous.len()];
+    // A card in pieces ends in this message: without a digit here there is
+    // none, and the earlier messages need not be read for one.
+    if normal.text.bytes().any(|b| b.is_ascii_digit()) {
+        let mut messages: Vec<normal::Normalized<'_>> = previous
+            .iter()
+            .map(|p| normal::Normalized::new(p))
+            .collect();
+        messages.push(normal);
+        for (message, finding) in cards::find_across(&messages, strictness) {
+            match earlier.get_mut(message) {
+                Some(list) => list.push(finding),
+                None => findings.push(finding),
+            }
+        }
+    }
+    if let Some(last) = previous.last() {
+        let (before, after) = across_the_boundary(last, text, &findings);
+        if let Some(list) = earlier.last_mut() {
+            list.extend(before);
+        }
+        findings.extend(after);
+    }
+    let (masked, mut redactions) = apply(text, findings);
+    // Pieces of a split card other than its end are masked, not counted.
+    redactions.retain(|r| r.kind != RedactionKind::CardNumber || r.last4.is_some());
+    let remasked: Vec<Remasked> = earlier
+        .into_iter()
+        .enumerate()
+        .filter(|(_, list)| !list.is_empty())
+        .filter_map(|(index, list)| {
+            let (masked, _) = apply(previous.get(index)?, list);
+            Some(Remasked { index, masked })
+        })
+        .collect();
+    let previous_holds_card_start = remasked
+        .last()
+        .is_some_and(|r| r.index + 1 == previous.len());
+    ScanAcrossMessages {
+        current: Scan {
+            masked,
+            redactions,
+            previous_holds_card_start,
+        },
+        remasked,
+    }
+}
+
+/// Codes and passwords whose keyword is in one message and value in the
+/// next: «код из смс» then «482913», «482913» then «это код». Returns the
+/// new findings in `last` and in `text` (offsets of each).
+fn across_the_boundary(last: &str, text: &str, own: &[Finding]) -> (Vec<Finding>, Vec<Finding>) {
+    // « — » stops a number at the boundary (no «4821» + «13») yet counts as
+    // the gap between a number and the keyword after it.
+    const JOINER: &str = " — ";
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    let mut sort = |joiner_len: usize, found: Vec<Finding>| {
+        let boundary = last.len() + joiner_len;
+        for f in found {
+            if f.end <= last.len() {
+                before.push(f);
+            } else if f.start >= boundary {
+                let shifted = Finding {
+                    start: f.start - boundary,
+                    end: f.end - boundary,
+                    ..f
+                };
+                if !own
+                    .iter()
+                    .any(|o| o.start < shifted.end && shifted.start < o.end)
+                {
+                    after.push(shifted);
+                }
+            }
+        }
+    };
+    // Each side needs what the other lacks: a number on one, words on the other.
+    let digits = |s: &str| s.chars().any(|c| normal::digit_value(c).is_some());
+    let words = |s: &str| s.chars().any(char::is_alphabetic);
+    if (digits(text) && words(last)) || (digits(last) && words(text)) {
+        let joined = format!("{last}{JOINER}{text}");
+        let found = codes::find_numbers(&normal::Normalized::new(&joined), &[]);
+        sort(JOINER.len(), found);
+    }
+    // A password goes on the same line as its keyword: «мой пароль» «Qwerty1».
+    if codes::PASSWORD.is_match(last) {
+        let joined = format!("{last} {text}");
+        let found = codes::passwords(&normal::Normalized::new(&joined));
+        sort(1, found);
+    }
+    (before, after)
+}
+
+fn own_findings(normal: &normal::Normalized<'_>, strictness: Strictness) -> Vec<Finding> {
+    let mut findings = cards::find(normal, strictness);
+    findings.extend(cards::find_expiry(normal, &findings));
+    findings.extend(codes::find(normal, &findings));
+    findings
 }
 
 /// Whether `text` could end a card number begun in the sender's previous
@@ -177,4 +325,72 @@ fn apply(text: &str, mut findings: Vec<Finding>) -> (String, Vec<Redaction>) {
     }
     masked.push_str(&text[cursor..]);
     (masked, redactions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_card_in_four_messages_is_masked_in_all_of_them() {
+        let previous = ["карта 4111", "1111", "ой, дальше 1111"];
+        let result = scan_with_history("1111", &previous, Strictness::Normal);
+        assert_eq!(result.current.masked, "•••• 1111");
+        assert_eq!(result.current.redactions.len(), 1);
+        let remasked: Vec<(usize, &str)> = result
+            .remasked
+            .iter()
+            .map(|r| (r.index, r.masked.as_str()))
+            .collect();
+        assert_eq!(
+            remasked,
+            [(0, "карта •••"), (1, "•••"), (2, "ой, дальше •••")]
+        );
+        assert!(result.current.previous_holds_card_start);
+    }
+
+    #[test]
+    fn the_last_digits_later_and_in_another_shape() {
+        let previous = ["номер карты 5500-0000-0000", "сейчас"];
+        let result = scan_with_history("и 00 04 вот", &previous, Strictness::Normal);
+        assert_eq!(result.current.masked, "и •••• 0004 вот");
+        assert_eq!(result.remasked.len(), 1);
+        assert_eq!(result.remasked[0].index, 0);
+        assert_eq!(result.remasked[0].masked, "номер карты •••");
+        // The aside is the last earlier message: it stays as it was.
+        assert!(!result.current.previous_holds_card_start);
+    }
+
+    #[test]
+    fn a_code_and_its_keyword_in_two_messages() {
+        let after = scan_with_history("482913", &["вот код из смс"], Strictness::Normal);
+        assert_eq!(after.current.masked, "•••");
+        assert_eq!(after.current.redactions[0].kind, RedactionKind::OneTimeCode);
+        let before = scan_with_history("это код из смс", &["482913"], Strictness::Normal);
+        assert_eq!(before.remasked[0].masked, "•••");
+        let password = scan_with_history("Qwerty123", &["мой пароль"], Strictness::Normal);
+        assert_eq!(password.current.masked, "•••");
+    }
+
+    #[test]
+    fn order_numbers_and_amounts_across_messages_are_left_alone() {
+        // 4111 1111 1111 1111 passes Luhn, but it was named an order.
+        let order = scan_with_history("1111 1111", &["заказ 4111 1111"], Strictness::Normal);
+        assert!(!order.found_any());
+        let amounts = scan_with_history(
+            "1200 руб",
+            &["списали 4111", "заказ 1111"],
+            Strictness::Normal,
+        );
+        assert!(!amounts.found_any());
+        let time = scan_with_history("18:30", &["доставка 12.12"], Strictness::Normal);
+        assert!(!time.found_any());
+    }
+
+    #[test]
+    fn a_mask_kept_last_four_is_no_piece_of_a_new_card() {
+        let previous = ["карта •••• 1111"];
+        let result = scan_with_history("4111 1111 1111", &previous, Strictness::Strict);
+        assert!(result.remasked.is_empty());
+    }
 }

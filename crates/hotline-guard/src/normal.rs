@@ -42,7 +42,9 @@ impl<'a> Normalized<'a> {
         let mut text = String::with_capacity(original.len());
         let mut origin = Vec::with_capacity(original.len());
         for (at, c) in original.char_indices() {
-            if is_invisible(c) {
+            // A doubled space is a slip, not a separator worth reading:
+            // «годна  до», «back  side» read as with one.
+            if is_invisible(c) || (c == ' ' && text.ends_with(' ')) {
                 continue;
             }
             let end = at + c.len_utf8();
@@ -58,6 +60,12 @@ impl<'a> Normalized<'a> {
             text,
             origin,
         }
+    }
+
+    /// Where in the normalised text the byte `at` of the original is (or
+    /// the first byte after it that survived normalisation).
+    pub fn normalized_at(&self, at: usize) -> usize {
+        self.origin.partition_point(|o| o.0 < at)
     }
 
     /// The original bytes behind `range` of the normalised text.
@@ -85,5 +93,13 @@ mod tests {
         let n = Normalized::new(original);
         assert_eq!(n.text, "a12b");
         assert_eq!(&original[n.original_range(1..3)], "\u{FF11}\u{200B}2");
+    }
+
+    #[test]
+    fn reads_a_doubled_space_as_one_and_maps_back_over_it() {
+        let original = "a  12";
+        let n = Normalized::new(original);
+        assert_eq!(n.text, "a 12");
+        assert_eq!(&original[n.original_range(1..4)], "  12");
     }
 }

@@ -6,7 +6,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hotline_guard::{LinkPolicy, RedactionKind, Strictness, scan, secret_request};
+use hotline_guard::{
+    DEFAULT_HISTORY, LinkPolicy, RedactionKind, Strictness, scan, scan_with_history,
+    secret_request, secret_request_with_previous,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -72,6 +75,32 @@ struct Outcome {
     tallies: BTreeMap<String, Tally>,
 }
 
+/// What a conversation looks like once stored: every customer message is
+/// scanned as it arrives, with the sender's previous message as stored
+/// (the way the server calls the guard).
+struct Conversation {
+    stored: Vec<String>,
+    kinds: Vec<&'static str>,
+}
+
+fn through_the_message_path(history: &[&str], text: &str, strictness: Strictness) -> Conversation {
+    let mut stored: Vec<String> = Vec::new();
+    let mut kinds = Vec::new();
+    for message in history.iter().copied().chain(std::iter::once(text)) {
+        let window_start = stored.len().saturating_sub(DEFAULT_HISTORY);
+        let window: Vec<&str> = stored[window_start..].iter().map(String::as_str).collect();
+        let result = scan_with_history(message, &window, strictness);
+        for remasked in result.remasked {
+            stored[window_start + remasked.index] = remasked.masked;
+        }
+        kinds.extend(result.current.redactions.iter().map(|r| r.kind.as_str()));
+        stored.push(result.current.masked);
+    }
+    kinds.sort_unstable();
+    kinds.dedup();
+    Conversation { stored, kinds }
+}
+
 /// Runs every row of a labelled file through the detectors; prints the table.
 fn evaluate(data: &str) -> Outcome {
     let policy = LinkPolicy::new(&ALLOWED_DOMAINS);
@@ -98,8 +127,21 @@ fn evaluate(data: &str) -> Outcome {
                 } else {
                     Strictness::Normal
                 };
+                let history: Vec<&str> = row["history"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| v.as_str().expect("history message"))
+                    .collect();
                 let result = scan(text, row["previous"].as_str(), strictness);
-                let found: Vec<&str> = result.redactions.iter().map(|r| r.kind.as_str()).collect();
+                let mut found: Vec<&str> =
+                    result.redactions.iter().map(|r| r.kind.as_str()).collect();
+                let mut stored = result.masked.clone();
+                if !history.is_empty() {
+                    let conversation = through_the_message_path(&history, text, strictness);
+                    found = conversation.kinds;
+                    stored = conversation.stored.join("\n");
+                }
                 for kind in RedactionKind::ALL {
                     let kind = kind.as_str();
                     let expect = expected.contains(&kind);
@@ -109,17 +151,27 @@ fn evaluate(data: &str) -> Outcome {
                         .or_default()
                         .count(expect, got);
                     if expect != got {
-                        misses.push(format!(
-                            "{kind} expected={expect}: {text:?} -> {:?}",
-                            result.masked
-                        ));
+                        misses.push(format!("{kind} expected={expect}: {text:?} -> {stored:?}"));
                     }
                 }
                 for secret in row["secrets"].as_array().into_iter().flatten() {
                     let secret = secret.as_str().expect("secret");
-                    if leaked(&result.masked, secret) {
-                        leaks.push(format!("{text:?} -> {:?}", result.masked));
+                    if leaked(&stored, secret) {
+                        leaks.push(format!("{history:?} {text:?} -> {stored:?}"));
                     }
+                }
+                // A split card's last piece may hold more than its last four
+                // digits («9017 447205»): those must go too.
+                let current_digits = digits(text);
+                if !history.is_empty()
+                    && expected.contains(&"card_number")
+                    && current_digits.len() > 4
+                    && digits(stored.rsplit('\n').next().unwrap_or_default())
+                        .contains(&current_digits[..current_digits.len() - 4])
+                {
+                    leaks.push(format!(
+                        "split card's last piece: {history:?} {text:?} -> {stored:?}"
+                    ));
                 }
                 if row["previous"].is_string() && !result.previous_holds_card_start {
                     leaks.push(format!(
@@ -130,12 +182,15 @@ fn evaluate(data: &str) -> Outcome {
                 if expected.is_empty() {
                     harmless += 1;
                     if !found.is_empty() {
-                        harmless_touched.push(format!("{text:?} -> {:?}", result.masked));
+                        harmless_touched.push(format!("{history:?} {text:?} -> {stored:?}"));
                     }
                 }
             }
             "operator" => {
-                let refused = secret_request(text);
+                let refused = match row["previous"].as_str() {
+                    Some(previous) => secret_request_with_previous(text, Some(previous)),
+                    None => secret_request(text),
+                };
                 let expect = !expected.is_empty();
                 tallies
                     .entry("operator_request".into())
@@ -230,6 +285,22 @@ fn labelled_set_meets_the_targets() {
 #[test]
 fn held_out_set() {
     let outcome = evaluate(include_str!("../data/heldout.jsonl"));
+    assert!(
+        outcome.leaks.is_empty(),
+        "secrets passed unmasked: {:#?}",
+        outcome.leaks
+    );
+    assert!(outcome.false_positive_rate <= 0.02);
+    assert_eq!(outcome.tallies["operator_request"].false_negative, 0);
+}
+
+/// The second held-out set (`data/heldout_v2.jsonl`, issue 14): written
+/// before the detectors were tuned, measured once after (docs/security.md
+/// keeps both results), then its misses were fixed: now a regression set.
+#[test]
+fn held_out_set_v2() {
+    let outcome = evaluate(include_str!("../data/heldout_v2.jsonl"));
+    assert!(outcome.rows >= 150);
     assert!(
         outcome.leaks.is_empty(),
         "secrets passed unmasked: {:#?}",
