@@ -2,7 +2,7 @@
 //! the vocabulary that query repair needs (known stems, surface words for
 //! typo repair) and the articles themselves for snippets and departments.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tantivy::collector::TopDocs;
@@ -14,6 +14,7 @@ use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::analysis::{self, is_content_word, stem, terms};
+use crate::focus;
 use crate::layout::{self, Script};
 use crate::snippet::Sentences;
 use crate::synonyms::Synonyms;
@@ -30,6 +31,19 @@ const BODY_BOOST: f32 = 1.0;
 /// wrong, and a synonym is related but not the customer's own word.
 const CORRECTED_WEIGHT: f32 = 0.8;
 const SYNONYM_WEIGHT: f32 = 0.6;
+/// A stem of the index that differs from the query word's by a short
+/// ending: most often the same word in another part of speech («списать» →
+/// «списа», «списание» → «списан»), which neither the stemmer nor the
+/// lemma joins.
+const RELATED_WEIGHT: f32 = 0.7;
+/// How many letters the two stems may differ by, at the end only.
+const RELATED_EXTRA_CHARS: usize = 2;
+/// Stems shorter than this join too many unrelated words.
+const RELATED_MIN_CHARS: usize = 4;
+
+/// A negated word («не дошёл») found negated in an article, on top of the
+/// word itself.
+const NEGATION_WEIGHT: f32 = 1.0;
 
 /// Articles of the chat's department get their score multiplied by this:
 /// enough to win a near tie, never enough to bury a clearly better article
@@ -98,7 +112,9 @@ struct State {
     entries: HashMap<String, Entry>,
     ids_by_key: HashMap<u64, String>,
     next_key: u64,
-    stem_df: HashMap<String, u32>,
+    /// Ordered, so that the stems a query stem begins (see `related`) are
+    /// one range away.
+    stem_df: BTreeMap<String, u32>,
     lexicon: crate::fuzzy::Lexicon,
 }
 
@@ -107,6 +123,9 @@ struct State {
 struct Concept {
     /// (stem, weight): the word's own stem, or its repair.
     stems: Vec<(String, f32)>,
+    /// What the word weighs in the message: less in the story around a
+    /// question (see [`focus`]).
+    weight: f32,
 }
 
 #[derive(Debug, Default)]
@@ -283,10 +302,15 @@ impl SearchIndex {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &article.id);
-        doc.add_text(f.title, terms(&article.title).join(" "));
-        doc.add_text(f.tags, terms(&article.tags.join(" ")).join(" "));
-        doc.add_text(f.section, terms(&article.section).join(" "));
-        doc.add_text(f.body, terms(&article.body).join(" "));
+        let indexed = |text: &str| {
+            let mut all = terms(text);
+            all.extend(analysis::negations(text));
+            all.join(" ")
+        };
+        doc.add_text(f.title, indexed(&article.title));
+        doc.add_text(f.tags, indexed(&article.tags.join(" ")));
+        doc.add_text(f.section, indexed(&article.section));
+        doc.add_text(f.body, indexed(&article.body));
         doc.add_u64(f.key, key);
         doc
     }
@@ -459,7 +483,8 @@ impl SearchIndex {
     /// Reads a customer's text into weighted terms: layout repaired chunk by
     /// chunk, typos repaired word by word, synonyms added.
     fn plan(&self, state: &State, query: &str) -> Plan {
-        let chunks: Vec<&str> = query.split_whitespace().take(MAX_QUERY_WORDS).collect();
+        let weighted = focus::weighted_chunks(query, MAX_QUERY_WORDS);
+        let chunks: Vec<&str> = weighted.iter().map(|(chunk, _)| *chunk).collect();
         let known_words = |text: &str| {
             analysis::words(text)
                 .iter()
@@ -496,9 +521,24 @@ impl SearchIndex {
 
         let mut plan = Plan::default();
         let mut sequence: Vec<Option<String>> = Vec::new();
-        for (chunk, switch) in chunks.iter().zip(&switched) {
+        // Negated words of the query: (term, weight); they rank, they do
+        // not count for confidence (see `analysis::negations`).
+        let mut negations: Vec<(String, f32)> = Vec::new();
+        let mut negate = false;
+        for ((chunk, switch), (_, weight)) in chunks.iter().zip(&switched).zip(&weighted) {
             let text = switch.as_deref().unwrap_or(chunk);
             for word in analysis::words(text) {
+                if word == analysis::NEGATION {
+                    negate = true;
+                    continue;
+                }
+                if std::mem::take(&mut negate) && word.chars().count() >= 2 {
+                    let repaired = match state.lexicon.correct(&word) {
+                        Some(fixed) if !self.known(state, &stem(&word)) => fixed.to_owned(),
+                        _ => word.clone(),
+                    };
+                    negations.push((analysis::negated(&repaired), *weight));
+                }
                 if !is_content_word(&word) {
                     continue;
                 }
@@ -506,16 +546,21 @@ impl SearchIndex {
                     break;
                 }
                 let own = stem(&word);
-                let concept = if self.known(state, &own) {
-                    Concept {
-                        stems: vec![(own, 1.0)],
-                    }
+                let mut stems = if self.known(state, &own) {
+                    vec![(own, 1.0)]
                 } else if let Some(fixed) = state.lexicon.correct(&word) {
-                    Concept {
-                        stems: vec![(stem(fixed), CORRECTED_WEIGHT)],
-                    }
+                    vec![(stem(fixed), CORRECTED_WEIGHT)]
                 } else {
-                    Concept::default()
+                    Vec::new()
+                };
+                if let Some((base, weight)) = stems.first().cloned() {
+                    for other in related(state, &base) {
+                        stems.push((other, weight * RELATED_WEIGHT));
+                    }
+                }
+                let concept = Concept {
+                    stems,
+                    weight: *weight,
                 };
                 sequence.push(concept.stems.first().map(|(s, _)| s.clone()));
                 plan.concepts.push(concept);
@@ -523,21 +568,64 @@ impl SearchIndex {
         }
         for (position, concept) in plan.concepts.iter().enumerate() {
             for (stem, weight) in &concept.stems {
-                add_term(&mut plan.terms, stem, *weight, position..position + 1);
+                add_term(
+                    &mut plan.terms,
+                    stem,
+                    weight * concept.weight,
+                    position..position + 1,
+                );
             }
         }
+        for (term, weight) in &negations {
+            add_term(&mut plan.terms, term, NEGATION_WEIGHT * weight, 0..0);
+        }
         for expansion in self.synonyms.expand(&sequence) {
+            let weight = plan
+                .concepts
+                .get(expansion.covers.clone())
+                .into_iter()
+                .flatten()
+                .map(|c| c.weight)
+                .fold(0.0, f32::max);
             for stem in &expansion.terms {
                 add_term(
                     &mut plan.terms,
                     stem,
-                    SYNONYM_WEIGHT,
+                    SYNONYM_WEIGHT * weight,
                     expansion.covers.clone(),
                 );
             }
         }
         plan
     }
+}
+
+/// Index stems that `stem` begins or that begin it, with at most
+/// [`RELATED_EXTRA_CHARS`] letters more at the end; Cyrillic stems only.
+fn related(state: &State, stem: &str) -> Vec<String> {
+    let chars = stem.chars().count();
+    if chars < RELATED_MIN_CHARS || !stem.chars().all(layout::is_cyrillic) {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = state
+        .stem_df
+        .range::<str, _>((std::ops::Bound::Excluded(stem), std::ops::Bound::Unbounded))
+        .map(|(other, _)| other)
+        .take_while(|other| other.starts_with(stem))
+        .filter(|other| other.chars().count() <= chars + RELATED_EXTRA_CHARS)
+        .cloned()
+        .collect();
+    let mut shorter = stem.to_owned();
+    for _ in 0..RELATED_EXTRA_CHARS {
+        shorter.pop();
+        if shorter.chars().count() < RELATED_MIN_CHARS {
+            break;
+        }
+        if state.stem_df.contains_key(&shorter) {
+            out.push(shorter.clone());
+        }
+    }
+    out
 }
 
 struct Ranked {
@@ -610,11 +698,11 @@ fn confidence(plan: &Plan, entry: &Entry, idf: &impl Fn(&str) -> Option<f32>) ->
     let mut mass = 0.0;
     let mut head_mass = 0.0;
     let mut all = 0.0;
-    for position in 0..concepts {
+    for (position, concept) in plan.concepts.iter().enumerate() {
         let weight = own[position].or(via_synonyms[position]).unwrap_or(1.0);
-        all += weight;
-        mass += matched[position].min(weight);
-        head_mass += matched_head[position].min(weight);
+        all += weight * concept.weight;
+        mass += matched[position].min(weight) * concept.weight;
+        head_mass += matched_head[position].min(weight) * concept.weight;
     }
     let coverage = if all > 0.0 { mass / all } else { 0.0 };
     Confidence {
@@ -643,7 +731,13 @@ fn add_entry(state: &mut State, article: &ArticleDoc) -> u64 {
         .into_iter()
         .filter(|w| is_content_word(w))
         .collect();
-    let stems: HashSet<String> = words.iter().map(|w| stem(w)).collect();
+    // Negated terms count in the document frequencies (the query may look
+    // them up) but stand for no query word, so confidence ignores them.
+    let stems: HashSet<String> = words
+        .iter()
+        .map(|w| stem(w))
+        .chain(analysis::negations(&text))
+        .collect();
     let head_stems: HashSet<String> = terms(&format!(
         "{}\n{}\n{}",
         article.title,

@@ -15,6 +15,7 @@
 //! department boost.
 
 mod analysis;
+mod focus;
 mod fuzzy;
 mod index;
 mod layout;

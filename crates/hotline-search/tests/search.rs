@@ -362,3 +362,89 @@ fn oversized_and_odd_queries_are_answered_quickly_and_calmly() {
     assert!(index.search("багаж", None, 0).unwrap().is_empty());
     assert!(!index.search("багаж", None, usize::MAX).unwrap().is_empty());
 }
+
+fn small_index(articles: &[ArticleDoc]) -> SearchIndex {
+    let index = SearchIndex::new(Synonyms::builtin()).unwrap();
+    index.rebuild(articles).unwrap();
+    index
+}
+
+#[test]
+fn irregular_forms_meet_through_the_dictionary() {
+    let index = small_index(&[
+        article(
+            "ticket",
+            "travel",
+            "Билет на почте",
+            &[],
+            "Он пришёл в течение часа.",
+        ),
+        article("other", "travel", "Другое", &[], "Приходите в офис."),
+    ]);
+    // «пришли» and «пришёл» share no snowball stem; their lemma is «прийти».
+    assert_eq!(top(&index, "пришли").as_deref(), Some("ticket"));
+}
+
+#[test]
+fn a_negated_question_meets_the_negated_article_first() {
+    let index = small_index(&[
+        article(
+            "ticket-came",
+            "travel",
+            "Билет пришёл на почту: что дальше",
+            &["билет"],
+            "Когда билет пришёл, распечатайте его.",
+        ),
+        article(
+            "ticket-missing",
+            "travel",
+            "Не пришёл билет на почту",
+            &["билет"],
+            "Проверьте папку «Спам».",
+        ),
+    ]);
+    assert_eq!(
+        top(&index, "билет не пришел").as_deref(),
+        Some("ticket-missing")
+    );
+    assert_eq!(top(&index, "билет пришел").as_deref(), Some("ticket-came"));
+}
+
+#[test]
+fn a_word_meets_its_other_part_of_speech() {
+    let index = small_index(&[
+        article(
+            "charge",
+            "bank",
+            "Что делать",
+            &[],
+            "Оспорьте списание в приложении.",
+        ),
+        article("other", "bank", "Вклады", &[], "Проценты по вкладу."),
+    ]);
+    // «списали» → «списа»; the article has «списание» → «списан».
+    assert_eq!(top(&index, "списали").as_deref(), Some("charge"));
+}
+
+#[test]
+fn the_question_of_a_long_story_outweighs_the_story() {
+    let index = small_index(&[
+        article(
+            "hotel-dates",
+            "travel",
+            "Как изменить даты проживания",
+            &["отель"],
+            "Откройте бронирование и нажмите «Изменить даты».",
+        ),
+        article(
+            "flight",
+            "travel",
+            "Перелёт и отпуск",
+            &["отпуск"],
+            "Отпуск, перелёт, море, неделя, муж, работа: всё о поездке в отпуск.",
+        ),
+    ]);
+    let story = "Мы с мужем собирались в отпуск на море на неделю, но у мужа на работе \
+                 перенесли отпуск, и перелёт тоже придётся менять. Как изменить даты проживания?";
+    assert_eq!(top(&index, story).as_deref(), Some("hotel-dates"));
+}
