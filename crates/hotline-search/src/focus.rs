@@ -11,6 +11,8 @@ use crate::analysis;
 pub const LONG_MESSAGE_CHUNKS: usize = 14;
 
 /// What a word of a narrative sentence weighs next to one of the question.
+/// On the tuning sets 0.3, 0.5 and 0.7 score alike (0.7 wins one story of
+/// the 33-question set); 0.5 keeps a story from outvoting its question.
 pub const NARRATIVE_WEIGHT: f32 = 0.5;
 
 /// Words that open a question or a request even without a question mark.

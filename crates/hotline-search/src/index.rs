@@ -55,6 +55,10 @@ const DEPARTMENT_BOOST: f32 = 1.3;
 /// stays bounded.
 const MAX_QUERY_WORDS: usize = 120;
 
+/// What a hit's score keeps when it covers none of the question's weight
+/// (see `ranked`); it keeps all of it when it covers the whole question.
+const COVERAGE_FLOOR: f32 = 0.5;
+
 /// Results past the first few are re-ranked by department from a pool this big.
 const MIN_CANDIDATES: usize = 30;
 
@@ -447,14 +451,25 @@ impl SearchIndex {
             };
             hits.push((score * boost, entry));
         }
+        let docs = state.entries.len();
+        let idf = |stem: &str| state.stem_df.get(stem).map(|&df| normalised_idf(df, docs));
+        // BM25 adds up what each word finds, so an article that says one
+        // query word often can beat one that answers the whole question:
+        // weigh the score by the share of the question the article covers.
+        let mut hits: Vec<(f32, &Entry, Confidence)> = hits
+            .into_iter()
+            .map(|(score, entry)| {
+                let confidence = confidence(&plan, entry, &idf);
+                let coord = COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * confidence.coverage;
+                (score * coord, entry, confidence)
+            })
+            .collect();
         hits.sort_by(|a, b| {
             b.0.total_cmp(&a.0)
                 .then_with(|| a.1.doc.id.cmp(&b.1.doc.id))
         });
         hits.truncate(limit);
 
-        let docs = state.entries.len();
-        let idf = |stem: &str| state.stem_df.get(stem).map(|&df| normalised_idf(df, docs));
         let weights: HashMap<String, f32> = plan
             .terms
             .iter()
@@ -462,8 +477,8 @@ impl SearchIndex {
             .collect();
         Ok(hits
             .into_iter()
-            .map(|(score, entry)| Ranked {
-                confidence: confidence(&plan, entry, &idf),
+            .map(|(score, entry, confidence)| Ranked {
+                confidence,
                 hit: Hit {
                     id: entry.doc.id.clone(),
                     title: entry.doc.title.clone(),
