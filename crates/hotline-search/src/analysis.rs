@@ -61,7 +61,7 @@ const SUPPORT_WORDS: [&str; 1] = ["где"];
 /// (greetings, politeness, "how do I"), which general stop-word lists keep.
 /// Dropping them keeps them from diluting the question (see `coverage` in
 /// the index) and from matching articles by chance.
-const CHAT_FILLER: [&str; 44] = [
+const CHAT_FILLER: [&str; 47] = [
     "здравствуйте",
     "добрый",
     "доброе",
@@ -87,6 +87,11 @@ const CHAT_FILLER: [&str; 44] = [
     "какие",
     "какой",
     "какая",
+    // Question words say that something is asked, not what about: «сколько»
+    // is in «Сколько стоит доставка» and in «сколько калорий в банане».
+    "сколько",
+    "когда",
+    "куда",
     "how",
     "can",
     "do",
