@@ -24,6 +24,8 @@ use crate::{ArticleDoc, Hit, SearchError};
 /// about; the same word in the body may be a passing mention.
 const TITLE_BOOST: f32 = 3.0;
 const TAGS_BOOST: f32 = 2.0;
+/// An alternative question says what the article answers, as the title does.
+const QUESTIONS_BOOST: f32 = TITLE_BOOST;
 const SECTION_BOOST: f32 = 1.0;
 const BODY_BOOST: f32 = 1.0;
 
@@ -97,6 +99,7 @@ struct Fields {
     key: Field,
     title: Field,
     tags: Field,
+    questions: Field,
     section: Field,
     body: Field,
 }
@@ -120,6 +123,9 @@ struct State {
     /// one range away.
     stem_df: BTreeMap<String, u32>,
     lexicon: crate::fuzzy::Lexicon,
+    /// Alternative questions by article id (see `set_questions`); kept
+    /// when the article is replaced or the index rebuilt.
+    questions: HashMap<String, Vec<String>>,
 }
 
 /// One query word with what it may stand for.
@@ -190,6 +196,7 @@ impl SearchIndex {
             key: builder.add_u64_field(KEY_FIELD, FAST),
             title: text_field(&mut builder, "title"),
             tags: text_field(&mut builder, "tags"),
+            questions: text_field(&mut builder, "questions"),
             section: text_field(&mut builder, "section"),
             body: text_field(&mut builder, "body"),
         };
@@ -243,6 +250,7 @@ impl SearchIndex {
     ) -> Result<(), SearchError> {
         let mut writer = lock(&self.writer);
         let mut state = self.empty_state();
+        state.questions = read(&self.state).questions.clone();
         let staged = (|| -> tantivy::Result<()> {
             writer.delete_all_documents()?;
             for article in articles {
@@ -251,7 +259,7 @@ impl SearchIndex {
                     remove_entry(&mut state, &article.id);
                 }
                 let key = add_entry(&mut state, article);
-                writer.add_document(self.document(article, key))?;
+                writer.add_document(self.document(article, key, &state))?;
             }
             Ok(())
         })();
@@ -267,10 +275,58 @@ impl SearchIndex {
         let mut state = write(&self.state);
         writer.delete_term(Term::from_field_text(self.fields.id, &article.id));
         let key = state.next_key;
-        let staged = writer.add_document(self.document(article, key)).map(drop);
+        let staged = writer
+            .add_document(self.document(article, key, &state))
+            .map(drop);
         self.publish(&mut writer, staged)?;
         remove_entry(&mut state, &article.id);
         add_entry(&mut state, article);
+        Ok(())
+    }
+
+    /// Sets the alternative questions of article `id`: phrasings customers
+    /// used that an administrator promoted to the article. They are
+    /// searched like the title and count as what the article is about.
+    /// They belong to the id, not to one version of the article: they stay
+    /// when the article is replaced, removed and added again, or the index
+    /// rebuilt, until set again (empty to forget them). At most 50
+    /// questions, blank ones skipped; an unknown id is not an error (its
+    /// questions apply once the article is added).
+    pub fn set_questions(&self, id: &str, questions: &[String]) -> Result<(), SearchError> {
+        const MAX_QUESTIONS: usize = 50;
+        let questions: Vec<String> = questions
+            .iter()
+            .map(|q| q.trim())
+            .filter(|q| !q.is_empty())
+            .take(MAX_QUESTIONS)
+            .map(str::to_owned)
+            .collect();
+        let mut writer = lock(&self.writer);
+        let mut state = write(&self.state);
+        let article = state.entries.get(id).map(|e| e.doc.clone());
+        let previous = if questions.is_empty() {
+            state.questions.remove(id)
+        } else {
+            state.questions.insert(id.to_owned(), questions)
+        };
+        let Some(article) = article else {
+            return Ok(());
+        };
+        writer.delete_term(Term::from_field_text(self.fields.id, id));
+        let key = state.next_key;
+        let staged = writer
+            .add_document(self.document(&article, key, &state))
+            .map(drop);
+        if let Err(e) = self.publish(&mut writer, staged) {
+            // The index still has the article with its old questions.
+            match previous {
+                Some(old) => state.questions.insert(id.to_owned(), old),
+                None => state.questions.remove(id),
+            };
+            return Err(e);
+        }
+        remove_entry(&mut state, id);
+        add_entry(&mut state, &article);
         Ok(())
     }
 
@@ -302,7 +358,7 @@ impl SearchIndex {
         }
     }
 
-    fn document(&self, article: &ArticleDoc, key: u64) -> TantivyDocument {
+    fn document(&self, article: &ArticleDoc, key: u64, state: &State) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &article.id);
@@ -313,6 +369,9 @@ impl SearchIndex {
         };
         doc.add_text(f.title, indexed(&article.title));
         doc.add_text(f.tags, indexed(&article.tags.join(" ")));
+        if let Some(questions) = state.questions.get(&article.id) {
+            doc.add_text(f.questions, indexed(&questions.join("\n")));
+        }
         doc.add_text(f.section, indexed(&article.section));
         doc.add_text(f.body, indexed(&article.body));
         doc.add_u64(f.key, key);
@@ -406,6 +465,7 @@ impl SearchIndex {
             for (field, boost) in [
                 (f.title, TITLE_BOOST),
                 (f.tags, TAGS_BOOST),
+                (f.questions, QUESTIONS_BOOST),
                 (f.section, SECTION_BOOST),
                 (f.body, BODY_BOOST),
             ] {
@@ -735,8 +795,13 @@ fn combine(mass: f32, head_mass: f32, coverage: f32) -> f32 {
 fn add_entry(state: &mut State, article: &ArticleDoc) -> u64 {
     let key = state.next_key;
     state.next_key += 1;
+    let questions = state
+        .questions
+        .get(&article.id)
+        .map(|q| q.join("\n"))
+        .unwrap_or_default();
     let text = format!(
-        "{}\n{}\n{}\n{}",
+        "{}\n{}\n{}\n{}\n{questions}",
         article.title,
         article.tags.join(" "),
         article.section,
@@ -754,7 +819,7 @@ fn add_entry(state: &mut State, article: &ArticleDoc) -> u64 {
         .chain(analysis::negations(&text))
         .collect();
     let head_stems: HashSet<String> = terms(&format!(
-        "{}\n{}\n{}",
+        "{}\n{}\n{}\n{questions}",
         article.title,
         article.tags.join(" "),
         article.section

@@ -448,3 +448,32 @@ fn the_question_of_a_long_story_outweighs_the_story() {
                  перенесли отпуск, и перелёт тоже придётся менять. Как изменить даты проживания?";
     assert_eq!(top(&index, story).as_deref(), Some("hotel-dates"));
 }
+
+#[test]
+fn alternative_questions_find_their_article_and_stay_with_its_id() {
+    let index = index();
+    let query = "шлагбаум у дома не открывается";
+    assert!(index.suggest(query, None).unwrap().is_empty());
+
+    let questions = vec!["Шлагбаум у дома не открывается".to_owned(), "  ".to_owned()];
+    index.set_questions("card-block", &questions).unwrap();
+    assert_eq!(top(&index, query).as_deref(), Some("card-block"));
+    assert_eq!(index.suggest(query, None).unwrap()[0].id, "card-block");
+
+    // Replacing the article or rebuilding the index keeps them.
+    let mut edited = articles()[3].clone();
+    edited.body = "Заблокируйте карту в приложении.".into();
+    index.upsert(&edited).unwrap();
+    assert_eq!(top(&index, query).as_deref(), Some("card-block"));
+    index.rebuild(&articles()).unwrap();
+    assert_eq!(top(&index, query).as_deref(), Some("card-block"));
+
+    // An unknown id keeps its questions for when the article comes.
+    index
+        .set_questions("later", &["Где шлагбаум".to_owned()])
+        .unwrap();
+    assert_eq!(index.len(), 6);
+
+    index.set_questions("card-block", &[]).unwrap();
+    assert!(ids(&index, query, None).is_empty());
+}
