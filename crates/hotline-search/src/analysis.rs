@@ -159,6 +159,13 @@ pub fn lemma(word: &str) -> Option<String> {
         .map(|a| normalize(&a.lemma))
 }
 
+/// Whether the dictionary knows the normalised word as written: a real
+/// Russian word that the help center does not use is not a typo of one it
+/// does («закат» is not «заказ»).
+pub fn is_dictionary_word(word: &str) -> bool {
+    MORPH.as_ref().is_some_and(|d| d.is_known(word))
+}
+
 /// The stem of a normalised word: for Cyrillic words the Russian snowball
 /// stem of its lemma (of the word itself when the dictionary does not know
 /// it), the English snowball stem for Latin ones, digits and mixed words as
@@ -298,6 +305,8 @@ mod tests {
         assert_eq!(lemma("перевёл").as_deref(), Some("перевести"));
         // ё folded in the lemma too, whichever way the word was written.
         assert_eq!(stem("ещё"), stem("еще"));
+        assert!(is_dictionary_word("закат") && is_dictionary_word("еще"));
+        assert!(!is_dictionary_word("вазврат") && !is_dictionary_word("дастафка"));
         // A word the dictionary does not know is stemmed as it is.
         assert_eq!(lemma("вазврат"), None);
         assert_eq!(stem("вазврата"), stem("вазврат"));

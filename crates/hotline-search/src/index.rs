@@ -623,7 +623,10 @@ impl SearchIndex {
                 let own = stem(&word);
                 let mut stems = if self.known(state, &own) {
                     vec![(own, 1.0)]
-                } else if let Some(fixed) = state.lexicon.correct(&word) {
+                } else if let Some(fixed) = (!analysis::is_dictionary_word(&word))
+                    .then(|| state.lexicon.correct(&word))
+                    .flatten()
+                {
                     vec![(stem(fixed), CORRECTED_WEIGHT)]
                 } else {
                     Vec::new()
