@@ -159,6 +159,11 @@ pub fn lemma(word: &str) -> Option<String> {
         .map(|a| normalize(&a.lemma))
 }
 
+/// Loads the dictionary now rather than on the first search.
+pub fn warm_up() {
+    LazyLock::force(&MORPH);
+}
+
 /// Whether the dictionary knows the normalised word as written: a real
 /// Russian word that the help center does not use is not a typo of one it
 /// does («закат» is not «заказ»).

@@ -190,6 +190,9 @@ fn normalised_idf(df: u32, docs: usize) -> f32 {
 
 impl SearchIndex {
     pub fn new(synonyms: Synonyms) -> Result<Self, SearchError> {
+        // The dictionary takes a few milliseconds to load and check: the
+        // first customer should not wait for it.
+        analysis::warm_up();
         let mut builder = Schema::builder();
         let fields = Fields {
             id: builder.add_text_field("id", STRING),
