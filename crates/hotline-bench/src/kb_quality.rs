@@ -14,7 +14,7 @@
 //! department (the answer's department; in turn for out-of-scope questions),
 //! which boosts that department's articles.
 
-use crate::kb_data::{self, DEFAULT_ARTICLES, DEFAULT_EVAL, Question};
+use crate::kb_data::{self, DEFAULT_ARTICLES, DEFAULT_EVAL, HELDOUT2_EVAL, Question};
 use anyhow::{Context, Result, bail};
 use hotline_search::{ArticleDoc, SearchIndex, Synonyms};
 use std::collections::BTreeMap;
@@ -36,6 +36,9 @@ pub struct Args {
     /// The evaluation set (TOML, `[[question]]` with kind, text, expect).
     #[arg(long, default_value = DEFAULT_EVAL)]
     eval: PathBuf,
+    /// Ask the held-out set (`data/kb-eval-heldout2.toml`) instead of `--eval`.
+    #[arg(long)]
+    heldout: bool,
     /// PostgreSQL for the baseline, e.g. postgres://postgres@127.0.0.1:5432/test.
     /// Without it the baseline is skipped.
     #[arg(long, env = "HOTLINE_BENCH_POSTGRES_URL")]
@@ -131,7 +134,12 @@ struct Engine {
 
 pub async fn run(args: Args) -> Result<()> {
     let articles = kb_data::load_articles(&args.articles)?;
-    let eval = kb_data::load_eval(&args.eval, &articles)?;
+    let eval_path = if args.heldout {
+        PathBuf::from(HELDOUT2_EVAL)
+    } else {
+        args.eval.clone()
+    };
+    let eval = kb_data::load_eval(&eval_path, &articles)?;
     eprintln!(
         "kb-quality: {} articles, {} questions ({} out of scope)",
         articles.len(),
@@ -498,15 +506,16 @@ mod tests {
     //! elsewhere is visible here rather than silent).
 
     use super::*;
-    use crate::kb_data::HELDOUT2_EVAL;
     use std::path::Path;
 
-    /// Floors on the tuned set (`kb-eval.toml`).
+    /// Floors on the tuned set (`kb-eval.toml`; published: R@3 1.00,
+    /// 24 of 25 out-of-scope questions abstained).
     const TUNED_R3: f64 = 0.97;
-    const TUNED_ABSTAINED: f64 = 0.84;
-    /// Floors on the held-out set (`kb-eval-heldout2.toml`).
-    const HELDOUT_R3: f64 = 0.87;
-    const HELDOUT_ABSTAINED: f64 = 0.80;
+    const TUNED_ABSTAINED: f64 = 0.92;
+    /// Floors on the held-out set (`kb-eval-heldout2.toml`; published:
+    /// R@3 0.91, 29 of 30 abstained).
+    const HELDOUT_R3: f64 = 0.89;
+    const HELDOUT_ABSTAINED: f64 = 0.93;
 
     fn repository(path: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
