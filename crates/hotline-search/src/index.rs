@@ -611,10 +611,14 @@ impl SearchIndex {
                     continue;
                 }
                 if std::mem::take(&mut negate) && word.chars().count() >= 2 {
-                    let repaired = match state.lexicon.correct(&word) {
-                        Some(fixed) if !self.known(state, &stem(&word)) => fixed.to_owned(),
-                        _ => word.clone(),
+                    // A typo is repaired before it is negated; a known
+                    // word needs no lookup.
+                    let repaired = if self.known(state, &stem(&word)) {
+                        None
+                    } else {
+                        state.lexicon.correct(&word)
                     };
+                    let repaired = repaired.map_or_else(|| word.clone(), str::to_owned);
                     negations.push((analysis::negated(&repaired), *weight));
                 }
                 if !is_content_word(&word) {
