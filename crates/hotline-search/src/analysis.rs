@@ -239,12 +239,29 @@ pub fn negated(word: &str) -> String {
 /// adds to the plain terms so that a negated question meets a negated
 /// sentence first.
 pub fn negations(text: &str) -> Vec<String> {
-    let words = words(text);
+    negations_of(&words(text))
+}
+
+/// [`negations`] of text already split into [`words`].
+pub fn negations_of(words: &[String]) -> Vec<String> {
     words
         .windows(2)
         .filter(|pair| pair[0] == NEGATION && pair[1] != NEGATION && pair[1].chars().count() >= 2)
         .map(|pair| negated(&pair[1]))
         .collect()
+}
+
+/// What the index stores for `text`: its [`terms`], then its
+/// [`negations`], from one pass over the words.
+pub fn index_terms(text: &str) -> Vec<String> {
+    let words = words(text);
+    let mut out: Vec<String> = words
+        .iter()
+        .filter(|w| is_content_word(w))
+        .map(|w| stem(w))
+        .collect();
+    out.extend(negations_of(&words));
+    out
 }
 
 /// Normalised terms of a customer's text: wrong keyboard layout repaired

@@ -365,11 +365,7 @@ impl SearchIndex {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &article.id);
-        let indexed = |text: &str| {
-            let mut all = terms(text);
-            all.extend(analysis::negations(text));
-            all.join(" ")
-        };
+        let indexed = |text: &str| analysis::index_terms(text).join(" ");
         doc.add_text(f.title, indexed(&article.title));
         doc.add_text(f.tags, indexed(&article.tags.join(" ")));
         if let Some(questions) = state.questions.get(&article.id) {
@@ -457,6 +453,16 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let f = &self.fields;
+        let mut fields = vec![
+            (f.title, TITLE_BOOST),
+            (f.tags, TAGS_BOOST),
+            (f.section, SECTION_BOOST),
+            (f.body, BODY_BOOST),
+        ];
+        // No clauses for a field no article has.
+        if !state.questions.is_empty() {
+            fields.push((f.questions, QUESTIONS_BOOST));
+        }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // Terms no article has cannot match: they stay in the plan (they
         // count for confidence) but cost no posting-list lookups.
@@ -465,13 +471,7 @@ impl SearchIndex {
             .iter()
             .filter(|(t, _)| state.stem_df.contains_key(*t))
         {
-            for (field, boost) in [
-                (f.title, TITLE_BOOST),
-                (f.tags, TAGS_BOOST),
-                (f.questions, QUESTIONS_BOOST),
-                (f.section, SECTION_BOOST),
-                (f.body, BODY_BOOST),
-            ] {
+            for &(field, boost) in &fields {
                 let query = TermQuery::new(
                     Term::from_field_text(field, term),
                     IndexRecordOption::WithFreqs,
@@ -515,7 +515,14 @@ impl SearchIndex {
             hits.push((score * boost, entry));
         }
         let docs = state.entries.len();
-        let idf = |stem: &str| state.stem_df.get(stem).map(|&df| normalised_idf(df, docs));
+        // Looked up once per query: confidence asks for every term of every
+        // candidate.
+        let idfs: HashMap<&str, f32> = plan
+            .terms
+            .keys()
+            .filter_map(|t| Some((t.as_str(), normalised_idf(*state.stem_df.get(t)?, docs))))
+            .collect();
+        let idf = |stem: &str| idfs.get(stem).copied();
         // BM25 adds up what each word finds, so an article that says one
         // query word often can beat one that answers the whole question:
         // weigh the score by the share of the question the article covers.
@@ -769,13 +776,15 @@ fn confidence(plan: &Plan, entry: &Entry, idf: &impl Fn(&str) -> Option<f32>) ->
     let mut matched_head = vec![0.0f32; concepts];
     for (term, (_, covers)) in &plan.terms {
         let Some(weight) = idf(term) else { continue };
+        let in_article = entry.stems.contains(term);
+        let in_head = in_article && entry.head_stems.contains(term);
         for &position in covers {
             let slot = &mut via_synonyms[position];
             *slot = Some(slot.map_or(weight, |w| w.max(weight)));
-            if entry.stems.contains(term) {
+            if in_article {
                 matched[position] = matched[position].max(weight);
             }
-            if entry.head_stems.contains(term) {
+            if in_head {
                 matched_head[position] = matched_head[position].max(weight);
             }
         }
@@ -817,17 +826,15 @@ fn add_entry(state: &mut State, article: &ArticleDoc) -> u64 {
         article.section,
         article.body
     );
-    let words: HashSet<String> = analysis::words(&text)
+    let all_words = analysis::words(&text);
+    // Negated terms count in the document frequencies (the query may look
+    // them up) but stand for no query word, so confidence ignores them.
+    let negations = analysis::negations_of(&all_words);
+    let words: HashSet<String> = all_words
         .into_iter()
         .filter(|w| is_content_word(w))
         .collect();
-    // Negated terms count in the document frequencies (the query may look
-    // them up) but stand for no query word, so confidence ignores them.
-    let stems: HashSet<String> = words
-        .iter()
-        .map(|w| stem(w))
-        .chain(analysis::negations(&text))
-        .collect();
+    let stems: HashSet<String> = words.iter().map(|w| stem(w)).chain(negations).collect();
     let head_stems: HashSet<String> = terms(&format!(
         "{}\n{}\n{}\n{questions}",
         article.title,
