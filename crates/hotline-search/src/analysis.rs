@@ -235,14 +235,10 @@ pub fn negated(word: &str) -> String {
     format!("{NEGATION}_{base}")
 }
 
-/// The negated terms of `text` («не пришёл» → «не_прийт»), which the index
+/// The negated terms of text split into [`words`] («не пришёл» →
+/// «не_прийт»), which the index
 /// adds to the plain terms so that a negated question meets a negated
 /// sentence first.
-pub fn negations(text: &str) -> Vec<String> {
-    negations_of(&words(text))
-}
-
-/// [`negations`] of text already split into [`words`].
 pub fn negations_of(words: &[String]) -> Vec<String> {
     words
         .windows(2)
@@ -252,7 +248,7 @@ pub fn negations_of(words: &[String]) -> Vec<String> {
 }
 
 /// What the index stores for `text`: its [`terms`], then its
-/// [`negations`], from one pass over the words.
+/// negated terms ([`negations_of`]), from one pass over the words.
 pub fn index_terms(text: &str) -> Vec<String> {
     let words = words(text);
     let mut out: Vec<String> = words
@@ -337,7 +333,7 @@ mod tests {
     #[test]
     fn negated_words_get_terms_of_their_own() {
         assert_eq!(
-            negations("Перевод не дошёл. Не тот товар, не не"),
+            negations_of(&words("Перевод не дошёл. Не тот товар, не не")),
             [negated("дошел"), negated("тот")]
         );
         assert_eq!(negated("пришли"), negated("пришёл"));

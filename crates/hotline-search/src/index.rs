@@ -607,7 +607,7 @@ impl SearchIndex {
         let mut plan = Plan::default();
         let mut sequence: Vec<Option<String>> = Vec::new();
         // Negated words of the query: (term, weight); they rank, they do
-        // not count for confidence (see `analysis::negations`).
+        // not count for confidence (see `analysis::negations_of`).
         let mut negations: Vec<(String, f32)> = Vec::new();
         let mut negate = false;
         for ((chunk, switch), (_, weight)) in chunks.iter().zip(&switched).zip(&weighted) {
