@@ -34,9 +34,9 @@ const BODY_BOOST: f32 = 1.0;
 const CORRECTED_WEIGHT: f32 = 0.8;
 const SYNONYM_WEIGHT: f32 = 0.6;
 /// A stem of the index that differs from the query word's by a short
-/// ending: most often the same word in another part of speech («списать» →
-/// «списа», «списание» → «списан»), which neither the stemmer nor the
-/// lemma joins.
+/// ending: most often the same word in another part of speech («подключить»
+/// → «подключ», «подключение» → «подключен»), which neither the stemmer nor
+/// the lemma joins. Only for a query stem the index knows (or a repair).
 const RELATED_WEIGHT: f32 = 0.7;
 /// How many letters the two stems may differ by, at the end only.
 const RELATED_EXTRA_CHARS: usize = 2;
