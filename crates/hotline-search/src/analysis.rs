@@ -175,7 +175,7 @@ pub fn is_dictionary_word(word: &str) -> bool {
 /// stem of its lemma (of the word itself when the dictionary does not know
 /// it), the English snowball stem for Latin ones, digits and mixed words as
 /// they are. Lemma then stem: the lemma joins irregular forms, the stem then
-/// joins derivations the lemma keeps apart («отменить» / «отмена»).
+/// joins derivations the lemma keeps apart («оплатить» / «оплата»).
 pub fn stem(word: &str) -> String {
     let cyrillic = word.chars().any(layout::is_cyrillic);
     let latin = word.chars().any(|c| c.is_ascii_alphabetic());
@@ -321,6 +321,10 @@ mod tests {
         assert_eq!(stem("пришел"), stem("прийти"));
         assert_eq!(stem("шёл"), stem("идти"));
         assert_eq!(lemma("перевёл").as_deref(), Some("перевести"));
+        // The stem of the lemma still joins derivations and participles.
+        assert_eq!(stem("отменённый"), stem("отменить"));
+        assert_eq!(stem("перевода"), stem("переводить"));
+        assert_eq!(stem("оплата"), stem("оплатить"));
         // ё folded in the lemma too, whichever way the word was written.
         assert_eq!(stem("ещё"), stem("еще"));
         assert!(is_dictionary_word("закат") && is_dictionary_word("еще"));
