@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_ARTICLES: &str = "demo/help-center";
 /// The evaluation set, relative to the repository root.
 pub const DEFAULT_EVAL: &str = "crates/hotline-bench/data/kb-eval.toml";
+/// The held-out set written before the tuning for issue 15 and never used
+/// for it, relative to the repository root.
+pub const HELDOUT2_EVAL: &str = "crates/hotline-bench/data/kb-eval-heldout2.toml";
 
 /// Every `*.md` file under `dir` (any depth), parsed with the same
 /// front-matter format `hotline kb import` reads.
@@ -67,6 +70,9 @@ pub struct Question {
     pub text: String,
     /// Articles that answer the question; empty for out-of-scope questions.
     pub expect: Vec<String>,
+    /// Written from the article titles alone, without reading the texts.
+    #[serde(default)]
+    pub blind: bool,
 }
 
 impl Question {
@@ -138,6 +144,31 @@ mod tests {
             &articles,
         )
         .unwrap();
+    }
+
+    #[test]
+    fn the_heldout_set_is_large_and_partly_written_blind() {
+        let articles = load_articles(&repository(DEFAULT_ARTICLES)).unwrap();
+        let eval = load_eval(&repository(HELDOUT2_EVAL), &articles).unwrap();
+        let questions = &eval.question;
+        assert!(questions.len() >= 300, "{} questions", questions.len());
+        let blind = questions.iter().filter(|q| q.blind).count();
+        assert!(blind * 3 >= questions.len(), "{blind} written blind");
+        let out_of_scope = questions.iter().filter(|q| !q.in_scope()).count();
+        assert!(out_of_scope >= 25, "{out_of_scope} out of scope");
+        for kind in [
+            "paraphrase",
+            "story",
+            "yo",
+            "english",
+            "colloquial",
+            "typo",
+            "layout",
+            "short",
+            "out_of_scope",
+        ] {
+            assert!(questions.iter().any(|q| q.kind == kind), "{kind}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the vocabulary that query repair needs (known stems, surface words for
 //! typo repair) and the articles themselves for snippets and departments.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tantivy::collector::TopDocs;
@@ -14,6 +14,7 @@ use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::analysis::{self, is_content_word, stem, terms};
+use crate::focus;
 use crate::layout::{self, Script};
 use crate::snippet::Sentences;
 use crate::synonyms::Synonyms;
@@ -23,6 +24,8 @@ use crate::{ArticleDoc, Hit, SearchError};
 /// about; the same word in the body may be a passing mention.
 const TITLE_BOOST: f32 = 3.0;
 const TAGS_BOOST: f32 = 2.0;
+/// An alternative question says what the article answers, as the title does.
+const QUESTIONS_BOOST: f32 = TITLE_BOOST;
 const SECTION_BOOST: f32 = 1.0;
 const BODY_BOOST: f32 = 1.0;
 
@@ -30,6 +33,19 @@ const BODY_BOOST: f32 = 1.0;
 /// wrong, and a synonym is related but not the customer's own word.
 const CORRECTED_WEIGHT: f32 = 0.8;
 const SYNONYM_WEIGHT: f32 = 0.6;
+/// A stem of the index that differs from the query word's by a short
+/// ending: most often the same word in another part of speech («подключить»
+/// → «подключ», «подключение» → «подключен»), which neither the stemmer nor
+/// the lemma joins. Only for a query stem the index knows (or a repair).
+const RELATED_WEIGHT: f32 = 0.7;
+/// How many letters the two stems may differ by, at the end only.
+const RELATED_EXTRA_CHARS: usize = 2;
+/// Stems shorter than this join too many unrelated words.
+const RELATED_MIN_CHARS: usize = 4;
+
+/// A negated word («не дошёл») found negated in an article, on top of the
+/// word itself.
+const NEGATION_WEIGHT: f32 = 1.0;
 
 /// Articles of the chat's department get their score multiplied by this:
 /// enough to win a near tie, never enough to bury a clearly better article
@@ -40,6 +56,10 @@ const DEPARTMENT_BOOST: f32 = 1.3;
 /// chunks); the question is rarely further in, and the cost of a query
 /// stays bounded.
 const MAX_QUERY_WORDS: usize = 120;
+
+/// What a hit's score keeps when it covers none of the question's weight
+/// (see `ranked`); it keeps all of it when it covers the whole question.
+const COVERAGE_FLOOR: f32 = 0.5;
 
 /// Results past the first few are re-ranked by department from a pool this big.
 const MIN_CANDIDATES: usize = 30;
@@ -79,6 +99,7 @@ struct Fields {
     key: Field,
     title: Field,
     tags: Field,
+    questions: Field,
     section: Field,
     body: Field,
 }
@@ -98,8 +119,13 @@ struct State {
     entries: HashMap<String, Entry>,
     ids_by_key: HashMap<u64, String>,
     next_key: u64,
-    stem_df: HashMap<String, u32>,
+    /// Ordered, so that the stems a query stem begins (see `related`) are
+    /// one range away.
+    stem_df: BTreeMap<String, u32>,
     lexicon: crate::fuzzy::Lexicon,
+    /// Alternative questions by article id (see `set_questions`); kept
+    /// when the article is replaced or the index rebuilt.
+    questions: HashMap<String, Vec<String>>,
 }
 
 /// One query word with what it may stand for.
@@ -107,6 +133,9 @@ struct State {
 struct Concept {
     /// (stem, weight): the word's own stem, or its repair.
     stems: Vec<(String, f32)>,
+    /// What the word weighs in the message: less in the story around a
+    /// question (see [`focus`]).
+    weight: f32,
 }
 
 #[derive(Debug, Default)]
@@ -161,12 +190,16 @@ fn normalised_idf(df: u32, docs: usize) -> f32 {
 
 impl SearchIndex {
     pub fn new(synonyms: Synonyms) -> Result<Self, SearchError> {
+        // The dictionary takes a few milliseconds to load and check: the
+        // first customer should not wait for it.
+        analysis::warm_up();
         let mut builder = Schema::builder();
         let fields = Fields {
             id: builder.add_text_field("id", STRING),
             key: builder.add_u64_field(KEY_FIELD, FAST),
             title: text_field(&mut builder, "title"),
             tags: text_field(&mut builder, "tags"),
+            questions: text_field(&mut builder, "questions"),
             section: text_field(&mut builder, "section"),
             body: text_field(&mut builder, "body"),
         };
@@ -220,6 +253,7 @@ impl SearchIndex {
     ) -> Result<(), SearchError> {
         let mut writer = lock(&self.writer);
         let mut state = self.empty_state();
+        state.questions = read(&self.state).questions.clone();
         let staged = (|| -> tantivy::Result<()> {
             writer.delete_all_documents()?;
             for article in articles {
@@ -228,7 +262,7 @@ impl SearchIndex {
                     remove_entry(&mut state, &article.id);
                 }
                 let key = add_entry(&mut state, article);
-                writer.add_document(self.document(article, key))?;
+                writer.add_document(self.document(article, key, &state))?;
             }
             Ok(())
         })();
@@ -244,10 +278,58 @@ impl SearchIndex {
         let mut state = write(&self.state);
         writer.delete_term(Term::from_field_text(self.fields.id, &article.id));
         let key = state.next_key;
-        let staged = writer.add_document(self.document(article, key)).map(drop);
+        let staged = writer
+            .add_document(self.document(article, key, &state))
+            .map(drop);
         self.publish(&mut writer, staged)?;
         remove_entry(&mut state, &article.id);
         add_entry(&mut state, article);
+        Ok(())
+    }
+
+    /// Sets the alternative questions of article `id`: phrasings customers
+    /// used that an administrator promoted to the article. They are
+    /// searched like the title and count as what the article is about.
+    /// They belong to the id, not to one version of the article: they stay
+    /// when the article is replaced, removed and added again, or the index
+    /// rebuilt, until set again (empty to forget them). At most 50
+    /// questions, blank ones skipped; an unknown id is not an error (its
+    /// questions apply once the article is added).
+    pub fn set_questions(&self, id: &str, questions: &[String]) -> Result<(), SearchError> {
+        const MAX_QUESTIONS: usize = 50;
+        let questions: Vec<String> = questions
+            .iter()
+            .map(|q| q.trim())
+            .filter(|q| !q.is_empty())
+            .take(MAX_QUESTIONS)
+            .map(str::to_owned)
+            .collect();
+        let mut writer = lock(&self.writer);
+        let mut state = write(&self.state);
+        let article = state.entries.get(id).map(|e| e.doc.clone());
+        let previous = if questions.is_empty() {
+            state.questions.remove(id)
+        } else {
+            state.questions.insert(id.to_owned(), questions)
+        };
+        let Some(article) = article else {
+            return Ok(());
+        };
+        writer.delete_term(Term::from_field_text(self.fields.id, id));
+        let key = state.next_key;
+        let staged = writer
+            .add_document(self.document(&article, key, &state))
+            .map(drop);
+        if let Err(e) = self.publish(&mut writer, staged) {
+            // The index still has the article with its old questions.
+            match previous {
+                Some(old) => state.questions.insert(id.to_owned(), old),
+                None => state.questions.remove(id),
+            };
+            return Err(e);
+        }
+        remove_entry(&mut state, id);
+        add_entry(&mut state, &article);
         Ok(())
     }
 
@@ -279,14 +361,18 @@ impl SearchIndex {
         }
     }
 
-    fn document(&self, article: &ArticleDoc, key: u64) -> TantivyDocument {
+    fn document(&self, article: &ArticleDoc, key: u64, state: &State) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &article.id);
-        doc.add_text(f.title, terms(&article.title).join(" "));
-        doc.add_text(f.tags, terms(&article.tags.join(" ")).join(" "));
-        doc.add_text(f.section, terms(&article.section).join(" "));
-        doc.add_text(f.body, terms(&article.body).join(" "));
+        let indexed = |text: &str| analysis::index_terms(text).join(" ");
+        doc.add_text(f.title, indexed(&article.title));
+        doc.add_text(f.tags, indexed(&article.tags.join(" ")));
+        if let Some(questions) = state.questions.get(&article.id) {
+            doc.add_text(f.questions, indexed(&questions.join("\n")));
+        }
+        doc.add_text(f.section, indexed(&article.section));
+        doc.add_text(f.body, indexed(&article.body));
         doc.add_u64(f.key, key);
         doc
     }
@@ -367,6 +453,16 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let f = &self.fields;
+        let mut fields = vec![
+            (f.title, TITLE_BOOST),
+            (f.tags, TAGS_BOOST),
+            (f.section, SECTION_BOOST),
+            (f.body, BODY_BOOST),
+        ];
+        // No clauses for a field no article has.
+        if !state.questions.is_empty() {
+            fields.push((f.questions, QUESTIONS_BOOST));
+        }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // Terms no article has cannot match: they stay in the plan (they
         // count for confidence) but cost no posting-list lookups.
@@ -375,12 +471,7 @@ impl SearchIndex {
             .iter()
             .filter(|(t, _)| state.stem_df.contains_key(*t))
         {
-            for (field, boost) in [
-                (f.title, TITLE_BOOST),
-                (f.tags, TAGS_BOOST),
-                (f.section, SECTION_BOOST),
-                (f.body, BODY_BOOST),
-            ] {
+            for &(field, boost) in &fields {
                 let query = TermQuery::new(
                     Term::from_field_text(field, term),
                     IndexRecordOption::WithFreqs,
@@ -423,14 +514,32 @@ impl SearchIndex {
             };
             hits.push((score * boost, entry));
         }
+        let docs = state.entries.len();
+        // Looked up once per query: confidence asks for every term of every
+        // candidate.
+        let idfs: HashMap<&str, f32> = plan
+            .terms
+            .keys()
+            .filter_map(|t| Some((t.as_str(), normalised_idf(*state.stem_df.get(t)?, docs))))
+            .collect();
+        let idf = |stem: &str| idfs.get(stem).copied();
+        // BM25 adds up what each word finds, so an article that says one
+        // query word often can beat one that answers the whole question:
+        // weigh the score by the share of the question the article covers.
+        let mut hits: Vec<(f32, &Entry, Confidence)> = hits
+            .into_iter()
+            .map(|(score, entry)| {
+                let confidence = confidence(&plan, entry, &idf);
+                let coord = COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * confidence.coverage;
+                (score * coord, entry, confidence)
+            })
+            .collect();
         hits.sort_by(|a, b| {
             b.0.total_cmp(&a.0)
                 .then_with(|| a.1.doc.id.cmp(&b.1.doc.id))
         });
         hits.truncate(limit);
 
-        let docs = state.entries.len();
-        let idf = |stem: &str| state.stem_df.get(stem).map(|&df| normalised_idf(df, docs));
         let weights: HashMap<String, f32> = plan
             .terms
             .iter()
@@ -438,8 +547,8 @@ impl SearchIndex {
             .collect();
         Ok(hits
             .into_iter()
-            .map(|(score, entry)| Ranked {
-                confidence: confidence(&plan, entry, &idf),
+            .map(|(score, entry, confidence)| Ranked {
+                confidence,
                 hit: Hit {
                     id: entry.doc.id.clone(),
                     title: entry.doc.title.clone(),
@@ -459,7 +568,8 @@ impl SearchIndex {
     /// Reads a customer's text into weighted terms: layout repaired chunk by
     /// chunk, typos repaired word by word, synonyms added.
     fn plan(&self, state: &State, query: &str) -> Plan {
-        let chunks: Vec<&str> = query.split_whitespace().take(MAX_QUERY_WORDS).collect();
+        let weighted = focus::weighted_chunks(query, MAX_QUERY_WORDS);
+        let chunks: Vec<&str> = weighted.iter().map(|(chunk, _)| *chunk).collect();
         let known_words = |text: &str| {
             analysis::words(text)
                 .iter()
@@ -496,9 +606,28 @@ impl SearchIndex {
 
         let mut plan = Plan::default();
         let mut sequence: Vec<Option<String>> = Vec::new();
-        for (chunk, switch) in chunks.iter().zip(&switched) {
+        // Negated words of the query: (term, weight); they rank, they do
+        // not count for confidence (see `analysis::negations_of`).
+        let mut negations: Vec<(String, f32)> = Vec::new();
+        let mut negate = false;
+        for ((chunk, switch), (_, weight)) in chunks.iter().zip(&switched).zip(&weighted) {
             let text = switch.as_deref().unwrap_or(chunk);
             for word in analysis::words(text) {
+                if word == analysis::NEGATION {
+                    negate = true;
+                    continue;
+                }
+                if std::mem::take(&mut negate) && word.chars().count() >= 2 {
+                    // A typo is repaired before it is negated; a known
+                    // word needs no lookup.
+                    let repaired = if self.known(state, &stem(&word)) {
+                        None
+                    } else {
+                        state.lexicon.correct(&word)
+                    };
+                    let repaired = repaired.map_or_else(|| word.clone(), str::to_owned);
+                    negations.push((analysis::negated(&repaired), *weight));
+                }
                 if !is_content_word(&word) {
                     continue;
                 }
@@ -506,16 +635,24 @@ impl SearchIndex {
                     break;
                 }
                 let own = stem(&word);
-                let concept = if self.known(state, &own) {
-                    Concept {
-                        stems: vec![(own, 1.0)],
-                    }
-                } else if let Some(fixed) = state.lexicon.correct(&word) {
-                    Concept {
-                        stems: vec![(stem(fixed), CORRECTED_WEIGHT)],
-                    }
+                let mut stems = if self.known(state, &own) {
+                    vec![(own, 1.0)]
+                } else if let Some(fixed) = (!analysis::is_dictionary_word(&word))
+                    .then(|| state.lexicon.correct(&word))
+                    .flatten()
+                {
+                    vec![(stem(fixed), CORRECTED_WEIGHT)]
                 } else {
-                    Concept::default()
+                    Vec::new()
+                };
+                if let Some((base, weight)) = stems.first().cloned() {
+                    for other in related(state, &base) {
+                        stems.push((other, weight * RELATED_WEIGHT));
+                    }
+                }
+                let concept = Concept {
+                    stems,
+                    weight: *weight,
                 };
                 sequence.push(concept.stems.first().map(|(s, _)| s.clone()));
                 plan.concepts.push(concept);
@@ -523,21 +660,64 @@ impl SearchIndex {
         }
         for (position, concept) in plan.concepts.iter().enumerate() {
             for (stem, weight) in &concept.stems {
-                add_term(&mut plan.terms, stem, *weight, position..position + 1);
+                add_term(
+                    &mut plan.terms,
+                    stem,
+                    weight * concept.weight,
+                    position..position + 1,
+                );
             }
         }
+        for (term, weight) in &negations {
+            add_term(&mut plan.terms, term, NEGATION_WEIGHT * weight, 0..0);
+        }
         for expansion in self.synonyms.expand(&sequence) {
+            let weight = plan
+                .concepts
+                .get(expansion.covers.clone())
+                .into_iter()
+                .flatten()
+                .map(|c| c.weight)
+                .fold(0.0, f32::max);
             for stem in &expansion.terms {
                 add_term(
                     &mut plan.terms,
                     stem,
-                    SYNONYM_WEIGHT,
+                    SYNONYM_WEIGHT * weight,
                     expansion.covers.clone(),
                 );
             }
         }
         plan
     }
+}
+
+/// Index stems that `stem` begins or that begin it, with at most
+/// [`RELATED_EXTRA_CHARS`] letters more at the end; Cyrillic stems only.
+fn related(state: &State, stem: &str) -> Vec<String> {
+    let chars = stem.chars().count();
+    if chars < RELATED_MIN_CHARS || !stem.chars().all(layout::is_cyrillic) {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = state
+        .stem_df
+        .range::<str, _>((std::ops::Bound::Excluded(stem), std::ops::Bound::Unbounded))
+        .map(|(other, _)| other)
+        .take_while(|other| other.starts_with(stem))
+        .filter(|other| other.chars().count() <= chars + RELATED_EXTRA_CHARS)
+        .cloned()
+        .collect();
+    let mut shorter = stem.to_owned();
+    for _ in 0..RELATED_EXTRA_CHARS {
+        shorter.pop();
+        if shorter.chars().count() < RELATED_MIN_CHARS {
+            break;
+        }
+        if state.stem_df.contains_key(&shorter) {
+            out.push(shorter.clone());
+        }
+    }
+    out
 }
 
 struct Ranked {
@@ -596,13 +776,15 @@ fn confidence(plan: &Plan, entry: &Entry, idf: &impl Fn(&str) -> Option<f32>) ->
     let mut matched_head = vec![0.0f32; concepts];
     for (term, (_, covers)) in &plan.terms {
         let Some(weight) = idf(term) else { continue };
+        let in_article = entry.stems.contains(term);
+        let in_head = in_article && entry.head_stems.contains(term);
         for &position in covers {
             let slot = &mut via_synonyms[position];
             *slot = Some(slot.map_or(weight, |w| w.max(weight)));
-            if entry.stems.contains(term) {
+            if in_article {
                 matched[position] = matched[position].max(weight);
             }
-            if entry.head_stems.contains(term) {
+            if in_head {
                 matched_head[position] = matched_head[position].max(weight);
             }
         }
@@ -610,11 +792,11 @@ fn confidence(plan: &Plan, entry: &Entry, idf: &impl Fn(&str) -> Option<f32>) ->
     let mut mass = 0.0;
     let mut head_mass = 0.0;
     let mut all = 0.0;
-    for position in 0..concepts {
+    for (position, concept) in plan.concepts.iter().enumerate() {
         let weight = own[position].or(via_synonyms[position]).unwrap_or(1.0);
-        all += weight;
-        mass += matched[position].min(weight);
-        head_mass += matched_head[position].min(weight);
+        all += weight * concept.weight;
+        mass += matched[position].min(weight) * concept.weight;
+        head_mass += matched_head[position].min(weight) * concept.weight;
     }
     let coverage = if all > 0.0 { mass / all } else { 0.0 };
     Confidence {
@@ -632,20 +814,29 @@ fn combine(mass: f32, head_mass: f32, coverage: f32) -> f32 {
 fn add_entry(state: &mut State, article: &ArticleDoc) -> u64 {
     let key = state.next_key;
     state.next_key += 1;
+    let questions = state
+        .questions
+        .get(&article.id)
+        .map(|q| q.join("\n"))
+        .unwrap_or_default();
     let text = format!(
-        "{}\n{}\n{}\n{}",
+        "{}\n{}\n{}\n{}\n{questions}",
         article.title,
         article.tags.join(" "),
         article.section,
         article.body
     );
-    let words: HashSet<String> = analysis::words(&text)
+    let all_words = analysis::words(&text);
+    // Negated terms count in the document frequencies (the query may look
+    // them up) but stand for no query word, so confidence ignores them.
+    let negations = analysis::negations_of(&all_words);
+    let words: HashSet<String> = all_words
         .into_iter()
         .filter(|w| is_content_word(w))
         .collect();
-    let stems: HashSet<String> = words.iter().map(|w| stem(w)).collect();
+    let stems: HashSet<String> = words.iter().map(|w| stem(w)).chain(negations).collect();
     let head_stems: HashSet<String> = terms(&format!(
-        "{}\n{}\n{}",
+        "{}\n{}\n{}\n{questions}",
         article.title,
         article.tags.join(" "),
         article.section

@@ -7,14 +7,18 @@
 //! [`ArticleDoc`]s (at start-up with [`SearchIndex::rebuild`], then on every
 //! change with [`SearchIndex::upsert`] / [`SearchIndex::remove`]).
 //!
-//! Analysis (see [`analyze`]): lowercase, ё→е, stop words dropped, snowball
-//! stemming (Russian for Cyrillic words, English for Latin ones). Queries
-//! are further repaired against the index's vocabulary: wrong layout
-//! (ЙЦУКЕН↔QWERTY), typos (edit distance by word length), synonyms
-//! ([`Synonyms`]). Ranking is BM25 with title and tag boosts and a
-//! department boost.
+//! Analysis (see [`analyze`]): lowercase, ё→е, stop words dropped, Russian
+//! words lemmatised with ruMorph's dictionary (CC BY-SA 4.0) and the lemma
+//! stemmed (Snowball Russian; Snowball English for Latin words), «не» + word
+//! as a term of its own. Queries are further repaired against the index's
+//! vocabulary: wrong layout (ЙЦУКЕН↔QWERTY), typos (edit distance by word
+//! length; a real Russian word is not a typo), synonyms ([`Synonyms`]); a
+//! long message's asking sentences weigh more than its story. Ranking is
+//! BM25 with title, alternative-question and tag boosts, weighed by how much
+//! of the question an article covers, and a department boost.
 
 mod analysis;
+mod focus;
 mod fuzzy;
 mod index;
 mod layout;

@@ -362,3 +362,121 @@ fn oversized_and_odd_queries_are_answered_quickly_and_calmly() {
     assert!(index.search("багаж", None, 0).unwrap().is_empty());
     assert!(!index.search("багаж", None, usize::MAX).unwrap().is_empty());
 }
+
+fn small_index(articles: &[ArticleDoc]) -> SearchIndex {
+    let index = SearchIndex::new(Synonyms::builtin()).unwrap();
+    index.rebuild(articles).unwrap();
+    index
+}
+
+#[test]
+fn irregular_forms_meet_through_the_dictionary() {
+    let index = small_index(&[
+        article(
+            "ticket",
+            "travel",
+            "Билет на почте",
+            &[],
+            "Он пришёл в течение часа.",
+        ),
+        article("other", "travel", "Другое", &[], "Приходите в офис."),
+    ]);
+    // «пришли» and «пришёл» share no snowball stem; their lemma is «прийти».
+    assert_eq!(top(&index, "пришли").as_deref(), Some("ticket"));
+}
+
+#[test]
+fn a_negated_question_meets_the_negated_article_first() {
+    let index = small_index(&[
+        article(
+            "ticket-came",
+            "travel",
+            "Билет пришёл на почту: что дальше",
+            &["билет"],
+            "Когда билет пришёл, распечатайте его.",
+        ),
+        article(
+            "ticket-missing",
+            "travel",
+            "Не пришёл билет на почту",
+            &["билет"],
+            "Проверьте папку «Спам».",
+        ),
+    ]);
+    assert_eq!(
+        top(&index, "билет не пришел").as_deref(),
+        Some("ticket-missing")
+    );
+    assert_eq!(top(&index, "билет пришел").as_deref(), Some("ticket-came"));
+}
+
+#[test]
+fn a_word_meets_its_other_part_of_speech() {
+    let index = small_index(&[
+        article(
+            "notifications",
+            "bank",
+            "Уведомления",
+            &[],
+            "Подключение уведомлений — в настройках.",
+        ),
+        article("sms", "bank", "СМС", &[], "Как подключить СМС."),
+        article("other", "bank", "Вклады", &[], "Проценты по вкладу."),
+    ]);
+    // «подключить» → «подключ»; «подключение» → «подключен» (no synonym
+    // group joins them). Only a query stem the index knows reaches its
+    // relatives: here «sms» makes «подключ» known.
+    assert_eq!(ids(&index, "подключить", None), ["sms", "notifications"]);
+}
+
+#[test]
+fn the_question_of_a_long_story_outweighs_the_story() {
+    let index = small_index(&[
+        article(
+            "hotel-dates",
+            "travel",
+            "Как изменить даты проживания",
+            &["отель"],
+            "Откройте бронирование и нажмите «Изменить даты».",
+        ),
+        article(
+            "flight",
+            "travel",
+            "Перелёт и отпуск",
+            &["отпуск"],
+            "Отпуск, перелёт, море, неделя, муж, работа: всё о поездке в отпуск.",
+        ),
+    ]);
+    let story = "Мы с мужем собирались в отпуск на море на неделю, но у мужа на работе \
+                 перенесли отпуск, и перелёт тоже придётся менять. Как изменить даты проживания?";
+    assert_eq!(top(&index, story).as_deref(), Some("hotel-dates"));
+}
+
+#[test]
+fn alternative_questions_find_their_article_and_stay_with_its_id() {
+    let index = index();
+    let query = "шлагбаум у дома не открывается";
+    assert!(index.suggest(query, None).unwrap().is_empty());
+
+    let questions = vec!["Шлагбаум у дома не открывается".to_owned(), "  ".to_owned()];
+    index.set_questions("card-block", &questions).unwrap();
+    assert_eq!(top(&index, query).as_deref(), Some("card-block"));
+    assert_eq!(index.suggest(query, None).unwrap()[0].id, "card-block");
+
+    // Replacing the article or rebuilding the index keeps them.
+    let mut edited = articles()[3].clone();
+    edited.body = "Заблокируйте карту в приложении.".into();
+    index.upsert(&edited).unwrap();
+    assert_eq!(top(&index, query).as_deref(), Some("card-block"));
+    index.rebuild(&articles()).unwrap();
+    assert_eq!(top(&index, query).as_deref(), Some("card-block"));
+
+    // An unknown id keeps its questions for when the article comes.
+    index
+        .set_questions("later", &["Где шлагбаум".to_owned()])
+        .unwrap();
+    assert_eq!(index.len(), 6);
+
+    index.set_questions("card-block", &[]).unwrap();
+    assert!(ids(&index, query, None).is_empty());
+}
