@@ -239,8 +239,9 @@ impl App {
         conversation_id: ConversationId,
         draft: MessageDraft,
     ) -> AppResult<Sent> {
-        // Screening read the conversation's department from a cache; the
-        // write checks it. Moved in between: screen again under the new rules.
+        // Screening read the conversation's department from a cache, and
+        // maybe the customer's last messages; the write checks both. Changed
+        // in between: screen again.
         let mut attempts = 0;
         let (posted, screening) = loop {
             attempts += 1;
@@ -266,6 +267,9 @@ impl App {
                 Err(StoreError::Conflict("conversation_moved")) if attempts < 3 => {
                     self.conversation_moved(&conversation_id);
                 }
+                // Another message came in while this one was screened
+                // against the history: screen it against the new one.
+                Err(StoreError::Conflict("screening_outdated")) if attempts < 3 => {}
                 written => break (written?, screened.screening),
             }
         };

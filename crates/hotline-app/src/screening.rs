@@ -18,9 +18,13 @@ use hotline_domain::{
 use hotline_guard::{Link, Redaction};
 use hotline_store::{MessageQuery, ScreenedFor};
 
-/// A card typed across two messages is joined only when the second follows
-/// the first this quickly.
-const SPLIT_CARD_WINDOW_SECONDS: i64 = 600;
+/// Whether `text` could complete a secret begun in the customer's earlier
+/// messages, so that they must be read: the end of a card number or a code
+/// has a digit; a password after «мой пароль» is one word. Most messages are
+/// neither, and skip the read.
+fn may_complete_a_secret(text: &str) -> bool {
+    text.chars().any(|c| c.is_numeric()) || text.split_whitespace().count() == 1
+}
 
 /// What screening did to a message; told to its sender only.
 #[derive(Debug, Clone, Default)]
@@ -61,9 +65,9 @@ impl App {
         let (department, conversation) = match destination {
             Destination::New(department) => (department.clone(), None),
             Destination::Existing(id) => match principal {
-                // The conversation itself is needed only to look for the
-                // start of a card in the previous message.
-                Principal::Customer(customer) if !hotline_guard::may_finish_split_card(&text) => {
+                // The conversation itself is needed only to read the
+                // customer's last messages for a secret typed in pieces.
+                Principal::Customer(customer) if !may_complete_a_secret(&text) => {
                     match self.security.owners.get(id) {
                         Some((_, owner)) if owner != customer.id => {
                             return Err(AppError::not_found());
@@ -85,20 +89,18 @@ impl App {
         match principal {
             Principal::Customer(customer) => {
                 self.security.require_step_up(customer, &department)?;
-                let previous = match &conversation {
-                    Some(conversation) if hotline_guard::may_finish_split_card(&text) => {
-                        self.previous_from(conversation, customer).await?
-                    }
-                    _ => None,
+                let history = match &conversation {
+                    Some(conversation) => self.history_of(conversation, customer).await?,
+                    None => Vec::new(),
                 };
-                let scan =
-                    hotline_guard::scan(&text, previous.as_ref().map(|p| p.1.as_str()), strictness);
-                let redact_previous = match previous {
-                    Some((seq, previous_text)) if scan.previous_holds_card_start => {
-                        Some((seq, hotline_guard::mask_trailing_digits(&previous_text)))
-                    }
-                    _ => None,
-                };
+                let texts: Vec<&str> = history.iter().map(|(_, text)| text.as_str()).collect();
+                let scan = hotline_guard::scan_with_history(&text, &texts, strictness);
+                let remask = scan
+                    .remasked
+                    .into_iter()
+                    .filter_map(|r| Some((history.get(r.index)?.0, r.masked)))
+                    .collect();
+                let scan = scan.current;
                 note_redactions(&scan.redactions);
                 Ok(Screened {
                     screening: Screening {
@@ -108,7 +110,8 @@ impl App {
                     text: scan.masked,
                     relied_on: ScreenedFor {
                         department: Some(department),
-                        redact_previous,
+                        remask,
+                        last_seq: conversation.as_ref().map(|c| c.last_seq),
                     },
                 })
             }
@@ -132,7 +135,7 @@ impl App {
                     },
                     relied_on: ScreenedFor {
                         department: Some(department),
-                        redact_previous: None,
+                        ..ScreenedFor::default()
                     },
                 })
             }
@@ -192,34 +195,45 @@ impl App {
         Ok(conversation)
     }
 
-    /// The customer's own previous message in the conversation (its `seq`
-    /// and text), when it is the latest one and recent.
-    async fn previous_from(
+    /// The customer's last messages in the conversation (`seq`, text as
+    /// stored), oldest first: at most `split_window_messages`, sent within
+    /// `split_window_minutes`.
+    async fn history_of(
         &self,
         conversation: &Conversation,
         customer: &CustomerIdentity,
-    ) -> AppResult<Option<(i64, String)>> {
-        if conversation.last_seq < 1 {
-            return Ok(None);
+    ) -> AppResult<Vec<(i64, String)>> {
+        let settings = &self.security.settings;
+        let wanted = settings.split_window_messages;
+        if wanted == 0 || conversation.last_seq < 1 {
+            return Ok(Vec::new());
         }
-        let last = self
+        // Operators' replies and notes may sit between the customer's
+        // messages: read a few more than needed.
+        let span = (wanted * 3) as i64;
+        let recent = self
             .store
             .messages(MessageQuery {
                 conversation_id: conversation.id.clone(),
-                after_seq: conversation.last_seq - 1,
-                limit: 1,
+                after_seq: (conversation.last_seq - span).max(0),
+                limit: span as usize,
                 include_internal: true,
             })
             .await?;
         let now = time::OffsetDateTime::now_utc();
-        Ok(last
+        let window = settings.split_window_minutes * 60;
+        let mut history: Vec<(i64, String)> = recent
             .into_iter()
-            .find(|m| {
+            .filter(|m| {
                 m.author.kind == AuthorKind::Customer
                     && m.author.id.as_deref() == Some(customer.id.as_str())
-                    && (now - m.created_at).whole_seconds() <= SPLIT_CARD_WINDOW_SECONDS
+                    && (now - m.created_at).whole_seconds() <= window
             })
-            .map(|m| (m.seq, m.text)))
+            .map(|m| (m.seq, m.text))
+            .collect();
+        let skip = history.len().saturating_sub(wanted);
+        history.drain(..skip);
+        Ok(history)
     }
 
     /// A transfer committed: screening must read the conversation's

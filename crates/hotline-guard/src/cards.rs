@@ -382,6 +382,11 @@ fn plausible_piece(text: &str, run: &[Group]) -> bool {
     let (Some(first), Some(last)) = (run.first(), run.last()) else {
         return false;
     };
+    // The last four digits a masked card keeps («•••• 1111») are not a
+    // piece of another one.
+    if text[..first.start].trim_end().ends_with(crate::CARD_MASK) {
+        return false;
+    }
     let before = text[..first.start].chars().next_back();
     let after = text[last.end..].chars().next();
     let after2 = text[last.end..].chars().nth(1);

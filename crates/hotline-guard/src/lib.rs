@@ -241,7 +241,10 @@ fn across_the_boundary(last: &str, text: &str, own: &[Finding]) -> (Vec<Finding>
         let boundary = last.len() + joiner_len;
         for f in found {
             if f.end <= last.len() {
-                before.push(f);
+                // The last four digits a masked card keeps are not a code.
+                if !last[..f.start].trim_end().ends_with(CARD_MASK) {
+                    before.push(f);
+                }
             } else if f.start >= boundary {
                 let shifted = Finding {
                     start: f.start - boundary,

@@ -443,10 +443,14 @@ impl Store for SqliteStore {
             {
                 return Err(StoreError::Conflict("conversation_moved").into());
             }
-            if let Some((seq, masked)) = &command.screened.redact_previous
-                && *seq == conversation.last_seq
-            {
-                redaction::redact(conn, &conversation.id, *seq, masked)?;
+            let screened = &command.screened;
+            if !screened.remask.is_empty() {
+                if screened.last_seq != Some(conversation.last_seq) {
+                    return Err(StoreError::Conflict("screening_outdated").into());
+                }
+                for (seq, masked) in &screened.remask {
+                    redaction::redact(conn, &conversation.id, *seq, masked)?;
+                }
             }
             let before = conversation.clone();
             let changed = conversation.on_message(&command.author, new.internal)?;

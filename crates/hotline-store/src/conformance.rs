@@ -1022,31 +1022,21 @@ pub async fn redacting_a_message_rewrites_it_and_its_event(store: Arc<dyn Store>
     ));
 }
 
-/// The department screening used is checked in the write's transaction,
-/// and the split card's first half is masked in that same transaction.
+/// What screening relied on is checked in the write's transaction — the
+/// conversation's department and, when earlier messages are to be masked
+/// again, that no message came in since — and those earlier messages are
+/// rewritten in that same transaction.
 pub async fn a_send_rechecks_what_screening_relied_on(store: Arc<dyn Store>) {
     let started = start(&store, "c1", "bank", "m-1", "карта 4111 1111").await;
     let id = started.conversation.id.clone();
+    let first = started.message.seq;
     let author = Principal::Customer(customer("c1"));
-    let send = |cmid: &str, relied_on: ScreenedFor| PostMessage {
+    let send = |cmid: &str, text: &str, relied_on: ScreenedFor| PostMessage {
         conversation_id: id.clone(),
         author: author.clone(),
-        message: new_message(cmid, "1111 ••••"),
+        message: new_message(cmid, text),
         screened: relied_on,
     };
-    let moved = store
-        .post_message(send(
-            "m-2",
-            ScreenedFor {
-                department: Some(department("travel")),
-                redact_previous: Some((started.message.seq, "карта ••••".into())),
-            },
-        ))
-        .await;
-    assert!(
-        matches!(moved, Err(StoreError::Conflict("conversation_moved"))),
-        "{moved:?}"
-    );
     let texts = |store: Arc<dyn Store>, id: ConversationId| async move {
         store
             .messages(MessageQuery {
@@ -1061,39 +1051,79 @@ pub async fn a_send_rechecks_what_screening_relied_on(store: Arc<dyn Store>) {
             .map(|m| m.text)
             .collect::<Vec<_>>()
     };
+    let moved = store
+        .post_message(send(
+            "m-2",
+            "1111 ••••",
+            ScreenedFor {
+                department: Some(department("travel")),
+                remask: vec![(first, "карта ••••".into())],
+                last_seq: Some(first),
+            },
+        ))
+        .await;
+    assert!(
+        matches!(moved, Err(StoreError::Conflict("conversation_moved"))),
+        "{moved:?}"
+    );
     assert_eq!(
         texts(store.clone(), id.clone()).await,
         ["карта 4111 1111"],
         "a refused send changes nothing"
     );
 
-    let posted = store
-        .post_message(send(
-            "m-3",
-            ScreenedFor {
-                department: Some(department("bank")),
-                redact_previous: Some((started.message.seq, "карта ••••".into())),
-            },
-        ))
+    // Another message came in after screening read the history.
+    post(&store, &id, author.clone(), "m-3", "и ещё")
         .await
         .unwrap();
-    assert_eq!(
-        texts(store.clone(), id.clone()).await,
-        ["карта ••••", "1111 ••••"]
-    );
-    // A redaction of a message that is no longer the latest is not applied.
-    store
+    let outdated = store
         .post_message(send(
             "m-4",
+            "1111 ••••",
             ScreenedFor {
                 department: Some(department("bank")),
-                redact_previous: Some((started.message.seq, "x".into())),
+                remask: vec![(first, "карта ••••".into())],
+                last_seq: Some(first),
+            },
+        ))
+        .await;
+    assert!(
+        matches!(outdated, Err(StoreError::Conflict("screening_outdated"))),
+        "{outdated:?}"
+    );
+    assert_eq!(
+        texts(store.clone(), id.clone()).await,
+        ["карта 4111 1111", "и ещё"]
+    );
+
+    let posted = store
+        .post_message(send(
+            "m-4",
+            "1111 ••••",
+            ScreenedFor {
+                department: Some(department("bank")),
+                remask: vec![(first, "карта ••••".into())],
+                last_seq: Some(first + 1),
             },
         ))
         .await
         .unwrap();
-    assert_eq!(texts(store.clone(), id.clone()).await[0], "карта ••••");
     assert!(posted.created);
+    assert_eq!(
+        texts(store.clone(), id.clone()).await,
+        ["карта ••••", "и ещё", "1111 ••••"]
+    );
+    let page = store
+        .events_after(EventPosition::START, &EventScope::of(&author), 100)
+        .await
+        .unwrap();
+    assert!(
+        page.events
+            .iter()
+            .filter(|e| e.kind == EventKind::MessageCreated)
+            .all(|e| !e.data["text"].as_str().unwrap_or_default().contains("4111")),
+        "the events are rewritten too"
+    );
 }
 
 pub async fn audit_log_is_a_verifiable_chain(store: Arc<dyn Store>) {

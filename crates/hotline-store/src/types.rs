@@ -78,10 +78,14 @@ pub struct ScreenedFor {
     /// conversation has moved since, the write fails with
     /// `Conflict("conversation_moved")` and nothing is written.
     pub department: Option<DepartmentId>,
-    /// The author's previous message (`seq`) and its text with the start of
-    /// a card number masked (the number was split over two messages): it is
-    /// rewritten in the same transaction, while it is still the latest.
-    pub redact_previous: Option<(i64, String)>,
+    /// The author's earlier messages (`seq`, masked text) that held pieces
+    /// of a secret completed by this one: rewritten, with their events, in
+    /// the same transaction.
+    pub remask: Vec<(i64, String)>,
+    /// The conversation's `last_seq` when screening read its history: when
+    /// messages were added since (and `remask` is not empty), the write
+    /// fails with `Conflict("screening_outdated")` and nothing is written.
+    pub last_seq: Option<i64>,
 }
 
 #[derive(Debug, Clone)]

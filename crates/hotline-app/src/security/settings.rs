@@ -20,6 +20,11 @@ pub struct SecuritySettings {
     /// Resolved conversations are deleted this many days after their last
     /// activity; 0 keeps them.
     pub retention_days: u32,
+    /// A secret typed in pieces (a card number, a code and its keyword) is
+    /// looked for across the customer's last this many messages …
+    pub split_window_messages: usize,
+    /// … sent within this many minutes.
+    pub split_window_minutes: i64,
     pub rate_limits: RateLimitSettings,
 }
 
@@ -34,6 +39,8 @@ impl Default for SecuritySettings {
             step_up_max_age_minutes: 15,
             takeover_department: "security".into(),
             retention_days: 0,
+            split_window_messages: hotline_guard::DEFAULT_HISTORY,
+            split_window_minutes: 10,
             rate_limits: Default::default(),
         }
     }

@@ -740,3 +740,37 @@ async fn the_per_customer_limit_holds_however_the_scheme_is_spelt() {
     }
     assert_eq!(statuses, [201, 429, 429]);
 }
+
+#[tokio::test]
+async fn a_card_typed_in_pieces_is_masked_in_every_message() {
+    let app = TestApp::spawn().await;
+    let customer = app.customer_token("ivan");
+    let conversation = app
+        .start(&customer, "marketplace", "Хочу привязать карту 4111 1111")
+        .await;
+    app.send(&customer, &conversation, "сейчас, ищу остальное")
+        .await;
+    let last = app.send(&customer, &conversation, "1111 1111").await;
+    assert_eq!(last["redactions"][0]["kind"], "card_number", "{last}");
+    let (_, listed) = app
+        .get(
+            &customer,
+            &format!("/api/v1/conversations/{conversation}/messages"),
+        )
+        .await;
+    let texts: Vec<&str> = listed["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    // Only the card's last four digits stay visible, in its last piece.
+    assert_eq!(
+        texts,
+        [
+            "Хочу привязать карту •••",
+            "сейчас, ищу остальное",
+            "•••• 1111"
+        ]
+    );
+}
