@@ -96,7 +96,7 @@ impl App {
         principal: &Principal,
         request: NewConversation,
     ) -> AppResult<StartOutcome> {
-        customer_of(principal, "start conversations")?;
+        let customer = customer_of(principal, "start conversations")?;
         let unknown = || DomainError::UnknownDepartment(request.department.clone());
         let department = DepartmentId::parse(request.department.clone())
             .ok()
@@ -122,7 +122,7 @@ impl App {
             department: department.id.clone(),
             message: request.message,
         };
-        self.start(principal, opening).await
+        self.start(principal, customer, opening).await
     }
 
     /// «Мой аккаунт взломали»: opens an urgent conversation in the security
@@ -143,6 +143,7 @@ impl App {
         let outcome = self
             .start(
                 principal,
+                customer.clone(),
                 Opening {
                     department,
                     subject: Subject::Topic {
@@ -180,8 +181,12 @@ impl App {
 
     /// The one start sequence: screen, validate, write, then let the bot
     /// answer when the conversation starts with it.
-    async fn start(&self, principal: &Principal, opening: Opening) -> AppResult<StartOutcome> {
-        let customer = customer_of(principal, "start conversations")?;
+    async fn start(
+        &self,
+        principal: &Principal,
+        customer: CustomerIdentity,
+        opening: Opening,
+    ) -> AppResult<StartOutcome> {
         let draft = opening.message;
         let screened = self
             .screen(

@@ -222,10 +222,9 @@ impl App {
         principal: &Principal,
         id: &ConversationId,
     ) -> AppResult<Conversation> {
-        let generation = self.security.owners.generation();
         let conversation = self.accessible_conversation(principal, id).await?;
         if principal.is_customer() {
-            self.security.owners.remember(generation, &conversation);
+            self.security.owners.remember(&conversation);
         }
         Ok(conversation)
     }
@@ -274,6 +273,6 @@ impl App {
     /// A transfer committed: screening must read the conversation's
     /// department again.
     pub(crate) fn conversation_moved(&self, id: &ConversationId) {
-        self.security.owners.moved(id);
+        self.security.owners.forget(id);
     }
 }

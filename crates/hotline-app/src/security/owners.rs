@@ -1,64 +1,36 @@
-//! Who knows which conversation is whose: the department and customer of
+//! Whose conversation is where: the department and customer of
 //! conversations customers wrote to lately, for screening.
 
 use hotline_domain::{Conversation, ConversationId, CustomerId, DepartmentId};
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock};
 
-/// The department and customer of conversations customers wrote to lately.
 /// Screening needs the department before the write (strict masking and the
 /// step-up login depend on it); reading the conversation for every message
-/// cost a third of the throughput. Only a transfer moves a conversation:
-/// [`Owners::moved`] runs after its commit, and an entry read before that
-/// commit is never kept (the generation check in [`Owners::remember`]).
-/// The map is per process, like the WebSocket tickets: several nodes would
-/// have to hear each other's transfers.
+/// cost a third of the throughput. An entry may be stale: the write checks
+/// the department in its transaction (`conversation_moved`), and the app
+/// forgets the entry and screens again. Per process, like the WebSocket
+/// tickets.
 #[derive(Default)]
 pub(crate) struct Owners {
-    inner: std::sync::RwLock<OwnersInner>,
-}
-
-#[derive(Default)]
-struct OwnersInner {
-    generation: u64,
-    map: std::collections::HashMap<ConversationId, (DepartmentId, CustomerId)>,
+    map: RwLock<HashMap<ConversationId, (DepartmentId, CustomerId)>>,
 }
 
 /// Entries kept before the map starts over (about 100 bytes each).
 const OWNERS_CAPACITY: usize = 100_000;
 
 impl Owners {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, OwnersInner> {
-        self.inner
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, OwnersInner> {
-        self.inner
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     pub(crate) fn get(&self, id: &ConversationId) -> Option<(DepartmentId, CustomerId)> {
-        self.read().map.get(id).cloned()
+        let map = self.map.read().unwrap_or_else(PoisonError::into_inner);
+        map.get(id).cloned()
     }
 
-    /// Read before looking the conversation up in the store.
-    pub(crate) fn generation(&self) -> u64 {
-        self.read().generation
-    }
-
-    /// Keeps what the store said, unless a transfer committed since
-    /// `generation` was read (the store may have answered with the old
-    /// department).
-    pub(crate) fn remember(&self, generation: u64, conversation: &Conversation) {
-        let mut inner = self.write();
-        if inner.generation != generation {
-            return;
+    pub(crate) fn remember(&self, conversation: &Conversation) {
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= OWNERS_CAPACITY {
+            map.clear();
         }
-        if inner.map.len() >= OWNERS_CAPACITY {
-            inner.map.clear();
-        }
-        inner.map.insert(
+        map.insert(
             conversation.id.clone(),
             (
                 conversation.department.clone(),
@@ -67,11 +39,9 @@ impl Owners {
         );
     }
 
-    /// A transfer committed: forget the conversation, and refuse entries
-    /// read before now.
-    pub(crate) fn moved(&self, id: &ConversationId) {
-        let mut inner = self.write();
-        inner.generation += 1;
-        inner.map.remove(id);
+    /// The conversation moved (or may have): read it again next time.
+    pub(crate) fn forget(&self, id: &ConversationId) {
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        map.remove(id);
     }
 }
