@@ -1,8 +1,8 @@
 //! Payment card numbers: 13–19 digits that pass Luhn, in any grouping.
 
 use crate::normal::Normalized;
+use crate::pattern::Pattern;
 use crate::{Finding, RedactionKind, Strictness};
-use regex::Regex;
 use std::sync::LazyLock;
 
 pub(crate) const MIN_DIGITS: usize = 13;
@@ -15,39 +15,38 @@ const CONTEXT_CHARS: usize = 40;
 const ADJACENT_CHARS: usize = 12;
 
 /// Words that make a number a card.
-static CARD_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)карт|card|visa|виза|master|мастер|маэстро|maestro|\bмир\b|\bmir\b|amex|unionpay|\bpan\b|cvv|cvc")
-        .unwrap_or_else(|e| panic!("card context pattern: {e}"))
+static CARD_CONTEXT: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"(?i)карт|card|visa|виза|master|мастер|маэстро|maestro|\bмир\b|\bmir\b|amex|unionpay|\bpan\b|cvv|cvc",
+    )
 });
 
 /// Words that say a number is something else: an order, a parcel, a phone…
-static OTHER_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static OTHER_CONTEXT: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"(?i)заказ|order|трек|track|отправлени|посылк|брон|booking|\bpnr\b|билет|ticket|сч[её]т|account|\bинн\b|снилс|огрн|\bбик\b|договор|contract|телефон|phone|\bтел\b|накладн|invoice|транзакц|transaction|операци|\brrn\b|\barn\b|\bid\b|артикул|\bsku\b|штрих|barcode|\bean\b|imei|серийн|serial|квитанц|receipt|\bчек|полис|policy|паспорт|passport|рейс|flight|купон|coupon|сертификат|certificate",
     )
-    .unwrap_or_else(|e| panic!("other context pattern: {e}"))
 });
 
-static EXPIRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(0[1-9]|1[0-2]) ?[/.\-\\] ?(20\d\d|\d\d)")
-        .unwrap_or_else(|e| panic!("expiry pattern: {e}"))
-});
+static EXPIRY: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(0[1-9]|1[0-2]) ?[/.\-\\] ?(20\d\d|\d\d)"));
 
-static EXPIRY_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bсрок\b|срок\w* действ|действ\w* до|годн\w* до|\bexp|valid thru|valid until|мм/гг|mm/yy")
-        .unwrap_or_else(|e| panic!("expiry context pattern: {e}"))
+static EXPIRY_CONTEXT: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"(?i)\bсрок\b|срок\w* действ|действ\w* до|годн\w* до|\bexp|valid thru|valid until|мм/гг|mm/yy",
+    )
 });
 
 /// After a date, the CVV: «07/28 цвц 663», «06/31 и 477 на обратной стороне».
-static EXPIRY_THEN_CVV: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[\s,;:.\-—–]*(?:и\s+|and\s+|а\s+)?(?:\d{3}\s+(?:на обор|на обрат|сзади|on the back)|cvv|cvc|цв[вц]|св[вц]|сиви|сзади|на обороте|code)")
-        .unwrap_or_else(|e| panic!("expiry-then-cvv pattern: {e}"))
+static EXPIRY_THEN_CVV: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"(?i)^[\s,;:.\-—–]*(?:и\s+|and\s+|а\s+)?(?:\d{3}\s+(?:на обор|на обрат|сзади|on the back)|cvv|cvc|цв[вц]|св[вц]|сиви|сзади|на обороте|code)",
+    )
 });
 
 /// Expiry written without a separator right after a card: «… 0928 117».
-static GLUED_EXPIRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[\s,;]{1,3}(?P<date>(?:0[1-9]|1[0-2])(?:2[4-9]|3\d))(?:[\s,;]|$)")
-        .unwrap_or_else(|e| panic!("glued expiry pattern: {e}"))
+static GLUED_EXPIRY: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"^[\s,;]{1,3}(?P<date>(?:0[1-9]|1[0-2])(?:2[4-9]|3\d))(?:[\s,;]|$)")
 });
 
 fn is_separator(c: char) -> bool {
@@ -365,9 +364,10 @@ pub(crate) fn find_split(
 }
 
 /// Units and currencies after a number: an amount or a count, not a piece of a card.
-static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s?(?:руб|р\.|р\b|₽|\$|€|usd|eur|rub|%|шт|кг|г\b|гр\b|мин|час|ч\b|сек|дн|дня|дней|лет|год|км|м\b|см|мм|тыс|млн|k\b|раз|штук|минут|секунд|часов|days?\b|hours?\b|min|sec|times\b|pcs\b)")
-        .unwrap_or_else(|e| panic!("unit pattern: {e}"))
+static UNIT_AFTER: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"(?i)^\s?(?:руб|р\.|р\b|₽|\$|€|usd|eur|rub|%|шт|кг|г\b|гр\b|мин|час|ч\b|сек|дн|дня|дней|лет|год|км|м\b|см|мм|тыс|млн|k\b|раз|штук|минут|секунд|часов|days?\b|hours?\b|min|sec|times\b|pcs\b)",
+    )
 });
 
 /// A piece of a card sent over several messages: one digit run of one message.

@@ -2,14 +2,14 @@
 //! such.
 
 use crate::normal::Normalized;
+use crate::pattern::Pattern;
 use crate::{Finding, RedactionKind};
-use regex::Regex;
 use std::sync::LazyLock;
 
 /// Keywords, most specific first (the regex takes the first alternative
 /// that matches at a position: «пин-код» is a PIN, not a generic code).
-static KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static KEYWORD: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(concat!(
         r"(?i)(?P<cvv>\b[cс][vв][vвcс]2?\b|\bcvn\b|\bcid\b|\bцв[вц]\w*|\bсв[вц]\b|\bсиви\s?-?ви\b|код\w* безопасност\w*|security code|card verification|тр[её]хзначн\w*",
         r"|(?:три|3|3-?х|трех|тр[её]х)\s*(?:последн\w*\s*)?цифр\w*|(?:цифр\w*|код\w*|номер\w*)\s+(?:на|с|со)\s+(?:оборот\w*|обратн\w*|задн\w*)",
         r"|код\w*\s+(?:на|с|со)\s+карт\w*|обратн\w* сторон\w*|на обороте|оборотн\w*|с оборот\w*|обратк\w*|\bсзади\b|задн\w* сторон\w*|полос\w* для подписи|signature (?:strip|panel)",
@@ -22,75 +22,74 @@ static KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
         // or a date may stand near them (see NOT_A_CODE_NEARBY).
         r"|(?P<weak>\bсообщени\w*|\bуведомлени\w*|\bприсла\w*|\bпришл\w*|\bпришед\w*|\bпришё?л\b|\bцифр\w*|\bциферк\w*|для входа|для подтверждения|\breceived\b|\bgot\b)",
     ))
-    .unwrap_or_else(|e| panic!("keyword pattern: {e}"))
 });
 
 /// Near an everyday keyword, words that make a number something else.
-static NOT_A_CODE_NEARBY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static NOT_A_CODE_NEARBY: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(concat!(
         r"(?i)списани|списал|сумм|оплат|плат[её]ж|перевод|руб|заказ|посылк|товар|трек|номер|счет|счёт|чек|телефон|order|amount|charge|paid|payment|parcel|phone",
         r"|последн|last|перв\w* цифр|first digits|заканчива|оканчива|ending|карт\w* на|доставк|курьер|delivery|верн|refund|бонус|балл|мил|скидк|\bшт\b|\bраз\b|товар",
     ))
-    .unwrap_or_else(|e| panic!("not-a-code pattern: {e}"))
 });
 
 /// Between a keyword and a number, words that say the number is not the
 /// secret: «пин-код забыл, карта 4980», «код не пришёл, жду 2 минуты».
-static GAP_BREAK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)забыл|забыт|не помн|forgot|не приход|не пришл|не получ|didn't|не знаю|\bгде\b|\bкуда\b|where|сколько|how many")
-        .unwrap_or_else(|e| panic!("gap break pattern: {e}"))
+static GAP_BREAK: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"(?i)забыл|забыт|не помн|forgot|не приход|не пришл|не получ|didn't|не знаю|\bгде\b|\bкуда\b|where|сколько|how many",
+    )
 });
 
 /// Between a card (or its expiry) and three digits: nothing, or words that
 /// introduce the CVV («карта … 08/27 431», «до 11/28, сзади 092»).
-static AFTER_CARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[\s,;:.\-—–/()]*(?:(?:и|а|and|код|code|cvv|cvc|цвв|сзади|back|на обороте|the back)\b[\s,;:.\-—–]*){0,2}$")
-        .unwrap_or_else(|e| panic!("after-card pattern: {e}"))
+static AFTER_CARD: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"(?i)^[\s,;:.\-—–/()]*(?:(?:и|а|and|код|code|cvv|cvc|цвв|сзади|back|на обороте|the back)\b[\s,;:.\-—–]*){0,2}$",
+    )
 });
 
 /// A generic «код»/«code» that is not a secret: promo codes, order codes,
 /// area codes, error codes, pick-up codes…
-static NOT_SECRET_CODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static NOT_SECRET_CODE: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(concat!(
         r"(?i)промо|promo|заказ|order|товар|ошибк|error|город|регион|стран|country|area|zip|postal|почтов|индекс|пункт|подразделени",
         r"|брон|booking|скидк|discount|купон|coupon|подарочн|gift|сертифик|домофон|intercom|двер|door|\bqr|штрих|barcode|\bean|product|item",
         r"|region|получени|выдач|pickup|ячейк|постамат|locker|статус|status|http|кодов\w* слов|code ?word|отслеживан|tracking|трек|рейс|flight|тариф|\bhs\b|тнвэд|оквэд",
     ))
-    .unwrap_or_else(|e| panic!("not-a-secret pattern: {e}"))
 });
 
 /// A number people type as a code: `123456`, `123 456`, `12-34-56`.
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d+(?:[ \-]\d+)*").unwrap_or_else(|e| panic!("number pattern: {e}"))
-});
+static NUMBER: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\d+(?:[ \-]\d+)*"));
 
 /// Units and currencies after a number: then it is an amount or a count.
-static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s?(?:руб|р\.|р\b|₽|\$|€|usd|eur|rub|%|шт|кг|г\b|гр\b|мин|час|ч\b|сек|дн|дня|дней|лет|год|км|м\b|см|мм|мб|гб|тыс|млн|k\b|раз|штук|минут|секунд|часов|days?\b|hours?\b|min|sec|times\b|pcs\b|rub)")
-        .unwrap_or_else(|e| panic!("unit pattern: {e}"))
+static UNIT_AFTER: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"(?i)^\s?(?:руб|р\.|р\b|₽|\$|€|usd|eur|rub|%|шт|кг|г\b|гр\b|мин|час|ч\b|сек|дн|дня|дней|лет|год|км|м\b|см|мм|мб|гб|тыс|млн|k\b|раз|штук|минут|секунд|часов|days?\b|hours?\b|min|sec|times\b|pcs\b|rub)",
+    )
 });
 
 /// What may stand between a number and the keyword that follows it:
 /// «482913 — это код из смс», «123 is my cvv», «пришло 5521 в смс».
-static GAP_BEFORE_KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[\s\-—–:,(]*(?:это|is|мой|моя|my|the|—|в|во|по|из|in|via|by|на|on|from|с|со|came|пришло|пришёл|пришел|was|были?)?[\s\-—–:,(]*(?:мой|моя|my|the|a|an|in|в|из|по|от|by)?[\s\-—–:,(]*(?:a|an|the)?\s*$")
-        .unwrap_or_else(|e| panic!("gap pattern: {e}"))
+static GAP_BEFORE_KEYWORD: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"(?i)^[\s\-—–:,(]*(?:это|is|мой|моя|my|the|—|в|во|по|из|in|via|by|на|on|from|с|со|came|пришло|пришёл|пришел|was|были?)?[\s\-—–:,(]*(?:мой|моя|my|the|a|an|in|в|из|по|от|by)?[\s\-—–:,(]*(?:a|an|the)?\s*$",
+    )
 });
 
-pub(crate) static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+pub(crate) static PASSWORD: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(concat!(
         r"(?i)\bпарол\w*|\bпорол\w*|\bпарль\w*|\bпас+ворд\w*|\bpassword\w*|\bpasscode\b|\bpasswd\b|\bpwd\b|\bpw\b|\bpswd\b|\bpass\b|\bпасс\b",
         // Everyday words for «I log in with …».
         r"|\b(?:захож\w*|вхож\w*|зашла|зашёл|зашел|вхожу|захожу) (?:под|с)\b|\b(?:log|logging|sign|signing) in with\b|\blogin with\b",
         r"|\bключ\w* (?:от|для) (?:входа|аккаунта|кабинета|приложения|личного кабинета)",
     ))
-    .unwrap_or_else(|e| panic!("password pattern: {e}"))
 });
 
 /// A second password after the first: «старый пароль X, а новый Y».
-static ANOTHER_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:\bа\s+|\band\s+)?\b(?:новый|новая|теперь|new one|new|now)\b\s*(?:is\s+|—\s*|-\s*|:\s*)?(?P<value>\S+)")
-        .unwrap_or_else(|e| panic!("another password pattern: {e}"))
+static ANOTHER_PASSWORD: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"(?i)(?:\bа\s+|\band\s+)?\b(?:новый|новая|теперь|new one|new|now)\b\s*(?:is\s+|—\s*|-\s*|:\s*)?(?P<value>\S+)",
+    )
 });
 
 /// Keyword to number, in characters.

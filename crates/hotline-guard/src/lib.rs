@@ -20,6 +20,7 @@ mod codes;
 mod links;
 mod names;
 mod normal;
+mod pattern;
 mod requests;
 
 pub use links::{Link, LinkPolicy, LinkVerdict, LookAlike, links};

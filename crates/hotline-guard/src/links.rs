@@ -1,21 +1,20 @@
 //! Links and the domains they point to.
 
-use regex::Regex;
+use crate::pattern::Pattern;
 use serde::Serialize;
 use std::sync::LazyLock;
 use unicode_security::{MixedScript, skeleton};
 
 /// A link with a scheme, or a bare domain (file names like `scan.pdf` are
 /// told apart afterwards by [`FILE_EXTENSIONS`]).
-static LINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static LINK: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(concat!(
         r"(?i)\b(?:https?|ftp|javascript|data|vbscript|file)://?[^\s<>«»]+|\bjavascript:[^\s<>«»]+|\bdata:[^\s<>«»]+",
         r"|\bwww\.[^\s<>«»]+",
         r"|(?:[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?\.)+",
         r"(?:[a-z]{2,24}|рф|xn--[a-z0-9\-]+)",
         r"\b(?:[/?#][^\s<>«»]*)?",
     ))
-    .unwrap_or_else(|e| panic!("link pattern: {e}"))
 });
 
 /// Endings of file names that the bare-domain pattern also matches.

@@ -5,6 +5,7 @@
 //! Clauses are split at sentence ends and at «но»/«but», so «никогда не
 //! сообщайте код посторонним, но мне назовите» is still caught.
 
+use crate::pattern::Pattern;
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -36,8 +37,8 @@ impl RequestedSecret {
     }
 }
 
-static SECRET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static SECRET: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(concat!(
         r"(?i)(?P<cvv>\b[cс][vв][vвcс]2?\b|код\w* безопасност\w*|security code|(?:три|3|трех|тр[её]х)\s*(?:последн\w*\s*)?цифр\w*",
         r"|(?:цифр\w*|код\w*|номер\w*)\s+(?:на|с|со)\s+(?:оборот\w*|обратн\w*|задн\w*)|обратн\w* сторон\w*|на обороте|с оборота|оборот\w* карт\w*|сзади",
         r"|on the back|back of (?:the|your) card|(?:three|3)[- ]digit\w*|digits on the back|numbers on the back)",
@@ -53,48 +54,45 @@ static SECRET: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?:пришл\w*|написа\w*|указа\w*)\s+(?:\w+\s+)?во? (?:сообщени|уведомлени)\w*|(?:сообщени|уведомлени)\w*,? (?:которое|что) (?:\w+ )?(?:пришл|получ)\w*",
         r"|цифр\w*,? (?:которые|что) (?:\w+ )?(?:пришл|придут|придёт|получ)\w*|text message|\btexts?\b (?:you|we|from)|\bthe text\b|\ba text\b|what (?:came|arrived)|message from (?:the|your) bank)",
     ))
-    .unwrap_or_else(|e| panic!("secret pattern: {e}"))
 });
 
 /// A photo, scan or screenshot of a card: the number, the name, the expiry
 /// and the CVV at once.
-static CARD_PHOTO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static CARD_PHOTO: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(concat!(
         r"(?i)(?:фото\w*|фотк\w*|фотограф\w*|снимо?к\w*|скан\w*|скрин\w*|изображени\w*|photo\w*|picture|pic|image|scan|snapshot|screenshot)\s+(?:\w+\s+){0,2}(?:карт\w*|card)",
         r"|сфотограф\w*\s+(?:\w+\s+){0,2}карт\w*|сфотка\w*\s+(?:\w+\s+){0,2}карт\w*|(?:карт\w*|card)\s+(?:\w+\s+){0,2}(?:с двух сторон|с обеих сторон|с обоих сторон|both sides|one side|front and back)",
         r"|(?:покажи\w*|show)\s+(?:\w+\s+){0,2}(?:карт\w*|card)|(?:карт\w*|card)\s+(?:\w+\s+){0,2}(?:на камер\w*|в камер\w*|to the camera|on camera)",
     ))
-    .unwrap_or_else(|e| panic!("card photo pattern: {e}"))
 });
 
 /// A photo of both sides, the front, the back: of a card, when the message
 /// before spoke of one («Нужно проверить вашу карту» — «пришлите её фото с обеих сторон»).
-static SIDES_PHOTO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:фото\w*|фотк\w*|снимо?к\w*|скан\w*|photo\w*|picture|pic|image|scan)\b.*(?:сторон|side|front|back)|(?:сторон|side)\w*.*(?:фото\w*|photo\w*|picture)")
-        .unwrap_or_else(|e| panic!("sides photo pattern: {e}"))
+static SIDES_PHOTO: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"(?i)(?:фото\w*|фотк\w*|снимо?к\w*|скан\w*|photo\w*|picture|pic|image|scan)\b.*(?:сторон|side|front|back)|(?:сторон|side)\w*.*(?:фото\w*|photo\w*|picture)",
+    )
 });
 
 /// A clause that is only the thing asked for: «номер и срок действия карты, пожалуйста».
-static NOUN_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:и\s+|а также\s+|also\s+|and\s+)?(?:ваш\w*\s+|your\s+|the\s+)?(?:полн\w*\s+|full\s+)?(?:номер|срок|код|парол|пин|cvv|cvc|логин|данн|реквизит|цифр|фото|card|code|password|pin|number|expiry|digits|photo)")
-        .unwrap_or_else(|e| panic!("noun phrase pattern: {e}"))
+static NOUN_PHRASE: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"(?i)^\s*(?:и\s+|а также\s+|also\s+|and\s+)?(?:ваш\w*\s+|your\s+|the\s+)?(?:полн\w*\s+|full\s+)?(?:номер|срок|код|парол|пин|cvv|cvc|логин|данн|реквизит|цифр|фото|card|code|password|pin|number|expiry|digits|photo)",
+    )
 });
 
-static CARD_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)карт\w*|\bcard\b").unwrap_or_else(|e| panic!("card word pattern: {e}"))
-});
+static CARD_WORD: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?i)карт\w*|\bcard\b"));
 
 /// Secrets-looking words that are fine to ask for.
-static HARMLESS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static HARMLESS: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(concat!(
         r"(?i)промокод|promo ?code|код\w* заказ\w*|order code|код\w* брони\w*|booking code|код\w* ошибк\w*|error code|кодов\w* слов\w*|code ?word",
         r"|последн\w* (?:4|четыре) цифр\w*|код\w* домофон\w*|intercom|last (?:4|four) digits|код\w* пункт\w*|код\w* получени\w*|трек|tracking|номер\w* заказ\w*|order number|код\w* город\w*|area code|почтов\w* код\w*|postal code|zip code",
     ))
-    .unwrap_or_else(|e| panic!("harmless pattern: {e}"))
 });
 
-static ASK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static ASK: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(concat!(
         r"(?i)\b(?:назови|продиктуй|сообщи|скажи|пришли|отправь|напиши|укажи|подскажи|уточни|продублируй|перешли|зачитай|прочитай|повтори|скинь|озвучь|напечатай|скопируй|вставь|сфотографируй|сфоткай|покажи|набери)(?:те)?\b",
         r"|\bсделай(?:те)? (?:\w+\s+)?(?:фото\w*|снимо?к\w*|скрин\w*|фотографи\w*)",
         r"|\bне (?:могли|можете|сможете|могли бы вы) (?:бы )?(?:\w+\s+){0,2}(?:назвать|сказать|продиктовать|сообщить|прислать|отправить|написать|указать|подсказать|зачитать|прочитать|озвучить)",
@@ -115,40 +113,35 @@ static ASK: LazyLock<Regex> = LazyLock::new(|| {
         r"|\blet me know\b|\breply with\b|\b(?:send|tell|give|read|forward|show)\s+(?:it\s+|them\s+)?(?:to\s+)?(?:me|us)\b|\bread (?:it |them |this |that )?(?:out|aloud|back)\b",
         r"|\bmind (?:sharing|telling|sending|reading|typing|giving|showing)\b|\b(?:type|paste|put|write) (?:it |them |the code |the digits )?(?:right )?(?:here|in (?:the |this )?chat)",
     ))
-    .unwrap_or_else(|e| panic!("ask pattern: {e}"))
 });
 
 /// An ask negated just before it: «не называйте», «don't send», «you do not
 /// need to tell us», «вам не нужно сообщать».
-static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static NEGATED: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"(?i)(?:\bне|\bникогда|\bникому|\bнельзя|\bnever|\bnot|\bdon'?t|\bno)\s+(?:\w+\s+){0,3}$",
     )
-    .unwrap_or_else(|e| panic!("negation pattern: {e}"))
 });
 
 /// Words that make a whole clause a warning or advice.
-static WARNING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static WARNING: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(concat!(
         r"(?i)\bникогда\b|\bникому\b|ни в коем|\bне спрашива\w*|\bне просим|\bне просит|\bне запрашива\w*|\bне требуем|\bне узна\w*|\bне попрос\w*|\bне спрос\w*",
         r"|\bне нуж\w*|\bне надо\b|\bне обязательно|\bне требуется|нельзя|\bне буду спрашивать|только (?:вам|для вас|вы)\b",
         r"|\bне (?:присылайте|отправляйте|пишите|сообщайте|называйте|показывайте|диктуйте|передавайте|говорите)\b",
         r"|\bnever\b|\bnobody\b|\bno one\b|(?:do not|don'?t|will not|won'?t) (?:ever )?ask|\bno need\b|not (?:needed|required|necessary)",
         r"|(?:do not|don'?t) (?:need|have) to|(?:do not|don'?t|never) (?:share|send|type|tell|give|read|post|write|show)\b|only (?:you|for you)\b",
     ))
-    .unwrap_or_else(|e| panic!("warning pattern: {e}"))
 });
 
 static CLAUSE_BREAK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)[.!?;\n]+|,?\s+(?:но|однако|а теперь|but|however|now)\s+")
-        .unwrap_or_else(|e| panic!("clause pattern: {e}"))
+        .unwrap_or_else(|e| panic!("clause break pattern: {e}"))
 });
 
 /// «…назовите его»: the secret named in the clause before.
-static PRONOUN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:его|её|ее|их|it|them|this|эти|этот|это|там|there)\b")
-        .unwrap_or_else(|e| panic!("pronoun pattern: {e}"))
-});
+static PRONOUN: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?i)\b(?:его|её|ее|их|it|them|this|эти|этот|это|там|there)\b"));
 
 fn asks(clause: &str) -> bool {
     !WARNING.is_match(clause)
