@@ -207,6 +207,10 @@ impl App {
                 first_message,
             })
             .await?;
+        if started.joined_existing {
+            // Screening's memory of that conversation lacks this message.
+            self.screen_afresh(&started.conversation.id);
+        }
         if started.created {
             metrics::counter!("hotline_conversations_started_total").increment(1);
             metrics::counter!("hotline_messages_created_total", "author" => "customer")
@@ -248,7 +252,7 @@ impl App {
         // maybe the customer's last messages; the write checks both. Changed
         // in between: screen again.
         let mut attempts = 0;
-        let (posted, screening) = loop {
+        let (posted, screening, remasked) = loop {
             attempts += 1;
             let screened = self
                 .screen(
@@ -259,6 +263,7 @@ impl App {
                 )
                 .await?;
             let message = self.new_message(screened.text, draft.clone())?;
+            let remasked = !screened.relied_on.remask.is_empty();
             let written = self
                 .store
                 .post_message(PostMessage {
@@ -270,14 +275,18 @@ impl App {
                 .await;
             match written {
                 Err(StoreError::Conflict("conversation_moved")) if attempts < 3 => {
-                    self.conversation_moved(&conversation_id);
+                    self.screen_afresh(&conversation_id);
                 }
                 // Another message came in while this one was screened
-                // against the history: screen it against the new one.
-                Err(StoreError::Conflict("screening_outdated")) if attempts < 3 => {}
-                written => break (written?, screened.screening),
+                // against the history, or screening's memory of it was
+                // stale: screen it against the stored one.
+                Err(StoreError::Conflict("screening_outdated")) if attempts < 3 => {
+                    self.screen_afresh(&conversation_id);
+                }
+                written => break (written?, screened.screening, remasked),
             }
         };
+        self.message_written(&posted, remasked);
         if posted.created {
             let author = posted.message.author.kind.as_str();
             metrics::counter!("hotline_messages_created_total", "author" => author).increment(1);
@@ -367,7 +376,7 @@ impl App {
             })
             .await?;
         // Screening must see the new department from the next message on.
-        self.conversation_moved(&conversation.id);
+        self.screen_afresh(&conversation.id);
         Ok(conversation)
     }
 

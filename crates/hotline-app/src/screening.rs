@@ -10,13 +10,13 @@
 use crate::App;
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult};
-use crate::security::note_redactions;
+use crate::security::{Recent, Said, note_redactions};
 use hotline_domain::{
     AuthorKind, Conversation, ConversationId, CustomerIdentity, DepartmentId, OperatorPrincipal,
     Principal,
 };
 use hotline_guard::{Link, Redaction};
-use hotline_store::{MessageQuery, ScreenedFor};
+use hotline_store::{MessageQuery, Posted, Remask, ScreenedFor};
 
 /// Whether `text` could complete a secret begun in the customer's earlier
 /// messages, so that they must be read: the end of a card number or a code
@@ -97,26 +97,16 @@ impl App {
         text: String,
         internal: bool,
     ) -> AppResult<Screened> {
-        let (department, conversation) = match destination {
-            Destination::New(department) => (department.clone(), None),
+        let (department, recent, conversation) = match destination {
+            Destination::New(department) => (department.clone(), None, None),
             Destination::Existing(id) => match principal {
-                // The conversation itself is needed only to read the
-                // customer's last messages for a secret typed in pieces.
-                Principal::Customer(customer) if !may_complete_a_secret(&text) => {
-                    match self.security.owners.get(id) {
-                        Some((_, owner)) if owner != customer.id => {
-                            return Err(AppError::not_found());
-                        }
-                        Some((department, _)) => (department, None),
-                        None => {
-                            let conversation = self.owned_conversation(principal, id).await?;
-                            (conversation.department.clone(), None)
-                        }
-                    }
+                Principal::Customer(customer) => {
+                    let recent = self.recent_for(principal, customer, id, &text).await?;
+                    (recent.department.clone(), Some(recent), None)
                 }
-                _ => {
-                    let conversation = self.owned_conversation(principal, id).await?;
-                    (conversation.department.clone(), Some(conversation))
+                Principal::Operator(_) => {
+                    let conversation = self.accessible_conversation(principal, id).await?;
+                    (conversation.department.clone(), None, Some(conversation))
                 }
             },
         };
@@ -124,16 +114,23 @@ impl App {
         match principal {
             Principal::Customer(customer) => {
                 self.security.require_step_up(customer, &department)?;
-                let history = match &conversation {
-                    Some(conversation) => self.history_of(conversation, customer).await?,
-                    None => Vec::new(),
+                let history = match &recent {
+                    Some(recent) if may_complete_a_secret(&text) => self.window_of(recent),
+                    _ => Vec::new(),
                 };
-                let texts: Vec<&str> = history.iter().map(|(_, text)| text.as_str()).collect();
+                let texts: Vec<&str> = history.iter().map(|said| said.text.as_str()).collect();
                 let scan = hotline_guard::scan_with_history(&text, &texts, strictness);
                 let remask = scan
                     .remasked
                     .into_iter()
-                    .filter_map(|r| Some((history.get(r.index)?.0, r.masked)))
+                    .filter_map(|r| {
+                        let said = history.get(r.index)?;
+                        Some(Remask {
+                            seq: said.seq,
+                            read_as: said.text.clone(),
+                            masked: r.masked,
+                        })
+                    })
                     .collect();
                 let scan = scan.current;
                 note_redactions(&scan.redactions);
@@ -146,7 +143,7 @@ impl App {
                     relied_on: ScreenedFor {
                         department: Some(department),
                         remask,
-                        last_seq: conversation.as_ref().map(|c| c.last_seq),
+                        last_seq: recent.as_ref().map(|r| r.last_seq),
                     },
                 })
             }
@@ -215,30 +212,65 @@ impl App {
         Err(refusal)
     }
 
-    /// The conversation, when the caller may write to it; customers'
-    /// answers are remembered for the next message.
-    async fn owned_conversation(
+    /// What screening needs of a customer's conversation: from memory when
+    /// it is there (and holds the history, if `text` needs it), else read
+    /// from the store and kept.
+    async fn recent_for(
         &self,
         principal: &Principal,
+        customer: &CustomerIdentity,
         id: &ConversationId,
-    ) -> AppResult<Conversation> {
-        let conversation = self.accessible_conversation(principal, id).await?;
-        if principal.is_customer() {
-            self.security.owners.remember(&conversation);
+        text: &str,
+    ) -> AppResult<Recent> {
+        let needs_history =
+            self.security.settings.split_window_messages > 0 && may_complete_a_secret(text);
+        match self.security.recent.get(id) {
+            Some(recent) if recent.owner != customer.id => return Err(AppError::not_found()),
+            Some(recent) if !needs_history || recent.history.is_some() => return Ok(recent),
+            _ => {}
         }
-        Ok(conversation)
+        let conversation = self.accessible_conversation(principal, id).await?;
+        let history = match needs_history {
+            true => Some(self.history_of(&conversation, customer).await?),
+            false => None,
+        };
+        self.security
+            .recent
+            .remember(&conversation, history.clone());
+        Ok(Recent {
+            department: conversation.department.clone(),
+            owner: conversation.customer.id.clone(),
+            last_seq: conversation.last_seq,
+            history: history.map(Into::into),
+        })
     }
 
-    /// The customer's last messages in the conversation (`seq`, text as
-    /// stored), oldest first: at most `split_window_messages`, sent within
-    /// `split_window_minutes`.
+    /// The customer's messages screening joins this one with: at most
+    /// `split_window_messages`, sent within `split_window_minutes`.
+    fn window_of(&self, recent: &Recent) -> Vec<Said> {
+        let settings = &self.security.settings;
+        let now = time::OffsetDateTime::now_utc();
+        let window = settings.split_window_minutes * 60;
+        let mut history: Vec<Said> = recent
+            .history
+            .iter()
+            .flatten()
+            .filter(|said| (now - said.at).whole_seconds() <= window)
+            .cloned()
+            .collect();
+        let skip = history.len().saturating_sub(settings.split_window_messages);
+        history.drain(..skip);
+        history
+    }
+
+    /// The customer's last messages in the conversation, oldest first: at
+    /// most `split_window_messages`.
     async fn history_of(
         &self,
         conversation: &Conversation,
         customer: &CustomerIdentity,
-    ) -> AppResult<Vec<(i64, String)>> {
-        let settings = &self.security.settings;
-        let wanted = settings.split_window_messages;
+    ) -> AppResult<Vec<Said>> {
+        let wanted = self.security.settings.split_window_messages;
         if wanted == 0 || conversation.last_seq < 1 {
             return Ok(Vec::new());
         }
@@ -254,25 +286,36 @@ impl App {
                 include_internal: true,
             })
             .await?;
-        let now = time::OffsetDateTime::now_utc();
-        let window = settings.split_window_minutes * 60;
-        let mut history: Vec<(i64, String)> = recent
+        let mut history: Vec<Said> = recent
             .into_iter()
             .filter(|m| {
                 m.author.kind == AuthorKind::Customer
                     && m.author.id.as_deref() == Some(customer.id.as_str())
-                    && (now - m.created_at).whole_seconds() <= window
             })
-            .map(|m| (m.seq, m.text))
+            .map(|m| Said {
+                seq: m.seq,
+                at: m.created_at,
+                text: m.text,
+            })
             .collect();
         let skip = history.len().saturating_sub(wanted);
         history.drain(..skip);
         Ok(history)
     }
 
-    /// A transfer committed: screening must read the conversation's
-    /// department again.
-    pub(crate) fn conversation_moved(&self, id: &ConversationId) {
-        self.security.owners.forget(id);
+    /// A message was written: screening's memory of its conversation follows.
+    pub(crate) fn message_written(&self, posted: &Posted, remasked: bool) {
+        if remasked {
+            self.security.recent.forget(&posted.conversation.id);
+        } else {
+            let keep = self.security.settings.split_window_messages;
+            self.security.recent.record(posted, keep);
+        }
+    }
+
+    /// The conversation moved, or changed where screening's memory does not
+    /// follow: screening reads it from the store next time.
+    pub(crate) fn screen_afresh(&self, id: &ConversationId) {
+        self.security.recent.forget(id);
     }
 }

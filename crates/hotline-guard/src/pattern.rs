@@ -140,7 +140,10 @@ mod tests {
             "the companion matches, the pattern not"
         );
         assert!(!pin.is_match("доставка завтра"));
-        assert!(pin.is_match("my PIN"), "ASCII text goes to the pattern itself");
+        assert!(
+            pin.is_match("my PIN"),
+            "ASCII text goes to the pattern itself"
+        );
         assert!(!pin.is_match("pinned"));
         let found: Vec<&str> = pin
             .find_iter("пин, пинг, пин")

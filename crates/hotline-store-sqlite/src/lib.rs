@@ -448,8 +448,8 @@ impl Store for SqliteStore {
                 if screened.last_seq != Some(conversation.last_seq) {
                     return Err(StoreError::Conflict("screening_outdated").into());
                 }
-                for (seq, masked) in &screened.remask {
-                    redaction::redact(conn, &conversation.id, *seq, masked)?;
+                for remask in &screened.remask {
+                    redaction::redact_as_read(conn, &conversation, remask)?;
                 }
             }
             let before = conversation.clone();

@@ -1,8 +1,8 @@
 use super::SqliteStore;
 use crate::error::StoreResult;
 use async_trait::async_trait;
-use hotline_domain::ConversationId;
-use hotline_store::{RedactionStore, StoreError};
+use hotline_domain::{Conversation, ConversationId};
+use hotline_store::{RedactionStore, Remask, StoreError};
 use rusqlite::params;
 
 #[async_trait]
@@ -32,9 +32,44 @@ pub(super) fn redact(
     if changed == 0 {
         return Err(StoreError::NotFound.into());
     }
+    redact_event(conn, conversation_id, seq, text)
+}
+
+/// Masks an earlier message again as screening asked, if it still reads as
+/// screening read it (`screening_outdated` otherwise).
+pub(super) fn redact_as_read(
+    conn: &rusqlite::Connection,
+    conversation: &Conversation,
+    remask: &Remask,
+) -> StoreResult<()> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE messages SET text = ?3 WHERE conversation_id = ?1 AND seq = ?2 AND text = ?4",
+        )?
+        .execute(params![
+            conversation.id.as_str(),
+            remask.seq,
+            remask.masked,
+            remask.read_as
+        ])?;
+    if changed == 0 {
+        return Err(StoreError::Conflict("screening_outdated").into());
+    }
+    redact_event(conn, &conversation.id, remask.seq, &remask.masked)
+}
+
+fn redact_event(
+    conn: &rusqlite::Connection,
+    conversation_id: &ConversationId,
+    seq: i64,
+    text: &str,
+) -> StoreResult<()> {
+    // Through the customer's index: events has none by conversation, and a
+    // scan of the whole log per message grew with the log.
     conn.prepare_cached(
         "UPDATE events SET data = json_set(data, '$.text', ?3)
-         WHERE conversation_id = ?1 AND kind = 'message.created'
+         WHERE customer_id = (SELECT customer_id FROM conversations WHERE id = ?1)
+           AND conversation_id = ?1 AND kind = 'message.created'
            AND json_extract(data, '$.seq') = ?2",
     )?
     .execute(params![conversation_id.as_str(), seq, text])?;

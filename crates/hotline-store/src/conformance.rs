@@ -1022,10 +1022,19 @@ pub async fn redacting_a_message_rewrites_it_and_its_event(store: Arc<dyn Store>
     ));
 }
 
+fn remask(seq: i64, read_as: &str, masked: &str) -> Remask {
+    Remask {
+        seq,
+        read_as: read_as.into(),
+        masked: masked.into(),
+    }
+}
+
 /// What screening relied on is checked in the write's transaction — the
 /// conversation's department and, when earlier messages are to be masked
-/// again, that no message came in since — and those earlier messages are
-/// rewritten in that same transaction.
+/// again, that no message came in since and that they still read as
+/// screening read them — and those earlier messages are rewritten in that
+/// same transaction.
 pub async fn a_send_rechecks_what_screening_relied_on(store: Arc<dyn Store>) {
     let started = start(&store, "c1", "bank", "m-1", "карта 4111 1111").await;
     let id = started.conversation.id.clone();
@@ -1057,7 +1066,7 @@ pub async fn a_send_rechecks_what_screening_relied_on(store: Arc<dyn Store>) {
             "1111 ••••",
             ScreenedFor {
                 department: Some(department("travel")),
-                remask: vec![(first, "карта ••••".into())],
+                remask: vec![remask(first, "карта 4111 1111", "карта ••••")],
                 last_seq: Some(first),
             },
         ))
@@ -1082,7 +1091,7 @@ pub async fn a_send_rechecks_what_screening_relied_on(store: Arc<dyn Store>) {
             "1111 ••••",
             ScreenedFor {
                 department: Some(department("bank")),
-                remask: vec![(first, "карта ••••".into())],
+                remask: vec![remask(first, "карта 4111 1111", "карта ••••")],
                 last_seq: Some(first),
             },
         ))
@@ -1096,13 +1105,36 @@ pub async fn a_send_rechecks_what_screening_relied_on(store: Arc<dyn Store>) {
         ["карта 4111 1111", "и ещё"]
     );
 
+    // Screening read the earlier message as something it no longer is
+    // (from a cache, say, after the customer's data was erased).
+    let stale = store
+        .post_message(send(
+            "m-4",
+            "1111 ••••",
+            ScreenedFor {
+                department: Some(department("bank")),
+                remask: vec![remask(first, "карта 4111 2222", "карта ••••")],
+                last_seq: Some(first + 1),
+            },
+        ))
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict("screening_outdated"))),
+        "{stale:?}"
+    );
+    assert_eq!(
+        texts(store.clone(), id.clone()).await,
+        ["карта 4111 1111", "и ещё"],
+        "a refused send changes nothing"
+    );
+
     let posted = store
         .post_message(send(
             "m-4",
             "1111 ••••",
             ScreenedFor {
                 department: Some(department("bank")),
-                remask: vec![(first, "карта ••••".into())],
+                remask: vec![remask(first, "карта 4111 1111", "карта ••••")],
                 last_seq: Some(first + 1),
             },
         ))

@@ -78,14 +78,24 @@ pub struct ScreenedFor {
     /// conversation has moved since, the write fails with
     /// `Conflict("conversation_moved")` and nothing is written.
     pub department: Option<DepartmentId>,
-    /// The author's earlier messages (`seq`, masked text) that held pieces
-    /// of a secret completed by this one: rewritten, with their events, in
-    /// the same transaction.
-    pub remask: Vec<(i64, String)>,
+    /// The author's earlier messages that held pieces of a secret completed
+    /// by this one: rewritten, with their events, in the same transaction.
+    pub remask: Vec<Remask>,
     /// The conversation's `last_seq` when screening read its history: when
     /// messages were added since (and `remask` is not empty), the write
     /// fails with `Conflict("screening_outdated")` and nothing is written.
     pub last_seq: Option<i64>,
+}
+
+/// An earlier message to store again with a secret's pieces masked.
+#[derive(Debug, Clone)]
+pub struct Remask {
+    pub seq: i64,
+    /// Its text as screening read it (perhaps from a cache): when the stored
+    /// text is another (erased, masked since), the write fails with
+    /// `Conflict("screening_outdated")` and nothing is written.
+    pub read_as: String,
+    pub masked: String,
 }
 
 #[derive(Debug, Clone)]

@@ -2,10 +2,10 @@
 //! fresh second factor, which links operators may send, what an operator may
 //! not ask for. Screening a message with them is in [`crate::screening`].
 
-mod owners;
+mod recent;
 mod settings;
 
-pub(crate) use owners::Owners;
+pub(crate) use recent::{Recent, RecentConversations, Said};
 pub use settings::{RateLimitSettings, SecuritySettings, takeover_department};
 
 use crate::error::{AppError, AppResult};
@@ -19,7 +19,7 @@ pub const TAKEOVER_TOPIC: &str = "account_takeover";
 pub struct Security {
     pub settings: SecuritySettings,
     pub links: LinkPolicy,
-    pub(crate) owners: Owners,
+    pub(crate) recent: RecentConversations,
 }
 
 impl Security {
@@ -27,7 +27,7 @@ impl Security {
         Security {
             settings,
             links: LinkPolicy::new(allowed_link_domains),
-            owners: Owners::default(),
+            recent: RecentConversations::default(),
         }
     }
 
