@@ -76,7 +76,7 @@ pub struct PostMessage {
 pub struct ScreenedFor {
     /// The department whose rules screened the message: when the
     /// conversation has moved since, the write fails with
-    /// `Conflict("conversation_moved")` and nothing is written.
+    /// [`Conflict::ConversationMoved`] and nothing is written.
     pub department: Option<DepartmentId>,
     /// The author's earlier messages (`seq`, masked text) that held pieces
     /// of a secret completed by this one: rewritten, with their events, in
@@ -84,7 +84,7 @@ pub struct ScreenedFor {
     pub remask: Vec<(i64, String)>,
     /// The conversation's `last_seq` when screening read its history: when
     /// messages were added since (and `remask` is not empty), the write
-    /// fails with `Conflict("screening_outdated")` and nothing is written.
+    /// fails with [`Conflict::ScreeningOutdated`] and nothing is written.
     pub last_seq: Option<i64>,
 }
 

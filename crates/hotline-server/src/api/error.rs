@@ -97,7 +97,7 @@ impl From<AppError> for ApiError {
         };
         ApiError {
             status,
-            code: e.code,
+            code: e.code.as_str(),
             message: e.message,
             extra: e.details,
         }
