@@ -9,10 +9,10 @@ use crate::realtime::subscription::{Start, StartError, Subscription};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
-use hotline_domain::{Author, ConversationId, Event, Principal};
+use hotline_domain::{Author, ConversationId, ErrorCode, Event, Principal};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,8 +38,8 @@ fn frame<'a>(sub: &Subscription, event: &'a Event) -> EventFrame<'a> {
 
 fn start_error(e: StartError) -> ApiError {
     match e {
-        StartError::MalformedCursor => ApiError::bad_request(
-            "invalid_cursor",
+        StartError::MalformedCursor => ApiError::new(
+            ErrorCode::InvalidCursor,
             "the cursor is not one this server gave out",
         ),
         StartError::Store(e) => e.into(),
@@ -87,22 +87,21 @@ pub async fn websocket(
 ) -> ApiResult<Response> {
     if !origin_allowed(&state, &headers) {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "origin_not_allowed",
+            ErrorCode::OriginNotAllowed,
             "this origin may not open the WebSocket",
         ));
     }
     let credentials = match (&params.ticket, auth::bearer_token(&headers)) {
         (_, Some(token)) => auth::authenticate(&state, token).await?,
         (Some(ticket), None) => state.tickets.redeem(ticket).ok_or_else(|| {
-            ApiError::unauthorized(
-                "invalid_ticket",
+            ApiError::new(
+                ErrorCode::InvalidTicket,
                 "the ticket is unknown, used or expired; get a new one",
             )
         })?,
         (None, None) => {
-            return Err(ApiError::unauthorized(
-                "missing_token",
+            return Err(ApiError::new(
+                ErrorCode::MissingToken,
                 "send Authorization: Bearer <token> or ?ticket=",
             ));
         }
@@ -318,8 +317,8 @@ impl Connection {
         let message = match serde_json::from_str::<ClientMessage>(text) {
             Ok(message) => message,
             Err(e) => {
-                let error = serde_json::json!({ "type": "error", "code": "invalid_message", "message": e.to_string() });
-                return self.send_json(&error).await;
+                let error = ApiError::new(ErrorCode::InvalidMessage, e.to_string());
+                return self.send_json(&error.into_ws_frame()).await;
             }
         };
         match message {
@@ -345,8 +344,8 @@ impl Connection {
                         return Err(e.to_string());
                     }
                     Err(_) => {
-                        let error = serde_json::json!({ "type": "error", "code": "not_found", "message": "no such conversation" });
-                        return self.send_json(&error).await;
+                        let error = ApiError::new(ErrorCode::NotFound, "no such conversation");
+                        return self.send_json(&error.into_ws_frame()).await;
                     }
                 };
                 self.state.hub.publish_typing(Typing {
@@ -374,8 +373,8 @@ pub async fn long_poll(
 ) -> ApiResult<Response> {
     let wait = query.wait.unwrap_or(25);
     if wait > 60 {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             "wait must be 0–60 seconds",
         ));
     }
@@ -387,10 +386,8 @@ pub async fn long_poll(
     {
         Start::Resumed(sub) => sub,
         Start::Resync(sub, reason) => {
-            return Err(
-                ApiError::new(StatusCode::GONE, reason.code(), reason.message())
-                    .with_extra(serde_json::json!({ "cursor": sub.cursor() })),
-            );
+            return Err(ApiError::new(reason.code(), reason.message())
+                .with_extra(serde_json::json!({ "cursor": sub.cursor() })));
         }
     };
     let mut events = Vec::new();
