@@ -145,6 +145,54 @@ pub async fn websocket(
         }))
 }
 
+/// Why the server closes a socket: a close code and the sentence sent with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CloseReason {
+    InvalidUtf8,
+    MessageTooBig,
+    BinaryFrame,
+    SessionEnded,
+    TokenExpired,
+    ServerRestarting,
+}
+
+impl CloseReason {
+    fn code(self) -> u16 {
+        match self {
+            CloseReason::InvalidUtf8 => 1007,
+            CloseReason::MessageTooBig => 1009,
+            CloseReason::BinaryFrame => 1003,
+            CloseReason::SessionEnded | CloseReason::TokenExpired => 1008,
+            CloseReason::ServerRestarting => 1012,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            CloseReason::InvalidUtf8 => "text frames must be valid UTF-8",
+            CloseReason::MessageTooBig => "message too big; the limit is 64 KiB",
+            CloseReason::BinaryFrame => "binary frames are not supported",
+            CloseReason::SessionEnded => "your session has ended; log in again",
+            CloseReason::TokenExpired => {
+                "your identity token has expired; reconnect with a fresh one"
+            }
+            CloseReason::ServerRestarting => "server restarting; reconnect with your cursor",
+        }
+    }
+
+    /// The close a client's unreadable frame calls for; `None` for failures
+    /// of the connection itself, which cannot carry a close frame.
+    fn for_broken_frame(error: &axum::Error) -> Option<CloseReason> {
+        use std::error::Error as _;
+        let protocol = error.source()?.downcast_ref::<tungstenite::Error>()?;
+        match protocol {
+            tungstenite::Error::Utf8(_) => Some(CloseReason::InvalidUtf8),
+            tungstenite::Error::Capacity(_) => Some(CloseReason::MessageTooBig),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ClientMessage {
@@ -196,10 +244,10 @@ impl Connection {
             .map_err(|_| "client too slow".to_owned())?
     }
 
-    async fn close(&mut self, code: u16, reason: &'static str) {
+    async fn close(&mut self, reason: CloseReason) {
         let close = WsMessage::Close(Some(CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
+            code: reason.code(),
+            reason: Utf8Bytes::from_static(reason.text()),
         }));
         let _ = tokio::time::timeout(Duration::from_secs(1), self.socket.send(close)).await;
     }
@@ -233,18 +281,14 @@ impl Connection {
                 incoming = self.socket.recv() => match incoming {
                     None => return Ok(()),
                     Some(Err(e)) => {
-                        let reason = e.to_string();
-                        // The protocol library reports these only as text.
-                        if reason.contains("UTF-8") {
-                            self.close(1007, "text frames must be valid UTF-8").await;
-                        } else if reason.contains("Space limit exceeded") {
-                            self.close(1009, "message too big; the limit is 64 KiB").await;
+                        if let Some(reason) = CloseReason::for_broken_frame(&e) {
+                            self.close(reason).await;
                         }
-                        return Err(reason);
+                        return Err(e.to_string());
                     }
                     Some(Ok(WsMessage::Text(text))) => self.on_client_message(text.as_str()).await?,
                     Some(Ok(WsMessage::Binary(_))) => {
-                        self.close(1003, "binary frames are not supported").await;
+                        self.close(CloseReason::BinaryFrame).await;
                         return Ok(());
                     }
                     Some(Ok(WsMessage::Close(_))) => return Ok(()),
@@ -263,7 +307,7 @@ impl Connection {
                 },
                 _ = ping.tick() => {
                     if !self.still_allowed(&mut sub).await? {
-                        self.close(1008, "your session has ended; log in again").await;
+                        self.close(CloseReason::SessionEnded).await;
                         return Ok(());
                     }
                     tokio::time::timeout(SEND_TIMEOUT, self.socket.send(WsMessage::Ping(Default::default())))
@@ -272,11 +316,11 @@ impl Connection {
                         .map_err(|e| e.to_string())?;
                 }
                 () = &mut token_expiry => {
-                    self.close(1008, "your identity token has expired; reconnect with a fresh one").await;
+                    self.close(CloseReason::TokenExpired).await;
                     return Ok(());
                 }
                 () = shutdown.cancelled() => {
-                    self.close(1012, "server restarting; reconnect with your cursor").await;
+                    self.close(CloseReason::ServerRestarting).await;
                     return Ok(());
                 }
             }
