@@ -1,6 +1,6 @@
 //! Conversations: starting one, writing to it, moving it through its life.
 
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppError, AppResult};
 use crate::reading::Purpose;
 use crate::screening::{Destination, Screening};
 use crate::security::TAKEOVER_TOPIC;
@@ -8,12 +8,12 @@ use crate::{App, help_center};
 use hotline_domain::values::MAX_ATTACHMENTS_PER_MESSAGE;
 use hotline_domain::{
     AttachmentId, ClientMsgId, Conversation, ConversationId, CustomerIdentity, DepartmentId,
-    DomainError, Message, MessageText, OrderId, Principal, Status, Subject, TopicId,
+    DomainError, ErrorCode, Message, MessageText, OrderId, Principal, Status, Subject, TopicId,
 };
 use hotline_guard::Link;
 use hotline_store::{
-    ChangeLifecycle, ConversationFilter, EventScope, LifecycleCommand, NewMessage, PostMessage,
-    Posted, ReadOutcome, ReadState, StartConversation, Started, StoreError, Transfer,
+    ChangeLifecycle, Conflict, ConversationFilter, EventScope, LifecycleCommand, NewMessage,
+    PostMessage, Posted, ReadOutcome, ReadState, StartConversation, Started, StoreError, Transfer,
 };
 
 /// A message as its author submits it, before screening and validation.
@@ -80,7 +80,7 @@ fn customer_of(principal: &Principal, what: &str) -> AppResult<CustomerIdentity>
     match principal {
         Principal::Customer(customer) => Ok(customer.clone()),
         Principal::Operator(_) => Err(AppError::forbidden(
-            "forbidden",
+            ErrorCode::Forbidden,
             format!("only customers {what}"),
         )),
     }
@@ -274,13 +274,13 @@ impl App {
                 })
                 .await;
             match written {
-                Err(StoreError::Conflict("conversation_moved")) if attempts < 3 => {
+                Err(StoreError::Conflict(Conflict::ConversationMoved)) if attempts < 3 => {
                     self.screen_afresh(&conversation_id);
                 }
                 // Another message came in while this one was screened
                 // against the history, or screening's memory of it was
                 // stale: screen it against the stored one.
-                Err(StoreError::Conflict("screening_outdated")) if attempts < 3 => {
+                Err(StoreError::Conflict(Conflict::ScreeningOutdated)) if attempts < 3 => {
                     self.screen_afresh(&conversation_id);
                 }
                 written => break (written?, screened.screening, remasked),
@@ -359,7 +359,7 @@ impl App {
     ) -> AppResult<Conversation> {
         if principal.is_customer() {
             return Err(AppError::forbidden(
-                "forbidden",
+                ErrorCode::Forbidden,
                 "only operators transfer conversations",
             ));
         }
@@ -422,7 +422,7 @@ impl App {
         match self.store.mark_read(id, principal, seq).await? {
             ReadOutcome::Moved(read) | ReadOutcome::Unchanged(read) => Ok(read),
             ReadOutcome::BeyondLast { last } => Err(AppError::invalid(
-                "read_beyond_last",
+                ErrorCode::ReadBeyondLast,
                 format!(
                     "seq {seq} is after the last message ({last}); send the seq of a message you have"
                 ),
@@ -471,9 +471,8 @@ fn check_claimed_order(
     {
         return Ok(());
     }
-    Err(AppError::new(
-        ErrorKind::Invalid,
-        "unknown_order",
+    Err(AppError::invalid(
+        ErrorCode::UnknownOrder,
         format!(
             "order `{order_id}` is not among the orders of department `{department}` in your identity token; pick one of them or write without an order"
         ),

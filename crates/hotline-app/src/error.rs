@@ -1,9 +1,9 @@
-//! The one error of the use cases: a kind (which the HTTP layer maps to a
-//! status, a channel adapter to a reply) and a stable `snake_case` code that
-//! clients and the UI translate.
+//! The one error of the use cases: a kind (what a caller must do about it)
+//! and a stable code from the catalogue ([`ErrorCode`]) that clients and the
+//! UI translate; the HTTP layer gives each code its status.
 
-use hotline_domain::DomainError;
-use hotline_store::StoreError;
+use hotline_domain::{DomainError, ErrorCode};
+use hotline_store::{Conflict, StoreError};
 
 /// What went wrong, as a caller must act on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub enum ErrorKind {
 #[error("{code}: {message}")]
 pub struct AppError {
     pub kind: ErrorKind,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     /// Machine-readable details beside the message (e.g. what was refused).
     pub details: Option<serde_json::Value>,
@@ -34,7 +34,7 @@ pub struct AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> AppError {
+    pub fn new(kind: ErrorKind, code: ErrorCode, message: impl Into<String>) -> AppError {
         AppError {
             kind,
             code,
@@ -46,16 +46,16 @@ impl AppError {
     pub fn not_found() -> AppError {
         AppError::new(
             ErrorKind::NotFound,
-            "not_found",
+            ErrorCode::NotFound,
             "no such resource, or it is not yours",
         )
     }
 
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> AppError {
+    pub fn forbidden(code: ErrorCode, message: impl Into<String>) -> AppError {
         AppError::new(ErrorKind::Forbidden, code, message)
     }
 
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> AppError {
+    pub fn invalid(code: ErrorCode, message: impl Into<String>) -> AppError {
         AppError::new(ErrorKind::Invalid, code, message)
     }
 
@@ -64,7 +64,7 @@ impl AppError {
         tracing::error!(%cause, "internal error");
         AppError::new(
             ErrorKind::Internal,
-            "internal_error",
+            ErrorCode::InternalError,
             "something went wrong on our side; try again",
         )
     }
@@ -92,26 +92,32 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
             StoreError::NotFound => AppError::not_found(),
-            StoreError::Conflict(code) => {
-                AppError::new(ErrorKind::Conflict, code, conflict_message(code))
-            }
+            StoreError::Conflict(conflict) => AppError::new(
+                ErrorKind::Conflict,
+                conflict.code(),
+                conflict_message(conflict),
+            ),
             StoreError::Domain(d) => d.into(),
             StoreError::InvalidAttachment(_) => {
-                AppError::invalid("invalid_attachment", e.to_string())
+                AppError::invalid(ErrorCode::InvalidAttachment, e.to_string())
             }
-            StoreError::InvalidAssignee(_) => AppError::invalid("invalid_assignee", e.to_string()),
+            StoreError::InvalidAssignee(_) => {
+                AppError::invalid(ErrorCode::InvalidAssignee, e.to_string())
+            }
             StoreError::Backend(_) => AppError::internal(e),
         }
     }
 }
 
-fn conflict_message(code: &str) -> &'static str {
-    match code {
-        "client_msg_id_reused" => {
+fn conflict_message(conflict: Conflict) -> &'static str {
+    match conflict {
+        Conflict::ClientMsgIdReused => {
             "this client_msg_id was already used for a different message; use a new id"
         }
-        "operator_email_taken" => "an operator with this e-mail already exists",
-        _ => "the request conflicts with the current state",
+        Conflict::OperatorEmailTaken => "an operator with this e-mail already exists",
+        Conflict::ConversationMoved | Conflict::ScreeningOutdated => {
+            "the request conflicts with the current state"
+        }
     }
 }
 

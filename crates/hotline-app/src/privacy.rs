@@ -5,7 +5,7 @@
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
 use crate::files::Files;
-use hotline_domain::{CustomerId, CustomerIdentity, Principal};
+use hotline_domain::{CustomerId, CustomerIdentity, ErrorCode, Principal};
 use hotline_store::{ConversationFilter, Erased, EventScope, MessageQuery, Store};
 use std::path::Path;
 
@@ -106,12 +106,12 @@ pub async fn export_customer(
 ) -> AppResult<Exported> {
     if out.exists() {
         return Err(AppError::invalid(
-            "export_exists",
+            ErrorCode::ExportExists,
             format!("{} already exists; choose another directory", out.display()),
         ));
     }
     let io = |what: String| {
-        move |e: std::io::Error| AppError::invalid("export_failed", format!("{what}: {e}"))
+        move |e: std::io::Error| AppError::invalid(ErrorCode::ExportFailed, format!("{what}: {e}"))
     };
     std::fs::create_dir_all(out.join("attachments"))
         .map_err(io(format!("cannot create {}", out.display())))?;

@@ -192,7 +192,7 @@ impl App {
             target: "hotline::security",
             operator = %operator.id,
             department,
-            refused = refusal.code,
+            refused = refusal.code.as_str(),
             "refused an operator message meant for a customer"
         );
         let mut details = refusal.details.clone().unwrap_or_default();

@@ -349,20 +349,23 @@ mod tests {
         assert_eq!(
             c.apply(LifecycleAction::Reopen, &customer())
                 .unwrap_err()
-                .code(),
+                .code()
+                .as_str(),
             "invalid_transition"
         );
         assert_eq!(
             c.apply(LifecycleAction::Take, &customer())
                 .unwrap_err()
-                .code(),
+                .code()
+                .as_str(),
             "forbidden"
         );
         c.status = Status::Resolved;
         assert_eq!(
             c.apply(LifecycleAction::Take, &operator("o1", Role::Operator))
                 .unwrap_err()
-                .code(),
+                .code()
+                .as_str(),
             "invalid_transition"
         );
         assert!(

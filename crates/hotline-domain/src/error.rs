@@ -1,3 +1,4 @@
+use crate::error_code::ErrorCode;
 use thiserror::Error;
 
 /// A rule of the domain was broken. Each variant has a stable machine-readable
@@ -43,19 +44,19 @@ pub enum DomainError {
 }
 
 impl DomainError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            DomainError::Empty { .. } => "empty_value",
-            DomainError::TooLong { .. } => "too_long",
-            DomainError::TooMany { .. } => "too_many",
-            DomainError::InvalidCharacters { .. } => "invalid_characters",
-            DomainError::UnknownDepartment(_) => "unknown_department",
-            DomainError::UnknownTopic { .. } => "unknown_topic",
-            DomainError::AmbiguousSubject => "ambiguous_subject",
-            DomainError::InvalidTransition { .. } => "invalid_transition",
-            DomainError::AlreadyAssigned => "already_assigned",
-            DomainError::Forbidden { .. } => "forbidden",
-            DomainError::InternalNoteByCustomer => "internal_note_by_customer",
+            DomainError::Empty { .. } => ErrorCode::EmptyValue,
+            DomainError::TooLong { .. } => ErrorCode::TooLong,
+            DomainError::TooMany { .. } => ErrorCode::TooMany,
+            DomainError::InvalidCharacters { .. } => ErrorCode::InvalidCharacters,
+            DomainError::UnknownDepartment(_) => ErrorCode::UnknownDepartment,
+            DomainError::UnknownTopic { .. } => ErrorCode::UnknownTopic,
+            DomainError::AmbiguousSubject => ErrorCode::AmbiguousSubject,
+            DomainError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            DomainError::AlreadyAssigned => ErrorCode::AlreadyAssigned,
+            DomainError::Forbidden { .. } => ErrorCode::Forbidden,
+            DomainError::InternalNoteByCustomer => ErrorCode::InternalNoteByCustomer,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod article;
 pub mod conversation;
 pub mod department;
 pub mod error;
+pub mod error_code;
 pub mod estimate;
 pub mod event;
 #[cfg(test)]
@@ -25,6 +26,7 @@ pub use article::{Article, ArticleDraft, ArticleFileError, ArticleId, ArticleSug
 pub use conversation::{Assignee, Conversation, CustomerRef, LifecycleAction, Status, Subject};
 pub use department::{Department, Topic};
 pub use error::DomainError;
+pub use error_code::ErrorCode;
 pub use event::{Event, EventKind, EventPosition};
 pub use ids::{AttachmentId, ConversationId, CustomerId, MessageId, OperatorId};
 pub use message::{AttachmentInfo, Author, AuthorKind, Message};

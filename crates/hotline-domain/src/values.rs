@@ -175,11 +175,17 @@ mod tests {
         let t = MessageText::parse("  привет <b>\n".into(), 20).unwrap();
         assert_eq!(t.as_str(), "  привет <b>\n");
         assert_eq!(
-            MessageText::parse(" \n\t".into(), 20).unwrap_err().code(),
+            MessageText::parse(" \n\t".into(), 20)
+                .unwrap_err()
+                .code()
+                .as_str(),
             "empty_value"
         );
         assert_eq!(
-            MessageText::parse("я".repeat(21), 20).unwrap_err().code(),
+            MessageText::parse("я".repeat(21), 20)
+                .unwrap_err()
+                .code()
+                .as_str(),
             "too_long"
         );
         assert!(
@@ -187,7 +193,10 @@ mod tests {
             "the limit counts characters, not bytes"
         );
         assert_eq!(
-            MessageText::parse("a\0b".into(), 20).unwrap_err().code(),
+            MessageText::parse("a\0b".into(), 20)
+                .unwrap_err()
+                .code()
+                .as_str(),
             "invalid_characters"
         );
     }

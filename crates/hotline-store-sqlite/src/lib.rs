@@ -23,9 +23,9 @@ use hotline_domain::{
     OperatorPrincipal, Principal,
 };
 use hotline_store::{
-    AttachmentRecord, ChangeLifecycle, ConversationFilter, EventBounds, EventPage, EventScope,
-    LifecycleCommand, MessageQuery, NewAttachment, NewOperator, NewSession, OperatorRecord,
-    PostMessage, Posted, StartConversation, Started, Store, StoreError,
+    AttachmentRecord, ChangeLifecycle, Conflict, ConversationFilter, EventBounds, EventPage,
+    EventScope, LifecycleCommand, MessageQuery, NewAttachment, NewOperator, NewSession,
+    OperatorRecord, PostMessage, Posted, StartConversation, Started, Store, StoreError,
 };
 use rows::*;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -209,7 +209,7 @@ impl Store for SqliteStore {
                 ]);
             match inserted {
                 Err(e) if is_unique_violation(&e, "operators.email") => {
-                    return Err(StoreError::Conflict("operator_email_taken").into());
+                    return Err(StoreError::Conflict(Conflict::OperatorEmailTaken).into());
                 }
                 other => other?,
             };
@@ -347,7 +347,7 @@ impl Store for SqliteStore {
                     && conversation.department == command.department
                     && same_body(&existing, first);
                 if !same {
-                    return Err(StoreError::Conflict("client_msg_id_reused").into());
+                    return Err(StoreError::Conflict(Conflict::ClientMsgIdReused).into());
                 }
                 let conversation = queue.with_place(conversation);
                 return Ok(Started {
@@ -430,7 +430,7 @@ impl Store for SqliteStore {
                 find_by_client_msg_id(conn, &author, new.client_msg_id.as_str())?
             {
                 if existing.conversation_id != conversation.id || !same_body(&existing, new) {
-                    return Err(StoreError::Conflict("client_msg_id_reused").into());
+                    return Err(StoreError::Conflict(Conflict::ClientMsgIdReused).into());
                 }
                 return Ok(Posted {
                     message: existing,
@@ -441,12 +441,12 @@ impl Store for SqliteStore {
             if let Some(department) = &command.screened.department
                 && department != &conversation.department
             {
-                return Err(StoreError::Conflict("conversation_moved").into());
+                return Err(StoreError::Conflict(Conflict::ConversationMoved).into());
             }
             let screened = &command.screened;
             if !screened.remask.is_empty() {
                 if screened.last_seq != Some(conversation.last_seq) {
-                    return Err(StoreError::Conflict("screening_outdated").into());
+                    return Err(StoreError::Conflict(Conflict::ScreeningOutdated).into());
                 }
                 for remask in &screened.remask {
                     redaction::redact_as_read(conn, &conversation, remask)?;

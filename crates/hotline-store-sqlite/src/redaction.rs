@@ -2,7 +2,7 @@ use super::SqliteStore;
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::{Conversation, ConversationId};
-use hotline_store::{RedactionStore, Remask, StoreError};
+use hotline_store::{Conflict, RedactionStore, Remask, StoreError};
 use rusqlite::params;
 
 #[async_trait]
@@ -53,7 +53,7 @@ pub(super) fn redact_as_read(
             remask.read_as
         ])?;
     if changed == 0 {
-        return Err(StoreError::Conflict("screening_outdated").into());
+        return Err(StoreError::Conflict(Conflict::ScreeningOutdated).into());
     }
     redact_event(conn, &conversation.id, remask.seq, &remask.masked)
 }

@@ -197,7 +197,10 @@ pub async fn operators_and_sessions(store: Arc<dyn Store>) {
         })
         .await;
     assert!(
-        matches!(again, Err(StoreError::Conflict("operator_email_taken"))),
+        matches!(
+            again,
+            Err(StoreError::Conflict(Conflict::OperatorEmailTaken))
+        ),
         "{again:?}"
     );
 
@@ -289,7 +292,10 @@ pub async fn start_is_idempotent(store: Arc<dyn Store>) {
         })
         .await;
     assert!(
-        matches!(changed, Err(StoreError::Conflict("client_msg_id_reused"))),
+        matches!(
+            changed,
+            Err(StoreError::Conflict(Conflict::ClientMsgIdReused))
+        ),
         "{changed:?}"
     );
 
@@ -1072,7 +1078,10 @@ pub async fn a_send_rechecks_what_screening_relied_on(store: Arc<dyn Store>) {
         ))
         .await;
     assert!(
-        matches!(moved, Err(StoreError::Conflict("conversation_moved"))),
+        matches!(
+            moved,
+            Err(StoreError::Conflict(Conflict::ConversationMoved))
+        ),
         "{moved:?}"
     );
     assert_eq!(
@@ -1097,7 +1106,10 @@ pub async fn a_send_rechecks_what_screening_relied_on(store: Arc<dyn Store>) {
         ))
         .await;
     assert!(
-        matches!(outdated, Err(StoreError::Conflict("screening_outdated"))),
+        matches!(
+            outdated,
+            Err(StoreError::Conflict(Conflict::ScreeningOutdated))
+        ),
         "{outdated:?}"
     );
     assert_eq!(
@@ -1119,7 +1131,10 @@ pub async fn a_send_rechecks_what_screening_relied_on(store: Arc<dyn Store>) {
         ))
         .await;
     assert!(
-        matches!(stale, Err(StoreError::Conflict("screening_outdated"))),
+        matches!(
+            stale,
+            Err(StoreError::Conflict(Conflict::ScreeningOutdated))
+        ),
         "{stale:?}"
     );
     assert_eq!(

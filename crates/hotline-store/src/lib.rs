@@ -17,7 +17,7 @@ mod types;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
 pub use customer_context::CustomerContextStore;
-pub use error::StoreError;
+pub use error::{Conflict, StoreError};
 pub use kb::KnowledgeStore;
 pub use privacy::{Erased, PrivacyStore};
 pub use queue::*;

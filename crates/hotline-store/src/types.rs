@@ -76,14 +76,14 @@ pub struct PostMessage {
 pub struct ScreenedFor {
     /// The department whose rules screened the message: when the
     /// conversation has moved since, the write fails with
-    /// `Conflict("conversation_moved")` and nothing is written.
+    /// [`Conflict::ConversationMoved`] and nothing is written.
     pub department: Option<DepartmentId>,
     /// The author's earlier messages that held pieces of a secret completed
     /// by this one: rewritten, with their events, in the same transaction.
     pub remask: Vec<Remask>,
     /// The conversation's `last_seq` when screening read its history: when
     /// messages were added since (and `remask` is not empty), the write
-    /// fails with `Conflict("screening_outdated")` and nothing is written.
+    /// fails with [`Conflict::ScreeningOutdated`] and nothing is written.
     pub last_seq: Option<i64>,
 }
 
@@ -93,7 +93,7 @@ pub struct Remask {
     pub seq: i64,
     /// Its text as screening read it (perhaps from a cache): when the stored
     /// text is another (erased, masked since), the write fails with
-    /// `Conflict("screening_outdated")` and nothing is written.
+    /// `Conflict::ScreeningOutdated` and nothing is written.
     pub read_as: String,
     pub masked: String,
 }

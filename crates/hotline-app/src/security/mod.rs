@@ -9,7 +9,9 @@ pub(crate) use recent::{Recent, RecentConversations, Said};
 pub use settings::{RateLimitSettings, SecuritySettings, takeover_department};
 
 use crate::error::{AppError, AppResult};
-use hotline_domain::{AuthorKind, CustomerIdentity, Department, DepartmentId, Message, Principal};
+use hotline_domain::{
+    AuthorKind, CustomerIdentity, Department, DepartmentId, ErrorCode, Message, Principal,
+};
 use hotline_guard::{Link, LinkPolicy, LinkVerdict, Redaction, Strictness};
 
 /// The topic of account-takeover reports in the security department.
@@ -64,7 +66,7 @@ impl Security {
             return Ok(());
         }
         Err(AppError::forbidden(
-            "step_up_required",
+            ErrorCode::StepUpRequired,
             format!(
                 "the {} department needs a fresh confirmation: log in again with a one-time code or PIN (the token's amr must include one of {}, and auth_time must be within {} minutes)",
                 department.as_str(),
@@ -119,7 +121,7 @@ impl Security {
         if let Some(secret) = hotline_guard::secret_request(text) {
             metrics::counter!("hotline_secret_requests_blocked_total").increment(1);
             let error = AppError::invalid(
-                "secret_request_blocked",
+                ErrorCode::SecretRequestBlocked,
                 format!(
                     "this message asks the customer for a secret ({}); support never asks for codes, PINs, CVV, card numbers, passwords or logins. The attempt was recorded for your supervisor",
                     secret.as_str()
@@ -151,7 +153,7 @@ impl Security {
             ),
         };
         metrics::counter!("hotline_suspicious_links_refused_total").increment(1);
-        let error = AppError::invalid("suspicious_link", why)
+        let error = AppError::invalid(ErrorCode::SuspiciousLink, why)
             .with_details(serde_json::json!({ "link": link }));
         Some(("message.suspicious_link_refused", error))
     }

@@ -12,7 +12,7 @@ use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hotline_domain::values::display_file_name;
-use hotline_domain::{AttachmentId, AttachmentInfo};
+use hotline_domain::{AttachmentId, AttachmentInfo, ErrorCode};
 use hotline_store::{NewAttachment, Uploader};
 use sha2::{Digest, Sha256};
 use std::path::{Path as FsPath, PathBuf};
@@ -30,8 +30,7 @@ const PLAIN_TEXT: &str = "text/plain; charset=utf-8";
 
 fn too_large(max: u64) -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "attachment_too_large",
+        ErrorCode::AttachmentTooLarge,
         format!(
             "the file is larger than the limit of {} MiB",
             max / (1024 * 1024)
@@ -61,13 +60,13 @@ pub async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<AttachmentInfo>)> {
     let mut multipart =
-        multipart.map_err(|e| ApiError::bad_request("invalid_multipart", e.body_text()))?;
+        multipart.map_err(|e| ApiError::new(ErrorCode::InvalidMultipart, e.body_text()))?;
     let max = state.settings.max_attachment_bytes;
     let multipart_error = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large(max)
         } else {
-            ApiError::bad_request("invalid_multipart", e.body_text())
+            ApiError::new(ErrorCode::InvalidMultipart, e.body_text())
         }
     };
     let mut field = loop {
@@ -75,8 +74,8 @@ pub async fn upload(
             Some(field) if field.name() == Some("file") => break field,
             Some(_) => continue,
             None => {
-                return Err(ApiError::bad_request(
-                    "missing_file",
+                return Err(ApiError::new(
+                    ErrorCode::MissingFile,
                     "send the file in the multipart field `file`",
                 ));
             }
@@ -111,7 +110,7 @@ pub async fn upload(
     file.sync_all().await.map_err(ApiError::internal)?;
     drop(file);
     if size == 0 {
-        return Err(ApiError::unprocessable("empty_file", "the file is empty"));
+        return Err(ApiError::new(ErrorCode::EmptyFile, "the file is empty"));
     }
 
     let content_type = match infer::get(&head).map(|t| t.mime_type()) {
@@ -169,8 +168,7 @@ async fn sync_dir(dir: &FsPath) -> ApiResult<()> {
 
 fn unsupported(found: &str) -> ApiError {
     ApiError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_attachment_type",
+        ErrorCode::UnsupportedAttachmentType,
         format!(
             "files of type {found} cannot be attached; send PDF, JPEG, PNG, HEIC or plain text"
         ),

@@ -9,7 +9,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use hotline_app::{MessageDraft, NewConversation, StartOutcome};
-use hotline_domain::{Conversation, ConversationId, DepartmentId, OperatorId, Principal, Status};
+use hotline_domain::{
+    Conversation, ConversationId, DepartmentId, ErrorCode, OperatorId, Principal, Status,
+};
 use hotline_store::LifecycleCommand;
 
 pub(crate) fn created_or_ok(created: bool) -> StatusCode {
@@ -94,8 +96,8 @@ pub async fn list_conversations(
     let status = match query.status.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(Status::parse(raw).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_query",
+            ApiError::new(
+                ErrorCode::InvalidQuery,
                 "status must be one of bot, queued, assigned, resolved",
             )
         })?),
@@ -104,16 +106,16 @@ pub async fn list_conversations(
         None => None,
         Some(raw) if raw.is_empty() => None,
         Some(raw) => Some(DepartmentId::parse(raw).map_err(|_| {
-            ApiError::bad_request(
-                "invalid_query",
+            ApiError::new(
+                ErrorCode::InvalidQuery,
                 "department must be a department id such as `travel`",
             )
         })?),
     };
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             "limit must be between 1 and 200",
         ));
     }
@@ -162,8 +164,8 @@ pub async fn list_messages(
     let limit = query.limit.unwrap_or(100);
     let after_seq = query.after_seq.unwrap_or(0);
     if !(1..=500).contains(&limit) || after_seq < 0 {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             "limit must be 1–500 and after_seq not negative",
         ));
     }
@@ -266,7 +268,7 @@ pub async fn assign(
         AssignRequest::default()
     } else {
         serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?
+            .map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.to_string()))?
     };
     let command = match request.operator_id {
         Some(target) => LifecycleCommand::AssignTo(OperatorId::from_raw(target)),

@@ -16,7 +16,8 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use hotline_domain::{
-    Article, ArticleDraft, ArticleId, Conversation, ConversationId, DepartmentId, Principal, Role,
+    Article, ArticleDraft, ArticleId, Conversation, ConversationId, DepartmentId, ErrorCode,
+    Principal, Role,
 };
 use hotline_store::kb::{ArticleChange, FeedbackTally, UnansweredQuestion};
 use serde::{Deserialize, Serialize};
@@ -76,8 +77,8 @@ fn optional_department(raw: Option<String>) -> ApiResult<Option<DepartmentId>> {
         None => Ok(None),
         Some(raw) if raw.is_empty() => Ok(None),
         Some(raw) => DepartmentId::parse(raw).map(Some).map_err(|_| {
-            ApiError::bad_request(
-                "invalid_query",
+            ApiError::new(
+                ErrorCode::InvalidQuery,
                 "department must be a department id such as `travel`",
             )
         }),
@@ -156,8 +157,7 @@ pub async fn create_article(
     known_department(&state, &article)?;
     if state.store.article(&article.id).await?.is_some() {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "article_exists",
+            ErrorCode::ArticleExists,
             format!(
                 "an article with the id `{}` exists; change it with PUT",
                 article.id
@@ -307,8 +307,8 @@ pub async fn search(
 ) -> ApiResult<Json<SearchResults>> {
     let limit = query.limit.unwrap_or(10);
     if !(1..=MAX_SEARCH_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             format!("limit must be between 1 and {MAX_SEARCH_LIMIT}"),
         ));
     }
@@ -369,8 +369,8 @@ pub async fn unanswered(
     readers(&principal)?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             "limit must be between 1 and 500",
         ));
     }

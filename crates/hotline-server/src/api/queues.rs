@@ -6,7 +6,7 @@ use crate::api::extract::{Json, Path};
 use crate::auth::Auth;
 use crate::state::AppState;
 use axum::extract::State;
-use hotline_domain::{Conversation, ConversationId, Presence, Principal};
+use hotline_domain::{Conversation, ConversationId, ErrorCode, Presence, Principal};
 use hotline_store::{DepartmentLive, OperatorStatus, PresenceChange};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -91,14 +91,14 @@ pub async fn put_presence(
     if let Some(capacity) = body.capacity
         && !(1..=MAX_CAPACITY).contains(&capacity)
     {
-        return Err(ApiError::unprocessable(
-            "invalid_capacity",
+        return Err(ApiError::new(
+            ErrorCode::InvalidCapacity,
             format!("capacity must be 1–{MAX_CAPACITY}"),
         ));
     }
     if body.presence.is_none() && body.capacity.is_none() {
-        return Err(ApiError::unprocessable(
-            "nothing_to_change",
+        return Err(ApiError::new(
+            ErrorCode::NothingToChange,
             "send presence, capacity or both",
         ));
     }

@@ -9,10 +9,10 @@ use crate::realtime::subscription::{Start, StartError, Subscription};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
-use hotline_domain::{Author, ConversationId, Event, Principal};
+use hotline_domain::{Author, ConversationId, ErrorCode, Event, Principal};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,8 +38,8 @@ fn frame<'a>(sub: &Subscription, event: &'a Event) -> EventFrame<'a> {
 
 fn start_error(e: StartError) -> ApiError {
     match e {
-        StartError::MalformedCursor => ApiError::bad_request(
-            "invalid_cursor",
+        StartError::MalformedCursor => ApiError::new(
+            ErrorCode::InvalidCursor,
             "the cursor is not one this server gave out",
         ),
         StartError::Store(e) => e.into(),
@@ -87,22 +87,21 @@ pub async fn websocket(
 ) -> ApiResult<Response> {
     if !origin_allowed(&state, &headers) {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "origin_not_allowed",
+            ErrorCode::OriginNotAllowed,
             "this origin may not open the WebSocket",
         ));
     }
     let credentials = match (&params.ticket, auth::bearer_token(&headers)) {
         (_, Some(token)) => auth::authenticate(&state, token).await?,
         (Some(ticket), None) => state.tickets.redeem(ticket).ok_or_else(|| {
-            ApiError::unauthorized(
-                "invalid_ticket",
+            ApiError::new(
+                ErrorCode::InvalidTicket,
                 "the ticket is unknown, used or expired; get a new one",
             )
         })?,
         (None, None) => {
-            return Err(ApiError::unauthorized(
-                "missing_token",
+            return Err(ApiError::new(
+                ErrorCode::MissingToken,
                 "send Authorization: Bearer <token> or ?ticket=",
             ));
         }
@@ -144,6 +143,54 @@ pub async fn websocket(
             }
             metrics::gauge!("hotline_websockets_open").decrement(1.0);
         }))
+}
+
+/// Why the server closes a socket: a close code and the sentence sent with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CloseReason {
+    InvalidUtf8,
+    MessageTooBig,
+    BinaryFrame,
+    SessionEnded,
+    TokenExpired,
+    ServerRestarting,
+}
+
+impl CloseReason {
+    fn code(self) -> u16 {
+        match self {
+            CloseReason::InvalidUtf8 => 1007,
+            CloseReason::MessageTooBig => 1009,
+            CloseReason::BinaryFrame => 1003,
+            CloseReason::SessionEnded | CloseReason::TokenExpired => 1008,
+            CloseReason::ServerRestarting => 1012,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            CloseReason::InvalidUtf8 => "text frames must be valid UTF-8",
+            CloseReason::MessageTooBig => "message too big; the limit is 64 KiB",
+            CloseReason::BinaryFrame => "binary frames are not supported",
+            CloseReason::SessionEnded => "your session has ended; log in again",
+            CloseReason::TokenExpired => {
+                "your identity token has expired; reconnect with a fresh one"
+            }
+            CloseReason::ServerRestarting => "server restarting; reconnect with your cursor",
+        }
+    }
+
+    /// The close a client's unreadable frame calls for; `None` for failures
+    /// of the connection itself, which cannot carry a close frame.
+    fn for_broken_frame(error: &axum::Error) -> Option<CloseReason> {
+        use std::error::Error as _;
+        let protocol = error.source()?.downcast_ref::<tungstenite::Error>()?;
+        match protocol {
+            tungstenite::Error::Utf8(_) => Some(CloseReason::InvalidUtf8),
+            tungstenite::Error::Capacity(_) => Some(CloseReason::MessageTooBig),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -197,10 +244,10 @@ impl Connection {
             .map_err(|_| "client too slow".to_owned())?
     }
 
-    async fn close(&mut self, code: u16, reason: &'static str) {
+    async fn close(&mut self, reason: CloseReason) {
         let close = WsMessage::Close(Some(CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
+            code: reason.code(),
+            reason: Utf8Bytes::from_static(reason.text()),
         }));
         let _ = tokio::time::timeout(Duration::from_secs(1), self.socket.send(close)).await;
     }
@@ -234,18 +281,14 @@ impl Connection {
                 incoming = self.socket.recv() => match incoming {
                     None => return Ok(()),
                     Some(Err(e)) => {
-                        let reason = e.to_string();
-                        // The protocol library reports these only as text.
-                        if reason.contains("UTF-8") {
-                            self.close(1007, "text frames must be valid UTF-8").await;
-                        } else if reason.contains("Space limit exceeded") {
-                            self.close(1009, "message too big; the limit is 64 KiB").await;
+                        if let Some(reason) = CloseReason::for_broken_frame(&e) {
+                            self.close(reason).await;
                         }
-                        return Err(reason);
+                        return Err(e.to_string());
                     }
                     Some(Ok(WsMessage::Text(text))) => self.on_client_message(text.as_str()).await?,
                     Some(Ok(WsMessage::Binary(_))) => {
-                        self.close(1003, "binary frames are not supported").await;
+                        self.close(CloseReason::BinaryFrame).await;
                         return Ok(());
                     }
                     Some(Ok(WsMessage::Close(_))) => return Ok(()),
@@ -264,7 +307,7 @@ impl Connection {
                 },
                 _ = ping.tick() => {
                     if !self.still_allowed(&mut sub).await? {
-                        self.close(1008, "your session has ended; log in again").await;
+                        self.close(CloseReason::SessionEnded).await;
                         return Ok(());
                     }
                     tokio::time::timeout(SEND_TIMEOUT, self.socket.send(WsMessage::Ping(Default::default())))
@@ -273,11 +316,11 @@ impl Connection {
                         .map_err(|e| e.to_string())?;
                 }
                 () = &mut token_expiry => {
-                    self.close(1008, "your identity token has expired; reconnect with a fresh one").await;
+                    self.close(CloseReason::TokenExpired).await;
                     return Ok(());
                 }
                 () = shutdown.cancelled() => {
-                    self.close(1012, "server restarting; reconnect with your cursor").await;
+                    self.close(CloseReason::ServerRestarting).await;
                     return Ok(());
                 }
             }
@@ -318,8 +361,8 @@ impl Connection {
         let message = match serde_json::from_str::<ClientMessage>(text) {
             Ok(message) => message,
             Err(e) => {
-                let error = serde_json::json!({ "type": "error", "code": "invalid_message", "message": e.to_string() });
-                return self.send_json(&error).await;
+                let error = ApiError::new(ErrorCode::InvalidMessage, e.to_string());
+                return self.send_json(&error.into_ws_frame()).await;
             }
         };
         match message {
@@ -345,8 +388,8 @@ impl Connection {
                         return Err(e.to_string());
                     }
                     Err(_) => {
-                        let error = serde_json::json!({ "type": "error", "code": "not_found", "message": "no such conversation" });
-                        return self.send_json(&error).await;
+                        let error = ApiError::new(ErrorCode::NotFound, "no such conversation");
+                        return self.send_json(&error.into_ws_frame()).await;
                     }
                 };
                 self.state.hub.publish_typing(Typing {
@@ -374,8 +417,8 @@ pub async fn long_poll(
 ) -> ApiResult<Response> {
     let wait = query.wait.unwrap_or(25);
     if wait > 60 {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             "wait must be 0–60 seconds",
         ));
     }
@@ -387,10 +430,8 @@ pub async fn long_poll(
     {
         Start::Resumed(sub) => sub,
         Start::Resync(sub, reason) => {
-            return Err(
-                ApiError::new(StatusCode::GONE, reason.code(), reason.message())
-                    .with_extra(serde_json::json!({ "cursor": sub.cursor() })),
-            );
+            return Err(ApiError::new(reason.code(), reason.message())
+                .with_extra(serde_json::json!({ "cursor": sub.cursor() })));
         }
     };
     let mut events = Vec::new();

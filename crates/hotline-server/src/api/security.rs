@@ -8,7 +8,7 @@ use crate::auth::Auth;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use hotline_domain::{Principal, Role};
+use hotline_domain::{ErrorCode, Principal, Role};
 use hotline_store::{AuditEntry, audit::verify_chain};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -56,8 +56,8 @@ pub async fn audit_log(
     let after = query.after.unwrap_or(0);
     let limit = query.limit.unwrap_or(100);
     if after < 0 || !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             "after must not be negative and limit must be 1–500",
         ));
     }

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{AppendHeaders, IntoResponse};
 use hotline_app::audit;
-use hotline_domain::Principal;
+use hotline_domain::{ErrorCode, Principal};
 use hotline_store::NewSession;
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
@@ -28,8 +28,8 @@ pub async fn login(
         .unwrap_or_else(|| passwords::decoy_hash().to_owned());
     let password = body.password;
     if password.len() > passwords::MAX_PASSWORD_BYTES {
-        return Err(ApiError::unauthorized(
-            "invalid_credentials",
+        return Err(ApiError::new(
+            ErrorCode::InvalidCredentials,
             "wrong e-mail or password",
         ));
     }
@@ -52,8 +52,8 @@ pub async fn login(
                 serde_json::json!({}),
             )
             .await?;
-        return Err(ApiError::unauthorized(
-            "invalid_credentials",
+        return Err(ApiError::new(
+            ErrorCode::InvalidCredentials,
             "wrong e-mail or password",
         ));
     };
@@ -154,8 +154,7 @@ pub async fn ws_ticket(
 ) -> ApiResult<Json<WsTicket>> {
     let ticket = state.tickets.issue(caller).ok_or_else(|| {
         ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
+            ErrorCode::Busy,
             "too many WebSocket tickets are waiting to be used; try again in a minute",
         )
     })?;

@@ -3,7 +3,7 @@
 
 use crate::settings::IdentitySettings;
 use hotline_domain::priority::{MAX_TIER_CHARS, is_valid_tier};
-use hotline_domain::{CustomerId, CustomerIdentity};
+use hotline_domain::{CustomerId, CustomerIdentity, ErrorCode};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -23,11 +23,11 @@ pub enum TokenError {
 }
 
 impl TokenError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            TokenError::Expired => "token_expired",
-            TokenError::LifetimeTooLong(..) => "token_lifetime_too_long",
-            TokenError::Invalid(_) => "invalid_token",
+            TokenError::Expired => ErrorCode::TokenExpired,
+            TokenError::LifetimeTooLong(..) => ErrorCode::TokenLifetimeTooLong,
+            TokenError::Invalid(_) => ErrorCode::InvalidToken,
         }
     }
 }

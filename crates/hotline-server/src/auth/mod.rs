@@ -10,7 +10,7 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
-use hotline_domain::Principal;
+use hotline_domain::{ErrorCode, Principal};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -78,12 +78,12 @@ pub fn verify_customer(state: &AppState, token: &str) -> Result<Authenticated, A
             session_hash: None,
             expires_at: Some(verified.expires_at),
         })
-        .map_err(|e| ApiError::unauthorized(e.code(), e.to_string()))
+        .map_err(|e| ApiError::new(e.code(), e.to_string()))
 }
 
 fn ended_session() -> ApiError {
-    ApiError::unauthorized(
-        "invalid_session",
+    ApiError::new(
+        ErrorCode::InvalidSession,
         "the session has expired or was ended; log in again",
     )
 }
@@ -141,7 +141,10 @@ impl FromRequestParts<AppState> for Credentials {
             Some(token) => token,
             None if parts.method == Method::GET || parts.method == Method::HEAD => {
                 session_cookie(&parts.headers).ok_or_else(|| {
-                    ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>")
+                    ApiError::new(
+                        ErrorCode::MissingToken,
+                        "send Authorization: Bearer <token>",
+                    )
                 })?
             }
             None => match session_cookie(&parts.headers) {
@@ -152,16 +155,16 @@ impl FromRequestParts<AppState> for Credentials {
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default();
                     if !csrf::matches(cookie, presented) {
-                        return Err(ApiError::forbidden_with(
-                            "csrf_token_invalid",
+                        return Err(ApiError::new(
+                            ErrorCode::CsrfTokenInvalid,
                             "send the X-CSRF-Token of this session (reload the console)",
                         ));
                     }
                     cookie
                 }
                 None => {
-                    return Err(ApiError::unauthorized(
-                        "missing_token",
+                    return Err(ApiError::new(
+                        ErrorCode::MissingToken,
                         "send Authorization: Bearer <token>",
                     ));
                 }

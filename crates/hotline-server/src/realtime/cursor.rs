@@ -1,7 +1,7 @@
 //! Cursors: opaque to clients, `<log id>.<position>` inside. The log id makes
 //! a cursor from another database (a restored backup, a reset) recognisable.
 
-use hotline_domain::EventPosition;
+use hotline_domain::{ErrorCode, EventPosition};
 use hotline_store::EventBounds;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,11 +15,11 @@ pub enum ResyncReason {
 }
 
 impl ResyncReason {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            ResyncReason::ForeignCursor => "foreign_cursor",
-            ResyncReason::CursorFromFuture => "cursor_from_future",
-            ResyncReason::CursorExpired => "cursor_expired",
+            ResyncReason::ForeignCursor => ErrorCode::ForeignCursor,
+            ResyncReason::CursorFromFuture => ErrorCode::CursorFromFuture,
+            ResyncReason::CursorExpired => ErrorCode::CursorExpired,
         }
     }
     pub fn message(self) -> &'static str {

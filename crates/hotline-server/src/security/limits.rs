@@ -6,6 +6,7 @@
 //! requests are not limited here (they are few and authenticated), except
 //! logins.
 
+use crate::api::error::ApiError;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -15,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 pub use hotline_app::security::RateLimitSettings;
+use hotline_domain::ErrorCode;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -157,11 +159,11 @@ impl Limits {
 fn too_many(wait: Duration, what: &str) -> Response {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let seconds = seconds.max(1);
-    let body = serde_json::json!({"error": {
-        "code": "rate_limited",
-        "message": format!("too many {what}; try again in {seconds} s"),
-    }});
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    let mut response = ApiError::new(
+        ErrorCode::RateLimited,
+        format!("too many {what}; try again in {seconds} s"),
+    )
+    .into_response();
     if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }

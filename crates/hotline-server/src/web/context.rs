@@ -10,7 +10,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use hotline_app::{ClaimedOrder, Purpose};
-use hotline_domain::{Conversation, ConversationId, Principal};
+use hotline_domain::{Conversation, ConversationId, ErrorCode, Principal};
 use hotline_store::{ConversationFilter, EventScope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -66,10 +66,18 @@ struct OrdersClaim {
 /// `orders` claim. Only for a token the `Auth` extractor has verified.
 fn claimed_orders(headers: &HeaderMap) -> ApiResult<Option<Vec<Order>>> {
     let token = auth::bearer_token(headers).ok_or_else(|| {
-        ApiError::unauthorized("missing_token", "send Authorization: Bearer <token>")
+        ApiError::new(
+            ErrorCode::MissingToken,
+            "send Authorization: Bearer <token>",
+        )
     })?;
     let claim: OrdersClaim = jsonwebtoken::dangerous::insecure_decode_claims(token)
-        .map_err(|e| ApiError::bad_request("invalid_token", e.to_string()))?;
+        // 400, not 401: the token was verified, so a fresh one (what the
+        // widget fetches on 401) would not help.
+        .map_err(|e| {
+            ApiError::new(ErrorCode::InvalidToken, e.to_string())
+                .with_status(StatusCode::BAD_REQUEST)
+        })?;
     Ok(claim.orders.map(|orders| {
         orders
             .into_iter()

@@ -19,6 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use hotline_domain::ErrorCode;
 use i18n::Lang;
 use serde::Deserialize;
 
@@ -263,10 +264,10 @@ async fn console_session(
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
     let token = auth::session_cookie(&headers)
-        .ok_or_else(|| ApiError::unauthorized("missing_token", "log in first"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::MissingToken, "log in first"))?;
     let caller = auth::authenticate(&state, token).await?;
     let hotline_domain::Principal::Operator(operator) = &caller.principal else {
-        return Err(ApiError::unauthorized("missing_token", "log in first"));
+        return Err(ApiError::new(ErrorCode::MissingToken, "log in first"));
     };
     let view = crate::api::views::OperatorView::from(operator);
     let canned: Vec<_> =
