@@ -447,6 +447,10 @@ pub(crate) fn find_across(
         return Vec::new();
     }
     let context = messages.iter().any(|m| CARD_CONTEXT.is_match(&m.text));
+    let mut pieces_in = vec![0usize; messages.len()];
+    for piece in &pieces {
+        pieces_in[piece.message] += 1;
+    }
     let mut found = Vec::new();
     let mut used: Vec<usize> = Vec::new();
     for b in (0..pieces.len()).rev() {
@@ -493,9 +497,14 @@ pub(crate) fn find_across(
                         continue;
                     }
                     let involved = &pieces[a..=b];
-                    let believable = strictness == Strictness::Strict
-                        || context
-                        || involved.iter().all(|p| bare(&messages[p.message].text));
+                    // Without a card word, a piece is a message's only
+                    // number: «сообщение 23 из 10», sent again and again,
+                    // is a count, however its digits line up.
+                    let alone = |p: &Piece| pieces_in[p.message] == 1;
+                    let believable = context
+                        || (involved.iter().all(alone)
+                            && (strictness == Strictness::Strict
+                                || involved.iter().all(|p| bare(&messages[p.message].text))));
                     if !(is_card(&digits, strictness) && believable) {
                         continue;
                     }

@@ -392,6 +392,21 @@ mod tests {
     }
 
     #[test]
+    fn numbered_messages_in_a_row_are_no_card() {
+        // Their digits, joined, make a Luhn-valid number one time in ten.
+        for sender in 0..100 {
+            let texts: Vec<String> = (0..300)
+                .map(|n| format!("message {n} from X-{sender}"))
+                .collect();
+            for i in 3..texts.len() {
+                let previous: Vec<&str> = texts[i - 3..i].iter().map(String::as_str).collect();
+                let scan = scan_with_history(&texts[i], &previous, Strictness::Strict);
+                assert!(!scan.found_any(), "{previous:?} {}", texts[i]);
+            }
+        }
+    }
+
+    #[test]
     fn a_mask_kept_last_four_is_no_piece_of_a_new_card() {
         let previous = ["карта •••• 1111"];
         let result = scan_with_history("4111 1111 1111", &previous, Strictness::Strict);

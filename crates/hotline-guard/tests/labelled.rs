@@ -309,3 +309,20 @@ fn held_out_set_v2() {
     assert!(outcome.false_positive_rate <= 0.02);
     assert_eq!(outcome.tallies["operator_request"].false_negative, 0);
 }
+
+/// Customers' messages sent one after another with numbers in them
+/// (`data/sequences_v3.jsonl`): counts, addresses, bookings, prices, and
+/// cards typed in pieces. Written after a benchmark's «message N from …»
+/// traffic was found masked as cards in pieces; measured once before and
+/// once after the fix (docs/security.md keeps both).
+#[test]
+fn numbered_messages_in_a_row() {
+    let outcome = evaluate(include_str!("../data/sequences_v3.jsonl"));
+    assert!(outcome.rows >= 40);
+    assert!(
+        outcome.leaks.is_empty(),
+        "secrets passed unmasked: {:#?}",
+        outcome.leaks
+    );
+    assert!(outcome.false_positive_rate <= 0.02);
+}
