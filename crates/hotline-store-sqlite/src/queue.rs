@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use hotline_domain::estimate::{mean_handle_seconds, newcomer_wait_seconds, queued_wait_seconds};
 use hotline_domain::routing::{DEFAULT_CAPACITY, OperatorSlot};
 use hotline_domain::similarity::same_question;
+use hotline_domain::sla::SlaTarget;
 use hotline_domain::{
     Assignee, Conversation, ConversationId, CustomerId, DepartmentId, DomainError, Event,
     EventKind, Message, OperatorId, Presence, Principal, Priority, QueuePlace, Router, Status,
@@ -674,13 +675,13 @@ impl QueueRuntime {
         let mut found = 0;
         for (target, due_column, done_column, breached_column) in [
             (
-                "first_response",
+                SlaTarget::FirstResponse,
                 "first_response_due",
                 "first_response_at",
                 "first_response_breached_at",
             ),
             (
-                "resolution",
+                SlaTarget::Resolution,
                 "resolution_due",
                 "resolved_at",
                 "resolution_breached_at",
@@ -704,8 +705,10 @@ impl QueueRuntime {
                 let Some(conversation) = load_conversation(conn, &id)? else {
                     continue;
                 };
-                // A resolved conversation can no longer miss its first response.
-                if conversation.status == Status::Resolved && target == "first_response" {
+                // The domain decides what counts as a breach (a resolved
+                // conversation cannot miss its first response); the query
+                // above only finds the clocks that ran out.
+                if !target.breached_in(conversation.status) {
                     continue;
                 }
                 append_event(
@@ -716,11 +719,11 @@ impl QueueRuntime {
                     true,
                     &Breach {
                         conversation_id: id.as_str(),
-                        target,
+                        target: target.as_str(),
                         due_at: from_micros(due)?,
                     },
                 )?;
-                metrics::counter!("hotline_sla_breaches_total", "target" => target, "department" => conversation.department.as_str().to_owned()).increment(1);
+                metrics::counter!("hotline_sla_breaches_total", "target" => target.as_str(), "department" => conversation.department.as_str().to_owned()).increment(1);
                 found += 1;
             }
         }

@@ -491,6 +491,37 @@ pub async fn sla_breaches_become_events(store: Arc<dyn Store>) {
     assert!(live[0].first_response_p50_seconds.is_some());
 }
 
+/// A conversation resolved before anyone answered it cannot miss its first
+/// response: however late the sweep, no `sla.breached` is said of it.
+pub async fn a_resolved_conversation_never_breaches_first_response(store: Arc<dyn Store>) {
+    let mut config = QueueConfig::default();
+    config.sla.targets.first_response_minutes = 0;
+    store.configure_queues(config).await.unwrap();
+    let withdrawn = start(&store, "c1", "bank", "m", "Уже не нужно").await;
+    store
+        .change_lifecycle(ChangeLifecycle {
+            conversation_id: withdrawn.conversation.id.clone(),
+            actor: Principal::Customer(customer("c1")),
+            command: LifecycleCommand::Resolve,
+        })
+        .await
+        .unwrap();
+    let waiting = start(&store, "c2", "bank", "m", "Вопрос без ответа").await;
+    assert_eq!(store.sweep_sla().await.unwrap(), 1, "only the open one");
+    assert_eq!(store.sweep_sla().await.unwrap(), 0, "nor on a later sweep");
+    let breached: Vec<ConversationId> = all_events(
+        &store,
+        &EventScope::Departments(vec![department("bank")]),
+        100,
+    )
+    .await
+    .into_iter()
+    .filter(|e| e.kind == EventKind::SlaBreached)
+    .map(|e| e.conversation_id)
+    .collect();
+    assert_eq!(breached, vec![waiting.conversation.id]);
+}
+
 /// Starts and resolves racing: replaying the event log in commit order, no
 /// operator ever holds more than their capacity and no conversation is
 /// handed to a second operator while the first still has it.
