@@ -443,6 +443,19 @@ pub async fn transfer_keeps_history_and_waiting_time(store: Arc<dyn Store>) {
     );
 }
 
+/// The `sla.breached` events of the bank department, oldest first.
+async fn bank_breaches(store: &Arc<dyn Store>) -> Vec<Event> {
+    all_events(
+        store,
+        &EventScope::Departments(vec![department("bank")]),
+        100,
+    )
+    .await
+    .into_iter()
+    .filter(|e| e.kind == EventKind::SlaBreached)
+    .collect()
+}
+
 /// Missed targets become operator-only events, once; a reply in time
 /// (not the customer's own) stops the clock.
 pub async fn sla_breaches_become_events(store: Arc<dyn Store>) {
@@ -472,15 +485,7 @@ pub async fn sla_breaches_become_events(store: Arc<dyn Store>) {
     .unwrap();
     assert_eq!(store.sweep_sla().await.unwrap(), 1);
     assert_eq!(store.sweep_sla().await.unwrap(), 0, "once");
-    let breaches: Vec<Event> = all_events(
-        &store,
-        &EventScope::Departments(vec![department("bank")]),
-        100,
-    )
-    .await
-    .into_iter()
-    .filter(|e| e.kind == EventKind::SlaBreached)
-    .collect();
+    let breaches = bank_breaches(&store).await;
     assert_eq!(breaches.len(), 1);
     assert_eq!(breaches[0].conversation_id, late.conversation.id);
     assert_eq!(breaches[0].data["target"], "first_response");
@@ -509,16 +514,11 @@ pub async fn a_resolved_conversation_never_breaches_first_response(store: Arc<dy
     let waiting = start(&store, "c2", "bank", "m", "Вопрос без ответа").await;
     assert_eq!(store.sweep_sla().await.unwrap(), 1, "only the open one");
     assert_eq!(store.sweep_sla().await.unwrap(), 0, "nor on a later sweep");
-    let breached: Vec<ConversationId> = all_events(
-        &store,
-        &EventScope::Departments(vec![department("bank")]),
-        100,
-    )
-    .await
-    .into_iter()
-    .filter(|e| e.kind == EventKind::SlaBreached)
-    .map(|e| e.conversation_id)
-    .collect();
+    let breached: Vec<ConversationId> = bank_breaches(&store)
+        .await
+        .into_iter()
+        .map(|e| e.conversation_id)
+        .collect();
     assert_eq!(breached, vec![waiting.conversation.id]);
 }
 
