@@ -259,6 +259,25 @@ impl Conversation {
             Principal::Operator(_) => Ok(false),
         }
     }
+
+    /// The answer bot speaks only while the conversation is with it: once a
+    /// human has been called, or the matter is resolved, it keeps quiet.
+    pub fn bot_may_post(&self) -> bool {
+        self.status == Status::Bot
+    }
+
+    /// The effect of a bot's message on the lifecycle: none, and refused
+    /// where [`bot_may_post`](Self::bot_may_post) says no.
+    pub fn on_bot_message(&self) -> Result<(), DomainError> {
+        if self.bot_may_post() {
+            Ok(())
+        } else {
+            Err(DomainError::InvalidTransition {
+                action: "answer by the bot in",
+                status: self.status.as_str(),
+            })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -397,6 +416,24 @@ mod tests {
                 .unwrap()
         );
         assert_eq!(c.assignee.as_ref().unwrap().id.as_str(), "o1");
+    }
+
+    #[test]
+    fn the_bot_posts_only_while_it_has_the_conversation() {
+        let c = conversation(Status::Bot);
+        assert!(c.bot_may_post());
+        assert_eq!(c.on_bot_message(), Ok(()));
+        for status in [Status::Queued, Status::Assigned, Status::Resolved] {
+            let c = conversation(status);
+            assert!(!c.bot_may_post(), "{status:?}");
+            assert_eq!(
+                c.on_bot_message(),
+                Err(DomainError::InvalidTransition {
+                    action: "answer by the bot in",
+                    status: status.as_str(),
+                })
+            );
+        }
     }
 
     #[test]

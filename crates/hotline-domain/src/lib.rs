@@ -33,7 +33,7 @@ pub use message::{AttachmentInfo, Author, AuthorKind, Message};
 pub use principal::{CustomerIdentity, OperatorPrincipal, Principal, Role};
 pub use priority::PriorityRules;
 pub use routing::{Presence, Priority, QueuePlace, Router};
-pub use sla::SlaPolicy;
+pub use sla::{SlaPolicy, SlaTarget};
 pub use values::{ClientMsgId, DepartmentId, MessageText, OrderId, TopicId};
 
 /// Timestamps are UTC and travel as RFC 3339 strings.

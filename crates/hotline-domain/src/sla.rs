@@ -3,6 +3,7 @@
 //! only working time counts (weekends and listed holidays skipped).
 
 use crate::Timestamp;
+use crate::conversation::Status;
 use crate::routing::Priority;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -99,6 +100,34 @@ impl Default for BusinessHours {
 pub struct DueTimes {
     pub first_response: Timestamp,
     pub resolution: Timestamp,
+}
+
+/// The two promises an SLA makes about a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaTarget {
+    FirstResponse,
+    Resolution,
+}
+
+impl SlaTarget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaTarget::FirstResponse => "first_response",
+            SlaTarget::Resolution => "resolution",
+        }
+    }
+
+    /// Whether a conversation now in `status`, whose clock for this target
+    /// is still running past its due time, has breached the target.
+    pub fn breached_in(self, status: Status) -> bool {
+        match self {
+            // Resolved without a reply: no answer is owed any more, so none
+            // can be late.
+            SlaTarget::FirstResponse => status != Status::Resolved,
+            // Resolving stops this clock; one still running was missed.
+            SlaTarget::Resolution => true,
+        }
+    }
 }
 
 impl SlaPolicy {
@@ -269,6 +298,24 @@ mod tests {
             datetime!(2026-11-26 00:10 UTC),
             "24/7 by default"
         );
+    }
+
+    #[test]
+    fn a_resolved_conversation_cannot_breach_first_response() {
+        assert!(!SlaTarget::FirstResponse.breached_in(Status::Resolved));
+        for status in [Status::Bot, Status::Queued, Status::Assigned] {
+            assert!(SlaTarget::FirstResponse.breached_in(status), "{status:?}");
+        }
+        for status in [
+            Status::Bot,
+            Status::Queued,
+            Status::Assigned,
+            Status::Resolved,
+        ] {
+            assert!(SlaTarget::Resolution.breached_in(status), "{status:?}");
+        }
+        assert_eq!(SlaTarget::FirstResponse.as_str(), "first_response");
+        assert_eq!(SlaTarget::Resolution.as_str(), "resolution");
     }
 
     #[test]

@@ -2,15 +2,13 @@
 
 use super::SqliteStore;
 use super::rows::*;
+use crate::append::{Post, append_message};
 use crate::error::StoreResult;
 use async_trait::async_trait;
-use hotline_domain::{
-    Article, ArticleId, Author, AuthorKind, DepartmentId, DomainError, EventKind, Message,
-    MessageId, Status,
-};
+use hotline_domain::{Article, ArticleId, DepartmentId};
 use hotline_store::kb::{
-    ArticleChange, BOT_NAME, FeedbackTally, KnowledgeStore, NewFeedback, PostBotMessage,
-    UnansweredQuestion, question_key,
+    ArticleChange, FeedbackTally, KnowledgeStore, NewFeedback, PostBotMessage, UnansweredQuestion,
+    question_key,
 };
 use hotline_store::{Posted, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -210,66 +208,15 @@ impl KnowledgeStore for SqliteStore {
         &self,
         command: PostBotMessage,
     ) -> hotline_store::StoreResult<Posted> {
+        let queue = self.queue.clone();
         self.write(move |conn, events| {
-            let mut conversation =
+            let conversation =
                 load_conversation(conn, &command.conversation_id)?.ok_or(StoreError::NotFound)?;
-            if conversation.status != Status::Bot {
-                return Err(DomainError::InvalidTransition {
-                    action: "answer by the bot in",
-                    status: conversation.status.as_str(),
-                }
-                .into());
-            }
-            let now = now();
-            let (seq, public_seq) = conversation.next_positions(false);
-            conversation.updated_at = now;
-            record_activity(conn, &conversation)?;
-            let message = Message {
-                id: MessageId::generate(),
-                conversation_id: conversation.id.clone(),
-                seq,
-                public_seq,
-                author: Author {
-                    kind: AuthorKind::Bot,
-                    id: None,
-                    name: BOT_NAME.to_owned(),
-                },
-                text: command.text.into_inner(),
-                internal: false,
-                client_msg_id: None,
-                attachments: Vec::new(),
+            let post = Post::Bot {
+                text: command.text,
                 suggestions: command.suggestions,
-                created_at: now,
             };
-            conn.prepare_cached(concat!(
-                "INSERT INTO messages (",
-                message_columns!(),
-                ") VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, 0, NULL, '[]', ?8, ?9)"
-            ))?
-            .execute(params![
-                message.id.as_str(),
-                message.conversation_id.as_str(),
-                message.seq,
-                message.public_seq,
-                message.author.kind.as_str(),
-                message.author.name,
-                message.text,
-                micros(now),
-                to_json(&message.suggestions)?,
-            ])?;
-            append_event(
-                conn,
-                events,
-                EventKind::MessageCreated,
-                &conversation,
-                false,
-                &message,
-            )?;
-            Ok(Posted {
-                message,
-                conversation,
-                created: true,
-            })
+            append_message(conn, events, &queue, conversation, post, now())
         })
         .await
     }

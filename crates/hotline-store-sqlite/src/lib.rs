@@ -6,6 +6,7 @@ mod error;
 mod read;
 #[macro_use]
 mod rows;
+mod append;
 mod audit;
 mod kb;
 pub mod migrations;
@@ -14,6 +15,7 @@ mod queue;
 mod redaction;
 mod writer;
 
+use crate::append::{Post, append_message, record_message};
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
@@ -390,22 +392,16 @@ impl Store for SqliteStore {
                 false,
                 &conversation,
             )?;
-            let message = insert_message(
-                conn,
-                &conversation,
-                (1, Some(1)),
-                author,
-                &principal,
-                first,
-                now,
-            )?;
-            append_event(
+            let message = record_message(
                 conn,
                 events,
-                EventKind::MessageCreated,
                 &conversation,
-                false,
-                &message,
+                (1, Some(1)),
+                Post::Person {
+                    author: &principal,
+                    message: first,
+                },
+                now,
             )?;
             let conversation = queue.reconcile(conn, events, None, conversation)?;
             Ok(Started {
@@ -421,7 +417,7 @@ impl Store for SqliteStore {
     async fn post_message(&self, command: PostMessage) -> hotline_store::StoreResult<Posted> {
         let queue = self.queue.clone();
         self.write(move |conn, events| {
-            let mut conversation = load_conversation(conn, &command.conversation_id)?
+            let conversation = load_conversation(conn, &command.conversation_id)?
                 .filter(|c| command.author.can_access(c))
                 .ok_or(StoreError::NotFound)?;
             let author = Author::of(&command.author);
@@ -452,59 +448,17 @@ impl Store for SqliteStore {
                     redaction::redact_as_read(conn, &conversation, remask)?;
                 }
             }
-            let before = conversation.clone();
-            let changed = conversation.on_message(&command.author, new.internal)?;
             let now = now();
             // The token's facts as of now (a tier may have changed since the
             // start), before a reopened conversation re-enters the queue.
             if let Principal::Customer(customer) = &command.author {
                 upsert_customer(conn, customer, now)?;
             }
-            let positions = conversation.next_positions(new.internal);
-            // A note is not activity the customer should see (their list is
-            // ordered by it).
-            if !new.internal {
-                conversation.updated_at = now;
-            }
-            if changed {
-                update_conversation(conn, &conversation)?;
-            } else {
-                record_activity(conn, &conversation)?;
-            }
-            let message = insert_message(
-                conn,
-                &conversation,
-                positions,
-                author,
-                &command.author,
-                new,
-                now,
-            )?;
-            append_event(
-                conn,
-                events,
-                EventKind::MessageCreated,
-                &conversation,
-                message.internal,
-                &message,
-            )?;
-            if changed {
-                append_event(
-                    conn,
-                    events,
-                    EventKind::ConversationUpdated,
-                    &conversation,
-                    false,
-                    &conversation,
-                )?;
-                conversation = queue.reconcile(conn, events, Some(&before), conversation)?;
-            }
-            queue.record_reply(conn, &conversation, &message)?;
-            Ok(Posted {
-                message,
-                conversation,
-                created: true,
-            })
+            let post = Post::Person {
+                author: &command.author,
+                message: new,
+            };
+            append_message(conn, events, &queue, conversation, post, now)
         })
         .await
     }
@@ -537,14 +491,7 @@ impl Store for SqliteStore {
             if conversation.apply(action, &command.actor)? {
                 conversation.updated_at = now();
                 update_conversation(conn, &conversation)?;
-                append_event(
-                    conn,
-                    events,
-                    EventKind::ConversationUpdated,
-                    &conversation,
-                    false,
-                    &conversation,
-                )?;
+                append_conversation_updated(conn, events, &conversation)?;
                 return queue.reconcile(conn, events, Some(&before), conversation);
             }
             Ok(queue.with_place(conversation))

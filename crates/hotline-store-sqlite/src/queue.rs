@@ -6,13 +6,15 @@
 
 use super::SqliteStore;
 use super::rows::*;
+use crate::append::{Post, append_message};
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::estimate::{mean_handle_seconds, newcomer_wait_seconds, queued_wait_seconds};
 use hotline_domain::routing::{DEFAULT_CAPACITY, OperatorSlot};
 use hotline_domain::similarity::same_question;
+use hotline_domain::sla::SlaTarget;
 use hotline_domain::{
-    Assignee, Author, Conversation, ConversationId, CustomerId, DepartmentId, DomainError, Event,
+    Assignee, Conversation, ConversationId, CustomerId, DepartmentId, DomainError, Event,
     EventKind, Message, OperatorId, Presence, Principal, Priority, QueuePlace, Router, Status,
     Subject, Timestamp,
 };
@@ -535,36 +537,18 @@ impl QueueRuntime {
                 break;
             }
         }
-        let Some(mut conversation) = found else {
+        let Some(conversation) = found else {
             return Ok(None);
         };
         let principal = Principal::Customer(command.customer.clone());
-        let new = &command.first_message;
-        conversation.on_message(&principal, false)?;
-        let now = now();
-        let positions = conversation.next_positions(false);
-        conversation.updated_at = now;
-        record_activity(conn, &conversation)?;
-        let message = insert_message(
-            conn,
-            &conversation,
-            positions,
-            Author::of(&principal),
-            &principal,
-            new,
-            now,
-        )?;
-        append_event(
-            conn,
-            events,
-            EventKind::MessageCreated,
-            &conversation,
-            false,
-            &message,
-        )?;
+        let post = Post::Person {
+            author: &principal,
+            message: &command.first_message,
+        };
+        let joined = append_message(conn, events, self, conversation, post, now())?;
         Ok(Some(Started {
-            conversation: self.with_place(conversation),
-            message,
+            conversation: self.with_place(joined.conversation),
+            message: joined.message,
             created: false,
             joined_existing: true,
         }))
@@ -678,14 +662,7 @@ impl QueueRuntime {
             false,
             &after,
         )?;
-        append_event(
-            conn,
-            events,
-            EventKind::ConversationUpdated,
-            &after,
-            false,
-            &after,
-        )?;
+        append_conversation_updated(conn, events, &after)?;
         self.reconcile(conn, events, Some(&before), after)
     }
 
@@ -698,13 +675,13 @@ impl QueueRuntime {
         let mut found = 0;
         for (target, due_column, done_column, breached_column) in [
             (
-                "first_response",
+                SlaTarget::FirstResponse,
                 "first_response_due",
                 "first_response_at",
                 "first_response_breached_at",
             ),
             (
-                "resolution",
+                SlaTarget::Resolution,
                 "resolution_due",
                 "resolved_at",
                 "resolution_breached_at",
@@ -728,8 +705,10 @@ impl QueueRuntime {
                 let Some(conversation) = load_conversation(conn, &id)? else {
                     continue;
                 };
-                // A resolved conversation can no longer miss its first response.
-                if conversation.status == Status::Resolved && target == "first_response" {
+                // The domain decides what counts as a breach (a resolved
+                // conversation cannot miss its first response); the query
+                // above only finds the clocks that ran out.
+                if !target.breached_in(conversation.status) {
                     continue;
                 }
                 append_event(
@@ -740,11 +719,11 @@ impl QueueRuntime {
                     true,
                     &Breach {
                         conversation_id: id.as_str(),
-                        target,
+                        target: target.as_str(),
                         due_at: from_micros(due)?,
                     },
                 )?;
-                metrics::counter!("hotline_sla_breaches_total", "target" => target, "department" => conversation.department.as_str().to_owned()).increment(1);
+                metrics::counter!("hotline_sla_breaches_total", "target" => target.as_str(), "department" => conversation.department.as_str().to_owned()).increment(1);
                 found += 1;
             }
         }
@@ -881,14 +860,7 @@ fn assign(
     conversation.updated_at = now;
     conversation.queue = None;
     update_conversation(conn, &conversation)?;
-    append_event(
-        conn,
-        events,
-        EventKind::ConversationUpdated,
-        &conversation,
-        false,
-        &conversation,
-    )?;
+    append_conversation_updated(conn, events, &conversation)?;
     state.forget(&conversation.id);
     state.router.add_load(operator, 1, micros(now));
     mark_assigned(conn, &conversation.id, micros(now))?;

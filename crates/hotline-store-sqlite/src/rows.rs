@@ -4,8 +4,7 @@ use crate::error::StoreResult;
 use hotline_domain::{
     Assignee, AttachmentId, AttachmentInfo, Author, AuthorKind, ClientMsgId, Conversation,
     ConversationId, CustomerId, CustomerIdentity, CustomerRef, DepartmentId, Event, EventKind,
-    EventPosition, Message, MessageId, OperatorId, OperatorPrincipal, Principal, Role, Status,
-    Timestamp,
+    EventPosition, Message, MessageId, OperatorId, OperatorPrincipal, Role, Status, Timestamp,
 };
 use hotline_store::{AttachmentRecord, NewMessage, StoreError, Uploader};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -396,83 +395,6 @@ pub(super) fn same_body(stored: &Message, new: &NewMessage) -> bool {
             .eq(new.attachment_ids.iter())
 }
 
-/// Inserts a message at `positions` (from `Conversation::next_positions`),
-/// binding its attachments to it.
-pub(super) fn insert_message(
-    conn: &Connection,
-    conversation: &Conversation,
-    positions: (i64, Option<i64>),
-    author: Author,
-    principal: &Principal,
-    new: &NewMessage,
-    now: Timestamp,
-) -> StoreResult<Message> {
-    let id = MessageId::generate();
-    let attachments = claim_attachments(conn, principal, &new.attachment_ids)?;
-    let message = Message {
-        id,
-        conversation_id: conversation.id.clone(),
-        seq: positions.0,
-        public_seq: positions.1,
-        author,
-        text: new.text.as_str().to_owned(),
-        internal: new.internal,
-        client_msg_id: Some(new.client_msg_id.clone()),
-        attachments,
-        suggestions: Vec::new(),
-        created_at: now,
-    };
-    conn.prepare_cached(concat!(
-        "INSERT INTO messages (",
-        message_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)"
-    ))?
-    .execute(params![
-        message.id.as_str(),
-        message.conversation_id.as_str(),
-        message.seq,
-        message.public_seq,
-        message.author.kind.as_str(),
-        message.author.id,
-        message.author.name,
-        message.text,
-        message.internal,
-        new.client_msg_id.as_str(),
-        to_json(&message.attachments)?,
-        micros(now),
-    ])?;
-    for attachment in &message.attachments {
-        conn.prepare_cached(
-            "UPDATE attachments SET conversation_id = ?1, message_seq = ?2 WHERE id = ?3",
-        )?
-        .execute(params![
-            message.conversation_id.as_str(),
-            message.seq,
-            attachment.id.as_str()
-        ])?;
-    }
-    Ok(message)
-}
-
-/// The attachments' metadata, once each is checked to be the author's own
-/// upload and not yet sent.
-fn claim_attachments(
-    conn: &Connection,
-    principal: &Principal,
-    ids: &[AttachmentId],
-) -> StoreResult<Vec<AttachmentInfo>> {
-    let uploader = Uploader::of(principal);
-    let mut infos: Vec<AttachmentInfo> = Vec::with_capacity(ids.len());
-    for id in ids {
-        let record = load_attachment(conn, id)?
-            .filter(|a| a.uploader == uploader && a.conversation_id.is_none())
-            .filter(|_| !infos.iter().any(|i| &i.id == id))
-            .ok_or_else(|| StoreError::InvalidAttachment(id.to_string()))?;
-        infos.push(record.info);
-    }
-    Ok(infos)
-}
-
 pub(super) fn load_attachment(
     conn: &Connection,
     id: &AttachmentId,
@@ -539,6 +461,22 @@ pub(super) fn append_event<T: Serialize>(
         EventRouting::of(conversation),
         internal,
         data,
+    )
+}
+
+/// Appends `conversation.updated` carrying the conversation as it now is.
+pub(super) fn append_conversation_updated(
+    conn: &Connection,
+    events: &mut Vec<Event>,
+    conversation: &Conversation,
+) -> StoreResult<()> {
+    append_event(
+        conn,
+        events,
+        EventKind::ConversationUpdated,
+        conversation,
+        false,
+        conversation,
     )
 }
 

@@ -45,6 +45,7 @@ macro_rules! store_conformance_suite {
             duplicate_requests_join_the_open_conversation,
             transfer_keeps_history_and_waiting_time,
             sla_breaches_become_events,
+            a_resolved_conversation_never_breaches_first_response,
             articles_upsert_by_id_and_delete,
             feedback_is_tallied_and_unanswered_questions_listed,
             bot_messages_carry_suggestions_while_the_bot_handles_the_conversation,

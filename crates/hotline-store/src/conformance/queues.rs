@@ -443,6 +443,19 @@ pub async fn transfer_keeps_history_and_waiting_time(store: Arc<dyn Store>) {
     );
 }
 
+/// The `sla.breached` events of the bank department, oldest first.
+async fn bank_breaches(store: &Arc<dyn Store>) -> Vec<Event> {
+    all_events(
+        store,
+        &EventScope::Departments(vec![department("bank")]),
+        100,
+    )
+    .await
+    .into_iter()
+    .filter(|e| e.kind == EventKind::SlaBreached)
+    .collect()
+}
+
 /// Missed targets become operator-only events, once; a reply in time
 /// (not the customer's own) stops the clock.
 pub async fn sla_breaches_become_events(store: Arc<dyn Store>) {
@@ -472,15 +485,7 @@ pub async fn sla_breaches_become_events(store: Arc<dyn Store>) {
     .unwrap();
     assert_eq!(store.sweep_sla().await.unwrap(), 1);
     assert_eq!(store.sweep_sla().await.unwrap(), 0, "once");
-    let breaches: Vec<Event> = all_events(
-        &store,
-        &EventScope::Departments(vec![department("bank")]),
-        100,
-    )
-    .await
-    .into_iter()
-    .filter(|e| e.kind == EventKind::SlaBreached)
-    .collect();
+    let breaches = bank_breaches(&store).await;
     assert_eq!(breaches.len(), 1);
     assert_eq!(breaches[0].conversation_id, late.conversation.id);
     assert_eq!(breaches[0].data["target"], "first_response");
@@ -489,6 +494,32 @@ pub async fn sla_breaches_become_events(store: Arc<dyn Store>) {
     assert_eq!(live[0].sla_breaches_today, 1);
     assert_eq!(live[0].queue_length, 1);
     assert!(live[0].first_response_p50_seconds.is_some());
+}
+
+/// A conversation resolved before anyone answered it cannot miss its first
+/// response: however late the sweep, no `sla.breached` is said of it.
+pub async fn a_resolved_conversation_never_breaches_first_response(store: Arc<dyn Store>) {
+    let mut config = QueueConfig::default();
+    config.sla.targets.first_response_minutes = 0;
+    store.configure_queues(config).await.unwrap();
+    let withdrawn = start(&store, "c1", "bank", "m", "Уже не нужно").await;
+    store
+        .change_lifecycle(ChangeLifecycle {
+            conversation_id: withdrawn.conversation.id.clone(),
+            actor: Principal::Customer(customer("c1")),
+            command: LifecycleCommand::Resolve,
+        })
+        .await
+        .unwrap();
+    let waiting = start(&store, "c2", "bank", "m", "Вопрос без ответа").await;
+    assert_eq!(store.sweep_sla().await.unwrap(), 1, "only the open one");
+    assert_eq!(store.sweep_sla().await.unwrap(), 0, "nor on a later sweep");
+    let breached: Vec<ConversationId> = bank_breaches(&store)
+        .await
+        .into_iter()
+        .map(|e| e.conversation_id)
+        .collect();
+    assert_eq!(breached, vec![waiting.conversation.id]);
 }
 
 /// Starts and resolves racing: replaying the event log in commit order, no
