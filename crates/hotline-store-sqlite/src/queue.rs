@@ -698,19 +698,24 @@ impl QueueRuntime {
             let mark = format!(
                 "UPDATE conversation_routing SET {breached_column} = ?2 WHERE conversation_id = ?1"
             );
+            // A clock that ran out without a breach stops: a reopened
+            // conversation starts a new one.
+            let stop = format!(
+                "UPDATE conversation_routing SET {due_column} = NULL WHERE conversation_id = ?1"
+            );
             for (id, due) in overdue {
                 let id = ConversationId::from_raw(id);
-                conn.prepare_cached(&mark)?
-                    .execute(params![id.as_str(), now_us])?;
-                let Some(conversation) = load_conversation(conn, &id)? else {
-                    continue;
-                };
+                let conversation = load_conversation(conn, &id)?;
                 // The domain decides what counts as a breach (a resolved
                 // conversation cannot miss its first response); the query
                 // above only finds the clocks that ran out.
-                if !target.breached_in(conversation.status) {
+                let Some(conversation) = conversation.filter(|c| target.breached_in(c.status))
+                else {
+                    conn.prepare_cached(&stop)?.execute(params![id.as_str()])?;
                     continue;
-                }
+                };
+                conn.prepare_cached(&mark)?
+                    .execute(params![id.as_str(), now_us])?;
                 append_event(
                     conn,
                     events,

@@ -520,6 +520,8 @@ pub async fn a_resolved_conversation_never_breaches_first_response(store: Arc<dy
         .map(|e| e.conversation_id)
         .collect();
     assert_eq!(breached, vec![waiting.conversation.id]);
+    let live = store.live_stats(&[department("bank")]).await.unwrap();
+    assert_eq!(live[0].sla_breaches_today, 1, "the supervisor counts one");
 }
 
 /// Starts and resolves racing: replaying the event log in commit order, no
