@@ -256,12 +256,12 @@ fn evaluate(data: &str) -> Outcome {
     }
 }
 
-#[test]
-fn labelled_set_meets_the_targets() {
-    let outcome = evaluate(include_str!("../data/labelled.jsonl"));
+/// What every set must show: no secret left visible, at most 2 % of
+/// harmless customer messages touched, every operator request refused.
+fn assert_meets_the_targets(outcome: &Outcome, min_rows: usize) {
     assert!(
-        outcome.rows >= 300,
-        "the set must hold at least 300 messages"
+        outcome.rows >= min_rows,
+        "the set must hold at least {min_rows} messages"
     );
     assert!(
         outcome.leaks.is_empty(),
@@ -273,10 +273,14 @@ fn labelled_set_meets_the_targets() {
         "false positives {}",
         outcome.false_positive_rate
     );
-    assert_eq!(
-        outcome.tallies["operator_request"].false_negative, 0,
-        "operator requests let through"
-    );
+    if let Some(requests) = outcome.tallies.get("operator_request") {
+        assert_eq!(requests.false_negative, 0, "operator requests let through");
+    }
+}
+
+#[test]
+fn labelled_set_meets_the_targets() {
+    assert_meets_the_targets(&evaluate(include_str!("../data/labelled.jsonl")), 300);
 }
 
 /// Written after the detectors were tuned, measured once (docs/security.md
@@ -284,14 +288,7 @@ fn labelled_set_meets_the_targets() {
 /// set like the other.
 #[test]
 fn held_out_set() {
-    let outcome = evaluate(include_str!("../data/heldout.jsonl"));
-    assert!(
-        outcome.leaks.is_empty(),
-        "secrets passed unmasked: {:#?}",
-        outcome.leaks
-    );
-    assert!(outcome.false_positive_rate <= 0.02);
-    assert_eq!(outcome.tallies["operator_request"].false_negative, 0);
+    assert_meets_the_targets(&evaluate(include_str!("../data/heldout.jsonl")), 70);
 }
 
 /// The second held-out set (`data/heldout_v2.jsonl`, issue 14): written
@@ -299,15 +296,7 @@ fn held_out_set() {
 /// keeps both results), then its misses were fixed: now a regression set.
 #[test]
 fn held_out_set_v2() {
-    let outcome = evaluate(include_str!("../data/heldout_v2.jsonl"));
-    assert!(outcome.rows >= 150);
-    assert!(
-        outcome.leaks.is_empty(),
-        "secrets passed unmasked: {:#?}",
-        outcome.leaks
-    );
-    assert!(outcome.false_positive_rate <= 0.02);
-    assert_eq!(outcome.tallies["operator_request"].false_negative, 0);
+    assert_meets_the_targets(&evaluate(include_str!("../data/heldout_v2.jsonl")), 150);
 }
 
 /// Customers' messages sent one after another with numbers in them
@@ -317,12 +306,5 @@ fn held_out_set_v2() {
 /// once after the fix (docs/security.md keeps both).
 #[test]
 fn numbered_messages_in_a_row() {
-    let outcome = evaluate(include_str!("../data/sequences_v3.jsonl"));
-    assert!(outcome.rows >= 40);
-    assert!(
-        outcome.leaks.is_empty(),
-        "secrets passed unmasked: {:#?}",
-        outcome.leaks
-    );
-    assert!(outcome.false_positive_rate <= 0.02);
+    assert_meets_the_targets(&evaluate(include_str!("../data/sequences_v3.jsonl")), 40);
 }
