@@ -31,6 +31,7 @@ mod net;
 mod relay;
 mod report;
 mod routing;
+mod soak;
 mod throughput;
 
 use clap::{Parser, Subcommand};
@@ -58,6 +59,8 @@ enum Command {
     Routing(routing::Args),
     /// Replay a day of arrivals and operator shifts against a running server.
     Day(day::Args),
+    /// Cycles of load, kill -9 and restart: every acknowledged message and the audit chain must survive.
+    Soak(soak::Args),
     /// Help-center search quality on the evaluation set, against PostgreSQL full-text search.
     KbQuality(kb_quality::Args),
     /// Help-center search speed: re-indexing 10 000 articles, suggest latency.
@@ -72,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Idle(args) => idle::run(args).await,
         Command::Routing(args) => routing::run(args).await,
         Command::Day(args) => day::run(args).await,
+        Command::Soak(args) => soak::run(args).await,
         Command::KbQuality(args) => kb_quality::run(args).await,
         Command::KbSpeed(args) => kb_speed::run(args),
     }
