@@ -135,6 +135,41 @@ async fn eddsa_tokens_verify_with_the_configured_public_key() {
 }
 
 #[tokio::test]
+async fn rs256_tokens_verify_with_the_configured_public_key() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let app =
+        TestApp::spawn_with(|s| s.identity.public_key_file = Some(fixtures.join("rsa-public.pem")))
+            .await;
+    let sign = |key_file: &str, algorithm: Algorithm| {
+        let private = std::fs::read(fixtures.join(key_file)).unwrap();
+        jsonwebtoken::encode(
+            &Header::new(algorithm),
+            &claims("rs"),
+            &EncodingKey::from_rsa_pem(&private).unwrap(),
+        )
+        .unwrap()
+    };
+    let (status, me) = app
+        .get(&sign("rsa-private.pem", Algorithm::RS256), "/api/v1/me")
+        .await;
+    assert_eq!((status, me["id"].as_str()), (200, Some("rs")));
+    // Signed by another key, or with another algorithm than the key's.
+    let other = sign("rsa-other-private.pem", Algorithm::RS256);
+    assert_eq!(app.get(&other, "/api/v1/me").await.0, 401);
+    let ps256 = sign("rsa-private.pem", Algorithm::PS256);
+    assert_eq!(app.get(&ps256, "/api/v1/me").await.0, 401);
+    // HS256 with the public key as the secret: the classic confusion attack.
+    let public = std::fs::read(fixtures.join("rsa-public.pem")).unwrap();
+    let confused = jsonwebtoken::encode(
+        &Header::default(),
+        &claims("rs"),
+        &EncodingKey::from_secret(&public),
+    )
+    .unwrap();
+    assert_eq!(app.get(&confused, "/api/v1/me").await.0, 401);
+}
+
+#[tokio::test]
 async fn with_only_a_public_key_configured_shared_secret_tokens_are_refused() {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let app = TestApp::spawn_with(|s| {
