@@ -22,12 +22,15 @@ fn erase_conversations(conn: &Connection, ids: &[String], erased: &mut Erased) -
         erased.messages += conn
             .prepare_cached("DELETE FROM messages WHERE conversation_id = ?1")?
             .execute(params![id])?;
+        // Through the customer's index (the conversation row goes last):
+        // events has none by conversation.
         conn.prepare_cached(
             "UPDATE events SET data = CASE kind
                  WHEN 'message.created' THEN json_set(data, '$.text', '', '$.author.name', '', '$.attachments', json('[]'))
                  ELSE json_set(data, '$.customer.name', '', '$.subject', json('{\"kind\":\"general\"}'))
              END
-             WHERE conversation_id = ?1",
+             WHERE customer_id = (SELECT customer_id FROM conversations WHERE id = ?1)
+               AND conversation_id = ?1",
         )?
         .execute(params![id])?;
         conn.prepare_cached("DELETE FROM conversation_routing WHERE conversation_id = ?1")?
