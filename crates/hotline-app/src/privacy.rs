@@ -169,8 +169,29 @@ pub async fn export_customer(
         }));
     }
     let count = exported.len();
+    // What the identity tokens stated (contacts, tier) and the context the
+    // widget handed in (orders, how they logged in), and files never sent.
+    let record = store.customer_record(customer).await?.unwrap_or_default();
+    for file in &record.unsent_files {
+        let to = out.join("attachments").join(file.info.id.as_str());
+        std::fs::copy(files.content_path(&file.sha256), &to)
+            .map_err(io(format!("cannot copy to {}", to.display())))?;
+        attachment_files += 1;
+    }
+    let context = match store.customer_context(customer).await? {
+        Some((json, _)) => serde_json::from_str(&json).map_err(AppError::internal)?,
+        None => serde_json::Value::Null,
+    };
     let document = serde_json::json!({
         "customer": customer.as_str(),
+        "profile": {
+            "name": record.name,
+            "email": record.email,
+            "phone": record.phone,
+            "tier": record.tier,
+        },
+        "context": context,
+        "unsent_files": record.unsent_files.iter().map(|f| &f.info).collect::<Vec<_>>(),
         "exported_at": time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .map_err(AppError::internal)?,

@@ -1,10 +1,12 @@
 use super::SqliteStore;
 use crate::error::StoreResult;
+use crate::rows::load_attachment;
 use async_trait::async_trait;
+use hotline_domain::AttachmentId;
 use hotline_domain::CustomerId;
 use hotline_store::PrivacyStore;
-use hotline_store::privacy::Erased;
-use rusqlite::{Connection, params};
+use hotline_store::privacy::{CustomerRecord, Erased};
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// Removes conversations and what hangs off them; scrubs their events.
 fn erase_conversations(conn: &Connection, ids: &[String], erased: &mut Erased) -> StoreResult<()> {
@@ -62,6 +64,45 @@ fn orphans(conn: &Connection, mut shas: Vec<String>, erased: &mut Erased) -> Sto
 
 #[async_trait]
 impl PrivacyStore for SqliteStore {
+    async fn customer_record(
+        &self,
+        customer: &CustomerId,
+    ) -> hotline_store::StoreResult<Option<CustomerRecord>> {
+        let customer = customer.to_string();
+        self.read(move |conn| {
+            let Some(mut record) = conn
+                .prepare_cached("SELECT name, email, phone, tier FROM customers WHERE id = ?1")?
+                .query_row(params![customer], |r| {
+                    Ok(CustomerRecord {
+                        name: r.get(0)?,
+                        email: r.get(1)?,
+                        phone: r.get(2)?,
+                        tier: r.get(3)?,
+                        unsent_files: Vec::new(),
+                    })
+                })
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            let unsent = conn
+                .prepare_cached(
+                    "SELECT id FROM attachments
+                     WHERE uploader_kind = 'customer' AND uploader_id = ?1 AND conversation_id IS NULL
+                     ORDER BY id",
+                )?
+                .query_map(params![customer], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            for id in unsent {
+                if let Some(file) = load_attachment(conn, &AttachmentId::from_raw(id))? {
+                    record.unsent_files.push(file);
+                }
+            }
+            Ok(Some(record))
+        })
+        .await
+    }
+
     async fn erase_customer(&self, customer: &CustomerId) -> hotline_store::StoreResult<Erased> {
         let customer = customer.to_string();
         let queue = self.queue.clone();

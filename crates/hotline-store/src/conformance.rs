@@ -39,6 +39,7 @@ macro_rules! store_conformance_suite {
             a_send_rechecks_what_screening_relied_on,
             audit_log_is_a_verifiable_chain,
             erasing_a_customer_leaves_nothing_of_theirs,
+            a_customer_record_holds_what_their_token_said,
             assignment_is_race_free,
             queue_places_and_estimates_follow_the_queue,
             returning_customer_gets_their_operator,
@@ -1226,6 +1227,45 @@ pub async fn audit_log_is_a_verifiable_chain(store: Arc<dyn Store>) {
         e.seq = i as i64 + 1;
     }
     assert_eq!(audit::verify_chain(None, &relinked).unwrap_err().seq, 10);
+}
+
+/// For the personal-data export: the customer's facts as their token last
+/// stated them, and the files they uploaded but never sent.
+pub async fn a_customer_record_holds_what_their_token_said(store: Arc<dyn Store>) {
+    assert!(
+        store
+            .customer_record(&CustomerId::from_raw("nobody"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    start(&store, "c1", "travel", "m-1", "вопрос").await;
+    let unsent = AttachmentId::from_raw("att-unsent");
+    store
+        .put_attachment(NewAttachment {
+            info: AttachmentInfo {
+                id: unsent.clone(),
+                name: "скан.pdf".into(),
+                size: 3,
+                content_type: "application/pdf".into(),
+            },
+            sha256: "ab".repeat(32),
+            uploader: Uploader {
+                kind: "customer".into(),
+                id: "c1".into(),
+            },
+        })
+        .await
+        .unwrap();
+    let record = store
+        .customer_record(&CustomerId::from_raw("c1"))
+        .await
+        .unwrap()
+        .expect("a customer who wrote has a record");
+    assert_eq!(record.name, "Customer c1");
+    assert_eq!(record.phone.as_deref(), Some("+79990000000"));
+    let files: Vec<&AttachmentId> = record.unsent_files.iter().map(|f| &f.info.id).collect();
+    assert_eq!(files, [&unsent]);
 }
 
 pub async fn erasing_a_customer_leaves_nothing_of_theirs(store: Arc<dyn Store>) {

@@ -1,6 +1,7 @@
 //! Personal-data requests (Russian law 152-FZ) and retention: erasing a
 //! customer, deleting old resolved conversations.
 
+use crate::AttachmentRecord;
 use crate::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::CustomerId;
@@ -16,8 +17,22 @@ pub struct Erased {
     pub orphaned_files: Vec<String>,
 }
 
+/// What Hotline keeps about a customer outside their conversations.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerRecord {
+    /// What their identity token last stated.
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub tier: Option<String>,
+    /// Files they uploaded but never sent in a message.
+    pub unsent_files: Vec<AttachmentRecord>,
+}
+
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
+    /// The customer's record, when Hotline has seen them.
+    async fn customer_record(&self, customer: &CustomerId) -> StoreResult<Option<CustomerRecord>>;
     /// Deletes the customer, their conversations, messages and attachments;
     /// their events keep their place in the log (cursors stay valid) but
     /// lose every text and name. Irreversible.

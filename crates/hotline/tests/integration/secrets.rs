@@ -542,6 +542,211 @@ async fn export_erase_and_a_verifiable_audit_log() {
     assert!(stderr.contains("broken at entry 2"), "{stderr}");
 }
 
+/// Every table that names a customer, read with SQL after the export: each
+/// personal value in their rows must be in `customer.json` (152-FZ: the
+/// customer may learn everything held about them). A new table or column
+/// with a customer's data fails here until the export carries it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_holds_what_every_table_keeps_about_the_customer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, base, _log) = serve(dir.path());
+    let http = reqwest::Client::new();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = json!({
+        "sub": "c-full", "name": "Пётр Иванов", "exp": now + 3600, "iat": now,
+        "email": "petr@example.com", "phone": "+7 916 555-01-02", "tier": "vip",
+        "amr": ["pwd", "otp"], "auth_time": now - 60,
+        "orders": [{"id": "ORD-7731", "department": "marketplace", "title": "Кофемашина",
+                    "date": "2026-11-20", "status": "доставлен"}],
+    });
+    let customer = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    let context = http
+        .post(format!("{base}/api/v1/customer/context"))
+        .bearer_auth(&customer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(context.status(), 204);
+    let upload = |name: &'static str| {
+        let (http, base, customer) = (http.clone(), base.clone(), customer.clone());
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name(name),
+            );
+            let uploaded: Value = http
+                .post(format!("{base}/api/v1/attachments"))
+                .bearer_auth(&customer)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            uploaded["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let sent = upload("чек-кофемашина.pdf").await;
+    upload("паспорт-не-отправлен.pdf").await;
+    let (status, started) = post(
+        &http,
+        format!("{base}/api/v1/conversations"),
+        &customer,
+        json!({"department": "marketplace", "order_id": "ORD-7731", "client_msg_id": "f1",
+               "text": "Кофемашина течёт", "attachment_ids": [sent]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let id = started["id"].as_str().unwrap();
+    let (status, _) = post(
+        &http,
+        format!("{base}/api/v1/conversations/{id}/messages"),
+        &customer,
+        json!({"client_msg_id": "f2", "text": "Под ней лужа"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let out = dir.path().join("export");
+    let (ok, _, stderr) = run(
+        dir.path(),
+        &[
+            "customer",
+            "export",
+            "--sub",
+            "c-full",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let exported = std::fs::read_to_string(out.join("customer.json")).unwrap();
+
+    // The columns that say whose a row is, and which of their values are
+    // personal data (ids, hashes, counters and times are not checked).
+    let conn = rusqlite::Connection::open(dir.path().join("hotline.db")).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let owner_columns = ["customer_id", "author_id", "uploader_id"];
+    let not_personal = [
+        "id",
+        "customer_id",
+        "author_id",
+        "uploader_id",
+        "conversation_id",
+        "sha256",
+        "client_msg_id",
+        "kind",
+        "author_kind",
+        "uploader_kind",
+        "content_type",
+        "status",
+        "department",
+        "priority",
+        "subject_kind",
+        "topic",
+        "internal",
+        "attachments",
+        "data",
+        "suggestions",
+        "side",
+        "assignee_id",
+        "assignee_name",
+        "message_seq",
+    ];
+    let mut checked = Vec::new();
+    for table in &tables {
+        let columns: Vec<(String, String)> = conn
+            .prepare(&format!(
+                "SELECT name, type FROM pragma_table_info('{table}')"
+            ))
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let owner = if table == "customers" {
+            Some("id")
+        } else {
+            columns
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .find(|name| owner_columns.contains(name))
+        };
+        let Some(owner) = owner else { continue };
+        let personal: Vec<&str> = columns
+            .iter()
+            .filter(|(name, kind)| kind == "TEXT" && !not_personal.contains(&name.as_str()))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        for column in personal {
+            let values: Vec<Option<String>> = conn
+                .prepare(&format!(
+                    "SELECT {column} FROM {table} WHERE {owner} = 'c-full'"
+                ))
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            for value in values.into_iter().flatten() {
+                // A JSON column (the customer's context) holds its values.
+                let parts: Vec<String> = match serde_json::from_str::<Value>(&value) {
+                    Ok(Value::Object(object)) => leaves(&Value::Object(object)),
+                    _ => vec![value],
+                };
+                for part in parts {
+                    assert!(
+                        exported.contains(&part),
+                        "{table}.{column} holds {part:?}, which the export lacks"
+                    );
+                    checked.push(format!("{table}.{column}"));
+                }
+            }
+        }
+    }
+    for expected in [
+        "customers.name",
+        "customers.email",
+        "customers.phone",
+        "customers.tier",
+        "customer_contexts.context",
+        "messages.text",
+        "attachments.name",
+    ] {
+        assert!(
+            checked.iter().any(|c| c == expected),
+            "{expected} was not compared: {checked:?}"
+        );
+    }
+    assert!(exported.contains("ORD-7731") && exported.contains("паспорт-не-отправлен.pdf"));
+    let files = std::fs::read_dir(out.join("attachments")).unwrap().count();
+    assert_eq!(files, 2, "the sent and the unsent file");
+}
+
+/// The string leaves of a JSON value.
+fn leaves(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items.iter().flat_map(leaves).collect(),
+        Value::Object(object) => object.values().flat_map(leaves).collect(),
+        _ => Vec::new(),
+    }
+}
+
 #[test]
 fn security_settings_come_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
