@@ -61,6 +61,14 @@ impl RecentConversations {
     pub(crate) fn remember(&self, conversation: &Conversation, history: Option<Vec<Said>>) {
         let history = history.map(VecDeque::from).filter(fits);
         let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        // A read that began before a write this process has since recorded
+        // (two messages at once) must not replace the newer entry.
+        if map
+            .get(&conversation.id)
+            .is_some_and(|known| known.last_seq > conversation.last_seq)
+        {
+            return;
+        }
         if map.len() >= CAPACITY {
             map.clear();
         }

@@ -741,6 +741,36 @@ async fn the_per_customer_limit_holds_however_the_scheme_is_spelt() {
     assert_eq!(statuses, [201, 429, 429]);
 }
 
+/// The pieces come one word at a time: the first reads the customer's
+/// history from the store, the later ones from screening's memory, which
+/// must have followed every message written since.
+#[tokio::test]
+async fn a_card_in_four_pieces_is_caught_from_screenings_memory() {
+    let app = TestApp::spawn().await;
+    let customer = app.customer_token("olga");
+    let conversation = app.start(&customer, "marketplace", "Номер карты:").await;
+    for piece in ["4111", "1111", "1111"] {
+        let sent = app.send(&customer, &conversation, piece).await;
+        let redactions = sent["redactions"].as_array();
+        assert!(redactions.is_none_or(Vec::is_empty), "{sent}");
+    }
+    let last = app.send(&customer, &conversation, "1111").await;
+    assert_eq!(last["redactions"][0]["kind"], "card_number", "{last}");
+    let (_, listed) = app
+        .get(
+            &customer,
+            &format!("/api/v1/conversations/{conversation}/messages"),
+        )
+        .await;
+    let texts: Vec<&str> = listed["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["Номер карты:", "•••", "•••", "•••", "•••• 1111"]);
+}
+
 #[tokio::test]
 async fn a_card_typed_in_pieces_is_masked_in_every_message() {
     let app = TestApp::spawn().await;
