@@ -17,12 +17,14 @@
 
 mod cards;
 mod codes;
+mod impostor;
 mod links;
 mod names;
 mod normal;
 mod pattern;
 mod requests;
 
+pub use impostor::reports_impostor_contact;
 pub use links::{Link, LinkPolicy, LinkVerdict, LookAlike, links};
 pub use names::{NameProblem, display_name_problem};
 pub use requests::{RequestedSecret, secret_request, secret_request_with_previous};

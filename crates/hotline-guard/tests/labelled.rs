@@ -308,3 +308,31 @@ fn held_out_set_v2() {
 fn numbered_messages_in_a_row() {
     assert_meets_the_targets(&evaluate(include_str!("../data/sequences_v3.jsonl")), 40);
 }
+
+/// Customers telling that someone posed as support outside the chat
+/// (`data/impostor_heldout.jsonl`: 30 reports, 30 look-alikes such as a
+/// courier's call or the customer's own call to support), written before
+/// the detector. docs/security.md keeps the first result.
+#[test]
+fn reports_of_impostors_are_recognised() {
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    let mut misses = Vec::new();
+    for line in include_str!("../data/impostor_heldout.jsonl").lines() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        let text = row["text"].as_str().unwrap();
+        let expected = row["impostor"].as_bool().unwrap();
+        let found = hotline_guard::reports_impostor_contact(text);
+        match (expected, found) {
+            (true, true) => tp += 1,
+            (false, true) => fp += 1,
+            (true, false) => fn_ += 1,
+            (false, false) => {}
+        }
+        if expected != found {
+            misses.push(text.to_owned());
+        }
+    }
+    println!("impostor reports: {tp} found, {fn_} missed, {fp} false alarms; misses: {misses:#?}");
+    assert!(fn_ <= 3, "missed {fn_}: {misses:#?}");
+    assert!(fp <= 1, "false alarms {fp}: {misses:#?}");
+}

@@ -15,6 +15,14 @@ pub const FOUND_TEXT: &str = "Возможно, ответ уже есть в э
 pub const NOTHING_TEXT: &str = "К сожалению, готового ответа на этот вопрос у меня нет. \
      Нажмите «Позвать оператора», и вам ответит сотрудник поддержки.";
 
+/// Said when the customer tells that someone contacted them as support
+/// elsewhere: the rule of official support and what to do now.
+pub const IMPOSTOR_TEXT: &str = "Официальная поддержка пишет вам только здесь, в чате приложения после входа, \
+     и никогда не просит коды из СМС, пароли, PIN или данные карты. Если вам позвонили или написали «из поддержки» \
+     по телефону, в СМС или в мессенджере — это мошенники: прекратите разговор и ничего им не сообщайте. \
+     Если вы уже что-то сообщили, сразу смените пароль и заблокируйте карту в приложении банка, \
+     затем нажмите «Позвать оператора» — сотрудник поможет.";
+
 /// Answers `question` (the customer's first message, as stored) in the
 /// conversation: with up to three articles, or by saying it has none (and
 /// recording the question as unanswered).
@@ -23,6 +31,9 @@ pub async fn answer(
     conversation: &Conversation,
     question: &str,
 ) -> Result<Posted, HelpCenterError> {
+    if hotline_guard::reports_impostor_contact(question) {
+        return post(kb, conversation, IMPOSTOR_TEXT, Vec::new()).await;
+    }
     let hits = kb.suggest(question, Some(&conversation.department))?;
     let suggestions: Vec<ArticleSuggestion> = hits
         .into_iter()
@@ -47,6 +58,15 @@ pub async fn answer(
     } else {
         FOUND_TEXT
     };
+    post(kb, conversation, text, suggestions).await
+}
+
+async fn post(
+    kb: &HelpCenter,
+    conversation: &Conversation,
+    text: &str,
+    suggestions: Vec<ArticleSuggestion>,
+) -> Result<Posted, HelpCenterError> {
     let posted = kb
         .store()
         .post_bot_message(PostBotMessage {

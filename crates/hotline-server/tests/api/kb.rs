@@ -298,6 +298,35 @@ async fn messages(app: &TestApp, token: &str, conversation: &str) -> Vec<Value> 
     body["messages"].as_array().unwrap().clone()
 }
 
+/// «Мне звонили из поддержки…»: the bot gives the rule of official support
+/// instead of articles, even when some article's words match.
+#[tokio::test]
+async fn the_bot_warns_a_customer_contacted_by_someone_posing_as_support() {
+    let app = TestApp::spawn().await;
+    admin_with_articles(&app).await;
+    let customer = app.customer_token("c2");
+    let (status, started) = app
+        .post(
+            &customer,
+            "/api/v1/conversations",
+            json!({"department": "marketplace", "client_msg_id": "m-1",
+                   "text": "Мне позвонили из вашей поддержки и просят код из смс для возврата денег за заказ"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{started}");
+    let conversation = started["id"].as_str().unwrap().to_owned();
+    let all = messages(&app, &customer, &conversation).await;
+    let bot = &all[1];
+    assert_eq!(bot["author"]["kind"], "bot");
+    let text = bot["text"].as_str().unwrap();
+    assert!(text.contains("никогда не просит коды"), "{text}");
+    assert!(text.contains("Позвать оператора"), "{text}");
+    assert!(
+        bot["suggestions"].as_array().is_none_or(Vec::is_empty),
+        "{bot}"
+    );
+}
+
 #[tokio::test]
 async fn the_bot_answers_the_first_message_and_helped_resolves() {
     let app = TestApp::spawn().await;
