@@ -160,7 +160,7 @@ impl App {
             )
             .await?;
         if outcome.started.created {
-            metrics::counter!("hotline_account_takeover_reports_total").increment(1);
+            crate::metrics::account_takeover_reported();
             let conversation = &outcome.started.conversation;
             self.audit_by(
                 principal,
@@ -212,9 +212,8 @@ impl App {
             self.screen_afresh(&started.conversation.id);
         }
         if started.created {
-            metrics::counter!("hotline_conversations_started_total").increment(1);
-            metrics::counter!("hotline_messages_created_total", "author" => "customer")
-                .increment(1);
+            crate::metrics::conversation_started();
+            crate::metrics::message_created(hotline_domain::AuthorKind::Customer);
             if started.conversation.status == Status::Bot {
                 self.bot_answers_first_message(&started).await;
             }
@@ -288,8 +287,7 @@ impl App {
         };
         self.message_written(&posted, remasked);
         if posted.created {
-            let author = posted.message.author.kind.as_str();
-            metrics::counter!("hotline_messages_created_total", "author" => author).increment(1);
+            crate::metrics::message_created(posted.message.author.kind);
         }
         Ok(Sent { posted, screening })
     }

@@ -17,6 +17,7 @@ pub mod conversations;
 mod error;
 pub mod files;
 pub mod help_center;
+pub mod metrics;
 pub mod privacy;
 pub mod reading;
 pub mod screening;

@@ -6,7 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod help;
-pub mod prometheus;
+pub mod metrics;
 pub mod queues;
 pub mod realtime;
 pub mod security;
@@ -36,7 +36,7 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
         !settings.departments.is_empty(),
         "configure at least one department"
     );
-    prometheus::handle();
+    crate::metrics::handle();
     settings.queues.validate()?;
     store
         .configure_queues(hotline_store::QueueConfig {

@@ -76,7 +76,7 @@ async fn post(
             suggestions,
         })
         .await?;
-    metrics::counter!("hotline_messages_created_total", "author" => "bot").increment(1);
+    crate::metrics::message_created(hotline_domain::AuthorKind::Bot);
     Ok(posted)
 }
 

@@ -119,7 +119,7 @@ impl Security {
     /// with it.
     pub(crate) fn operator_text_problem(&self, text: &str) -> Option<(&'static str, AppError)> {
         if let Some(secret) = hotline_guard::secret_request(text) {
-            metrics::counter!("hotline_secret_requests_blocked_total").increment(1);
+            crate::metrics::secret_request_blocked();
             let error = AppError::invalid(
                 ErrorCode::SecretRequestBlocked,
                 format!(
@@ -152,7 +152,7 @@ impl Security {
                 self.links.allowed().join(", ")
             ),
         };
-        metrics::counter!("hotline_suspicious_links_refused_total").increment(1);
+        crate::metrics::suspicious_link_refused();
         let error = AppError::invalid(ErrorCode::SuspiciousLink, why)
             .with_details(serde_json::json!({ "link": link }));
         Some(("message.suspicious_link_refused", error))
@@ -222,7 +222,7 @@ fn without_placeholders(text: &str) -> String {
 
 pub(crate) fn note_redactions(redactions: &[Redaction]) {
     for r in redactions {
-        metrics::counter!("hotline_secrets_masked_total", "kind" => r.kind.as_str()).increment(1);
+        crate::metrics::secret_masked(r.kind);
     }
 }
 

@@ -76,7 +76,7 @@ async fn metrics() -> ([(axum::http::HeaderName, &'static str); 1], String) {
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        crate::prometheus::render(),
+        crate::metrics::render(),
     )
 }
 

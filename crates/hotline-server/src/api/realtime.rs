@@ -137,11 +137,10 @@ pub async fn websocket(
                 credentials,
                 typing_sent: Vec::new(),
             };
-            metrics::gauge!("hotline_websockets_open").increment(1.0);
+            let _open = crate::metrics::OpenWebSocket::count();
             if let Err(reason) = connection.run(start).await {
                 tracing::debug!(%reason, "websocket closed");
             }
-            metrics::gauge!("hotline_websockets_open").decrement(1.0);
         }))
 }
 

@@ -64,29 +64,7 @@ async fn update_gauges(state: &AppState) -> Result<(), hotline_store::StoreError
         .map(|d| d.id.clone())
         .collect();
     for live in state.store.live_stats(&departments).await? {
-        let department = live.department.as_str().to_owned();
-        let labels = [("department", department)];
-        metrics::gauge!("hotline_queue_length", &labels).set(f64::from(live.queue_length));
-        metrics::gauge!("hotline_queue_longest_wait_seconds", &labels)
-            .set(live.longest_wait_seconds as f64);
-        metrics::gauge!("hotline_operators_online", &labels).set(f64::from(live.operators_online));
-        let (load, capacity) = live
-            .operators
-            .iter()
-            .filter(|o| o.presence == hotline_domain::Presence::Online)
-            .fold((0, 0), |(l, c), o| (l + o.load, c + o.capacity));
-        metrics::gauge!("hotline_operator_load", &labels).set(f64::from(load));
-        metrics::gauge!("hotline_operator_capacity", &labels).set(f64::from(capacity));
-        if let Some(p50) = live.first_response_p50_seconds {
-            metrics::gauge!("hotline_first_response_p50_seconds", &labels).set(p50);
-        }
-        if let Some(p90) = live.first_response_p90_seconds {
-            metrics::gauge!("hotline_first_response_p90_seconds", &labels).set(p90);
-        }
-        metrics::gauge!("hotline_sla_breaches_today", &labels).set(live.sla_breaches_today as f64);
-        if let Some(wait) = live.expected_wait_seconds {
-            metrics::gauge!("hotline_queue_expected_wait_seconds", &labels).set(wait);
-        }
+        crate::metrics::record_queue(&live);
     }
     Ok(())
 }

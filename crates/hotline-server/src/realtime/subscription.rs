@@ -119,8 +119,7 @@ impl Subscription {
             .store
             .events_after(self.position, &self.scope, PAGE)
             .await?;
-        metrics::counter!("hotline_events_read_from_store_total")
-            .increment(page.events.len() as u64);
+        crate::metrics::events_read_from_store(page.events.len());
         self.position = page.through.max(self.position);
         let done = page.events.len() < PAGE;
         if done {
