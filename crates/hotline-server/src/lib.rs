@@ -15,22 +15,38 @@ pub mod state;
 pub mod web;
 
 use anyhow::Context;
+use api::attachments::Attachments;
+use api::realtime::{Realtime, RealtimeSettings};
+use api::session::Sessions;
+use auth::Authenticator;
 use axum::http::{HeaderValue, header};
 use hotline_app::help_center::HelpCenter;
 use hotline_app::{App, AppSettings};
 use hotline_store::Store;
+use security::retention::Retention;
 use settings::Settings;
 use state::AppState;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+/// A server ready to serve: what its handlers share, and the work it does
+/// in the background while it serves.
+pub struct Server {
+    pub state: AppState,
+    /// Resolved conversations deleted after the retention period.
+    pub retention: Retention,
+    /// Cancelled when serving ends: closes WebSockets, stops the sweeps.
+    shutdown: CancellationToken,
+}
+
 /// Everything the server needs, ready to serve.
-pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
+pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<Server> {
     hotline_app::security::add_takeover_department(&mut settings.departments, &settings.security)?;
     anyhow::ensure!(
         !settings.departments.is_empty(),
@@ -56,7 +72,9 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
         .context("cannot write the audit log")?;
     let secret = auth::identity::shared_secret(&settings.identity, &settings.data_dir)?;
     let identity = auth::identity::IdentityVerifier::new(&settings.identity, secret.as_deref())?;
-    let files = hotline_app::files::Files::new(settings.data_dir.join("attachments"));
+    let files = Arc::new(hotline_app::files::Files::new(
+        settings.data_dir.join("attachments"),
+    ));
     let limits = Arc::new(security::limits::Limits::new(
         &settings.security.rate_limits,
     ));
@@ -80,24 +98,47 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
                 reply.text.as_str(),
             )
         }))?;
+    let app = Arc::new(app);
+    let shutdown = CancellationToken::new();
+    let presence = queues::presence::PresenceTracker::default();
+    let departments = settings.departments.iter().map(|d| d.id.clone()).collect();
+    queues::Sweeper::new(
+        store.clone(),
+        departments,
+        presence.clone(),
+        &settings.queues,
+    )
+    .spawn(shutdown.clone());
+    let realtime = Realtime::new(
+        RealtimeSettings {
+            allowed_origins: settings.allowed_origins.clone(),
+            ping_every: Duration::from_secs(settings.ws_ping_seconds.max(1)),
+            away_grace: Duration::from_secs(settings.queues.away_grace_seconds),
+        },
+        presence,
+        shutdown.clone(),
+    );
+    let pages = web::WebPages::new(web::PageSettings {
+        allowed_origins: settings.allowed_origins,
+        max_attachment_bytes: settings.max_attachment_bytes,
+        canned_replies: settings.canned_replies,
+    });
     let state = AppState {
-        app: Arc::new(app),
-        store,
-        identity: Arc::new(identity),
-        hub: Default::default(),
-        tickets: Default::default(),
-        files: Arc::new(files),
-        settings: Arc::new(settings),
-        shutdown: CancellationToken::new(),
-        password_checks: Arc::new(tokio::sync::Semaphore::new(
-            std::thread::available_parallelism().map_or(2, |n| n.get()),
-        )),
-        demo: None,
+        app,
+        store: store.clone(),
+        authenticator: Authenticator::new(store.clone(), identity),
+        sessions: Sessions::new(store.clone(), settings.session_hours),
+        realtime,
+        attachments: Attachments::new(files.clone(), settings.max_attachment_bytes),
+        pages,
+        help_center: Arc::new(settings.help_center),
         limits,
-        presence: Default::default(),
     };
-    queues::spawn_sweeper(state.clone());
-    Ok(state)
+    Ok(Server {
+        state,
+        retention: Retention::new(store, files, &settings.security),
+        shutdown,
+    })
 }
 
 pub fn app(state: AppState) -> axum::Router {
@@ -140,11 +181,15 @@ pub fn app(state: AppState) -> axum::Router {
 /// (clients resume by cursor) and waits for requests in flight.
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    server: Server,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let closing = state.shutdown.clone();
-    security::retention::spawn(state.clone());
+    let Server {
+        state,
+        retention,
+        shutdown: closing,
+    } = server;
+    retention.spawn(closing.clone());
     let router = app(state);
     // Connection addresses feed the per-IP rate limits.
     axum::serve(

@@ -2,26 +2,26 @@
 //! page, for trying the whole flow in two browser tabs.
 
 use anyhow::Context;
+use hotline_app::App;
 use hotline_server::auth::identity;
 use hotline_server::settings::Settings;
-use hotline_server::state::AppState;
 use hotline_server::web::demo::DemoSite;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-/// Seeds the demo operators, turns on `/demo`, and prints where to go.
+/// Seeds the demo operators and help center, prints where to go, and
+/// returns the demo site to serve at `/demo`.
 pub async fn enable(
-    state: &mut AppState,
+    app: &App,
     settings: &Settings,
     address: SocketAddr,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<DemoSite> {
     let secret = identity::shared_secret(&settings.identity, &settings.data_dir)?.context(
         "the demo signs HS256 customer tokens, but only a public key is configured \
          (identity.public_key_file); run the demo without it",
     )?;
     let site = DemoSite::new(secret)?;
-    let operators = site.seed_operators(state.store.as_ref()).await?;
-    let articles = hotline_server::help::demo_articles::load_demo_help_center(state.help_center())
+    let operators = site.seed_operators(app.store().as_ref()).await?;
+    let articles = hotline_server::help::demo_articles::load_demo_help_center(app.help_center())
         .await
         .context("cannot load the demo help center")?;
     println!(
@@ -41,6 +41,5 @@ pub async fn enable(
             operator.departments.join(", ")
         );
     }
-    state.demo = Some(Arc::new(site));
-    Ok(())
+    Ok(site)
 }

@@ -13,6 +13,7 @@ use hotline_server::auth::{identity, passwords};
 use hotline_store::NewOperator;
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -230,15 +231,16 @@ async fn serve(settings: hotline_server::settings::Settings, demo: bool) -> anyh
     let data_dir = settings.data_dir.clone();
     let store = crate::store::open(&settings).await?;
     let demo_settings = demo.then(|| settings.clone());
-    let mut state = hotline_server::build(settings, store).await?;
+    let mut server = hotline_server::build(settings, store).await?;
     if let Some(settings) = demo_settings {
-        demo::enable(&mut state, &settings, address).await?;
+        let site = demo::enable(&server.state.app, &settings, address).await?;
+        server.state.pages.demo = Some(Arc::new(site));
     }
     tracing::info!(
         "Hotline is listening on http://{address} (data in {})",
         data_dir.display()
     );
-    hotline_server::serve(listener, state, shutdown_signal()).await?;
+    hotline_server::serve(listener, server, shutdown_signal()).await?;
     tracing::info!("Hotline stopped");
     Ok(())
 }

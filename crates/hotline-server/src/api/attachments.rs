@@ -5,18 +5,38 @@
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Path};
 use crate::auth::Auth;
-use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hotline_app::App;
+use hotline_app::files::Files;
 use hotline_domain::values::display_file_name;
 use hotline_domain::{AttachmentId, AttachmentInfo, ErrorCode};
-use hotline_store::{NewAttachment, Uploader};
+use hotline_store::{NewAttachment, Store, Uploader};
 use sha2::{Digest, Sha256};
 use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
+
+/// The attachment files and their size limit.
+#[derive(Clone)]
+pub struct Attachments {
+    files: Arc<Files>,
+    /// Largest attachment, in bytes.
+    max_bytes: u64,
+}
+
+impl Attachments {
+    pub fn new(files: Arc<Files>, max_bytes: u64) -> Attachments {
+        Attachments { files, max_bytes }
+    }
+
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+}
 
 /// Types accepted, as sniffed from the first bytes.
 const SNIFFED_TYPES: &[&str] = &[
@@ -55,13 +75,14 @@ impl Drop for TempFile {
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody, description = "Not PDF, JPEG, PNG, HEIC or plain text")),
     security(("bearer" = [])))]
 pub async fn upload(
-    State(state): State<AppState>,
+    State(attachments): State<Attachments>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<AttachmentInfo>)> {
     let mut multipart =
         multipart.map_err(|e| ApiError::new(ErrorCode::InvalidMultipart, e.body_text()))?;
-    let max = state.settings.max_attachment_bytes;
+    let max = attachments.max_bytes;
     let multipart_error = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large(max)
@@ -84,7 +105,7 @@ pub async fn upload(
     let mut name = display_file_name(field.file_name().unwrap_or("file"));
     hotline_app::security::mask_name(&mut name);
 
-    let root = state.files.root();
+    let root = attachments.files.root();
     let tmp_dir = root.join("tmp");
     tokio::fs::create_dir_all(&tmp_dir)
         .await
@@ -121,7 +142,7 @@ pub async fn upload(
     };
 
     let sha256 = hex::encode(hasher.finalize());
-    let target = state.files.content_path(&sha256);
+    let target = attachments.files.content_path(&sha256);
     if tokio::fs::try_exists(&target)
         .await
         .map_err(ApiError::internal)?
@@ -148,8 +169,7 @@ pub async fn upload(
         size,
         content_type,
     };
-    state
-        .store
+    store
         .put_attachment(NewAttachment {
             info: info.clone(),
             sha256,
@@ -212,15 +232,15 @@ fn content_disposition(name: &str) -> String {
     responses((status = 200, description = "The file, as a download"), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn download(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
+    State(attachments): State<Attachments>,
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let record = state
-        .app
+    let record = app
         .attachment(&principal, &AttachmentId::from_raw(id))
         .await?;
-    let file = tokio::fs::File::open(state.files.content_path(&record.sha256))
+    let file = tokio::fs::File::open(attachments.files.content_path(&record.sha256))
         .await
         .map_err(ApiError::internal)?;
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));

@@ -4,15 +4,15 @@ use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Path, Query};
 use crate::api::views::*;
 use crate::auth::Auth;
-use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use hotline_app::{MessageDraft, NewConversation, StartOutcome};
+use hotline_app::{App, MessageDraft, NewConversation, StartOutcome};
 use hotline_domain::{
     Conversation, ConversationId, DepartmentId, ErrorCode, OperatorId, Principal, Status,
 };
 use hotline_store::LifecycleCommand;
+use std::sync::Arc;
 
 pub(crate) fn created_or_ok(created: bool) -> StatusCode {
     if created {
@@ -54,7 +54,7 @@ pub(crate) fn started_view(
     ),
     security(("bearer" = [])))]
 pub async fn start_conversation(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     headers: axum::http::HeaderMap,
     Json(body): Json<StartConversationRequest>,
@@ -63,8 +63,7 @@ pub async fn start_conversation(
         Some(_) => crate::web::context::claimed_orders_of(&headers)?,
         None => None,
     };
-    let outcome = state
-        .app
+    let outcome = app
         .start_conversation(
             &principal,
             NewConversation {
@@ -89,7 +88,7 @@ pub async fn start_conversation(
     responses((status = 200, body = ConversationList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list_conversations(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Query(query): Query<ListConversationsQuery>,
 ) -> ApiResult<Json<ConversationList>> {
@@ -119,8 +118,7 @@ pub async fn list_conversations(
             "limit must be between 1 and 200",
         ));
     }
-    let conversations = state
-        .app
+    let conversations = app
         .conversations(&principal, status, department, limit)
         .await?;
     let conversations = conversations
@@ -135,12 +133,11 @@ pub async fn list_conversations(
     responses((status = 200, body = Conversation), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_conversation(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Conversation>> {
-    let conversation = state
-        .app
+    let conversation = app
         .open_conversation(
             &principal,
             &ConversationId::from_raw(id),
@@ -156,7 +153,7 @@ pub async fn get_conversation(
     responses((status = 200, body = MessageList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list_messages(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
     Query(query): Query<MessagesQuery>,
@@ -169,8 +166,7 @@ pub async fn list_messages(
             "limit must be 1–500 and after_seq not negative",
         ));
     }
-    let messages = state
-        .app
+    let messages = app
         .messages(&principal, &ConversationId::from_raw(id), after_seq, limit)
         .await?
         .into_iter()
@@ -196,13 +192,12 @@ pub async fn list_messages(
     ),
     security(("bearer" = [])))]
 pub async fn post_message(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
     Json(body): Json<PostMessageRequest>,
 ) -> ApiResult<(StatusCode, Json<SentMessage>)> {
-    let sent = state
-        .app
+    let sent = app
         .post_message(
             &principal,
             ConversationId::from_raw(id),
@@ -224,13 +219,12 @@ pub async fn post_message(
 }
 
 async fn change(
-    state: &AppState,
+    app: &App,
     principal: Principal,
     id: String,
     command: LifecycleCommand,
 ) -> ApiResult<Json<Conversation>> {
-    let conversation = state
-        .app
+    let conversation = app
         .change_lifecycle(&principal, ConversationId::from_raw(id), command)
         .await?;
     Ok(Json(conversation.seen_by(&principal)))
@@ -242,11 +236,11 @@ async fn change(
     responses((status = 200, body = Conversation), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn handoff(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Conversation>> {
-    change(&state, principal, id, LifecycleCommand::Handoff).await
+    change(&app, principal, id, LifecycleCommand::Handoff).await
 }
 
 /// An operator takes the conversation; a supervisor may give it to
@@ -259,7 +253,7 @@ pub async fn handoff(
         (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn assign(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
     body: Bytes,
@@ -274,7 +268,7 @@ pub async fn assign(
         Some(target) => LifecycleCommand::AssignTo(OperatorId::from_raw(target)),
         None => LifecycleCommand::Take,
     };
-    change(&state, principal, id, command).await
+    change(&app, principal, id, command).await
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/resolve", tag = "conversations",
@@ -282,11 +276,11 @@ pub async fn assign(
     responses((status = 200, body = Conversation), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn resolve(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Conversation>> {
-    change(&state, principal, id, LifecycleCommand::Resolve).await
+    change(&app, principal, id, LifecycleCommand::Resolve).await
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/reopen", tag = "conversations",
@@ -294,9 +288,9 @@ pub async fn resolve(
     responses((status = 200, body = Conversation), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn reopen(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Conversation>> {
-    change(&state, principal, id, LifecycleCommand::Reopen).await
+    change(&app, principal, id, LifecycleCommand::Reopen).await
 }

@@ -15,12 +15,15 @@ use crate::auth::Auth;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use hotline_app::App;
 use hotline_domain::{
     Article, ArticleDraft, ArticleId, Conversation, ConversationId, DepartmentId, ErrorCode,
     Principal, Role,
 };
+use hotline_store::Store;
 use hotline_store::kb::{ArticleChange, FeedbackTally, UnansweredQuestion};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -91,8 +94,8 @@ fn now() -> hotline_domain::Timestamp {
         .unwrap_or(t)
 }
 
-fn known_department(state: &AppState, article: &Article) -> ApiResult<()> {
-    if state.department(&article.department).is_none() {
+fn known_department(app: &App, article: &Article) -> ApiResult<()> {
+    if app.department(&article.department).is_none() {
         return Err(hotline_domain::DomainError::UnknownDepartment(
             article.department.as_str().to_owned(),
         )
@@ -131,11 +134,11 @@ pub struct ArticleFields {
     responses((status = 200, body = ArticleList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list_articles(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
 ) -> ApiResult<Json<ArticleList>> {
     readers(&principal)?;
-    let articles = state.store.articles().await?;
+    let articles = store.articles().await?;
     Ok(Json(ArticleList { articles }))
 }
 
@@ -148,14 +151,15 @@ pub async fn list_articles(
         (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_article(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
     Json(draft): Json<ArticleDraft>,
 ) -> ApiResult<(StatusCode, Json<Article>)> {
     writers(&principal)?;
     let article = Article::new(draft, now())?;
-    known_department(&state, &article)?;
-    if state.store.article(&article.id).await?.is_some() {
+    known_department(&app, &article)?;
+    if store.article(&article.id).await?.is_some() {
         return Err(ApiError::new(
             ErrorCode::ArticleExists,
             format!(
@@ -164,7 +168,7 @@ pub async fn create_article(
             ),
         ));
     }
-    state.help_center().upsert(article.clone()).await?;
+    app.help_center().upsert(article.clone()).await?;
     Ok((StatusCode::CREATED, Json(article)))
 }
 
@@ -173,18 +177,14 @@ pub async fn create_article(
     responses((status = 200, body = ArticleView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_article(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ArticleView>> {
     readers(&principal)?;
     let id = article_id(id)?;
-    let article = state
-        .store
-        .article(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let feedback = state.store.article_feedback(&id).await?;
+    let article = store.article(&id).await?.ok_or_else(ApiError::not_found)?;
+    let feedback = store.article_feedback(&id).await?;
     Ok(Json(ArticleView { article, feedback }))
 }
 
@@ -196,7 +196,8 @@ pub async fn get_article(
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn put_article(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
     Json(fields): Json<ArticleFields>,
@@ -213,10 +214,10 @@ pub async fn put_article(
         },
         now(),
     )?;
-    known_department(&state, &article)?;
-    let change = state.help_center().upsert(article.clone()).await?;
+    known_department(&app, &article)?;
+    let change = app.help_center().upsert(article.clone()).await?;
     let stored = match change {
-        ArticleChange::Unchanged => state.store.article(&article.id).await?.unwrap_or(article),
+        ArticleChange::Unchanged => store.article(&article.id).await?.unwrap_or(article),
         _ => article,
     };
     let status = if change == ArticleChange::Created {
@@ -233,13 +234,13 @@ pub async fn put_article(
     responses((status = 204, description = "Deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delete_article(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     writers(&principal)?;
     let id = article_id(id)?;
-    state.help_center().delete(&id).await?;
+    app.help_center().delete(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -302,7 +303,7 @@ fn query_text(raw: Option<String>) -> String {
 #[utoipa::path(get, path = "/api/v1/kb/search", tag = "help center", params(SearchQuery),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody)))]
 pub async fn search(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Query(query): Query<SearchQuery>,
 ) -> ApiResult<Json<SearchResults>> {
     let limit = query.limit.unwrap_or(10);
@@ -317,7 +318,7 @@ pub async fn search(
     if q.trim().is_empty() {
         return Ok(Json(SearchResults { hits: Vec::new() }));
     }
-    let hits = state.help_center().search(&q, department.as_ref(), limit)?;
+    let hits = app.help_center().search(&q, department.as_ref(), limit)?;
     Ok(Json(SearchResults {
         hits: hits.into_iter().map(SearchHit::from).collect(),
     }))
@@ -328,7 +329,7 @@ pub async fn search(
 #[utoipa::path(get, path = "/api/v1/kb/suggest", tag = "help center", params(SearchQuery),
     responses((status = 200, body = Suggestions), (status = 400, body = ErrorBody)))]
 pub async fn suggest(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Query(query): Query<SearchQuery>,
 ) -> ApiResult<Json<Suggestions>> {
     let department = optional_department(query.department)?;
@@ -338,7 +339,7 @@ pub async fn suggest(
             suggestions: Vec::new(),
         }));
     }
-    let hits = state.help_center().suggest(&q, department.as_ref())?;
+    let hits = app.help_center().suggest(&q, department.as_ref())?;
     Ok(Json(Suggestions {
         suggestions: hits.into_iter().map(SearchHit::from).collect(),
     }))
@@ -362,7 +363,7 @@ pub struct UnansweredList {
     responses((status = 200, body = UnansweredList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn unanswered(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
     Query(query): Query<UnansweredQuery>,
 ) -> ApiResult<Json<UnansweredList>> {
@@ -374,7 +375,7 @@ pub async fn unanswered(
             "limit must be between 1 and 500",
         ));
     }
-    let questions = state.store.unanswered_questions(limit).await?;
+    let questions = store.unanswered_questions(limit).await?;
     Ok(Json(UnansweredList { questions }))
 }
 
@@ -390,17 +391,16 @@ pub struct Reindexed {
     responses((status = 200, body = Reindexed), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn reindex(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
 ) -> ApiResult<Json<Reindexed>> {
     writers(&principal)?;
-    state
-        .help_center()
+    app.help_center()
         .rebuild()
         .await
         .map_err(ApiError::internal)?;
     Ok(Json(Reindexed {
-        articles: state.help_center().len(),
+        articles: app.help_center().len(),
     }))
 }
 
@@ -421,13 +421,12 @@ pub struct BotFeedbackRequest {
         (status = 409, body = ErrorBody, description = "The bot no longer handles this conversation")),
     security(("bearer" = [])))]
 pub async fn bot_feedback(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
     Json(body): Json<BotFeedbackRequest>,
 ) -> ApiResult<Json<Conversation>> {
-    let changed = state
-        .app
+    let changed = app
         .rate_bot_answer(&principal, &ConversationId::from_raw(id), body.helped)
         .await?;
     Ok(Json(changed.seen_by(&principal)))

@@ -17,6 +17,8 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
 use extract::Json;
+use hotline_app::App;
+use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -83,13 +85,12 @@ async fn metrics() -> ([(axum::http::HeaderName, &'static str); 1], String) {
 /// The departments and their topics.
 #[utoipa::path(get, path = "/api/v1/departments", tag = "service",
     responses((status = 200, body = DepartmentList)))]
-async fn departments(State(state): State<AppState>) -> Json<DepartmentList> {
+async fn departments(State(app): State<Arc<App>>) -> Json<DepartmentList> {
     Json(DepartmentList {
-        departments: state
-            .settings
-            .departments
+        departments: app
+            .departments()
             .iter()
-            .filter(|d| state.app.security().listed_for_customers(d.id.as_str()))
+            .filter(|d| app.security().listed_for_customers(d.id.as_str()))
             .cloned()
             .collect(),
     })
@@ -97,7 +98,7 @@ async fn departments(State(state): State<AppState>) -> Json<DepartmentList> {
 
 /// All routes, with the OpenAPI document generated from the handlers.
 pub fn router(state: AppState) -> Router {
-    let attachment_limit = usize::try_from(state.settings.max_attachment_bytes)
+    let attachment_limit = usize::try_from(state.attachments.max_bytes())
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024);
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -6,9 +6,11 @@ use crate::api::extract::{Json, Path};
 use crate::auth::Auth;
 use crate::state::AppState;
 use axum::extract::State;
+use hotline_app::App;
 use hotline_domain::{Conversation, ConversationId, ErrorCode, Presence, Principal};
-use hotline_store::{DepartmentLive, OperatorStatus, PresenceChange};
+use hotline_store::{DepartmentLive, OperatorStatus, PresenceChange, Store};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -68,11 +70,11 @@ fn operator_id(principal: &Principal) -> ApiResult<hotline_domain::OperatorId> {
     responses((status = 200, body = OperatorStatusView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_presence(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
 ) -> ApiResult<Json<OperatorStatusView>> {
     let id = operator_id(&principal)?;
-    Ok(Json(state.store.operator_status(&id).await?.into()))
+    Ok(Json(store.operator_status(&id).await?.into()))
 }
 
 /// Sets the caller's presence and/or capacity. Going `online` (or raising
@@ -83,7 +85,7 @@ pub async fn get_presence(
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn put_presence(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
     Json(body): Json<PresenceRequest>,
 ) -> ApiResult<Json<OperatorStatusView>> {
@@ -102,8 +104,7 @@ pub async fn put_presence(
             "send presence, capacity or both",
         ));
     }
-    let status = state
-        .store
+    let status = store
         .set_presence(
             &id,
             PresenceChange {
@@ -132,13 +133,12 @@ pub struct TransferRequest {
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn transfer(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
     Json(body): Json<TransferRequest>,
 ) -> ApiResult<Json<Conversation>> {
-    let conversation = state
-        .app
+    let conversation = app
         .transfer(&principal, ConversationId::from_raw(id), body.department)
         .await?;
     Ok(Json(conversation.seen_by(&principal)))
@@ -192,7 +192,7 @@ pub struct LiveStats {
     responses((status = 200, body = LiveStats), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn live_stats(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
 ) -> ApiResult<Json<LiveStats>> {
     let Principal::Operator(operator) = &principal else {
@@ -201,7 +201,7 @@ pub async fn live_stats(
     if !operator.role.may_assign_others() {
         return Err(ApiError::forbidden("supervisors only"));
     }
-    let departments = state.store.live_stats(&operator.departments).await?;
+    let departments = store.live_stats(&operator.departments).await?;
     Ok(Json(LiveStats {
         departments: departments.into_iter().map(Into::into).collect(),
     }))

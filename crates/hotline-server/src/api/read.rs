@@ -6,9 +6,11 @@ use crate::api::extract::{Json, Path};
 use crate::auth::Auth;
 use crate::state::AppState;
 use axum::extract::State;
+use hotline_app::App;
 use hotline_domain::{ConversationId, Principal};
 use hotline_store::ReadState;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -51,12 +53,12 @@ impl ReadStateView {
     responses((status = 200, body = ReadStateView), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn read_state(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ReadStateView>> {
     let id = ConversationId::from_raw(id);
-    let read = state.app.read_state(&principal, &id).await?;
+    let read = app.read_state(&principal, &id).await?;
     Ok(Json(ReadStateView::new(&id, read, &principal)))
 }
 
@@ -73,12 +75,12 @@ pub async fn read_state(
     ),
     security(("bearer" = [])))]
 pub async fn mark_read(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
     Json(body): Json<MarkReadRequest>,
 ) -> ApiResult<Json<ReadStateView>> {
     let id = ConversationId::from_raw(id);
-    let read = state.app.mark_read(&principal, &id, body.seq).await?;
+    let read = app.mark_read(&principal, &id, body.seq).await?;
     Ok(Json(ReadStateView::new(&id, read, &principal)))
 }

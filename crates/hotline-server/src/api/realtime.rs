@@ -3,20 +3,23 @@
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Query};
 use crate::api::views::{EventBatch, EventFrame, EventsQuery};
-use crate::auth::{self, Auth, Authenticated};
-use crate::realtime::hub::Typing;
+use crate::auth::{self, Auth, Authenticated, Authenticator};
+use crate::queues::presence::PresenceTracker;
+use crate::realtime::hub::{Hub, Typing};
 use crate::realtime::subscription::{Start, StartError, Subscription};
-use crate::state::AppState;
+use crate::realtime::tickets::Tickets;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
+use hotline_app::App;
 use hotline_domain::{Author, ConversationId, ErrorCode, Event, Principal};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
+use tokio_util::sync::CancellationToken;
 
 /// Largest message a client may send over the socket.
 pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
@@ -27,6 +30,46 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// and at most `TYPING_PER_INTERVAL` in all (each costs a database read).
 const TYPING_INTERVAL: Duration = Duration::from_millis(1500);
 const TYPING_PER_INTERVAL: usize = 16;
+
+/// What the event WebSocket and the long-poll need besides the use cases.
+#[derive(Clone)]
+pub struct Realtime {
+    settings: Arc<RealtimeSettings>,
+    /// Typing events, never stored.
+    typing: Hub,
+    pub(crate) tickets: Tickets,
+    /// Operators' open console connections, for automatic `away`.
+    presence: PresenceTracker,
+    /// Cancelled when the server shuts down, to close WebSockets cleanly.
+    shutdown: CancellationToken,
+}
+
+/// The settings of the event WebSocket and the long-poll.
+#[derive(Debug, Clone)]
+pub struct RealtimeSettings {
+    /// Origins allowed to open browser WebSockets, besides the server's own.
+    pub allowed_origins: Vec<String>,
+    /// Keep-alive pings, and operators' sessions re-checked, this often.
+    pub ping_every: Duration,
+    /// An operator whose last console connection dropped turns `away` after this.
+    pub away_grace: Duration,
+}
+
+impl Realtime {
+    pub fn new(
+        settings: RealtimeSettings,
+        presence: PresenceTracker,
+        shutdown: CancellationToken,
+    ) -> Realtime {
+        Realtime {
+            settings: Arc::new(settings),
+            typing: Hub::default(),
+            tickets: Tickets::default(),
+            presence,
+            shutdown,
+        }
+    }
+}
 
 fn frame<'a>(sub: &Subscription, event: &'a Event) -> EventFrame<'a> {
     EventFrame {
@@ -52,7 +95,7 @@ pub struct WsParams {
     ticket: Option<String>,
 }
 
-fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
+fn origin_allowed(settings: &RealtimeSettings, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         // Not a browser: it authenticates with its own bearer token.
         return true;
@@ -65,8 +108,7 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
         .split_once("://")
         .is_some_and(|(_, rest)| rest == host);
     same_origin
-        || state
-            .settings
+        || settings
             .allowed_origins
             .iter()
             .any(|allowed| allowed == origin)
@@ -80,20 +122,22 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
         (status = 403, body = ErrorBody, description = "Origin not allowed")),
     security(("bearer" = [])))]
 pub async fn websocket(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
+    State(realtime): State<Realtime>,
+    State(authenticator): State<Authenticator>,
     headers: HeaderMap,
     Query(params): Query<WsParams>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    if !origin_allowed(&state, &headers) {
+    if !origin_allowed(&realtime.settings, &headers) {
         return Err(ApiError::new(
             ErrorCode::OriginNotAllowed,
             "this origin may not open the WebSocket",
         ));
     }
     let credentials = match (&params.ticket, auth::bearer_token(&headers)) {
-        (_, Some(token)) => auth::authenticate(&state, token).await?,
-        (Some(ticket), None) => state.tickets.redeem(ticket).ok_or_else(|| {
+        (_, Some(token)) => authenticator.authenticate(token).await?,
+        (Some(ticket), None) => realtime.tickets.redeem(ticket).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::InvalidTicket,
                 "the ticket is unknown, used or expired; get a new one",
@@ -107,18 +151,13 @@ pub async fn websocket(
         }
     };
     let start = Subscription::start(
-        state.store.clone(),
+        app.store().clone(),
         credentials.principal.clone(),
         params.after.as_deref(),
     )
     .await
     .map_err(start_error)?
-    .hiding(
-        state
-            .app
-            .security()
-            .hidden_departments(&credentials.principal),
-    );
+    .hiding(app.security().hidden_departments(&credentials.principal));
     Ok(upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
@@ -126,14 +165,15 @@ pub async fn websocket(
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| async move {
-            let grace = Duration::from_secs(state.settings.queues.away_grace_seconds);
-            let _presence =
-                state
-                    .presence
-                    .connect(&credentials.principal, state.store.clone(), grace);
+            let _presence = realtime.presence.connect(
+                &credentials.principal,
+                app.store().clone(),
+                realtime.settings.away_grace,
+            );
             let mut connection = Connection {
                 socket,
-                state,
+                app,
+                realtime,
                 credentials,
                 typing_sent: Vec::new(),
             };
@@ -201,7 +241,8 @@ enum ClientMessage {
 
 struct Connection {
     socket: WebSocket,
-    state: AppState,
+    app: Arc<App>,
+    realtime: Realtime,
     /// Who is connected, as last checked, and how to check it again: the
     /// session for operators, the token's expiry for customers.
     credentials: Authenticated,
@@ -266,11 +307,10 @@ impl Connection {
         self.send_json(&serde_json::json!({ "type": "caught_up", "cursor": sub.cursor() }))
             .await?;
 
-        let mut typing = self.state.hub.subscribe_typing();
-        let every = Duration::from_secs(self.state.settings.ws_ping_seconds.max(1));
-        let mut ping = tokio::time::interval(every);
+        let mut typing = self.realtime.typing.subscribe_typing();
+        let mut ping = tokio::time::interval(self.realtime.settings.ping_every);
         ping.tick().await;
-        let shutdown = self.state.shutdown.clone();
+        let shutdown = self.realtime.shutdown.clone();
         let token_expiry = expiry(self.credentials.expires_at);
         tokio::pin!(token_expiry);
         loop {
@@ -342,7 +382,7 @@ impl Connection {
             return Ok(true);
         };
         let now = auth::unix_now();
-        match self.state.store.session_operator(session, now).await {
+        match self.app.store().session_operator(session, now).await {
             Ok(Some(operator)) => {
                 let principal = Principal::Operator(operator);
                 if principal != self.credentials.principal {
@@ -377,7 +417,6 @@ impl Connection {
                 }
                 self.typing_sent.push((id.clone(), now));
                 let opened = self
-                    .state
                     .app
                     .open_conversation(&self.credentials.principal, &id, hotline_app::Purpose::Act)
                     .await;
@@ -391,7 +430,7 @@ impl Connection {
                         return self.send_json(&error.into_ws_frame()).await;
                     }
                 };
-                self.state.hub.publish_typing(Typing {
+                self.realtime.typing.publish_typing(Typing {
                     conversation_id: id,
                     department: conversation.department,
                     customer_id: conversation.customer.id,
@@ -410,7 +449,8 @@ impl Connection {
         (status = 410, body = ErrorBody, description = "The cursor cannot be honoured: reload state and continue from the `cursor` given")),
     security(("bearer" = [])))]
 pub async fn long_poll(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
+    State(realtime): State<Realtime>,
     Auth(principal): Auth,
     Query(query): Query<EventsQuery>,
 ) -> ApiResult<Response> {
@@ -421,8 +461,8 @@ pub async fn long_poll(
             "wait must be 0–60 seconds",
         ));
     }
-    let hidden = state.app.security().hidden_departments(&principal);
-    let mut sub = match Subscription::start(state.store.clone(), principal, query.after.as_deref())
+    let hidden = app.security().hidden_departments(&principal);
+    let mut sub = match Subscription::start(app.store().clone(), principal, query.after.as_deref())
         .await
         .map_err(start_error)?
         .hiding(hidden)
@@ -448,7 +488,7 @@ pub async fn long_poll(
                     events = next?;
                 }
             }
-            () = state.shutdown.cancelled() => {}
+            () = realtime.shutdown.cancelled() => {}
         }
         caught_up = !sub.is_behind();
     }

@@ -8,9 +8,11 @@ use crate::auth::Auth;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use hotline_app::App;
 use hotline_domain::{ErrorCode, Principal, Role};
-use hotline_store::{AuditEntry, audit::verify_chain};
+use hotline_store::{AuditEntry, Store, audit::verify_chain};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -45,7 +47,7 @@ pub struct AuditPage {
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn audit_log(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
     Query(query): Query<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
@@ -61,9 +63,9 @@ pub async fn audit_log(
             "after must not be negative and limit must be 1–500",
         ));
     }
-    let entries = state.store.audit_entries(after, limit).await?;
+    let entries = store.audit_entries(after, limit).await?;
     let before = if after > 0 {
-        state.store.audit_entries(after - 1, 1).await?.pop()
+        store.audit_entries(after - 1, 1).await?.pop()
     } else {
         None
     };
@@ -96,12 +98,11 @@ pub struct TakeoverReport {
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn report_account_takeover(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Json(body): Json<TakeoverReport>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
-    let outcome = state
-        .app
+    let outcome = app
         .report_account_takeover(&principal, body.text, body.client_msg_id)
         .await?;
     Ok(crate::api::conversations::started_view(&principal, outcome))

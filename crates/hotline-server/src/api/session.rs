@@ -2,26 +2,53 @@
 
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::Json;
+use crate::api::realtime::Realtime;
 use crate::api::views::*;
 use crate::auth::{self, Auth, Credentials, passwords};
 use crate::realtime::tickets::TICKET_TTL;
-use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{AppendHeaders, IntoResponse};
-use hotline_app::audit;
+use hotline_app::{App, audit};
 use hotline_domain::{ErrorCode, Principal};
-use hotline_store::NewSession;
+use hotline_store::{NewSession, Store};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// What logging in and out needs: operators' records and sessions, and the
+/// password checks.
+#[derive(Clone)]
+pub struct Sessions {
+    store: Arc<dyn Store>,
+    /// How long a session lasts, in seconds.
+    lifetime_seconds: i64,
+    /// Password checks running at once (each Argon2 check takes ~19 MiB and
+    /// a core for tens of milliseconds): a login flood queues here.
+    password_checks: Arc<Semaphore>,
+}
+
+impl Sessions {
+    pub fn new(store: Arc<dyn Store>, session_hours: u32) -> Sessions {
+        Sessions {
+            store,
+            lifetime_seconds: i64::from(session_hours) * 3600,
+            password_checks: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
+        }
+    }
+}
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody, description = "Wrong e-mail or password")))]
 pub async fn login(
-    State(state): State<AppState>,
+    State(sessions): State<Sessions>,
+    State(app): State<Arc<App>>,
     headers: axum::http::HeaderMap,
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let email = body.email.trim().to_lowercase();
-    let record = state.store.operator_by_email(&email).await?;
+    let record = sessions.store.operator_by_email(&email).await?;
     let hash = record
         .as_ref()
         .map(|r| r.password_hash.clone())
@@ -34,7 +61,7 @@ pub async fn login(
         ));
     }
     // Argon2 is deliberately slow: keep it off the async workers, a few at a time.
-    let _permit = state
+    let _permit = sessions
         .password_checks
         .acquire()
         .await
@@ -43,24 +70,22 @@ pub async fn login(
         .await
         .map_err(ApiError::internal)?;
     let Some(record) = record.filter(|_| matches) else {
-        state
-            .app
-            .audit(
-                audit::Actor::anonymous(&email),
-                "login_failed",
-                None,
-                serde_json::json!({}),
-            )
-            .await?;
+        app.audit(
+            audit::Actor::anonymous(&email),
+            "login_failed",
+            None,
+            serde_json::json!({}),
+        )
+        .await?;
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
             "wrong e-mail or password",
         ));
     };
     let token = auth::new_session_token();
-    let lifetime = i64::from(state.settings.session_hours) * 3600;
+    let lifetime = sessions.lifetime_seconds;
     let expires_at_unix = auth::unix_now() + lifetime;
-    state
+    sessions
         .store
         .create_session(NewSession {
             token_hash: auth::token_hash(&token),
@@ -87,15 +112,13 @@ pub async fn login(
         })
         .unwrap_or_default();
     tracing::info!(operator = %record.operator.id, "operator logged in");
-    state
-        .app
-        .audit(
-            audit::Actor::of(&Principal::Operator(record.operator.clone())),
-            "login",
-            None,
-            serde_json::json!({ "role": record.operator.role.as_str() }),
-        )
-        .await?;
+    app.audit(
+        audit::Actor::of(&Principal::Operator(record.operator.clone())),
+        "login",
+        None,
+        serde_json::json!({ "role": record.operator.role.as_str() }),
+    )
+    .await?;
     Ok((
         AppendHeaders([(header::SET_COOKIE, cookie)]),
         Json(LoginResponse {
@@ -110,11 +133,11 @@ pub async fn login(
     responses((status = 204, description = "The session is ended"), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn logout(
-    State(state): State<AppState>,
+    State(sessions): State<Sessions>,
     Credentials(caller): Credentials,
 ) -> ApiResult<impl IntoResponse> {
     if let Some(session) = &caller.session_hash {
-        state.store.delete_session(session).await?;
+        sessions.store.delete_session(session).await?;
     }
     let expired = format!(
         "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
@@ -149,10 +172,10 @@ pub async fn me(Auth(principal): Auth) -> Json<Me> {
 #[utoipa::path(post, path = "/api/v1/ws/ticket", tag = "realtime",
     responses((status = 200, body = WsTicket), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn ws_ticket(
-    State(state): State<AppState>,
+    State(realtime): State<Realtime>,
     Credentials(caller): Credentials,
 ) -> ApiResult<Json<WsTicket>> {
-    let ticket = state.tickets.issue(caller).ok_or_else(|| {
+    let ticket = realtime.tickets.issue(caller).ok_or_else(|| {
         ApiError::new(
             ErrorCode::Busy,
             "too many WebSocket tickets are waiting to be used; try again in a minute",

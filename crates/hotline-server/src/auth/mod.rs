@@ -6,13 +6,15 @@ pub mod identity;
 pub mod passwords;
 
 use crate::api::error::ApiError;
-use crate::state::AppState;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use hotline_domain::{ErrorCode, Principal};
+use hotline_store::Store;
+use identity::IdentityVerifier;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// Operator session tokens start with this, so they are never mistaken for JWTs.
 pub const OPERATOR_TOKEN_PREFIX: &str = "hlo_";
@@ -49,36 +51,52 @@ pub struct Authenticated {
     pub expires_at: Option<i64>,
 }
 
-/// Resolves a bearer token to its caller.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated, ApiError> {
-    if token.starts_with(OPERATOR_TOKEN_PREFIX) {
-        let session_hash = token_hash(token);
-        let operator = state
-            .store
-            .session_operator(&session_hash, unix_now())
-            .await?;
-        return operator
-            .map(|operator| Authenticated {
-                principal: Principal::Operator(operator),
-                session_hash: Some(session_hash),
-                expires_at: None,
-            })
-            .ok_or_else(ended_session);
-    }
-    verify_customer(state, token)
+/// Resolves tokens to callers: customers' identity tokens by their
+/// signature, operators' session tokens by the store.
+#[derive(Clone)]
+pub struct Authenticator {
+    store: Arc<dyn Store>,
+    identity: Arc<IdentityVerifier>,
 }
 
-/// Verifies a customer's identity token.
-pub fn verify_customer(state: &AppState, token: &str) -> Result<Authenticated, ApiError> {
-    state
-        .identity
-        .verify(token, unix_now())
-        .map(|verified| Authenticated {
-            principal: Principal::Customer(verified.customer),
-            session_hash: None,
-            expires_at: Some(verified.expires_at),
-        })
-        .map_err(|e| ApiError::new(e.code(), e.to_string()))
+impl Authenticator {
+    pub fn new(store: Arc<dyn Store>, identity: IdentityVerifier) -> Authenticator {
+        Authenticator {
+            store,
+            identity: Arc::new(identity),
+        }
+    }
+
+    /// The caller behind a bearer token or a session cookie's token.
+    pub async fn authenticate(&self, token: &str) -> Result<Authenticated, ApiError> {
+        if token.starts_with(OPERATOR_TOKEN_PREFIX) {
+            let session_hash = token_hash(token);
+            let operator = self
+                .store
+                .session_operator(&session_hash, unix_now())
+                .await?;
+            return operator
+                .map(|operator| Authenticated {
+                    principal: Principal::Operator(operator),
+                    session_hash: Some(session_hash),
+                    expires_at: None,
+                })
+                .ok_or_else(ended_session);
+        }
+        self.verify_customer(token)
+    }
+
+    /// Verifies a customer's identity token.
+    pub fn verify_customer(&self, token: &str) -> Result<Authenticated, ApiError> {
+        self.identity
+            .verify(token, unix_now())
+            .map(|verified| Authenticated {
+                principal: Principal::Customer(verified.customer),
+                session_hash: None,
+                expires_at: Some(verified.expires_at),
+            })
+            .map_err(|e| ApiError::new(e.code(), e.to_string()))
+    }
 }
 
 fn ended_session() -> ApiError {
@@ -113,26 +131,28 @@ pub struct Auth(pub Principal);
 /// The caller with their credentials' details, for handlers that keep them.
 pub struct Credentials(pub Authenticated);
 
-impl FromRequestParts<AppState> for Auth {
+impl<S> FromRequestParts<S> for Auth
+where
+    S: Send + Sync,
+    Authenticator: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         Credentials::from_request_parts(parts, state)
             .await
             .map(|c| Auth(c.0.principal))
     }
 }
 
-impl FromRequestParts<AppState> for Credentials {
+impl<S> FromRequestParts<S> for Credentials
+where
+    S: Send + Sync,
+    Authenticator: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         if let Some(verified) = parts.extensions.remove::<Authenticated>() {
             // Verified from this request's bearer token by the rate limiter.
             return Ok(Credentials(verified));
@@ -170,6 +190,9 @@ impl FromRequestParts<AppState> for Credentials {
                 }
             },
         };
-        authenticate(state, token).await.map(Credentials)
+        Authenticator::from_ref(state)
+            .authenticate(token)
+            .await
+            .map(Credentials)
     }
 }

@@ -13,13 +13,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hotline_app::App;
 use hotline_app::help_center::CatalogEntry;
+use hotline_app::help_center::settings::HelpCenterSettings;
 use hotline_domain::{Article, ArticleId, DepartmentId};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use render::escape;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::Arc;
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; \
      connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -149,17 +152,16 @@ fn layout(title: &str, description: &str, breadcrumbs: &[(String, String)], main
     )
 }
 
-fn department_name(state: &AppState, id: &DepartmentId) -> String {
-    state
-        .department(id)
+fn department_name(app: &App, id: &DepartmentId) -> String {
+    app.department(id)
         .map_or_else(|| id.as_str().to_owned(), |d| d.name.clone())
 }
 
 /// Departments → sections → articles, in the configured department order.
-fn tree(state: &AppState) -> Vec<(DepartmentId, BTreeMap<String, Vec<CatalogEntry>>)> {
+fn tree(app: &App) -> Vec<(DepartmentId, BTreeMap<String, Vec<CatalogEntry>>)> {
     let mut by_department: BTreeMap<DepartmentId, BTreeMap<String, Vec<CatalogEntry>>> =
         BTreeMap::new();
-    for entry in state.help_center().catalog() {
+    for entry in app.help_center().catalog() {
         by_department
             .entry(entry.department.clone())
             .or_default()
@@ -168,7 +170,7 @@ fn tree(state: &AppState) -> Vec<(DepartmentId, BTreeMap<String, Vec<CatalogEntr
             .push(entry);
     }
     let mut ordered = Vec::new();
-    for department in &state.settings.departments {
+    for department in app.departments() {
         if let Some(sections) = by_department.remove(&department.id) {
             ordered.push((department.id.clone(), sections));
         }
@@ -182,12 +184,12 @@ struct HomeQuery {
     q: Option<String>,
 }
 
-async fn home(State(state): State<AppState>, Query(query): Query<HomeQuery>) -> Response {
+async fn home(State(app): State<Arc<App>>, Query(query): Query<HomeQuery>) -> Response {
     let mut main = String::new();
     let q: String = query.q.unwrap_or_default().chars().take(300).collect();
     if !q.trim().is_empty() {
         let _ = write!(main, "<h1>Результаты поиска: «{}»</h1>", escape(q.trim()));
-        match state.help_center().search(&q, None, PAGE_RESULTS) {
+        match app.help_center().search(&q, None, PAGE_RESULTS) {
             Ok(hits) if !hits.is_empty() => {
                 main.push_str(r#"<ol class="found">"#);
                 for hit in hits {
@@ -211,7 +213,7 @@ async fn home(State(state): State<AppState>, Query(query): Query<HomeQuery>) -> 
         }
     }
     main.push_str("<h1>Помощь</h1>");
-    let tree = tree(&state);
+    let tree = tree(&app);
     if tree.is_empty() {
         main.push_str("<p>Статей пока нет.</p>");
     }
@@ -220,7 +222,7 @@ async fn home(State(state): State<AppState>, Query(query): Query<HomeQuery>) -> 
             main,
             r#"<section class="department" id="{}"><h2>{}</h2><ul class="sections">"#,
             department.as_str(),
-            escape(&department_name(&state, department))
+            escape(&department_name(&app, department))
         );
         for (section, entries) in sections {
             let _ = write!(
@@ -262,13 +264,13 @@ fn not_found_page() -> Response {
 }
 
 async fn section_page(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
     Path((department, section)): Path<(String, String)>,
 ) -> Response {
     let Ok(department) = DepartmentId::parse(department) else {
         return not_found_page();
     };
-    let entries: Vec<CatalogEntry> = state
+    let entries: Vec<CatalogEntry> = app
         .help_center()
         .catalog()
         .into_iter()
@@ -277,7 +279,7 @@ async fn section_page(
     if entries.is_empty() {
         return not_found_page();
     }
-    let department_label = department_name(&state, &department);
+    let department_label = department_name(&app, &department);
     let mut main = format!("<h1>{}</h1><ul class=\"articles\">", escape(&section));
     for entry in &entries {
         let _ = write!(
@@ -325,11 +327,11 @@ fn summary(body: &str) -> String {
     text.chars().take(160).collect()
 }
 
-async fn article_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn article_page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     let Ok(id) = ArticleId::parse(id) else {
         return not_found_page();
     };
-    let article = match state.store.article(&id).await {
+    let article = match app.store().article(&id).await {
         Ok(Some(article)) => article,
         Ok(None) => return not_found_page(),
         Err(e) => {
@@ -345,7 +347,7 @@ async fn article_page(State(state): State<AppState>, Path(id): Path<String>) -> 
             );
         }
     };
-    let department_label = department_name(&state, &article.department);
+    let department_label = department_name(&app, &article.department);
     let updated = article
         .updated_at
         .format(&time::macros::format_description!("[day].[month].[year]"))
@@ -377,8 +379,8 @@ async fn article_page(State(state): State<AppState>, Path(id): Path<String>) -> 
 
 /// The site's address for the sitemap: `help_center.public_url`, or the
 /// request's own host.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.settings.help_center.public_url {
+fn base_url(settings: &HelpCenterSettings, headers: &HeaderMap) -> String {
+    if let Some(url) = &settings.public_url {
         return url.trim_end_matches('/').to_owned();
     }
     let host = headers
@@ -392,8 +394,12 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let base = base_url(&state, &headers);
+async fn sitemap(
+    State(app): State<Arc<App>>,
+    State(settings): State<Arc<HelpCenterSettings>>,
+    headers: HeaderMap,
+) -> Response {
+    let base = base_url(&settings, &headers);
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
@@ -407,7 +413,7 @@ async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response 
         xml.push_str("</url>\n");
     };
     url("/help", None);
-    for (department, sections) in tree(&state) {
+    for (department, sections) in tree(&app) {
         for (section, entries) in sections {
             url(
                 &section_path(&department, &section),

@@ -4,67 +4,86 @@
 pub mod presence;
 pub mod settings;
 
-use crate::state::AppState;
+use hotline_domain::DepartmentId;
+use hotline_store::Store;
+use presence::PresenceTracker;
+use settings::QueueSettings;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
-/// Records SLA breaches and refreshes the queue gauges every `every`, until
-/// the server shuts down.
-pub fn spawn_sweeper(state: AppState) {
-    let every = Duration::from_secs(state.settings.queues.sweep_seconds.max(1));
-    tokio::spawn(async move {
-        expect_reconnects(&state).await;
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                () = state.shutdown.cancelled() => return,
-            }
-            if let Err(e) = state.store.sweep_sla().await {
-                tracing::warn!(error = %e, "SLA sweep failed");
-            }
-            if let Err(e) = update_gauges(&state).await {
-                tracing::warn!(error = %e, "queue gauges not updated");
-            }
-        }
-    });
+/// The background sweep: records SLA breaches and refreshes the queue gauges.
+pub struct Sweeper {
+    store: Arc<dyn Store>,
+    /// The departments whose gauges it keeps.
+    departments: Vec<DepartmentId>,
+    presence: PresenceTracker,
+    /// How often it runs.
+    every: Duration,
+    /// Operators left `online` by the previous run turn `away` after this
+    /// unless they connect again.
+    away_grace: Duration,
 }
 
-/// Operators left `online` by the previous run must connect again.
-async fn expect_reconnects(state: &AppState) {
-    let departments: Vec<_> = state
-        .settings
-        .departments
-        .iter()
-        .map(|d| d.id.clone())
-        .collect();
-    match state.store.live_stats(&departments).await {
-        Ok(live) => {
-            let mut online: Vec<_> = live
-                .into_iter()
-                .flat_map(|d| d.operators)
-                .filter(|o| o.presence == hotline_domain::Presence::Online)
-                .map(|o| o.operator_id)
-                .collect();
-            online.sort();
-            online.dedup();
-            let grace = Duration::from_secs(state.settings.queues.away_grace_seconds);
-            state
-                .presence
-                .expect_reconnects(online, &state.store, grace);
+impl Sweeper {
+    pub fn new(
+        store: Arc<dyn Store>,
+        departments: Vec<DepartmentId>,
+        presence: PresenceTracker,
+        settings: &QueueSettings,
+    ) -> Sweeper {
+        Sweeper {
+            store,
+            departments,
+            presence,
+            every: Duration::from_secs(settings.sweep_seconds.max(1)),
+            away_grace: Duration::from_secs(settings.away_grace_seconds),
         }
-        Err(e) => tracing::warn!(error = %e, "cannot read presence after start"),
     }
-}
 
-async fn update_gauges(state: &AppState) -> Result<(), hotline_store::StoreError> {
-    let departments: Vec<_> = state
-        .settings
-        .departments
-        .iter()
-        .map(|d| d.id.clone())
-        .collect();
-    for live in state.store.live_stats(&departments).await? {
-        crate::metrics::record_queue(&live);
+    /// Runs every `every` until `shutdown` is cancelled.
+    pub fn spawn(self, shutdown: CancellationToken) {
+        tokio::spawn(async move {
+            self.expect_reconnects().await;
+            let mut tick = tokio::time::interval(self.every);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    () = shutdown.cancelled() => return,
+                }
+                if let Err(e) = self.store.sweep_sla().await {
+                    tracing::warn!(error = %e, "SLA sweep failed");
+                }
+                if let Err(e) = self.update_gauges().await {
+                    tracing::warn!(error = %e, "queue gauges not updated");
+                }
+            }
+        });
     }
-    Ok(())
+
+    /// Operators left `online` by the previous run must connect again.
+    async fn expect_reconnects(&self) {
+        match self.store.live_stats(&self.departments).await {
+            Ok(live) => {
+                let mut online: Vec<_> = live
+                    .into_iter()
+                    .flat_map(|d| d.operators)
+                    .filter(|o| o.presence == hotline_domain::Presence::Online)
+                    .map(|o| o.operator_id)
+                    .collect();
+                online.sort();
+                online.dedup();
+                self.presence
+                    .expect_reconnects(online, &self.store, self.away_grace);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read presence after start"),
+        }
+    }
+
+    async fn update_gauges(&self) -> Result<(), hotline_store::StoreError> {
+        for live in self.store.live_stats(&self.departments).await? {
+            crate::metrics::record_queue(&live);
+        }
+        Ok(())
+    }
 }

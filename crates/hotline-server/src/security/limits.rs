@@ -185,7 +185,7 @@ fn customer_sub(state: &AppState, request: &mut Request<Body>) -> Option<String>
     if token.starts_with(crate::auth::OPERATOR_TOKEN_PREFIX) {
         return None;
     }
-    let caller = crate::auth::verify_customer(state, token).ok()?;
+    let caller = state.authenticator.verify_customer(token).ok()?;
     let hotline_domain::Principal::Customer(customer) = &caller.principal else {
         return None;
     };

@@ -9,10 +9,11 @@ use crate::auth::{self, Auth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use hotline_app::{ClaimedOrder, Purpose};
+use hotline_app::{App, ClaimedOrder, Purpose};
 use hotline_domain::{Conversation, ConversationId, ErrorCode, Principal};
-use hotline_store::{ConversationFilter, EventScope};
+use hotline_store::{ConversationFilter, EventScope, Store};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -125,7 +126,7 @@ pub struct CustomerContext {
         (status = 403, body = ErrorBody, description = "Only customers have a context")),
     security(("bearer" = [])))]
 pub async fn save_context(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
@@ -148,10 +149,7 @@ pub async fn save_context(
         updated_at: now,
     };
     let json = serde_json::to_string(&context).map_err(ApiError::internal)?;
-    state
-        .store
-        .save_customer_context(&customer.id, json, now)
-        .await?;
+    store.save_customer_context(&customer.id, json, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -174,26 +172,22 @@ pub struct ConversationCustomer {
         (status = 404, body = ErrorBody, description = "No such conversation for you")),
     security(("bearer" = [])))]
 pub async fn conversation_customer(
-    State(state): State<AppState>,
+    State(app): State<Arc<App>>,
+    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConversationCustomer>> {
     if principal.is_customer() {
         return Err(ApiError::not_found());
     }
-    let conversation = state
-        .app
+    let conversation = app
         .open_conversation(
             &principal,
             &ConversationId::from_raw(id),
             Purpose::CustomerContext,
         )
         .await?;
-    let context = match state
-        .store
-        .customer_context(&conversation.customer.id)
-        .await?
-    {
+    let context = match store.customer_context(&conversation.customer.id).await? {
         None => None,
         Some((json, _)) => {
             let mut context: CustomerContext =
@@ -203,8 +197,7 @@ pub async fn conversation_customer(
             Some(context)
         }
     };
-    let earlier = state
-        .store
+    let earlier = store
         .conversations(ConversationFilter {
             scope: EventScope::Customer(conversation.customer.id.clone()),
             status: None,

@@ -6,12 +6,11 @@
 
 use super::context::Order;
 use super::i18n::Lang;
-use super::{Framing, render};
+use super::{Framing, WebPages, render};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Json;
 use crate::auth::identity::IdentityClaims;
 use crate::auth::passwords;
-use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -141,11 +140,11 @@ pub struct DemoQuery {
 
 /// The company's site, played: pick a customer, get the widget.
 pub async fn demo_page(
-    State(state): State<AppState>,
+    State(pages): State<WebPages>,
     Query(query): Query<DemoQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(demo) = &state.demo else {
+    let Some(demo) = &pages.demo else {
         return ApiError::not_found().into_response();
     };
     let lang = Lang::negotiate(query.lang.as_deref(), &headers);
@@ -180,7 +179,7 @@ pub async fn demo_page(
     }
     let template = include_str!("pages/demo.html").replace("{{customers}}", &items);
     let html = render(&template, lang, &[("customer", chosen)]);
-    super::page(Framing::SameOrigin, &state, html)
+    super::page(Framing::SameOrigin, &pages.settings, html)
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,10 +190,10 @@ pub struct TokenRequest {
 /// The company's back end, played: signs an identity token for a demo
 /// customer.
 pub async fn token(
-    State(state): State<AppState>,
+    State(pages): State<WebPages>,
     Json(body): Json<TokenRequest>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let demo = state.demo.as_ref().ok_or_else(ApiError::not_found)?;
+    let demo = pages.demo.as_ref().ok_or_else(ApiError::not_found)?;
     let customer = demo
         .data
         .customers

@@ -12,16 +12,46 @@ pub mod demo;
 pub mod i18n;
 
 use crate::api::error::{ApiError, ApiResult};
-use crate::auth::{self, csrf};
+use crate::auth::{self, Authenticator, csrf};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use hotline_app::App;
 use hotline_domain::ErrorCode;
 use i18n::Lang;
 use serde::Deserialize;
+use std::sync::Arc;
+
+/// What the pages need: their settings and, in demo mode, the demo.
+#[derive(Clone)]
+pub struct WebPages {
+    settings: Arc<PageSettings>,
+    /// The demo site (`hotline serve --demo`); `None` in production.
+    pub demo: Option<Arc<demo::DemoSite>>,
+}
+
+/// The pages' part of the settings.
+#[derive(Debug, Clone)]
+pub struct PageSettings {
+    /// Host sites allowed to frame the widget.
+    pub allowed_origins: Vec<String>,
+    /// Largest attachment, in bytes, for the pages to check before uploading.
+    pub max_attachment_bytes: u64,
+    /// Ready replies operators insert, per department.
+    pub canned_replies: Vec<canned::CannedReply>,
+}
+
+impl WebPages {
+    pub fn new(settings: PageSettings) -> WebPages {
+        WebPages {
+            settings: Arc::new(settings),
+            demo: None,
+        }
+    }
+}
 
 /// The page routes (pages are not part of the OpenAPI document).
 pub fn routes() -> Router<AppState> {
@@ -127,14 +157,14 @@ fn is_plain_origin(origin: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '-' | '[' | ']'))
 }
 
-fn page(framing: Framing, state: &AppState, html: String) -> Response {
+fn page(framing: Framing, settings: &PageSettings, html: String) -> Response {
     let frame_options = match framing {
         Framing::Nobody => Some("DENY"),
         Framing::SameOrigin => Some("SAMEORIGIN"),
         // frame-ancestors carries the list; X-Frame-Options cannot.
         Framing::HostSites => None,
     };
-    let policy = csp(framing, &state.settings.allowed_origins);
+    let policy = csp(framing, &settings.allowed_origins);
     let mut response = (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
@@ -214,13 +244,13 @@ async fn widget_loader() -> Response {
 }
 
 async fn widget_page(
-    State(state): State<AppState>,
+    State(pages): State<WebPages>,
     Query(query): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
+    let settings = &pages.settings;
     let lang = Lang::negotiate(query.lang.as_deref(), &headers);
-    let origins: Vec<&str> = state
-        .settings
+    let origins: Vec<&str> = settings
         .allowed_origins
         .iter()
         .map(String::as_str)
@@ -233,15 +263,15 @@ async fn widget_page(
             ("allowed_origins", origins.join(" ")),
             (
                 "max_attachment_bytes",
-                state.settings.max_attachment_bytes.to_string(),
+                settings.max_attachment_bytes.to_string(),
             ),
         ],
     );
-    page(Framing::HostSites, &state, html)
+    page(Framing::HostSites, settings, html)
 }
 
 async fn console_page(
-    State(state): State<AppState>,
+    State(pages): State<WebPages>,
     Query(query): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
@@ -251,31 +281,33 @@ async fn console_page(
         lang,
         &[(
             "max_attachment_bytes",
-            state.settings.max_attachment_bytes.to_string(),
+            pages.settings.max_attachment_bytes.to_string(),
         )],
     );
-    page(Framing::Nobody, &state, html)
+    page(Framing::Nobody, &pages.settings, html)
 }
 
 /// The console's CSRF token and operator, read with the session cookie.
 /// Cross-site pages cannot read this answer (no CORS headers).
 async fn console_session(
-    State(state): State<AppState>,
+    State(authenticator): State<Authenticator>,
+    State(app): State<Arc<App>>,
+    State(pages): State<WebPages>,
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
     let token = auth::session_cookie(&headers)
         .ok_or_else(|| ApiError::new(ErrorCode::MissingToken, "log in first"))?;
-    let caller = auth::authenticate(&state, token).await?;
+    let caller = authenticator.authenticate(token).await?;
     let hotline_domain::Principal::Operator(operator) = &caller.principal else {
         return Err(ApiError::new(ErrorCode::MissingToken, "log in first"));
     };
     let view = crate::api::views::OperatorView::from(operator);
     let canned: Vec<_> =
-        canned::for_departments(&state.settings.canned_replies, &view.departments).collect();
+        canned::for_departments(&pages.settings.canned_replies, &view.departments).collect();
     Ok(axum::Json(serde_json::json!({
         "csrf_token": csrf::token_for(token),
         "operator": view,
-        "departments": state.settings.departments,
+        "departments": app.departments(),
         "canned_replies": canned,
     })))
 }

@@ -24,6 +24,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     pub state: hotline_server::state::AppState,
+    pub retention: hotline_server::security::retention::Retention,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     pub dir: tempfile::TempDir,
@@ -54,15 +55,16 @@ impl TestApp {
         settings.security.rate_limits = hotline_server::security::limits::RateLimitSettings::off();
         configure(&mut settings);
         let store = crate::helpers::open_store(&settings).await.expect("store");
-        let state = hotline_server::build(settings, store).await.expect("build");
+        let server = hotline_server::build(settings, store).await.expect("build");
+        let state = server.state.clone();
+        let retention = server.retention.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server_state = state.clone();
         let server = tokio::spawn(async move {
-            hotline_server::serve(listener, server_state, async {
+            hotline_server::serve(listener, server, async {
                 let _ = rx.await;
             })
             .await
@@ -72,6 +74,7 @@ impl TestApp {
             addr,
             http: reqwest::Client::new(),
             state,
+            retention,
             shutdown: Some(tx),
             server: Some(server),
             dir,

@@ -802,7 +802,7 @@ async fn the_demo_help_center_loads_into_a_running_server() {
     .await;
     assert_eq!(before, json!({"hits": []}));
     let report =
-        hotline_server::help::demo_articles::load_demo_help_center(app.state.help_center())
+        hotline_server::help::demo_articles::load_demo_help_center(app.state.app.help_center())
             .await
             .unwrap();
     assert!(report.created >= 60, "{report}");

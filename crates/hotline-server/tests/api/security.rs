@@ -404,12 +404,7 @@ async fn retention_deletes_old_resolved_conversations_only() {
         assert_eq!(status, 200);
     }
     // Nothing is 30 days old yet.
-    assert_eq!(
-        hotline_server::security::retention::sweep(&app.state)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(app.retention.sweep().await.unwrap(), 0);
     let in_the_future = time::OffsetDateTime::now_utc().unix_timestamp() + 31 * 86_400;
     let erased = app
         .state
