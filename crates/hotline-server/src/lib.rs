@@ -142,10 +142,12 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
 }
 
 pub fn app(state: AppState) -> axum::Router {
-    api::router(state.clone())
+    let authenticator = state.authenticator.clone();
+    api::router(state)
+        // Before routing, so the rate limits find the caller verified.
         .layer(axum::middleware::from_fn_with_state(
-            state,
-            security::limits::limit,
+            authenticator,
+            auth::verify_bearer,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -24,6 +24,7 @@ pub struct AppState {
     pub attachments: Attachments,
     pub pages: WebPages,
     pub help_center: Arc<HelpCenterSettings>,
+    /// Layered on the routes they govern when the router is built.
     #[from_ref(skip)]
     pub limits: Arc<Limits>,
 }

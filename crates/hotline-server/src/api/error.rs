@@ -15,7 +15,7 @@ use hotline_store::StoreError;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: ErrorCode,

@@ -12,6 +12,7 @@ pub mod security;
 pub mod session;
 pub mod views;
 
+use crate::security::limits::{Action, Limits};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -21,7 +22,7 @@ use hotline_app::App;
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 use views::DepartmentList;
 
@@ -96,27 +97,47 @@ async fn departments(State(app): State<Arc<App>>) -> Json<DepartmentList> {
     })
 }
 
+/// `route` behind the rate limit on `action`.
+pub(crate) fn limited(
+    route: UtoipaMethodRouter<AppState>,
+    limits: &Arc<Limits>,
+    action: Action,
+) -> UtoipaMethodRouter<AppState> {
+    let limit = limits.on(action);
+    route.map(|route| {
+        route.route_layer(axum::middleware::from_fn_with_state(
+            limit,
+            crate::security::limits::limit,
+        ))
+    })
+}
+
 /// All routes, with the OpenAPI document generated from the handlers.
 pub fn router(state: AppState) -> Router {
     let attachment_limit = usize::try_from(state.attachments.max_bytes())
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024);
+    let limits = &state.limits;
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(metrics))
         .routes(routes!(departments))
-        .routes(routes!(session::login))
+        .routes(limited(routes!(session::login), limits, Action::Login))
         .routes(routes!(session::logout))
         .routes(routes!(session::me))
         .routes(routes!(session::ws_ticket))
-        .routes(routes!(
-            conversations::start_conversation,
-            conversations::list_conversations
+        .routes(limited(
+            routes!(conversations::start_conversation),
+            limits,
+            Action::Conversation,
         ))
+        .routes(routes!(conversations::list_conversations))
         .routes(routes!(conversations::get_conversation))
-        .routes(routes!(
-            conversations::list_messages,
-            conversations::post_message
+        .routes(routes!(conversations::list_messages))
+        .routes(limited(
+            routes!(conversations::post_message),
+            limits,
+            Action::Message,
         ))
         .routes(routes!(conversations::handoff))
         .routes(routes!(conversations::assign))
@@ -126,14 +147,18 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(realtime::websocket))
         .routes(routes!(realtime::long_poll))
         .merge(crate::web::context::routes())
-        .merge(security::routes())
+        .merge(security::routes(limits))
         .merge(queues::routes())
         .merge(kb::routes())
         .merge(read::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()
-        .routes(routes!(attachments::upload))
+        .routes(limited(
+            routes!(attachments::upload),
+            limits,
+            Action::Upload,
+        ))
         .layer(DefaultBodyLimit::max(attachment_limit))
         .split_for_parts();
     let mut openapi = openapi;

@@ -3,11 +3,12 @@
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Query};
 use crate::api::views::{EventBatch, EventFrame, EventsQuery};
-use crate::auth::{self, Auth, Authenticated, Authenticator};
+use crate::auth::{self, Auth, Authenticated, VerifiedBearer};
 use crate::queues::presence::PresenceTracker;
 use crate::realtime::hub::{Hub, Typing};
 use crate::realtime::subscription::{Start, StartError, Subscription};
 use crate::realtime::tickets::Tickets;
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
@@ -124,7 +125,7 @@ fn origin_allowed(settings: &RealtimeSettings, headers: &HeaderMap) -> bool {
 pub async fn websocket(
     State(app): State<Arc<App>>,
     State(realtime): State<Realtime>,
-    State(authenticator): State<Authenticator>,
+    bearer: Option<Extension<VerifiedBearer>>,
     headers: HeaderMap,
     Query(params): Query<WsParams>,
     upgrade: WebSocketUpgrade,
@@ -135,8 +136,8 @@ pub async fn websocket(
             "this origin may not open the WebSocket",
         ));
     }
-    let credentials = match (&params.ticket, auth::bearer_token(&headers)) {
-        (_, Some(token)) => authenticator.authenticate(token).await?,
+    let credentials = match (&params.ticket, bearer) {
+        (_, Some(Extension(VerifiedBearer(verified)))) => verified?,
         (Some(ticket), None) => realtime.tickets.redeem(ticket).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::InvalidTicket,

@@ -5,6 +5,7 @@ use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Query};
 use crate::api::views::StartedConversation;
 use crate::auth::Auth;
+use crate::security::limits::{Action, Limits};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,10 +18,15 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes(limits: &Arc<Limits>) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(audit_log))
-        .routes(routes!(report_account_takeover))
+        // A report starts a conversation, from the same budget.
+        .routes(crate::api::limited(
+            routes!(report_account_takeover),
+            limits,
+            Action::Conversation,
+        ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -6,9 +6,11 @@ pub mod identity;
 pub mod passwords;
 
 use crate::api::error::ApiError;
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::{FromRef, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use hotline_domain::{ErrorCode, Principal};
 use hotline_store::Store;
 use identity::IdentityVerifier;
@@ -83,11 +85,6 @@ impl Authenticator {
                 })
                 .ok_or_else(ended_session);
         }
-        self.verify_customer(token)
-    }
-
-    /// Verifies a customer's identity token.
-    pub fn verify_customer(&self, token: &str) -> Result<Authenticated, ApiError> {
         self.identity
             .verify(token, unix_now())
             .map(|verified| Authenticated {
@@ -97,6 +94,35 @@ impl Authenticator {
             })
             .map_err(|e| ApiError::new(e.code(), e.to_string()))
     }
+}
+
+/// What the request's bearer token resolved to, left in the request's
+/// extensions by [`verify_bearer`] (present only when the request has a
+/// bearer token). Whoever needs the caller reads it here: the rate limits,
+/// the [`Auth`] extractor, the WebSocket; none verifies the token again.
+#[derive(Clone)]
+pub struct VerifiedBearer(pub Result<Authenticated, ApiError>);
+
+impl VerifiedBearer {
+    /// The caller, when the token was good.
+    pub fn caller(&self) -> Option<&Authenticated> {
+        self.0.as_ref().ok()
+    }
+}
+
+/// The middleware verifying the request's bearer token, once, before any
+/// route sees the request. A bad token is not refused here: only routes that
+/// need a caller refuse it, with the reason kept in [`VerifiedBearer`].
+pub async fn verify_bearer(
+    State(authenticator): State<Authenticator>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if let Some(token) = bearer_token(request.headers()) {
+        let verified = VerifiedBearer(authenticator.authenticate(token).await);
+        request.extensions_mut().insert(verified);
+    }
+    next.run(request).await
 }
 
 fn ended_session() -> ApiError {
@@ -153,11 +179,11 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(verified) = parts.extensions.remove::<Authenticated>() {
-            // Verified from this request's bearer token by the rate limiter.
-            return Ok(Credentials(verified));
+        if let Some(VerifiedBearer(verified)) = parts.extensions.remove::<VerifiedBearer>() {
+            return verified.map(Credentials);
         }
         let token = match bearer_token(&parts.headers) {
+            // Only on a router without `verify_bearer` in front.
             Some(token) => token,
             None if parts.method == Method::GET || parts.method == Method::HEAD => {
                 session_cookie(&parts.headers).ok_or_else(|| {

@@ -2,26 +2,28 @@
 //! starts and uploads; per IP and per e-mail (with back-off) on logins.
 //! Over the limit: 429 with `Retry-After`.
 //!
-//! Customers are keyed by their verified token's `sub`; operators' own
-//! requests are not limited here (they are few and authenticated), except
-//! logins.
+//! Each limit is a route layer ([`limit`]) on the routes it governs.
+//! Customers are keyed by their verified token's `sub`, as
+//! [`crate::auth::verify_bearer`] left it in the request; operators' own
+//! requests are not limited per caller (they are few and authenticated),
+//! only per address.
 
 use crate::api::error::ApiError;
-use crate::state::AppState;
+use crate::auth::VerifiedBearer;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 pub use hotline_app::security::RateLimitSettings;
-use hotline_domain::ErrorCode;
+use hotline_domain::{ErrorCode, Principal};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
@@ -30,9 +32,12 @@ const MAX_TRACKED_LOGINS: usize = 100_000;
 
 type Keyed = DefaultKeyedRateLimiter<String>;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Action {
+/// What a limited route does; each has its own budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Posting a message.
     Message,
+    /// Starting a conversation (a takeover report starts one too).
     Conversation,
     Upload,
     Login,
@@ -64,21 +69,14 @@ impl Action {
             Action::Login => "login",
         }
     }
+}
 
-    fn of(method: &Method, path: &str) -> Option<Action> {
-        if method != Method::POST {
-            return None;
-        }
-        let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-        match parts.as_slice() {
-            ["", "api", "v1", "conversations"] => Some(Action::Conversation),
-            ["", "api", "v1", "security", "account-takeover"] => Some(Action::Conversation),
-            ["", "api", "v1", "conversations", _, "messages"] => Some(Action::Message),
-            ["", "api", "v1", "attachments"] => Some(Action::Upload),
-            ["", "api", "v1", "auth", "login"] => Some(Action::Login),
-            _ => None,
-        }
-    }
+/// The limit of the routes that perform one action: the state of [`limit`]
+/// layered on them.
+#[derive(Clone)]
+pub struct RouteLimit {
+    limits: Arc<Limits>,
+    action: Action,
 }
 
 impl Limits {
@@ -108,6 +106,14 @@ impl Limits {
             per_customer,
             per_ip,
             login_failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The limit of the routes that perform `action`.
+    pub fn on(self: &Arc<Self>, action: Action) -> RouteLimit {
+        RouteLimit {
+            limits: self.clone(),
+            action,
         }
     }
 
@@ -154,6 +160,33 @@ impl Limits {
             record.until = Instant::now() + wait;
         }
     }
+
+    /// Logins: back off per e-mail after repeated failures.
+    async fn back_off_logins(&self, request: Request, next: Next) -> Response {
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+            return too_many(Duration::from_secs(1), "bytes in one login");
+        };
+        let email = serde_json::from_slice::<LoginEmail>(&bytes)
+            .ok()
+            .map(|l| l.email.trim().to_lowercase());
+        if let Some(email) = &email
+            && let Some(wait) = self.login_wait(email)
+        {
+            return too_many(wait, "failed logins for this e-mail");
+        }
+        let response = next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+        if let Some(email) = email {
+            match response.status() {
+                StatusCode::OK => self.login_result(email, true),
+                StatusCode::UNAUTHORIZED => self.login_result(email, false),
+                _ => {}
+            }
+        }
+        response
+    }
 }
 
 fn too_many(wait: Duration, what: &str) -> Response {
@@ -170,28 +203,21 @@ fn too_many(wait: Duration, what: &str) -> Response {
     response
 }
 
-fn client_ip(request: &Request<Body>) -> Option<IpAddr> {
+fn client_ip(request: &Request) -> Option<IpAddr> {
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
 }
 
-/// The customer behind the request's bearer token. The verified caller is
-/// left in the request's extensions, so the `Auth` extractor does not verify
-/// the token a second time.
-fn customer_sub(state: &AppState, request: &mut Request<Body>) -> Option<String> {
-    let token = crate::auth::bearer_token(request.headers())?;
-    if token.starts_with(crate::auth::OPERATOR_TOKEN_PREFIX) {
-        return None;
+/// The customer behind the request, as its bearer token was verified
+/// before routing.
+fn verified_customer(request: &Request) -> Option<String> {
+    let caller = request.extensions().get::<VerifiedBearer>()?.caller()?;
+    match &caller.principal {
+        Principal::Customer(customer) => Some(customer.id.to_string()),
+        Principal::Operator(_) => None,
     }
-    let caller = state.authenticator.verify_customer(token).ok()?;
-    let hotline_domain::Principal::Customer(customer) = &caller.principal else {
-        return None;
-    };
-    let sub = customer.id.to_string();
-    request.extensions_mut().insert(caller);
-    Some(sub)
 }
 
 #[derive(Deserialize)]
@@ -199,68 +225,29 @@ struct LoginEmail {
     email: String,
 }
 
-/// The middleware.
-pub async fn limit(
-    State(state): State<AppState>,
-    mut request: Request<Body>,
-    next: Next,
-) -> Response {
-    let Some(action) = Action::of(request.method(), request.uri().path()) else {
-        return next.run(request).await;
-    };
-    let limits = &state.limits;
+/// The route layer: answers 429 when the caller's address, or the customer,
+/// is over the route's limit; otherwise runs the route.
+pub async fn limit(State(route): State<RouteLimit>, request: Request, next: Next) -> Response {
+    let RouteLimit { limits, action } = &route;
     if let Some(ip) = client_ip(&request)
-        && let Some(wait) = Limits::check(&limits.per_ip, action, ip.to_string())
+        && let Some(wait) = Limits::check(&limits.per_ip, *action, ip.to_string())
     {
         return too_many(wait, "requests from your address");
     }
-    if action != Action::Login {
-        if let Some(sub) = customer_sub(&state, &mut request)
-            && let Some(wait) = Limits::check(&limits.per_customer, action, sub)
-        {
-            return too_many(wait, &format!("{}s", action.name()));
-        }
-        return next.run(request).await;
+    if *action == Action::Login {
+        return limits.back_off_logins(request, next).await;
     }
-    // Logins: back off per e-mail after repeated failures.
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return too_many(Duration::from_secs(1), "bytes in one login");
-    };
-    let email = serde_json::from_slice::<LoginEmail>(&bytes)
-        .ok()
-        .map(|l| l.email.trim().to_lowercase());
-    if let Some(email) = &email
-        && let Some(wait) = limits.login_wait(email)
+    if let Some(sub) = verified_customer(&request)
+        && let Some(wait) = Limits::check(&limits.per_customer, *action, sub)
     {
-        return too_many(wait, "failed logins for this e-mail");
+        return too_many(wait, &format!("{}s", action.name()));
     }
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    if let Some(email) = email {
-        match response.status() {
-            StatusCode::OK => limits.login_result(email, true),
-            StatusCode::UNAUTHORIZED => limits.login_result(email, false),
-            _ => {}
-        }
-    }
-    response
+    next.run(request).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn routes_are_classified() {
-        assert!(Action::of(&Method::POST, "/api/v1/conversations") == Some(Action::Conversation));
-        assert!(
-            Action::of(&Method::POST, "/api/v1/conversations/x/messages") == Some(Action::Message)
-        );
-        assert!(Action::of(&Method::GET, "/api/v1/conversations/x/messages").is_none());
-        assert!(Action::of(&Method::POST, "/api/v1/conversations/x/resolve").is_none());
-    }
 
     #[test]
     fn login_back_off_doubles_after_the_threshold_and_resets_on_success() {

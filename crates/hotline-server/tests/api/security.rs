@@ -767,6 +767,64 @@ async fn a_card_in_four_pieces_is_caught_from_screenings_memory() {
 }
 
 #[tokio::test]
+async fn each_limit_counts_only_the_routes_it_governs() {
+    let app = TestApp::spawn_with(|s| {
+        s.security.rate_limits = hotline_server::security::limits::RateLimitSettings {
+            messages_per_minute: 1,
+            conversations_per_hour: 1,
+            uploads_per_minute: 1,
+            per_ip_factor: 100,
+            ..hotline_server::security::limits::RateLimitSettings::off()
+        }
+    })
+    .await;
+    let anna = app.customer_token("anna");
+    let conversation = app.start(&anna, "travel", "Вопрос").await;
+    // A takeover report starts a conversation: the same budget, used up.
+    let (status, _) = app
+        .post(
+            &anna,
+            "/api/v1/security/account-takeover",
+            json!({"client_msg_id": "t1"}),
+        )
+        .await;
+    assert_eq!(status, 429);
+    let messages = format!("/api/v1/conversations/{conversation}/messages");
+    let (status, _) = app
+        .post(
+            &anna,
+            &messages,
+            json!({"text": "ещё", "client_msg_id": "m1"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // Reading the same path, and other writes, are not limited.
+    for _ in 0..3 {
+        assert_eq!(app.get(&anna, &messages).await.0, 200);
+        assert_eq!(app.get(&anna, "/api/v1/conversations").await.0, 200);
+    }
+    let (status, _) = app
+        .post(
+            &anna,
+            &format!("/api/v1/conversations/{conversation}/read"),
+            json!({"seq": 1}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Uploads have a budget of their own.
+    assert_eq!(upload(&app, &anna, "a.txt", b"first").await.0, 201);
+    assert_eq!(upload(&app, &anna, "b.txt", b"second").await.0, 429);
+    let (status, _) = app
+        .post(
+            &anna,
+            &messages,
+            json!({"text": "ещё", "client_msg_id": "m2"}),
+        )
+        .await;
+    assert_eq!(status, 429);
+}
+
+#[tokio::test]
 async fn a_card_typed_in_pieces_is_masked_in_every_message() {
     let app = TestApp::spawn().await;
     let customer = app.customer_token("ivan");
