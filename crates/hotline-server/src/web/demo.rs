@@ -6,11 +6,12 @@
 
 use super::context::Order;
 use super::i18n::Lang;
-use super::{Framing, WebPages, render};
+use super::{Framing, WebPages};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Json;
 use crate::auth::identity::IdentityClaims;
 use crate::auth::passwords;
+use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -151,35 +152,47 @@ pub async fn demo_page(
     let chosen = query.customer.unwrap_or_else(|| "guest".into());
     let known = chosen == "guest" || demo.data.customers.iter().any(|c| c.id == chosen);
     let chosen = if known { chosen } else { "guest".into() };
-    let lang_suffix = query
+    let lang_query = query
         .lang
         .as_deref()
-        .filter(|l| matches!(*l, "ru" | "en"))
-        .map(|l| format!("&lang={l}"))
-        .unwrap_or_default();
-    let mut items = String::new();
-    let entries = demo
+        .and_then(|l| ["ru", "en"].into_iter().find(|known| *known == l));
+    let customers = demo
         .data
         .customers
         .iter()
         .map(|c| (c.id.as_str(), c.name.as_str()))
-        .chain(std::iter::once(("guest", lang.text("demo_guest"))));
-    for (id, name) in entries {
-        let current = if id == chosen {
-            " aria-current=\"true\""
-        } else {
-            ""
-        };
-        items.push_str(&format!(
-            "<li><a href=\"/demo?customer={}{}\"{current}>{}</a></li>",
-            super::escape_html(id),
-            lang_suffix,
-            super::escape_html(name)
-        ));
-    }
-    let template = include_str!("pages/demo.html").replace("{{customers}}", &items);
-    let html = render(&template, lang, &[("customer", chosen)]);
-    super::page(Framing::SameOrigin, &pages.settings, html)
+        .chain(std::iter::once(("guest", lang.text("demo_guest"))))
+        .map(|(id, name)| DemoEntry {
+            id,
+            name,
+            current: id == chosen,
+        })
+        .collect();
+    let template = DemoPage {
+        lang,
+        chosen: &chosen,
+        lang_query,
+        customers,
+    };
+    super::page(Framing::SameOrigin, &pages.settings, &template)
+}
+
+/// The demo site's page: a list of customers to log in as.
+#[derive(Template)]
+#[template(path = "web/demo.html")]
+struct DemoPage<'a> {
+    lang: Lang,
+    /// The chosen customer's id, or `guest`.
+    chosen: &'a str,
+    /// `?lang=` as asked, carried over to the customers' links.
+    lang_query: Option<&'static str>,
+    customers: Vec<DemoEntry<'a>>,
+}
+
+struct DemoEntry<'a> {
+    id: &'a str,
+    name: &'a str,
+    current: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -204,4 +217,49 @@ pub async fn token(
         .token_for(customer, crate::auth::unix_now())
         .map_err(ApiError::internal)?;
     Ok(axum::Json(serde_json::json!({ "token": token })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn customers_names_and_ids_are_escaped() {
+        let hostile = "</script><script>alert(1)</script>\"'&";
+        let html = DemoPage {
+            lang: Lang::En,
+            chosen: hostile,
+            lang_query: Some("en"),
+            customers: vec![
+                DemoEntry {
+                    id: hostile,
+                    name: hostile,
+                    current: true,
+                },
+                DemoEntry {
+                    id: "guest",
+                    name: "Guest",
+                    current: false,
+                },
+            ],
+        }
+        .render()
+        .unwrap();
+        let escaped = "&#60;/script&#62;&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#39;&#38;";
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(
+            html.contains(&format!("<body data-customer=\"{escaped}\">")),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "<li><a href=\"/demo?customer=%3C%2Fscript%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E%22%27%26&amp;lang=en\" aria-current=\"true\">{escaped}</a></li>"
+            )),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<li><a href="/demo?customer=guest&amp;lang=en">Guest</a></li>"#),
+            "{html}"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 
 use axum::http::HeaderMap;
 use axum::http::header::ACCEPT_LANGUAGE;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -63,19 +64,13 @@ impl Lang {
             })
     }
 
-    /// The whole dictionary for the scripts, safe to place inside a
-    /// `<script type="application/json">` block.
-    pub fn json(self) -> String {
-        let map: serde_json::Map<String, serde_json::Value> = TEXTS
+    /// The whole dictionary for the scripts (the pages hand it over as a
+    /// JSON data block through askama's `json` filter).
+    pub fn dictionary(self) -> BTreeMap<&'static str, &'static str> {
+        TEXTS
             .iter()
-            .map(|(k, ru, en)| {
-                let text = if self == Lang::Ru { ru } else { en };
-                ((*k).to_owned(), serde_json::Value::from(*text))
-            })
-            .collect();
-        serde_json::Value::Object(map)
-            .to_string()
-            .replace('<', "\\u003c")
+            .map(|(k, ru, en)| (*k, if self == Lang::Ru { *ru } else { *en }))
+            .collect()
     }
 }
 
@@ -375,7 +370,35 @@ mod tests {
                 .iter()
                 .all(|(_, ru, en)| !ru.is_empty() && !en.is_empty())
         );
-        assert!(!Lang::En.json().contains('<'));
+        assert_eq!(Lang::En.dictionary().len(), TEXTS.len());
+    }
+
+    /// Every text a page template asks for (`lang.text("key")`) exists: a
+    /// missing one would render as nothing.
+    #[test]
+    fn every_key_the_templates_use_exists() {
+        let known: std::collections::HashSet<&str> = TEXTS.iter().map(|(k, _, _)| *k).collect();
+        for (name, source) in [
+            (
+                "console.html",
+                include_str!("../../templates/web/console.html"),
+            ),
+            (
+                "widget.html",
+                include_str!("../../templates/web/widget.html"),
+            ),
+            ("demo.html", include_str!("../../templates/web/demo.html")),
+        ] {
+            let keys: Vec<&str> = source
+                .split("lang.text(\"")
+                .skip(1)
+                .map(|rest| &rest[..rest.find('"').unwrap_or_default()])
+                .collect();
+            assert!(!keys.is_empty(), "{name}");
+            for key in keys {
+                assert!(known.contains(key), "{name}: `{key}` has no text");
+            }
+        }
     }
 
     /// Every text the scripts ask for by name (`t('key')`, `dictionary.key`)

@@ -1,8 +1,9 @@
 //! The web pages: the customer widget (`/widget.js` loader and the `/widget`
 //! frame), the operator console (`/console`) and, in demo mode, `/demo`.
 //!
-//! Pages are HTML templates with translated texts filled in on the server;
-//! behaviour lives in small hand-written JavaScript modules under `/assets/`.
+//! Pages are askama templates (`templates/web/`) with translated texts filled
+//! in on the server; askama escapes every value it writes. Behaviour lives in
+//! small hand-written JavaScript modules under `/assets/`.
 //! Everything is compiled into the binary. Every page sends a strict
 //! Content-Security-Policy (no inline scripts or styles).
 
@@ -14,6 +15,7 @@ pub mod i18n;
 use crate::api::error::{ApiError, ApiResult};
 use crate::auth::{self, Authenticator, csrf};
 use crate::state::AppState;
+use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -23,6 +25,7 @@ use hotline_app::App;
 use hotline_domain::ErrorCode;
 use i18n::Lang;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What the pages need: their settings and, in demo mode, the demo.
@@ -157,7 +160,29 @@ fn is_plain_origin(origin: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '-' | '[' | ']'))
 }
 
-fn page(framing: Framing, settings: &PageSettings, html: String) -> Response {
+/// A page that could not be rendered (a value's `Display` failed; logged
+/// where it happened). Answers 500.
+pub(crate) struct RenderFailed;
+
+impl IntoResponse for RenderFailed {
+    fn into_response(self) -> Response {
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+    }
+}
+
+/// A template rendered to a string.
+pub(crate) fn render_page(template: &impl Template) -> Result<String, RenderFailed> {
+    template.render().map_err(|e| {
+        tracing::error!(error = %e, "cannot render a page");
+        RenderFailed
+    })
+}
+
+fn page(framing: Framing, settings: &PageSettings, template: &impl Template) -> Response {
+    let html = match render_page(template) {
+        Ok(html) => html,
+        Err(failed) => return failed.into_response(),
+    };
     let frame_options = match framing {
         Framing::Nobody => Some("DENY"),
         Framing::SameOrigin => Some("SAMEORIGIN"),
@@ -183,49 +208,6 @@ fn page(framing: Framing, settings: &PageSettings, html: String) -> Response {
     response
 }
 
-/// Fills `{{t:key}}` with the translated text and `{{name}}` with `vars`,
-/// both HTML-escaped; `{{i18n}}` becomes the dictionary as JSON.
-pub fn render(template: &str, lang: Lang, vars: &[(&str, String)]) -> String {
-    let mut out = String::with_capacity(template.len() + 4096);
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let name = &after[..end];
-        if name == "i18n" {
-            out.push_str(&lang.json());
-        } else if name == "lang" {
-            out.push_str(lang.code());
-        } else if let Some(key) = name.strip_prefix("t:") {
-            out.push_str(&escape_html(lang.text(key)));
-        } else if let Some((_, value)) = vars.iter().find(|(n, _)| *n == name) {
-            out.push_str(&escape_html(value));
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
-pub fn escape_html(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 async fn widget_loader() -> Response {
     (
         [
@@ -243,6 +225,27 @@ async fn widget_loader() -> Response {
         .into_response()
 }
 
+/// The widget's frame. `i18n` goes to the scripts as a JSON data block
+/// (askama's `json` filter escapes `<`, `>`, `&` and `'`, so no text can end
+/// the `<script>` element).
+#[derive(Template)]
+#[template(path = "web/widget.html")]
+struct WidgetPage {
+    lang: Lang,
+    i18n: BTreeMap<&'static str, &'static str>,
+    /// Space-separated plain origins (see [`is_plain_origin`]).
+    allowed_origins: String,
+    max_attachment_bytes: u64,
+}
+
+#[derive(Template)]
+#[template(path = "web/console.html")]
+struct ConsolePage {
+    lang: Lang,
+    i18n: BTreeMap<&'static str, &'static str>,
+    max_attachment_bytes: u64,
+}
+
 async fn widget_page(
     State(pages): State<WebPages>,
     Query(query): Query<LangQuery>,
@@ -256,18 +259,13 @@ async fn widget_page(
         .map(String::as_str)
         .filter(|o| is_plain_origin(o))
         .collect();
-    let html = render(
-        include_str!("pages/widget.html"),
+    let template = WidgetPage {
         lang,
-        &[
-            ("allowed_origins", origins.join(" ")),
-            (
-                "max_attachment_bytes",
-                settings.max_attachment_bytes.to_string(),
-            ),
-        ],
-    );
-    page(Framing::HostSites, settings, html)
+        i18n: lang.dictionary(),
+        allowed_origins: origins.join(" "),
+        max_attachment_bytes: settings.max_attachment_bytes,
+    };
+    page(Framing::HostSites, settings, &template)
 }
 
 async fn console_page(
@@ -276,15 +274,12 @@ async fn console_page(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::negotiate(query.lang.as_deref(), &headers);
-    let html = render(
-        include_str!("pages/console.html"),
+    let template = ConsolePage {
         lang,
-        &[(
-            "max_attachment_bytes",
-            pages.settings.max_attachment_bytes.to_string(),
-        )],
-    );
-    page(Framing::Nobody, &pages.settings, html)
+        i18n: lang.dictionary(),
+        max_attachment_bytes: pages.settings.max_attachment_bytes,
+    };
+    page(Framing::Nobody, &pages.settings, &template)
 }
 
 /// The console's CSRF token and operator, read with the session cookie.
@@ -331,14 +326,62 @@ async fn asset(Path(file): Path<String>) -> Response {
 mod tests {
     use super::*;
 
+    const HOSTILE: &str = "</script><script>alert(1)</script>\"'&<b>";
+
+    /// The JSON data block of a page, parsed.
+    fn i18n_block(html: &str) -> serde_json::Value {
+        let open = "<script type=\"application/json\" id=\"i18n\">";
+        let start = html.find(open).unwrap() + open.len();
+        let end = start + html[start..].find("</script>").unwrap();
+        serde_json::from_str(&html[start..end]).unwrap()
+    }
+
+    fn hostile_dictionary(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+        let mut i18n = lang.dictionary();
+        i18n.insert("launcher", HOSTILE);
+        i18n
+    }
+
     #[test]
-    fn templates_escape_and_translate() {
-        let html = render(
-            "<p title=\"{{x}}\">{{t:send}}</p>{{missing}}",
-            Lang::En,
-            &[("x", "\"><script>".into())],
+    fn the_widget_escapes_its_attributes_and_its_json_cannot_end_the_script() {
+        let html = WidgetPage {
+            lang: Lang::En,
+            i18n: hostile_dictionary(Lang::En),
+            allowed_origins: HOSTILE.into(),
+            max_attachment_bytes: 1024,
+        }
+        .render()
+        .unwrap();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+        assert!(
+            html.contains(
+                r#"data-allowed-origins="&#60;/script&#62;&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#39;&#38;&#60;b&#62;" data-max-bytes="1024""#
+            ),
+            "{html}"
         );
-        assert_eq!(html, "<p title=\"&quot;&gt;&lt;script&gt;\">Send</p>");
+        assert_eq!(html.matches("</script>").count(), 2, "{html}");
+        let i18n = i18n_block(&html);
+        assert_eq!(i18n["launcher"], HOSTILE);
+        assert_eq!(i18n["send"], "Send");
+        assert!(html.contains("<html lang=\"en\">"));
+        assert!(html.contains(r#"aria-label="Close""#), "{html}");
+    }
+
+    #[test]
+    fn the_consoles_json_cannot_end_the_script() {
+        let html = ConsolePage {
+            lang: Lang::Ru,
+            i18n: hostile_dictionary(Lang::Ru),
+            max_attachment_bytes: 5,
+        }
+        .render()
+        .unwrap();
+        assert!(!html.contains("<script>"), "{html}");
+        assert_eq!(html.matches("</script>").count(), 2, "{html}");
+        assert_eq!(i18n_block(&html)["launcher"], HOSTILE);
+        assert!(html.contains(r#"<body data-max-bytes="5">"#), "{html}");
+        assert!(html.contains(">Войти<"), "{html}");
     }
 
     /// The issue's budget: under 100 KB of JavaScript and CSS per page,
