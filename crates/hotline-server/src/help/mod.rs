@@ -8,6 +8,7 @@ pub mod demo_articles;
 pub mod render;
 
 use crate::state::AppState;
+use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -16,12 +17,12 @@ use axum::routing::get;
 use hotline_app::App;
 use hotline_app::help_center::CatalogEntry;
 use hotline_app::help_center::settings::HelpCenterSettings;
-use hotline_domain::{Article, ArticleId, DepartmentId};
+use hotline_domain::{Article, ArticleId, DepartmentId, Timestamp};
+use hotline_search::Hit;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use render::escape;
+use render::SanitizedHtml;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::Arc;
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; \
@@ -57,7 +58,11 @@ pub fn section_path(department: &DepartmentId, section: &str) -> String {
     )
 }
 
-fn html_response(status: StatusCode, html: String) -> Response {
+fn html_response(status: StatusCode, page: &impl Template) -> Response {
+    let html = match crate::web::render_page(page) {
+        Ok(html) => html,
+        Err(failed) => return failed.into_response(),
+    };
     (
         status,
         [
@@ -105,51 +110,90 @@ async fn style() -> Response {
     asset("text/css; charset=utf-8", STYLE)
 }
 
-/// The page frame. `title` and `description` are plain text.
-fn layout(title: &str, description: &str, breadcrumbs: &[(String, String)], main: &str) -> String {
-    let mut crumbs = String::new();
-    if !breadcrumbs.is_empty() {
-        crumbs.push_str(r#"<nav class="crumbs" aria-label="Навигация"><a href="/help">Помощь</a>"#);
-        for (href, label) in breadcrumbs {
-            let _ = write!(
-                crumbs,
-                r#" › <a href="{}">{}</a>"#,
-                escape(href),
-                escape(label)
-            );
-        }
-        crumbs.push_str("</nav>");
-    }
-    format!(
-        r#"<!doctype html>
-<html lang="ru">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<meta name="description" content="{description}">
-<link rel="stylesheet" href="/help/assets/help.css">
-<script type="module" src="/help/assets/help.js"></script>
-</head>
-<body>
-<header class="top"><a class="brand" href="/help">Помощь</a>
-<form class="search" action="/help" method="get" role="search">
-<input type="search" name="q" id="help-search" placeholder="Поиск по статьям: например, «вернуть деньги»" aria-label="Поиск по статьям" autocomplete="off" maxlength="300">
-<button type="submit">Найти</button>
-</form>
-<ol id="help-results" class="results" aria-live="polite" hidden></ol>
-</header>
-<main>
-{crumbs}
-{main}
-</main>
-<footer>Не нашли ответ? Напишите нам в чат поддержки в приложении — вам ответит сотрудник.</footer>
-</body>
-</html>
-"#,
-        title = escape(title),
-        description = escape(description),
-    )
+/// A link in the breadcrumbs under the header.
+struct Crumb {
+    href: String,
+    label: String,
+}
+
+/// `/help`: the search results, if asked, and the departments' sections.
+#[derive(Template)]
+#[template(path = "help/home.html")]
+struct HomePage {
+    search: Option<Search>,
+    departments: Vec<DepartmentLinks>,
+}
+
+struct Search {
+    /// As typed, trimmed (at most 300 characters).
+    query: String,
+    outcome: SearchOutcome,
+}
+
+enum SearchOutcome {
+    Found(Vec<Hit>),
+    Nothing,
+    Failed,
+}
+
+struct DepartmentLinks {
+    id: DepartmentId,
+    name: String,
+    sections: Vec<SectionLink>,
+}
+
+struct SectionLink {
+    href: String,
+    name: String,
+    articles: usize,
+}
+
+#[derive(Template)]
+#[template(path = "help/section.html")]
+struct SectionPage {
+    section: String,
+    department: String,
+    /// The first few articles' titles, for the description.
+    summary: String,
+    crumbs: Vec<Crumb>,
+    articles: Vec<ArticleLink>,
+}
+
+struct ArticleLink {
+    href: String,
+    title: String,
+}
+
+#[derive(Template)]
+#[template(path = "help/article.html")]
+struct ArticlePage {
+    title: String,
+    /// Plain text.
+    summary: String,
+    crumbs: Vec<Crumb>,
+    body: SanitizedHtml,
+    updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "help/not_found.html")]
+struct NotFoundPage;
+
+#[derive(Template)]
+#[template(path = "help/error.html")]
+struct ErrorPage;
+
+#[derive(Template)]
+#[template(path = "help/sitemap.xml")]
+struct Sitemap {
+    base: String,
+    urls: Vec<SitemapUrl>,
+}
+
+struct SitemapUrl {
+    path: String,
+    /// `YYYY-MM-DD`.
+    lastmod: Option<String>,
 }
 
 fn department_name(app: &App, id: &DepartmentId) -> String {
@@ -185,82 +229,45 @@ struct HomeQuery {
 }
 
 async fn home(State(app): State<Arc<App>>, Query(query): Query<HomeQuery>) -> Response {
-    let mut main = String::new();
     let q: String = query.q.unwrap_or_default().chars().take(300).collect();
-    if !q.trim().is_empty() {
-        let _ = write!(main, "<h1>Результаты поиска: «{}»</h1>", escape(q.trim()));
-        match app.help_center().search(&q, None, PAGE_RESULTS) {
-            Ok(hits) if !hits.is_empty() => {
-                main.push_str(r#"<ol class="found">"#);
-                for hit in hits {
-                    let _ = write!(
-                        main,
-                        r#"<li><a href="/help/articles/{}">{}</a><p>{}</p></li>"#,
-                        escape(&hit.id),
-                        escape(&hit.title),
-                        escape(&hit.snippet)
-                    );
-                }
-                main.push_str("</ol>");
-            }
-            Ok(_) => main.push_str(
-                "<p>Ничего не нашлось. Попробуйте сказать иначе или напишите нам в чат поддержки.</p>",
-            ),
+    let q = q.trim();
+    let search = (!q.is_empty()).then(|| Search {
+        query: q.to_owned(),
+        outcome: match app.help_center().search(q, None, PAGE_RESULTS) {
+            Ok(hits) if !hits.is_empty() => SearchOutcome::Found(hits),
+            Ok(_) => SearchOutcome::Nothing,
             Err(e) => {
                 tracing::error!(error = %e, "help-center search failed");
-                main.push_str("<p>Поиск сейчас не работает. Попробуйте позже.</p>");
+                SearchOutcome::Failed
             }
-        }
-    }
-    main.push_str("<h1>Помощь</h1>");
-    let tree = tree(&app);
-    if tree.is_empty() {
-        main.push_str("<p>Статей пока нет.</p>");
-    }
-    for (department, sections) in &tree {
-        let _ = write!(
-            main,
-            r#"<section class="department" id="{}"><h2>{}</h2><ul class="sections">"#,
-            department.as_str(),
-            escape(&department_name(&app, department))
-        );
-        for (section, entries) in sections {
-            let _ = write!(
-                main,
-                r#"<li><a href="{}">{}</a> <span class="count">{}</span></li>"#,
-                escape(&section_path(department, section)),
-                escape(section),
-                entries.len()
-            );
-        }
-        main.push_str("</ul></section>");
-    }
-    let title = if q.trim().is_empty() {
-        "Помощь — ответы на частые вопросы".to_owned()
-    } else {
-        format!("{} — поиск по разделу «Помощь»", q.trim())
-    };
+        },
+    });
+    let departments = tree(&app)
+        .into_iter()
+        .map(|(department, sections)| DepartmentLinks {
+            name: department_name(&app, &department),
+            sections: sections
+                .into_iter()
+                .map(|(section, entries)| SectionLink {
+                    href: section_path(&department, &section),
+                    name: section,
+                    articles: entries.len(),
+                })
+                .collect(),
+            id: department,
+        })
+        .collect();
     html_response(
         StatusCode::OK,
-        layout(
-            &title,
-            "Ответы на частые вопросы о заказах, доставке, возвратах, билетах, отелях и банковских картах.",
-            &[],
-            &main,
-        ),
+        &HomePage {
+            search,
+            departments,
+        },
     )
 }
 
 fn not_found_page() -> Response {
-    html_response(
-        StatusCode::NOT_FOUND,
-        layout(
-            "Страница не найдена — Помощь",
-            "Такой страницы нет.",
-            &[],
-            r#"<h1>Страница не найдена</h1><p>Возможно, статью переместили или удалили. Воспользуйтесь поиском или вернитесь к <a href="/help">разделам помощи</a>.</p>"#,
-        ),
-    )
+    html_response(StatusCode::NOT_FOUND, &NotFoundPage)
 }
 
 async fn section_page(
@@ -280,29 +287,24 @@ async fn section_page(
         return not_found_page();
     }
     let department_label = department_name(&app, &department);
-    let mut main = format!("<h1>{}</h1><ul class=\"articles\">", escape(&section));
-    for entry in &entries {
-        let _ = write!(
-            main,
-            r#"<li><a href="{}">{}</a></li>"#,
-            escape(&Article::path_of(&entry.id)),
-            escape(&entry.title)
-        );
-    }
-    main.push_str("</ul>");
     let titles: Vec<&str> = entries.iter().take(5).map(|e| e.title.as_str()).collect();
-    html_response(
-        StatusCode::OK,
-        layout(
-            &format!("{section} — {department_label} — Помощь"),
-            &format!("{section}: {}", titles.join("; ")),
-            &[(
-                format!("/help#{}", department.as_str()),
-                department_label.clone(),
-            )],
-            &main,
-        ),
-    )
+    let page = SectionPage {
+        summary: titles.join("; "),
+        crumbs: vec![Crumb {
+            href: format!("/help#{}", department.as_str()),
+            label: department_label.clone(),
+        }],
+        articles: entries
+            .iter()
+            .map(|entry| ArticleLink {
+                href: Article::path_of(&entry.id),
+                title: entry.title.clone(),
+            })
+            .collect(),
+        section,
+        department: department_label,
+    };
+    html_response(StatusCode::OK, &page)
 }
 
 /// The opening text of the article (Markdown and raw HTML dropped), for
@@ -336,15 +338,7 @@ async fn article_page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Re
         Ok(None) => return not_found_page(),
         Err(e) => {
             tracing::error!(error = %e, "cannot read an article");
-            return html_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                layout(
-                    "Ошибка — Помощь",
-                    "",
-                    &[],
-                    "<h1>Что-то пошло не так</h1><p>Попробуйте обновить страницу.</p>",
-                ),
-            );
+            return html_response(StatusCode::INTERNAL_SERVER_ERROR, &ErrorPage);
         }
     };
     let department_label = department_name(&app, &article.department);
@@ -352,29 +346,23 @@ async fn article_page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Re
         .updated_at
         .format(&time::macros::format_description!("[day].[month].[year]"))
         .unwrap_or_default();
-    let main = format!(
-        r#"<article><h1>{title}</h1><div class="body">{body}</div><p class="updated">Обновлено {updated}</p></article>"#,
-        title = escape(&article.title),
-        body = render::markdown(&article.body),
-    );
-    html_response(
-        StatusCode::OK,
-        layout(
-            &format!("{} — Помощь", article.title),
-            &summary(&article.body),
-            &[
-                (
-                    format!("/help#{}", article.department.as_str()),
-                    department_label,
-                ),
-                (
-                    section_path(&article.department, &article.section),
-                    article.section.clone(),
-                ),
-            ],
-            &main,
-        ),
-    )
+    let page = ArticlePage {
+        summary: summary(&article.body),
+        body: render::markdown(&article.body),
+        crumbs: vec![
+            Crumb {
+                href: format!("/help#{}", article.department.as_str()),
+                label: department_label,
+            },
+            Crumb {
+                href: section_path(&article.department, &article.section),
+                label: article.section,
+            },
+        ],
+        title: article.title,
+        updated,
+    };
+    html_response(StatusCode::OK, &page)
 }
 
 /// The site's address for the sitemap: `help_center.public_url`, or the
@@ -399,32 +387,33 @@ async fn sitemap(
     State(settings): State<Arc<HelpCenterSettings>>,
     headers: HeaderMap,
 ) -> Response {
-    let base = base_url(&settings, &headers);
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    let mut url = |path: &str, lastmod: Option<&hotline_domain::Timestamp>| {
-        let _ = write!(xml, "<url><loc>{}</loc>", escape(&format!("{base}{path}")));
-        if let Some(t) = lastmod
-            && let Ok(day) = t.format(&time::macros::format_description!("[year]-[month]-[day]"))
-        {
-            let _ = write!(xml, "<lastmod>{day}</lastmod>");
-        }
-        xml.push_str("</url>\n");
-    };
-    url("/help", None);
+    fn day(t: &Timestamp) -> Option<String> {
+        t.format(&time::macros::format_description!("[year]-[month]-[day]"))
+            .ok()
+    }
+    let mut urls = vec![SitemapUrl {
+        path: "/help".into(),
+        lastmod: None,
+    }];
     for (department, sections) in tree(&app) {
         for (section, entries) in sections {
-            url(
-                &section_path(&department, &section),
-                entries.iter().map(|e| &e.updated_at).max(),
-            );
-            for entry in &entries {
-                url(&Article::path_of(&entry.id), Some(&entry.updated_at));
-            }
+            urls.push(SitemapUrl {
+                path: section_path(&department, &section),
+                lastmod: entries.iter().map(|e| &e.updated_at).max().and_then(day),
+            });
+            urls.extend(entries.iter().map(|entry| SitemapUrl {
+                path: Article::path_of(&entry.id),
+                lastmod: day(&entry.updated_at),
+            }));
         }
     }
-    xml.push_str("</urlset>\n");
+    let xml = match crate::web::render_page(&Sitemap {
+        base: base_url(&settings, &headers),
+        urls,
+    }) {
+        Ok(xml) => xml,
+        Err(failed) => return failed.into_response(),
+    };
     (
         [
             (

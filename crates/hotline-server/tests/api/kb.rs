@@ -675,7 +675,7 @@ async fn help_pages_render_articles_safely_and_are_indexable() {
 
     let (_, _, html) = page(&app, "/help?q=%3Cscript%3Eвернут%20деньги").await;
     assert!(
-        html.contains("Результаты поиска: «&lt;script&gt;вернут деньги»"),
+        html.contains("Результаты поиска: «&#60;script&#62;вернут деньги»"),
         "{html}"
     );
     assert!(
@@ -751,6 +751,108 @@ async fn help_pages_render_articles_safely_and_are_indexable() {
     assert!(
         !js.contains("innerHTML"),
         "results are built with textContent"
+    );
+}
+
+/// What authors type (titles, sections, bodies) and what visitors search
+/// for reaches every help page escaped: in text, in attributes and in
+/// `<title>`.
+#[tokio::test]
+async fn help_pages_escape_what_authors_and_visitors_type() {
+    const HOSTILE: &str = r#""'></title></script><script>alert(1)</script>"#;
+    const ESCAPED: &str =
+        "&#34;&#39;&#62;&#60;/title&#62;&#60;/script&#62;&#60;script&#62;alert(1)&#60;/script&#62;";
+    let app = TestApp::spawn().await;
+    let admin = admin_with_articles(&app).await;
+    let mut hostile = delivery_article();
+    hostile["id"] = json!("hostile-quotes");
+    hostile["title"] = json!(format!("Доставка {HOSTILE}"));
+    hostile["section"] = json!(format!("Раздел {HOSTILE}"));
+    hostile["body"] = json!(format!(
+        "Курьер {HOSTILE} привезёт заказ.\n\n[ссылка](/x \"t{HOSTILE}\")\n"
+    ));
+    let (status, body) = app.post(&admin, "/api/v1/kb/articles", hostile).await;
+    assert_eq!(status, 201, "{body}");
+
+    let no_markup = |html: &str, path: &str| {
+        assert!(!html.contains("<script>"), "{path}: {html}");
+        assert!(!html.contains("</title></script>"), "{path}: {html}");
+        assert!(!html.contains(r#""'>"#), "{path}: {html}");
+        assert_eq!(html.matches("<title>").count(), 1, "{path}");
+    };
+
+    let (_, _, home) = page(&app, "/help").await;
+    no_markup(&home, "/help");
+    assert!(home.contains(&format!(">Раздел {ESCAPED}</a>")), "{home}");
+    let section = home
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap())
+        .find(|href| href.starts_with("/help/marketplace/%D0%A0%D0%B0%D0%B7"))
+        .expect("a link to the section")
+        .to_owned();
+    assert!(section.contains("%22%27%3E%3C%2Ftitle%3E"), "{section}");
+
+    let (status, _, html) = page(&app, &section).await;
+    assert_eq!(status, 200, "{section}");
+    no_markup(&html, &section);
+    assert!(
+        html.contains(&format!(
+            "<title>Раздел {ESCAPED} — Маркетплейс — Помощь</title>"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            r#"<meta name="description" content="Раздел {ESCAPED}: Доставка {ESCAPED}">"#
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<h1>Раздел {ESCAPED}</h1>")),
+        "{html}"
+    );
+
+    let (_, _, html) = page(&app, "/help/articles/hostile-quotes").await;
+    no_markup(&html, "/help/articles/hostile-quotes");
+    assert!(
+        html.contains(&format!("<title>Доставка {ESCAPED} — Помощь</title>")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<h1>Доставка {ESCAPED}</h1>")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            r#" › <a href="{section}">Раздел {ESCAPED}</a></nav>"#
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<meta name="description" content="Курьер &#34;&#39;&#62;"#),
+        "{html}"
+    );
+    // The body is Markdown: its raw HTML is shown as text.
+    assert!(
+        html.contains("&lt;/script&gt;&lt;script&gt;alert(1)"),
+        "{html}"
+    );
+
+    let (_, _, html) = page(
+        &app,
+        "/help?q=%22%27%3E%3C%2Ftitle%3E%3C%2Fscript%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+    )
+    .await;
+    no_markup(&html, "/help?q=");
+    assert!(
+        html.contains(&format!(
+            "<title>{ESCAPED} — поиск по разделу «Помощь»</title>"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<h1>Результаты поиска: «{ESCAPED}»</h1>")),
+        "{html}"
     );
 }
 
