@@ -16,6 +16,7 @@ pub mod web;
 
 use anyhow::Context;
 use axum::http::{HeaderValue, header};
+use hotline_app::bus::EventBus;
 use hotline_app::help_center::HelpCenter;
 use hotline_app::{App, AppSettings};
 use hotline_store::Store;
@@ -29,8 +30,13 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-/// Everything the server needs, ready to serve.
-pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
+/// Everything the server needs, ready to serve. `bus` is the sink `store`
+/// was opened with.
+pub async fn build(
+    mut settings: Settings,
+    store: Arc<dyn Store>,
+    bus: Arc<dyn EventBus>,
+) -> anyhow::Result<AppState> {
     hotline_app::security::add_takeover_department(&mut settings.departments, &settings.security)?;
     anyhow::ensure!(
         !settings.departments.is_empty(),
@@ -65,6 +71,7 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
     let help_center = HelpCenter::open(store.clone(), synonyms).await?;
     let app = App::new(
         store.clone(),
+        bus,
         AppSettings {
             departments: settings.departments.clone(),
             max_message_chars: settings.max_message_chars,

@@ -107,7 +107,7 @@ pub async fn websocket(
         }
     };
     let start = Subscription::start(
-        state.store.clone(),
+        &state.app,
         credentials.principal.clone(),
         params.after.as_deref(),
     )
@@ -423,7 +423,7 @@ pub async fn long_poll(
         ));
     }
     let hidden = state.app.security().hidden_departments(&principal);
-    let mut sub = match Subscription::start(state.store.clone(), principal, query.after.as_deref())
+    let mut sub = match Subscription::start(&state.app, principal, query.after.as_deref())
         .await
         .map_err(start_error)?
         .hiding(hidden)
