@@ -13,6 +13,7 @@ pub mod migrations;
 mod privacy;
 mod queue;
 mod redaction;
+mod routing_state;
 mod writer;
 
 use crate::append::{Post, append_message, record_message};

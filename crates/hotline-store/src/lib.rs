@@ -14,6 +14,7 @@ pub mod privacy;
 mod queue;
 mod read;
 mod redaction;
+pub mod routing;
 mod types;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
@@ -25,6 +26,7 @@ pub use privacy::{Erased, PrivacyStore};
 pub use queue::*;
 pub use read::{ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore};
 pub use redaction::RedactionStore;
+pub use routing::{RoutingRecords, RoutingState, Waiting};
 pub use types::*;
 
 use async_trait::async_trait;
