@@ -11,8 +11,10 @@
 //!   the read audit.
 //! - [`App::start_conversation`] and [`App::post_message`] screen a message
 //!   ([`screening`]) before the store writes it.
+//! - [`App::bus`] carries committed events to live readers ([`bus`]).
 
 pub mod audit;
+pub mod bus;
 pub mod conversations;
 mod error;
 pub mod files;
@@ -28,6 +30,7 @@ pub use error::{AppError, AppResult, ErrorKind};
 pub use reading::Purpose;
 pub use screening::Screening;
 
+use bus::EventBus;
 use help_center::HelpCenter;
 use hotline_domain::{Department, DepartmentId, Principal};
 use hotline_store::Store;
@@ -45,9 +48,10 @@ pub struct AppSettings {
     pub allowed_link_domains: Vec<String>,
 }
 
-/// The application: the store, the rules and the help center.
+/// The application: the store, the event bus, the rules and the help center.
 pub struct App {
     store: Arc<dyn Store>,
+    bus: Arc<dyn EventBus>,
     departments: Vec<Department>,
     max_message_chars: usize,
     security: Security,
@@ -55,9 +59,17 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store: Arc<dyn Store>, settings: AppSettings, help_center: Arc<HelpCenter>) -> App {
+    /// `bus` must be the sink `store` was opened with, so that what the
+    /// store commits reaches the bus's readers.
+    pub fn new(
+        store: Arc<dyn Store>,
+        bus: Arc<dyn EventBus>,
+        settings: AppSettings,
+        help_center: Arc<HelpCenter>,
+    ) -> App {
         App {
             store,
+            bus,
             departments: settings.departments,
             max_message_chars: settings.max_message_chars,
             security: Security::new(settings.security, &settings.allowed_link_domains),
@@ -67,6 +79,11 @@ impl App {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Live events; the store's log is the truth behind them.
+    pub fn bus(&self) -> &Arc<dyn EventBus> {
+        &self.bus
     }
 
     pub fn security(&self) -> &Security {

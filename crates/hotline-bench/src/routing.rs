@@ -213,8 +213,10 @@ async fn store_writes(args: &Args) -> Result<()> {
     use std::sync::Arc;
     let dir = std::env::temp_dir().join(format!("hotline-routing-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
+    // Nobody follows the events live here: the writes are what is timed.
+    let sink: Arc<dyn EventSink> = Arc::new(tokio::sync::broadcast::channel::<Arc<Event>>(1).0);
     let store: Arc<dyn Store> =
-        Arc::new(hotline_store_sqlite::SqliteStore::open(dir.join("hotline.db")).await?);
+        Arc::new(hotline_store_sqlite::SqliteStore::open(dir.join("hotline.db"), sink).await?);
     let department = DepartmentId::parse("marketplace".into())?;
     let mut operators = Vec::new();
     for i in 0..args.operators {

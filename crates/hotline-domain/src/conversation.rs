@@ -144,6 +144,14 @@ impl LifecycleAction {
 }
 
 impl Conversation {
+    /// The operator it counts against: its assignee while it is assigned.
+    pub fn holder(&self) -> Option<&OperatorId> {
+        (self.status == Status::Assigned)
+            .then_some(self.assignee.as_ref())
+            .flatten()
+            .map(|a| &a.id)
+    }
+
     /// The conversation as `reader` sees it: customers count only the
     /// messages they see.
     pub fn seen_by(mut self, reader: &Principal) -> Conversation {
@@ -163,6 +171,38 @@ impl Conversation {
             self.last_public_seq += 1;
             (self.last_seq, Some(self.last_public_seq))
         }
+    }
+
+    /// Moves the conversation to `department` with its whole history, by
+    /// `actor` (already known to have access; only operators transfer). One
+    /// that had a person's attention waits in the new department's queue;
+    /// the bot keeps one it is handling. Returns whether anything changed.
+    pub fn transfer(
+        &mut self,
+        department: DepartmentId,
+        actor: &Principal,
+    ) -> Result<bool, DomainError> {
+        if !matches!(actor, Principal::Operator(_)) {
+            return Err(DomainError::Forbidden { needed: "operator" });
+        }
+        if self.department == department {
+            return Ok(false);
+        }
+        match self.status {
+            Status::Resolved => {
+                return Err(DomainError::InvalidTransition {
+                    action: "transfer",
+                    status: "resolved",
+                });
+            }
+            Status::Assigned | Status::Queued => {
+                self.status = Status::Queued;
+                self.assignee = None;
+            }
+            Status::Bot => {}
+        }
+        self.department = department;
+        Ok(true)
     }
 
     /// Applies a lifecycle action by `actor`, who is already known to have
@@ -283,27 +323,32 @@ impl Conversation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{customer, operator};
+    use crate::fixtures::{conversation, customer, operator};
     use crate::principal::Role;
 
-    fn conversation(status: Status) -> Conversation {
-        let now = time::OffsetDateTime::UNIX_EPOCH;
-        Conversation {
-            id: ConversationId::generate(),
-            department: DepartmentId::from_static("travel"),
-            status,
-            subject: Subject::General,
-            customer: CustomerRef {
-                id: CustomerId::from_raw("c1"),
-                name: "Анна".into(),
-            },
-            assignee: None,
-            last_seq: 1,
-            last_public_seq: 1,
-            created_at: now,
-            updated_at: now,
-            queue: None,
-        }
+    #[test]
+    fn a_transfer_requeues_what_a_person_handled() {
+        let operator = operator("o1", Role::Operator);
+        let bank = DepartmentId::from_static("bank");
+        let mut assigned = conversation(Status::Queued);
+        assert!(assigned.apply(LifecycleAction::Take, &operator).unwrap());
+        assert!(assigned.transfer(bank.clone(), &operator).unwrap());
+        assert_eq!(
+            (assigned.status, &assigned.assignee, &assigned.department),
+            (Status::Queued, &None, &bank)
+        );
+        assert!(!assigned.transfer(bank.clone(), &operator).unwrap());
+        let mut with_bot = conversation(Status::Bot);
+        assert!(with_bot.transfer(bank.clone(), &operator).unwrap());
+        assert_eq!(with_bot.status, Status::Bot);
+        assert!(matches!(
+            conversation(Status::Queued).transfer(bank.clone(), &customer()),
+            Err(DomainError::Forbidden { .. })
+        ));
+        assert!(matches!(
+            conversation(Status::Resolved).transfer(bank, &operator),
+            Err(DomainError::InvalidTransition { .. })
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Who gets which conversation: operator presence and capacity, the queue
-//! order, and the assignment rule. Pure data structures; the store keeps one
-//! [`Router`] inside its single writer, so decisions are serialised.
+//! order, and the assignment rule. Pure data structures and decisions; the
+//! state they work on sits behind the store's `RoutingState` (on SQLite, one
+//! [`Router`] inside its single writer, so decisions are serialised).
 //!
 //! The rule:
 //! - a conversation entering the queue goes to an online operator of its
@@ -10,6 +11,8 @@
 //! - an operator who frees capacity or comes online gets the waiting
 //!   conversation of the highest priority, the oldest among equals.
 
+use crate::conversation::{Conversation, Status};
+use crate::estimate::queued_wait_seconds;
 use crate::ids::{ConversationId, OperatorId};
 use crate::values::DepartmentId;
 use serde::{Deserialize, Serialize};
@@ -91,6 +94,80 @@ pub struct QueuePlace {
     /// 1 = next to be answered.
     pub position: u32,
     pub estimated_wait_seconds: u64,
+}
+
+impl QueuePlace {
+    /// The place at `position` of a queue served by `slots` busy slots that
+    /// each take `mean_handle_seconds` per conversation.
+    pub fn at(position: u32, slots: u32, mean_handle_seconds: f64) -> QueuePlace {
+        QueuePlace {
+            position,
+            estimated_wait_seconds: queued_wait_seconds(position, slots, mean_handle_seconds),
+        }
+    }
+
+    /// Whether the customer should be told about this place, having last been
+    /// told `announced`: the position moved, or the estimate by a minute.
+    pub fn differs_from(&self, announced: Option<&QueuePlace>) -> bool {
+        !announced.is_some_and(|old| {
+            old.position == self.position
+                && old.estimated_wait_seconds / 60 == self.estimated_wait_seconds / 60
+        })
+    }
+}
+
+/// What one write's change of a conversation asks of routing, in the order
+/// routing acts on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingChange {
+    /// It left this department's queue: taken, resolved, given to the bot,
+    /// or moved to another department.
+    pub leaves_queue: Option<DepartmentId>,
+    /// This operator holds it now: their load grows.
+    pub taken_by: Option<OperatorId>,
+    /// It has just been resolved: its handling time is measured.
+    pub resolved: bool,
+    /// It waits in its department's queue from now on.
+    pub enters_queue: Option<QueueEntry>,
+    /// This operator held it and no longer does: their load shrinks and they
+    /// may take the next waiting conversation.
+    pub released_by: Option<OperatorId>,
+}
+
+/// How a conversation enters a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueEntry {
+    /// A new request, or a reopened one: a fresh priority and SLA cycle.
+    Fresh,
+    /// Moved from another department: it keeps its priority, its waiting time
+    /// and its SLA clocks.
+    Transferred,
+}
+
+impl RoutingChange {
+    /// The change from `before` (`None` for a new conversation) to `after`.
+    pub fn between(before: Option<&Conversation>, after: &Conversation) -> RoutingChange {
+        let was_queued = before.is_some_and(|b| b.status == Status::Queued);
+        let transferred = before.is_some_and(|b| b.department != after.department);
+        let is_queued = after.status == Status::Queued;
+        let previous = before.and_then(Conversation::holder);
+        let current = after.holder();
+        let moved_holder = previous != current;
+        RoutingChange {
+            leaves_queue: before
+                .filter(|_| was_queued && (!is_queued || transferred))
+                .map(|b| b.department.clone()),
+            taken_by: current.filter(|_| moved_holder).cloned(),
+            resolved: after.status == Status::Resolved
+                && before.is_some_and(|b| b.status != Status::Resolved),
+            enters_queue: (is_queued && (!was_queued || transferred)).then_some(if transferred {
+                QueueEntry::Transferred
+            } else {
+                QueueEntry::Fresh
+            }),
+            released_by: previous.filter(|_| moved_holder).cloned(),
+        }
+    }
 }
 
 /// Queue order: higher priority first, then longer waiting, then id (so
@@ -248,22 +325,13 @@ impl Router {
         department: &DepartmentId,
         preferred: Option<&OperatorId>,
     ) -> Option<OperatorId> {
-        if let Some(id) = preferred
-            && let Some(slot) = self.operators.get(id)
-            && slot.has_room()
-            && slot.departments.contains(department)
-        {
-            return Some(id.clone());
-        }
-        self.by_department
+        let preferred = preferred.and_then(|id| Some((id, self.operators.get(id)?)));
+        let candidates = self
+            .by_department
             .get(department)?
             .iter()
-            .filter_map(|id| self.operators.get(id).map(|slot| (id, slot)))
-            .filter(|(_, slot)| slot.has_room())
-            .min_by(|(a_id, a), (b_id, b)| {
-                (a.load, a.idle_since, *a_id).cmp(&(b.load, b.idle_since, *b_id))
-            })
-            .map(|(id, _)| id.clone())
+            .filter_map(|id| self.operators.get(id).map(|slot| (id, slot)));
+        choose_operator(department, preferred, candidates)
     }
 
     /// The conversation an operator with room should get next: the highest
@@ -293,6 +361,29 @@ impl Router {
                 )
             })
     }
+}
+
+/// The assignment rule over the operators serving `department`: the
+/// returning customer's `preferred` operator when they serve it and have
+/// room, else the least loaded with room, ties to the one idle longest (then
+/// the smallest id, so the choice is total).
+pub fn choose_operator<'a>(
+    department: &DepartmentId,
+    preferred: Option<(&'a OperatorId, &'a OperatorSlot)>,
+    candidates: impl Iterator<Item = (&'a OperatorId, &'a OperatorSlot)>,
+) -> Option<OperatorId> {
+    if let Some((id, slot)) = preferred
+        && slot.has_room()
+        && slot.departments.contains(department)
+    {
+        return Some(id.clone());
+    }
+    candidates
+        .filter(|(_, slot)| slot.has_room())
+        .min_by(|(a_id, a), (b_id, b)| {
+            (a.load, a.idle_since, *a_id).cmp(&(b.load, b.idle_since, *b_id))
+        })
+        .map(|(id, _)| id.clone())
 }
 
 #[cfg(test)]
@@ -374,6 +465,81 @@ mod tests {
         assert!(router.dequeue(&ConversationId::from_raw("urgent")));
         assert_eq!(router.position(&ConversationId::from_raw("new")), Some(2));
         assert_eq!(router.slots(&bank), (3, 0));
+    }
+
+    fn assigned_to(id: &str, mut conversation: Conversation) -> Conversation {
+        conversation.status = Status::Assigned;
+        conversation.assignee = Some(crate::Assignee {
+            id: OperatorId::from_raw(id),
+            name: id.to_uppercase(),
+        });
+        conversation
+    }
+
+    #[test]
+    fn routing_follows_what_a_write_changed() {
+        use crate::fixtures::conversation;
+        let queued = conversation(Status::Queued);
+        assert_eq!(
+            RoutingChange::between(None, &queued),
+            RoutingChange {
+                leaves_queue: None,
+                taken_by: None,
+                resolved: false,
+                enters_queue: Some(QueueEntry::Fresh),
+                released_by: None,
+            }
+        );
+        let taken = assigned_to("o1", queued.clone());
+        assert_eq!(
+            RoutingChange::between(Some(&queued), &taken),
+            RoutingChange {
+                leaves_queue: Some(dept("travel")),
+                taken_by: Some(OperatorId::from_raw("o1")),
+                resolved: false,
+                enters_queue: None,
+                released_by: None,
+            }
+        );
+        let mut resolved = taken.clone();
+        resolved.status = Status::Resolved;
+        assert_eq!(
+            RoutingChange::between(Some(&taken), &resolved),
+            RoutingChange {
+                leaves_queue: None,
+                taken_by: None,
+                resolved: true,
+                enters_queue: None,
+                released_by: Some(OperatorId::from_raw("o1")),
+            },
+            "a resolved conversation keeps its assignee but no longer counts against them"
+        );
+        let mut moved = queued.clone();
+        moved.department = dept("bank");
+        assert_eq!(
+            RoutingChange::between(Some(&queued), &moved),
+            RoutingChange {
+                leaves_queue: Some(dept("travel")),
+                taken_by: None,
+                resolved: false,
+                enters_queue: Some(QueueEntry::Transferred),
+                released_by: None,
+            }
+        );
+        assert_eq!(
+            RoutingChange::between(Some(&taken), &assigned_to("o2", queued.clone())).released_by,
+            Some(OperatorId::from_raw("o1"))
+        );
+    }
+
+    #[test]
+    fn places_are_announced_when_the_position_or_the_minute_moves() {
+        let place = QueuePlace::at(2, 3, 90.0);
+        assert_eq!(place.estimated_wait_seconds, 60);
+        assert!(place.differs_from(None));
+        assert!(!place.differs_from(Some(&QueuePlace::at(2, 3, 110.0))));
+        assert!(place.differs_from(Some(&QueuePlace::at(2, 3, 30.0))));
+        assert!(place.differs_from(Some(&QueuePlace::at(3, 3, 60.0))));
     }
 }
 

@@ -5,6 +5,7 @@
 //! Terms come from a [`TermAnalyzer`]; the built-in [`SimpleAnalyzer`] is a
 //! small normaliser and can be swapped for a full morphological analyser.
 
+use crate::Subject;
 use std::collections::BTreeSet;
 
 /// Turns text into normalised terms (lowercase, stemmed, stop words gone).
@@ -290,9 +291,61 @@ pub fn same_question(analyzer: &dyn TermAnalyzer, a: &str, b: &str) -> bool {
     similarity(analyzer, a, b) >= SAME_QUESTION_THRESHOLD
 }
 
+/// Whether a new request about `subject` asking `text` duplicates an open
+/// conversation about `open_subject`. Two named subjects decide alone:
+/// another order is another matter however alike the words; otherwise the
+/// questions' words do, and only then is the open conversation's first
+/// question read (`open_question`).
+pub fn same_request<E>(
+    analyzer: &dyn TermAnalyzer,
+    (subject, text): (&Subject, &str),
+    open_subject: &Subject,
+    open_question: impl FnOnce() -> Result<String, E>,
+) -> Result<bool, E> {
+    Ok(match (subject, open_subject) {
+        (Subject::General, _) | (_, Subject::General) => {
+            same_question(analyzer, &open_question()?, text)
+        }
+        (new, open) => new == open,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_subjects_decide_a_duplicate_alone() {
+        let a = SimpleAnalyzer;
+        let order = |id: &str| Subject::Order {
+            order_id: crate::OrderId::parse(id.into()).unwrap(),
+        };
+        let unread = || -> Result<String, ()> { panic!("the open question is not needed") };
+        let question = "Где моя посылка?";
+        assert_eq!(
+            same_request(&a, (&order("A-1"), question), &order("A-2"), unread),
+            Ok(false),
+            "another order is another matter"
+        );
+        assert_eq!(
+            same_request(&a, (&order("A-1"), "другие слова"), &order("A-1"), unread),
+            Ok(true)
+        );
+        let asked = || Ok::<_, ()>("где посылка".to_owned());
+        assert_eq!(
+            same_request(&a, (&Subject::General, question), &order("A-1"), asked),
+            Ok(true)
+        );
+        assert_eq!(
+            same_request(
+                &a,
+                (&Subject::General, "сменить пароль"),
+                &Subject::General,
+                asked
+            ),
+            Ok(false)
+        );
+    }
 
     #[test]
     fn normaliser_handles_endings_layout_and_typos() {

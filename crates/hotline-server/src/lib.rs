@@ -20,6 +20,7 @@ use api::realtime::{Realtime, RealtimeSettings};
 use api::session::Sessions;
 use auth::Authenticator;
 use axum::http::{HeaderValue, header};
+use hotline_app::bus::EventBus;
 use hotline_app::help_center::HelpCenter;
 use hotline_app::{App, AppSettings};
 use hotline_store::Store;
@@ -46,7 +47,12 @@ pub struct Server {
 }
 
 /// Everything the server needs, ready to serve.
-pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<Server> {
+/// `bus` is the sink `store` was opened with.
+pub async fn build(
+    mut settings: Settings,
+    store: Arc<dyn Store>,
+    bus: Arc<dyn EventBus>,
+) -> anyhow::Result<Server> {
     hotline_app::security::add_takeover_department(&mut settings.departments, &settings.security)?;
     anyhow::ensure!(
         !settings.departments.is_empty(),
@@ -83,6 +89,7 @@ pub async fn build(mut settings: Settings, store: Arc<dyn Store>) -> anyhow::Res
     let help_center = HelpCenter::open(store.clone(), synonyms).await?;
     let app = App::new(
         store.clone(),
+        bus,
         AppSettings {
             departments: settings.departments.clone(),
             max_message_chars: settings.max_message_chars,

@@ -75,7 +75,7 @@ pub(crate) fn append_message(
         append_conversation_updated(conn, events, &conversation)?;
         conversation = queue.reconcile(conn, events, Some(&before), conversation)?;
     }
-    queue.record_reply(conn, &conversation, &message)?;
+    queue.record_reply(conn, events, &conversation, &message)?;
     Ok(Posted {
         message,
         conversation,

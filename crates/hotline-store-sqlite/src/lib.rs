@@ -13,6 +13,7 @@ pub mod migrations;
 mod privacy;
 mod queue;
 mod redaction;
+mod routing_state;
 mod writer;
 
 use crate::append::{Post, append_message, record_message};
@@ -26,24 +27,20 @@ use hotline_domain::{
 };
 use hotline_store::{
     AttachmentRecord, ChangeLifecycle, Conflict, ConversationFilter, EventBounds, EventPage,
-    EventScope, LifecycleCommand, MessageQuery, NewAttachment, NewOperator, NewSession,
+    EventScope, EventSink, LifecycleCommand, MessageQuery, NewAttachment, NewOperator, NewSession,
     OperatorRecord, PostMessage, Posted, StartConversation, Started, Store, StoreError,
 };
 use rows::*;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::Arc;
-use tokio::sync::broadcast;
 use writer::{Work, Writer};
 
 const READERS: usize = 4;
-/// How many committed events the hint feed holds for slow receivers.
-const FEED_CAPACITY: usize = 1024;
 
 pub struct SqliteStore {
     writer: Writer,
     readers: Pool,
-    feed: broadcast::Sender<Arc<Event>>,
     log_id: String,
     queue: Arc<queue::QueueRuntime>,
 }
@@ -83,8 +80,12 @@ fn migrate(conn: &mut Connection) -> StoreResult<String> {
 }
 
 impl SqliteStore {
-    /// Opens (creating and migrating when needed) the database at `path`.
-    pub async fn open(path: impl AsRef<Path>) -> hotline_store::StoreResult<SqliteStore> {
+    /// Opens (creating and migrating when needed) the database at `path`;
+    /// each commit's events go to `sink` once the commit is on disk.
+    pub async fn open(
+        path: impl AsRef<Path>,
+        sink: Arc<dyn EventSink>,
+    ) -> hotline_store::StoreResult<SqliteStore> {
         let path = path.as_ref().to_path_buf();
         let (conn, log_id, queue) = tokio::task::spawn_blocking({
             let path = path.clone();
@@ -98,8 +99,7 @@ impl SqliteStore {
         .await
         .map_err(StoreError::backend)??;
 
-        let (feed, _) = broadcast::channel(FEED_CAPACITY);
-        let writer = Writer::spawn(conn, feed.clone()).map_err(StoreError::backend)?;
+        let writer = Writer::spawn(conn, sink).map_err(StoreError::backend)?;
         let readers = deadpool_sqlite::Config::new(&path)
             .builder(Runtime::Tokio1)
             .map_err(StoreError::backend)?
@@ -120,7 +120,6 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer,
             readers,
-            feed,
             log_id,
             queue: Arc::new(queue),
         })
@@ -678,9 +677,5 @@ impl Store for SqliteStore {
 
     fn log_id(&self) -> &str {
         &self.log_id
-    }
-
-    fn committed(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.feed.subscribe()
     }
 }

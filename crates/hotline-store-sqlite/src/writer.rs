@@ -3,15 +3,16 @@
 //! All writes go through one thread that owns the only writing connection.
 //! It takes every job waiting in its queue, runs each inside its own
 //! savepoint of one transaction, commits once (one fsync for the whole
-//! batch), and only then answers the callers and publishes the batch's events.
+//! batch), and only then hands the batch's events to the sink, in position
+//! order, and answers the callers.
 //! A failing job rolls back to its savepoint and does not disturb the others.
 
 use crate::error::StoreResult;
 use hotline_domain::Event;
-use hotline_store::StoreError;
+use hotline_store::{EventSink, StoreError};
 use rusqlite::Connection;
 use std::sync::Arc;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 /// Most jobs in one transaction; bounds the latency a batch adds.
 const MAX_BATCH: usize = 512;
@@ -64,14 +65,11 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn spawn(
-        conn: Connection,
-        feed: broadcast::Sender<Arc<Event>>,
-    ) -> std::io::Result<Writer> {
+    pub(crate) fn spawn(conn: Connection, sink: Arc<dyn EventSink>) -> std::io::Result<Writer> {
         let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
         std::thread::Builder::new()
             .name("hotline-sqlite-writer".into())
-            .spawn(move || run(conn, jobs, feed))?;
+            .spawn(move || run(conn, jobs, sink))?;
         Ok(Writer { queue })
     }
 
@@ -96,11 +94,7 @@ impl Writer {
     }
 }
 
-fn run(
-    conn: Connection,
-    mut jobs: mpsc::Receiver<Box<dyn Job>>,
-    feed: broadcast::Sender<Arc<Event>>,
-) {
+fn run(conn: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>, sink: Arc<dyn EventSink>) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     let mut events: Vec<Event> = Vec::new();
     while let Some(first) = jobs.blocking_recv() {
@@ -116,9 +110,8 @@ fn run(
         metrics::histogram!("hotline_store_commit_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("hotline_store_batch_jobs").record(batch.len() as f64);
         if commit.is_ok() {
-            for event in events.drain(..) {
-                // No subscriber is fine: the log is the truth.
-                let _ = feed.send(Arc::new(event));
+            if !events.is_empty() {
+                sink.publish(std::mem::take(&mut events));
             }
         } else {
             metrics::counter!("hotline_store_commit_failures_total").increment(1);

@@ -1,12 +1,13 @@
 //! The conformance suite on the embedded backend, each case on a fresh file.
 
-use hotline_store::Store;
+use hotline_store::{EventSink, Store};
 use hotline_store_sqlite::SqliteStore;
+use std::path::Path;
 use std::sync::Arc;
 
-async fn fresh() -> Arc<dyn Store> {
+async fn fresh(sink: Arc<dyn EventSink>) -> Arc<dyn Store> {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let store = SqliteStore::open(dir.path().join("hotline.db"))
+    let store = SqliteStore::open(dir.path().join("hotline.db"), sink)
         .await
         .unwrap_or_else(|e| panic!("open: {e}"));
     // The directory must outlive the store; the OS cleans /tmp.
@@ -14,7 +15,15 @@ async fn fresh() -> Arc<dyn Store> {
     Arc::new(store)
 }
 
-hotline_store::store_conformance_suite!(fresh());
+hotline_store::store_conformance_suite!(fresh);
+
+/// The store at `path`, for cases that do not follow its events.
+async fn open(path: &Path) -> SqliteStore {
+    let (sink, _) = hotline_store::conformance::feed();
+    SqliteStore::open(path, sink)
+        .await
+        .unwrap_or_else(|e| panic!("open: {e}"))
+}
 
 #[tokio::test]
 async fn data_survives_reopening() {
@@ -22,14 +31,14 @@ async fn data_survives_reopening() {
     let path = dir.path().join("hotline.db");
     let log_id;
     {
-        let store = SqliteStore::open(&path).await.unwrap();
+        let store = open(&path).await;
         log_id = store.log_id().to_owned();
         store
             .sync_departments(&hotline_domain::Department::defaults())
             .await
             .unwrap();
     }
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = open(&path).await;
     assert_eq!(
         store.log_id(),
         log_id,
@@ -54,7 +63,7 @@ async fn routing_is_rebuilt_on_reopen() {
         first_message: new_message("m", &format!("вопрос клиента {who}")),
     };
     let (operator, ids) = {
-        let store = SqliteStore::open(&path).await.unwrap();
+        let store = open(&path).await;
         let operator = store
             .create_operator(NewOperator {
                 email: "o@x".into(),
@@ -83,7 +92,7 @@ async fn routing_is_rebuilt_on_reopen() {
         }
         (operator, ids)
     };
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = open(&path).await;
     let status = store.operator_status(&operator.id).await.unwrap();
     assert_eq!(
         (status.presence, status.capacity, status.load),
@@ -126,7 +135,7 @@ async fn a_database_of_release_0_1_0_upgrades_in_place() {
         .unwrap();
     std::fs::write(&path, bytes).unwrap();
 
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = open(&path).await;
     assert_eq!(store.log_id(), "df9c3bb3ff704e238ab40a0475e5c8ac");
     let bank = ConversationId::from_raw("01a2330d-588d-707c-9955-9231eff08eb7");
     let conversation = store.conversation(&bank).await.unwrap().unwrap();
@@ -173,6 +182,6 @@ async fn a_database_of_release_0_1_0_upgrades_in_place() {
         .unwrap();
     assert_eq!(recorded, [1]);
     drop(conn);
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = open(&path).await;
     assert_eq!(store.conversation(&bank).await.unwrap().unwrap().id, bank);
 }

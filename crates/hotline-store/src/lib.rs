@@ -8,35 +8,39 @@ pub mod audit;
 pub mod conformance;
 mod customer_context;
 mod error;
+pub mod feed;
 pub mod kb;
 pub mod privacy;
 mod queue;
 mod read;
 mod redaction;
+pub mod routing;
 mod types;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
 pub use customer_context::CustomerContextStore;
 pub use error::{Conflict, StoreError};
+pub use feed::EventSink;
 pub use kb::KnowledgeStore;
 pub use privacy::{Erased, PrivacyStore};
 pub use queue::*;
 pub use read::{ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore};
 pub use redaction::RedactionStore;
+pub use routing::{RoutingRecords, RoutingState, Waiting};
 pub use types::*;
 
 use async_trait::async_trait;
 use hotline_domain::{
-    AttachmentId, Conversation, ConversationId, Department, DepartmentId, Event, EventPosition,
-    Message, OperatorId, OperatorPrincipal,
+    AttachmentId, Conversation, ConversationId, Department, DepartmentId, EventPosition, Message,
+    OperatorId, OperatorPrincipal,
 };
-use std::sync::Arc;
-use tokio::sync::broadcast;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything Hotline keeps. Writes that return `Ok` are durable: they have
-/// been committed (and synced to disk) before the call returns.
+/// been committed (and synced to disk) before the call returns. A backend is
+/// opened with an [`EventSink`] and hands it each commit's events after the
+/// commit, in position order; the log ([`Store::events_after`]) stays the truth.
 #[async_trait]
 pub trait Store:
     AuditStore
@@ -105,7 +109,4 @@ pub trait Store:
     /// A name of this database's event log, so that a cursor minted by another
     /// database (a restored backup, a reset) is recognised as foreign.
     fn log_id(&self) -> &str;
-    /// Events committed through this store, in commit order, as they commit.
-    /// Only a wake-up hint: a receiver that lags reads the log instead.
-    fn committed(&self) -> broadcast::Receiver<Arc<Event>>;
 }

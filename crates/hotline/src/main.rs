@@ -229,9 +229,10 @@ async fn serve(settings: hotline_server::settings::Settings, demo: bool) -> anyh
         })?;
     let address = listener.local_addr()?;
     let data_dir = settings.data_dir.clone();
-    let store = crate::store::open(&settings).await?;
+    let bus = crate::store::bus(&settings);
+    let store = crate::store::open_with(&settings, bus.clone()).await?;
     let demo_settings = demo.then(|| settings.clone());
-    let mut server = hotline_server::build(settings, store).await?;
+    let mut server = hotline_server::build(settings, store, bus).await?;
     if let Some(settings) = demo_settings {
         let site = demo::enable(&server.state.app, &settings, address).await?;
         server.state.pages.demo = Some(Arc::new(site));

@@ -1,16 +1,32 @@
-//! Picks the storage backend from `database_url`.
+//! Picks the storage backend from `database_url`, and the event bus.
 
 use anyhow::Context;
+use hotline_app::bus::{EventBus, LocalBus};
 use hotline_server::settings::Settings;
-use hotline_store::Store;
+use hotline_store::{EventSink, Store};
 use std::sync::Arc;
 
 /// The database file under `--data-dir` when no `database_url` is set.
 pub const DATABASE_FILE: &str = "hotline.db";
 
-/// Opens the configured store: `database_url` (`HOTLINE_DATABASE_URL`) when
-/// set, else the embedded SQLite database under the data directory.
+/// The event bus: in-process, as Hotline runs on one node.
+pub fn bus(_settings: &Settings) -> Arc<dyn EventBus> {
+    Arc::new(LocalBus::default())
+}
+
+/// Opens the configured store for a command that does not serve: its events
+/// still go to the bus, though nobody in this process follows them.
 pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    open_with(settings, bus(settings)).await
+}
+
+/// Opens the configured store: `database_url` (`HOTLINE_DATABASE_URL`) when
+/// set, else the embedded SQLite database under the data directory. Each
+/// commit's events go to `sink`.
+pub async fn open_with(
+    settings: &Settings,
+    sink: Arc<dyn EventSink>,
+) -> anyhow::Result<Arc<dyn Store>> {
     let path = match settings.database_url.as_deref() {
         None | Some("") => {
             std::fs::create_dir_all(&settings.data_dir).with_context(|| {
@@ -32,7 +48,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
             ),
         },
     };
-    let store = hotline_store_sqlite::SqliteStore::open(&path)
+    let store = hotline_store_sqlite::SqliteStore::open(&path, sink)
         .await
         .with_context(|| format!("cannot open the database {}", path.display()))?;
     Ok(Arc::new(store))

@@ -151,14 +151,10 @@ pub async fn websocket(
             ));
         }
     };
-    let start = Subscription::start(
-        app.store().clone(),
-        credentials.principal.clone(),
-        params.after.as_deref(),
-    )
-    .await
-    .map_err(start_error)?
-    .hiding(app.security().hidden_departments(&credentials.principal));
+    let start = Subscription::start(&app, credentials.principal.clone(), params.after.as_deref())
+        .await
+        .map_err(start_error)?
+        .hiding(app.security().hidden_departments(&credentials.principal));
     Ok(upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
@@ -463,7 +459,7 @@ pub async fn long_poll(
         ));
     }
     let hidden = app.security().hidden_departments(&principal);
-    let mut sub = match Subscription::start(app.store().clone(), principal, query.after.as_deref())
+    let mut sub = match Subscription::start(&app, principal, query.after.as_deref())
         .await
         .map_err(start_error)?
         .hiding(hidden)

@@ -1,13 +1,11 @@
 //! One reader's position in the event log, and how it moves.
 
 use crate::realtime::cursor::{self, ResyncReason};
+use hotline_app::App;
+use hotline_app::bus::{LiveEvents, Missed};
 use hotline_domain::{DepartmentId, Event, EventPosition, Principal};
 use hotline_store::{EventScope, Store, StoreError, StoreResult};
 use std::sync::Arc;
-use tokio::sync::broadcast::{
-    self,
-    error::{RecvError, TryRecvError},
-};
 
 /// Events read from the log per page while catching up.
 pub const PAGE: usize = 200;
@@ -18,7 +16,7 @@ pub struct Subscription {
     scope: EventScope,
     /// Every event up to here has been seen (delivered or not visible).
     position: EventPosition,
-    feed: broadcast::Receiver<Arc<Event>>,
+    feed: LiveEvents,
     /// The feed cannot be trusted until the log has been read up to its end.
     behind: bool,
     /// Departments this reader may not follow now (a customer without the
@@ -62,15 +60,17 @@ impl From<StoreError> for StartError {
 }
 
 impl Subscription {
-    /// Starts after `after` (a cursor), or at the newest event.
+    /// Starts after `after` (a cursor), or at the newest event: live events
+    /// from the app's bus, the log from its store.
     pub async fn start(
-        store: Arc<dyn Store>,
+        app: &App,
         principal: Principal,
         after: Option<&str>,
     ) -> Result<Start, StartError> {
         // Subscribe before reading the bounds, so nothing committed in
         // between can fall into a crack.
-        let feed = store.committed();
+        let feed = app.bus().subscribe();
+        let store = app.store().clone();
         let bounds = store.event_bounds().await?;
         let scope = EventScope::of(&principal);
         let mut sub = Subscription {
@@ -159,15 +159,15 @@ impl Subscription {
         while !self.behind && batch.is_empty() {
             match self.feed.recv().await {
                 Ok(event) => self.accept(event, &mut batch),
-                Err(RecvError::Lagged(_)) => self.behind = true,
-                Err(RecvError::Closed) => return Err(feed_closed()),
+                Err(Missed::Lagged) => self.behind = true,
+                Err(Missed::Closed) => return Err(feed_closed()),
             }
             while !self.behind && batch.len() < PAGE {
                 match self.feed.try_recv() {
-                    Ok(event) => self.accept(event, &mut batch),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Lagged(_)) => self.behind = true,
-                    Err(TryRecvError::Closed) => return Err(feed_closed()),
+                    Ok(Some(event)) => self.accept(event, &mut batch),
+                    Ok(None) => break,
+                    Err(Missed::Lagged) => self.behind = true,
+                    Err(Missed::Closed) => return Err(feed_closed()),
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! over HTTP and WebSocket like any client.
 
 use futures_util::{SinkExt, StreamExt};
+use hotline_app::bus::{EventBus, LocalBus};
 use hotline_domain::{DepartmentId, Role};
 use hotline_server::auth::identity::{IdentityClaims, mint};
 use hotline_server::auth::passwords::hash_password;
@@ -54,8 +55,12 @@ impl TestApp {
         // Tests send faster than people do; the rate-limit tests switch them on.
         settings.security.rate_limits = hotline_server::security::limits::RateLimitSettings::off();
         configure(&mut settings);
-        let store = crate::helpers::open_store(&settings).await.expect("store");
-        let server = hotline_server::build(settings, store).await.expect("build");
+        let (store, bus) = crate::helpers::open_backend(&settings)
+            .await
+            .expect("store");
+        let server = hotline_server::build(settings, store, bus)
+            .await
+            .expect("build");
         let state = server.state.clone();
         let retention = server.retention.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -217,14 +222,25 @@ pub fn customer_token_with(sub: &str, adjust: impl FnOnce(&mut IdentityClaims)) 
     mint(SECRET, &claims).expect("mint")
 }
 
-/// The embedded database under the settings' data directory.
+/// The embedded database under the settings' data directory, for writing
+/// while no server runs.
 pub async fn open_store(
     settings: &Settings,
 ) -> Result<Arc<dyn hotline_store::Store>, hotline_store::StoreError> {
+    Ok(open_backend(settings).await?.0)
+}
+
+/// The embedded database under the settings' data directory and the bus its
+/// committed events go to.
+pub async fn open_backend(
+    settings: &Settings,
+) -> Result<(Arc<dyn hotline_store::Store>, Arc<dyn EventBus>), hotline_store::StoreError> {
     std::fs::create_dir_all(&settings.data_dir).map_err(hotline_store::StoreError::backend)?;
+    let bus: Arc<dyn EventBus> = Arc::new(LocalBus::default());
     let store =
-        hotline_store_sqlite::SqliteStore::open(settings.data_dir.join("hotline.db")).await?;
-    Ok(Arc::new(store))
+        hotline_store_sqlite::SqliteStore::open(settings.data_dir.join("hotline.db"), bus.clone())
+            .await?;
+    Ok((Arc::new(store), bus))
 }
 
 /// Uploads a file as the multipart field `file`.

@@ -617,8 +617,8 @@ async fn canned_replies_that_ask_for_secrets_or_bad_links_stop_start_up() {
                 title: "Проверка".into(),
                 text,
             }];
-            let store = crate::helpers::open_store(&settings).await.unwrap();
-            hotline_server::build(settings, store)
+            let (store, bus) = crate::helpers::open_backend(&settings).await.unwrap();
+            hotline_server::build(settings, store, bus)
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string())
