@@ -53,7 +53,7 @@ struct Breach<'a> {
 
 /// What routing stores in one writer job: its SQL over the job's connection,
 /// and the events it appends.
-pub(crate) struct SqliteRecords<'a> {
+struct SqliteRecords<'a> {
     conn: &'a Connection,
     events: &'a mut Vec<Event>,
 }
@@ -235,7 +235,9 @@ impl RoutingRecords for SqliteRecords<'_> {
 
     fn announce_place(
         &mut self,
-        (conversation_id, department, customer_id): (&ConversationId, &DepartmentId, &CustomerId),
+        conversation_id: &ConversationId,
+        department: &DepartmentId,
+        customer_id: &CustomerId,
         place: QueuePlace,
     ) -> StoreResult<()> {
         append_routed_event(

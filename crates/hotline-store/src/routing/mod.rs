@@ -165,7 +165,9 @@ pub trait RoutingRecords {
     /// Appends `queue.updated` for a queued conversation's customer.
     fn announce_place(
         &mut self,
-        waiting: (&ConversationId, &DepartmentId, &CustomerId),
+        conversation: &ConversationId,
+        department: &DepartmentId,
+        customer: &CustomerId,
         place: QueuePlace,
     ) -> Result<(), Self::Error>;
 }

@@ -275,7 +275,7 @@ fn announce<S: RoutingState, R: RoutingRecords>(
         })
         .collect();
     for (id, customer, place) in changed {
-        records.announce_place((&id, department, &customer), place)?;
+        records.announce_place(&id, department, &customer, place)?;
         state.set_announced(id, place);
     }
     Ok(())
