@@ -234,15 +234,7 @@ impl App {
             true => Some(self.history_of(&conversation, customer).await?),
             false => None,
         };
-        self.security
-            .recent
-            .remember(&conversation, history.clone());
-        Ok(Recent {
-            department: conversation.department.clone(),
-            owner: conversation.customer.id.clone(),
-            last_seq: conversation.last_seq,
-            history: history.map(Into::into),
-        })
+        Ok(self.security.recent.remember(&conversation, history))
     }
 
     /// The customer's messages screening joins this one with: at most

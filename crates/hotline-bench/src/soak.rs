@@ -128,13 +128,7 @@ pub async fn run(args: Args) -> Result<()> {
         let (mut server, base) = start_server(&args)?;
         // After a restart: what was acknowledged is there, the cut-off send
         // is retried, and only then does new load begin.
-        for (n, ledger) in ledgers.iter().enumerate() {
-            let token = minter.mint(&customer(n), &customer(n))?;
-            if let Some(id) = &conversations[n] {
-                retry_unanswered(&http, &base, &token, id, ledger, &mut totals).await?;
-                check_conversation(&http, &base, &token, id, ledger, &mut totals).await?;
-            }
-        }
+        check_after_restart(&http, &base, &minter, &conversations, &ledgers, &mut totals).await?;
         ensure!(
             totals.lost == 0 && totals.moved == 0 && totals.seq_gaps == 0,
             "cycle {cycle}: {} acknowledged messages lost, {} with another seq, {} seq gaps (data dir {})",
@@ -171,18 +165,11 @@ pub async fn run(args: Args) -> Result<()> {
             sender.await??;
         }
         totals.audit_entries_checked = verify_audit(&args)?;
-        totals.acknowledged = ledgers.iter().map(|l| lock(l).acked.len()).sum();
         done.store(cycle + 1, Ordering::Relaxed);
     }
     // The last kill too must have kept everything.
     let (mut server, base) = start_server(&args)?;
-    for (n, ledger) in ledgers.iter().enumerate() {
-        let token = minter.mint(&customer(n), &customer(n))?;
-        if let Some(id) = &conversations[n] {
-            retry_unanswered(&http, &base, &token, id, ledger, &mut totals).await?;
-            check_conversation(&http, &base, &token, id, ledger, &mut totals).await?;
-        }
-    }
+    check_after_restart(&http, &base, &minter, &conversations, &ledgers, &mut totals).await?;
     server.kill()?;
     server.wait()?;
     drop(progress);
@@ -386,6 +373,25 @@ async fn operator_work(http: reqwest::Client, base: String) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// After a restart: each customer's cut-off send is retried, then their
+/// conversation is compared with what the server acknowledged.
+async fn check_after_restart(
+    http: &reqwest::Client,
+    base: &str,
+    minter: &TokenMinter,
+    conversations: &[Option<String>],
+    ledgers: &[Arc<Mutex<Ledger>>],
+    totals: &mut Totals,
+) -> Result<()> {
+    for (n, (id, ledger)) in conversations.iter().zip(ledgers).enumerate() {
+        let Some(id) = id else { continue };
+        let token = minter.mint(&customer(n), &customer(n))?;
+        retry_unanswered(http, base, &token, id, ledger, totals).await?;
+        check_conversation(http, base, &token, id, ledger, totals).await?;
+    }
+    Ok(())
 }
 
 async fn retry_unanswered(

@@ -57,9 +57,18 @@ impl RecentConversations {
     }
 
     /// Keeps what was read of a conversation; `history` when it was read
-    /// too (the customer's last messages, oldest first).
-    pub(crate) fn remember(&self, conversation: &Conversation, history: Option<Vec<Said>>) {
-        let history = history.map(VecDeque::from).filter(fits);
+    /// too (the customer's last messages, oldest first). Returns the entry.
+    pub(crate) fn remember(
+        &self,
+        conversation: &Conversation,
+        history: Option<Vec<Said>>,
+    ) -> Recent {
+        let recent = Recent {
+            department: conversation.department.clone(),
+            owner: conversation.customer.id.clone(),
+            last_seq: conversation.last_seq,
+            history: history.map(VecDeque::from),
+        };
         let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
         // A read that began before a write this process has since recorded
         // (two messages at once) must not replace the newer entry.
@@ -67,20 +76,17 @@ impl RecentConversations {
             .get(&conversation.id)
             .is_some_and(|known| known.last_seq > conversation.last_seq)
         {
-            return;
+            return recent;
         }
         if map.len() >= CAPACITY {
             map.clear();
         }
-        map.insert(
-            conversation.id.clone(),
-            Recent {
-                department: conversation.department.clone(),
-                owner: conversation.customer.id.clone(),
-                last_seq: conversation.last_seq,
-                history,
-            },
-        );
+        let kept = Recent {
+            history: recent.history.clone().filter(fits),
+            ..recent.clone()
+        };
+        map.insert(conversation.id.clone(), kept);
+        recent
     }
 
     /// A message was written: its conversation's `last_seq` moves, and a

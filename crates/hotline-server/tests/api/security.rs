@@ -736,6 +736,22 @@ async fn the_per_customer_limit_holds_however_the_scheme_is_spelt() {
     assert_eq!(statuses, [201, 429, 429]);
 }
 
+/// The conversation's messages as stored, oldest first.
+async fn stored_texts(app: &TestApp, token: &str, conversation: &str) -> Vec<String> {
+    let (_, listed) = app
+        .get(
+            token,
+            &format!("/api/v1/conversations/{conversation}/messages"),
+        )
+        .await;
+    listed["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The pieces come one word at a time: the first reads the customer's
 /// history from the store, the later ones from screening's memory, which
 /// must have followed every message written since.
@@ -751,18 +767,7 @@ async fn a_card_in_four_pieces_is_caught_from_screenings_memory() {
     }
     let last = app.send(&customer, &conversation, "1111").await;
     assert_eq!(last["redactions"][0]["kind"], "card_number", "{last}");
-    let (_, listed) = app
-        .get(
-            &customer,
-            &format!("/api/v1/conversations/{conversation}/messages"),
-        )
-        .await;
-    let texts: Vec<&str> = listed["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["text"].as_str().unwrap())
-        .collect();
+    let texts = stored_texts(&app, &customer, &conversation).await;
     assert_eq!(texts, ["Номер карты:", "•••", "•••", "•••", "•••• 1111"]);
 }
 
@@ -835,18 +840,7 @@ async fn a_card_typed_in_pieces_is_masked_in_every_message() {
         .await;
     let last = app.send(&customer, &conversation, "1111 1111").await;
     assert_eq!(last["redactions"][0]["kind"], "card_number", "{last}");
-    let (_, listed) = app
-        .get(
-            &customer,
-            &format!("/api/v1/conversations/{conversation}/messages"),
-        )
-        .await;
-    let texts: Vec<&str> = listed["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["text"].as_str().unwrap())
-        .collect();
+    let texts = stored_texts(&app, &customer, &conversation).await;
     // Only the card's last four digits stay visible, in its last piece.
     assert_eq!(
         texts,
