@@ -286,7 +286,9 @@ async fn add_operator(
         !name.is_empty() && name.chars().count() <= 100,
         "the name must be 1–100 characters"
     );
-    if let Some(problem) = hotline_app::security::operator_name_problem(&name) {
+    if let Some(problem) =
+        hotline_app::security::operator_name_problem(&name, &settings.allowed_link_domains)
+    {
         anyhow::bail!("{problem}; customers must be able to trust operator names, choose another");
     }
     let departments = configured_departments(&settings, departments)?;
