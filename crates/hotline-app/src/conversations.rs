@@ -13,7 +13,8 @@ use hotline_domain::{
 use hotline_guard::Link;
 use hotline_store::{
     ChangeLifecycle, Conflict, ConversationFilter, EventScope, LifecycleCommand, NewMessage,
-    PostMessage, Posted, ReadOutcome, ReadState, StartConversation, Started, StoreError, Transfer,
+    PostMessage, Posted, RateConversation, ReadOutcome, ReadState, StartConversation, Started,
+    StoreError, Transfer,
 };
 
 /// A message as its author submits it, before screening and validation.
@@ -405,6 +406,42 @@ impl App {
         };
         self.change_lifecycle(principal, conversation.id, command)
             .await
+    }
+
+    /// The customer rates the help in their resolved conversation (1–5 and
+    /// an optional comment, secrets in it masked), once and within
+    /// [`hotline_domain::RATING_WINDOW`] of its resolution. Operators and
+    /// supervisors see it on the conversation.
+    pub async fn rate_conversation(
+        &self,
+        principal: &Principal,
+        conversation_id: &ConversationId,
+        score: i64,
+        comment: Option<String>,
+    ) -> AppResult<Conversation> {
+        let customer = customer_of(principal, "rate their conversations")?;
+        let conversation = self
+            .open_conversation(principal, conversation_id, Purpose::Act)
+            .await?;
+        let strictness = self.security.strictness(&conversation.department);
+        let comment = comment.map(|text| {
+            let scan = hotline_guard::scan(&text, None, strictness);
+            crate::security::note_redactions(&scan.redactions);
+            scan.masked
+        });
+        let rated = self
+            .store
+            .rate_conversation(RateConversation {
+                conversation_id: conversation.id,
+                customer: customer.id,
+                score,
+                comment,
+            })
+            .await?;
+        if let Some(rating) = &rated.rating {
+            crate::metrics::conversation_rated(rated.department.as_str(), rating.score);
+        }
+        Ok(rated.seen_by(principal))
     }
 
     /// The caller's side has read every message up to `seq` (in the

@@ -12,6 +12,7 @@ pub const ACCOUNT_TAKEOVER_REPORTS: &str = "hotline_account_takeover_reports_tot
 pub const SECRETS_MASKED: &str = "hotline_secrets_masked_total";
 pub const SECRET_REQUESTS_BLOCKED: &str = "hotline_secret_requests_blocked_total";
 pub const SUSPICIOUS_LINKS_REFUSED: &str = "hotline_suspicious_links_refused_total";
+pub const CONVERSATIONS_RATED: &str = "hotline_conversations_rated_total";
 
 /// Every metric above, for the documentation check.
 pub const ALL: &[&str] = &[
@@ -21,6 +22,7 @@ pub const ALL: &[&str] = &[
     SECRETS_MASKED,
     SECRET_REQUESTS_BLOCKED,
     SUSPICIOUS_LINKS_REFUSED,
+    CONVERSATIONS_RATED,
 ];
 
 /// Tells the installed recorder what each metric means.
@@ -42,6 +44,10 @@ pub fn describe() {
     describe_counter!(
         SUSPICIOUS_LINKS_REFUSED,
         "operator texts refused for a link outside the allowed domains"
+    );
+    describe_counter!(
+        CONVERSATIONS_RATED,
+        "customers' ratings of resolved conversations (CSAT), by department and score"
     );
 }
 
@@ -67,4 +73,9 @@ pub(crate) fn secret_request_blocked() {
 
 pub(crate) fn suspicious_link_refused() {
     counter!(SUSPICIOUS_LINKS_REFUSED).increment(1);
+}
+
+pub(crate) fn conversation_rated(department: &str, score: u8) {
+    counter!(CONVERSATIONS_RATED, "department" => department.to_owned(), "score" => score.to_string())
+        .increment(1);
 }

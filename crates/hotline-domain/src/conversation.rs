@@ -115,7 +115,30 @@ pub struct Conversation {
     /// While queued: the place in the queue and the expected wait.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<QueuePlace>,
+    /// The customer's rating, once they gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
 }
+
+/// A customer's rating of the help they got (CSAT), given once after the
+/// conversation is resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rating {
+    /// 1 (bad) to 5 (excellent).
+    pub score: u8,
+    /// In the customer's words, masked like any message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub rated_at: Timestamp,
+}
+
+/// How long after its resolution a conversation may still be rated.
+pub const RATING_WINDOW: time::Duration = time::Duration::days(7);
+/// The longest rating comment, in characters.
+pub const MAX_RATING_COMMENT_CHARS: usize = 2000;
 
 /// A change of status asked for through the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +167,58 @@ impl LifecycleAction {
 }
 
 impl Conversation {
+    /// Its customer rates it: once, after it is resolved, and within
+    /// [`RATING_WINDOW`] of the resolution (a resolved conversation's last
+    /// change). A refused rating changes nothing.
+    pub fn rate(
+        &mut self,
+        score: i64,
+        comment: Option<String>,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        let score = u8::try_from(score)
+            .ok()
+            .filter(|s| (1..=5).contains(s))
+            .ok_or(DomainError::OutOfRange {
+                field: "score",
+                min: 1,
+                max: 5,
+            })?;
+        let comment = comment
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty());
+        if let Some(len) = comment.as_ref().map(|c| c.chars().count())
+            && len > MAX_RATING_COMMENT_CHARS
+        {
+            return Err(DomainError::TooLong {
+                field: "comment",
+                len,
+                max: MAX_RATING_COMMENT_CHARS,
+            });
+        }
+        if self.rating.is_some() {
+            return Err(DomainError::AlreadyRated);
+        }
+        if self.status != Status::Resolved {
+            return Err(DomainError::InvalidTransition {
+                action: "rate",
+                status: self.status.as_str(),
+            });
+        }
+        if now - self.updated_at > RATING_WINDOW {
+            return Err(DomainError::RatingClosed {
+                days: RATING_WINDOW.whole_days(),
+            });
+        }
+        self.rating = Some(Rating {
+            score,
+            comment,
+            rated_at: now,
+        });
+        self.updated_at = now;
+        Ok(())
+    }
+
     /// The operator it counts against: its assignee while it is assigned.
     pub fn holder(&self) -> Option<&OperatorId> {
         (self.status == Status::Assigned)
@@ -322,9 +397,35 @@ impl Conversation {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
     use crate::fixtures::{conversation, customer, operator};
     use crate::principal::Role;
+
+    #[test]
+    fn a_rating_comes_once_within_seven_days_of_the_resolution() {
+        let mut c = conversation(Status::Resolved);
+        let resolved_at = c.updated_at;
+        let late = resolved_at + RATING_WINDOW + time::Duration::seconds(1);
+        assert_eq!(
+            c.clone().rate(5, None, late),
+            Err(DomainError::RatingClosed { days: 7 })
+        );
+        let mut open = conversation(Status::Assigned);
+        assert!(matches!(
+            open.rate(5, None, resolved_at),
+            Err(DomainError::InvalidTransition { .. })
+        ));
+        let in_time = resolved_at + RATING_WINDOW;
+        assert_eq!(c.rate(5, Some("   ".into()), in_time), Ok(()));
+        assert_eq!(
+            c.rating.as_ref().map(|r| (r.score, r.comment.clone())),
+            Some((5, None))
+        );
+        let before = c.clone();
+        assert_eq!(c.rate(1, None, in_time), Err(DomainError::AlreadyRated));
+        assert_eq!(c, before);
+    }
 
     #[test]
     fn a_transfer_requeues_what_a_person_handled() {
@@ -557,6 +658,7 @@ mod properties {
                 created_at: now,
                 updated_at: now,
                 queue: None,
+                rating: None,
             };
             for (who, step) in steps {
                 let before = c.clone();

@@ -41,6 +41,16 @@ pub enum DomainError {
     Forbidden { needed: &'static str },
     #[error("customers cannot write internal notes")]
     InternalNoteByCustomer,
+    #[error("{field} must be from {min} to {max}")]
+    OutOfRange {
+        field: &'static str,
+        min: i64,
+        max: i64,
+    },
+    #[error("the conversation has been rated already")]
+    AlreadyRated,
+    #[error("a conversation can be rated within {days} days of its resolution")]
+    RatingClosed { days: i64 },
 }
 
 impl DomainError {
@@ -57,6 +67,9 @@ impl DomainError {
             DomainError::AlreadyAssigned => ErrorCode::AlreadyAssigned,
             DomainError::Forbidden { .. } => ErrorCode::Forbidden,
             DomainError::InternalNoteByCustomer => ErrorCode::InternalNoteByCustomer,
+            DomainError::OutOfRange { .. } => ErrorCode::OutOfRange,
+            DomainError::AlreadyRated => ErrorCode::AlreadyRated,
+            DomainError::RatingClosed { .. } => ErrorCode::RatingClosed,
         }
     }
 }

@@ -113,6 +113,8 @@ error_codes! {
     AmbiguousSubject => "ambiguous_subject",
     /// A customer tried to write an internal note.
     InternalNoteByCustomer => "internal_note_by_customer",
+    /// A number is outside its range (a rating's score is 1–5).
+    OutOfRange => "out_of_range",
     /// The order is not among those the customer's identity token lists for
     /// the department.
     UnknownOrder => "unknown_order",
@@ -158,6 +160,10 @@ error_codes! {
     ScreeningOutdated => "screening_outdated",
     /// A help-center article with this id exists.
     ArticleExists => "article_exists",
+    /// The customer has rated this conversation already.
+    AlreadyRated => "already_rated",
+    /// The conversation was resolved too long ago to be rated.
+    RatingClosed => "rating_closed",
 
     // Files.
     /// An upload is larger than `max_attachment_bytes`.

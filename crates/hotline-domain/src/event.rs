@@ -174,6 +174,7 @@ mod tests {
             created_at: time::OffsetDateTime::UNIX_EPOCH,
             updated_at: time::OffsetDateTime::UNIX_EPOCH,
             queue: None,
+            rating: None,
         };
         let e = event(EventKind::ConversationUpdated, &conversation);
         let for_customer = serde_json::to_value(conversation.clone().seen_by(&customer())).unwrap();

@@ -43,5 +43,6 @@ pub fn conversation(status: Status) -> Conversation {
         created_at: now,
         updated_at: now,
         queue: None,
+        rating: None,
     }
 }

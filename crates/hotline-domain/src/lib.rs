@@ -23,7 +23,9 @@ pub mod sla;
 pub mod values;
 
 pub use article::{Article, ArticleDraft, ArticleFileError, ArticleId, ArticleSuggestion};
-pub use conversation::{Assignee, Conversation, CustomerRef, LifecycleAction, Status, Subject};
+pub use conversation::{
+    Assignee, Conversation, CustomerRef, LifecycleAction, RATING_WINDOW, Rating, Status, Subject,
+};
 pub use department::{Department, Topic};
 pub use error::DomainError;
 pub use error_code::ErrorCode;

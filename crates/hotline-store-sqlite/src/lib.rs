@@ -29,7 +29,8 @@ use hotline_domain::{
 use hotline_store::{
     AttachmentRecord, ChangeLifecycle, Conflict, ConversationFilter, EventBounds, EventPage,
     EventScope, EventSink, LifecycleCommand, MessageQuery, NewAttachment, NewOperator, NewSession,
-    OperatorRecord, PostMessage, Posted, StartConversation, Started, Store, StoreError,
+    OperatorRecord, PostMessage, Posted, RateConversation, StartConversation, Started, Store,
+    StoreError,
 };
 use rows::*;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -382,6 +383,7 @@ impl Store for SqliteStore {
                 created_at: now,
                 updated_at: now,
                 queue: None,
+                rating: None,
             };
             insert_conversation(conn, &conversation)?;
             append_event(
@@ -495,6 +497,22 @@ impl Store for SqliteStore {
                 return queue.reconcile(conn, events, Some(&before), conversation);
             }
             Ok(queue.with_place(conversation))
+        })
+        .await
+    }
+
+    async fn rate_conversation(
+        &self,
+        command: RateConversation,
+    ) -> hotline_store::StoreResult<Conversation> {
+        self.write(move |conn, events| {
+            let mut conversation = load_conversation(conn, &command.conversation_id)?
+                .filter(|c| c.customer.id == command.customer)
+                .ok_or(StoreError::NotFound)?;
+            conversation.rate(command.score, command.comment, now())?;
+            record_rating(conn, &conversation)?;
+            append_conversation_updated(conn, events, &conversation)?;
+            Ok(conversation)
         })
         .await
     }

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 macro_rules! conversation_columns {
     () => {
         "id, department, status, subject, customer_id, customer_name, assignee_id, assignee_name, \
-         last_seq, last_public_seq, created_at, updated_at"
+         last_seq, last_public_seq, created_at, updated_at, rating"
     };
 }
 
@@ -120,6 +120,7 @@ pub(super) struct ConversationRow {
     last_public_seq: i64,
     created_at: i64,
     updated_at: i64,
+    rating: Option<String>,
 }
 
 impl ConversationRow {
@@ -137,6 +138,7 @@ impl ConversationRow {
             last_public_seq: r.get(9)?,
             created_at: r.get(10)?,
             updated_at: r.get(11)?,
+            rating: r.get(12)?,
         })
     }
 
@@ -162,6 +164,7 @@ impl ConversationRow {
             last_public_seq: self.last_public_seq,
             created_at: from_micros(self.created_at)?,
             updated_at: from_micros(self.updated_at)?,
+            rating: self.rating.as_deref().map(from_json).transpose()?,
         })
     }
 }
@@ -315,7 +318,7 @@ pub(super) fn insert_conversation(conn: &Connection, c: &Conversation) -> StoreR
     conn.prepare_cached(concat!(
         "INSERT INTO conversations (",
         conversation_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
     ))?
     .execute(params![
         c.id.as_str(),
@@ -330,7 +333,19 @@ pub(super) fn insert_conversation(conn: &Connection, c: &Conversation) -> StoreR
         c.last_public_seq,
         micros(c.created_at),
         micros(c.updated_at),
+        c.rating.as_ref().map(to_json).transpose()?,
     ])?;
+    Ok(())
+}
+
+/// Writes the customer's rating and the activity time it brings.
+pub(super) fn record_rating(conn: &Connection, c: &Conversation) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE conversations SET rating = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![
+            c.id.as_str(),
+            c.rating.as_ref().map(to_json).transpose()?,
+            micros(c.updated_at),
+        ])?;
     Ok(())
 }
 

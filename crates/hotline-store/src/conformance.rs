@@ -33,6 +33,7 @@ macro_rules! store_conformance_suite {
             strangers_get_not_found,
             internal_notes_never_reach_the_customer,
             lifecycle_is_persisted_with_events,
+            a_resolved_conversation_is_rated_once_by_its_customer,
             attachments_are_claimed_once_by_their_uploader,
             conversations_are_listed_by_scope,
             resume_sees_every_event_once_in_order,
@@ -660,6 +661,94 @@ pub async fn internal_notes_never_reach_the_customer(store: Arc<dyn Store>) {
         operator_events
             .iter()
             .any(|e| e.data.to_string().contains("грубит"))
+    );
+}
+
+pub async fn a_resolved_conversation_is_rated_once_by_its_customer(store: Arc<dyn Store>) {
+    let started = store
+        .start_conversation(StartConversation {
+            department: department("travel"),
+            subject: Subject::General,
+            initial_status: Status::Queued,
+            customer: customer("c1"),
+            first_message: new_message("m-0", "Верните деньги за билет"),
+        })
+        .await
+        .unwrap();
+    let conv = started.conversation.id.clone();
+    let anna = Principal::Operator(
+        operator(&store, "anna@example.com", Role::Operator, &["travel"]).await,
+    );
+    let rate = |who: &str, score: i64, comment: Option<&str>| {
+        store.rate_conversation(RateConversation {
+            conversation_id: conv.clone(),
+            customer: CustomerId::from_raw(who),
+            score,
+            comment: comment.map(str::to_owned),
+        })
+    };
+    let r = rate("c1", 5, None).await;
+    assert!(
+        matches!(
+            r,
+            Err(StoreError::Domain(DomainError::InvalidTransition { .. }))
+        ),
+        "not before it is resolved: {r:?}"
+    );
+    for command in [LifecycleCommand::Take, LifecycleCommand::Resolve] {
+        store
+            .change_lifecycle(ChangeLifecycle {
+                conversation_id: conv.clone(),
+                actor: anna.clone(),
+                command,
+            })
+            .await
+            .unwrap();
+    }
+    let r = rate("c2", 1, None).await;
+    assert!(
+        matches!(r, Err(StoreError::NotFound)),
+        "someone else's: {r:?}"
+    );
+    let r = rate("c1", 6, None).await;
+    assert!(
+        matches!(r, Err(StoreError::Domain(DomainError::OutOfRange { .. }))),
+        "{r:?}"
+    );
+    let after = store.event_bounds().await.unwrap().head;
+    let rated = rate("c1", 4, Some("  Быстро вернули  ")).await.unwrap();
+    let rating = rated.rating.clone().expect("rated");
+    assert_eq!(
+        (rating.score, rating.comment.as_deref()),
+        (4, Some("Быстро вернули"))
+    );
+    // Stored, and announced to whoever follows the conversation.
+    let stored = store.conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(stored.rating, Some(rating.clone()));
+    let page = store
+        .events_after(
+            after,
+            &EventScope::Departments(vec![department("travel")]),
+            10,
+        )
+        .await
+        .unwrap();
+    let announced: Vec<_> = page
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::ConversationUpdated)
+        .collect();
+    assert_eq!(announced.len(), 1);
+    assert_eq!(announced[0].data["rating"]["score"], 4);
+    // Once: a second rating changes nothing.
+    let r = rate("c1", 1, Some("передумал")).await;
+    assert!(
+        matches!(r, Err(StoreError::Domain(DomainError::AlreadyRated))),
+        "{r:?}"
+    );
+    assert_eq!(
+        store.conversation(&conv).await.unwrap().unwrap().rating,
+        Some(rating)
     );
 }
 

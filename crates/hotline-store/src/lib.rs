@@ -88,6 +88,10 @@ pub trait Store:
     /// Appends a message with the next `seq`, idempotently by `client_msg_id`.
     async fn post_message(&self, command: PostMessage) -> StoreResult<Posted>;
     async fn change_lifecycle(&self, command: ChangeLifecycle) -> StoreResult<Conversation>;
+    /// The customer rates their conversation, by [`Conversation::rate`]'s
+    /// rules, with a `conversation.updated` event; `NotFound` when it is not
+    /// theirs. A refused rating writes nothing.
+    async fn rate_conversation(&self, command: RateConversation) -> StoreResult<Conversation>;
     async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>>;
     /// Newest activity first.
     async fn conversations(&self, filter: ConversationFilter) -> StoreResult<Vec<Conversation>>;

@@ -116,6 +116,15 @@ pub enum LifecycleCommand {
 }
 
 #[derive(Debug, Clone)]
+pub struct RateConversation {
+    pub conversation_id: ConversationId,
+    pub customer: CustomerId,
+    pub score: i64,
+    /// Already screened: secrets masked.
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone)]
 pub struct ChangeLifecycle {
     pub conversation_id: ConversationId,
     pub actor: Principal,

@@ -283,6 +283,42 @@ pub async fn resolve(
     change(&app, principal, id, LifecycleCommand::Resolve).await
 }
 
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct RatingRequest {
+    /// 1 (bad) to 5 (excellent).
+    pub score: i64,
+    /// Optional, at most 2 000 characters; secrets in it are masked.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// «Оцените, пожалуйста, помощь»: the customer rates a resolved
+/// conversation, once, within 7 days of its resolution. The rating is on
+/// the conversation (`rating`) and announced with `conversation.updated`.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/rating", tag = "conversations",
+    params(("id" = String, Path, description = "Conversation id")),
+    request_body = RatingRequest,
+    responses((status = 201, body = Conversation), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Not resolved (`invalid_transition`), rated already (`already_rated`) or resolved more than 7 days ago (`rating_closed`)"),
+        (status = 422, body = ErrorBody, description = "The score is not 1–5 or the comment is too long")),
+    security(("bearer" = [])))]
+pub async fn rate(
+    State(app): State<Arc<App>>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+    Json(body): Json<RatingRequest>,
+) -> ApiResult<(StatusCode, Json<Conversation>)> {
+    let rated = app
+        .rate_conversation(
+            &principal,
+            &ConversationId::from_raw(id),
+            body.score,
+            body.comment,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(rated)))
+}
+
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/reopen", tag = "conversations",
     params(("id" = String, Path, description = "Conversation id")),
     responses((status = 200, body = Conversation), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),

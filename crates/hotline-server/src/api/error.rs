@@ -49,7 +49,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         Forbidden | StepUpRequired | CsrfTokenInvalid | OriginNotAllowed => StatusCode::FORBIDDEN,
         NotFound => StatusCode::NOT_FOUND,
         InvalidTransition | AlreadyAssigned | ClientMsgIdReused | OperatorEmailTaken
-        | ConversationMoved | ScreeningOutdated | ArticleExists => StatusCode::CONFLICT,
+        | ConversationMoved | ScreeningOutdated | ArticleExists | AlreadyRated | RatingClosed => {
+            StatusCode::CONFLICT
+        }
         ForeignCursor | CursorFromFuture | CursorExpired => StatusCode::GONE,
         BodyTooLarge | AttachmentTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         UnsupportedMediaType | UnsupportedAttachmentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -62,6 +64,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | UnknownTopic
         | AmbiguousSubject
         | InternalNoteByCustomer
+        | OutOfRange
         | UnknownOrder
         | InvalidAttachment
         | InvalidAssignee

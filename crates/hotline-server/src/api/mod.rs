@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(conversations::assign))
         .routes(routes!(conversations::resolve))
         .routes(routes!(conversations::reopen))
+        .routes(routes!(conversations::rate))
         .routes(routes!(attachments::download))
         .routes(routes!(realtime::websocket))
         .routes(routes!(realtime::long_poll))

@@ -101,6 +101,33 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "My account was hacked",
     ),
     ("security_team", "Служба безопасности", "Security team"),
+    (
+        "rating_title",
+        "Оцените, пожалуйста, помощь",
+        "Please rate the help you got",
+    ),
+    ("rating_score", "Оценка {score} из 5", "{score} out of 5"),
+    (
+        "rating_comment",
+        "Комментарий (необязательно)",
+        "Comment (optional)",
+    ),
+    ("rating_send", "Отправить оценку", "Send the rating"),
+    (
+        "rating_thanks",
+        "Спасибо за оценку!",
+        "Thank you for the rating!",
+    ),
+    (
+        "rating_given",
+        "Ваша оценка: {score} из 5",
+        "Your rating: {score} out of 5",
+    ),
+    (
+        "customer_rating",
+        "Оценка клиента: {score} из 5",
+        "The customer's rating: {score} out of 5",
+    ),
     ("takeover_subject", "Взлом аккаунта", "Account takeover"),
     (
         "takeover_title",

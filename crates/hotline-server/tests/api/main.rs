@@ -9,6 +9,7 @@ mod conversations;
 mod helpers;
 mod kb;
 mod queues;
+mod rating;
 mod read;
 mod reading;
 mod realtime;

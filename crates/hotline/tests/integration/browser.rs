@@ -847,6 +847,83 @@ async fn official_messages_carry_a_mark_no_text_fakes_and_a_hacked_account_takes
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_rates_a_resolved_conversation_and_the_operator_sees_it() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let customer = browser(&webdriver).await;
+    widget_as(&customer, &server.base, "demo-ivan").await;
+    click(&customer, "Новое обращение").await;
+    click(&customer, "Маркетплейс").await;
+    click(&customer, "MP-100234").await;
+    find(&customer, "//textarea[@aria-label='Сообщение']")
+        .await
+        .send_keys("Наушники не включаются")
+        .await
+        .unwrap();
+    click(&customer, "Отправить").await;
+    find(&customer, "//li[contains(@class, 'bot')]").await;
+    click(&customer, "Позвать оператора").await;
+    wait_true(
+        &customer,
+        "the conversation in the queue",
+        "return document.getElementById('conversation-status').textContent.includes('очеред')",
+    )
+    .await;
+
+    // The operator takes it in the console and resolves it.
+    let operator = browser(&webdriver).await;
+    operator
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as_anna(&operator).await;
+    click(&operator, "Иван Петров").await;
+    click(&operator, "Взять в работу").await;
+    click(&operator, "Решено").await;
+
+    // The widget asks for a rating as soon as it is resolved.
+    find(
+        &customer,
+        "//section[@id='rating']/h2[normalize-space()='Оцените, пожалуйста, помощь']",
+    )
+    .await;
+    assert_eq!(
+        accessibility_violations(&customer).await,
+        Vec::<String>::new()
+    );
+    find(&customer, "//button[@aria-label='Оценка 4 из 5']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&customer, "//textarea[@id='rating-comment']")
+        .await
+        .send_keys("Помогли быстро")
+        .await
+        .unwrap();
+    screenshot(&customer, "widget-rating").await;
+    click(&customer, "Отправить оценку").await;
+    find(
+        &customer,
+        "//section[@id='rating']/p[normalize-space()='Ваша оценка: 4 из 5']",
+    )
+    .await;
+
+    // The operator, still on the conversation, sees the rating arrive.
+    let shown = find(&operator, "//p[@id='customer-rating']").await;
+    assert_eq!(
+        shown.text().await.unwrap(),
+        "Оценка клиента: 4 из 5 — «Помогли быстро»"
+    );
+    customer.close().await.unwrap();
+    operator.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bank_chat_needs_a_recent_login_with_a_code() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let Some((_driver, webdriver)) = chromedriver().await else {

@@ -387,6 +387,7 @@ function renderConversation(subject) {
   render(
     el('p', { class: 'subject' }, subject),
     el('p', { id: 'conversation-status', class: 'conversation-status', role: 'status', 'aria-live': 'polite' }),
+    el('section', { id: 'rating', class: 'rating', hidden: true, 'aria-labelledby': 'rating-title' }),
     // A list with aria-live rather than role=log, which would strip its items' list semantics.
     el('ol', { id: 'log', class: 'log', 'aria-live': 'polite', 'aria-label': t('widget_title'), onscroll: markRead },
       el('li', { class: 'log-empty muted' })),
@@ -419,6 +420,57 @@ function drawStatus() {
     text = t('resolved');
   }
   target.textContent = text;
+  drawRating();
+}
+
+// ---- «Оцените, пожалуйста, помощь» --------------------------------------------
+
+/** After the conversation is resolved: 1–5 and an optional comment, once. */
+function drawRating() {
+  const box = document.getElementById('rating');
+  if (!box) return;
+  const c = state.current;
+  if (!c || c.status !== 'resolved') { box.hidden = true; return; }
+  box.hidden = false;
+  if (c.rating) {
+    box.replaceChildren(el('h2', { id: 'rating-title' }, t('rating_thanks')),
+      el('p', { class: 'muted' }, t('rating_given', { score: c.rating.score })));
+    return;
+  }
+  if (box.querySelector('form')) return;
+  let score = 0;
+  const stars = [1, 2, 3, 4, 5].map((n) => el('button', {
+    type: 'button', class: 'star', 'aria-pressed': 'false', 'aria-label': t('rating_score', { score: n }),
+    onclick: () => {
+      score = n;
+      stars.forEach((b, i) => b.setAttribute('aria-pressed', String(i < n)));
+      send.disabled = false;
+    },
+  }, String(n)));
+  const comment = el('textarea', { id: 'rating-comment', rows: 2, maxlength: 2000, placeholder: t('rating_comment') });
+  const error = el('p', { class: 'error', role: 'alert' });
+  const send = el('button', { type: 'submit', class: 'primary', disabled: true }, t('rating_send'));
+  box.replaceChildren(
+    el('h2', { id: 'rating-title' }, t('rating_title')),
+    el('form', {
+      onsubmit: async (e) => {
+        e.preventDefault();
+        if (!score || !state.current) return;
+        send.disabled = true;
+        try {
+          state.current = await call(`/api/v1/conversations/${encodeURIComponent(state.current.id)}/rating`, {
+            method: 'POST', body: { score, comment: comment.value.trim() || null },
+          });
+          drawRating();
+        } catch (err) {
+          send.disabled = false;
+          error.textContent = errorText(err);
+        }
+      },
+    },
+    el('div', { class: 'stars', role: 'group', 'aria-label': t('rating_title') }, stars),
+    el('label', { for: 'rating-comment', class: 'visually-hidden' }, t('rating_comment')),
+    comment, error, send));
 }
 
 function drawMessages() {
