@@ -22,6 +22,7 @@ pub mod help_center;
 pub mod metrics;
 pub mod privacy;
 pub mod reading;
+pub mod reports;
 pub mod screening;
 pub mod security;
 

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod message;
 pub mod principal;
 pub mod priority;
+pub mod report;
 pub mod routing;
 pub mod similarity;
 pub mod sla;

@@ -14,6 +14,7 @@ pub mod migrations;
 mod privacy;
 mod queue;
 mod redaction;
+mod reports;
 mod routing_state;
 mod writer;
 

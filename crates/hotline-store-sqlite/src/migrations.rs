@@ -27,8 +27,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        name: "ratings",
-        sql: include_str!("migrations/0002_ratings.sql"),
+        name: "csat_and_reports",
+        sql: include_str!("migrations/0002_csat_and_reports.sql"),
     },
 ];
 

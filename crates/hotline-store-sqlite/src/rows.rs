@@ -31,7 +31,7 @@ macro_rules! event_columns {
     };
 }
 
-fn corrupt(what: &str) -> crate::error::Error {
+pub(super) fn corrupt(what: &str) -> crate::error::Error {
     StoreError::Backend(format!("unreadable {what} in the database")).into()
 }
 

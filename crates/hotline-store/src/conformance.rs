@@ -34,6 +34,7 @@ macro_rules! store_conformance_suite {
             internal_notes_never_reach_the_customer,
             lifecycle_is_persisted_with_events,
             a_resolved_conversation_is_rated_once_by_its_customer,
+            reports_read_the_conversations_opened_in_a_period,
             attachments_are_claimed_once_by_their_uploader,
             conversations_are_listed_by_scope,
             resume_sees_every_event_once_in_order,
@@ -750,6 +751,86 @@ pub async fn a_resolved_conversation_is_rated_once_by_its_customer(store: Arc<dy
         store.conversation(&conv).await.unwrap().unwrap().rating,
         Some(rating)
     );
+}
+
+pub async fn reports_read_the_conversations_opened_in_a_period(store: Arc<dyn Store>) {
+    let before = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    let start = |department_id: &str, cmid: &str| {
+        store.start_conversation(StartConversation {
+            department: department(department_id),
+            subject: Subject::General,
+            initial_status: Status::Queued,
+            customer: customer("c1"),
+            first_message: new_message(cmid, "Помогите"),
+        })
+    };
+    let travel = start("travel", "t-1").await.unwrap().conversation.id;
+    let bank = start("bank", "b-1").await.unwrap().conversation.id;
+    let anna = operator(&store, "anna@example.com", Role::Operator, &["travel"]).await;
+    let change = |command| {
+        store.change_lifecycle(ChangeLifecycle {
+            conversation_id: travel.clone(),
+            actor: Principal::Operator(anna.clone()),
+            command,
+        })
+    };
+    change(LifecycleCommand::Take).await.unwrap();
+    post(
+        &store,
+        &travel,
+        Principal::Operator(anna.clone()),
+        "a-1",
+        "Здравствуйте",
+    )
+    .await
+    .unwrap();
+    change(LifecycleCommand::Resolve).await.unwrap();
+    store
+        .rate_conversation(RateConversation {
+            conversation_id: travel.clone(),
+            customer: CustomerId::from_raw("c1"),
+            score: 5,
+            comment: None,
+        })
+        .await
+        .unwrap();
+    let after = time::OffsetDateTime::now_utc() + time::Duration::seconds(1);
+    let facts = |from, to, departments: &[&str], operator: Option<OperatorId>| {
+        store.conversation_facts(FactsQuery {
+            from,
+            to,
+            departments: departments.iter().map(|d| department(d)).collect(),
+            operator,
+        })
+    };
+
+    let travel_facts = facts(before, after, &["travel"], None).await.unwrap();
+    assert_eq!(travel_facts.len(), 1, "{travel_facts:?}");
+    let f = &travel_facts[0];
+    assert_eq!(
+        (f.status, f.assignee.as_ref()),
+        (Status::Resolved, Some(&anna.id))
+    );
+    let clocks = [
+        f.waiting_since,
+        f.assigned_at,
+        f.first_response_at,
+        f.resolved_at,
+    ];
+    assert!(clocks.iter().all(Option::is_some), "{f:?}");
+    assert!(clocks.windows(2).all(|w| w[0] <= w[1]), "in order: {f:?}");
+    assert_eq!(f.rating.as_ref().map(|r| r.score), Some(5));
+    assert!(!f.sla_breached);
+
+    let both = facts(before, after, &["travel", "bank"], None)
+        .await
+        .unwrap();
+    assert_eq!(both.len(), 2);
+    assert_eq!(both[1].status, Status::Queued, "oldest first: {bank}");
+    let anna_only = facts(before, after, &["travel", "bank"], Some(anna.id.clone()));
+    assert_eq!(anna_only.await.unwrap().len(), 1);
+    let earlier = facts(before - time::Duration::hours(1), before, &["travel"], None);
+    assert!(earlier.await.unwrap().is_empty());
 }
 
 pub async fn lifecycle_is_persisted_with_events(store: Arc<dyn Store>) {

@@ -14,6 +14,7 @@ pub mod privacy;
 mod queue;
 mod read;
 mod redaction;
+pub mod reports;
 pub mod routing;
 mod types;
 
@@ -26,6 +27,7 @@ pub use privacy::{Erased, PrivacyStore};
 pub use queue::*;
 pub use read::{ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore};
 pub use redaction::RedactionStore;
+pub use reports::{FactsQuery, ReportStore};
 pub use routing::{RoutingRecords, RoutingState, Waiting};
 pub use types::*;
 
@@ -50,6 +52,7 @@ pub trait Store:
     + QueueStore
     + ReadStore
     + RedactionStore
+    + ReportStore
     + Send
     + Sync
     + 'static

@@ -8,6 +8,7 @@ pub mod kb;
 pub mod queues;
 pub mod read;
 pub mod realtime;
+pub mod reports;
 pub mod security;
 pub mod session;
 pub mod views;
@@ -43,6 +44,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "security", description = "The audit log and account-takeover reports"),
         (name = "queues", description = "Presence, routing, transfers and live queue numbers"),
         (name = "help center", description = "Help-center articles, search, suggestions and the answer bot"),
+        (name = "reports", description = "Supervisors' numbers: volumes, response times, SLA, satisfaction"),
     )
 )]
 struct ApiDoc;
@@ -178,6 +180,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(conversations::resolve))
         .routes(routes!(conversations::reopen))
         .routes(routes!(conversations::rate))
+        .routes(routes!(reports::summary))
         .routes(routes!(attachments::download))
         .routes(routes!(realtime::websocket))
         .routes(routes!(realtime::long_poll))

@@ -13,5 +13,6 @@ mod rating;
 mod read;
 mod reading;
 mod realtime;
+mod reports;
 mod security;
 mod web;

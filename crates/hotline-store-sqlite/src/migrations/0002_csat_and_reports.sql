@@ -1,3 +1,8 @@
+-- Customer satisfaction and reports (issue 16).
+--
 -- The customer's rating of a resolved conversation (CSAT), as JSON:
 -- {"score": 1..5, "comment"?, "rated_at"}. NULL until they rate.
 ALTER TABLE conversations ADD COLUMN rating TEXT;
+
+-- Reports read the conversations opened in a period.
+CREATE INDEX conversations_created_idx ON conversations (created_at);
