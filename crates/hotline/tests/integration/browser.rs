@@ -160,16 +160,21 @@ fn sorted_str(texts: &[&str]) -> Vec<String> {
 
 /// Logs the demo operator Anna in to the console page, by the fields' labels.
 async fn log_in_as_anna(client: &Client) {
+    log_in_as(client, "anna@demo.hotline", "demo-anna-2026").await;
+}
+
+/// Logs a demo operator in to the console page, by the fields' labels.
+async fn log_in_as(client: &Client, email: &str, password: &str) {
     find(client, "//label[normalize-space()='Email']").await;
     find(client, "//input[@id='email']")
         .await
-        .send_keys("anna@demo.hotline")
+        .send_keys(email)
         .await
         .unwrap();
     find(client, "//label[normalize-space()='Пароль']").await;
     find(client, "//input[@id='password']")
         .await
-        .send_keys("demo-anna-2026")
+        .send_keys(password)
         .await
         .unwrap();
     click(client, "Войти").await;
@@ -921,6 +926,102 @@ async fn the_customer_rates_a_resolved_conversation_and_the_operator_sees_it() {
     );
     customer.close().await.unwrap();
     operator.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_reads_the_period_on_the_reports_page_and_in_csv() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    // A known history: three conversations, one of them in the bank.
+    let http = reqwest::Client::new();
+    for (sub, department) in [("r-1", "marketplace"), ("r-2", "travel"), ("r-3", "bank")] {
+        let minted = Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args([
+                "customer-token",
+                "--sub",
+                sub,
+                "--name",
+                sub,
+                "--amr",
+                "pwd,otp",
+            ])
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .unwrap();
+        assert!(minted.status.success(), "{minted:?}");
+        let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+        let started = http
+            .post(format!("{}/api/v1/conversations", server.base))
+            .bearer_auth(&token)
+            .json(&json!({"department": department, "text": "Вопрос", "client_msg_id": "q-1"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(started.status(), 201, "{}", started.text().await.unwrap());
+    }
+
+    let client = browser(&webdriver).await;
+    client
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as(&client, "svetlana@demo.hotline", "demo-svetlana-2026").await;
+    click(&client, "Отчёты").await;
+    let opened = find(&client, "//div[@data-metric='report_opened']/dd").await;
+    wait_true(
+        &client,
+        "the report's numbers",
+        "return document.querySelector('[data-metric=report_opened] dd').textContent === '3'",
+    )
+    .await;
+    assert_eq!(opened.text().await.unwrap(), "3");
+    let bars = client
+        .execute(
+            "return [...document.querySelectorAll('svg.chart')].map(s => s.querySelectorAll('rect.bar').length)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(bars, json!([24, 7]));
+    assert_eq!(
+        accessibility_violations(&client).await,
+        Vec::<String>::new()
+    );
+    screenshot(&client, "console-reports").await;
+
+    // One department: the bank's conversation alone.
+    find(&client, "//select[@id='report-department']")
+        .await
+        .select_by_value("bank")
+        .await
+        .unwrap();
+    click(&client, "Показать").await;
+    wait_true(
+        &client,
+        "the bank's numbers",
+        "return document.querySelector('[data-metric=report_opened] dd')?.textContent === '1'",
+    )
+    .await;
+
+    // The CSV the page downloads holds the same numbers.
+    let csv = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const from = document.getElementById('report-from').value, to = document.getElementById('report-to').value;
+             fetch(`/api/v1/reports/summary?from=${from}&to=${to}`, { headers: { accept: 'text/csv' }, credentials: 'same-origin' })
+               .then((r) => r.text()).then(done, (e) => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap();
+    assert!(csv.lines().any(|l| l == "conversations_opened,3"), "{csv}");
+    client.close().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,7 @@ import {
   newMessageId, statusText, subjectText, MessageList, ReadMarks,
 } from './common.js';
 import { Live } from './live.js';
+import { showReports } from './reports.js';
 
 const $ = (id) => document.getElementById(id);
 const maxBytes = Number(document.body.dataset.maxBytes || 20971520);
@@ -81,6 +82,7 @@ async function showApp() {
   $('login').hidden = true;
   $('app').hidden = false;
   $('me').textContent = state.me.name;
+  $('reports-button').hidden = !supervises();
   const filter = $('department-filter');
   filter.replaceChildren(filter.firstElementChild, ...state.departments
     .filter((d) => state.me.departments.includes(d.id))
@@ -104,6 +106,15 @@ async function showApp() {
 }
 
 const supervises = () => ['supervisor', 'admin'].includes(state.me.role);
+
+/** Supervisors: the reports view in place of a conversation. */
+$('reports-button').addEventListener('click', () => {
+  state.currentId = null;
+  state.reads = null;
+  drawList();
+  const served = state.departments.filter((d) => state.me.departments.includes(d.id));
+  showReports($('conversation'), served);
+});
 
 /** Supervisors: live numbers per department, when the server has them. */
 async function loadLiveStats() {
