@@ -7,7 +7,7 @@ use super::SqliteStore;
 use super::rows::*;
 use crate::append::{Post, append_message};
 use crate::error::{Error, StoreResult};
-use crate::routing_state::{HOUR_MICROS, InMemoryRouting, load_slot};
+use crate::routing_state::{load_routing, load_slot};
 use async_trait::async_trait;
 use hotline_domain::estimate::newcomer_wait_seconds;
 use hotline_domain::routing::OperatorSlot;
@@ -17,6 +17,7 @@ use hotline_domain::{
     Conversation, ConversationId, CustomerId, DepartmentId, Event, EventKind, Message, OperatorId,
     Presence, Principal, Priority, QueuePlace, Status, Timestamp,
 };
+use hotline_store::routing::memory::{HOUR_MICROS, InMemoryRouting};
 use hotline_store::routing::rules;
 use hotline_store::{
     DepartmentLive, OperatorStatus, PresenceChange, QueueConfig, QueueStore, RoutingRecords,
@@ -271,7 +272,7 @@ impl QueueRuntime {
     pub(super) fn load(conn: &Connection) -> StoreResult<QueueRuntime> {
         Ok(QueueRuntime {
             state: Mutex::new(QueueState {
-                routing: InMemoryRouting::load(conn)?,
+                routing: load_routing(conn)?,
                 config: QueueConfig::default(),
             }),
         })
@@ -281,7 +282,7 @@ impl QueueRuntime {
     /// for writes that delete conversations behind routing's back (erasure,
     /// retention).
     pub(super) fn reload(&self, conn: &Connection) -> StoreResult<()> {
-        let fresh = InMemoryRouting::load(conn)?;
+        let fresh = load_routing(conn)?;
         self.lock().routing = fresh;
         Ok(())
     }

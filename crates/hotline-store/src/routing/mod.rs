@@ -18,6 +18,7 @@
 //! SQLite writer thread calls them directly, and a PostgreSQL backend would
 //! run its write transaction on a blocking connection.
 
+pub mod memory;
 pub mod rules;
 
 use crate::StoreError;
