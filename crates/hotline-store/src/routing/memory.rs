@@ -3,10 +3,13 @@
 //! its writer thread); PostgreSQL builds one per routing decision from its
 //! tables, under the routing lock, and writes back what changed.
 
-use super::{RoutingState, Waiting};
-use hotline_domain::estimate::mean_handle_seconds;
+use super::{RoutingState, Waiting, rules};
+use crate::{DepartmentLive, StoreError};
+use hotline_domain::estimate::{mean_handle_seconds, newcomer_wait_seconds};
 use hotline_domain::routing::OperatorSlot;
-use hotline_domain::{ConversationId, CustomerId, DepartmentId, OperatorId, QueuePlace, Router};
+use hotline_domain::{
+    ConversationId, CustomerId, DepartmentId, OperatorId, Presence, QueuePlace, Router,
+};
 use std::collections::{HashMap, VecDeque};
 
 /// Handling times remembered per department for the estimate.
@@ -32,6 +35,56 @@ impl InMemoryRouting {
         self.arrivals
             .get(department)
             .map_or(0, |a| a.iter().filter(|t| **t >= since_us).count())
+    }
+
+    /// A department's numbers for the supervisors' live view, from this
+    /// state and what the backend measured: operators' names by id, the
+    /// first-response times of the last hour (seconds, any order) and the
+    /// SLA breaches since 00:00 UTC.
+    pub fn department_live(
+        &self,
+        department: &DepartmentId,
+        names: &HashMap<String, String>,
+        mut first_responses: Vec<f64>,
+        breaches_today: u64,
+        now_us: i64,
+    ) -> Result<DepartmentLive, StoreError> {
+        first_responses.sort_by(f64::total_cmp);
+        let mut operators = Vec::new();
+        for (id, slot) in self.router.operators() {
+            if slot.departments.contains(department) && slot.presence != Presence::Offline {
+                let name = names.get(id.as_str()).cloned().unwrap_or_default();
+                operators.push(rules::operator_status(self, id, name).ok_or(StoreError::NotFound)?);
+            }
+        }
+        operators.sort_by(|a, b| a.name.cmp(&b.name));
+        let slots = self.online_slots(department);
+        let handle = self.mean_handle_seconds(department);
+        let arrivals = self.arrivals_since(department, now_us - HOUR_MICROS);
+        let longest = self
+            .router
+            .queue(department)
+            .map(|(_, since)| since)
+            .min()
+            .map_or(0, |since| {
+                u64::try_from((now_us - since) / 1_000_000).unwrap_or(0)
+            });
+        Ok(DepartmentLive {
+            department: department.clone(),
+            queue_length: u32::try_from(self.router.queue_len(department)).unwrap_or(u32::MAX),
+            longest_wait_seconds: longest,
+            operators_online: operators
+                .iter()
+                .filter(|o| o.presence == Presence::Online)
+                .count() as u32,
+            operators,
+            first_response_p50_seconds: percentile(&first_responses, 0.5),
+            first_response_p90_seconds: percentile(&first_responses, 0.9),
+            sla_breaches_today: breaches_today,
+            mean_handle_seconds: handle,
+            arrivals_last_hour: arrivals as u32,
+            expected_wait_seconds: newcomer_wait_seconds(slots, arrivals as f64 / 3600.0, handle),
+        })
     }
 
     /// The places last announced, by conversation.
@@ -129,4 +182,12 @@ impl RoutingState for InMemoryRouting {
             None => mean_handle_seconds(std::iter::empty()),
         }
     }
+}
+
+fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let index = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted.get(index).copied()
 }

@@ -1,0 +1,159 @@
+use crate::PostgresStore;
+use crate::db::{Db, StoreResult};
+use crate::rows::{append_event, load_conversation, now_micros};
+use async_trait::async_trait;
+use hotline_domain::{ConversationId, EventKind, Principal};
+use hotline_store::{
+    ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore, StoreError,
+};
+
+fn load_mark(db: &Db<'_>, conversation: &ConversationId, side: ReadSide) -> StoreResult<ReadMark> {
+    Ok(db
+        .query_opt(
+            "SELECT seq, public_seq FROM read_marks WHERE conversation_id = $1 AND side = $2",
+            &[&conversation.as_str(), &side.as_str()],
+        )?
+        .map(|r| -> StoreResult<ReadMark> {
+            Ok(ReadMark {
+                seq: r.try_get::<_, i64>(0)? as u64,
+                public_seq: r.try_get::<_, i64>(1)? as u64,
+            })
+        })
+        .transpose()?
+        .unwrap_or_default())
+}
+
+fn load_state(db: &Db<'_>, conversation: &ConversationId) -> StoreResult<ReadState> {
+    Ok(ReadState {
+        customer: load_mark(db, conversation, ReadSide::Customer)?,
+        operators: load_mark(db, conversation, ReadSide::Operators)?,
+    })
+}
+
+/// The mark for "read up to `seq`" in the reader's numbering, in both numberings.
+fn mark_at(
+    db: &Db<'_>,
+    conversation: &ConversationId,
+    side: ReadSide,
+    seq: u64,
+) -> StoreResult<ReadMark> {
+    if seq == 0 {
+        return Ok(ReadMark::default());
+    }
+    let id = conversation.as_str();
+    let seq_i = seq as i64;
+    Ok(match side {
+        ReadSide::Customer => ReadMark {
+            seq: db
+                .query_opt(
+                    "SELECT seq FROM messages WHERE conversation_id = $1 AND public_seq = $2",
+                    &[&id, &seq_i],
+                )?
+                .ok_or(StoreError::NotFound)?
+                .try_get::<_, i64>(0)? as u64,
+            public_seq: seq,
+        },
+        ReadSide::Operators => ReadMark {
+            seq,
+            public_seq: db
+                .query_one(
+                    "SELECT COALESCE(MAX(public_seq), 0) FROM messages WHERE conversation_id = $1 AND seq <= $2",
+                    &[&id, &seq_i],
+                )?
+                .try_get::<_, i64>(0)? as u64,
+        },
+    })
+}
+
+#[async_trait]
+impl ReadStore for PostgresStore {
+    async fn mark_read(
+        &self,
+        conversation: &ConversationId,
+        reader: &Principal,
+        seq: u64,
+    ) -> hotline_store::StoreResult<ReadOutcome> {
+        let id = conversation.clone();
+        let reader = reader.clone();
+        self.write(move |db, events| {
+            let conversation = load_conversation(db, &id)?
+                .filter(|c| reader.can_access(c))
+                .ok_or(StoreError::NotFound)?;
+            let side = ReadSide::of(&reader);
+            let last = match side {
+                ReadSide::Customer => conversation.last_public_seq,
+                ReadSide::Operators => conversation.last_seq,
+            } as u64;
+            if seq > last {
+                return Ok(ReadOutcome::BeyondLast { last });
+            }
+            // Two readers of one side take turns, so a mark never moves back.
+            db.execute(
+                "INSERT INTO read_marks (conversation_id, side, seq, public_seq, updated_at)
+                 VALUES ($1, $2, 0, 0, $3) ON CONFLICT (conversation_id, side) DO NOTHING",
+                &[&id.as_str(), &side.as_str(), &now_micros()],
+            )?;
+            db.execute(
+                "SELECT 1 FROM read_marks WHERE conversation_id = $1 AND side = $2 FOR UPDATE",
+                &[&id.as_str(), &side.as_str()],
+            )?;
+            let mut state = load_state(db, &id)?;
+            let current = match side {
+                ReadSide::Customer => state.customer,
+                ReadSide::Operators => state.operators,
+            };
+            if seq <= current.seen_by(&reader) {
+                return Ok(ReadOutcome::Unchanged(state));
+            }
+            let mark = mark_at(db, &id, side, seq)?;
+            db.execute(
+                "UPDATE read_marks SET seq = $3, public_seq = $4, updated_at = $5
+                 WHERE conversation_id = $1 AND side = $2",
+                &[
+                    &id.as_str(),
+                    &side.as_str(),
+                    &(mark.seq as i64),
+                    &(mark.public_seq as i64),
+                    &now_micros(),
+                ],
+            )?;
+            match side {
+                ReadSide::Customer => state.customer = mark,
+                ReadSide::Operators => state.operators = mark,
+            }
+            // Operators reading only internal notes is news to operators alone.
+            let internal = mark.public_seq == current.public_seq;
+            let receipt = ReadReceipt {
+                conversation_id: id.clone(),
+                reader: side,
+                seq: mark.seq,
+                public_seq: mark.public_seq,
+            };
+            append_event(
+                events,
+                EventKind::MessagesRead,
+                &conversation,
+                internal,
+                &receipt,
+            )?;
+            Ok(ReadOutcome::Moved(state))
+        })
+        .await
+    }
+
+    async fn read_state(
+        &self,
+        conversation: &ConversationId,
+        reader: &Principal,
+    ) -> hotline_store::StoreResult<ReadState> {
+        let id = conversation.clone();
+        let reader = reader.clone();
+        self.read(move |db| {
+            load_conversation(db, &id)?
+                .filter(|c| reader.can_access(c))
+                .ok_or(StoreError::NotFound)?;
+            load_state(db, &id)
+        })
+        .await
+    }
+}
