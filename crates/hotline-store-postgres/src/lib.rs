@@ -37,6 +37,9 @@ use tokio_postgres::IsolationLevel;
 
 /// Connections one store handle keeps open at most.
 const POOL_SIZE: usize = 16;
+/// How long opening a connection may take, unless the URL says
+/// (`connect_timeout=`).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Runs of one operation when PostgreSQL asks to retry it (serialization
 /// failure, deadlock, a racing duplicate send).
 const MAX_ATTEMPTS: u32 = 8;
@@ -66,7 +69,11 @@ impl PostgresStore {
         url: &str,
         sink: Arc<dyn EventSink>,
     ) -> hotline_store::StoreResult<PostgresStore> {
-        let config: tokio_postgres::Config = url.parse().map_err(StoreError::backend)?;
+        let mut config: tokio_postgres::Config = url.parse().map_err(StoreError::backend)?;
+        if config.get_connect_timeout().is_none() {
+            // An unreachable server fails the operation rather than hanging it.
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         let manager = Manager::from_config(
             config,
             tokio_postgres::NoTls,
