@@ -7,34 +7,11 @@ use crate::db::{Db, StoreResult};
 use crate::queue::{QueueRuntime, lock_routing};
 use crate::rows::*;
 use hotline_domain::{
-    ArticleSuggestion, AttachmentId, AttachmentInfo, Author, AuthorKind, ClientMsgId, Conversation,
-    Event, EventKind, Message, MessageId, MessageText, Principal, Timestamp,
+    AttachmentId, AttachmentInfo, AuthorKind, ClientMsgId, Conversation, Event, EventKind, Message,
+    Principal, Timestamp,
 };
-use hotline_store::kb::BOT_NAME;
-use hotline_store::{NewMessage, Posted, StoreError, Uploader};
-
-/// Who writes a message, and what.
-pub(crate) enum Post<'a> {
-    /// A customer's or an operator's message, with the author's own uploads.
-    Person {
-        author: &'a Principal,
-        message: &'a NewMessage,
-    },
-    /// The answer bot's reply and the articles it suggests.
-    Bot {
-        text: MessageText,
-        suggestions: Vec<ArticleSuggestion>,
-    },
-}
-
-impl Post<'_> {
-    fn internal(&self) -> bool {
-        match self {
-            Post::Person { message, .. } => message.internal,
-            Post::Bot { .. } => false,
-        }
-    }
-}
+pub(crate) use hotline_store::write::Post;
+use hotline_store::{Posted, StoreError, Uploader};
 
 /// Appends a message to `conversation` (locked in this transaction), written
 /// at `now`: the lifecycle's rules, positions, activity time, the
@@ -51,13 +28,7 @@ pub(crate) fn append_message(
 ) -> StoreResult<Posted> {
     let before = conversation.clone();
     let internal = post.internal();
-    let changed = match &post {
-        Post::Person { author, message } => conversation.on_message(author, message.internal)?,
-        Post::Bot { .. } => {
-            conversation.on_bot_message()?;
-            false
-        }
-    };
+    let changed = post.apply_to(&mut conversation)?;
     if changed {
         // Before anything routing reads is written.
         lock_routing(db)?;
@@ -94,41 +65,11 @@ pub(crate) fn record_message(
     post: Post<'_>,
     now: Timestamp,
 ) -> StoreResult<Message> {
-    let (author, text, internal, client_msg_id, attachments, suggestions) = match post {
-        Post::Person { author, message } => (
-            Author::of(author),
-            message.text.as_str().to_owned(),
-            message.internal,
-            Some(message.client_msg_id.clone()),
-            claim_attachments(db, author, &message.attachment_ids)?,
-            Vec::new(),
-        ),
-        Post::Bot { text, suggestions } => (
-            Author {
-                kind: AuthorKind::Bot,
-                id: None,
-                name: BOT_NAME.to_owned(),
-            },
-            text.into_inner(),
-            false,
-            None,
-            Vec::new(),
-            suggestions,
-        ),
+    let attachments = match &post {
+        Post::Person { author, message } => claim_attachments(db, author, &message.attachment_ids)?,
+        Post::Bot { .. } => Vec::new(),
     };
-    let message = Message {
-        id: MessageId::generate(),
-        conversation_id: conversation.id.clone(),
-        seq: positions.0,
-        public_seq: positions.1,
-        author,
-        text,
-        internal,
-        client_msg_id,
-        attachments,
-        suggestions,
-        created_at: now,
-    };
+    let message = post.into_message(conversation, positions, attachments, now);
     // Only the bot's messages carry suggestions; a person's keep the column empty.
     let suggestions = (message.author.kind == AuthorKind::Bot)
         .then(|| to_json(&message.suggestions))

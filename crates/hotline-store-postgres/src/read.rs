@@ -3,9 +3,7 @@ use crate::db::{Db, StoreResult};
 use crate::rows::{append_event, load_conversation, now_micros};
 use async_trait::async_trait;
 use hotline_domain::{ConversationId, EventKind, Principal};
-use hotline_store::{
-    ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore, StoreError,
-};
+use hotline_store::{ReadMark, ReadOutcome, ReadSide, ReadState, ReadStore, StoreError};
 
 fn load_mark(db: &Db<'_>, conversation: &ConversationId, side: ReadSide) -> StoreResult<ReadMark> {
     Ok(db
@@ -80,14 +78,12 @@ impl ReadStore for PostgresStore {
                 .filter(|c| reader.can_access(c))
                 .ok_or(StoreError::NotFound)?;
             let side = ReadSide::of(&reader);
-            let last = match side {
-                ReadSide::Customer => conversation.last_public_seq,
-                ReadSide::Operators => conversation.last_seq,
-            } as u64;
+            let last = side.last_in(&conversation);
             if seq > last {
                 return Ok(ReadOutcome::BeyondLast { last });
             }
-            // Two readers of one side take turns, so a mark never moves back.
+            // Two readers of one side take turns on its row, so a mark never
+            // moves back.
             db.execute(
                 "INSERT INTO read_marks (conversation_id, side, seq, public_seq, updated_at)
                  VALUES ($1, $2, 0, 0, $3) ON CONFLICT (conversation_id, side) DO NOTHING",
@@ -97,12 +93,8 @@ impl ReadStore for PostgresStore {
                 "SELECT 1 FROM read_marks WHERE conversation_id = $1 AND side = $2 FOR UPDATE",
                 &[&id.as_str(), &side.as_str()],
             )?;
-            let mut state = load_state(db, &id)?;
-            let current = match side {
-                ReadSide::Customer => state.customer,
-                ReadSide::Operators => state.operators,
-            };
-            if seq <= current.seen_by(&reader) {
+            let state = load_state(db, &id)?;
+            if seq <= state.of(side).seen_by(&reader) {
                 return Ok(ReadOutcome::Unchanged(state));
             }
             let mark = mark_at(db, &id, side, seq)?;
@@ -117,18 +109,7 @@ impl ReadStore for PostgresStore {
                     &now_micros(),
                 ],
             )?;
-            match side {
-                ReadSide::Customer => state.customer = mark,
-                ReadSide::Operators => state.operators = mark,
-            }
-            // Operators reading only internal notes is news to operators alone.
-            let internal = mark.public_seq == current.public_seq;
-            let receipt = ReadReceipt {
-                conversation_id: id.clone(),
-                reader: side,
-                seq: mark.seq,
-                public_seq: mark.public_seq,
-            };
+            let (state, receipt, internal) = state.moved(&id, side, mark);
             append_event(
                 events,
                 EventKind::MessagesRead,

@@ -6,7 +6,7 @@ use hotline_domain::{
     ConversationId, CustomerId, CustomerIdentity, CustomerRef, DepartmentId, Event, EventKind,
     EventPosition, Message, MessageId, OperatorId, OperatorPrincipal, Role, Status, Timestamp,
 };
-use hotline_store::{AttachmentRecord, NewMessage, StoreError, Uploader};
+use hotline_store::{AttachmentRecord, StoreError, Uploader};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio_postgres::Row;
@@ -216,16 +216,15 @@ pub(crate) fn load_conversation(
     db: &Db<'_>,
     id: &ConversationId,
 ) -> StoreResult<Option<Conversation>> {
-    db.query_opt(
+    select_conversation(
+        db,
         concat!(
             "SELECT ",
             conversation_columns!(),
             " FROM conversations WHERE id = $1"
         ),
-        &[&id.as_str()],
-    )?
-    .map(|r| read_conversation(&r))
-    .transpose()
+        id,
+    )
 }
 
 /// The conversation, its row locked until the transaction ends: writers of
@@ -234,16 +233,25 @@ pub(crate) fn lock_conversation(
     db: &Db<'_>,
     id: &ConversationId,
 ) -> StoreResult<Option<Conversation>> {
-    db.query_opt(
+    select_conversation(
+        db,
         concat!(
             "SELECT ",
             conversation_columns!(),
             " FROM conversations WHERE id = $1 FOR UPDATE"
         ),
-        &[&id.as_str()],
-    )?
-    .map(|r| read_conversation(&r))
-    .transpose()
+        id,
+    )
+}
+
+fn select_conversation(
+    db: &Db<'_>,
+    sql: &str,
+    id: &ConversationId,
+) -> StoreResult<Option<Conversation>> {
+    db.query_opt(sql, &[&id.as_str()])?
+        .map(|r| read_conversation(&r))
+        .transpose()
 }
 
 pub(crate) fn insert_conversation(db: &Db<'_>, c: &Conversation) -> StoreResult<()> {
@@ -321,17 +329,6 @@ pub(crate) fn find_by_client_msg_id(
     )?
     .map(|r| read_message(&r))
     .transpose()
-}
-
-/// Whether a retried send carries the same body as the stored message.
-pub(crate) fn same_body(stored: &Message, new: &NewMessage) -> bool {
-    stored.text == new.text.as_str()
-        && stored.internal == new.internal
-        && stored
-            .attachments
-            .iter()
-            .map(|a| &a.id)
-            .eq(new.attachment_ids.iter())
 }
 
 pub(crate) fn load_attachment(

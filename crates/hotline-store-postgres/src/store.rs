@@ -8,14 +8,13 @@ use crate::queue::lock_routing;
 use crate::rows::*;
 use async_trait::async_trait;
 use hotline_domain::{
-    Assignee, AttachmentId, Author, Conversation, ConversationId, CustomerRef, Department,
-    DepartmentId, EventKind, EventPosition, LifecycleAction, Message, OperatorId,
-    OperatorPrincipal, Principal,
+    AttachmentId, Author, Conversation, ConversationId, Department, DepartmentId, EventKind,
+    EventPosition, Message, OperatorId, OperatorPrincipal, Principal,
 };
 use hotline_store::{
     AttachmentRecord, ChangeLifecycle, Conflict, ConversationFilter, EventBounds, EventPage,
-    EventScope, LifecycleCommand, MessageQuery, NewAttachment, NewOperator, NewSession,
-    OperatorRecord, PostMessage, Posted, StartConversation, Started, Store, StoreError,
+    EventScope, MessageQuery, NewAttachment, NewOperator, NewSession, OperatorRecord, PostMessage,
+    Posted, StartConversation, Started, Store, StoreError, write,
 };
 
 fn link_departments(
@@ -224,45 +223,17 @@ impl Store for PostgresStore {
             {
                 let conversation = load_conversation(db, &existing.conversation_id)?
                     .ok_or(StoreError::NotFound)?;
-                // A start that joined an open conversation added a later message.
-                let joined = existing.seq > 1;
-                let same = (joined || conversation.subject == command.subject)
-                    && conversation.department == command.department
-                    && same_body(&existing, first);
-                if !same {
-                    return Err(StoreError::Conflict(Conflict::ClientMsgIdReused).into());
-                }
-                let conversation = queue.with_place(db, conversation)?;
-                return Ok(Started {
-                    conversation,
-                    message: existing,
-                    created: false,
-                    joined_existing: joined,
-                });
+                let mut started = write::repeated_start(&command, existing, conversation)?;
+                started.conversation = queue.with_place(db, started.conversation)?;
+                return Ok(started);
             }
             if let Some(joined) = queue.join_open(db, events, &command)? {
                 return Ok(joined);
             }
 
             let now = now();
-            let customer = &command.customer;
-            upsert_customer(db, customer, now)?;
-            let conversation = Conversation {
-                id: ConversationId::generate(),
-                department: command.department.clone(),
-                status: command.initial_status,
-                subject: command.subject.clone(),
-                customer: CustomerRef {
-                    id: customer.id.clone(),
-                    name: customer.name.clone(),
-                },
-                assignee: None,
-                last_seq: 1,
-                last_public_seq: 1,
-                created_at: now,
-                updated_at: now,
-                queue: None,
-            };
+            upsert_customer(db, &command.customer, now)?;
+            let conversation = write::new_conversation(&command, now);
             insert_conversation(db, &conversation)?;
             append_event(
                 events,
@@ -306,28 +277,12 @@ impl Store for PostgresStore {
             let new = &command.message;
             if let Some(existing) = find_by_client_msg_id(db, &author, new.client_msg_id.as_str())?
             {
-                if existing.conversation_id != conversation.id || !same_body(&existing, new) {
-                    return Err(StoreError::Conflict(Conflict::ClientMsgIdReused).into());
-                }
-                return Ok(Posted {
-                    message: existing,
-                    conversation,
-                    created: false,
-                });
-            }
-            if let Some(department) = &command.screened.department
-                && department != &conversation.department
-            {
-                return Err(StoreError::Conflict(Conflict::ConversationMoved).into());
+                return Ok(write::repeated_post(conversation, existing, new)?);
             }
             let screened = &command.screened;
-            if !screened.remask.is_empty() {
-                if screened.last_seq != Some(conversation.last_seq) {
-                    return Err(StoreError::Conflict(Conflict::ScreeningOutdated).into());
-                }
-                for remask in &screened.remask {
-                    crate::redaction::redact_as_read(db, &conversation, remask)?;
-                }
+            write::check_screening(screened, &conversation)?;
+            for remask in &screened.remask {
+                crate::redaction::redact_as_read(db, &conversation, remask)?;
             }
             let now = now();
             // The token's facts as of now (a tier may have changed since the
@@ -355,21 +310,9 @@ impl Store for PostgresStore {
                 .filter(|c| command.actor.can_access(c))
                 .ok_or(StoreError::NotFound)?;
             let before = conversation.clone();
-            let action = match &command.command {
-                LifecycleCommand::Handoff => LifecycleAction::Handoff,
-                LifecycleCommand::Take => LifecycleAction::Take,
-                LifecycleCommand::Resolve => LifecycleAction::Resolve,
-                LifecycleCommand::Reopen => LifecycleAction::Reopen,
-                LifecycleCommand::AssignTo(target) => {
-                    let operator = load_operator(db, target)?
-                        .filter(|o| o.departments.contains(&conversation.department))
-                        .ok_or_else(|| StoreError::InvalidAssignee(target.to_string()))?;
-                    LifecycleAction::AssignTo(Assignee {
-                        id: operator.id,
-                        name: operator.name,
-                    })
-                }
-            };
+            let action = write::lifecycle_action(&command.command, &conversation, |target| {
+                load_operator(db, target)
+            })?;
             if conversation.apply(action, &command.actor)? {
                 conversation.updated_at = now();
                 update_conversation(db, &conversation)?;
@@ -404,17 +347,30 @@ impl Store for PostgresStore {
             let status = filter.status.map(|s| s.as_str());
             let department = filter.department.as_ref().map(DepartmentId::as_str);
             let (customer, departments) = scope_key(&filter.scope);
-            let rows = db.query(
-                concat!(
-                    "SELECT ",
-                    conversation_columns!(),
-                    " FROM conversations
-                      WHERE (customer_id = $1 OR ($1::text IS NULL AND department = ANY($2::text[])))
-                        AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR department = $4)
-                      ORDER BY updated_at DESC, id DESC LIMIT $5"
-                ),
-                &[&customer, &departments, &status, &department, &(filter.limit as i64)],
-            )?;
+            let limit = filter.limit as i64;
+            // One statement per scope, so that each can use its index.
+            let rows = match customer {
+                Some(customer) => db.query(
+                    concat!(
+                        "SELECT ",
+                        conversation_columns!(),
+                        " FROM conversations WHERE customer_id = $1
+                          AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR department = $3)
+                          ORDER BY updated_at DESC, id DESC LIMIT $4"
+                    ),
+                    &[&customer, &status, &department, &limit],
+                )?,
+                None => db.query(
+                    concat!(
+                        "SELECT ",
+                        conversation_columns!(),
+                        " FROM conversations WHERE department = ANY($1::text[])
+                          AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR department = $3)
+                          ORDER BY updated_at DESC, id DESC LIMIT $4"
+                    ),
+                    &[&departments, &status, &department, &limit],
+                )?,
+            };
             let conversations = rows
                 .iter()
                 .map(read_conversation)

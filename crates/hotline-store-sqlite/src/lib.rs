@@ -21,14 +21,13 @@ use crate::error::StoreResult;
 use async_trait::async_trait;
 use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
 use hotline_domain::{
-    Assignee, AttachmentId, Author, Conversation, ConversationId, CustomerRef, Department,
-    DepartmentId, Event, EventKind, EventPosition, LifecycleAction, Message, OperatorId,
-    OperatorPrincipal, Principal,
+    AttachmentId, Author, Conversation, ConversationId, Department, DepartmentId, Event, EventKind,
+    EventPosition, Message, OperatorId, OperatorPrincipal, Principal,
 };
 use hotline_store::{
     AttachmentRecord, ChangeLifecycle, Conflict, ConversationFilter, EventBounds, EventPage,
-    EventScope, EventSink, LifecycleCommand, MessageQuery, NewAttachment, NewOperator, NewSession,
-    OperatorRecord, PostMessage, Posted, StartConversation, Started, Store, StoreError,
+    EventScope, EventSink, MessageQuery, NewAttachment, NewOperator, NewSession, OperatorRecord,
+    PostMessage, Posted, StartConversation, Started, Store, StoreError, write,
 };
 use rows::*;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -342,46 +341,17 @@ impl Store for SqliteStore {
             {
                 let conversation = load_conversation(conn, &existing.conversation_id)?
                     .ok_or(StoreError::NotFound)?;
-                // A start that joined an open conversation added a later message.
-                let joined = existing.seq > 1;
-                let same = (joined || conversation.subject == command.subject)
-                    && conversation.department == command.department
-                    && same_body(&existing, first);
-                if !same {
-                    return Err(StoreError::Conflict(Conflict::ClientMsgIdReused).into());
-                }
-                let conversation = queue.with_place(conversation);
-                return Ok(Started {
-                    conversation,
-                    message: existing,
-                    created: false,
-                    joined_existing: joined,
-                });
+                let mut started = write::repeated_start(&command, existing, conversation)?;
+                started.conversation = queue.with_place(started.conversation);
+                return Ok(started);
             }
             if let Some(joined) = queue.join_open(conn, events, &command)? {
                 return Ok(joined);
             }
 
             let now = now();
-            let customer = &command.customer;
-            upsert_customer(conn, customer, now)?;
-
-            let conversation = Conversation {
-                id: ConversationId::generate(),
-                department: command.department,
-                status: command.initial_status,
-                subject: command.subject,
-                customer: CustomerRef {
-                    id: customer.id.clone(),
-                    name: customer.name.clone(),
-                },
-                assignee: None,
-                last_seq: 1,
-                last_public_seq: 1,
-                created_at: now,
-                updated_at: now,
-                queue: None,
-            };
+            upsert_customer(conn, &command.customer, now)?;
+            let conversation = write::new_conversation(&command, now);
             insert_conversation(conn, &conversation)?;
             append_event(
                 conn,
@@ -424,28 +394,12 @@ impl Store for SqliteStore {
             if let Some(existing) =
                 find_by_client_msg_id(conn, &author, new.client_msg_id.as_str())?
             {
-                if existing.conversation_id != conversation.id || !same_body(&existing, new) {
-                    return Err(StoreError::Conflict(Conflict::ClientMsgIdReused).into());
-                }
-                return Ok(Posted {
-                    message: existing,
-                    conversation,
-                    created: false,
-                });
-            }
-            if let Some(department) = &command.screened.department
-                && department != &conversation.department
-            {
-                return Err(StoreError::Conflict(Conflict::ConversationMoved).into());
+                return Ok(write::repeated_post(conversation, existing, new)?);
             }
             let screened = &command.screened;
-            if !screened.remask.is_empty() {
-                if screened.last_seq != Some(conversation.last_seq) {
-                    return Err(StoreError::Conflict(Conflict::ScreeningOutdated).into());
-                }
-                for remask in &screened.remask {
-                    redaction::redact_as_read(conn, &conversation, remask)?;
-                }
+            write::check_screening(screened, &conversation)?;
+            for remask in &screened.remask {
+                redaction::redact_as_read(conn, &conversation, remask)?;
             }
             let now = now();
             // The token's facts as of now (a tier may have changed since the
@@ -472,21 +426,9 @@ impl Store for SqliteStore {
                 .filter(|c| command.actor.can_access(c))
                 .ok_or(StoreError::NotFound)?;
             let before = conversation.clone();
-            let action = match command.command {
-                LifecycleCommand::Handoff => LifecycleAction::Handoff,
-                LifecycleCommand::Take => LifecycleAction::Take,
-                LifecycleCommand::Resolve => LifecycleAction::Resolve,
-                LifecycleCommand::Reopen => LifecycleAction::Reopen,
-                LifecycleCommand::AssignTo(target) => {
-                    let operator = load_operator(conn, &target)?
-                        .filter(|o| o.departments.contains(&conversation.department))
-                        .ok_or_else(|| StoreError::InvalidAssignee(target.to_string()))?;
-                    LifecycleAction::AssignTo(Assignee {
-                        id: operator.id,
-                        name: operator.name,
-                    })
-                }
-            };
+            let action = write::lifecycle_action(&command.command, &conversation, |target| {
+                load_operator(conn, target)
+            })?;
             if conversation.apply(action, &command.actor)? {
                 conversation.updated_at = now();
                 update_conversation(conn, &conversation)?;

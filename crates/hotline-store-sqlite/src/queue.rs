@@ -9,13 +9,12 @@ use crate::append::{Post, append_message};
 use crate::error::{Error, StoreResult};
 use crate::routing_state::{load_routing, load_slot};
 use async_trait::async_trait;
-use hotline_domain::estimate::newcomer_wait_seconds;
 use hotline_domain::routing::OperatorSlot;
 use hotline_domain::similarity::same_request;
 use hotline_domain::sla::{DueTimes, SlaTarget};
 use hotline_domain::{
     Conversation, ConversationId, CustomerId, DepartmentId, Event, EventKind, Message, OperatorId,
-    Presence, Principal, Priority, QueuePlace, Status, Timestamp,
+    Principal, Priority, QueuePlace, Status, Timestamp,
 };
 use hotline_store::routing::memory::{HOUR_MICROS, InMemoryRouting};
 use hotline_store::routing::rules;

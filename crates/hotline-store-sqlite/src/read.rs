@@ -3,9 +3,7 @@ use super::rows::{append_event, load_conversation, now_micros};
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::{ConversationId, EventKind, Principal};
-use hotline_store::{
-    ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore, StoreError,
-};
+use hotline_store::{ReadMark, ReadOutcome, ReadSide, ReadState, ReadStore, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 fn load_mark(
@@ -80,19 +78,12 @@ impl ReadStore for SqliteStore {
                 .filter(|c| reader.can_access(c))
                 .ok_or(StoreError::NotFound)?;
             let side = ReadSide::of(&reader);
-            let last = match side {
-                ReadSide::Customer => conversation.last_public_seq,
-                ReadSide::Operators => conversation.last_seq,
-            } as u64;
+            let last = side.last_in(&conversation);
             if seq > last {
                 return Ok(ReadOutcome::BeyondLast { last });
             }
-            let mut state = load_state(conn, &id)?;
-            let current = match side {
-                ReadSide::Customer => state.customer,
-                ReadSide::Operators => state.operators,
-            };
-            if seq <= current.seen_by(&reader) {
+            let state = load_state(conn, &id)?;
+            if seq <= state.of(side).seen_by(&reader) {
                 return Ok(ReadOutcome::Unchanged(state));
             }
             let mark = mark_at(conn, &id, side, seq)?;
@@ -109,18 +100,7 @@ impl ReadStore for SqliteStore {
                 mark.public_seq as i64,
                 now_micros()
             ])?;
-            match side {
-                ReadSide::Customer => state.customer = mark,
-                ReadSide::Operators => state.operators = mark,
-            }
-            // Operators reading only internal notes is news to operators alone.
-            let internal = mark.public_seq == current.public_seq;
-            let receipt = ReadReceipt {
-                conversation_id: id.clone(),
-                reader: side,
-                seq: mark.seq,
-                public_seq: mark.public_seq,
-            };
+            let (state, receipt, internal) = state.moved(&id, side, mark);
             append_event(
                 conn,
                 events,

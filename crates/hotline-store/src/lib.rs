@@ -16,6 +16,7 @@ mod read;
 mod redaction;
 pub mod routing;
 mod types;
+pub mod write;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
 pub use customer_context::CustomerContextStore;

@@ -4,7 +4,7 @@
 
 use crate::StoreResult;
 use async_trait::async_trait;
-use hotline_domain::{ConversationId, Principal};
+use hotline_domain::{Conversation, ConversationId, Principal};
 use serde::Serialize;
 
 /// Who read: the customer, or the operators (one mark shared by all of them).
@@ -28,6 +28,14 @@ impl ReadSide {
             ReadSide::Customer => "customer",
             ReadSide::Operators => "operators",
         }
+    }
+    /// The last message of `conversation` this side can read, in its numbering.
+    pub fn last_in(self, conversation: &Conversation) -> u64 {
+        let last = match self {
+            ReadSide::Customer => conversation.last_public_seq,
+            ReadSide::Operators => conversation.last_seq,
+        };
+        u64::try_from(last).unwrap_or(0)
     }
 }
 
@@ -55,6 +63,38 @@ impl ReadMark {
 pub struct ReadState {
     pub customer: ReadMark,
     pub operators: ReadMark,
+}
+
+impl ReadState {
+    pub fn of(&self, side: ReadSide) -> ReadMark {
+        match side {
+            ReadSide::Customer => self.customer,
+            ReadSide::Operators => self.operators,
+        }
+    }
+
+    /// Moves `side`'s mark to `mark`: the state after, and the receipt to
+    /// log, with whether only operators may see it (they read nothing the
+    /// customer could notice: internal notes only).
+    pub fn moved(
+        mut self,
+        conversation_id: &ConversationId,
+        side: ReadSide,
+        mark: ReadMark,
+    ) -> (ReadState, ReadReceipt, bool) {
+        let internal = mark.public_seq == self.of(side).public_seq;
+        match side {
+            ReadSide::Customer => self.customer = mark,
+            ReadSide::Operators => self.operators = mark,
+        }
+        let receipt = ReadReceipt {
+            conversation_id: conversation_id.clone(),
+            reader: side,
+            seq: mark.seq,
+            public_seq: mark.public_seq,
+        };
+        (self, receipt, internal)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

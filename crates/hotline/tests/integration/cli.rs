@@ -316,7 +316,9 @@ fn the_database_comes_from_database_url() {
     assert!(!unreachable.status.success());
     let stderr = text(&unreachable.stderr);
     assert!(
-        stderr.contains("cannot open the PostgreSQL database postgres://hotline:<redacted>@127.0.0.1:1/hotline"),
+        stderr.contains(
+            "cannot open the PostgreSQL database postgres://hotline:<redacted>@127.0.0.1:1/hotline"
+        ),
         "{stderr}"
     );
     assert!(!stderr.contains("s3cret-pw"), "{stderr}");
@@ -339,15 +341,19 @@ fn a_postgres_database_url_opens_postgresql() {
     let name = format!("hotline_cli_{}", std::process::id());
     let admin = |sql: String| {
         let server = server.clone();
-        tokio::runtime::Runtime::new().unwrap().block_on(async move {
-            let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(connection);
-            client.batch_execute(&sql).await.unwrap();
-        })
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async move {
+                let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(connection);
+                client.batch_execute(&sql).await.unwrap();
+            })
     };
-    admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"));
+    admin(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
+    ));
     let (base, _) = server.rsplit_once('/').unwrap();
     let url = format!("{base}/{name}");
     let dir = tempfile::tempdir().unwrap();
