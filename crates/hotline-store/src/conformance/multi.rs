@@ -136,6 +136,48 @@ pub async fn sends_race_across_handles(a: Node, b: Node) {
             .count(),
         1
     );
+
+    // One id sent at once to two of the customer's conversations: the first
+    // stored wins, retries to it return it, the other conversation's sends
+    // are refused; nothing fails for the race itself.
+    let other = start(&b.store, "c1", "marketplace", "m-other", "Другой вопрос")
+        .await
+        .conversation
+        .id;
+    let targets = [conv.clone(), other.clone()];
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let (store, target, who) = (
+                stores[i % 2].clone(),
+                targets[(i / 2) % 2].clone(),
+                who.clone(),
+            );
+            tokio::spawn(async move {
+                let outcome = post(&store, &target, who, "twice", "одно и то же").await;
+                (target, outcome)
+            })
+        })
+        .collect();
+    let mut stored: Vec<(ConversationId, Posted)> = Vec::new();
+    let mut refused: Vec<ConversationId> = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            (target, Ok(posted)) => stored.push((target, posted)),
+            (target, Err(StoreError::Conflict(Conflict::ClientMsgIdReused))) => {
+                refused.push(target)
+            }
+            (_, Err(other)) => panic!("the race failed a send: {other:?}"),
+        }
+    }
+    assert_eq!(stored.iter().filter(|(_, p)| p.created).count(), 1);
+    let winner = &stored[0].0;
+    assert!(
+        stored
+            .iter()
+            .all(|(target, p)| target == winner && p.message.id == stored[0].1.message.id)
+    );
+    assert_eq!((stored.len(), refused.len()), (8, 8));
+    assert!(refused.iter().all(|target| target != winner));
 }
 
 /// Conversations assigned now, by operator.
