@@ -351,9 +351,9 @@ fn a_postgres_database_url_opens_postgresql() {
                 client.batch_execute(&sql).await.unwrap();
             })
     };
-    admin(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
-    ));
+    // One statement a call: neither runs inside a transaction block.
+    admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    admin(format!("CREATE DATABASE {name}"));
     let (base, _) = server.rsplit_once('/').unwrap();
     let url = format!("{base}/{name}");
     let dir = tempfile::tempdir().unwrap();
