@@ -2,7 +2,7 @@
 
 use super::SqliteStore;
 use super::rows::*;
-use crate::append::{Post, append_message};
+use crate::append::SqliteWrite;
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::{Article, ArticleId, DepartmentId};
@@ -210,13 +210,12 @@ impl KnowledgeStore for SqliteStore {
     ) -> hotline_store::StoreResult<Posted> {
         let queue = self.queue.clone();
         self.write(move |conn, events| {
-            let conversation =
-                load_conversation(conn, &command.conversation_id)?.ok_or(StoreError::NotFound)?;
-            let post = Post::Bot {
-                text: command.text,
-                suggestions: command.suggestions,
+            let mut records = SqliteWrite {
+                conn,
+                events,
+                queue: &queue,
             };
-            append_message(conn, events, &queue, conversation, post, now())
+            hotline_store::write::post_bot_message(&mut records, &command)
         })
         .await
     }

@@ -16,13 +16,13 @@ mod redaction;
 mod routing_state;
 mod writer;
 
-use crate::append::{Post, append_message, record_message};
+use crate::append::SqliteWrite;
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
 use hotline_domain::{
-    AttachmentId, Author, Conversation, ConversationId, Department, DepartmentId, Event, EventKind,
-    EventPosition, Message, OperatorId, OperatorPrincipal, Principal,
+    AttachmentId, Conversation, ConversationId, Department, DepartmentId, Event, EventPosition,
+    Message, OperatorId, OperatorPrincipal,
 };
 use hotline_store::{
     AttachmentRecord, ChangeLifecycle, Conflict, ConversationFilter, EventBounds, EventPage,
@@ -333,52 +333,12 @@ impl Store for SqliteStore {
     ) -> hotline_store::StoreResult<Started> {
         let queue = self.queue.clone();
         self.write(move |conn, events| {
-            let principal = Principal::Customer(command.customer.clone());
-            let author = Author::of(&principal);
-            let first = &command.first_message;
-            if let Some(existing) =
-                find_by_client_msg_id(conn, &author, first.client_msg_id.as_str())?
-            {
-                let conversation = load_conversation(conn, &existing.conversation_id)?
-                    .ok_or(StoreError::NotFound)?;
-                let mut started = write::repeated_start(&command, existing, conversation)?;
-                started.conversation = queue.with_place(started.conversation);
-                return Ok(started);
-            }
-            if let Some(joined) = queue.join_open(conn, events, &command)? {
-                return Ok(joined);
-            }
-
-            let now = now();
-            upsert_customer(conn, &command.customer, now)?;
-            let conversation = write::new_conversation(&command, now);
-            insert_conversation(conn, &conversation)?;
-            append_event(
+            let mut records = SqliteWrite {
                 conn,
                 events,
-                EventKind::ConversationCreated,
-                &conversation,
-                false,
-                &conversation,
-            )?;
-            let message = record_message(
-                conn,
-                events,
-                &conversation,
-                (1, Some(1)),
-                Post::Person {
-                    author: &principal,
-                    message: first,
-                },
-                now,
-            )?;
-            let conversation = queue.reconcile(conn, events, None, conversation)?;
-            Ok(Started {
-                conversation,
-                message,
-                created: true,
-                joined_existing: false,
-            })
+                queue: &queue,
+            };
+            write::start_conversation(&mut records, &command)
         })
         .await
     }
@@ -386,32 +346,12 @@ impl Store for SqliteStore {
     async fn post_message(&self, command: PostMessage) -> hotline_store::StoreResult<Posted> {
         let queue = self.queue.clone();
         self.write(move |conn, events| {
-            let conversation = load_conversation(conn, &command.conversation_id)?
-                .filter(|c| command.author.can_access(c))
-                .ok_or(StoreError::NotFound)?;
-            let author = Author::of(&command.author);
-            let new = &command.message;
-            if let Some(existing) =
-                find_by_client_msg_id(conn, &author, new.client_msg_id.as_str())?
-            {
-                return Ok(write::repeated_post(conversation, existing, new)?);
-            }
-            let screened = &command.screened;
-            write::check_screening(screened, &conversation)?;
-            for remask in &screened.remask {
-                redaction::redact_as_read(conn, &conversation, remask)?;
-            }
-            let now = now();
-            // The token's facts as of now (a tier may have changed since the
-            // start), before a reopened conversation re-enters the queue.
-            if let Principal::Customer(customer) = &command.author {
-                upsert_customer(conn, customer, now)?;
-            }
-            let post = Post::Person {
-                author: &command.author,
-                message: new,
+            let mut records = SqliteWrite {
+                conn,
+                events,
+                queue: &queue,
             };
-            append_message(conn, events, &queue, conversation, post, now)
+            write::post_message(&mut records, &command)
         })
         .await
     }
@@ -422,20 +362,12 @@ impl Store for SqliteStore {
     ) -> hotline_store::StoreResult<Conversation> {
         let queue = self.queue.clone();
         self.write(move |conn, events| {
-            let mut conversation = load_conversation(conn, &command.conversation_id)?
-                .filter(|c| command.actor.can_access(c))
-                .ok_or(StoreError::NotFound)?;
-            let before = conversation.clone();
-            let action = write::lifecycle_action(&command.command, &conversation, |target| {
-                load_operator(conn, target)
-            })?;
-            if conversation.apply(action, &command.actor)? {
-                conversation.updated_at = now();
-                update_conversation(conn, &conversation)?;
-                append_conversation_updated(conn, events, &conversation)?;
-                return queue.reconcile(conn, events, Some(&before), conversation);
-            }
-            Ok(queue.with_place(conversation))
+            let mut records = SqliteWrite {
+                conn,
+                events,
+                queue: &queue,
+            };
+            write::change_lifecycle(&mut records, &command)
         })
         .await
     }

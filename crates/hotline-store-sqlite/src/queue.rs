@@ -5,7 +5,7 @@
 
 use super::SqliteStore;
 use super::rows::*;
-use crate::append::{Post, append_message};
+use crate::append::SqliteWrite;
 use crate::error::{Error, StoreResult};
 use crate::routing_state::{load_routing, load_slot};
 use async_trait::async_trait;
@@ -18,6 +18,7 @@ use hotline_domain::{
 };
 use hotline_store::routing::memory::{HOUR_MICROS, InMemoryRouting};
 use hotline_store::routing::rules;
+use hotline_store::write::{self, Post};
 use hotline_store::{
     DepartmentLive, OperatorStatus, PresenceChange, QueueConfig, QueueStore, RoutingRecords,
     RoutingState, StartConversation, Started, StoreError, Transfer,
@@ -387,7 +388,12 @@ impl QueueRuntime {
             author: &principal,
             message: &command.first_message,
         };
-        let joined = append_message(conn, events, self, conversation, post, now())?;
+        let mut records = SqliteWrite {
+            conn,
+            events,
+            queue: self,
+        };
+        let joined = write::append_message(&mut records, conversation, post, now())?;
         Ok(Some(Started {
             conversation: self.with_place(joined.conversation),
             message: joined.message,

@@ -1,18 +1,296 @@
-//! The decisions of the store's writes that need no SQL, once for every
-//! backend: what a retried start or send answers, what screening's
-//! assumptions require, which lifecycle action a command is, and what
-//! message a post becomes. Each backend runs them inside its transaction,
-//! between its own reads and writes.
+//! The store's conversation writes, once for every backend: starting a
+//! conversation, sending a message (a person's, a joined duplicate request's
+//! or the bot's), changing the lifecycle. The flows and their decisions —
+//! what a retried start or send answers, what screening's assumptions
+//! require, which lifecycle action a command is, what message a post
+//! becomes — are here; each backend runs them inside its transaction over
+//! its own SQL ([`WriteRecords`]), as the routing rules run over
+//! `RoutingRecords`.
 
+use crate::kb::{BOT_NAME, PostBotMessage};
 use crate::{
-    Conflict, LifecycleCommand, NewMessage, Posted, ScreenedFor, StartConversation, Started,
-    StoreError, kb::BOT_NAME,
+    ChangeLifecycle, Conflict, LifecycleCommand, NewMessage, PostMessage, Posted, Remask,
+    ScreenedFor, StartConversation, Started, StoreError,
 };
 use hotline_domain::{
-    ArticleSuggestion, Assignee, AttachmentInfo, Author, AuthorKind, Conversation, ConversationId,
-    CustomerRef, DomainError, LifecycleAction, Message, MessageId, MessageText, OperatorId,
-    OperatorPrincipal, Principal, Timestamp,
+    ArticleSuggestion, Assignee, AttachmentId, AttachmentInfo, Author, AuthorKind, Conversation,
+    ConversationId, CustomerIdentity, CustomerRef, DomainError, EventKind, LifecycleAction,
+    Message, MessageId, MessageText, OperatorId, OperatorPrincipal, Principal, Timestamp,
 };
+use serde::Serialize;
+
+/// What the write flows read and write, inside one transaction of the
+/// backend, with the events they append (kept for the sink until commit).
+pub trait WriteRecords {
+    type Error: From<StoreError> + From<DomainError>;
+
+    /// Now, at the precision the backend keeps.
+    fn now(&self) -> Timestamp;
+    /// The conversation, to read.
+    fn conversation(&mut self, id: &ConversationId) -> Result<Option<Conversation>, Self::Error>;
+    /// The conversation, to change: a backend with several writers locks it
+    /// until the transaction ends.
+    fn conversation_to_change(
+        &mut self,
+        id: &ConversationId,
+    ) -> Result<Option<Conversation>, Self::Error>;
+    /// The message this author sent with this `client_msg_id`, if any.
+    fn sent_message(
+        &mut self,
+        author: &Author,
+        client_msg_id: &str,
+    ) -> Result<Option<Message>, Self::Error>;
+    fn operator(&mut self, id: &OperatorId) -> Result<Option<OperatorPrincipal>, Self::Error>;
+    /// Keeps the customer's row as their latest token describes them.
+    fn save_customer(
+        &mut self,
+        customer: &CustomerIdentity,
+        now: Timestamp,
+    ) -> Result<(), Self::Error>;
+    fn insert_conversation(&mut self, conversation: &Conversation) -> Result<(), Self::Error>;
+    /// Writes what can change: status, assignee, counters, activity, department.
+    fn update_conversation(&mut self, conversation: &Conversation) -> Result<(), Self::Error>;
+    /// Writes only the message counters and the activity time.
+    fn record_activity(&mut self, conversation: &Conversation) -> Result<(), Self::Error>;
+    /// The attachments' metadata, once each is checked to be `author`'s own
+    /// upload, not yet sent (`InvalidAttachment` otherwise).
+    fn claim_attachments(
+        &mut self,
+        author: &Principal,
+        ids: &[AttachmentId],
+    ) -> Result<Vec<AttachmentInfo>, Self::Error>;
+    /// Inserts the message and binds its attachments to it.
+    fn insert_message(&mut self, message: &Message) -> Result<(), Self::Error>;
+    /// Masks an earlier message again as screening asked, if it still reads
+    /// as screening read it (`screening_outdated` otherwise).
+    fn remask(&mut self, conversation: &Conversation, remask: &Remask) -> Result<(), Self::Error>;
+    /// Appends an event about `conversation` carrying `data`.
+    fn append_event<T: Serialize>(
+        &mut self,
+        kind: EventKind,
+        conversation: &Conversation,
+        internal: bool,
+        data: &T,
+    ) -> Result<(), Self::Error>;
+
+    /// Called before a write changes anything routing reads (a status, a
+    /// queue): a backend whose routing decisions take turns takes its turn.
+    fn routing_turn(&mut self) -> Result<(), Self::Error>;
+    /// Routing after a change of `after` (from `before`, `None` for a new
+    /// conversation): `hotline_store::routing::rules::reconcile`.
+    fn reconcile(
+        &mut self,
+        before: Option<&Conversation>,
+        after: Conversation,
+    ) -> Result<Conversation, Self::Error>;
+    /// Routing's note of a new message (`rules::on_message`).
+    fn record_reply(
+        &mut self,
+        conversation: &Conversation,
+        message: &Message,
+    ) -> Result<(), Self::Error>;
+    /// The conversation with its queue place filled in.
+    fn with_place(&mut self, conversation: Conversation) -> Result<Conversation, Self::Error>;
+    /// The customer's open conversation this request duplicates, with the
+    /// request's message added ([`append_message`]); `None` to start anew.
+    fn join_open(&mut self, command: &StartConversation) -> Result<Option<Started>, Self::Error>;
+}
+
+/// Starts a conversation with its first message, or answers a retry with
+/// the original, or joins the customer's open conversation about the same.
+pub fn start_conversation<R: WriteRecords>(
+    records: &mut R,
+    command: &StartConversation,
+) -> Result<Started, R::Error> {
+    records.routing_turn()?;
+    let principal = Principal::Customer(command.customer.clone());
+    let author = Author::of(&principal);
+    let first = &command.first_message;
+    if let Some(existing) = records.sent_message(&author, first.client_msg_id.as_str())? {
+        let conversation = records
+            .conversation(&existing.conversation_id)?
+            .ok_or(StoreError::NotFound)?;
+        let mut started = repeated_start(command, existing, conversation)?;
+        started.conversation = records.with_place(started.conversation)?;
+        return Ok(started);
+    }
+    if let Some(joined) = records.join_open(command)? {
+        return Ok(joined);
+    }
+    let now = records.now();
+    records.save_customer(&command.customer, now)?;
+    let conversation = new_conversation(command, now);
+    records.insert_conversation(&conversation)?;
+    records.append_event(
+        EventKind::ConversationCreated,
+        &conversation,
+        false,
+        &conversation,
+    )?;
+    let post = Post::Person {
+        author: &principal,
+        message: first,
+    };
+    let message = record_message(records, &conversation, (1, Some(1)), post, now)?;
+    let conversation = records.reconcile(None, conversation)?;
+    Ok(Started {
+        conversation,
+        message,
+        created: true,
+        joined_existing: false,
+    })
+}
+
+/// Appends a person's message, idempotently by `client_msg_id`, after
+/// re-checking what screening relied on.
+pub fn post_message<R: WriteRecords>(
+    records: &mut R,
+    command: &PostMessage,
+) -> Result<Posted, R::Error> {
+    // Routing's turn is taken only if the message changes the lifecycle
+    // (`append_message`): most messages need only their conversation.
+    let conversation = records
+        .conversation_to_change(&command.conversation_id)?
+        .filter(|c| command.author.can_access(c))
+        .ok_or(StoreError::NotFound)?;
+    let author = Author::of(&command.author);
+    let new = &command.message;
+    if let Some(existing) = records.sent_message(&author, new.client_msg_id.as_str())? {
+        return Ok(repeated_post(conversation, existing, new)?);
+    }
+    let screened = &command.screened;
+    check_screening(screened, &conversation)?;
+    for remask in &screened.remask {
+        records.remask(&conversation, remask)?;
+    }
+    let now = records.now();
+    // The token's facts as of now (a tier may have changed since the
+    // start), before a reopened conversation re-enters the queue.
+    if let Principal::Customer(customer) = &command.author {
+        records.save_customer(customer, now)?;
+    }
+    let post = Post::Person {
+        author: &command.author,
+        message: new,
+    };
+    append_message(records, conversation, post, now)
+}
+
+/// Appends the bot's answer to a conversation it handles.
+pub fn post_bot_message<R: WriteRecords>(
+    records: &mut R,
+    command: &PostBotMessage,
+) -> Result<Posted, R::Error> {
+    let conversation = records
+        .conversation_to_change(&command.conversation_id)?
+        .ok_or(StoreError::NotFound)?;
+    let post = Post::Bot {
+        text: command.text.clone(),
+        suggestions: command.suggestions.clone(),
+    };
+    let now = records.now();
+    append_message(records, conversation, post, now)
+}
+
+/// Applies a lifecycle command; an unchanged conversation writes nothing.
+pub fn change_lifecycle<R: WriteRecords>(
+    records: &mut R,
+    command: &ChangeLifecycle,
+) -> Result<Conversation, R::Error> {
+    records.routing_turn()?;
+    let mut conversation = records
+        .conversation_to_change(&command.conversation_id)?
+        .filter(|c| command.actor.can_access(c))
+        .ok_or(StoreError::NotFound)?;
+    let before = conversation.clone();
+    let action = lifecycle_action(&command.command, &conversation, |target| {
+        records.operator(target)
+    })?;
+    if conversation.apply(action, &command.actor)? {
+        conversation.updated_at = records.now();
+        records.update_conversation(&conversation)?;
+        records.append_event(
+            EventKind::ConversationUpdated,
+            &conversation,
+            false,
+            &conversation,
+        )?;
+        return records.reconcile(Some(&before), conversation);
+    }
+    records.with_place(conversation)
+}
+
+/// Appends a message to `conversation` (as read for change in this
+/// transaction), written at `now`: the message's effect on the lifecycle
+/// (the domain's rules, which may refuse it), its positions, the activity
+/// time (an internal note is not activity the customer should see: their
+/// list is ordered by it), the `message.created` event and, when the
+/// lifecycle changed, `conversation.updated` and routing. The caller has
+/// made its own checks (idempotency, screening) first.
+pub fn append_message<R: WriteRecords>(
+    records: &mut R,
+    mut conversation: Conversation,
+    post: Post<'_>,
+    now: Timestamp,
+) -> Result<Posted, R::Error> {
+    let before = conversation.clone();
+    let internal = post.internal();
+    let changed = post.apply_to(&mut conversation)?;
+    if changed {
+        records.routing_turn()?;
+    }
+    let positions = conversation.next_positions(internal);
+    if !internal {
+        conversation.updated_at = now;
+    }
+    if changed {
+        records.update_conversation(&conversation)?;
+    } else {
+        records.record_activity(&conversation)?;
+    }
+    let message = record_message(records, &conversation, positions, post, now)?;
+    if changed {
+        records.append_event(
+            EventKind::ConversationUpdated,
+            &conversation,
+            false,
+            &conversation,
+        )?;
+        conversation = records.reconcile(Some(&before), conversation)?;
+    }
+    records.record_reply(&conversation, &message)?;
+    Ok(Posted {
+        message,
+        conversation,
+        created: true,
+    })
+}
+
+/// Inserts a message at `positions` (from `Conversation::next_positions`),
+/// with its attachments claimed, and appends its `message.created` event.
+pub fn record_message<R: WriteRecords>(
+    records: &mut R,
+    conversation: &Conversation,
+    positions: (i64, Option<i64>),
+    post: Post<'_>,
+    now: Timestamp,
+) -> Result<Message, R::Error> {
+    let attachments = match &post {
+        Post::Person { author, message } => {
+            records.claim_attachments(author, &message.attachment_ids)?
+        }
+        Post::Bot { .. } => Vec::new(),
+    };
+    let message = post.into_message(conversation, positions, attachments, now);
+    records.insert_message(&message)?;
+    records.append_event(
+        EventKind::MessageCreated,
+        conversation,
+        message.internal,
+        &message,
+    )?;
+    Ok(message)
+}
 
 /// Whether a retried send carries the same body as the stored message.
 pub fn same_body(stored: &Message, new: &NewMessage) -> bool {
