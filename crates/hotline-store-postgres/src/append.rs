@@ -1,119 +1,156 @@
-//! Appending a message to a conversation: the one write path for a person's
-//! message, a duplicate request joined to an open conversation and the bot's
-//! answer, so that positions, activity time, events and routing follow one
-//! rule whoever writes.
+//! The conversation writes of [`hotline_store::write`] on PostgreSQL:
+//! their reads and writes ([`PgWrite`]) in one transaction.
 
-use crate::db::{Db, StoreResult};
+use crate::db::{Db, Error, StoreResult};
 use crate::queue::{QueueRuntime, lock_routing};
 use crate::rows::*;
 use hotline_domain::{
-    AttachmentId, AttachmentInfo, AuthorKind, ClientMsgId, Conversation, Event, EventKind, Message,
-    Principal, Timestamp,
+    AttachmentId, AttachmentInfo, Author, AuthorKind, ClientMsgId, Conversation, ConversationId,
+    CustomerIdentity, Event, EventKind, Message, OperatorId, OperatorPrincipal, Principal,
+    Timestamp,
 };
-pub(crate) use hotline_store::write::Post;
-use hotline_store::{Posted, StoreError, Uploader};
+use hotline_store::write::WriteRecords;
+use hotline_store::{Remask, StartConversation, Started, StoreError, Uploader};
+use serde::Serialize;
 
-/// Appends a message to `conversation` (locked in this transaction), written
-/// at `now`: the lifecycle's rules, positions, activity time, the
-/// `message.created` event and, when the lifecycle changed,
-/// `conversation.updated` and routing. The caller has made its own checks
-/// (idempotency, screening) first.
-pub(crate) fn append_message(
-    db: &Db<'_>,
-    events: &mut Vec<Event>,
-    queue: &QueueRuntime,
-    mut conversation: Conversation,
-    post: Post<'_>,
-    now: Timestamp,
-) -> StoreResult<Posted> {
-    let before = conversation.clone();
-    let internal = post.internal();
-    let changed = post.apply_to(&mut conversation)?;
-    if changed {
-        // Before anything routing reads is written.
-        lock_routing(db)?;
-    }
-    let positions = conversation.next_positions(internal);
-    if !internal {
-        conversation.updated_at = now;
-    }
-    if changed {
-        update_conversation(db, &conversation)?;
-    } else {
-        record_activity(db, &conversation)?;
-    }
-    let message = record_message(db, events, &conversation, positions, post, now)?;
-    if changed {
-        append_conversation_updated(events, &conversation)?;
-        conversation = queue.reconcile(db, events, Some(&before), conversation)?;
-    }
-    queue.record_reply(db, events, &conversation, &message)?;
-    Ok(Posted {
-        message,
-        conversation,
-        created: true,
-    })
+/// What the conversation writes read and write in one transaction.
+pub(crate) struct PgWrite<'a, 't> {
+    pub db: &'a Db<'t>,
+    pub events: &'a mut Vec<Event>,
+    pub queue: &'a QueueRuntime,
 }
 
-/// Inserts a message at `positions` (from `Conversation::next_positions`),
-/// binding its attachments to it, and queues its `message.created` event.
-pub(crate) fn record_message(
-    db: &Db<'_>,
-    events: &mut Vec<Event>,
-    conversation: &Conversation,
-    positions: (i64, Option<i64>),
-    post: Post<'_>,
-    now: Timestamp,
-) -> StoreResult<Message> {
-    let attachments = match &post {
-        Post::Person { author, message } => claim_attachments(db, author, &message.attachment_ids)?,
-        Post::Bot { .. } => Vec::new(),
-    };
-    let message = post.into_message(conversation, positions, attachments, now);
-    // Only the bot's messages carry suggestions; a person's keep the column empty.
-    let suggestions = (message.author.kind == AuthorKind::Bot)
-        .then(|| to_json(&message.suggestions))
-        .transpose()?;
-    db.execute(
-        concat!(
-            "INSERT INTO messages (",
-            message_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        ),
-        &[
-            &message.id.as_str(),
-            &message.conversation_id.as_str(),
-            &message.seq,
-            &message.public_seq,
-            &message.author.kind.as_str(),
-            &message.author.id,
-            &message.author.name,
-            &message.text,
-            &message.internal,
-            &message.client_msg_id.as_ref().map(ClientMsgId::as_str),
-            &to_json(&message.attachments)?,
-            &micros(now),
-            &suggestions,
-        ],
-    )?;
-    for attachment in &message.attachments {
+impl WriteRecords for PgWrite<'_, '_> {
+    type Error = Error;
+
+    fn now(&self) -> Timestamp {
+        now()
+    }
+
+    fn conversation(&mut self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        load_conversation(self.db, id)
+    }
+
+    /// Locked: writers of one conversation (its `seq`s, its status) take turns.
+    fn conversation_to_change(&mut self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        lock_conversation(self.db, id)
+    }
+
+    fn sent_message(
+        &mut self,
+        author: &Author,
+        client_msg_id: &str,
+    ) -> StoreResult<Option<Message>> {
+        find_by_client_msg_id(self.db, author, client_msg_id)
+    }
+
+    fn operator(&mut self, id: &OperatorId) -> StoreResult<Option<OperatorPrincipal>> {
+        load_operator(self.db, id)
+    }
+
+    fn save_customer(&mut self, customer: &CustomerIdentity, now: Timestamp) -> StoreResult<()> {
+        upsert_customer(self.db, customer, now)
+    }
+
+    fn insert_conversation(&mut self, conversation: &Conversation) -> StoreResult<()> {
+        insert_conversation(self.db, conversation)
+    }
+
+    fn update_conversation(&mut self, conversation: &Conversation) -> StoreResult<()> {
+        update_conversation(self.db, conversation)
+    }
+
+    fn record_activity(&mut self, conversation: &Conversation) -> StoreResult<()> {
+        record_activity(self.db, conversation)
+    }
+
+    fn claim_attachments(
+        &mut self,
+        author: &Principal,
+        ids: &[AttachmentId],
+    ) -> StoreResult<Vec<AttachmentInfo>> {
+        claim_attachments(self.db, author, ids)
+    }
+
+    fn insert_message(&mut self, message: &Message) -> StoreResult<()> {
+        let db = self.db;
+        // Only the bot's messages carry suggestions; a person's keep the column empty.
+        let suggestions = (message.author.kind == AuthorKind::Bot)
+            .then(|| to_json(&message.suggestions))
+            .transpose()?;
         db.execute(
-            "UPDATE attachments SET conversation_id = $1, message_seq = $2 WHERE id = $3",
+            concat!(
+                "INSERT INTO messages (",
+                message_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            ),
             &[
+                &message.id.as_str(),
                 &message.conversation_id.as_str(),
                 &message.seq,
-                &attachment.id.as_str(),
+                &message.public_seq,
+                &message.author.kind.as_str(),
+                &message.author.id,
+                &message.author.name,
+                &message.text,
+                &message.internal,
+                &message.client_msg_id.as_ref().map(ClientMsgId::as_str),
+                &to_json(&message.attachments)?,
+                &micros(message.created_at),
+                &suggestions,
             ],
         )?;
+        for attachment in &message.attachments {
+            db.execute(
+                "UPDATE attachments SET conversation_id = $1, message_seq = $2 WHERE id = $3",
+                &[
+                    &message.conversation_id.as_str(),
+                    &message.seq,
+                    &attachment.id.as_str(),
+                ],
+            )?;
+        }
+        Ok(())
     }
-    append_event(
-        events,
-        EventKind::MessageCreated,
-        conversation,
-        message.internal,
-        &message,
-    )?;
-    Ok(message)
+
+    fn remask(&mut self, conversation: &Conversation, remask: &Remask) -> StoreResult<()> {
+        crate::redaction::redact_as_read(self.db, conversation, remask)
+    }
+
+    fn append_event<T: Serialize>(
+        &mut self,
+        kind: EventKind,
+        conversation: &Conversation,
+        internal: bool,
+        data: &T,
+    ) -> StoreResult<()> {
+        append_event(self.events, kind, conversation, internal, data)
+    }
+
+    fn routing_turn(&mut self) -> StoreResult<()> {
+        lock_routing(self.db)
+    }
+
+    fn reconcile(
+        &mut self,
+        before: Option<&Conversation>,
+        after: Conversation,
+    ) -> StoreResult<Conversation> {
+        self.queue.reconcile(self.db, self.events, before, after)
+    }
+
+    fn record_reply(&mut self, conversation: &Conversation, message: &Message) -> StoreResult<()> {
+        self.queue
+            .record_reply(self.db, self.events, conversation, message)
+    }
+
+    fn with_place(&mut self, conversation: Conversation) -> StoreResult<Conversation> {
+        self.queue.with_place(self.db, conversation)
+    }
+
+    fn join_open(&mut self, command: &StartConversation) -> StoreResult<Option<Started>> {
+        self.queue.join_open(self.db, self.events, command)
+    }
 }
 
 /// The attachments' metadata, once each is checked to be the author's own

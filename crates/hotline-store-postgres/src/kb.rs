@@ -1,7 +1,7 @@
 //! [`KnowledgeStore`] on PostgreSQL.
 
 use crate::PostgresStore;
-use crate::append::{Post, append_message};
+use crate::append::PgWrite;
 use crate::db::{Db, StoreResult};
 use crate::rows::*;
 use async_trait::async_trait;
@@ -210,13 +210,12 @@ impl KnowledgeStore for PostgresStore {
     ) -> hotline_store::StoreResult<Posted> {
         let queue = self.queue.clone();
         self.write(move |db, events| {
-            let conversation =
-                lock_conversation(db, &command.conversation_id)?.ok_or(StoreError::NotFound)?;
-            let post = Post::Bot {
-                text: command.text.clone(),
-                suggestions: command.suggestions.clone(),
+            let mut records = PgWrite {
+                db,
+                events,
+                queue: &queue,
             };
-            append_message(db, events, &queue, conversation, post, now())
+            hotline_store::write::post_bot_message(&mut records, &command)
         })
         .await
     }

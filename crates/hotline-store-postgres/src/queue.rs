@@ -16,7 +16,7 @@
 //! the deadlock, and the loser runs again from the start.
 
 use crate::PostgresStore;
-use crate::append::{Post, append_message};
+use crate::append::PgWrite;
 use crate::db::{Db, Error, StoreResult};
 use crate::rows::*;
 use async_trait::async_trait;
@@ -29,6 +29,7 @@ use hotline_domain::{
 };
 use hotline_store::routing::memory::{HANDLE_SAMPLES, HOUR_MICROS, InMemoryRouting};
 use hotline_store::routing::rules;
+use hotline_store::write::{self, Post};
 use hotline_store::{
     DepartmentLive, OperatorStatus, PresenceChange, QueueConfig, QueueStore, RoutingRecords,
     RoutingState, StartConversation, Started, StoreError, Transfer, Waiting,
@@ -641,7 +642,12 @@ impl QueueRuntime {
             author: &principal,
             message: &command.first_message,
         };
-        let joined = append_message(db, events, self, conversation, post, now())?;
+        let mut records = PgWrite {
+            db,
+            events,
+            queue: self,
+        };
+        let joined = write::append_message(&mut records, conversation, post, now())?;
         Ok(Some(Started {
             conversation: self.with_place(db, joined.conversation)?,
             message: joined.message,

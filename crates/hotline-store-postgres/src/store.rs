@@ -2,14 +2,14 @@
 //! conversations, messages, attachments and the event log.
 
 use crate::PostgresStore;
-use crate::append::{Post, append_message, record_message};
+use crate::append::PgWrite;
 use crate::db::{Db, StoreResult};
 use crate::queue::lock_routing;
 use crate::rows::*;
 use async_trait::async_trait;
 use hotline_domain::{
-    AttachmentId, Author, Conversation, ConversationId, Department, DepartmentId, EventKind,
-    EventPosition, Message, OperatorId, OperatorPrincipal, Principal,
+    AttachmentId, Conversation, ConversationId, Department, DepartmentId, EventPosition, Message,
+    OperatorId, OperatorPrincipal,
 };
 use hotline_store::{
     AttachmentRecord, ChangeLifecycle, Conflict, ConversationFilter, EventBounds, EventPage,
@@ -214,52 +214,12 @@ impl Store for PostgresStore {
     ) -> hotline_store::StoreResult<Started> {
         let queue = self.queue.clone();
         self.write(move |db, events| {
-            lock_routing(db)?;
-            let principal = Principal::Customer(command.customer.clone());
-            let author = Author::of(&principal);
-            let first = &command.first_message;
-            if let Some(existing) =
-                find_by_client_msg_id(db, &author, first.client_msg_id.as_str())?
-            {
-                let conversation = load_conversation(db, &existing.conversation_id)?
-                    .ok_or(StoreError::NotFound)?;
-                let mut started = write::repeated_start(&command, existing, conversation)?;
-                started.conversation = queue.with_place(db, started.conversation)?;
-                return Ok(started);
-            }
-            if let Some(joined) = queue.join_open(db, events, &command)? {
-                return Ok(joined);
-            }
-
-            let now = now();
-            upsert_customer(db, &command.customer, now)?;
-            let conversation = write::new_conversation(&command, now);
-            insert_conversation(db, &conversation)?;
-            append_event(
-                events,
-                EventKind::ConversationCreated,
-                &conversation,
-                false,
-                &conversation,
-            )?;
-            let message = record_message(
+            let mut records = PgWrite {
                 db,
                 events,
-                &conversation,
-                (1, Some(1)),
-                Post::Person {
-                    author: &principal,
-                    message: first,
-                },
-                now,
-            )?;
-            let conversation = queue.reconcile(db, events, None, conversation)?;
-            Ok(Started {
-                conversation,
-                message,
-                created: true,
-                joined_existing: false,
-            })
+                queue: &queue,
+            };
+            write::start_conversation(&mut records, &command)
         })
         .await
     }
@@ -267,34 +227,12 @@ impl Store for PostgresStore {
     async fn post_message(&self, command: PostMessage) -> hotline_store::StoreResult<Posted> {
         let queue = self.queue.clone();
         self.write(move |db, events| {
-            // Routing's turn is taken only if the message changes the
-            // lifecycle (`append_message`): most messages need only their
-            // conversation's row.
-            let conversation = lock_conversation(db, &command.conversation_id)?
-                .filter(|c| command.author.can_access(c))
-                .ok_or(StoreError::NotFound)?;
-            let author = Author::of(&command.author);
-            let new = &command.message;
-            if let Some(existing) = find_by_client_msg_id(db, &author, new.client_msg_id.as_str())?
-            {
-                return Ok(write::repeated_post(conversation, existing, new)?);
-            }
-            let screened = &command.screened;
-            write::check_screening(screened, &conversation)?;
-            for remask in &screened.remask {
-                crate::redaction::redact_as_read(db, &conversation, remask)?;
-            }
-            let now = now();
-            // The token's facts as of now (a tier may have changed since the
-            // start), before a reopened conversation re-enters the queue.
-            if let Principal::Customer(customer) = &command.author {
-                upsert_customer(db, customer, now)?;
-            }
-            let post = Post::Person {
-                author: &command.author,
-                message: new,
+            let mut records = PgWrite {
+                db,
+                events,
+                queue: &queue,
             };
-            append_message(db, events, &queue, conversation, post, now)
+            write::post_message(&mut records, &command)
         })
         .await
     }
@@ -305,21 +243,12 @@ impl Store for PostgresStore {
     ) -> hotline_store::StoreResult<Conversation> {
         let queue = self.queue.clone();
         self.write(move |db, events| {
-            lock_routing(db)?;
-            let mut conversation = lock_conversation(db, &command.conversation_id)?
-                .filter(|c| command.actor.can_access(c))
-                .ok_or(StoreError::NotFound)?;
-            let before = conversation.clone();
-            let action = write::lifecycle_action(&command.command, &conversation, |target| {
-                load_operator(db, target)
-            })?;
-            if conversation.apply(action, &command.actor)? {
-                conversation.updated_at = now();
-                update_conversation(db, &conversation)?;
-                append_conversation_updated(events, &conversation)?;
-                return queue.reconcile(db, events, Some(&before), conversation);
-            }
-            queue.with_place(db, conversation)
+            let mut records = PgWrite {
+                db,
+                events,
+                queue: &queue,
+            };
+            write::change_lifecycle(&mut records, &command)
         })
         .await
     }
