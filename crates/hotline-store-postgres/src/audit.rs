@@ -2,7 +2,7 @@ use crate::PostgresStore;
 use crate::db::StoreResult;
 use async_trait::async_trait;
 use hotline_store::AuditStore;
-use hotline_store::audit::{AuditEntry, GENESIS_HASH, NewAuditEntry, chain_hash};
+use hotline_store::audit::{AuditEntry, GENESIS_HASH, NewAuditEntry};
 use tokio_postgres::Row;
 
 /// The audit log's stream in `stream_heads`: its row lock orders appends
@@ -24,42 +24,23 @@ impl AuditStore for PostgresStore {
                 None => GENESIS_HASH.to_owned(),
             };
             let at_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-            let hash = chain_hash(
-                &prev_hash,
-                seq,
-                at_ms,
-                &entry.actor_kind,
-                &entry.actor_id,
-                &entry.action,
-                entry.target.as_deref(),
-                &entry.details,
-            );
+            let entry = AuditEntry::chained(entry.clone(), seq, at_ms, prev_hash);
             db.execute(
                 "INSERT INTO audit_log (seq, at_ms, actor_kind, actor_id, action, target, details, prev_hash, hash)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 &[
-                    &seq,
-                    &at_ms,
+                    &entry.seq,
+                    &entry.at_ms,
                     &entry.actor_kind,
                     &entry.actor_id,
                     &entry.action,
                     &entry.target,
                     &entry.details.to_string(),
-                    &prev_hash,
-                    &hash,
+                    &entry.prev_hash,
+                    &entry.hash,
                 ],
             )?;
-            Ok(AuditEntry {
-                seq,
-                at_ms,
-                actor_kind: entry.actor_kind.clone(),
-                actor_id: entry.actor_id.clone(),
-                action: entry.action.clone(),
-                target: entry.target.clone(),
-                details: entry.details.clone(),
-                prev_hash,
-                hash,
-            })
+            Ok(entry)
         })
         .await
     }

@@ -1,7 +1,6 @@
 //! [`KnowledgeStore`] on PostgreSQL.
 
 use crate::PostgresStore;
-use crate::append::PgWrite;
 use crate::db::{Db, StoreResult};
 use crate::rows::*;
 use async_trait::async_trait;
@@ -208,14 +207,8 @@ impl KnowledgeStore for PostgresStore {
         &self,
         command: PostBotMessage,
     ) -> hotline_store::StoreResult<Posted> {
-        let queue = self.queue.clone();
-        self.write(move |db, events| {
-            let mut records = PgWrite {
-                db,
-                events,
-                queue: &queue,
-            };
-            hotline_store::write::post_bot_message(&mut records, &command)
+        self.write_conversation(move |records| {
+            hotline_store::write::post_bot_message(records, &command)
         })
         .await
     }

@@ -144,6 +144,23 @@ impl PostgresStore {
         self.run(Mode::Write, work).await
     }
 
+    /// Runs a conversation write of `hotline_store::write` over this
+    /// database's records.
+    async fn write_conversation<T: Send + 'static>(
+        &self,
+        work: impl Fn(&mut append::PgWrite<'_, '_>) -> StoreResult<T> + Send + Sync + 'static,
+    ) -> hotline_store::StoreResult<T> {
+        let queue = self.queue.clone();
+        self.write(move |db, events| {
+            work(&mut append::PgWrite {
+                db,
+                events,
+                queue: &queue,
+            })
+        })
+        .await
+    }
+
     /// Runs `work` in one transaction on a blocking thread, again from the
     /// start when PostgreSQL asks for a retry; then commits and hands the
     /// events over.

@@ -8,13 +8,7 @@
 use crate::db::{Db, StoreResult};
 use hotline_store::StoreError;
 
-/// One step of the schema.
-#[derive(Debug, Clone, Copy)]
-pub struct Migration {
-    pub version: i64,
-    pub name: &'static str,
-    pub sql: &'static str,
-}
+pub use hotline_store::Migration;
 
 /// Every migration, oldest first.
 pub const MIGRATIONS: &[Migration] = &[Migration {

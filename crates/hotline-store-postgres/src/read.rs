@@ -1,9 +1,12 @@
 use crate::PostgresStore;
-use crate::db::{Db, StoreResult};
+use crate::db::{Db, Error, StoreResult};
 use crate::rows::{append_event, load_conversation, now_micros};
 use async_trait::async_trait;
-use hotline_domain::{ConversationId, EventKind, Principal};
-use hotline_store::{ReadMark, ReadOutcome, ReadSide, ReadState, ReadStore, StoreError};
+use hotline_domain::{Conversation, ConversationId, Event, EventKind, Principal};
+use hotline_store::read::ReadRecords;
+use hotline_store::{
+    ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore, StoreError,
+};
 
 fn load_mark(db: &Db<'_>, conversation: &ConversationId, side: ReadSide) -> StoreResult<ReadMark> {
     Ok(db
@@ -35,9 +38,6 @@ fn mark_at(
     side: ReadSide,
     seq: u64,
 ) -> StoreResult<ReadMark> {
-    if seq == 0 {
-        return Ok(ReadMark::default());
-    }
     let id = conversation.as_str();
     let seq_i = seq as i64;
     Ok(match side {
@@ -63,6 +63,73 @@ fn mark_at(
     })
 }
 
+/// What moving a read mark reads and writes in one transaction.
+struct PgReads<'a, 't> {
+    db: &'a Db<'t>,
+    events: &'a mut Vec<Event>,
+}
+
+impl ReadRecords for PgReads<'_, '_> {
+    type Error = Error;
+
+    fn conversation(&mut self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        load_conversation(self.db, id)
+    }
+
+    /// Two readers of one side take turns on its row.
+    fn marks_to_change(&mut self, id: &ConversationId, side: ReadSide) -> StoreResult<ReadState> {
+        self.db.execute(
+            "INSERT INTO read_marks (conversation_id, side, seq, public_seq, updated_at)
+             VALUES ($1, $2, 0, 0, $3) ON CONFLICT (conversation_id, side) DO NOTHING",
+            &[&id.as_str(), &side.as_str(), &now_micros()],
+        )?;
+        self.db.execute(
+            "SELECT 1 FROM read_marks WHERE conversation_id = $1 AND side = $2 FOR UPDATE",
+            &[&id.as_str(), &side.as_str()],
+        )?;
+        load_state(self.db, id)
+    }
+
+    fn mark_at(&mut self, id: &ConversationId, side: ReadSide, seq: u64) -> StoreResult<ReadMark> {
+        mark_at(self.db, id, side, seq)
+    }
+
+    fn save_mark(
+        &mut self,
+        id: &ConversationId,
+        side: ReadSide,
+        mark: ReadMark,
+    ) -> StoreResult<()> {
+        self.db.execute(
+            "UPDATE read_marks SET seq = $3, public_seq = $4, updated_at = $5
+             WHERE conversation_id = $1 AND side = $2",
+            &[
+                &id.as_str(),
+                &side.as_str(),
+                &(mark.seq as i64),
+                &(mark.public_seq as i64),
+                &now_micros(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn append_receipt(
+        &mut self,
+        conversation: &Conversation,
+        receipt: &ReadReceipt,
+        internal: bool,
+    ) -> StoreResult<()> {
+        append_event(
+            self.events,
+            EventKind::MessagesRead,
+            conversation,
+            internal,
+            receipt,
+        )
+    }
+}
+
 #[async_trait]
 impl ReadStore for PostgresStore {
     async fn mark_read(
@@ -74,50 +141,7 @@ impl ReadStore for PostgresStore {
         let id = conversation.clone();
         let reader = reader.clone();
         self.write(move |db, events| {
-            let conversation = load_conversation(db, &id)?
-                .filter(|c| reader.can_access(c))
-                .ok_or(StoreError::NotFound)?;
-            let side = ReadSide::of(&reader);
-            let last = side.last_in(&conversation);
-            if seq > last {
-                return Ok(ReadOutcome::BeyondLast { last });
-            }
-            // Two readers of one side take turns on its row, so a mark never
-            // moves back.
-            db.execute(
-                "INSERT INTO read_marks (conversation_id, side, seq, public_seq, updated_at)
-                 VALUES ($1, $2, 0, 0, $3) ON CONFLICT (conversation_id, side) DO NOTHING",
-                &[&id.as_str(), &side.as_str(), &now_micros()],
-            )?;
-            db.execute(
-                "SELECT 1 FROM read_marks WHERE conversation_id = $1 AND side = $2 FOR UPDATE",
-                &[&id.as_str(), &side.as_str()],
-            )?;
-            let state = load_state(db, &id)?;
-            if seq <= state.of(side).seen_by(&reader) {
-                return Ok(ReadOutcome::Unchanged(state));
-            }
-            let mark = mark_at(db, &id, side, seq)?;
-            db.execute(
-                "UPDATE read_marks SET seq = $3, public_seq = $4, updated_at = $5
-                 WHERE conversation_id = $1 AND side = $2",
-                &[
-                    &id.as_str(),
-                    &side.as_str(),
-                    &(mark.seq as i64),
-                    &(mark.public_seq as i64),
-                    &now_micros(),
-                ],
-            )?;
-            let (state, receipt, internal) = state.moved(&id, side, mark);
-            append_event(
-                events,
-                EventKind::MessagesRead,
-                &conversation,
-                internal,
-                &receipt,
-            )?;
-            Ok(ReadOutcome::Moved(state))
+            hotline_store::read::mark_read(&mut PgReads { db, events }, &id, &reader, seq)
         })
         .await
     }

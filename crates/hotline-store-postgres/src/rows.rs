@@ -212,19 +212,17 @@ pub(crate) fn load_operator(
     }))
 }
 
+const CONVERSATION_BY_ID: &str = concat!(
+    "SELECT ",
+    conversation_columns!(),
+    " FROM conversations WHERE id = $1"
+);
+
 pub(crate) fn load_conversation(
     db: &Db<'_>,
     id: &ConversationId,
 ) -> StoreResult<Option<Conversation>> {
-    select_conversation(
-        db,
-        concat!(
-            "SELECT ",
-            conversation_columns!(),
-            " FROM conversations WHERE id = $1"
-        ),
-        id,
-    )
+    select_conversation(db, CONVERSATION_BY_ID, id)
 }
 
 /// The conversation, its row locked until the transaction ends: writers of
@@ -233,15 +231,7 @@ pub(crate) fn lock_conversation(
     db: &Db<'_>,
     id: &ConversationId,
 ) -> StoreResult<Option<Conversation>> {
-    select_conversation(
-        db,
-        concat!(
-            "SELECT ",
-            conversation_columns!(),
-            " FROM conversations WHERE id = $1 FOR UPDATE"
-        ),
-        id,
-    )
+    select_conversation(db, &format!("{CONVERSATION_BY_ID} FOR UPDATE"), id)
 }
 
 fn select_conversation(

@@ -2,7 +2,6 @@
 //! conversations, messages, attachments and the event log.
 
 use crate::PostgresStore;
-use crate::append::PgWrite;
 use crate::db::{Db, StoreResult};
 use crate::queue::lock_routing;
 use crate::rows::*;
@@ -212,45 +211,21 @@ impl Store for PostgresStore {
         &self,
         command: StartConversation,
     ) -> hotline_store::StoreResult<Started> {
-        let queue = self.queue.clone();
-        self.write(move |db, events| {
-            let mut records = PgWrite {
-                db,
-                events,
-                queue: &queue,
-            };
-            write::start_conversation(&mut records, &command)
-        })
-        .await
+        self.write_conversation(move |records| write::start_conversation(records, &command))
+            .await
     }
 
     async fn post_message(&self, command: PostMessage) -> hotline_store::StoreResult<Posted> {
-        let queue = self.queue.clone();
-        self.write(move |db, events| {
-            let mut records = PgWrite {
-                db,
-                events,
-                queue: &queue,
-            };
-            write::post_message(&mut records, &command)
-        })
-        .await
+        self.write_conversation(move |records| write::post_message(records, &command))
+            .await
     }
 
     async fn change_lifecycle(
         &self,
         command: ChangeLifecycle,
     ) -> hotline_store::StoreResult<Conversation> {
-        let queue = self.queue.clone();
-        self.write(move |db, events| {
-            let mut records = PgWrite {
-                db,
-                events,
-                queue: &queue,
-            };
-            write::change_lifecycle(&mut records, &command)
-        })
-        .await
+        self.write_conversation(move |records| write::change_lifecycle(records, &command))
+            .await
     }
 
     async fn conversation(

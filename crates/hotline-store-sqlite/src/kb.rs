@@ -2,7 +2,6 @@
 
 use super::SqliteStore;
 use super::rows::*;
-use crate::append::SqliteWrite;
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::{Article, ArticleId, DepartmentId};
@@ -208,14 +207,8 @@ impl KnowledgeStore for SqliteStore {
         &self,
         command: PostBotMessage,
     ) -> hotline_store::StoreResult<Posted> {
-        let queue = self.queue.clone();
-        self.write(move |conn, events| {
-            let mut records = SqliteWrite {
-                conn,
-                events,
-                queue: &queue,
-            };
-            hotline_store::write::post_bot_message(&mut records, &command)
+        self.write_conversation(move |records| {
+            hotline_store::write::post_bot_message(records, &command)
         })
         .await
     }

@@ -139,6 +139,23 @@ impl SqliteStore {
         let work: Work<T> = Box::new(f);
         self.writer.write(work).await
     }
+
+    /// Runs a conversation write of `hotline_store::write` over this
+    /// database's records.
+    async fn write_conversation<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut SqliteWrite<'_>) -> StoreResult<T> + Send + 'static,
+    ) -> hotline_store::StoreResult<T> {
+        let queue = self.queue.clone();
+        self.write(move |conn, events| {
+            work(&mut SqliteWrite {
+                conn,
+                events,
+                queue: &queue,
+            })
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -331,45 +348,21 @@ impl Store for SqliteStore {
         &self,
         command: StartConversation,
     ) -> hotline_store::StoreResult<Started> {
-        let queue = self.queue.clone();
-        self.write(move |conn, events| {
-            let mut records = SqliteWrite {
-                conn,
-                events,
-                queue: &queue,
-            };
-            write::start_conversation(&mut records, &command)
-        })
-        .await
+        self.write_conversation(move |records| write::start_conversation(records, &command))
+            .await
     }
 
     async fn post_message(&self, command: PostMessage) -> hotline_store::StoreResult<Posted> {
-        let queue = self.queue.clone();
-        self.write(move |conn, events| {
-            let mut records = SqliteWrite {
-                conn,
-                events,
-                queue: &queue,
-            };
-            write::post_message(&mut records, &command)
-        })
-        .await
+        self.write_conversation(move |records| write::post_message(records, &command))
+            .await
     }
 
     async fn change_lifecycle(
         &self,
         command: ChangeLifecycle,
     ) -> hotline_store::StoreResult<Conversation> {
-        let queue = self.queue.clone();
-        self.write(move |conn, events| {
-            let mut records = SqliteWrite {
-                conn,
-                events,
-                queue: &queue,
-            };
-            write::change_lifecycle(&mut records, &command)
-        })
-        .await
+        self.write_conversation(move |records| write::change_lifecycle(records, &command))
+            .await
     }
 
     async fn conversation(

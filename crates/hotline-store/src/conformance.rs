@@ -193,15 +193,20 @@ async fn operator(
         .unwrap_or_else(|e| panic!("create operator: {e}"))
 }
 
+/// A customer's general question to a department's queue.
+fn start_command(who: &str, dept: &str, cmid: &str, text: &str) -> StartConversation {
+    StartConversation {
+        department: department(dept),
+        subject: Subject::General,
+        initial_status: Status::Queued,
+        customer: customer(who),
+        first_message: new_message(cmid, text),
+    }
+}
+
 async fn start(store: &Arc<dyn Store>, who: &str, dept: &str, cmid: &str, text: &str) -> Started {
     store
-        .start_conversation(StartConversation {
-            department: department(dept),
-            subject: Subject::General,
-            initial_status: Status::Queued,
-            customer: customer(who),
-            first_message: new_message(cmid, text),
-        })
+        .start_conversation(start_command(who, dept, cmid, text))
         .await
         .unwrap_or_else(|e| panic!("start conversation: {e}"))
 }

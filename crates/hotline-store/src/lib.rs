@@ -12,7 +12,7 @@ pub mod feed;
 pub mod kb;
 pub mod privacy;
 mod queue;
-mod read;
+pub mod read;
 mod redaction;
 pub mod routing;
 mod types;
@@ -37,6 +37,15 @@ use hotline_domain::{
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One step of a backend's schema: a SQL file, applied once and in order,
+/// and never edited once released.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
 
 /// Everything Hotline keeps. Writes that return `Ok` are durable: they have
 /// been committed (and synced to disk) before the call returns. A backend is

@@ -2,7 +2,7 @@
 //! operators together) has read, so that each side sees its messages go
 //! from "sent" to "read".
 
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
 use hotline_domain::{Conversation, ConversationId, Principal};
 use serde::Serialize;
@@ -136,4 +136,70 @@ pub trait ReadStore: Send + Sync {
         conversation: &ConversationId,
         reader: &Principal,
     ) -> StoreResult<ReadState>;
+}
+
+/// What moving a read mark reads and writes, in the backend's transaction.
+pub trait ReadRecords {
+    type Error: From<StoreError>;
+
+    fn conversation(&mut self, id: &ConversationId) -> Result<Option<Conversation>, Self::Error>;
+    /// Both sides' marks, `side`'s to be moved: a backend with several
+    /// writers locks it, so that a mark never moves back.
+    fn marks_to_change(
+        &mut self,
+        id: &ConversationId,
+        side: ReadSide,
+    ) -> Result<ReadState, Self::Error>;
+    /// The mark for "read up to `seq`" in `side`'s numbering, in both
+    /// numberings; `NotFound` when the customer has no such message.
+    fn mark_at(
+        &mut self,
+        id: &ConversationId,
+        side: ReadSide,
+        seq: u64,
+    ) -> Result<ReadMark, Self::Error>;
+    fn save_mark(
+        &mut self,
+        id: &ConversationId,
+        side: ReadSide,
+        mark: ReadMark,
+    ) -> Result<(), Self::Error>;
+    /// Appends `messages.read` about `conversation`.
+    fn append_receipt(
+        &mut self,
+        conversation: &Conversation,
+        receipt: &ReadReceipt,
+        internal: bool,
+    ) -> Result<(), Self::Error>;
+}
+
+/// [`ReadStore::mark_read`], once for every backend.
+pub fn mark_read<R: ReadRecords>(
+    records: &mut R,
+    id: &ConversationId,
+    reader: &Principal,
+    seq: u64,
+) -> Result<ReadOutcome, R::Error> {
+    let conversation = records
+        .conversation(id)?
+        .filter(|c| reader.can_access(c))
+        .ok_or(StoreError::NotFound)?;
+    let side = ReadSide::of(reader);
+    let last = side.last_in(&conversation);
+    if seq > last {
+        return Ok(ReadOutcome::BeyondLast { last });
+    }
+    let state = records.marks_to_change(id, side)?;
+    if seq <= state.of(side).seen_by(reader) {
+        return Ok(ReadOutcome::Unchanged(state));
+    }
+    let mark = if seq == 0 {
+        ReadMark::default()
+    } else {
+        records.mark_at(id, side, seq)?
+    };
+    records.save_mark(id, side, mark)?;
+    let (state, receipt, internal) = state.moved(id, side, mark);
+    records.append_receipt(&conversation, &receipt, internal)?;
+    Ok(ReadOutcome::Moved(state))
 }

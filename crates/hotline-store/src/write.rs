@@ -149,10 +149,7 @@ pub fn post_message<R: WriteRecords>(
 ) -> Result<Posted, R::Error> {
     // Routing's turn is taken only if the message changes the lifecycle
     // (`append_message`): most messages need only their conversation.
-    let conversation = records
-        .conversation_to_change(&command.conversation_id)?
-        .filter(|c| command.author.can_access(c))
-        .ok_or(StoreError::NotFound)?;
+    let conversation = to_change(records, &command.conversation_id, &command.author)?;
     let author = Author::of(&command.author);
     let new = &command.message;
     if let Some(existing) = records.sent_message(&author, new.client_msg_id.as_str())? {
@@ -174,6 +171,18 @@ pub fn post_message<R: WriteRecords>(
         message: new,
     };
     append_message(records, conversation, post, now)
+}
+
+/// The conversation `principal` changes; `NotFound` when they cannot see it.
+fn to_change<R: WriteRecords>(
+    records: &mut R,
+    id: &ConversationId,
+    principal: &Principal,
+) -> Result<Conversation, R::Error> {
+    Ok(records
+        .conversation_to_change(id)?
+        .filter(|c| principal.can_access(c))
+        .ok_or(StoreError::NotFound)?)
 }
 
 /// Appends the bot's answer to a conversation it handles.
@@ -198,10 +207,7 @@ pub fn change_lifecycle<R: WriteRecords>(
     command: &ChangeLifecycle,
 ) -> Result<Conversation, R::Error> {
     records.routing_turn()?;
-    let mut conversation = records
-        .conversation_to_change(&command.conversation_id)?
-        .filter(|c| command.actor.can_access(c))
-        .ok_or(StoreError::NotFound)?;
+    let mut conversation = to_change(records, &command.conversation_id, &command.actor)?;
     let before = conversation.clone();
     let action = lifecycle_action(&command.command, &conversation, |target| {
         records.operator(target)

@@ -10,16 +10,6 @@ pub struct Node {
     pub feed: broadcast::Receiver<Arc<Event>>,
 }
 
-fn start_command(who: &str, dept: &str, cmid: &str, text: &str) -> StartConversation {
-    StartConversation {
-        department: department(dept),
-        subject: Subject::General,
-        initial_status: Status::Queued,
-        customer: customer(who),
-        first_message: new_message(cmid, text),
-    }
-}
-
 /// Every position a feed was handed so far.
 fn drain(feed: &mut broadcast::Receiver<Arc<Event>>) -> Vec<u64> {
     let mut positions = Vec::new();
