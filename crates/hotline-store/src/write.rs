@@ -173,6 +173,19 @@ pub fn post_message<R: WriteRecords>(
     append_message(records, conversation, post, now)
 }
 
+/// Appends `conversation.updated` carrying the conversation as it now is.
+fn conversation_updated<R: WriteRecords>(
+    records: &mut R,
+    conversation: &Conversation,
+) -> Result<(), R::Error> {
+    records.append_event(
+        EventKind::ConversationUpdated,
+        conversation,
+        false,
+        conversation,
+    )
+}
+
 /// The conversation `principal` changes; `NotFound` when they cannot see it.
 fn to_change<R: WriteRecords>(
     records: &mut R,
@@ -215,12 +228,7 @@ pub fn change_lifecycle<R: WriteRecords>(
     if conversation.apply(action, &command.actor)? {
         conversation.updated_at = records.now();
         records.update_conversation(&conversation)?;
-        records.append_event(
-            EventKind::ConversationUpdated,
-            &conversation,
-            false,
-            &conversation,
-        )?;
+        conversation_updated(records, &conversation)?;
         return records.reconcile(Some(&before), conversation);
     }
     records.with_place(conversation)
@@ -256,12 +264,7 @@ pub fn append_message<R: WriteRecords>(
     }
     let message = record_message(records, &conversation, positions, post, now)?;
     if changed {
-        records.append_event(
-            EventKind::ConversationUpdated,
-            &conversation,
-            false,
-            &conversation,
-        )?;
+        conversation_updated(records, &conversation)?;
         conversation = records.reconcile(Some(&before), conversation)?;
     }
     records.record_reply(&conversation, &message)?;

@@ -10,6 +10,23 @@ pub struct Node {
     pub feed: broadcast::Receiver<Arc<Event>>,
 }
 
+/// The conversations `scope` sees, with `status` if given.
+async fn listed_in(
+    store: &Arc<dyn Store>,
+    scope: EventScope,
+    status: Option<Status>,
+) -> Vec<Conversation> {
+    store
+        .conversations(ConversationFilter {
+            scope,
+            status,
+            department: None,
+            limit: 1000,
+        })
+        .await
+        .unwrap()
+}
+
 /// Every position a feed was handed so far.
 fn drain(feed: &mut broadcast::Receiver<Arc<Event>>) -> Vec<u64> {
     let mut positions = Vec::new();
@@ -48,15 +65,12 @@ pub async fn starts_race_across_handles(a: Node, b: Node) {
             .all(|s| s.message.id == started[0].message.id)
     );
     for store in &stores {
-        let listed = store
-            .conversations(ConversationFilter {
-                scope: EventScope::Customer(CustomerId::from_raw("c1")),
-                status: None,
-                department: None,
-                limit: 100,
-            })
-            .await
-            .unwrap();
+        let listed = listed_in(
+            store,
+            EventScope::Customer(CustomerId::from_raw("c1")),
+            None,
+        )
+        .await;
         assert_eq!(listed.len(), 1, "one conversation, seen from either handle");
     }
 }
@@ -173,16 +187,8 @@ pub async fn sends_race_across_handles(a: Node, b: Node) {
 /// Conversations assigned now, by operator.
 async fn assigned(store: &Arc<dyn Store>, dept: &str) -> HashMap<OperatorId, Vec<ConversationId>> {
     let mut by_operator: HashMap<OperatorId, Vec<ConversationId>> = HashMap::new();
-    for c in store
-        .conversations(ConversationFilter {
-            scope: EventScope::Departments(vec![department(dept)]),
-            status: Some(Status::Assigned),
-            department: None,
-            limit: 1000,
-        })
-        .await
-        .unwrap()
-    {
+    let scope = EventScope::Departments(vec![department(dept)]);
+    for c in listed_in(store, scope, Some(Status::Assigned)).await {
         let assignee = c
             .assignee
             .expect("an assigned conversation has an assignee");
@@ -192,16 +198,8 @@ async fn assigned(store: &Arc<dyn Store>, dept: &str) -> HashMap<OperatorId, Vec
 }
 
 async fn queued(store: &Arc<dyn Store>, dept: &str) -> usize {
-    store
-        .conversations(ConversationFilter {
-            scope: EventScope::Departments(vec![department(dept)]),
-            status: Some(Status::Queued),
-            department: None,
-            limit: 1000,
-        })
-        .await
-        .unwrap()
-        .len()
+    let scope = EventScope::Departments(vec![department(dept)]);
+    listed_in(store, scope, Some(Status::Queued)).await.len()
 }
 
 pub async fn assignments_race_across_handles(a: Node, b: Node) {
