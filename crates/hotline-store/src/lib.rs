@@ -1,8 +1,10 @@
 //! Persistence for Hotline: the [`Store`] trait, with SQL only behind it.
 //!
-//! One crate per backend (`hotline-store-sqlite` now, `hotline-store-postgres`
-//! next); every backend must pass the same conformance suite
-//! ([`conformance`]), which is the written contract of these traits.
+//! One crate per backend (`hotline-store-sqlite`, `hotline-store-postgres`);
+//! every backend must pass the same conformance suite ([`conformance`]),
+//! which is the written contract of these traits. What the writes decide
+//! without SQL is written once here ([`write`], [`read::mark_read`],
+//! [`routing::rules`]) and runs over each backend's records.
 
 pub mod audit;
 pub mod conformance;
