@@ -22,7 +22,7 @@ pub(crate) enum Error {
 pub(crate) type StoreResult<T> = Result<T, Error>;
 
 /// The server's own message, which `tokio_postgres::Error`'s `Display` leaves out.
-fn describe(e: &tokio_postgres::Error) -> String {
+pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
         None => e.to_string(),
@@ -123,10 +123,5 @@ impl<'t> Db<'t> {
     pub(crate) fn execute(&self, sql: &str, params: Params<'_>) -> StoreResult<u64> {
         let statement = self.statement(sql)?;
         Ok(self.runtime.block_on(self.tx.execute(&statement, params))?)
-    }
-
-    /// Runs statements without parameters (migrations).
-    pub(crate) fn batch(&self, sql: &str) -> StoreResult<()> {
-        Ok(self.runtime.block_on(self.tx.batch_execute(sql))?)
     }
 }

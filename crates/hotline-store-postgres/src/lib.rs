@@ -96,26 +96,11 @@ impl PostgresStore {
         Ok(store)
     }
 
-    /// Applies the pending migrations, each in its own transaction under
-    /// the migration lock; returns the event log's name, made once.
+    /// Applies the pending migrations; returns the event log's name, made once.
     async fn migrate(&self) -> hotline_store::StoreResult<String> {
-        let known = migrations::MIGRATIONS.last().map_or(0, |m| m.version);
-        loop {
-            let applied = self
-                .run(Mode::Write, move |db, _| {
-                    let current = migrations::recorded_version(db)?;
-                    if current > known {
-                        return Err(migrations::newer(current, known).into());
-                    }
-                    match migrations::MIGRATIONS.iter().find(|m| m.version > current) {
-                        Some(next) => migrations::apply(db, next).map(|()| true),
-                        None => Ok(false),
-                    }
-                })
-                .await?;
-            if !applied {
-                break;
-            }
+        {
+            let mut client = self.pool.get().await.map_err(StoreError::backend)?;
+            migrations::migrate(&mut client, migrations::MIGRATIONS).await?;
         }
         let candidate = uuid::Uuid::new_v4().simple().to_string();
         self.run(Mode::Write, move |db, _| {

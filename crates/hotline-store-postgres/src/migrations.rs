@@ -5,7 +5,6 @@
 //! with the next number. Nodes starting together take turns through an
 //! advisory lock, so each migration runs once.
 
-use crate::db::{Db, StoreResult};
 use hotline_store::StoreError;
 
 pub use hotline_store::Migration;
@@ -36,38 +35,73 @@ pub struct Migrated {
     pub version: i64,
 }
 
-/// Reads the version and takes the migration lock: the first step, in the
-/// ledger's transaction. Returns the version recorded.
-pub(crate) fn recorded_version(db: &Db<'_>) -> StoreResult<i64> {
-    db.query_one("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-    db.batch(LEDGER)?;
-    Ok(db
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-            &[],
-        )?
-        .try_get(0)?)
+/// Brings the database behind `client` up to the newest of `migrations`,
+/// each newer one in its own transaction under the migration lock (so that
+/// nodes starting together apply each once); a database newer than them is
+/// refused untouched.
+pub async fn migrate(
+    client: &mut tokio_postgres::Client,
+    migrations: &[Migration],
+) -> hotline_store::StoreResult<Migrated> {
+    let known = migrations.last().map_or(0, |m| m.version);
+    let mut applied = Vec::new();
+    loop {
+        let tx = client.transaction().await.map_err(failed)?;
+        tx.query_one("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(failed)?;
+        tx.batch_execute(LEDGER).await.map_err(failed)?;
+        let current: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )
+            .await
+            .map_err(failed)?
+            .get(0);
+        if current > known {
+            return Err(newer(current, known));
+        }
+        let Some(next) = migrations.iter().find(|m| m.version > current) else {
+            tx.commit().await.map_err(failed)?;
+            return Ok(Migrated {
+                applied,
+                version: current,
+            });
+        };
+        tx.batch_execute(next.sql).await.map_err(|e| {
+            StoreError::Backend(format!(
+                "migration {:04}_{} failed: {}",
+                next.version,
+                next.name,
+                crate::db::describe(&e)
+            ))
+        })?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            &[
+                &next.version,
+                &next.name,
+                &time::OffsetDateTime::now_utc().unix_timestamp(),
+            ],
+        )
+        .await
+        .map_err(failed)?;
+        tx.commit().await.map_err(failed)?;
+        tracing::info!(
+            version = next.version,
+            name = next.name,
+            "database migrated"
+        );
+        applied.push(next.version);
+    }
 }
 
-/// Applies one migration and records it, in the caller's transaction (which
-/// holds the migration lock).
-pub(crate) fn apply(db: &Db<'_>, m: &Migration) -> StoreResult<()> {
-    db.batch(m.sql).map_err(|e| {
-        StoreError::Backend(format!("migration {:04}_{} failed: {e}", m.version, m.name))
-    })?;
-    db.execute(
-        "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-        &[
-            &m.version,
-            &m.name,
-            &time::OffsetDateTime::now_utc().unix_timestamp(),
-        ],
-    )?;
-    tracing::info!(version = m.version, name = m.name, "database migrated");
-    Ok(())
+fn failed(e: tokio_postgres::Error) -> StoreError {
+    StoreError::Backend(crate::db::describe(&e))
 }
 
-pub(crate) fn newer(version: i64, known: i64) -> StoreError {
+fn newer(version: i64, known: i64) -> StoreError {
     StoreError::Backend(format!(
         "the database has schema version {version}, newer than this Hotline ({known}); upgrade Hotline"
     ))

@@ -130,3 +130,104 @@ async fn reopening_keeps_the_log_and_applies_no_migration_twice() {
         .collect();
     assert_eq!(versions, [1]);
 }
+
+use hotline_store_postgres::migrations::{MIGRATIONS, Migration, migrate};
+
+const NOTES: Migration = Migration {
+    version: 2,
+    name: "notes",
+    sql: "CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT NOT NULL);",
+};
+
+async fn ledger(client: &tokio_postgres::Client) -> Vec<(i64, String)> {
+    client
+        .query(
+            "SELECT version, name FROM schema_migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+}
+
+#[tokio::test]
+async fn migrations_apply_once_in_order_and_a_newer_database_is_refused() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let mut client = admin(&url).await;
+    let first = migrate(&mut client, &MIGRATIONS[..1]).await.unwrap();
+    assert_eq!((first.applied, first.version), (vec![1], 1));
+    let again = migrate(&mut client, &MIGRATIONS[..1]).await.unwrap();
+    assert!(again.applied.is_empty());
+
+    let later = [MIGRATIONS[0], NOTES];
+    let upgraded = migrate(&mut client, &later).await.unwrap();
+    assert_eq!((upgraded.applied, upgraded.version), (vec![2], 2));
+    assert_eq!(
+        ledger(&client).await,
+        [(1, "init".into()), (2, "notes".into())]
+    );
+    client
+        .batch_execute("INSERT INTO notes (id, body) VALUES (1, 'x')")
+        .await
+        .unwrap();
+
+    // An older Hotline refuses the newer database and changes nothing.
+    let refused = migrate(&mut client, &MIGRATIONS[..1]).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("newer than this Hotline"),
+        "{refused}"
+    );
+    assert_eq!(ledger(&client).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_failing_migration_leaves_the_database_as_it_was() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let mut client = admin(&url).await;
+    migrate(&mut client, &MIGRATIONS[..1]).await.unwrap();
+    let broken = Migration {
+        version: 2,
+        name: "broken",
+        sql: "CREATE TABLE half (id BIGINT); INSERT INTO nowhere VALUES (1);",
+    };
+    let error = migrate(&mut client, &[MIGRATIONS[0], broken])
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("0002_broken"), "{error}");
+    assert_eq!(ledger(&client).await, [(1, "init".into())]);
+    let half: bool = client
+        .query_one("SELECT to_regclass('half') IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!half, "the half-applied migration rolled back");
+}
+
+#[tokio::test]
+async fn nodes_starting_together_migrate_once() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        clients.push(admin(&url).await);
+    }
+    let runs = clients.iter_mut().map(|client| migrate(client, MIGRATIONS));
+    let outcomes = futures_util::future::join_all(runs).await;
+    let applied: Vec<i64> = outcomes
+        .into_iter()
+        .flat_map(|outcome| outcome.unwrap().applied)
+        .collect();
+    assert_eq!(
+        applied,
+        [1],
+        "one of them applied it, the others found it done"
+    );
+    assert_eq!(ledger(&clients[0]).await, [(1, "init".into())]);
+}
