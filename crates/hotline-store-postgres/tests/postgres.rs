@@ -146,7 +146,7 @@ async fn ledger(client: &tokio_postgres::Client) -> Vec<(i64, String)> {
             &[],
         )
         .await
-        .unwrap()
+        .unwrap_or_else(|e| panic!("read the ledger: {e}"))
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect()

@@ -10,6 +10,17 @@ pub struct Node {
     pub feed: broadcast::Receiver<Arc<Event>>,
 }
 
+/// A conversation's messages as operators see them, notes included.
+async fn every_message(store: &Arc<dyn Store>, conversation: &ConversationId) -> Vec<Message> {
+    let query = MessageQuery {
+        conversation_id: conversation.clone(),
+        after_seq: 0,
+        limit: 1000,
+        include_internal: true,
+    };
+    store.messages(query).await.unwrap()
+}
+
 /// The conversations `scope` sees, with `status` if given.
 async fn listed_in(
     store: &Arc<dyn Store>,
@@ -118,16 +129,7 @@ pub async fn sends_race_across_handles(a: Node, b: Node) {
             .iter()
             .all(|p| p.message.id == retried[0].message.id)
     );
-    let messages = b
-        .store
-        .messages(MessageQuery {
-            conversation_id: conv.clone(),
-            after_seq: 0,
-            limit: 1000,
-            include_internal: true,
-        })
-        .await
-        .unwrap();
+    let messages = every_message(&b.store, &conv).await;
     assert_eq!(
         messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
         (1..=18).collect::<Vec<_>>(),
