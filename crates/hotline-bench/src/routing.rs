@@ -353,7 +353,7 @@ async fn store_writes(args: &Args) -> Result<()> {
             format!("{:.2} / {:.2} ms", line.message_p50_ms, line.message_p99_ms),
         );
     table.print();
-    report::print_json(&line);
+    crate::report::print_json(&line);
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

@@ -157,7 +157,7 @@ impl Settings {
 }
 
 /// A database URL without its password (`postgres://user:<redacted>@host/db`).
-fn redact_url(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };

@@ -1,176 +1,160 @@
-//! Appending a message to a conversation: the one write path for a person's
-//! message, a duplicate request joined to an open conversation and the bot's
-//! answer, so that positions, activity time, events and routing follow one
-//! rule whoever writes.
+//! The conversation writes of [`hotline_store::write`] on SQLite: their
+//! reads and writes ([`SqliteWrite`]) over one writer job's connection.
 
-use crate::error::StoreResult;
+use crate::error::{Error, StoreResult};
 use crate::queue::QueueRuntime;
 use crate::rows::*;
 use hotline_domain::{
-    ArticleSuggestion, AttachmentId, AttachmentInfo, Author, AuthorKind, ClientMsgId, Conversation,
-    Event, EventKind, Message, MessageId, MessageText, Principal, Timestamp,
+    AttachmentId, AttachmentInfo, Author, AuthorKind, ClientMsgId, Conversation, ConversationId,
+    CustomerIdentity, Event, EventKind, Message, OperatorId, OperatorPrincipal, Principal,
+    Timestamp,
 };
-use hotline_store::kb::BOT_NAME;
-use hotline_store::{NewMessage, Posted, StoreError, Uploader};
+use hotline_store::write::WriteRecords;
+use hotline_store::{Remask, StartConversation, Started, StoreError, Uploader};
 use rusqlite::{Connection, params};
+use serde::Serialize;
 
-/// Who writes a message, and what.
-pub(crate) enum Post<'a> {
-    /// A customer's or an operator's message, with the author's own uploads.
-    Person {
-        author: &'a Principal,
-        message: &'a NewMessage,
-    },
-    /// The answer bot's reply and the articles it suggests.
-    Bot {
-        text: MessageText,
-        suggestions: Vec<ArticleSuggestion>,
-    },
+/// What the conversation writes read and write in one writer job.
+pub(crate) struct SqliteWrite<'a> {
+    pub conn: &'a Connection,
+    pub events: &'a mut Vec<Event>,
+    pub queue: &'a QueueRuntime,
 }
 
-impl Post<'_> {
-    fn internal(&self) -> bool {
-        match self {
-            Post::Person { message, .. } => message.internal,
-            Post::Bot { .. } => false,
-        }
-    }
-}
+impl WriteRecords for SqliteWrite<'_> {
+    type Error = Error;
 
-/// Appends a message to `conversation` (as loaded in this transaction),
-/// written at `now`: the message's effect on the lifecycle (the domain's
-/// rules, which may refuse it), its positions, the activity time (an internal
-/// note is not activity the customer should see: their list is ordered by
-/// it), the `message.created` event and, when the lifecycle changed,
-/// `conversation.updated` and routing. The caller has made its own checks
-/// (idempotency, screening) first.
-pub(crate) fn append_message(
-    conn: &Connection,
-    events: &mut Vec<Event>,
-    queue: &QueueRuntime,
-    mut conversation: Conversation,
-    post: Post<'_>,
-    now: Timestamp,
-) -> StoreResult<Posted> {
-    let before = conversation.clone();
-    let internal = post.internal();
-    let changed = match &post {
-        Post::Person { author, message } => conversation.on_message(author, message.internal)?,
-        Post::Bot { .. } => {
-            conversation.on_bot_message()?;
-            false
-        }
-    };
-    let positions = conversation.next_positions(internal);
-    if !internal {
-        conversation.updated_at = now;
+    fn now(&self) -> Timestamp {
+        now()
     }
-    if changed {
-        update_conversation(conn, &conversation)?;
-    } else {
-        record_activity(conn, &conversation)?;
-    }
-    let message = record_message(conn, events, &conversation, positions, post, now)?;
-    if changed {
-        append_conversation_updated(conn, events, &conversation)?;
-        conversation = queue.reconcile(conn, events, Some(&before), conversation)?;
-    }
-    queue.record_reply(conn, events, &conversation, &message)?;
-    Ok(Posted {
-        message,
-        conversation,
-        created: true,
-    })
-}
 
-/// Inserts a message at `positions` (from `Conversation::next_positions`),
-/// binding its attachments to it, and appends its `message.created` event.
-pub(crate) fn record_message(
-    conn: &Connection,
-    events: &mut Vec<Event>,
-    conversation: &Conversation,
-    positions: (i64, Option<i64>),
-    post: Post<'_>,
-    now: Timestamp,
-) -> StoreResult<Message> {
-    let (author, text, internal, client_msg_id, attachments, suggestions) = match post {
-        Post::Person { author, message } => (
-            Author::of(author),
-            message.text.as_str().to_owned(),
-            message.internal,
-            Some(message.client_msg_id.clone()),
-            claim_attachments(conn, author, &message.attachment_ids)?,
-            Vec::new(),
-        ),
-        Post::Bot { text, suggestions } => (
-            Author {
-                kind: AuthorKind::Bot,
-                id: None,
-                name: BOT_NAME.to_owned(),
-            },
-            text.into_inner(),
-            false,
-            None,
-            Vec::new(),
-            suggestions,
-        ),
-    };
-    let message = Message {
-        id: MessageId::generate(),
-        conversation_id: conversation.id.clone(),
-        seq: positions.0,
-        public_seq: positions.1,
-        author,
-        text,
-        internal,
-        client_msg_id,
-        attachments,
-        suggestions,
-        created_at: now,
-    };
-    // Only the bot's messages carry suggestions; a person's keep the column empty.
-    let suggestions = (message.author.kind == AuthorKind::Bot)
-        .then(|| to_json(&message.suggestions))
-        .transpose()?;
-    conn.prepare_cached(concat!(
-        "INSERT INTO messages (",
-        message_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-    ))?
-    .execute(params![
-        message.id.as_str(),
-        message.conversation_id.as_str(),
-        message.seq,
-        message.public_seq,
-        message.author.kind.as_str(),
-        message.author.id,
-        message.author.name,
-        message.text,
-        message.internal,
-        message.client_msg_id.as_ref().map(ClientMsgId::as_str),
-        to_json(&message.attachments)?,
-        micros(now),
-        suggestions,
-    ])?;
-    for attachment in &message.attachments {
-        conn.prepare_cached(
-            "UPDATE attachments SET conversation_id = ?1, message_seq = ?2 WHERE id = ?3",
-        )?
+    fn conversation(&mut self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        load_conversation(self.conn, id)
+    }
+
+    /// The single writer changes one conversation at a time: no lock needed.
+    fn conversation_to_change(&mut self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        load_conversation(self.conn, id)
+    }
+
+    fn sent_message(
+        &mut self,
+        author: &Author,
+        client_msg_id: &str,
+    ) -> StoreResult<Option<Message>> {
+        find_by_client_msg_id(self.conn, author, client_msg_id)
+    }
+
+    fn operator(&mut self, id: &OperatorId) -> StoreResult<Option<OperatorPrincipal>> {
+        load_operator(self.conn, id)
+    }
+
+    fn save_customer(&mut self, customer: &CustomerIdentity, now: Timestamp) -> StoreResult<()> {
+        upsert_customer(self.conn, customer, now)
+    }
+
+    fn insert_conversation(&mut self, conversation: &Conversation) -> StoreResult<()> {
+        insert_conversation(self.conn, conversation)
+    }
+
+    fn update_conversation(&mut self, conversation: &Conversation) -> StoreResult<()> {
+        update_conversation(self.conn, conversation)
+    }
+
+    fn record_activity(&mut self, conversation: &Conversation) -> StoreResult<()> {
+        record_activity(self.conn, conversation)
+    }
+
+    fn record_rating(&mut self, conversation: &Conversation) -> StoreResult<()> {
+        record_rating(self.conn, conversation)
+    }
+
+    fn claim_attachments(
+        &mut self,
+        author: &Principal,
+        ids: &[AttachmentId],
+    ) -> StoreResult<Vec<AttachmentInfo>> {
+        claim_attachments(self.conn, author, ids)
+    }
+
+    fn insert_message(&mut self, message: &Message) -> StoreResult<()> {
+        let conn = self.conn;
+        // Only the bot's messages carry suggestions; a person's keep the column empty.
+        let suggestions = (message.author.kind == AuthorKind::Bot)
+            .then(|| to_json(&message.suggestions))
+            .transpose()?;
+        conn.prepare_cached(concat!(
+            "INSERT INTO messages (",
+            message_columns!(),
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        ))?
         .execute(params![
+            message.id.as_str(),
             message.conversation_id.as_str(),
             message.seq,
-            attachment.id.as_str()
+            message.public_seq,
+            message.author.kind.as_str(),
+            message.author.id,
+            message.author.name,
+            message.text,
+            message.internal,
+            message.client_msg_id.as_ref().map(ClientMsgId::as_str),
+            to_json(&message.attachments)?,
+            micros(message.created_at),
+            suggestions,
         ])?;
+        for attachment in &message.attachments {
+            conn.prepare_cached(
+                "UPDATE attachments SET conversation_id = ?1, message_seq = ?2 WHERE id = ?3",
+            )?
+            .execute(params![
+                message.conversation_id.as_str(),
+                message.seq,
+                attachment.id.as_str()
+            ])?;
+        }
+        Ok(())
     }
-    append_event(
-        conn,
-        events,
-        EventKind::MessageCreated,
-        conversation,
-        message.internal,
-        &message,
-    )?;
-    Ok(message)
+
+    fn remask(&mut self, conversation: &Conversation, remask: &Remask) -> StoreResult<()> {
+        crate::redaction::redact_as_read(self.conn, conversation, remask)
+    }
+
+    fn append_event<T: Serialize>(
+        &mut self,
+        kind: EventKind,
+        conversation: &Conversation,
+        internal: bool,
+        data: &T,
+    ) -> StoreResult<()> {
+        append_event(self.conn, self.events, kind, conversation, internal, data)
+    }
+
+    /// Routing runs on the single writer: its turn is every job's.
+    fn routing_turn(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
+
+    fn reconcile(
+        &mut self,
+        before: Option<&Conversation>,
+        after: Conversation,
+    ) -> StoreResult<Conversation> {
+        self.queue.reconcile(self.conn, self.events, before, after)
+    }
+
+    fn record_reply(&mut self, conversation: &Conversation, message: &Message) -> StoreResult<()> {
+        self.queue
+            .record_reply(self.conn, self.events, conversation, message)
+    }
+
+    fn with_place(&mut self, conversation: Conversation) -> StoreResult<Conversation> {
+        Ok(self.queue.with_place(conversation))
+    }
+
+    fn join_open(&mut self, command: &StartConversation) -> StoreResult<Option<Started>> {
+        self.queue.join_open(self.conn, self.events, command)
+    }
 }
 
 /// The attachments' metadata, once each is checked to be the author's own

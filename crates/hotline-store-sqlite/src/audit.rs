@@ -2,7 +2,7 @@ use super::SqliteStore;
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_store::AuditStore;
-use hotline_store::audit::{AuditEntry, GENESIS_HASH, NewAuditEntry, chain_hash};
+use hotline_store::audit::{AuditEntry, GENESIS_HASH, NewAuditEntry};
 use rusqlite::{OptionalExtension, params};
 
 #[async_trait]
@@ -18,42 +18,23 @@ impl AuditStore for SqliteStore {
                 None => (1, GENESIS_HASH.to_owned()),
             };
             let at_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-            let hash = chain_hash(
-                &prev_hash,
-                seq,
-                at_ms,
-                &entry.actor_kind,
-                &entry.actor_id,
-                &entry.action,
-                entry.target.as_deref(),
-                &entry.details,
-            );
+            let entry = AuditEntry::chained(entry, seq, at_ms, prev_hash);
             conn.prepare_cached(
                 "INSERT INTO audit_log (seq, at_ms, actor_kind, actor_id, action, target, details, prev_hash, hash)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
-                seq,
-                at_ms,
+                entry.seq,
+                entry.at_ms,
                 entry.actor_kind,
                 entry.actor_id,
                 entry.action,
                 entry.target,
                 entry.details.to_string(),
-                prev_hash,
-                hash
+                entry.prev_hash,
+                entry.hash
             ])?;
-            Ok(AuditEntry {
-                seq,
-                at_ms,
-                actor_kind: entry.actor_kind,
-                actor_id: entry.actor_id,
-                action: entry.action,
-                target: entry.target,
-                details: entry.details,
-                prev_hash,
-                hash,
-            })
+            Ok(entry)
         })
         .await
     }

@@ -2,7 +2,6 @@
 
 use super::SqliteStore;
 use super::rows::*;
-use crate::append::{Post, append_message};
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use hotline_domain::{Article, ArticleId, DepartmentId};
@@ -208,15 +207,8 @@ impl KnowledgeStore for SqliteStore {
         &self,
         command: PostBotMessage,
     ) -> hotline_store::StoreResult<Posted> {
-        let queue = self.queue.clone();
-        self.write(move |conn, events| {
-            let conversation =
-                load_conversation(conn, &command.conversation_id)?.ok_or(StoreError::NotFound)?;
-            let post = Post::Bot {
-                text: command.text,
-                suggestions: command.suggestions,
-            };
-            append_message(conn, events, &queue, conversation, post, now())
+        self.write_conversation(move |records| {
+            hotline_store::write::post_bot_message(records, &command)
         })
         .await
     }

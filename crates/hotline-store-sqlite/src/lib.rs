@@ -18,20 +18,18 @@ mod reports;
 mod routing_state;
 mod writer;
 
-use crate::append::{Post, append_message, record_message};
+use crate::append::SqliteWrite;
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
 use hotline_domain::{
-    Assignee, AttachmentId, Author, Conversation, ConversationId, CustomerRef, Department,
-    DepartmentId, Event, EventKind, EventPosition, LifecycleAction, Message, OperatorId,
-    OperatorPrincipal, Principal,
+    AttachmentId, Conversation, ConversationId, Department, DepartmentId, Event, EventPosition,
+    Message, OperatorId, OperatorPrincipal,
 };
 use hotline_store::{
     AttachmentRecord, ChangeLifecycle, Conflict, ConversationFilter, EventBounds, EventPage,
-    EventScope, EventSink, LifecycleCommand, MessageQuery, NewAttachment, NewOperator, NewSession,
-    OperatorRecord, PostMessage, Posted, RateConversation, StartConversation, Started, Store,
-    StoreError,
+    EventScope, EventSink, MessageQuery, NewAttachment, NewOperator, NewSession, OperatorRecord,
+    PostMessage, Posted, RateConversation, StartConversation, Started, Store, StoreError, write,
 };
 use rows::*;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -142,6 +140,23 @@ impl SqliteStore {
     ) -> hotline_store::StoreResult<T> {
         let work: Work<T> = Box::new(f);
         self.writer.write(work).await
+    }
+
+    /// Runs a conversation write of `hotline_store::write` over this
+    /// database's records.
+    async fn write_conversation<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut SqliteWrite<'_>) -> StoreResult<T> + Send + 'static,
+    ) -> hotline_store::StoreResult<T> {
+        let queue = self.queue.clone();
+        self.write(move |conn, events| {
+            work(&mut SqliteWrite {
+                conn,
+                events,
+                queue: &queue,
+            })
+        })
+        .await
     }
 }
 
@@ -335,187 +350,29 @@ impl Store for SqliteStore {
         &self,
         command: StartConversation,
     ) -> hotline_store::StoreResult<Started> {
-        let queue = self.queue.clone();
-        self.write(move |conn, events| {
-            let principal = Principal::Customer(command.customer.clone());
-            let author = Author::of(&principal);
-            let first = &command.first_message;
-            if let Some(existing) =
-                find_by_client_msg_id(conn, &author, first.client_msg_id.as_str())?
-            {
-                let conversation = load_conversation(conn, &existing.conversation_id)?
-                    .ok_or(StoreError::NotFound)?;
-                // A start that joined an open conversation added a later message.
-                let joined = existing.seq > 1;
-                let same = (joined || conversation.subject == command.subject)
-                    && conversation.department == command.department
-                    && same_body(&existing, first);
-                if !same {
-                    return Err(StoreError::Conflict(Conflict::ClientMsgIdReused).into());
-                }
-                let conversation = queue.with_place(conversation);
-                return Ok(Started {
-                    conversation,
-                    message: existing,
-                    created: false,
-                    joined_existing: joined,
-                });
-            }
-            if let Some(joined) = queue.join_open(conn, events, &command)? {
-                return Ok(joined);
-            }
-
-            let now = now();
-            let customer = &command.customer;
-            upsert_customer(conn, customer, now)?;
-
-            let conversation = Conversation {
-                id: ConversationId::generate(),
-                department: command.department,
-                status: command.initial_status,
-                subject: command.subject,
-                customer: CustomerRef {
-                    id: customer.id.clone(),
-                    name: customer.name.clone(),
-                },
-                assignee: None,
-                last_seq: 1,
-                last_public_seq: 1,
-                created_at: now,
-                updated_at: now,
-                queue: None,
-                rating: None,
-            };
-            insert_conversation(conn, &conversation)?;
-            append_event(
-                conn,
-                events,
-                EventKind::ConversationCreated,
-                &conversation,
-                false,
-                &conversation,
-            )?;
-            let message = record_message(
-                conn,
-                events,
-                &conversation,
-                (1, Some(1)),
-                Post::Person {
-                    author: &principal,
-                    message: first,
-                },
-                now,
-            )?;
-            let conversation = queue.reconcile(conn, events, None, conversation)?;
-            Ok(Started {
-                conversation,
-                message,
-                created: true,
-                joined_existing: false,
-            })
-        })
-        .await
+        self.write_conversation(move |records| write::start_conversation(records, &command))
+            .await
     }
 
     async fn post_message(&self, command: PostMessage) -> hotline_store::StoreResult<Posted> {
-        let queue = self.queue.clone();
-        self.write(move |conn, events| {
-            let conversation = load_conversation(conn, &command.conversation_id)?
-                .filter(|c| command.author.can_access(c))
-                .ok_or(StoreError::NotFound)?;
-            let author = Author::of(&command.author);
-            let new = &command.message;
-            if let Some(existing) =
-                find_by_client_msg_id(conn, &author, new.client_msg_id.as_str())?
-            {
-                if existing.conversation_id != conversation.id || !same_body(&existing, new) {
-                    return Err(StoreError::Conflict(Conflict::ClientMsgIdReused).into());
-                }
-                return Ok(Posted {
-                    message: existing,
-                    conversation,
-                    created: false,
-                });
-            }
-            if let Some(department) = &command.screened.department
-                && department != &conversation.department
-            {
-                return Err(StoreError::Conflict(Conflict::ConversationMoved).into());
-            }
-            let screened = &command.screened;
-            if !screened.remask.is_empty() {
-                if screened.last_seq != Some(conversation.last_seq) {
-                    return Err(StoreError::Conflict(Conflict::ScreeningOutdated).into());
-                }
-                for remask in &screened.remask {
-                    redaction::redact_as_read(conn, &conversation, remask)?;
-                }
-            }
-            let now = now();
-            // The token's facts as of now (a tier may have changed since the
-            // start), before a reopened conversation re-enters the queue.
-            if let Principal::Customer(customer) = &command.author {
-                upsert_customer(conn, customer, now)?;
-            }
-            let post = Post::Person {
-                author: &command.author,
-                message: new,
-            };
-            append_message(conn, events, &queue, conversation, post, now)
-        })
-        .await
+        self.write_conversation(move |records| write::post_message(records, &command))
+            .await
     }
 
     async fn change_lifecycle(
         &self,
         command: ChangeLifecycle,
     ) -> hotline_store::StoreResult<Conversation> {
-        let queue = self.queue.clone();
-        self.write(move |conn, events| {
-            let mut conversation = load_conversation(conn, &command.conversation_id)?
-                .filter(|c| command.actor.can_access(c))
-                .ok_or(StoreError::NotFound)?;
-            let before = conversation.clone();
-            let action = match command.command {
-                LifecycleCommand::Handoff => LifecycleAction::Handoff,
-                LifecycleCommand::Take => LifecycleAction::Take,
-                LifecycleCommand::Resolve => LifecycleAction::Resolve,
-                LifecycleCommand::Reopen => LifecycleAction::Reopen,
-                LifecycleCommand::AssignTo(target) => {
-                    let operator = load_operator(conn, &target)?
-                        .filter(|o| o.departments.contains(&conversation.department))
-                        .ok_or_else(|| StoreError::InvalidAssignee(target.to_string()))?;
-                    LifecycleAction::AssignTo(Assignee {
-                        id: operator.id,
-                        name: operator.name,
-                    })
-                }
-            };
-            if conversation.apply(action, &command.actor)? {
-                conversation.updated_at = now();
-                update_conversation(conn, &conversation)?;
-                append_conversation_updated(conn, events, &conversation)?;
-                return queue.reconcile(conn, events, Some(&before), conversation);
-            }
-            Ok(queue.with_place(conversation))
-        })
-        .await
+        self.write_conversation(move |records| write::change_lifecycle(records, &command))
+            .await
     }
 
     async fn rate_conversation(
         &self,
         command: RateConversation,
     ) -> hotline_store::StoreResult<Conversation> {
-        self.write(move |conn, events| {
-            let mut conversation = load_conversation(conn, &command.conversation_id)?
-                .filter(|c| c.customer.id == command.customer)
-                .ok_or(StoreError::NotFound)?;
-            conversation.rate(command.score, command.comment, now())?;
-            record_rating(conn, &conversation)?;
-            append_conversation_updated(conn, events, &conversation)?;
-            Ok(conversation)
-        })
-        .await
+        self.write_conversation(move |records| write::rate_conversation(records, &command))
+            .await
     }
 
     async fn conversation(

@@ -10,13 +10,7 @@ use crate::error::StoreResult;
 use hotline_store::StoreError;
 use rusqlite::{Connection, params};
 
-/// One step of the schema.
-#[derive(Debug, Clone, Copy)]
-pub struct Migration {
-    pub version: i64,
-    pub name: &'static str,
-    pub sql: &'static str,
-}
+pub use hotline_store::Migration;
 
 /// Every migration, oldest first.
 pub const MIGRATIONS: &[Migration] = &[

@@ -5,19 +5,20 @@
 
 use super::SqliteStore;
 use super::rows::*;
-use crate::append::{Post, append_message};
+use crate::append::SqliteWrite;
 use crate::error::{Error, StoreResult};
-use crate::routing_state::{HOUR_MICROS, InMemoryRouting, load_slot};
+use crate::routing_state::{load_routing, load_slot};
 use async_trait::async_trait;
-use hotline_domain::estimate::newcomer_wait_seconds;
 use hotline_domain::routing::OperatorSlot;
 use hotline_domain::similarity::same_request;
 use hotline_domain::sla::{DueTimes, SlaTarget};
 use hotline_domain::{
     Conversation, ConversationId, CustomerId, DepartmentId, Event, EventKind, Message, OperatorId,
-    Presence, Principal, Priority, QueuePlace, Status, Timestamp,
+    Principal, Priority, QueuePlace, Status, Timestamp,
 };
+use hotline_store::routing::memory::{HOUR_MICROS, InMemoryRouting};
 use hotline_store::routing::rules;
+use hotline_store::write::{self, Post};
 use hotline_store::{
     DepartmentLive, OperatorStatus, PresenceChange, QueueConfig, QueueStore, RoutingRecords,
     RoutingState, StartConversation, Started, StoreError, Transfer,
@@ -271,7 +272,7 @@ impl QueueRuntime {
     pub(super) fn load(conn: &Connection) -> StoreResult<QueueRuntime> {
         Ok(QueueRuntime {
             state: Mutex::new(QueueState {
-                routing: InMemoryRouting::load(conn)?,
+                routing: load_routing(conn)?,
                 config: QueueConfig::default(),
             }),
         })
@@ -281,7 +282,7 @@ impl QueueRuntime {
     /// for writes that delete conversations behind routing's back (erasure,
     /// retention).
     pub(super) fn reload(&self, conn: &Connection) -> StoreResult<()> {
-        let fresh = InMemoryRouting::load(conn)?;
+        let fresh = load_routing(conn)?;
         self.lock().routing = fresh;
         Ok(())
     }
@@ -387,7 +388,12 @@ impl QueueRuntime {
             author: &principal,
             message: &command.first_message,
         };
-        let joined = append_message(conn, events, self, conversation, post, now())?;
+        let mut records = SqliteWrite {
+            conn,
+            events,
+            queue: self,
+        };
+        let joined = write::append_message(&mut records, conversation, post, now())?;
         Ok(Some(Started {
             conversation: self.with_place(joined.conversation),
             message: joined.message,
@@ -543,73 +549,29 @@ impl QueueRuntime {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         for department in departments {
-            let mut first_responses: Vec<f64> = conn
+            let first_responses: Vec<f64> = conn
                 .prepare_cached(
                     "SELECT (first_response_at - waiting_since) / 1e6 FROM conversation_routing
                      WHERE department = ?1 AND first_response_at >= ?2",
                 )?
                 .query_map(params![department.as_str(), hour_ago], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            first_responses.sort_by(f64::total_cmp);
             let breaches: i64 = conn
                 .prepare_cached(
                     "SELECT COUNT(*) FROM conversation_routing WHERE department = ?1
                      AND (first_response_breached_at >= ?2 OR resolution_breached_at >= ?2)",
                 )?
                 .query_row(params![department.as_str(), day_start], |r| r.get(0))?;
-            let guard = self.lock();
-            let state = &guard.routing;
-            let mut operators = Vec::new();
-            for (id, slot) in state.router.operators() {
-                if slot.departments.contains(department) && slot.presence != Presence::Offline {
-                    let name = names.get(id.as_str()).cloned().unwrap_or_default();
-                    operators
-                        .push(rules::operator_status(state, id, name).ok_or(StoreError::NotFound)?);
-                }
-            }
-            operators.sort_by(|a, b| a.name.cmp(&b.name));
-            let slots = state.online_slots(department);
-            let handle = state.mean_handle_seconds(department);
-            let arrivals = state.arrivals_since(department, hour_ago);
-            let longest = state
-                .router
-                .queue(department)
-                .map(|(_, since)| since)
-                .min()
-                .map_or(0, |since| {
-                    u64::try_from((now_us - since) / 1_000_000).unwrap_or(0)
-                });
-            out.push(DepartmentLive {
-                department: department.clone(),
-                queue_length: u32::try_from(state.router.queue_len(department)).unwrap_or(u32::MAX),
-                longest_wait_seconds: longest,
-                operators_online: operators
-                    .iter()
-                    .filter(|o| o.presence == Presence::Online)
-                    .count() as u32,
-                operators,
-                first_response_p50_seconds: percentile(&first_responses, 0.5),
-                first_response_p90_seconds: percentile(&first_responses, 0.9),
-                sla_breaches_today: u64::try_from(breaches).unwrap_or(0),
-                mean_handle_seconds: handle,
-                arrivals_last_hour: arrivals as u32,
-                expected_wait_seconds: newcomer_wait_seconds(
-                    slots,
-                    arrivals as f64 / 3600.0,
-                    handle,
-                ),
-            });
+            out.push(self.lock().routing.department_live(
+                department,
+                &names,
+                first_responses,
+                u64::try_from(breaches).unwrap_or(0),
+                now_us,
+            )?);
         }
         Ok(out)
     }
-}
-
-fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let index = ((sorted.len() - 1) as f64 * q).round() as usize;
-    sorted.get(index).copied()
 }
 
 #[async_trait]

@@ -1,8 +1,9 @@
 use super::SqliteStore;
 use super::rows::{append_event, load_conversation, now_micros};
-use crate::error::StoreResult;
+use crate::error::{Error, StoreResult};
 use async_trait::async_trait;
-use hotline_domain::{ConversationId, EventKind, Principal};
+use hotline_domain::{Conversation, ConversationId, Event, EventKind, Principal};
+use hotline_store::read::ReadRecords;
 use hotline_store::{
     ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore, StoreError,
 };
@@ -41,9 +42,6 @@ fn mark_at(
     side: ReadSide,
     seq: u64,
 ) -> StoreResult<ReadMark> {
-    if seq == 0 {
-        return Ok(ReadMark::default());
-    }
     let id = conversation.as_str();
     Ok(match side {
         ReadSide::Customer => ReadMark {
@@ -65,38 +63,36 @@ fn mark_at(
     })
 }
 
-#[async_trait]
-impl ReadStore for SqliteStore {
-    async fn mark_read(
-        &self,
-        conversation: &ConversationId,
-        reader: &Principal,
-        seq: u64,
-    ) -> hotline_store::StoreResult<ReadOutcome> {
-        let id = conversation.clone();
-        let reader = reader.clone();
-        self.write(move |conn, events| {
-            let conversation = load_conversation(conn, &id)?
-                .filter(|c| reader.can_access(c))
-                .ok_or(StoreError::NotFound)?;
-            let side = ReadSide::of(&reader);
-            let last = match side {
-                ReadSide::Customer => conversation.last_public_seq,
-                ReadSide::Operators => conversation.last_seq,
-            } as u64;
-            if seq > last {
-                return Ok(ReadOutcome::BeyondLast { last });
-            }
-            let mut state = load_state(conn, &id)?;
-            let current = match side {
-                ReadSide::Customer => state.customer,
-                ReadSide::Operators => state.operators,
-            };
-            if seq <= current.seen_by(&reader) {
-                return Ok(ReadOutcome::Unchanged(state));
-            }
-            let mark = mark_at(conn, &id, side, seq)?;
-            conn.prepare_cached(
+/// What moving a read mark reads and writes in one writer job.
+struct SqliteReads<'a> {
+    conn: &'a Connection,
+    events: &'a mut Vec<Event>,
+}
+
+impl ReadRecords for SqliteReads<'_> {
+    type Error = Error;
+
+    fn conversation(&mut self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        load_conversation(self.conn, id)
+    }
+
+    /// One writer: nothing to lock.
+    fn marks_to_change(&mut self, id: &ConversationId, _: ReadSide) -> StoreResult<ReadState> {
+        load_state(self.conn, id)
+    }
+
+    fn mark_at(&mut self, id: &ConversationId, side: ReadSide, seq: u64) -> StoreResult<ReadMark> {
+        mark_at(self.conn, id, side, seq)
+    }
+
+    fn save_mark(
+        &mut self,
+        id: &ConversationId,
+        side: ReadSide,
+        mark: ReadMark,
+    ) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
                 "INSERT INTO read_marks (conversation_id, side, seq, public_seq, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (conversation_id, side) DO UPDATE SET seq = excluded.seq,
@@ -109,27 +105,38 @@ impl ReadStore for SqliteStore {
                 mark.public_seq as i64,
                 now_micros()
             ])?;
-            match side {
-                ReadSide::Customer => state.customer = mark,
-                ReadSide::Operators => state.operators = mark,
-            }
-            // Operators reading only internal notes is news to operators alone.
-            let internal = mark.public_seq == current.public_seq;
-            let receipt = ReadReceipt {
-                conversation_id: id.clone(),
-                reader: side,
-                seq: mark.seq,
-                public_seq: mark.public_seq,
-            };
-            append_event(
-                conn,
-                events,
-                EventKind::MessagesRead,
-                &conversation,
-                internal,
-                &receipt,
-            )?;
-            Ok(ReadOutcome::Moved(state))
+        Ok(())
+    }
+
+    fn append_receipt(
+        &mut self,
+        conversation: &Conversation,
+        receipt: &ReadReceipt,
+        internal: bool,
+    ) -> StoreResult<()> {
+        append_event(
+            self.conn,
+            self.events,
+            EventKind::MessagesRead,
+            conversation,
+            internal,
+            receipt,
+        )
+    }
+}
+
+#[async_trait]
+impl ReadStore for SqliteStore {
+    async fn mark_read(
+        &self,
+        conversation: &ConversationId,
+        reader: &Principal,
+        seq: u64,
+    ) -> hotline_store::StoreResult<ReadOutcome> {
+        let id = conversation.clone();
+        let reader = reader.clone();
+        self.write(move |conn, events| {
+            hotline_store::read::mark_read(&mut SqliteReads { conn, events }, &id, &reader, seq)
         })
         .await
     }

@@ -6,7 +6,7 @@ use hotline_domain::{
     ConversationId, CustomerId, CustomerIdentity, CustomerRef, DepartmentId, Event, EventKind,
     EventPosition, Message, MessageId, OperatorId, OperatorPrincipal, Role, Status, Timestamp,
 };
-use hotline_store::{AttachmentRecord, NewMessage, StoreError, Uploader};
+use hotline_store::{AttachmentRecord, StoreError, Uploader};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -397,17 +397,6 @@ pub(super) fn find_by_client_msg_id(
     .optional()?
     .map(MessageRow::into_message)
     .transpose()
-}
-
-/// Whether a retried send carries the same body as the stored message.
-pub(super) fn same_body(stored: &Message, new: &NewMessage) -> bool {
-    stored.text == new.text.as_str()
-        && stored.internal == new.internal
-        && stored
-            .attachments
-            .iter()
-            .map(|a| &a.id)
-            .eq(new.attachment_ids.iter())
 }
 
 pub(super) fn load_attachment(

@@ -44,6 +44,24 @@ pub struct AuditEntry {
 impl AuditEntry {
     /// The hash this entry must carry: SHA-256 over the previous hash and
     /// every field, each length-prefixed so no two entries serialise alike.
+    /// The entry `entry` becomes at `seq`, written at `at_ms`, chained to
+    /// the entry before it (whose hash is `prev_hash`).
+    pub fn chained(entry: NewAuditEntry, seq: i64, at_ms: i64, prev_hash: String) -> AuditEntry {
+        let mut chained = AuditEntry {
+            seq,
+            at_ms,
+            actor_kind: entry.actor_kind,
+            actor_id: entry.actor_id,
+            action: entry.action,
+            target: entry.target,
+            details: entry.details,
+            prev_hash,
+            hash: String::new(),
+        };
+        chained.hash = chained.expected_hash();
+        chained
+    }
+
     pub fn expected_hash(&self) -> String {
         chain_hash(
             &self.prev_hash,

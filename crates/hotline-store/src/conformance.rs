@@ -8,7 +8,9 @@
 // Test code: a failed expectation is how a case reports failure.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod multi;
 mod queues;
+pub use multi::*;
 pub use queues::*;
 
 use crate::*;
@@ -19,9 +21,25 @@ use tokio::sync::broadcast;
 
 /// Expands to one test per conformance case, each with a fresh store opened
 /// by `$open` (an async function taking an `Arc<dyn EventSink>` and
-/// returning `Arc<dyn Store>`).
+/// returning `Arc<dyn Store>`, or `Option<Arc<dyn Store>>` for a backend
+/// whose server may be absent: `None` skips the case, see [`Opened`]).
+///
+/// The second form, `store_conformance_suite!(open, shared = open_two)`,
+/// adds the cases of several nodes on one database ([`multi`]): `open_two`
+/// takes two sinks and opens two handles on one fresh database, each
+/// handing its own commits to its sink (`Option<(Arc<dyn Store>,
+/// Arc<dyn Store>)>`, `None` skips).
 #[macro_export]
 macro_rules! store_conformance_suite {
+    ($open:expr, shared = $open_two:expr) => {
+        $crate::store_conformance_suite!($open);
+        $crate::store_conformance_suite!(@shared_cases $open_two;
+            starts_race_across_handles,
+            sends_race_across_handles,
+            assignments_race_across_handles,
+            positions_are_gap_free_across_handles
+        );
+    };
     ($open:expr) => {
         $crate::store_conformance_suite!(@cases $open;
             departments_round_trip,
@@ -67,7 +85,10 @@ macro_rules! store_conformance_suite {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
                 let (sink, _) = $crate::conformance::feed();
-                let store: std::sync::Arc<dyn $crate::Store> = ($open)(sink).await;
+                let Some(store) = $crate::conformance::Opened::into_store(($open)(sink).await)
+                else {
+                    return;
+                };
                 $crate::conformance::$case(store).await;
             }
         )+
@@ -78,11 +99,50 @@ macro_rules! store_conformance_suite {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
                 let (sink, committed) = $crate::conformance::feed();
-                let store: std::sync::Arc<dyn $crate::Store> = ($open)(sink).await;
+                let Some(store) = $crate::conformance::Opened::into_store(($open)(sink).await)
+                else {
+                    return;
+                };
                 $crate::conformance::$case(store, committed).await;
             }
         )+
     };
+    // Cases on two handles of one database, each with its own feed.
+    (@shared_cases $open_two:expr; $($case:ident),+) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let (sink_a, feed_a) = $crate::conformance::feed();
+                let (sink_b, feed_b) = $crate::conformance::feed();
+                let Some((a, b)) = ($open_two)(sink_a, sink_b).await else {
+                    return;
+                };
+                $crate::conformance::$case(
+                    $crate::conformance::Node { store: a, feed: feed_a },
+                    $crate::conformance::Node { store: b, feed: feed_b },
+                )
+                .await;
+            }
+        )+
+    };
+}
+
+/// What a backend's opener returns: a store, or, for a backend whose server
+/// is not configured here, `None` (the opener says why) to skip the case.
+pub trait Opened {
+    fn into_store(self) -> Option<Arc<dyn Store>>;
+}
+
+impl Opened for Arc<dyn Store> {
+    fn into_store(self) -> Option<Arc<dyn Store>> {
+        Some(self)
+    }
+}
+
+impl Opened for Option<Arc<dyn Store>> {
+    fn into_store(self) -> Option<Arc<dyn Store>> {
+        self
+    }
 }
 
 /// A sink for a store under test, and a receiver of what it is handed.
@@ -135,15 +195,20 @@ async fn operator(
         .unwrap_or_else(|e| panic!("create operator: {e}"))
 }
 
+/// A customer's general question to a department's queue.
+fn start_command(who: &str, dept: &str, cmid: &str, text: &str) -> StartConversation {
+    StartConversation {
+        department: department(dept),
+        subject: Subject::General,
+        initial_status: Status::Queued,
+        customer: customer(who),
+        first_message: new_message(cmid, text),
+    }
+}
+
 async fn start(store: &Arc<dyn Store>, who: &str, dept: &str, cmid: &str, text: &str) -> Started {
     store
-        .start_conversation(StartConversation {
-            department: department(dept),
-            subject: Subject::General,
-            initial_status: Status::Queued,
-            customer: customer(who),
-            first_message: new_message(cmid, text),
-        })
+        .start_conversation(start_command(who, dept, cmid, text))
         .await
         .unwrap_or_else(|e| panic!("start conversation: {e}"))
 }

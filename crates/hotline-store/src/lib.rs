@@ -1,8 +1,10 @@
 //! Persistence for Hotline: the [`Store`] trait, with SQL only behind it.
 //!
-//! One crate per backend (`hotline-store-sqlite` now, `hotline-store-postgres`
-//! next); every backend must pass the same conformance suite
-//! ([`conformance`]), which is the written contract of these traits.
+//! One crate per backend (`hotline-store-sqlite`, `hotline-store-postgres`);
+//! every backend must pass the same conformance suite ([`conformance`]),
+//! which is the written contract of these traits. What the writes decide
+//! without SQL is written once here ([`write`], [`read::mark_read`],
+//! [`routing::rules`]) and runs over each backend's records.
 
 pub mod audit;
 pub mod conformance;
@@ -12,11 +14,12 @@ pub mod feed;
 pub mod kb;
 pub mod privacy;
 mod queue;
-mod read;
+pub mod read;
 mod redaction;
 pub mod reports;
 pub mod routing;
 mod types;
+pub mod write;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
 pub use customer_context::CustomerContextStore;
@@ -38,6 +41,15 @@ use hotline_domain::{
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One step of a backend's schema: a SQL file, applied once and in order,
+/// and never edited once released.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
 
 /// Everything Hotline keeps. Writes that return `Ok` are durable: they have
 /// been committed (and synced to disk) before the call returns. A backend is

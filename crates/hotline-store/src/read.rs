@@ -2,9 +2,9 @@
 //! operators together) has read, so that each side sees its messages go
 //! from "sent" to "read".
 
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
-use hotline_domain::{ConversationId, Principal};
+use hotline_domain::{Conversation, ConversationId, Principal};
 use serde::Serialize;
 
 /// Who read: the customer, or the operators (one mark shared by all of them).
@@ -28,6 +28,14 @@ impl ReadSide {
             ReadSide::Customer => "customer",
             ReadSide::Operators => "operators",
         }
+    }
+    /// The last message of `conversation` this side can read, in its numbering.
+    pub fn last_in(self, conversation: &Conversation) -> u64 {
+        let last = match self {
+            ReadSide::Customer => conversation.last_public_seq,
+            ReadSide::Operators => conversation.last_seq,
+        };
+        u64::try_from(last).unwrap_or(0)
     }
 }
 
@@ -55,6 +63,38 @@ impl ReadMark {
 pub struct ReadState {
     pub customer: ReadMark,
     pub operators: ReadMark,
+}
+
+impl ReadState {
+    pub fn of(&self, side: ReadSide) -> ReadMark {
+        match side {
+            ReadSide::Customer => self.customer,
+            ReadSide::Operators => self.operators,
+        }
+    }
+
+    /// Moves `side`'s mark to `mark`: the state after, and the receipt to
+    /// log, with whether only operators may see it (they read nothing the
+    /// customer could notice: internal notes only).
+    pub fn moved(
+        mut self,
+        conversation_id: &ConversationId,
+        side: ReadSide,
+        mark: ReadMark,
+    ) -> (ReadState, ReadReceipt, bool) {
+        let internal = mark.public_seq == self.of(side).public_seq;
+        match side {
+            ReadSide::Customer => self.customer = mark,
+            ReadSide::Operators => self.operators = mark,
+        }
+        let receipt = ReadReceipt {
+            conversation_id: conversation_id.clone(),
+            reader: side,
+            seq: mark.seq,
+            public_seq: mark.public_seq,
+        };
+        (self, receipt, internal)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,4 +136,70 @@ pub trait ReadStore: Send + Sync {
         conversation: &ConversationId,
         reader: &Principal,
     ) -> StoreResult<ReadState>;
+}
+
+/// What moving a read mark reads and writes, in the backend's transaction.
+pub trait ReadRecords {
+    type Error: From<StoreError>;
+
+    fn conversation(&mut self, id: &ConversationId) -> Result<Option<Conversation>, Self::Error>;
+    /// Both sides' marks, `side`'s to be moved: a backend with several
+    /// writers locks it, so that a mark never moves back.
+    fn marks_to_change(
+        &mut self,
+        id: &ConversationId,
+        side: ReadSide,
+    ) -> Result<ReadState, Self::Error>;
+    /// The mark for "read up to `seq`" in `side`'s numbering, in both
+    /// numberings; `NotFound` when the customer has no such message.
+    fn mark_at(
+        &mut self,
+        id: &ConversationId,
+        side: ReadSide,
+        seq: u64,
+    ) -> Result<ReadMark, Self::Error>;
+    fn save_mark(
+        &mut self,
+        id: &ConversationId,
+        side: ReadSide,
+        mark: ReadMark,
+    ) -> Result<(), Self::Error>;
+    /// Appends `messages.read` about `conversation`.
+    fn append_receipt(
+        &mut self,
+        conversation: &Conversation,
+        receipt: &ReadReceipt,
+        internal: bool,
+    ) -> Result<(), Self::Error>;
+}
+
+/// [`ReadStore::mark_read`], once for every backend.
+pub fn mark_read<R: ReadRecords>(
+    records: &mut R,
+    id: &ConversationId,
+    reader: &Principal,
+    seq: u64,
+) -> Result<ReadOutcome, R::Error> {
+    let conversation = records
+        .conversation(id)?
+        .filter(|c| reader.can_access(c))
+        .ok_or(StoreError::NotFound)?;
+    let side = ReadSide::of(reader);
+    let last = side.last_in(&conversation);
+    if seq > last {
+        return Ok(ReadOutcome::BeyondLast { last });
+    }
+    let state = records.marks_to_change(id, side)?;
+    if seq <= state.of(side).seen_by(reader) {
+        return Ok(ReadOutcome::Unchanged(state));
+    }
+    let mark = if seq == 0 {
+        ReadMark::default()
+    } else {
+        records.mark_at(id, side, seq)?
+    };
+    records.save_mark(id, side, mark)?;
+    let (state, receipt, internal) = state.moved(id, side, mark);
+    records.append_receipt(&conversation, &receipt, internal)?;
+    Ok(ReadOutcome::Moved(state))
 }

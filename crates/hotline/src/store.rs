@@ -20,9 +20,10 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     open_with(settings, bus(settings)).await
 }
 
-/// Opens the configured store: `database_url` (`HOTLINE_DATABASE_URL`) when
-/// set, else the embedded SQLite database under the data directory. Each
-/// commit's events go to `sink`.
+/// Opens the configured store: PostgreSQL for a `postgres://` (or
+/// `postgresql://`) `database_url` (`HOTLINE_DATABASE_URL`), SQLite for
+/// `sqlite://PATH` or, when unset, the embedded file under the data
+/// directory. Each commit's events go to `sink`.
 pub async fn open_with(
     settings: &Settings,
     sink: Arc<dyn EventSink>,
@@ -39,12 +40,23 @@ pub async fn open_with(
         }
         Some(url) => match url.split_once("://") {
             Some(("sqlite", path)) => path.into(),
+            Some(("postgres" | "postgresql", _)) => {
+                let store = hotline_store_postgres::PostgresStore::open(url, sink)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "cannot open the PostgreSQL database {}",
+                            hotline_server::settings::redact_url(url)
+                        )
+                    })?;
+                return Ok(Arc::new(store));
+            }
             Some((scheme, _)) => anyhow::bail!(
-                "database_url: this Hotline has no `{scheme}` backend; use sqlite://PATH, or leave it unset for {} under the data directory",
+                "database_url: this Hotline has no `{scheme}` backend; use postgres://USER@HOST/DB, sqlite://PATH, or leave it unset for {} under the data directory",
                 DATABASE_FILE
             ),
             None => anyhow::bail!(
-                "database_url must be a URL such as sqlite:///var/lib/hotline/hotline.db"
+                "database_url must be a URL such as postgres://hotline@db/hotline or sqlite:///var/lib/hotline/hotline.db"
             ),
         },
     };

@@ -7,17 +7,18 @@
 //! conversation is never assigned twice and no operator's capacity is
 //! exceeded. How a backend keeps that promise is its own:
 //!
-//! - SQLite keeps the state in memory (a [`hotline_domain::Router`]) and
+//! - SQLite keeps the state in memory ([`memory::InMemoryRouting`]) and
 //!   changes it only on its single writer thread, one write at a time;
-//! - PostgreSQL keeps it in tables (operators' slots, queue entries) and
-//!   reads the rows a decision depends on with `SELECT … FOR UPDATE` (the
-//!   department's operators and the head of its queue), so that writers on
-//!   several nodes deciding for one department take turns.
+//! - PostgreSQL keeps it in tables: a write that may route locks one row
+//!   (`routing_turn`) first, so that decisions on every node take turns,
+//!   builds an [`memory::InMemoryRouting`] from the tables, lets the rules
+//!   decide and writes back what changed.
 //!
 //! The traits are synchronous because the rules run inside a write: the
-//! SQLite writer thread calls them directly, and a PostgreSQL backend would
-//! run its write transaction on a blocking connection.
+//! SQLite writer thread calls them directly, and the PostgreSQL backend runs
+//! each transaction on a blocking thread.
 
+pub mod memory;
 pub mod rules;
 
 use crate::StoreError;

@@ -301,16 +301,27 @@ fn the_database_comes_from_database_url() {
     );
     assert!(!printed.contains("s3cret-pw"));
 
-    let refused = run(
-        "postgres://hotline@db.internal/hotline",
-        &["audit", "verify"],
-    );
+    let refused = run("mysql://hotline@db.internal/hotline", &["audit", "verify"]);
     assert!(!refused.status.success());
     assert!(
-        text(&refused.stderr).contains("no `postgres` backend"),
+        text(&refused.stderr).contains("no `mysql` backend"),
         "{}",
         text(&refused.stderr)
     );
+    // A postgres:// URL is PostgreSQL's: here a server that is not there.
+    let unreachable = run(
+        "postgres://hotline:s3cret-pw@127.0.0.1:1/hotline",
+        &["audit", "verify"],
+    );
+    assert!(!unreachable.status.success());
+    let stderr = text(&unreachable.stderr);
+    assert!(
+        stderr.contains(
+            "cannot open the PostgreSQL database postgres://hotline:<redacted>@127.0.0.1:1/hotline"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret-pw"), "{stderr}");
 
     let elsewhere = dir.path().join("elsewhere.db");
     let url = format!("sqlite://{}", elsewhere.display());
@@ -318,4 +329,60 @@ fn the_database_comes_from_database_url() {
     assert!(verified.status.success(), "{}", text(&verified.stderr));
     assert!(elsewhere.exists(), "the database is where the URL says");
     assert!(!dir.path().join("hotline.db").exists());
+}
+
+/// With `HOTLINE_TEST_PG_URL`, the binary runs on a fresh PostgreSQL database.
+#[test]
+fn a_postgres_database_url_opens_postgresql() {
+    let Ok(server) = std::env::var("HOTLINE_TEST_PG_URL") else {
+        eprintln!("skipped: set HOTLINE_TEST_PG_URL=postgres://… to run");
+        return;
+    };
+    let name = format!("hotline_cli_{}", std::process::id());
+    let admin = |sql: String| {
+        let server = server.clone();
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async move {
+                let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(connection);
+                client.batch_execute(&sql).await.unwrap();
+            })
+    };
+    // One statement a call: neither runs inside a transaction block.
+    admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    admin(format!("CREATE DATABASE {name}"));
+    let (base, _) = server.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
+    let dir = tempfile::tempdir().unwrap();
+    let verified = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["audit", "verify", "--data-dir"])
+        .arg(dir.path())
+        .env("HOTLINE_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(verified.status.success(), "{}", text(&verified.stderr));
+    assert!(
+        !dir.path().join("hotline.db").exists(),
+        "no SQLite file beside a PostgreSQL database"
+    );
+    let migrated = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let row = client
+            .query_one("SELECT COUNT(*) FROM schema_migrations", &[])
+            .await
+            .unwrap();
+        row.get::<_, i64>(0)
+    });
+    assert_eq!(
+        migrated,
+        hotline_store_postgres::migrations::MIGRATIONS.len() as i64,
+        "the schema is PostgreSQL's, each migration applied once"
+    );
+    admin(format!("DROP DATABASE {name} WITH (FORCE)"));
 }
