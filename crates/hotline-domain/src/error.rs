@@ -41,6 +41,25 @@ pub enum DomainError {
     Forbidden { needed: &'static str },
     #[error("customers cannot write internal notes")]
     InternalNoteByCustomer,
+    #[error("unknown claim type `{0}`")]
+    UnknownClaimType(String),
+    #[error("unknown claim channel `{0}`")]
+    UnknownClaimChannel(String),
+    #[error("invalid amount: {0}")]
+    InvalidAmount(&'static str),
+    #[error("{field} does not apply to a claim of type {claim_type}")]
+    NotApplicable {
+        field: &'static str,
+        claim_type: &'static str,
+    },
+    #[error("the law allows no extension of a claim of type {claim_type}")]
+    ExtensionNotAllowed { claim_type: &'static str },
+    #[error("the period ended on {due_date}; an extension must be notified inside it")]
+    ExtensionTooLate { due_date: String },
+    #[error("only an operator may set {field}")]
+    OperatorOnlyField { field: &'static str },
+    #[error("received_at is in the future")]
+    ReceivedInFuture,
 }
 
 impl DomainError {
@@ -57,6 +76,14 @@ impl DomainError {
             DomainError::AlreadyAssigned => ErrorCode::AlreadyAssigned,
             DomainError::Forbidden { .. } => ErrorCode::Forbidden,
             DomainError::InternalNoteByCustomer => ErrorCode::InternalNoteByCustomer,
+            DomainError::UnknownClaimType(_) => ErrorCode::UnknownClaimType,
+            DomainError::UnknownClaimChannel(_) => ErrorCode::UnknownClaimChannel,
+            DomainError::InvalidAmount(_) => ErrorCode::InvalidAmount,
+            DomainError::NotApplicable { .. } => ErrorCode::NotApplicable,
+            DomainError::ExtensionNotAllowed { .. } => ErrorCode::ExtensionNotAllowed,
+            DomainError::ExtensionTooLate { .. } => ErrorCode::ExtensionTooLate,
+            DomainError::OperatorOnlyField { .. } => ErrorCode::OperatorOnlyField,
+            DomainError::ReceivedInFuture => ErrorCode::ReceivedInFuture,
         }
     }
 }

@@ -5,6 +5,8 @@
 //! system a value of such a type is valid by construction.
 
 pub mod article;
+pub mod calendar;
+pub mod claims;
 pub mod conversation;
 pub mod department;
 pub mod error;
@@ -23,6 +25,7 @@ pub mod sla;
 pub mod values;
 
 pub use article::{Article, ArticleDraft, ArticleFileError, ArticleId, ArticleSuggestion};
+pub use claims::{Claim, ClaimId, ClaimStatus, ClaimType};
 pub use conversation::{Assignee, Conversation, CustomerRef, LifecycleAction, Status, Subject};
 pub use department::{Department, Topic};
 pub use error::DomainError;
