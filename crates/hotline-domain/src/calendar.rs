@@ -20,6 +20,28 @@ pub fn federal_working_day(date: Date) -> Option<(bool, bool)> {
     Some((resolved.value(), official))
 }
 
+/// A `YYYY-MM-DD` date, as dates travel and are stored.
+pub fn parse_iso_date(raw: &str) -> Option<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(raw, &format).ok()
+}
+
+/// Serde for dates as `YYYY-MM-DD` strings.
+pub mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(date)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        super::parse_iso_date(&raw)
+            .ok_or_else(|| serde::de::Error::custom(format!("{raw:?} is not YYYY-MM-DD")))
+    }
+}
+
 /// The last year of official (decreed) data in the bundled calendar; later
 /// years are predicted, so deadlines reaching into them are provisional.
 pub const LAST_OFFICIAL_YEAR: i32 = holidays_ru::LAST_FACT_YEAR;

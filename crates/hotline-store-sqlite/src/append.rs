@@ -26,13 +26,19 @@ pub(crate) enum Post<'a> {
         text: MessageText,
         suggestions: Vec<ArticleSuggestion>,
     },
+    /// What the platform itself tells both sides (a claim's acknowledgement,
+    /// an extension notice), with files already checked to be the filer's.
+    System {
+        text: String,
+        attachments: Vec<AttachmentInfo>,
+    },
 }
 
 impl Post<'_> {
     fn internal(&self) -> bool {
         match self {
             Post::Person { message, .. } => message.internal,
-            Post::Bot { .. } => false,
+            Post::Bot { .. } | Post::System { .. } => false,
         }
     }
 }
@@ -60,6 +66,7 @@ pub(crate) fn append_message(
             conversation.on_bot_message()?;
             false
         }
+        Post::System { .. } => false,
     };
     let positions = conversation.next_positions(internal);
     if !internal {
@@ -113,6 +120,18 @@ pub(crate) fn record_message(
             None,
             Vec::new(),
             suggestions,
+        ),
+        Post::System { text, attachments } => (
+            Author {
+                kind: AuthorKind::System,
+                id: None,
+                name: SYSTEM_NAME.to_owned(),
+            },
+            text,
+            false,
+            None,
+            attachments,
+            Vec::new(),
         ),
     };
     let message = Message {
@@ -173,9 +192,12 @@ pub(crate) fn record_message(
     Ok(message)
 }
 
+/// The author name of the platform's own messages.
+const SYSTEM_NAME: &str = "Hotline";
+
 /// The attachments' metadata, once each is checked to be the author's own
 /// upload and not yet sent.
-fn claim_attachments(
+pub(crate) fn claim_attachments(
     conn: &Connection,
     principal: &Principal,
     ids: &[AttachmentId],

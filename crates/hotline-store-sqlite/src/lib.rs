@@ -8,6 +8,7 @@ mod read;
 mod rows;
 mod append;
 mod audit;
+mod claims;
 mod kb;
 pub mod migrations;
 mod privacy;

@@ -180,7 +180,15 @@ async fn a_database_of_release_0_1_0_upgrades_in_place() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(recorded, [1]);
+    let every: Vec<i64> = hotline_store_sqlite::migrations::MIGRATIONS
+        .iter()
+        .map(|m| m.version)
+        .collect();
+    assert_eq!(recorded, every, "each migration recorded once");
+    let claims_table: i64 = conn
+        .query_row("SELECT COUNT(*) FROM claims", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(claims_table, 0, "0002 added the claims table");
     drop(conn);
     let store = open(&path).await;
     assert_eq!(store.conversation(&bank).await.unwrap().unwrap().id, bank);

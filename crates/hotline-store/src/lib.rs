@@ -5,6 +5,7 @@
 //! ([`conformance`]), which is the written contract of these traits.
 
 pub mod audit;
+pub mod claims;
 pub mod conformance;
 mod customer_context;
 mod error;
@@ -18,6 +19,7 @@ pub mod routing;
 mod types;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
+pub use claims::ClaimStore;
 pub use customer_context::CustomerContextStore;
 pub use error::{Conflict, StoreError};
 pub use feed::EventSink;
@@ -44,6 +46,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[async_trait]
 pub trait Store:
     AuditStore
+    + ClaimStore
     + CustomerContextStore
     + KnowledgeStore
     + PrivacyStore

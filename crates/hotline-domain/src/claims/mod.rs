@@ -185,7 +185,7 @@ impl Serialize for ClaimNumber {
 }
 
 /// The formal answer, kept with the claim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClaimAnswer {
     pub text: String,
@@ -198,7 +198,7 @@ pub struct ClaimAnswer {
 }
 
 /// An extension, with the notice sent to the customer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClaimExtension {
     pub reason: String,
@@ -207,6 +207,7 @@ pub struct ClaimExtension {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub extended_at: Timestamp,
     /// The legal end before the extension.
+    #[serde(with = "crate::calendar::iso_date")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub previous_due_date: Date,
 }
@@ -256,6 +257,22 @@ impl ClaimAlert {
     }
 }
 
+/// What a claim's events carry: enough to find and sort it, no free text
+/// (the customer's words stay in the claim, where erasure finds them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClaimSummary {
+    pub claim_id: ClaimId,
+    pub number: ClaimNumber,
+    #[serde(rename = "type")]
+    pub claim_type: ClaimType,
+    pub status: ClaimStatus,
+    pub conversation_id: ConversationId,
+    pub due_date: String,
+    pub raw_due_date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert: Option<ClaimAlert>,
+}
+
 /// Default warning: two working days before the legal end.
 pub const DEFAULT_DUE_SOON_WORKING_DAYS: u32 = 2;
 
@@ -272,6 +289,19 @@ fn russian_date(date: Date) -> String {
 impl Claim {
     pub fn rule(&self) -> &'static ClaimRule {
         self.claim_type.rule()
+    }
+
+    pub fn summary(&self, alert: Option<ClaimAlert>) -> ClaimSummary {
+        ClaimSummary {
+            claim_id: self.id.clone(),
+            number: self.number,
+            claim_type: self.claim_type,
+            status: self.status,
+            conversation_id: self.conversation_id.clone(),
+            due_date: self.deadline.due_date.to_string(),
+            raw_due_date: self.deadline.raw_due_date.to_string(),
+            alert,
+        }
     }
 
     /// The answer, checked against the claim's state.
