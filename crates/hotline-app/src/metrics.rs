@@ -12,6 +12,7 @@ pub const ACCOUNT_TAKEOVER_REPORTS: &str = "hotline_account_takeover_reports_tot
 pub const SECRETS_MASKED: &str = "hotline_secrets_masked_total";
 pub const SECRET_REQUESTS_BLOCKED: &str = "hotline_secret_requests_blocked_total";
 pub const SUSPICIOUS_LINKS_REFUSED: &str = "hotline_suspicious_links_refused_total";
+pub const CLAIM_ALERTS: &str = "hotline_claim_alerts_total";
 
 /// Every metric above, for the documentation check.
 pub const ALL: &[&str] = &[
@@ -21,6 +22,7 @@ pub const ALL: &[&str] = &[
     SECRETS_MASKED,
     SECRET_REQUESTS_BLOCKED,
     SUSPICIOUS_LINKS_REFUSED,
+    CLAIM_ALERTS,
 ];
 
 /// Tells the installed recorder what each metric means.
@@ -35,6 +37,10 @@ pub fn describe() {
         "«my account was taken over» reports"
     );
     describe_counter!(SECRETS_MASKED, "secrets masked in messages, by kind");
+    describe_counter!(
+        CLAIM_ALERTS,
+        "claims that became due soon or overdue, by alert: due_soon or overdue"
+    );
     describe_counter!(
         SECRET_REQUESTS_BLOCKED,
         "operator texts refused for asking a customer for a secret"
@@ -67,4 +73,8 @@ pub(crate) fn secret_request_blocked() {
 
 pub(crate) fn suspicious_link_refused() {
     counter!(SUSPICIOUS_LINKS_REFUSED).increment(1);
+}
+
+pub(crate) fn claim_alert(alert: hotline_domain::claims::ClaimAlert) {
+    counter!(CLAIM_ALERTS, "alert" => alert.as_str()).increment(1);
 }
