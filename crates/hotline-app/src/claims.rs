@@ -103,6 +103,13 @@ pub struct ClaimRecord {
     pub extendable: bool,
 }
 
+/// A time at the precision stores keep (microseconds), so that what filing
+/// returns equals what a later read returns.
+fn to_micros(at: Timestamp) -> Timestamp {
+    at.replace_nanosecond(at.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(at)
+}
+
 fn operator_only(principal: &Principal, what: &str) -> AppResult<()> {
     match principal {
         Principal::Operator(_) => Ok(()),
@@ -157,7 +164,7 @@ impl App {
         conversation_id: &ConversationId,
         draft: ClaimDraft,
     ) -> AppResult<(ClaimRecord, bool)> {
-        let now = OffsetDateTime::now_utc();
+        let now = to_micros(OffsetDateTime::now_utc());
         let (received_at, channel) = match principal {
             Principal::Customer(_) => {
                 for (field, sent) in [
@@ -176,7 +183,7 @@ impl App {
                         .ok_or_else(|| DomainError::UnknownClaimChannel(raw.clone()))?,
                     None => ClaimChannel::Chat,
                 };
-                let received_at = draft.received_at.unwrap_or(now);
+                let received_at = draft.received_at.map_or(now, to_micros);
                 if received_at > now + CLOCK_SKEW {
                     return Err(DomainError::ReceivedInFuture.into());
                 }

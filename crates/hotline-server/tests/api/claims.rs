@@ -1,0 +1,649 @@
+//! Formal claims through the real server: filing, the registry, the answer,
+//! extensions, idempotency, who may set the receipt time, strangers, bad
+//! input, the sweep's alerts and the calendar's override table.
+
+use crate::helpers::*;
+use hotline_domain::Role;
+use serde_json::{Value, json};
+use std::time::Duration;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+const MOSCOW: UtcOffset = match UtcOffset::from_hms(3, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+fn refund(cmid: &str) -> Value {
+    json!({
+        "type": "refund",
+        "amount": {"value": "1299.00", "currency": "RUB"},
+        "demand": "Вернуть деньги за чайник",
+        "text": "Чайник пришёл с трещиной, прошу вернуть деньги.",
+        "client_msg_id": cmid,
+    })
+}
+
+fn date(raw: &Value) -> Date {
+    hotline_domain::calendar::parse_iso_date(raw.as_str().expect("a date")).expect("YYYY-MM-DD")
+}
+
+fn received_on(claim: &Value) -> Date {
+    OffsetDateTime::parse(
+        claim["received_at"].as_str().expect("received_at"),
+        &Rfc3339,
+    )
+    .expect("RFC 3339")
+    .to_offset(MOSCOW)
+    .date()
+}
+
+async fn file(app: &TestApp, token: &str, conversation: &str, body: Value) -> (u16, Value) {
+    app.post(
+        token,
+        &format!("/api/v1/conversations/{conversation}/claims"),
+        body,
+    )
+    .await
+}
+
+async fn messages(app: &TestApp, token: &str, conversation: &str) -> Vec<Value> {
+    let (status, body) = app
+        .get(
+            token,
+            &format!("/api/v1/conversations/{conversation}/messages"),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["messages"].as_array().expect("messages").clone()
+}
+
+async fn registry(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let (status, body) = app.get(token, &format!("/api/v1/claims{query}")).await;
+    assert_eq!(status, 200, "{body}");
+    body["claims"].as_array().expect("claims").clone()
+}
+
+#[tokio::test]
+async fn a_claim_goes_from_filing_through_the_registry_to_its_answer() {
+    let app = TestApp::spawn().await;
+    let ivan = app.customer_token("ivan");
+    let anna = app
+        .operator("anna@shop", Role::Operator, &["marketplace"])
+        .await;
+    let boss = app
+        .operator("boss@shop", Role::Supervisor, &["marketplace"])
+        .await;
+    let travel_boss = app
+        .operator("travel@shop", Role::Supervisor, &["travel"])
+        .await;
+    let conversation = app
+        .start(&ivan, "marketplace", "Пришёл сломанный чайник")
+        .await;
+
+    let (status, claim) = file(&app, &ivan, &conversation, refund("claim-1")).await;
+    assert_eq!(status, 201, "{claim}");
+    let number = claim["number"].as_str().unwrap();
+    let year = OffsetDateTime::now_utc().to_offset(MOSCOW).year();
+    assert!(number.starts_with(&format!("П-{year}-")), "{number}");
+    assert_eq!(number.chars().count(), "П-2026-000001".chars().count());
+    assert_eq!(
+        (
+            claim["type"].as_str(),
+            claim["status"].as_str(),
+            claim["channel"].as_str()
+        ),
+        (Some("refund"), Some("filed"), Some("chat"))
+    );
+    assert_eq!(claim["conversation_id"], conversation.as_str());
+    assert_eq!(
+        claim["amount"],
+        json!({"value": "1299.00", "currency": "RUB"})
+    );
+    assert!(claim["legal_basis"].as_str().unwrap().contains("ст. 22"));
+    // Ten calendar days from the day after receipt; the legal end a working day after it.
+    let raw = date(&claim["raw_due_date"]);
+    let due = date(&claim["due_date"]);
+    assert_eq!((raw - received_on(&claim)).whole_days(), 10);
+    assert!(due >= raw && (due - raw).whole_days() <= 10, "{claim}");
+    assert_eq!(claim["provisional"], false);
+    assert_eq!(
+        claim["penalty"],
+        json!({"value": "0.00", "currency": "RUB"})
+    );
+    assert_eq!(claim["alert"], Value::Null);
+    assert_eq!(
+        claim["extendable"], false,
+        "the law allows no extension of a refund"
+    );
+
+    // Acknowledged in the chat with its number, from the platform.
+    let chat = messages(&app, &ivan, &conversation).await;
+    let last = chat.last().unwrap();
+    assert_eq!(last["author"]["kind"], "system");
+    assert!(last["text"].as_str().unwrap().contains(number), "{last}");
+
+    // The registry is the supervisors', of their departments.
+    let listed = registry(&app, &boss, "").await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], claim["id"]);
+    assert!(registry(&app, &travel_boss, "").await.is_empty());
+    assert!(registry(&app, &boss, "?department=travel").await.is_empty());
+    let (status, refused) = app.get(&anna, "/api/v1/claims").await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    let (status, _) = app.get(&ivan, "/api/v1/claims").await;
+    assert_eq!(status, 403);
+
+    let path = format!("/api/v1/claims/{}", claim["id"].as_str().unwrap());
+    let (status, seen) = app.get(&anna, &path).await;
+    assert_eq!((status, &seen["number"]), (200, &claim["number"]));
+    let (status, _) = app.get(&ivan, &path).await;
+    assert_eq!(status, 200, "the customer reads their claim");
+
+    // The answer: only operators; delivered in the chat; the claim answered.
+    let answer =
+        json!({"text": "Деньги вернём на карту в течение трёх дней.", "client_msg_id": "answer-1"});
+    let (status, _) = app
+        .post(&ivan, &format!("{path}/answer"), answer.clone())
+        .await;
+    assert_eq!(status, 403);
+    let (status, answered) = app
+        .post(&anna, &format!("{path}/answer"), answer.clone())
+        .await;
+    assert_eq!(status, 200, "{answered}");
+    assert_eq!(answered["status"], "answered");
+    assert_eq!(answered["answer"]["text"], answer["text"]);
+    assert_eq!(answered["answer"]["author"]["kind"], "operator");
+    let chat = messages(&app, &ivan, &conversation).await;
+    let delivered = chat.last().unwrap();
+    assert_eq!(
+        (
+            delivered["author"]["kind"].as_str(),
+            delivered["text"].as_str()
+        ),
+        (Some("operator"), answer["text"].as_str())
+    );
+    assert_eq!(delivered["id"], answered["answer"]["message_id"]);
+    // A retry returns it; a second answer is refused.
+    let (status, again) = app.post(&anna, &format!("{path}/answer"), answer).await;
+    assert_eq!((status, &again["answer"]), (200, &answered["answer"]));
+    let (status, refused) = app
+        .post(
+            &anna,
+            &format!("{path}/answer"),
+            json!({"text": "Другой ответ", "client_msg_id": "answer-2"}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("invalid_transition"))
+    );
+    assert_eq!(messages(&app, &ivan, &conversation).await.len(), chat.len());
+
+    assert_eq!(registry(&app, &boss, "?status=answered").await.len(), 1);
+    assert!(registry(&app, &boss, "?status=filed").await.is_empty());
+}
+
+#[tokio::test]
+async fn filing_twice_with_one_client_msg_id_gives_one_claim() {
+    let app = TestApp::spawn().await;
+    let ivan = app.customer_token("ivan");
+    let boss = app
+        .operator("boss@shop", Role::Supervisor, &["marketplace"])
+        .await;
+    let conversation = app.start(&ivan, "marketplace", "Хочу вернуть деньги").await;
+    let (status, first) = file(&app, &ivan, &conversation, refund("double-click")).await;
+    assert_eq!(status, 201);
+    let (status, second) = file(&app, &ivan, &conversation, refund("double-click")).await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(
+        (&second["id"], &second["number"]),
+        (&first["id"], &first["number"])
+    );
+    assert_eq!(second["received_at"], first["received_at"]);
+    assert_eq!(registry(&app, &boss, "").await.len(), 1);
+    let acknowledgements = messages(&app, &ivan, &conversation)
+        .await
+        .into_iter()
+        .filter(|m| m["author"]["kind"] == "system")
+        .count();
+    assert_eq!(acknowledgements, 1);
+    // The same id for a different claim is a conflict.
+    let mut other = refund("double-click");
+    other["type"] = json!("repair");
+    let (status, refused) = file(&app, &ivan, &conversation, other).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("client_msg_id_reused"))
+    );
+    // The next claim takes the next number.
+    let (_, next) = file(&app, &ivan, &conversation, refund("second")).await;
+    let seq = |claim: &Value| -> u32 {
+        claim["number"]
+            .as_str()
+            .unwrap()
+            .rsplit('-')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(seq(&next), seq(&first) + 1);
+}
+
+#[tokio::test]
+async fn only_an_operator_sets_the_receipt_time_and_channel() {
+    let app = TestApp::spawn().await;
+    let ivan = app.customer_token("ivan");
+    let anna = app
+        .operator("anna@shop", Role::Operator, &["marketplace"])
+        .await;
+    let boss = app
+        .operator("boss@shop", Role::Supervisor, &["marketplace"])
+        .await;
+    let conversation = app
+        .start(&ivan, "marketplace", "Отправил претензию почтой")
+        .await;
+    let before = messages(&app, &ivan, &conversation).await.len();
+    for (field, value) in [
+        ("received_at", json!("2026-11-01T10:00:00Z")),
+        ("channel", json!("post")),
+    ] {
+        let mut body = refund("customer-sets-time");
+        body[field] = value;
+        let (status, refused) = file(&app, &ivan, &conversation, body).await;
+        assert_eq!(
+            (status, refused["error"]["code"].as_str()),
+            (403, Some("operator_only_field")),
+            "{field}"
+        );
+    }
+    assert!(registry(&app, &boss, "").await.is_empty(), "nothing filed");
+    assert_eq!(messages(&app, &ivan, &conversation).await.len(), before);
+
+    // A letter that reached the company two days ago, registered by an operator.
+    let received = (OffsetDateTime::now_utc() - time::Duration::days(2))
+        .replace_nanosecond(0)
+        .unwrap();
+    let mut letter = refund("letter-1");
+    letter["received_at"] = json!(received.format(&Rfc3339).unwrap());
+    letter["channel"] = json!("post");
+    let (status, claim) = file(&app, &anna, &conversation, letter).await;
+    assert_eq!(status, 201, "{claim}");
+    assert_eq!(claim["channel"], "post");
+    assert_eq!(
+        OffsetDateTime::parse(claim["received_at"].as_str().unwrap(), &Rfc3339).unwrap(),
+        received
+    );
+    assert_eq!(claim["filed_by"]["kind"], "operator");
+    assert_eq!(
+        (date(&claim["raw_due_date"]) - received_on(&claim)).whole_days(),
+        10
+    );
+    // Read back, the trigger is as registered.
+    let (_, stored) = app
+        .get(
+            &anna,
+            &format!("/api/v1/claims/{}", claim["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(
+        (&stored["received_at"], &stored["channel"]),
+        (&claim["received_at"], &claim["channel"])
+    );
+}
+
+#[tokio::test]
+async fn strangers_get_not_found() {
+    let app = TestApp::spawn().await;
+    let ivan = app.customer_token("ivan");
+    let petr = app.customer_token("petr");
+    let travel = app
+        .operator("olga@shop", Role::Supervisor, &["travel"])
+        .await;
+    let conversation = app.start(&ivan, "marketplace", "Верните деньги").await;
+    let (status, _) = file(&app, &petr, &conversation, refund("petr-1")).await;
+    assert_eq!(status, 404);
+    let (status, _) = file(&app, &travel, &conversation, refund("olga-1")).await;
+    assert_eq!(status, 404);
+    let (_, claim) = file(&app, &ivan, &conversation, refund("ivan-1")).await;
+    let path = format!("/api/v1/claims/{}", claim["id"].as_str().unwrap());
+    for token in [&petr, &travel] {
+        let (status, body) = app.get(token, &path).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (404, Some("not_found"))
+        );
+        let (status, _) = app
+            .post(
+                token,
+                &format!("{path}/answer"),
+                json!({"text": "x", "client_msg_id": "a"}),
+            )
+            .await;
+        assert!(status == 404 || status == 403, "{status}");
+    }
+    let (status, _) = app
+        .post(
+            &travel,
+            &format!("{path}/extend"),
+            json!({"reason": "нужны документы"}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get(&ivan, "/api/v1/claims/no-such-claim").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let ivan = app.customer_token("ivan");
+    let anna = app
+        .operator("anna@shop", Role::Operator, &["marketplace"])
+        .await;
+    let boss = app
+        .operator("boss@shop", Role::Supervisor, &["marketplace"])
+        .await;
+    let conversation = app.start(&ivan, "marketplace", "Претензия").await;
+    let before = messages(&app, &ivan, &conversation).await.len();
+    let with = |field: &str, value: Value| {
+        let mut body = refund("bad");
+        body[field] = value;
+        body
+    };
+    let future = (OffsetDateTime::now_utc() + time::Duration::days(1))
+        .format(&Rfc3339)
+        .unwrap();
+    for (token, body, status, code) in [
+        (
+            &ivan,
+            with("type", json!("complaint")),
+            422,
+            "unknown_claim_type",
+        ),
+        (
+            &ivan,
+            with("amount", json!({"value": "12.345", "currency": "RUB"})),
+            422,
+            "invalid_amount",
+        ),
+        (
+            &ivan,
+            with("amount", json!({"value": "12.00", "currency": "USD"})),
+            422,
+            "invalid_amount",
+        ),
+        (
+            &ivan,
+            with("amount", json!({"value": 12.5, "currency": "RUB"})),
+            422,
+            "invalid_field",
+        ),
+        (&ivan, with("demand", json!("  ")), 422, "empty_value"),
+        (
+            &ivan,
+            with("cross_border", json!(true)),
+            422,
+            "not_applicable",
+        ),
+        (&ivan, with("colour", json!("red")), 422, "invalid_field"),
+        (
+            &ivan,
+            with("client_msg_id", json!("has space")),
+            422,
+            "invalid_characters",
+        ),
+        (
+            &anna,
+            with("received_at", json!(future)),
+            422,
+            "received_in_future",
+        ),
+        (
+            &anna,
+            with("received_at", json!("yesterday")),
+            422,
+            "invalid_field",
+        ),
+        (
+            &anna,
+            with("channel", json!("pigeon")),
+            422,
+            "unknown_claim_channel",
+        ),
+    ] {
+        let (got, error) = file(&app, token, &conversation, body.clone()).await;
+        assert_eq!(
+            (got, error["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+        assert!(!error["error"]["message"].as_str().unwrap_or("").is_empty());
+    }
+    for query in [
+        "?status=open",
+        "?due_before=31.12.2026",
+        "?department=Bad Dept",
+    ] {
+        let (status, error) = app.get(&boss, &format!("/api/v1/claims{query}")).await;
+        assert_eq!(
+            (status, error["error"]["code"].as_str()),
+            (400, Some("invalid_query")),
+            "{query}"
+        );
+    }
+    assert!(registry(&app, &boss, "").await.is_empty());
+    assert_eq!(messages(&app, &ivan, &conversation).await.len(), before);
+}
+
+#[tokio::test]
+async fn a_period_is_extended_only_where_the_law_allows_it() {
+    let app = TestApp::spawn().await;
+    let ivan = app.customer_token("ivan");
+    let anna = app
+        .operator("anna@shop", Role::Operator, &["marketplace"])
+        .await;
+    let conversation = app
+        .start(&ivan, "marketplace", "Жалоба из Роспотребнадзора")
+        .await;
+    let mut request = refund("regulator-1");
+    request["type"] = json!("regulator_request");
+    let (status, claim) = file(&app, &anna, &conversation, request).await;
+    assert_eq!(status, 201, "{claim}");
+    assert_eq!(
+        (date(&claim["raw_due_date"]) - received_on(&claim)).whole_days(),
+        30
+    );
+    assert_eq!(claim["extendable"], true);
+    let path = format!("/api/v1/claims/{}", claim["id"].as_str().unwrap());
+
+    let reason = json!({"reason": "Запросили документы у продавца"});
+    let (status, _) = app
+        .post(&ivan, &format!("{path}/extend"), reason.clone())
+        .await;
+    assert_eq!(status, 403, "customers do not extend");
+    let (status, extended) = app
+        .post(&anna, &format!("{path}/extend"), reason.clone())
+        .await;
+    assert_eq!(status, 200, "{extended}");
+    assert_eq!(extended["status"], "extended");
+    assert_eq!(
+        (date(&extended["raw_due_date"]) - received_on(&claim)).whole_days(),
+        60
+    );
+    assert_eq!(
+        extended["extension"]["previous_due_date"],
+        claim["due_date"]
+    );
+    assert_eq!(extended["received_at"], claim["received_at"]);
+    assert_eq!(extended["extendable"], false);
+    let notice = messages(&app, &ivan, &conversation).await.pop().unwrap();
+    assert_eq!(notice["author"]["kind"], "system");
+    let text = notice["text"].as_str().unwrap();
+    assert!(
+        text.contains(claim["number"].as_str().unwrap()) && text.contains("продлён"),
+        "{text}"
+    );
+    assert!(text.contains("Запросили документы у продавца"));
+
+    let (status, refused) = app
+        .post(&anna, &format!("{path}/extend"), reason.clone())
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("invalid_transition"))
+    );
+
+    let (_, refund_claim) = file(&app, &ivan, &conversation, refund("refund-1")).await;
+    let (status, refused) = app
+        .post(
+            &anna,
+            &format!(
+                "/api/v1/claims/{}/extend",
+                refund_claim["id"].as_str().unwrap()
+            ),
+            reason,
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("extension_not_allowed"))
+    );
+}
+
+#[tokio::test]
+async fn an_overdue_claim_raises_events_and_accrues_its_penalty() {
+    let app = TestApp::spawn_with(|s| s.queues.sweep_seconds = 1).await;
+    let ivan = app.customer_token("ivan");
+    let anna = app
+        .operator("anna@shop", Role::Operator, &["marketplace"])
+        .await;
+    let conversation = app
+        .start(&ivan, "marketplace", "Прошу вернуть деньги")
+        .await;
+    let mut ws = app.ws(&anna, "").await;
+    until_caught_up(&mut ws).await;
+    let mut ivan_ws = app.ws(&ivan, "").await;
+    until_caught_up(&mut ivan_ws).await;
+    // A letter that came 40 days ago and was never answered.
+    let mut letter = refund("late-letter");
+    letter["received_at"] = json!(
+        (OffsetDateTime::now_utc() - time::Duration::days(40))
+            .format(&Rfc3339)
+            .unwrap()
+    );
+    letter["channel"] = json!("email");
+    let (status, claim) = file(&app, &anna, &conversation, letter).await;
+    assert_eq!(status, 201, "{claim}");
+    assert_eq!(claim["alert"], "overdue");
+    let today = OffsetDateTime::now_utc().to_offset(MOSCOW).date();
+    let days_late = (today - date(&claim["due_date"])).whole_days();
+    assert!(days_late >= 20, "{claim}");
+    // 1 % of 1299.00 a day (ЗоЗПП art. 23).
+    let kopecks = 1299 * days_late;
+    assert_eq!(
+        claim["penalty"]["value"],
+        format!("{}.{:02}", kopecks / 100, kopecks % 100)
+    );
+    assert_eq!(claim["penalty_basis"], "ЗоЗПП ст. 23 п. 1");
+
+    // The sweep tells the operators, once per alert.
+    let mut alerts = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while alerts.len() < 2 && tokio::time::Instant::now() < deadline {
+        let frame = next_frame(&mut ws).await;
+        let kind = frame["type"].as_str().unwrap_or("").to_owned();
+        if kind.starts_with("claim.") && kind != "claim.filed" {
+            assert_eq!(frame["data"]["claim_id"], claim["id"]);
+            alerts.push(kind);
+        }
+    }
+    assert_eq!(alerts, ["claim.due_soon", "claim.overdue"]);
+    // Three more sweeps run; none tells it again.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    while let Some(frame) = silent_for(&mut ws, Duration::from_millis(300)).await {
+        assert!(
+            !frame["type"].as_str().unwrap_or("").starts_with("claim."),
+            "told once: {frame}"
+        );
+    }
+    // The customer is told of the claim and its acknowledgement, not the alerts.
+    let mut seen = Vec::new();
+    while let Some(frame) = silent_for(&mut ivan_ws, Duration::from_millis(300)).await {
+        seen.push(frame["type"].as_str().unwrap_or("").to_owned());
+    }
+    assert_eq!(seen, ["claim.filed", "message.created"]);
+}
+
+#[tokio::test]
+async fn administrators_keep_the_calendar_overrides() {
+    let app = TestApp::spawn().await;
+    let admin = app
+        .operator("admin@shop", Role::Admin, &["marketplace"])
+        .await;
+    let anna = app
+        .operator("anna@shop", Role::Operator, &["marketplace"])
+        .await;
+    let put = |token: &str, date: &str, body: Value| {
+        let request = app
+            .http
+            .put(app.url(&format!("/api/v1/calendar/overrides/{date}")))
+            .bearer_auth(token)
+            .json(&body);
+        async move { split(request.send().await.unwrap()).await }
+    };
+    let decree = json!({"working": false, "note": "Постановление о переносе выходных на 2028 год"});
+    let (status, _) = put(&anna, "2028-01-09", decree.clone()).await;
+    assert_eq!(status, 403);
+    let (status, error) = put(&admin, "09.01.2028", decree.clone()).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (400, Some("invalid_path"))
+    );
+    let (status, _) = put(&admin, "2028-01-09", decree).await;
+    assert_eq!(status, 204);
+    let (status, list) = app.get(&anna, "/api/v1/calendar/overrides").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        list["overrides"],
+        json!([{"date": "2028-01-09", "working": false, "note": "Постановление о переносе выходных на 2028 год"}])
+    );
+    let delete = |date: &str| {
+        let request = app
+            .http
+            .delete(app.url(&format!("/api/v1/calendar/overrides/{date}")))
+            .bearer_auth(&admin);
+        async move { split(request.send().await.unwrap()).await.0 }
+    };
+    assert_eq!(delete("2028-01-09").await, 204);
+    assert_eq!(delete("2028-01-09").await, 404);
+}
+
+#[tokio::test]
+async fn the_claims_api_is_in_the_openapi_document() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app
+        .http
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/conversations/{id}/claims",
+        "/api/v1/claims",
+        "/api/v1/claims/{id}",
+        "/api/v1/claims/{id}/answer",
+        "/api/v1/claims/{id}/extend",
+        "/api/v1/calendar/overrides/{date}",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is missing");
+    }
+    assert!(doc["components"]["schemas"]["ClaimView"].is_object());
+}
