@@ -323,6 +323,26 @@ impl App {
                 limit: MAX_REGISTRY,
             })
             .await?;
+        // Reading the bank's claims is reading its conversations: audited.
+        for claim in &claims {
+            if self
+                .security
+                .settings
+                .needs_step_up(claim.department.as_str())
+            {
+                self.audit_by(
+                    principal,
+                    "conversation.read",
+                    Some(claim.conversation_id.as_str()),
+                    serde_json::json!({
+                        "department": claim.department.as_str(),
+                        "purpose": "claims_registry",
+                        "claim": claim.id.as_str(),
+                    }),
+                )
+                .await?;
+            }
+        }
         let calendar = self.working_calendar().await?;
         let today = self.today();
         Ok(claims
