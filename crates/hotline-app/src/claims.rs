@@ -320,6 +320,7 @@ impl App {
                 departments: Some(departments),
                 statuses: query.status.into_iter().collect(),
                 due_before: query.due_before,
+                without_overdue_alert: false,
                 limit: MAX_REGISTRY,
             })
             .await?;
@@ -445,15 +446,7 @@ impl App {
     /// The sweep: records `claim.due_soon` and `claim.overdue` for open
     /// claims, once each (per legal end); returns how many it recorded.
     pub async fn sweep_claims(&self) -> AppResult<usize> {
-        let open = self
-            .store
-            .claims(ClaimFilter {
-                departments: None,
-                statuses: vec![ClaimStatus::Filed, ClaimStatus::Extended],
-                due_before: None,
-                limit: SWEEP_BATCH,
-            })
-            .await?;
+        let open = self.open_claims(true).await?;
         let calendar = self.working_calendar().await?;
         let today = self.today();
         let mut recorded = 0;
@@ -480,6 +473,45 @@ impl App {
         Ok(recorded)
     }
 
+    /// Claims still owed an answer, by legal end; `without_overdue_alert`:
+    /// not those already told overdue.
+    async fn open_claims(&self, without_overdue_alert: bool) -> AppResult<Vec<Claim>> {
+        Ok(self
+            .store
+            .claims(ClaimFilter {
+                departments: None,
+                statuses: vec![ClaimStatus::Filed, ClaimStatus::Extended],
+                due_before: None,
+                without_overdue_alert,
+                limit: SWEEP_BATCH,
+            })
+            .await?)
+    }
+
+    /// Counts the open claims' deadlines again over the current calendar
+    /// and stores those that moved; returns how many did.
+    async fn reschedule_open_claims(&self) -> AppResult<usize> {
+        let calendar = self.working_calendar().await?;
+        let offset = self.legal_offset();
+        let mut moved = 0;
+        for claim in self.open_claims(false).await? {
+            let rule = claim.rule();
+            let period = match claim.status {
+                ClaimStatus::Extended => rule.extended_period(claim.cross_border)?,
+                _ => rule.period_for(claim.cross_border)?,
+            };
+            let deadline = claims::deadline(
+                period,
+                claims::legal_date(claim.received_at, offset),
+                &calendar,
+            );
+            if self.store.reschedule_claim(&claim.id, deadline).await? {
+                moved += 1;
+            }
+        }
+        Ok(moved)
+    }
+
     /// The override table of the working calendar.
     pub async fn calendar_overrides(
         &self,
@@ -490,23 +522,26 @@ impl App {
     }
 
     /// Administrators mark a date working or not (a new decree, a regional
-    /// holiday); recorded in the audit log. Applies to deadlines counted
-    /// from then on.
+    /// holiday); recorded in the audit log. Open claims' deadlines are
+    /// counted again; returns how many moved.
     pub async fn set_calendar_override(
         &self,
         principal: &Principal,
         entry: CalendarOverride,
-    ) -> AppResult<()> {
+    ) -> AppResult<usize> {
         self.require_admin(principal)?;
         check_claim_text(&entry.note, "note", MAX_DEMAND_CHARS)?;
-        let details = serde_json::json!({
+        let mut details = serde_json::json!({
             "date": entry.date.to_string(),
             "working": entry.working,
             "note": entry.note,
         });
         self.store.set_calendar_override(entry).await?;
+        let moved = self.reschedule_open_claims().await?;
+        details["claims_rescheduled"] = moved.into();
         self.audit_by(principal, "calendar.override_set", None, details)
-            .await
+            .await?;
+        Ok(moved)
     }
 
     /// Removes a date's override; `false` when it had none.
@@ -518,11 +553,12 @@ impl App {
         self.require_admin(principal)?;
         let removed = self.store.remove_calendar_override(date).await?;
         if removed {
+            let moved = self.reschedule_open_claims().await?;
             self.audit_by(
                 principal,
                 "calendar.override_removed",
                 None,
-                serde_json::json!({ "date": date.to_string() }),
+                serde_json::json!({ "date": date.to_string(), "claims_rescheduled": moved }),
             )
             .await?;
         }

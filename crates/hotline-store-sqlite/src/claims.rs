@@ -340,6 +340,7 @@ impl ClaimStore for SqliteStore {
                   WHERE (?1 IS NULL OR department IN (SELECT value FROM json_each(?1)))
                     AND (?2 = '[]' OR status IN (SELECT value FROM json_each(?2)))
                     AND (?3 IS NULL OR due_date < ?3)
+                    AND (?5 = 0 OR overdue_alerted_at IS NULL)
                   ORDER BY due_date, number_year, number_seq LIMIT ?4"
             ))?;
             let rows = stmt.query_map(
@@ -347,7 +348,8 @@ impl ClaimStore for SqliteStore {
                     departments,
                     to_json(&statuses)?,
                     filter.due_before.map(|d| d.to_string()),
-                    filter.limit as i64
+                    filter.limit as i64,
+                    filter.without_overdue_alert,
                 ],
                 ClaimRow::read,
             )?;
@@ -478,6 +480,33 @@ impl ClaimStore for SqliteStore {
             let conversation =
                 load_conversation(conn, &claim.conversation_id)?.ok_or(StoreError::NotFound)?;
             claim_event(conn, events, kind, &conversation, &claim, Some(alert))?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn reschedule_claim(
+        &self,
+        id: &ClaimId,
+        deadline: Deadline,
+    ) -> hotline_store::StoreResult<bool> {
+        let id = id.clone();
+        self.write(move |conn, events| {
+            let Some(mut claim) = load_claim(conn, &id)?.filter(|c| c.status.is_open()) else {
+                return Ok(false);
+            };
+            if claim.deadline == deadline {
+                return Ok(false);
+            }
+            claim.deadline = deadline;
+            update_claim(conn, &claim)?;
+            conn.prepare_cached(
+                "UPDATE claims SET due_soon_alerted_at = NULL, overdue_alerted_at = NULL WHERE id = ?1",
+            )?
+            .execute(params![claim.id.as_str()])?;
+            let conversation =
+                load_conversation(conn, &claim.conversation_id)?.ok_or(StoreError::NotFound)?;
+            claim_event(conn, events, EventKind::ClaimUpdated, &conversation, &claim, None)?;
             Ok(true)
         })
         .await

@@ -62,6 +62,8 @@ pub struct ClaimFilter {
     pub statuses: Vec<ClaimStatus>,
     /// Only claims whose legal end is before this date.
     pub due_before: Option<Date>,
+    /// Leave out the claims already told overdue (the sweep's long tail).
+    pub without_overdue_alert: bool,
     pub limit: usize,
 }
 
@@ -126,6 +128,11 @@ pub trait ClaimStore: Send + Sync {
     /// the operators; `false` when it was recorded before or the claim is
     /// answered.
     async fn record_claim_alert(&self, id: &ClaimId, alert: ClaimAlert) -> StoreResult<bool>;
+    /// Moves an open claim's deadline, counted again after the calendar
+    /// changed (`claim.updated`; its alerts are cleared, to be told anew). The
+    /// receipt time is untouched. `false` when the claim is answered or the
+    /// deadline is the same.
+    async fn reschedule_claim(&self, id: &ClaimId, deadline: Deadline) -> StoreResult<bool>;
 
     /// The override table, by date.
     async fn calendar_overrides(&self) -> StoreResult<Vec<CalendarOverride>>;

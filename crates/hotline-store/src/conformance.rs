@@ -61,6 +61,7 @@ macro_rules! store_conformance_suite {
             the_registry_is_sorted_by_legal_end,
             claims_are_answered_and_extended_by_the_rules,
             claim_alerts_are_recorded_once,
+            a_rescheduled_claim_keeps_its_trigger,
             calendar_overrides_round_trip
         );
         $crate::store_conformance_suite!(@feed_cases $open;

@@ -6,6 +6,7 @@ use crate::api::conversations::created_or_ok;
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Path, Query};
 use crate::auth::Auth;
+use crate::security::limits::{Action, Limits};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -24,9 +25,14 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes(limits: &Arc<Limits>) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(file_claim))
+        // A claim is acknowledged with a message: from the messages' budget.
+        .routes(crate::api::limited(
+            routes!(file_claim),
+            limits,
+            Action::Message,
+        ))
         .routes(routes!(claims_registry))
         .routes(routes!(get_claim))
         .routes(routes!(answer_claim))
@@ -405,8 +411,8 @@ fn path_date(raw: &str) -> ApiResult<Date> {
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidPath, "the date must be YYYY-MM-DD"))
 }
 
-/// Administrators mark a date working or not (audited). Applies to
-/// deadlines counted from then on.
+/// Administrators mark a date working or not (audited); open claims'
+/// deadlines are counted again.
 #[utoipa::path(put, path = "/api/v1/calendar/overrides/{date}", tag = "claims",
     params(("date" = String, Path, description = "YYYY-MM-DD")),
     request_body = CalendarOverrideRequest,

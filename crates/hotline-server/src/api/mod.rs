@@ -153,7 +153,7 @@ pub fn router(state: AppState) -> Router {
         .merge(queues::routes())
         .merge(kb::routes())
         .merge(read::routes())
-        .merge(claims::routes())
+        .merge(claims::routes(limits))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

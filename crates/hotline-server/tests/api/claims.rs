@@ -647,3 +647,42 @@ async fn the_claims_api_is_in_the_openapi_document() {
     }
     assert!(doc["components"]["schemas"]["ClaimView"].is_object());
 }
+
+#[tokio::test]
+async fn a_calendar_change_moves_the_open_claims_deadlines() {
+    let app = TestApp::spawn().await;
+    let ivan = app.customer_token("ivan");
+    let admin = app
+        .operator("admin@shop", Role::Admin, &["marketplace"])
+        .await;
+    let conversation = app.start(&ivan, "marketplace", "Верните деньги").await;
+    let (_, claim) = file(&app, &ivan, &conversation, refund("refund-1")).await;
+    let path = format!("/api/v1/claims/{}", claim["id"].as_str().unwrap());
+    let legal_end = claim["due_date"].as_str().unwrap().to_owned();
+    let put = app
+        .http
+        .put(app.url(&format!("/api/v1/calendar/overrides/{legal_end}")))
+        .bearer_auth(&admin)
+        .json(&json!({"working": false, "note": "региональный выходной"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 204);
+    let (_, moved) = app.get(&ivan, &path).await;
+    assert!(
+        date(&moved["due_date"]) > date(&claim["due_date"]),
+        "{moved}"
+    );
+    assert_eq!(moved["raw_due_date"], claim["raw_due_date"]);
+    assert_eq!(moved["received_at"], claim["received_at"]);
+    let delete = app
+        .http
+        .delete(app.url(&format!("/api/v1/calendar/overrides/{legal_end}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delete.status(), 204);
+    let (_, back) = app.get(&ivan, &path).await;
+    assert_eq!(back["due_date"], claim["due_date"]);
+}

@@ -542,3 +542,62 @@ pub async fn calendar_overrides_round_trip(store: Arc<dyn Store>) {
     assert!(!store.remove_calendar_override(decree.date).await.unwrap());
     assert_eq!(store.calendar_overrides().await.unwrap(), [saturday]);
 }
+
+pub async fn a_rescheduled_claim_keeps_its_trigger(store: Arc<dyn Store>) {
+    let conversation = conversation_of(&store, "c1", "marketplace").await;
+    let received = datetime!(2026-11-25 09:00 UTC);
+    let first = due(date!(2026 - 12 - 05), date!(2026 - 12 - 07));
+    let claim = store
+        .file_claim(filing(
+            &conversation,
+            as_customer("c1"),
+            new_claim("refund", ClaimType::Refund, received),
+            first,
+        ))
+        .await
+        .unwrap()
+        .claim;
+    assert!(
+        store
+            .record_claim_alert(&claim.id, ClaimAlert::Overdue)
+            .await
+            .unwrap()
+    );
+    let told = ClaimFilter {
+        without_overdue_alert: true,
+        limit: 10,
+        ..ClaimFilter::default()
+    };
+    assert!(
+        store.claims(told.clone()).await.unwrap().is_empty(),
+        "told overdue: left out"
+    );
+    assert!(
+        !store.reschedule_claim(&claim.id, first).await.unwrap(),
+        "unchanged"
+    );
+    let moved = due(date!(2026 - 12 - 05), date!(2026 - 12 - 08));
+    assert!(store.reschedule_claim(&claim.id, moved).await.unwrap());
+    let stored = store.claim(&claim.id).await.unwrap().unwrap();
+    assert_eq!(stored.deadline, moved);
+    assert_eq!(
+        (stored.received_at, stored.channel),
+        (received, ClaimChannel::Chat)
+    );
+    assert_eq!(
+        store.claims(told).await.unwrap().len(),
+        1,
+        "to be told anew"
+    );
+    let operators = all_events(
+        &store,
+        &EventScope::Departments(vec![department("marketplace")]),
+        100,
+    )
+    .await;
+    assert!(
+        operators
+            .iter()
+            .any(|e| e.kind == EventKind::ClaimUpdated && e.data["due_date"] == "2026-12-08")
+    );
+}
