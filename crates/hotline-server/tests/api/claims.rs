@@ -686,3 +686,55 @@ async fn a_calendar_change_moves_the_open_claims_deadlines() {
     let (_, back) = app.get(&ivan, &path).await;
     assert_eq!(back["due_date"], claim["due_date"]);
 }
+
+#[tokio::test]
+async fn a_bank_complaint_counts_working_days_and_guards_its_reads() {
+    let app = TestApp::spawn().await;
+    let ivan = app.customer_token("ivan");
+    let boss = app.operator("boss@bank", Role::Supervisor, &["bank"]).await;
+    let conversation = app
+        .start(&ivan, "bank", "Списали комиссию без причины")
+        .await;
+    let (status, statement) =
+        upload(&app, &ivan, "statement.txt", b"Statement: fee 990.00 RUB").await;
+    assert_eq!(status, 201, "{statement}");
+    let mut complaint = refund("complaint-1");
+    complaint["type"] = json!("bank_complaint");
+    complaint["attachment_ids"] = json!([statement["id"]]);
+    let (status, claim) = file(&app, &ivan, &conversation, complaint).await;
+    assert_eq!(status, 201, "{claim}");
+    // 15 working days of the production calendar, no moving off a day off.
+    let due = date(&claim["due_date"]);
+    assert_eq!(claim["raw_due_date"], claim["due_date"]);
+    let calendar = hotline_domain::calendar::WorkingCalendar::default();
+    assert_eq!(calendar.working_days_between(received_on(&claim), due), 15);
+    assert!(calendar.is_working_day(due));
+    assert_eq!(claim["penalty"], Value::Null, "442-FZ sets no penalty");
+    assert_eq!(claim["extendable"], true);
+    // The file goes with the acknowledgement.
+    let acknowledgement = messages(&app, &ivan, &conversation).await.pop().unwrap();
+    assert_eq!(acknowledgement["author"]["kind"], "system");
+    assert_eq!(acknowledgement["attachments"][0]["id"], statement["id"]);
+
+    // A customer without a fresh second factor cannot read it.
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let stale = customer_token_with("ivan", |c| c.auth_time = Some(now - 3600));
+    let path = format!("/api/v1/claims/{}", claim["id"].as_str().unwrap());
+    let (status, refused) = app.get(&stale, &path).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (403, Some("step_up_required"))
+    );
+    // The supervisor's registry read of the bank's claims is in the audit log.
+    assert_eq!(registry(&app, &boss, "").await.len(), 1);
+    let audited = app
+        .state
+        .store
+        .audit_entries(0, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "conversation.read" && e.details["purpose"] == "claims_registry")
+        .count();
+    assert_eq!(audited, 1);
+}
