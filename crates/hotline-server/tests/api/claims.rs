@@ -58,6 +58,38 @@ async fn messages(app: &TestApp, token: &str, conversation: &str) -> Vec<Value> 
     body["messages"].as_array().expect("messages").clone()
 }
 
+/// A marketplace: Ivan's conversation, its operator Anna and its supervisor.
+struct Shop {
+    app: TestApp,
+    ivan: String,
+    anna: String,
+    boss: String,
+    conversation: String,
+}
+
+impl Shop {
+    async fn open(configure: impl FnOnce(&mut hotline_server::settings::Settings)) -> Shop {
+        let app = TestApp::spawn_with(configure).await;
+        let ivan = app.customer_token("ivan");
+        let anna = app
+            .operator("anna@shop", Role::Operator, &["marketplace"])
+            .await;
+        let boss = app
+            .operator("boss@shop", Role::Supervisor, &["marketplace"])
+            .await;
+        let conversation = app
+            .start(&ivan, "marketplace", "Пришёл сломанный чайник")
+            .await;
+        Shop {
+            app,
+            ivan,
+            anna,
+            boss,
+            conversation,
+        }
+    }
+}
+
 async fn registry(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     let (status, body) = app.get(token, &format!("/api/v1/claims{query}")).await;
     assert_eq!(status, 200, "{body}");
@@ -66,19 +98,15 @@ async fn registry(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_claim_goes_from_filing_through_the_registry_to_its_answer() {
-    let app = TestApp::spawn().await;
-    let ivan = app.customer_token("ivan");
-    let anna = app
-        .operator("anna@shop", Role::Operator, &["marketplace"])
-        .await;
-    let boss = app
-        .operator("boss@shop", Role::Supervisor, &["marketplace"])
-        .await;
+    let Shop {
+        app,
+        ivan,
+        anna,
+        boss,
+        conversation,
+    } = Shop::open(|_| {}).await;
     let travel_boss = app
         .operator("travel@shop", Role::Supervisor, &["travel"])
-        .await;
-    let conversation = app
-        .start(&ivan, "marketplace", "Пришёл сломанный чайник")
         .await;
 
     let (status, claim) = file(&app, &ivan, &conversation, refund("claim-1")).await;
@@ -189,12 +217,13 @@ async fn a_claim_goes_from_filing_through_the_registry_to_its_answer() {
 
 #[tokio::test]
 async fn filing_twice_with_one_client_msg_id_gives_one_claim() {
-    let app = TestApp::spawn().await;
-    let ivan = app.customer_token("ivan");
-    let boss = app
-        .operator("boss@shop", Role::Supervisor, &["marketplace"])
-        .await;
-    let conversation = app.start(&ivan, "marketplace", "Хочу вернуть деньги").await;
+    let Shop {
+        app,
+        ivan,
+        boss,
+        conversation,
+        ..
+    } = Shop::open(|_| {}).await;
     let (status, first) = file(&app, &ivan, &conversation, refund("double-click")).await;
     assert_eq!(status, 201);
     let (status, second) = file(&app, &ivan, &conversation, refund("double-click")).await;
@@ -236,17 +265,13 @@ async fn filing_twice_with_one_client_msg_id_gives_one_claim() {
 
 #[tokio::test]
 async fn only_an_operator_sets_the_receipt_time_and_channel() {
-    let app = TestApp::spawn().await;
-    let ivan = app.customer_token("ivan");
-    let anna = app
-        .operator("anna@shop", Role::Operator, &["marketplace"])
-        .await;
-    let boss = app
-        .operator("boss@shop", Role::Supervisor, &["marketplace"])
-        .await;
-    let conversation = app
-        .start(&ivan, "marketplace", "Отправил претензию почтой")
-        .await;
+    let Shop {
+        app,
+        ivan,
+        anna,
+        boss,
+        conversation,
+    } = Shop::open(|_| {}).await;
     let before = messages(&app, &ivan, &conversation).await.len();
     for (field, value) in [
         ("received_at", json!("2026-11-01T10:00:00Z")),
@@ -340,15 +365,13 @@ async fn strangers_get_not_found() {
 
 #[tokio::test]
 async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
-    let app = TestApp::spawn().await;
-    let ivan = app.customer_token("ivan");
-    let anna = app
-        .operator("anna@shop", Role::Operator, &["marketplace"])
-        .await;
-    let boss = app
-        .operator("boss@shop", Role::Supervisor, &["marketplace"])
-        .await;
-    let conversation = app.start(&ivan, "marketplace", "Претензия").await;
+    let Shop {
+        app,
+        ivan,
+        anna,
+        boss,
+        conversation,
+    } = Shop::open(|_| {}).await;
     let before = messages(&app, &ivan, &conversation).await.len();
     let with = |field: &str, value: Value| {
         let mut body = refund("bad");
@@ -442,14 +465,13 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_period_is_extended_only_where_the_law_allows_it() {
-    let app = TestApp::spawn().await;
-    let ivan = app.customer_token("ivan");
-    let anna = app
-        .operator("anna@shop", Role::Operator, &["marketplace"])
-        .await;
-    let conversation = app
-        .start(&ivan, "marketplace", "Жалоба из Роспотребнадзора")
-        .await;
+    let Shop {
+        app,
+        ivan,
+        anna,
+        conversation,
+        ..
+    } = Shop::open(|_| {}).await;
     let mut request = refund("regulator-1");
     request["type"] = json!("regulator_request");
     let (status, claim) = file(&app, &anna, &conversation, request).await;
@@ -517,14 +539,13 @@ async fn a_period_is_extended_only_where_the_law_allows_it() {
 
 #[tokio::test]
 async fn an_overdue_claim_raises_events_and_accrues_its_penalty() {
-    let app = TestApp::spawn_with(|s| s.queues.sweep_seconds = 1).await;
-    let ivan = app.customer_token("ivan");
-    let anna = app
-        .operator("anna@shop", Role::Operator, &["marketplace"])
-        .await;
-    let conversation = app
-        .start(&ivan, "marketplace", "Прошу вернуть деньги")
-        .await;
+    let Shop {
+        app,
+        ivan,
+        anna,
+        conversation,
+        ..
+    } = Shop::open(|s| s.queues.sweep_seconds = 1).await;
     let mut ws = app.ws(&anna, "").await;
     until_caught_up(&mut ws).await;
     let mut ivan_ws = app.ws(&ivan, "").await;

@@ -47,6 +47,26 @@ fn filing(
     }
 }
 
+/// A claim `filer` filed in `conversation`.
+async fn filed(
+    store: &Arc<dyn Store>,
+    conversation: &Conversation,
+    filer: Principal,
+    claim: NewClaim,
+    deadline: Deadline,
+) -> Claim {
+    store
+        .file_claim(filing(conversation, filer, claim, deadline))
+        .await
+        .unwrap()
+        .claim
+}
+
+/// Whether the store recorded `alert` now (not before).
+async fn told(store: &Arc<dyn Store>, id: &ClaimId, alert: ClaimAlert) -> bool {
+    store.record_claim_alert(id, alert).await.unwrap()
+}
+
 async fn conversation_of(store: &Arc<dyn Store>, who: &str, dept: &str) -> Conversation {
     store
         .sync_departments(&Department::defaults())
@@ -298,16 +318,14 @@ pub async fn claims_are_answered_and_extended_by_the_rules(store: Arc<dyn Store>
     let received = datetime!(2026-12-25 09:00 UTC);
     let mut complaint = new_claim("complaint", ClaimType::BankComplaint, received);
     complaint.channel = ClaimChannel::Post;
-    let filed = store
-        .file_claim(filing(
-            &conversation,
-            clerk.clone(),
-            complaint,
-            due(date!(2027 - 01 - 26), date!(2027 - 01 - 26)),
-        ))
-        .await
-        .unwrap()
-        .claim;
+    let filed = filed(
+        &store,
+        &conversation,
+        clerk.clone(),
+        complaint,
+        due(date!(2027 - 01 - 26), date!(2027 - 01 - 26)),
+    )
+    .await;
     assert_eq!(filed.filed_by.kind, AuthorKind::Operator);
     assert_eq!(filed.channel, ClaimChannel::Post);
 
@@ -409,28 +427,16 @@ pub async fn claim_alerts_are_recorded_once(store: Arc<dyn Store>) {
     let conversation = conversation_of(&store, "c1", "bank").await;
     let clerk = Principal::Operator(operator(&store, "clerk@x", Role::Operator, &["bank"]).await);
     let received = datetime!(2026-12-25 09:00 UTC);
-    let claim = store
-        .file_claim(filing(
-            &conversation,
-            as_customer("c1"),
-            new_claim("complaint", ClaimType::BankComplaint, received),
-            due(date!(2027 - 01 - 26), date!(2027 - 01 - 26)),
-        ))
-        .await
-        .unwrap()
-        .claim;
-    assert!(
-        store
-            .record_claim_alert(&claim.id, ClaimAlert::DueSoon)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
-            .record_claim_alert(&claim.id, ClaimAlert::DueSoon)
-            .await
-            .unwrap()
-    );
+    let claim = filed(
+        &store,
+        &conversation,
+        as_customer("c1"),
+        new_claim("complaint", ClaimType::BankComplaint, received),
+        due(date!(2027 - 01 - 26), date!(2027 - 01 - 26)),
+    )
+    .await;
+    assert!(told(&store, &claim.id, ClaimAlert::DueSoon).await);
+    assert!(!told(&store, &claim.id, ClaimAlert::DueSoon).await);
     // A new legal end is warned about again.
     store
         .extend_claim(ExtendClaim {
@@ -442,24 +448,9 @@ pub async fn claim_alerts_are_recorded_once(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    assert!(
-        store
-            .record_claim_alert(&claim.id, ClaimAlert::DueSoon)
-            .await
-            .unwrap()
-    );
-    assert!(
-        store
-            .record_claim_alert(&claim.id, ClaimAlert::Overdue)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
-            .record_claim_alert(&claim.id, ClaimAlert::Overdue)
-            .await
-            .unwrap()
-    );
+    assert!(told(&store, &claim.id, ClaimAlert::DueSoon).await);
+    assert!(told(&store, &claim.id, ClaimAlert::Overdue).await);
+    assert!(!told(&store, &claim.id, ClaimAlert::Overdue).await);
 
     // The alerts reach the operators, not the customer.
     let operators = all_events(&store, &EventScope::of(&clerk), 100).await;
@@ -499,12 +490,7 @@ pub async fn claim_alerts_are_recorded_once(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let unknown = ClaimId::from_raw("no-such-claim");
-    assert!(
-        !store
-            .record_claim_alert(&unknown, ClaimAlert::Overdue)
-            .await
-            .unwrap()
-    );
+    assert!(!told(&store, &unknown, ClaimAlert::Overdue).await);
 }
 
 pub async fn calendar_overrides_round_trip(store: Arc<dyn Store>) {
@@ -547,22 +533,15 @@ pub async fn a_rescheduled_claim_keeps_its_trigger(store: Arc<dyn Store>) {
     let conversation = conversation_of(&store, "c1", "marketplace").await;
     let received = datetime!(2026-11-25 09:00 UTC);
     let first = due(date!(2026 - 12 - 05), date!(2026 - 12 - 07));
-    let claim = store
-        .file_claim(filing(
-            &conversation,
-            as_customer("c1"),
-            new_claim("refund", ClaimType::Refund, received),
-            first,
-        ))
-        .await
-        .unwrap()
-        .claim;
-    assert!(
-        store
-            .record_claim_alert(&claim.id, ClaimAlert::Overdue)
-            .await
-            .unwrap()
-    );
+    let claim = filed(
+        &store,
+        &conversation,
+        as_customer("c1"),
+        new_claim("refund", ClaimType::Refund, received),
+        first,
+    )
+    .await;
+    assert!(told(&store, &claim.id, ClaimAlert::Overdue).await);
     let told = ClaimFilter {
         without_overdue_alert: true,
         limit: 10,
