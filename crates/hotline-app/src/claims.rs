@@ -88,7 +88,8 @@ pub struct ClaimDraft {
 /// The registry's filters, already parsed.
 #[derive(Debug, Clone, Default)]
 pub struct RegistryQuery {
-    pub status: Option<ClaimStatus>,
+    /// Any of these; empty: any status.
+    pub statuses: Vec<ClaimStatus>,
     pub department: Option<DepartmentId>,
     pub due_before: Option<Date>,
 }
@@ -318,7 +319,7 @@ impl App {
             .store
             .claims(ClaimFilter {
                 departments: Some(departments),
-                statuses: query.status.into_iter().collect(),
+                statuses: query.statuses,
                 due_before: query.due_before,
                 without_overdue_alert: false,
                 limit: MAX_REGISTRY,

@@ -31,6 +31,9 @@ pub(crate) enum Post<'a> {
     System {
         text: String,
         attachments: Vec<AttachmentInfo>,
+        /// The customer whose act it acknowledges: it moves the lifecycle as
+        /// their message would (a resolved conversation is reopened).
+        on_behalf_of: Option<&'a Principal>,
     },
 }
 
@@ -66,6 +69,10 @@ pub(crate) fn append_message(
             conversation.on_bot_message()?;
             false
         }
+        Post::System {
+            on_behalf_of: Some(customer),
+            ..
+        } => conversation.on_message(customer, false)?,
         Post::System { .. } => false,
     };
     let positions = conversation.next_positions(internal);
@@ -121,7 +128,9 @@ pub(crate) fn record_message(
             Vec::new(),
             suggestions,
         ),
-        Post::System { text, attachments } => (
+        Post::System {
+            text, attachments, ..
+        } => (
             Author {
                 kind: AuthorKind::System,
                 id: None,

@@ -314,6 +314,7 @@ impl ClaimStore for SqliteStore {
             let post = Post::System {
                 text: claim.acknowledgement(command.legal_offset),
                 attachments,
+                on_behalf_of: command.filer.is_customer().then_some(&command.filer),
             };
             append_message(conn, events, &queue, conversation, post, now)?;
             Ok(FiledClaim {
@@ -448,6 +449,7 @@ impl ClaimStore for SqliteStore {
             let post = Post::System {
                 text: claim.extension_notice(),
                 attachments: Vec::new(),
+                on_behalf_of: None,
             };
             append_message(conn, events, &queue, conversation, post, now)?;
             Ok(claim)

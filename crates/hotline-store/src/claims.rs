@@ -109,7 +109,8 @@ pub trait ClaimStore: Send + Sync {
     /// `NotFound`), with the next number of `number_year` (1, 2, 3, … per
     /// year, never reused), and appends the acknowledgement to the
     /// conversation as a system message carrying the claim's attachments,
-    /// with `claim.filed`, in one transaction. The same filer's
+    /// with `claim.filed`, in one transaction. A customer's filing moves the
+    /// conversation as their message would (a resolved one is queued again). The same filer's
     /// `client_msg_id` again returns the original (`created: false`), as it
     /// was; with another conversation or type, `ClientMsgIdReused`.
     async fn file_claim(&self, command: FileClaim) -> StoreResult<FiledClaim>;

@@ -217,7 +217,8 @@ pub async fn file_claim(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RegistryParams {
-    /// `filed`, `extended` or `answered`.
+    /// `filed`, `extended`, `answered`, or `open` (filed or extended: the
+    /// answer is still owed).
     pub status: Option<String>,
     pub department: Option<String>,
     /// Only claims whose legal end is before this date (YYYY-MM-DD).
@@ -244,14 +245,15 @@ pub async fn claims_registry(
     Auth(principal): Auth,
     Query(params): Query<RegistryParams>,
 ) -> ApiResult<Json<ClaimList>> {
-    let status = match params.status.as_deref() {
-        None | Some("") => None,
-        Some(raw) => Some(ClaimStatus::parse(raw).ok_or_else(|| {
+    let statuses = match params.status.as_deref() {
+        None | Some("") => Vec::new(),
+        Some("open") => vec![ClaimStatus::Filed, ClaimStatus::Extended],
+        Some(raw) => vec![ClaimStatus::parse(raw).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::InvalidQuery,
-                "status must be one of filed, extended, answered",
+                "status must be one of open, filed, extended, answered",
             )
-        })?),
+        })?],
     };
     let department = match params.department.as_deref() {
         None | Some("") => None,
@@ -270,7 +272,7 @@ pub async fn claims_registry(
         .claims_registry(
             &principal,
             RegistryQuery {
-                status,
+                statuses,
                 department,
                 due_before,
             },

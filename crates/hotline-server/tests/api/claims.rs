@@ -154,6 +154,7 @@ async fn a_claim_goes_from_filing_through_the_registry_to_its_answer() {
     // The registry is the supervisors', of their departments.
     let listed = registry(&app, &boss, "").await;
     assert_eq!(listed.len(), 1);
+    assert_eq!(registry(&app, &boss, "?status=open").await.len(), 1);
     assert_eq!(listed[0]["id"], claim["id"]);
     assert!(registry(&app, &travel_boss, "").await.is_empty());
     assert!(registry(&app, &boss, "?department=travel").await.is_empty());
@@ -212,6 +213,7 @@ async fn a_claim_goes_from_filing_through_the_registry_to_its_answer() {
     assert_eq!(messages(&app, &ivan, &conversation).await.len(), chat.len());
 
     assert_eq!(registry(&app, &boss, "?status=answered").await.len(), 1);
+    assert!(registry(&app, &boss, "?status=open").await.is_empty());
     assert!(registry(&app, &boss, "?status=filed").await.is_empty());
 }
 
@@ -448,7 +450,7 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
         assert!(!error["error"]["message"].as_str().unwrap_or("").is_empty());
     }
     for query in [
-        "?status=open",
+        "?status=closed",
         "?due_before=31.12.2026",
         "?department=Bad Dept",
     ] {

@@ -164,14 +164,14 @@ pub async fn claims_are_filed_once_with_an_acknowledgement(store: Arc<dyn Store>
         100,
     )
     .await;
-    let filed: Vec<_> = events
+    let filed_events: Vec<_> = events
         .iter()
         .filter(|e| e.kind == EventKind::ClaimFiled)
         .collect();
-    assert_eq!(filed.len(), 1);
-    assert_eq!(filed[0].data["number"], "П-2026-000001");
+    assert_eq!(filed_events.len(), 1);
+    assert_eq!(filed_events[0].data["number"], "П-2026-000001");
     assert!(
-        filed[0].data.get("text").is_none(),
+        filed_events[0].data.get("text").is_none(),
         "events carry no free text"
     );
 
@@ -185,6 +185,42 @@ pub async fn claims_are_filed_once_with_an_acknowledgement(store: Arc<dyn Store>
         ))
         .await;
     assert!(matches!(stranger, Err(StoreError::NotFound)));
+
+    // A claim in a resolved conversation brings it back to the queue, as
+    // the customer's message would; an operator's registration does not.
+    let clerk =
+        Principal::Operator(operator(&store, "clerk@x", Role::Operator, &["marketplace"]).await);
+    let resolve = ChangeLifecycle {
+        conversation_id: conversation.id.clone(),
+        actor: clerk.clone(),
+        command: LifecycleCommand::Resolve,
+    };
+    store.change_lifecycle(resolve.clone()).await.unwrap();
+    filed(
+        &store,
+        &conversation,
+        clerk,
+        new_claim("by-letter", ClaimType::Refund, received),
+        deadline,
+    )
+    .await;
+    let status = |c: Option<Conversation>| c.map(|c| c.status);
+    assert_eq!(
+        status(store.conversation(&conversation.id).await.unwrap()),
+        Some(Status::Resolved)
+    );
+    filed(
+        &store,
+        &conversation,
+        as_customer("c1"),
+        new_claim("claim-2", ClaimType::Refund, received),
+        deadline,
+    )
+    .await;
+    assert_eq!(
+        status(store.conversation(&conversation.id).await.unwrap()),
+        Some(Status::Queued)
+    );
 
     // Erasing the customer erases their claims.
     store
@@ -216,8 +252,8 @@ pub async fn claim_numbers_are_sequential_per_year(store: Arc<dyn Store>) {
         filings.push(tokio::spawn(async move { store.file_claim(command).await }));
     }
     let mut seqs = Vec::new();
-    for filed in filings {
-        let filed = filed.await.unwrap().unwrap();
+    for filing in filings {
+        let filed = filing.await.unwrap().unwrap();
         assert_eq!(filed.claim.number.year, 2026);
         seqs.push(filed.claim.number.seq);
     }
