@@ -379,6 +379,18 @@ impl App {
         Ok(self.record(answered.claim, self.today(), &calendar))
     }
 
+    /// The start of the formal answer for the claim's type, for an
+    /// operator to complete and send with [`Self::answer_claim`].
+    pub async fn claim_answer_template(
+        &self,
+        principal: &Principal,
+        id: &ClaimId,
+    ) -> AppResult<String> {
+        operator_only(principal, "answer claims")?;
+        let claim = self.visible_claim(principal, id, Purpose::Act).await?;
+        Ok(claim.answer_template(self.legal_offset()))
+    }
+
     /// Extends a claim's period where its rule allows it, while the original
     /// period runs; the notice with `reason` goes to the customer in the chat.
     pub async fn extend_claim(

@@ -398,6 +398,55 @@ impl Claim {
         )
     }
 
+    /// The start of the formal answer, for the operator to complete: the
+    /// claim's number and date, what was demanded, the decision to fill in
+    /// («…») and where the customer may turn if they disagree.
+    pub fn answer_template(&self, offset: UtcOffset) -> String {
+        let amount = self.amount.map(|a| format!(" ({a} ₽)")).unwrap_or_default();
+        let decision = match self.claim_type {
+            ClaimType::Refund => format!(
+                "Требование о возврате денежных средств{amount} «удовлетворено: деньги будут перечислены … / не удовлетворено, потому что …»."
+            ),
+            ClaimType::PriceReduction => format!(
+                "Требование о соразмерном уменьшении цены{amount} «удовлетворено: разница … будет перечислена … / не удовлетворено, потому что …»."
+            ),
+            ClaimType::Replacement => "Требование о замене товара «удовлетворено: замена будет произведена … / не удовлетворено, потому что …».".to_owned(),
+            ClaimType::Repair => "Требование об устранении недостатков «удовлетворено: ремонт будет выполнен до … / не удовлетворено, потому что …».".to_owned(),
+            ClaimType::ServiceDefect => format!(
+                "Требование по недостаткам услуги{amount} «удовлетворено: … / не удовлетворено, потому что …»."
+            ),
+            ClaimType::Damages => format!(
+                "Требование о возмещении убытков{amount} «удовлетворено: … / не удовлетворено, потому что …»."
+            ),
+            ClaimType::BankComplaint => "Жалоба рассмотрена. Результат: «…». Основания: «…».".to_owned(),
+            ClaimType::PersonalData => "По вашему запросу о персональных данных сообщаем: «какие данные обрабатываются, цели, сроки / мотивированный отказ …».".to_owned(),
+            ClaimType::DisputedTransfer => format!(
+                "По оспоренной операции{amount} принято решение: «возместить … / отказать, потому что …»."
+            ),
+            ClaimType::RegulatorRequest => "По существу обращения сообщаем: «…».".to_owned(),
+        };
+        let next_step = match self.claim_type {
+            ClaimType::BankComplaint | ClaimType::DisputedTransfer => {
+                "Если вы не согласны с ответом, вы можете обратиться к финансовому уполномоченному или в Банк России."
+            }
+            ClaimType::PersonalData => {
+                "Если вы не согласны с ответом, вы можете обратиться в Роскомнадзор."
+            }
+            ClaimType::RegulatorRequest => "",
+            _ => "Если вы не согласны с ответом, вы можете обратиться в Роспотребнадзор или в суд.",
+        };
+        format!(
+            "Ответ на претензию № {} от {}.\n\nВаше требование: {}.\n\n{}\n\n{}",
+            self.number,
+            russian_date(legal_date(self.received_at, offset)),
+            self.demand,
+            decision,
+            next_step,
+        )
+        .trim_end()
+        .to_owned()
+    }
+
     /// The notice of an extension, sent to the customer in the chat.
     pub fn extension_notice(&self) -> String {
         let reason = self.extension.as_ref().map_or("", |e| e.reason.as_str());

@@ -344,3 +344,24 @@ proptest! {
         prop_assert_eq!(Money::parse(&money.to_string(), "RUB").unwrap(), money);
     }
 }
+
+#[test]
+fn every_type_has_an_answer_template_naming_the_claim() {
+    for claim_type in ClaimType::ALL {
+        let claim = claim(claim_type, datetime!(2026-11-25 09:00 UTC), Some("1299.00"));
+        let template = claim.answer_template(MOSCOW);
+        assert!(
+            template.starts_with("Ответ на претензию № П-2026-000123 от 25.11.2026."),
+            "{template}"
+        );
+        assert!(template.contains("вернуть деньги"), "{template}");
+        assert!(template.contains('…'), "a decision to fill in: {template}");
+    }
+    let refund = claim(
+        ClaimType::Refund,
+        datetime!(2026-11-25 09:00 UTC),
+        Some("1299.00"),
+    );
+    assert!(refund.answer_template(MOSCOW).contains("1299.00 ₽"));
+    assert!(refund.answer_template(MOSCOW).contains("Роспотребнадзор"));
+}

@@ -36,6 +36,7 @@ pub fn routes(limits: &Arc<Limits>) -> OpenApiRouter<AppState> {
         .routes(routes!(claims_registry))
         .routes(routes!(get_claim))
         .routes(routes!(answer_claim))
+        .routes(routes!(answer_template))
         .routes(routes!(extend_claim))
         .routes(routes!(calendar_overrides))
         .routes(routes!(set_calendar_override, remove_calendar_override))
@@ -331,6 +332,29 @@ pub async fn answer_claim(
         )
         .await?;
     Ok(Json(record.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerTemplate {
+    /// The answer's start for the claim's type; «…» marks what to fill in.
+    pub text: String,
+}
+
+/// The start of the formal answer for the claim's type (operators).
+#[utoipa::path(get, path = "/api/v1/claims/{id}/answer_template", tag = "claims",
+    params(("id" = String, Path, description = "Claim id")),
+    responses((status = 200, body = AnswerTemplate), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn answer_template(
+    State(app): State<Arc<App>>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AnswerTemplate>> {
+    let text = app
+        .claim_answer_template(&principal, &ClaimId::from_raw(id))
+        .await?;
+    Ok(Json(AnswerTemplate { text }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

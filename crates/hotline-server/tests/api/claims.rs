@@ -172,6 +172,13 @@ async fn a_claim_goes_from_filing_through_the_registry_to_its_answer() {
     let (status, _) = app.get(&ivan, &path).await;
     assert_eq!(status, 200, "the customer reads their claim");
 
+    // The operator starts from the type's template.
+    let (status, template) = app.get(&anna, &format!("{path}/answer_template")).await;
+    assert_eq!(status, 200, "{template}");
+    assert!(template["text"].as_str().unwrap().contains(number));
+    let (status, _) = app.get(&ivan, &format!("{path}/answer_template")).await;
+    assert_eq!(status, 403);
+
     // The answer: only operators; delivered in the chat; the claim answered.
     let answer =
         json!({"text": "Деньги вернём на карту в течение трёх дней.", "client_msg_id": "answer-1"});
