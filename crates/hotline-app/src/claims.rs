@@ -19,6 +19,7 @@ use hotline_domain::{
 };
 use hotline_store::claims::{
     AnswerClaim, CalendarOverride, ClaimFilter, ExtendClaim, FileClaim, FiledClaim, NewClaim,
+    OpenClaims,
 };
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
@@ -484,6 +485,11 @@ impl App {
             }
         }
         Ok(recorded)
+    }
+
+    /// Per department: claims still owed an answer, and those overdue today.
+    pub async fn open_claim_counts(&self) -> AppResult<Vec<OpenClaims>> {
+        Ok(self.store.open_claim_counts(self.today()).await?)
     }
 
     /// Claims still owed an answer, by legal end; `without_overdue_alert`:

@@ -15,6 +15,7 @@ use hotline_domain::claims::{
 use hotline_domain::{Author, ClientMsgId, Conversation, Event, EventKind, OrderId, Principal};
 use hotline_store::claims::{
     AnswerClaim, AnsweredClaim, CalendarOverride, ClaimFilter, ExtendClaim, FileClaim, FiledClaim,
+    OpenClaims,
 };
 use hotline_store::{ClaimStore, Conflict, NewMessage, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -510,6 +511,32 @@ impl ClaimStore for SqliteStore {
                 load_conversation(conn, &claim.conversation_id)?.ok_or(StoreError::NotFound)?;
             claim_event(conn, events, EventKind::ClaimUpdated, &conversation, &claim, None)?;
             Ok(true)
+        })
+        .await
+    }
+
+    async fn open_claim_counts(&self, today: Date) -> hotline_store::StoreResult<Vec<OpenClaims>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT department, COUNT(*), COALESCE(SUM(due_date < ?1), 0) FROM claims
+                 WHERE status != 'answered' GROUP BY department ORDER BY department",
+            )?;
+            let rows = stmt.query_map(params![today.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (department, open, overdue) = row?;
+                Ok(OpenClaims {
+                    department: parse_department(department)?,
+                    open: open.unsigned_abs(),
+                    overdue: overdue.unsigned_abs(),
+                })
+            })
+            .collect()
         })
         .await
     }

@@ -94,6 +94,15 @@ pub struct ExtendClaim {
     pub today: Date,
 }
 
+/// A department's claims still owed an answer, and how many of them are late.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenClaims {
+    pub department: DepartmentId,
+    pub open: u64,
+    /// Open with a legal end before the day asked about.
+    pub overdue: u64,
+}
+
 /// A day the administrators mark working or not, over the federal calendar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalendarOverride {
@@ -134,6 +143,10 @@ pub trait ClaimStore: Send + Sync {
     /// receipt time is untouched. `false` when the claim is answered or the
     /// deadline is the same.
     async fn reschedule_claim(&self, id: &ClaimId, deadline: Deadline) -> StoreResult<bool>;
+
+    /// Per department with open claims: how many, and how many have a
+    /// legal end before `today` (for the gauges).
+    async fn open_claim_counts(&self, today: Date) -> StoreResult<Vec<OpenClaims>>;
 
     /// The override table, by date.
     async fn calendar_overrides(&self) -> StoreResult<Vec<CalendarOverride>>;

@@ -92,6 +92,18 @@ impl Sweeper {
         for live in self.store.live_stats(&self.departments).await? {
             crate::metrics::record_queue(&live);
         }
+        match self.app.open_claim_counts().await {
+            Ok(counts) => {
+                for department in &self.departments {
+                    let (open, overdue) = counts
+                        .iter()
+                        .find(|c| &c.department == department)
+                        .map_or((0, 0), |c| (c.open, c.overdue));
+                    crate::metrics::record_claims(department, open, overdue);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "claims gauges not updated"),
+        }
         Ok(())
     }
 }

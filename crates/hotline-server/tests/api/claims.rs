@@ -601,6 +601,25 @@ async fn an_overdue_claim_raises_events_and_accrues_its_penalty() {
             "told once: {frame}"
         );
     }
+    // And Prometheus (the recorder is shared by this binary's servers: only
+    // the series are checked, not their values).
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for series in [
+        "hotline_claim_alerts_total{alert=\"overdue\"}",
+        "hotline_claims_overdue{department=\"marketplace\"}",
+        "hotline_claims_open{department=\"marketplace\"}",
+    ] {
+        assert!(metrics.contains(series), "{series} missing");
+    }
+
     // The customer is told of the claim and its acknowledgement, not the alerts.
     let mut seen = Vec::new();
     while let Some(frame) = silent_for(&mut ivan_ws, Duration::from_millis(300)).await {

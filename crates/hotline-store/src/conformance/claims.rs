@@ -336,6 +336,25 @@ pub async fn the_registry_is_sorted_by_legal_end(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(answered.is_empty());
+    assert_eq!(
+        store
+            .open_claim_counts(date!(2026 - 12 - 15))
+            .await
+            .unwrap(),
+        [
+            OpenClaims {
+                department: department("bank"),
+                open: 1,
+                overdue: 1,
+            },
+            OpenClaims {
+                department: department("marketplace"),
+                open: 2,
+                overdue: 1,
+            },
+        ],
+        "late: a legal end before the day"
+    );
     let limited = store
         .claims(ClaimFilter {
             limit: 1,
