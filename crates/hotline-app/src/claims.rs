@@ -276,6 +276,31 @@ impl App {
         Ok(self.record(claim, self.today(), &calendar))
     }
 
+    /// The claims filed in a conversation the caller may read, by legal end.
+    pub async fn conversation_claims(
+        &self,
+        principal: &Principal,
+        conversation_id: &ConversationId,
+    ) -> AppResult<Vec<ClaimRecord>> {
+        let conversation = self
+            .open_conversation(principal, conversation_id, Purpose::Conversation)
+            .await?;
+        let claims = self
+            .store
+            .claims(ClaimFilter {
+                conversation_id: Some(conversation.id),
+                limit: MAX_REGISTRY,
+                ..ClaimFilter::default()
+            })
+            .await?;
+        let calendar = self.working_calendar().await?;
+        let today = self.today();
+        Ok(claims
+            .into_iter()
+            .map(|claim| self.record(claim, today, &calendar))
+            .collect())
+    }
+
     async fn visible_claim(
         &self,
         principal: &Principal,
@@ -320,6 +345,7 @@ impl App {
             .store
             .claims(ClaimFilter {
                 departments: Some(departments),
+                conversation_id: None,
                 statuses: query.statuses,
                 due_before: query.due_before,
                 without_overdue_alert: false,
@@ -499,6 +525,7 @@ impl App {
             .store
             .claims(ClaimFilter {
                 departments: None,
+                conversation_id: None,
                 statuses: vec![ClaimStatus::Filed, ClaimStatus::Extended],
                 due_before: None,
                 without_overdue_alert,

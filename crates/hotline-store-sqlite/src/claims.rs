@@ -343,6 +343,7 @@ impl ClaimStore for SqliteStore {
                     AND (?2 = '[]' OR status IN (SELECT value FROM json_each(?2)))
                     AND (?3 IS NULL OR due_date < ?3)
                     AND (?5 = 0 OR overdue_alerted_at IS NULL)
+                    AND (?6 IS NULL OR conversation_id = ?6)
                   ORDER BY due_date, number_year, number_seq LIMIT ?4"
             ))?;
             let rows = stmt.query_map(
@@ -352,6 +353,7 @@ impl ClaimStore for SqliteStore {
                     filter.due_before.map(|d| d.to_string()),
                     filter.limit as i64,
                     filter.without_overdue_alert,
+                    filter.conversation_id.as_ref().map(|c| c.as_str()),
                 ],
                 ClaimRow::read,
             )?;

@@ -58,6 +58,8 @@ pub struct FiledClaim {
 pub struct ClaimFilter {
     /// Only these departments' claims; `None`: every department.
     pub departments: Option<Vec<DepartmentId>>,
+    /// Only this conversation's claims.
+    pub conversation_id: Option<ConversationId>,
     /// Any of these statuses; empty: any status.
     pub statuses: Vec<ClaimStatus>,
     /// Only claims whose legal end is before this date.

@@ -33,6 +33,7 @@ pub fn routes(limits: &Arc<Limits>) -> OpenApiRouter<AppState> {
             limits,
             Action::Message,
         ))
+        .routes(routes!(conversation_claims))
         .routes(routes!(claims_registry))
         .routes(routes!(get_claim))
         .routes(routes!(answer_claim))
@@ -213,6 +214,24 @@ pub async fn file_claim(
         )
         .await?;
     Ok((created_or_ok(created), Json(record.into())))
+}
+
+/// The claims filed in the conversation, by legal end.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/claims", tag = "claims",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses((status = 200, body = ClaimList), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn conversation_claims(
+    State(app): State<Arc<App>>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ClaimList>> {
+    let records = app
+        .conversation_claims(&principal, &ConversationId::from_raw(id))
+        .await?;
+    Ok(Json(ClaimList {
+        claims: records.into_iter().map(ClaimView::from).collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

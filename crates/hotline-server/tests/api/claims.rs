@@ -171,6 +171,12 @@ async fn a_claim_goes_from_filing_through_the_registry_to_its_answer() {
     assert_eq!((status, &seen["number"]), (200, &claim["number"]));
     let (status, _) = app.get(&ivan, &path).await;
     assert_eq!(status, 200, "the customer reads their claim");
+    let in_conversation = format!("/api/v1/conversations/{conversation}/claims");
+    let (status, listed) = app.get(&ivan, &in_conversation).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["claims"][0]["number"], claim["number"]);
+    let (status, _) = app.get(&travel_boss, &in_conversation).await;
+    assert_eq!(status, 404);
 
     // The operator starts from the type's template.
     let (status, template) = app.get(&anna, &format!("{path}/answer_template")).await;

@@ -355,6 +355,16 @@ pub async fn the_registry_is_sorted_by_legal_end(store: Arc<dyn Store>) {
         ],
         "late: a legal end before the day"
     );
+    let in_bank = store
+        .claims(ClaimFilter {
+            conversation_id: Some(bank.id.clone()),
+            limit: 100,
+            ..ClaimFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(in_bank.len(), 1);
+    assert_eq!(in_bank[0].id, soon.id);
     let limited = store
         .claims(ClaimFilter {
             limit: 1,
