@@ -21,11 +21,20 @@ use hotline_store::{ClaimStore, Conflict, NewMessage, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::Date;
 
+/// A claim's columns, with its conversation's department as it is now (a
+/// transfer takes the claims along), from [`claims_joined`].
 macro_rules! claim_columns {
     () => {
-        "id, number_year, number_seq, claim_type, status, conversation_id, department, customer_id, \
-         order_id, amount_kopecks, demand, text, cross_border, channel, received_at, filed_by, \
-         raw_due_date, due_date, provisional, extension, answer, created_at"
+        "cl.id, cl.number_year, cl.number_seq, cl.claim_type, cl.status, cl.conversation_id, \
+         c.department, cl.customer_id, cl.order_id, cl.amount_kopecks, cl.demand, cl.text, \
+         cl.cross_border, cl.channel, cl.received_at, cl.filed_by, cl.raw_due_date, cl.due_date, \
+         cl.provisional, cl.extension, cl.answer, cl.created_at"
+    };
+}
+
+macro_rules! claims_joined {
+    () => {
+        " FROM claims cl JOIN conversations c ON c.id = cl.conversation_id"
     };
 }
 
@@ -135,7 +144,8 @@ fn load_claim(conn: &Connection, id: &ClaimId) -> StoreResult<Option<Claim>> {
     conn.prepare_cached(concat!(
         "SELECT ",
         claim_columns!(),
-        " FROM claims WHERE id = ?1"
+        claims_joined!(),
+        " WHERE cl.id = ?1"
     ))?
     .query_row(params![id.as_str()], ClaimRow::read)
     .optional()?
@@ -338,13 +348,13 @@ impl ClaimStore for SqliteStore {
             let mut stmt = conn.prepare_cached(concat!(
                 "SELECT ",
                 claim_columns!(),
-                " FROM claims
-                  WHERE (?1 IS NULL OR department IN (SELECT value FROM json_each(?1)))
-                    AND (?2 = '[]' OR status IN (SELECT value FROM json_each(?2)))
-                    AND (?3 IS NULL OR due_date < ?3)
-                    AND (?5 = 0 OR overdue_alerted_at IS NULL)
-                    AND (?6 IS NULL OR conversation_id = ?6)
-                  ORDER BY due_date, number_year, number_seq LIMIT ?4"
+                claims_joined!(),
+                " WHERE (?1 IS NULL OR c.department IN (SELECT value FROM json_each(?1)))
+                    AND (?2 = '[]' OR cl.status IN (SELECT value FROM json_each(?2)))
+                    AND (?3 IS NULL OR cl.due_date < ?3)
+                    AND (?5 = 0 OR cl.overdue_alerted_at IS NULL)
+                    AND (?6 IS NULL OR cl.conversation_id = ?6)
+                  ORDER BY cl.due_date, cl.number_year, cl.number_seq LIMIT ?4"
             ))?;
             let rows = stmt.query_map(
                 params![
@@ -519,10 +529,11 @@ impl ClaimStore for SqliteStore {
 
     async fn open_claim_counts(&self, today: Date) -> hotline_store::StoreResult<Vec<OpenClaims>> {
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT department, COUNT(*), COALESCE(SUM(due_date < ?1), 0) FROM claims
-                 WHERE status != 'answered' GROUP BY department ORDER BY department",
-            )?;
+            let mut stmt = conn.prepare_cached(concat!(
+                "SELECT c.department, COUNT(*), COALESCE(SUM(cl.due_date < ?1), 0)",
+                claims_joined!(),
+                " WHERE cl.status != 'answered' GROUP BY c.department ORDER BY c.department"
+            ))?;
             let rows = stmt.query_map(params![today.to_string()], |r| {
                 Ok((
                     r.get::<_, String>(0)?,

@@ -221,6 +221,7 @@ pub struct Claim {
     pub claim_type: ClaimType,
     pub status: ClaimStatus,
     pub conversation_id: ConversationId,
+    /// The conversation's department: a transfer takes its claims along.
     pub department: DepartmentId,
     pub customer_id: CustomerId,
     pub order_id: Option<OrderId>,

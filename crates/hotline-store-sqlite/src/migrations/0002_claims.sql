@@ -10,6 +10,7 @@ CREATE TABLE claims (
     status           TEXT NOT NULL,
     -- Erasing the customer's conversations erases their claims.
     conversation_id  TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    -- The department at filing; reads take the conversation's current one.
     department       TEXT NOT NULL,
     customer_id      TEXT NOT NULL,
     order_id         TEXT,

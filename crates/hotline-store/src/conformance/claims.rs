@@ -355,6 +355,38 @@ pub async fn the_registry_is_sorted_by_legal_end(store: Arc<dyn Store>) {
         ],
         "late: a legal end before the day"
     );
+    // A transfer takes the conversation's claims to the new department.
+    let clerk = Principal::Operator(
+        operator(
+            &store,
+            "clerk@x",
+            Role::Operator,
+            &["marketplace", "travel"],
+        )
+        .await,
+    );
+    store
+        .transfer(Transfer {
+            conversation_id: market.id.clone(),
+            actor: clerk,
+            department: department("travel"),
+        })
+        .await
+        .unwrap();
+    let travel = store
+        .claims(ClaimFilter {
+            departments: Some(vec![department("travel")]),
+            limit: 100,
+            ..ClaimFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(travel.len(), 2);
+    assert!(travel.iter().all(|c| c.department == department("travel")));
+    assert_eq!(
+        store.claim(&late.id).await.unwrap().map(|c| c.department),
+        Some(department("travel"))
+    );
     let in_bank = store
         .claims(ClaimFilter {
             conversation_id: Some(bank.id.clone()),
