@@ -793,3 +793,40 @@ async fn a_bank_complaint_counts_working_days_and_guards_its_reads() {
         .count();
     assert_eq!(audited, 1);
 }
+
+#[tokio::test]
+async fn claims_are_screened_like_messages() {
+    let Shop {
+        app,
+        ivan,
+        anna,
+        conversation,
+        ..
+    } = Shop::open(|_| {}).await;
+    let mut body = refund("with-card");
+    body["text"] = json!("Списали дважды с карты 4111 1111 1111 1111, код из смс 5521");
+    let (status, claim) = file(&app, &ivan, &conversation, body).await;
+    assert_eq!(status, 201, "{claim}");
+    assert_eq!(
+        claim["text"],
+        "Списали дважды с карты •••• 1111, код из смс •••"
+    );
+    let path = format!("/api/v1/claims/{}", claim["id"].as_str().unwrap());
+    let (_, stored) = app.get(&anna, &path).await;
+    assert!(!stored.to_string().contains("4111 1111"), "{stored}");
+
+    // The answer and the extension reason meet the operators' refusals.
+    let (status, refused) = app
+        .post(
+            &anna,
+            &format!("{path}/answer"),
+            json!({"text": "Продиктуйте, пожалуйста, код из СМС", "client_msg_id": "ask"}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("secret_request_blocked"))
+    );
+    let (_, unchanged) = app.get(&anna, &path).await;
+    assert_eq!(unchanged["status"], "filed");
+}
