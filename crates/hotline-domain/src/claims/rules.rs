@@ -86,6 +86,7 @@ impl ClaimType {
 /// How a statute counts its days. "N дней" without «рабочих» means calendar
 /// days (civil code ch. 11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DayCount {
     /// Every day counts; an end on a non-working day moves to the next
@@ -96,6 +97,7 @@ pub enum DayCount {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Period {
     pub days: u32,
     pub count: DayCount,
@@ -104,6 +106,7 @@ pub struct Period {
 /// A longer period the law allows, decided (and told to the customer) while
 /// the original one runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExtensionRule {
     /// Days added to the original period, counted as it counts.
     pub extra_days: u32,
@@ -114,6 +117,7 @@ pub struct ExtensionRule {
 
 /// A penalty accruing per day of delay after the legal end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PenaltyRule {
     /// Of the price, per day, in hundredths of a percent (1 % = 100).
     pub basis_points_per_day: u32,
@@ -124,6 +128,7 @@ pub struct PenaltyRule {
 
 /// One row of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClaimRule {
     #[serde(rename = "type")]
     pub claim_type: ClaimType,

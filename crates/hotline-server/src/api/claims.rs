@@ -14,7 +14,8 @@ use hotline_app::App;
 use hotline_app::claims::{ClaimDraft, ClaimRecord, RegistryQuery};
 use hotline_domain::calendar::parse_iso_date;
 use hotline_domain::claims::{
-    Amount, ClaimAlert, ClaimAnswer, ClaimChannel, ClaimExtension, ClaimId, ClaimStatus, ClaimType,
+    Amount, ClaimAlert, ClaimAnswer, ClaimChannel, ClaimExtension, ClaimId, ClaimRule, ClaimStatus,
+    ClaimType, RULES,
 };
 use hotline_domain::{Author, ConversationId, DepartmentId, ErrorCode, Timestamp};
 use hotline_store::claims::CalendarOverride;
@@ -35,6 +36,7 @@ pub fn routes(limits: &Arc<Limits>) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(conversation_claims))
         .routes(routes!(claims_registry))
+        .routes(routes!(claim_rules))
         .routes(routes!(get_claim))
         .routes(routes!(answer_claim))
         .routes(routes!(answer_template))
@@ -232,6 +234,21 @@ pub async fn conversation_claims(
     Ok(Json(ClaimList {
         claims: records.into_iter().map(ClaimView::from).collect(),
     }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimRules {
+    pub rules: Vec<ClaimRule>,
+}
+
+/// The rule table: each type of claim with its period, extension, penalty
+/// and legal basis (for the filing form, and to show how a claim counts).
+#[utoipa::path(get, path = "/api/v1/claim_rules", tag = "claims",
+    responses((status = 200, body = ClaimRules)))]
+pub async fn claim_rules() -> Json<ClaimRules> {
+    Json(ClaimRules {
+        rules: RULES.to_vec(),
+    })
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -701,6 +701,25 @@ async fn the_claims_api_is_in_the_openapi_document() {
         assert!(doc["paths"][path].is_object(), "{path} is missing");
     }
     assert!(doc["components"]["schemas"]["ClaimView"].is_object());
+
+    // The rule table is public: the filing form lists its types.
+    let rules: Value = app
+        .http
+        .get(app.url("/api/v1/claim_rules"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rules = rules["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 10);
+    let bank = rules
+        .iter()
+        .find(|r| r["type"] == "bank_complaint")
+        .unwrap();
+    assert_eq!(bank["period"], json!({"days": 15, "count": "working"}));
+    assert_eq!(bank["extension"]["extra_days"], 10);
 }
 
 #[tokio::test]
