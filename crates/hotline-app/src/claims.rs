@@ -151,6 +151,16 @@ impl App {
         }
     }
 
+    /// Claims with what depends on today, over one read of the calendar.
+    async fn records(&self, claims: Vec<Claim>) -> AppResult<Vec<ClaimRecord>> {
+        let calendar = self.working_calendar().await?;
+        let today = self.today();
+        Ok(claims
+            .into_iter()
+            .map(|claim| self.record(claim, today, &calendar))
+            .collect())
+    }
+
     /// Masks secrets in a claim's free text as in a message of its department.
     fn masked(&self, department: &DepartmentId, text: &str) -> String {
         hotline_guard::scan(text, None, self.security.strictness(department)).masked
@@ -293,12 +303,7 @@ impl App {
                 ..ClaimFilter::default()
             })
             .await?;
-        let calendar = self.working_calendar().await?;
-        let today = self.today();
-        Ok(claims
-            .into_iter()
-            .map(|claim| self.record(claim, today, &calendar))
-            .collect())
+        self.records(claims).await
     }
 
     async fn visible_claim(
@@ -372,12 +377,7 @@ impl App {
                 .await?;
             }
         }
-        let calendar = self.working_calendar().await?;
-        let today = self.today();
-        Ok(claims
-            .into_iter()
-            .map(|claim| self.record(claim, today, &calendar))
-            .collect())
+        self.records(claims).await
     }
 
     /// An operator's formal answer: delivered in the chat as their message
