@@ -25,6 +25,12 @@ const LIVE_CAPACITY: usize = 1024;
 pub trait EventBus: EventSink {
     /// Events published from now on, in position order.
     fn subscribe(&self) -> LiveEvents;
+
+    /// Why the bus cannot carry events right now, if it cannot (a bus
+    /// between nodes that lost its connection); for readiness checks.
+    fn problem(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Why a live reader got no event.

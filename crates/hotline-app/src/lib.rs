@@ -50,6 +50,19 @@ pub struct AppSettings {
     pub claims: claims::ClaimSettings,
 }
 
+/// What stops a node from serving; `None` where all is well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    pub store: Option<String>,
+    pub bus: Option<String>,
+}
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.store.is_none() && self.bus.is_none()
+    }
+}
+
 /// The application: the store, the event bus, the rules and the help center.
 pub struct App {
     store: Arc<dyn Store>,
@@ -88,6 +101,20 @@ impl App {
     /// Live events; the store's log is the truth behind them.
     pub fn bus(&self) -> &Arc<dyn EventBus> {
         &self.bus
+    }
+
+    /// Whether this node can serve: its store answers a read within
+    /// `within` and its bus carries events.
+    pub async fn readiness(&self, within: std::time::Duration) -> Readiness {
+        let store = match tokio::time::timeout(within, self.store.departments()).await {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(format!("the store failed a read: {e}")),
+            Err(_) => Some(format!("the store did not answer within {within:?}")),
+        };
+        Readiness {
+            store,
+            bus: self.bus.problem(),
+        }
     }
 
     pub fn security(&self) -> &Security {

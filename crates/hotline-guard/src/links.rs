@@ -100,6 +100,23 @@ impl LinkPolicy {
         &self.allowed
     }
 
+    /// The names the allowed domains read as (`sberbank` for
+    /// `online.sberbank.ru`): what an impostor's display name would imitate.
+    pub fn company_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .allowed
+            .iter()
+            .map(|host| {
+                let display = idna_to_unicode(host).unwrap_or_else(|| host.clone());
+                name_and_tld(&display).0.to_owned()
+            })
+            .filter(|name| !name.is_empty())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// Whether there is a list at all; without one, only dangerous links
     /// are refused.
     pub fn is_restrictive(&self) -> bool {
@@ -218,7 +235,7 @@ fn name_and_tld(host: &str) -> (&str, &str) {
 
 /// A host reduced to what it looks like: confusable letters folded (UTS 39
 /// skeleton), digits read as the letters they imitate, dashes dropped.
-fn looks(host: &str) -> String {
+pub(crate) fn looks(host: &str) -> String {
     skeleton(&host.to_lowercase())
         .flat_map(char::to_lowercase)
         .filter_map(|c| match c {

@@ -182,7 +182,7 @@ proptest! {
         let _ = secret_request(&text);
         let _ = LinkPolicy::new(&["bank.example"]).links(&text);
         let _ = LinkPolicy::new(&[text.as_str()]).links("https://bank.example");
-        let _ = display_name_problem(&text);
+        let _ = display_name_problem(&text, std::slice::from_ref(&previous));
         let _ = scan_with_history(&text, &[previous.as_str(), text.as_str()], Strictness::Normal);
         let _ = scan_with_history(&previous, &[text.as_str()], Strictness::Strict);
         let _ = secret_request_with_previous(&text, Some(&previous));

@@ -8,6 +8,7 @@ mod read;
 mod rows;
 mod append;
 mod audit;
+pub mod backup;
 mod claims;
 mod kb;
 pub mod migrations;

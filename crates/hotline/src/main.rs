@@ -1,5 +1,6 @@
 //! `hotline`: the support server and its administration commands.
 
+mod backup;
 mod config;
 mod demo;
 mod kb;
@@ -90,6 +91,15 @@ enum Command {
         #[command(subcommand)]
         command: KbCommand,
     },
+    /// Copy the embedded database and the attachments into a new directory,
+    /// consistently, while the server keeps serving.
+    Backup {
+        /// Directory to create; attachments already there are reused.
+        dir: PathBuf,
+    },
+    /// Put a backup made by `hotline backup` in place of the data
+    /// directory's database (kept beside it). The server must be stopped.
+    Restore { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -209,6 +219,8 @@ fn main() -> anyhow::Result<()> {
             KbCommand::Import { dir } => runtime.block_on(kb::import(settings, dir)),
             KbCommand::Export { dir } => runtime.block_on(kb::export(settings, dir)),
         },
+        Command::Backup { dir } => runtime.block_on(backup::backup(settings, dir)),
+        Command::Restore { dir } => runtime.block_on(backup::restore(settings, dir)),
         Command::Config {
             command: ConfigCommand::Print,
         } => {
@@ -229,6 +241,7 @@ async fn serve(settings: hotline_server::settings::Settings, demo: bool) -> anyh
         })?;
     let address = listener.local_addr()?;
     let data_dir = settings.data_dir.clone();
+    let _lock = backup::DataDirLock::for_serving(&settings)?;
     let bus = crate::store::bus(&settings);
     let store = crate::store::open_with(&settings, bus.clone()).await?;
     let demo_settings = demo.then(|| settings.clone());
@@ -286,7 +299,9 @@ async fn add_operator(
         !name.is_empty() && name.chars().count() <= 100,
         "the name must be 1–100 characters"
     );
-    if let Some(problem) = hotline_app::security::operator_name_problem(&name) {
+    if let Some(problem) =
+        hotline_app::security::operator_name_problem(&name, &settings.allowed_link_domains)
+    {
         anyhow::bail!("{problem}; customers must be able to trust operator names, choose another");
     }
     let departments = configured_departments(&settings, departments)?;

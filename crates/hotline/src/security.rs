@@ -7,6 +7,7 @@ use hotline_app::files::Files;
 use hotline_app::privacy;
 use hotline_domain::CustomerId;
 use hotline_server::settings::Settings;
+use hotline_store::Store;
 use hotline_store::audit::verify_chain;
 use std::path::PathBuf;
 
@@ -45,6 +46,13 @@ pub enum CustomerCommand {
 pub async fn audit(settings: Settings, command: AuditCommand) -> anyhow::Result<()> {
     let AuditCommand::Verify = command;
     let store = crate::store::open(&settings).await?;
+    println!("{}", verify_audit(store.as_ref()).await?);
+    Ok(())
+}
+
+/// Checks the whole audit chain, with progress; says how it ends, or fails
+/// naming the first broken entry.
+pub async fn verify_audit(store: &dyn Store) -> anyhow::Result<String> {
     let mut last: Option<(i64, String)> = None;
     loop {
         let after = last.as_ref().map_or(0, |l| l.0);
@@ -66,11 +74,10 @@ pub async fn audit(settings: Settings, command: AuditCommand) -> anyhow::Result<
         eprint!("\rverified {} entries", after as usize + page.len());
     }
     eprintln!();
-    match last {
-        Some((seq, hash)) => println!("audit log intact: {seq} entries, last hash {hash}"),
-        None => println!("audit log intact: empty"),
-    }
-    Ok(())
+    Ok(match last {
+        Some((seq, hash)) => format!("audit log intact: {seq} entries, last hash {hash}"),
+        None => "audit log intact: empty".to_owned(),
+    })
 }
 
 pub async fn customer(settings: Settings, command: CustomerCommand) -> anyhow::Result<()> {

@@ -227,9 +227,11 @@ pub(crate) fn note_redactions(redactions: &[Redaction]) {
 }
 
 /// Why an operator's display name is refused (look-alike letters, invisible
-/// or bidi characters), if it is.
-pub fn operator_name_problem(name: &str) -> Option<&'static str> {
-    hotline_guard::display_name_problem(name).map(|p| p.explain())
+/// or bidi characters, an imitation of «поддержка» or of the company's name
+/// as its `allowed_link_domains` spell it), if it is.
+pub fn operator_name_problem(name: &str, allowed_link_domains: &[String]) -> Option<&'static str> {
+    let company_names = LinkPolicy::new(allowed_link_domains).company_names();
+    hotline_guard::display_name_problem(name, &company_names).map(|p| p.explain())
 }
 
 /// Masks secrets in a display name or file name.

@@ -17,12 +17,14 @@ use crate::security::limits::{Action, Limits};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
 use axum::routing::get;
 use extract::Json;
 use hotline_app::App;
+use serde::Serialize;
 use std::sync::Arc;
-use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 use views::DepartmentList;
@@ -70,6 +72,37 @@ impl utoipa::Modify for BearerAuth {
 #[utoipa::path(get, path = "/healthz", tag = "service", responses((status = 200, description = "Alive")))]
 async fn healthz() -> &'static str {
     "ok"
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadinessView {
+    pub ready: bool,
+    /// `ok`, or what is wrong with the store.
+    pub store: String,
+    /// `ok`, or what is wrong with the event bus.
+    pub bus: String,
+}
+
+/// Readiness: the store answers and the event bus carries events. A load
+/// balancer sends clients only to nodes that answer 200.
+#[utoipa::path(get, path = "/readyz", tag = "service",
+    responses((status = 200, body = ReadinessView), (status = 503, body = ReadinessView)))]
+async fn readyz(State(app): State<Arc<App>>) -> (StatusCode, Json<ReadinessView>) {
+    let readiness = app.readiness(std::time::Duration::from_secs(2)).await;
+    let status = if readiness.is_ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let ok = |problem: Option<String>| problem.unwrap_or_else(|| "ok".to_owned());
+    (
+        status,
+        Json(ReadinessView {
+            ready: readiness.is_ready(),
+            store: ok(readiness.store),
+            bus: ok(readiness.bus),
+        }),
+    )
 }
 
 /// Prometheus metrics (text format). Serve it to your monitoring only.
@@ -122,6 +155,7 @@ pub fn router(state: AppState) -> Router {
     let limits = &state.limits;
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
+        .routes(routes!(readyz))
         .routes(routes!(metrics))
         .routes(routes!(departments))
         .routes(limited(routes!(session::login), limits, Action::Login))

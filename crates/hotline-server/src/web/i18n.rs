@@ -86,6 +86,48 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("attach", "Прикрепить файл", "Attach a file"),
     ("call_operator", "Позвать оператора", "Call an operator"),
     (
+        "verified_label",
+        "Официальный сотрудник поддержки",
+        "Official support staff",
+    ),
+    (
+        "verified_hint",
+        "Этот знак ставит сама поддержка: так отмечены только сообщения её сотрудников и бота в этом чате. Текст сообщения подделать его не может. Поддержка никогда не просит коды из SMS, CVV и пароли.",
+        "Support itself draws this mark: only messages of its staff and bot in this chat carry it, and no message text can fake it. Support never asks for SMS codes, CVV or passwords.",
+    ),
+    (
+        "takeover_button",
+        "Мой аккаунт взломали",
+        "My account was hacked",
+    ),
+    ("security_team", "Служба безопасности", "Security team"),
+    ("takeover_subject", "Взлом аккаунта", "Account takeover"),
+    (
+        "takeover_title",
+        "Что сделать прямо сейчас",
+        "What to do right now",
+    ),
+    (
+        "takeover_step_password",
+        "Смените пароль в приложении и на почте, к которой привязан аккаунт.",
+        "Change your password in the app and on the e-mail the account uses.",
+    ),
+    (
+        "takeover_step_cards",
+        "Заблокируйте карты в приложении банка или по телефону на обороте карты.",
+        "Block your cards in the bank's app or by the phone number on the back of the card.",
+    ),
+    (
+        "takeover_step_codes",
+        "Никому не сообщайте коды из SMS, CVV и пароли — даже нам: поддержка их никогда не спрашивает.",
+        "Never tell anyone SMS codes, CVV or passwords, not even us: support never asks for them.",
+    ),
+    (
+        "takeover_next",
+        "Служба безопасности уже получила обращение и ответит здесь в первую очередь.",
+        "The security team has your report and will answer here first.",
+    ),
+    (
         "not_about_order",
         "Вопрос не по заказу",
         "Question not about an order",

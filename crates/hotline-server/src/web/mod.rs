@@ -80,6 +80,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("console.css", CSS, include_str!("assets/console.css")),
     ("demo.css", CSS, include_str!("assets/demo.css")),
     ("clip.svg", SVG, include_str!("assets/clip.svg")),
+    ("verified.svg", SVG, include_str!("assets/verified.svg")),
 ];
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";

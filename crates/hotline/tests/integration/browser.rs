@@ -8,7 +8,8 @@
 //! `HOTLINE_SCREENSHOTS=DIR` they save screenshots of the main screens there.
 
 use crate::support::{
-    Process, WAIT, chromedriver, free_port, headless, spawn_listening, wait_true,
+    Process, WAIT, accessibility_violations, chromedriver, free_port, headless, spawn_listening,
+    wait_true,
 };
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
@@ -99,6 +100,15 @@ async fn open_widget(client: &Client) {
     launcher.click().await.unwrap();
     let frame = root.find(Locator::Css("iframe")).await.unwrap();
     frame.enter_frame().await.unwrap();
+}
+
+/// The demo site as `customer`, with the widget open and its frame entered.
+async fn widget_as(client: &Client, base: &str, customer: &str) {
+    client
+        .goto(&format!("{base}/demo?customer={customer}"))
+        .await
+        .unwrap();
+    open_widget(client).await;
 }
 
 /// Controls without an accessible name (a label, `aria-label`, text or
@@ -255,6 +265,11 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     // The operator logs in in another browser, takes it, answers with a file.
     let operator = browser(&webdriver).await;
     operator.goto(&format!("{base}/console")).await.unwrap();
+    find(&operator, "//input[@id='email']").await;
+    assert_eq!(
+        accessibility_violations(&operator).await,
+        Vec::<String>::new()
+    );
     log_in_as_anna(&operator).await;
     assert_eq!(unnamed_controls(&operator).await, Vec::<String>::new());
     click(&operator, "Иван Петров").await;
@@ -341,6 +356,10 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     )
     .await;
     screenshot(&operator, "console").await;
+    assert_eq!(
+        accessibility_violations(&operator).await,
+        Vec::<String>::new()
+    );
 
     // The customer sees the reply live, with the file.
     wait_true(&customer, "the operator's reply", &wait_for_text(reply)).await;
@@ -350,6 +369,20 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     )
     .await;
     screenshot(&customer, "widget-conversation").await;
+    // The operator's reply carries the verified mark; the customer's own messages none.
+    let marks = customer
+        .execute(
+            "return [[...document.querySelectorAll('#log li.msg.operator')].map(n => n.querySelector('.meta .verified') !== null),
+                     document.querySelectorAll('#log li.msg.mine .verified').length]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(marks, json!([[true], 0]));
+    assert_eq!(
+        accessibility_violations(&customer).await,
+        Vec::<String>::new()
+    );
     // The customer has the reply on screen: the operator sees it read, and
     // the note never gets a receipt.
     wait_true(
@@ -632,16 +665,16 @@ async fn host_page_cannot_style_the_widget_and_guests_get_no_chat() {
 
     // A guest (no identity token) gets the help center, never a chat.
     client.enter_parent_frame().await.unwrap();
-    client
-        .goto(&format!("{}/demo?customer=guest", server.base))
-        .await
-        .unwrap();
-    open_widget(&client).await;
+    widget_as(&client, &server.base, "guest").await;
     find(
         &client,
         "//h2[normalize-space()='Чат доступен после входа']",
     )
     .await;
+    assert_eq!(
+        accessibility_violations(&client).await,
+        Vec::<String>::new()
+    );
     find(&client, "//a[normalize-space()='Центр помощи']").await;
     let chat = client
         .find_all(Locator::XPath(
@@ -704,6 +737,116 @@ async fn host_page_cannot_style_the_widget_and_guests_get_no_chat() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_messages_carry_a_mark_no_text_fakes_and_a_hacked_account_takes_one_tap() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let client = browser(&webdriver).await;
+    widget_as(&client, &server.base, "demo-ivan").await;
+    click(&client, "Новое обращение").await;
+    click(&client, "Маркетплейс").await;
+    click(&client, "Вопрос не по заказу").await;
+
+    // A customer who types the mark's words gets no mark; the bot's answer has one.
+    let fake = "✔ Официальный оператор. Где мой заказ?";
+    find(&client, "//textarea[@aria-label='Сообщение']")
+        .await
+        .send_keys(fake)
+        .await
+        .unwrap();
+    click(&client, "Отправить").await;
+    let mark = find(
+        &client,
+        "//li[contains(@class, 'bot')]//div[@class='meta']/button[contains(@class, 'verified')]",
+    )
+    .await;
+    wait_true(&client, "the customer's message", &wait_for_text(fake)).await;
+    let unmarked = client
+        .execute(
+            "return document.querySelectorAll('#log li.msg.mine .verified, #log .text .verified').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(unmarked, json!(0));
+    assert_eq!(
+        mark.attr("aria-label").await.unwrap().as_deref(),
+        Some("Официальный сотрудник поддержки")
+    );
+    // A tap says what the mark means.
+    mark.click().await.unwrap();
+    find(
+        &client,
+        "//li[contains(@class, 'bot')]/p[@class='verified-hint'][contains(., 'никогда не просит')]",
+    )
+    .await;
+    assert_eq!(unnamed_controls(&client).await, Vec::<String>::new());
+
+    // «Мой аккаунт взломали»: one tap opens the security conversation with
+    // what to do at once, and asks for nothing secret.
+    find(&client, "//button[@id='back']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    click(&client, "Мой аккаунт взломали").await;
+    find(
+        &client,
+        "//section[contains(@class, 'advice')][@role='alert']/h2[normalize-space()='Что сделать прямо сейчас']",
+    )
+    .await;
+    wait_true(
+        &client,
+        "the report in the chat",
+        &wait_for_text("Мне кажется, мой аккаунт взломали"),
+    )
+    .await;
+    assert_eq!(
+        find(&client, "//h1[@id='title']")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "Служба безопасности"
+    );
+    screenshot(&client, "widget-takeover").await;
+    assert_eq!(unnamed_controls(&client).await, Vec::<String>::new());
+    assert_eq!(
+        accessibility_violations(&client).await,
+        Vec::<String>::new()
+    );
+
+    // A second tap joins the open report instead of opening another.
+    find(&client, "//button[@id='back']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&client, "//div[@id='earlier']//li").await;
+    assert_eq!(
+        accessibility_violations(&client).await,
+        Vec::<String>::new()
+    );
+    click(&client, "Мой аккаунт взломали").await;
+    find(&client, "//section[contains(@class, 'advice')]").await;
+    find(&client, "//button[@id='back']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_true(
+        &client,
+        "the earlier conversations",
+        "return document.querySelectorAll('#earlier li').length === 2",
+    )
+    .await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bank_chat_needs_a_recent_login_with_a_code() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let Some((_driver, webdriver)) = chromedriver().await else {
@@ -714,11 +857,7 @@ async fn the_bank_chat_needs_a_recent_login_with_a_code() {
     let client = browser(&webdriver).await;
 
     // Ivan logged in with a password only: the widget explains, no chat.
-    client
-        .goto(&format!("{}/demo?customer=demo-ivan", server.base))
-        .await
-        .unwrap();
-    open_widget(&client).await;
+    widget_as(&client, &server.base, "demo-ivan").await;
     click(&client, "Новое обращение").await;
     click(&client, "Банк").await;
     find(
@@ -736,11 +875,7 @@ async fn the_bank_chat_needs_a_recent_login_with_a_code() {
 
     // Maria entered a one-time code a moment ago: her cards are offered.
     client.enter_parent_frame().await.unwrap();
-    client
-        .goto(&format!("{}/demo?customer=demo-maria", server.base))
-        .await
-        .unwrap();
-    open_widget(&client).await;
+    widget_as(&client, &server.base, "demo-maria").await;
     click(&client, "Новое обращение").await;
     click(&client, "Банк").await;
     click(&client, "BK-2090").await;

@@ -16,7 +16,7 @@ type Acked = Arc<Mutex<HashMap<String, Vec<(String, i64)>>>>;
 
 const SECRET: &str = "durability-secret-0123456789";
 
-fn start_server(data_dir: &Path) -> (Child, String) {
+pub(crate) fn start_server(data_dir: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
@@ -45,7 +45,7 @@ fn start_server(data_dir: &Path) -> (Child, String) {
     (child, format!("http://{address}"))
 }
 
-fn token(sub: &str) -> String {
+pub(crate) fn token(sub: &str) -> String {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = IdentityClaims {
         sub: sub.into(),

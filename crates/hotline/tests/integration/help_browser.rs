@@ -5,7 +5,10 @@
 //! Needs `chromedriver` and `chromium`; without chromedriver the test prints
 //! a notice and passes, unless `HOTLINE_REQUIRE_BROWSER=1`.
 
-use crate::support::{Process, chromedriver, free_port, headless, spawn_listening, wait_true};
+use crate::support::{
+    Process, accessibility_violations, chromedriver, free_port, headless, spawn_listening,
+    wait_true,
+};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -92,6 +95,10 @@ async fn search_as_you_type_on_a_phone() {
          return !list.hidden && list.querySelectorAll('li a').length > 0;",
     )
     .await;
+    assert_eq!(
+        accessibility_violations(&client).await,
+        Vec::<String>::new()
+    );
     let first = client
         .find(Locator::Css("#help-results li a"))
         .await
@@ -109,6 +116,31 @@ async fn search_as_you_type_on_a_phone() {
     let heading = client.find(Locator::Css("article h1")).await.unwrap();
     assert_eq!(heading.text().await.unwrap(), title);
     assert!(client.title().await.unwrap().ends_with("— Помощь"));
+    assert_eq!(
+        accessibility_violations(&client).await,
+        Vec::<String>::new()
+    );
+    // Its section, through the breadcrumbs.
+    let crumbs: Vec<String> = serde_json::from_value(
+        client
+            .execute(
+                "return [...document.querySelectorAll('nav a[href]')].map(a => a.getAttribute('href'))
+                   .filter(h => /^\\/help\\/[^/]+\\/[^/]+$/.test(h) && !h.startsWith('/help/articles/'))",
+                vec![],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let section = crumbs
+        .first()
+        .expect("a breadcrumb to the article's section");
+    client.goto(&format!("{base}{section}")).await.unwrap();
+    client.find(Locator::Css("h1")).await.unwrap();
+    assert_eq!(
+        accessibility_violations(&client).await,
+        Vec::<String>::new()
+    );
 
     // Hostile Markdown stays text in a real browser.
     client

@@ -368,6 +368,7 @@ fn look_alike_operator_names_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let add = |email: &str, name: &str| {
         let mut child = hotline(dir.path())
+            .env("HOTLINE_ALLOWED_LINK_DOMAINS", "bank.example,shop.example")
             .args(["operator", "add", "--email", email, "--name", name])
             .args([
                 "--role",
@@ -400,6 +401,9 @@ fn look_alike_operator_names_are_refused() {
         ("a@example.com", "\u{0410}nna Support"),
         ("b@example.com", "Anna\u{200B}"),
         ("c@example.com", "Anna \u{202E}troppuS"),
+        // Digits for letters: "support", and the company's name as its domain spells it.
+        ("e@example.com", "Анна (Supp0rt)"),
+        ("f@example.com", "Анна, 8ank"),
     ] {
         let (ok, stderr) = add(email, name);
         assert!(!ok, "{name:?} was accepted");
@@ -409,6 +413,8 @@ fn look_alike_operator_names_are_refused() {
         );
     }
     let (ok, stderr) = add("d@example.com", "Анна (Support)");
+    assert!(ok, "{stderr}");
+    let (ok, stderr) = add("g@example.com", "Анна, Bank");
     assert!(ok, "{stderr}");
 }
 

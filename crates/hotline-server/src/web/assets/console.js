@@ -278,7 +278,7 @@ function drawConversation(c) {
   });
   $('conversation').replaceChildren(
     el('header', { class: 'conversation-header', id: 'conversation-header' }),
-    el('ol', { id: 'log', class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t('conversation'), onscroll: markRead }),
+    el('ol', { id: 'log', class: 'log', 'aria-live': 'polite', 'aria-label': t('conversation'), onscroll: markRead }),
     el('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' }),
     el('form', { id: 'reply-form', class: 'reply', onsubmit: (e) => { e.preventDefault(); send(); } },
       el('div', { class: 'reply-top' }, el('label', { for: 'reply' }, t('reply')), cannedSelect),

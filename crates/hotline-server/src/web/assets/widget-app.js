@@ -166,6 +166,19 @@ function departmentName(id) {
   return state.departments.find((d) => d.id === id)?.name || id;
 }
 
+/** The takeover report's queue is not one of the services a customer picks. */
+function isTakeover(conversation) {
+  return conversation.subject?.kind === 'topic' && conversation.subject.topic === TAKEOVER_TOPIC;
+}
+
+function conversationDepartment(conversation) {
+  return isTakeover(conversation) ? t('security_team') : departmentName(conversation.department);
+}
+
+function conversationSubject(conversation) {
+  return isTakeover(conversation) ? t('takeover_subject') : subjectText(conversation.subject, state.departments);
+}
+
 async function loadConversations() {
   try {
     state.conversations = (await call('/api/v1/conversations?limit=50')).conversations;
@@ -179,7 +192,8 @@ async function showHome() {
   render(
     el('button', { type: 'button', class: 'primary wide', onclick: showServices }, t('new_conversation')),
     el('h2', {}, t('earlier')),
-    el('div', { id: 'earlier' }));
+    el('div', { id: 'earlier' }),
+    el('button', { type: 'button', id: 'takeover', class: 'danger wide', onclick: reportTakeover }, t('takeover_button')));
   await loadConversations();
   drawEarlier();
 }
@@ -191,7 +205,7 @@ function drawEarlier() {
   target.replaceChildren(state.conversations.length
     ? el('ul', { class: 'cards' }, state.conversations.map((c) => el('li', {},
       el('button', { type: 'button', class: 'card', onclick: () => openConversation(c.id) },
-        el('strong', {}, departmentName(c.department)), ' · ', subjectText(c.subject, state.departments),
+        el('strong', {}, conversationDepartment(c)), ' · ', conversationSubject(c),
         el('span', { class: 'card-meta' }, statusText(c.status), ' · ', formatDate(c.updated_at))))))
     : el('p', { class: 'muted' }, t('no_earlier')));
 }
@@ -253,6 +267,43 @@ function compose(department, { order, topic }) {
   view.querySelector('.log-empty').textContent = t('first_message_hint');
 }
 
+// ---- «Мой аккаунт взломали» -----------------------------------------------
+
+const TAKEOVER_TOPIC = 'account_takeover';
+// Kept until the report is acknowledged, so a retry after a lost answer
+// opens the same conversation instead of a second one.
+const TAKEOVER_KEY = () => 'hotline-takeover:' + (state.claims?.sub || '');
+
+/** One tap: an urgent conversation in the security queue, and what to do now. */
+async function reportTakeover() {
+  const button = document.getElementById('takeover');
+  if (button) button.disabled = true;
+  let clientMsgId = sessionStorage.getItem(TAKEOVER_KEY());
+  if (!clientMsgId) {
+    clientMsgId = newMessageId();
+    sessionStorage.setItem(TAKEOVER_KEY(), clientMsgId);
+  }
+  try {
+    const started = await call('/api/v1/security/account-takeover', { method: 'POST', body: { client_msg_id: clientMsgId } });
+    sessionStorage.removeItem(TAKEOVER_KEY());
+    await openConversation(started.id);
+  } catch (error) {
+    if (button) button.disabled = false;
+    view.append(el('p', { class: 'error', role: 'alert' }, errorText(error)));
+  }
+}
+
+/** What a customer whose account was taken over should do at once. */
+function takeoverAdvice() {
+  return el('section', { class: 'advice', role: 'alert', 'aria-labelledby': 'advice-title' },
+    el('h2', { id: 'advice-title' }, t('takeover_title')),
+    el('ol', {},
+      el('li', {}, t('takeover_step_password')),
+      el('li', {}, t('takeover_step_cards')),
+      el('li', {}, t('takeover_step_codes'))),
+    el('p', {}, t('takeover_next')));
+}
+
 async function openConversation(id) {
   state.draft = null;
   state.messages = new MessageList();
@@ -262,8 +313,11 @@ async function openConversation(id) {
     return showError();
   }
   trackReads();
-  setHeader(departmentName(state.current.department), true);
-  renderConversation(subjectText(state.current.subject, state.departments));
+  setHeader(conversationDepartment(state.current), true);
+  renderConversation(conversationSubject(state.current));
+  if (isTakeover(state.current)) {
+    view.querySelector('.subject').after(takeoverAdvice());
+  }
   await loadMessages();
   restorePending();
 }
@@ -333,7 +387,8 @@ function renderConversation(subject) {
   render(
     el('p', { class: 'subject' }, subject),
     el('p', { id: 'conversation-status', class: 'conversation-status', role: 'status', 'aria-live': 'polite' }),
-    el('ol', { id: 'log', class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t('widget_title'), onscroll: markRead },
+    // A list with aria-live rather than role=log, which would strip its items' list semantics.
+    el('ol', { id: 'log', class: 'log', 'aria-live': 'polite', 'aria-label': t('widget_title'), onscroll: markRead },
       el('li', { class: 'log-empty muted' })),
     el('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' }),
     el('div', { id: 'uploads', class: 'uploads' }),
@@ -385,6 +440,7 @@ function messageItem(m) {
   return el('li', { class: `msg ${mine ? 'mine' : 'theirs'} ${kind}`, 'data-seq': m.seq, 'data-client-msg-id': m.client_msg_id },
     el('div', { class: 'meta' },
       el('span', { class: 'author' }, mine ? t('you') : m.author.name),
+      verifiedMark(kind),
       ' ',
       el('time', { datetime: m.created_at || '' }, m.created_at ? formatTime(m.created_at) : '')),
     el('p', { class: 'text' }, m.text),
@@ -400,6 +456,27 @@ function messageItem(m) {
         el('button', { type: 'button', class: 'secondary', onclick: () => botVerdict(true) }, t('helped')),
         el('button', { type: 'button', class: 'secondary', onclick: () => botVerdict(false) }, t('not_helped'))) : null) : null,
     delivery ? el('span', { class: 'delivery', 'data-state': delivery }, t('state_' + delivery)) : null);
+}
+
+/**
+ * The mark of the company's own people and bot: drawn from the author the
+ * server reports, outside the text, so no message can carry it. A tap (or
+ * hover) says what it means.
+ */
+function verifiedMark(kind) {
+  if (kind !== 'operator' && kind !== 'bot') return null;
+  return el('button', {
+    type: 'button', class: 'verified', 'aria-label': t('verified_label'), title: t('verified_hint'),
+    'aria-expanded': 'false',
+    onclick: (e) => {
+      const mark = e.currentTarget;
+      const item = mark.closest('li.msg');
+      const shown = item.querySelector('.verified-hint');
+      mark.setAttribute('aria-expanded', String(!shown));
+      if (shown) shown.remove();
+      else item.querySelector('.meta').after(el('p', { class: 'verified-hint' }, t('verified_hint')));
+    },
+  });
 }
 
 function authHeadersNow() {
@@ -523,7 +600,8 @@ async function deliver(entry) {
     drawMessages();
     const log = document.getElementById('log');
     const text = error.code === 'step_up_required' ? t('step_up_text') : errorText(error);
-    log?.append(el('li', { class: 'error', role: 'alert' }, text));
+    // A list keeps list items: the alert is inside the item, not on it.
+    log?.append(el('li', { class: 'error' }, el('span', { role: 'alert' }, text)));
     return true;
   }
 }

@@ -121,3 +121,39 @@ pub async fn wait_true(client: &Client, what: &str, script: &str) {
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
 }
+
+/// The WCAG 2.1 A/AA rules axe-core finds broken in the document the client
+/// is in (enter a frame first to check the frame), one line per rule with
+/// the elements. axe-core comes from npm: `.ci/run` installs it and names its
+/// `axe.min.js` in `HOTLINE_AXE_JS`; without it the check is skipped with a
+/// notice, unless the browser is required.
+pub async fn accessibility_violations(client: &Client) -> Vec<String> {
+    let Some(path) = std::env::var_os("HOTLINE_AXE_JS") else {
+        assert!(
+            std::env::var("HOTLINE_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "HOTLINE_REQUIRE_BROWSER=1 but HOTLINE_AXE_JS is not set: \
+             npm install axe-core and point HOTLINE_AXE_JS at its axe.min.js"
+        );
+        eprintln!(
+            "notice: accessibility check skipped: set HOTLINE_AXE_JS to axe-core's axe.min.js"
+        );
+        return Vec::new();
+    };
+    let source = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("HOTLINE_AXE_JS={}: {e}", path.to_string_lossy()));
+    client
+        .execute(&format!("{source}\nreturn typeof axe"), vec![])
+        .await
+        .unwrap();
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then((r) => done(r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)),
+                     (e) => done(['axe-core failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
