@@ -495,7 +495,7 @@ impl App {
 
 /// A customer whose token lists their orders may start a conversation only
 /// about one of them, in that order's department (`unknown_order`).
-fn check_claimed_order(
+pub(crate) fn check_claimed_order(
     claimed: &[ClaimedOrder],
     department: &str,
     order_id: &str,

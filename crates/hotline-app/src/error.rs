@@ -78,10 +78,12 @@ impl AppError {
 impl From<DomainError> for AppError {
     fn from(e: DomainError) -> AppError {
         let kind = match e {
-            DomainError::Forbidden { .. } => ErrorKind::Forbidden,
-            DomainError::InvalidTransition { .. } | DomainError::AlreadyAssigned => {
-                ErrorKind::Conflict
+            DomainError::Forbidden { .. } | DomainError::OperatorOnlyField { .. } => {
+                ErrorKind::Forbidden
             }
+            DomainError::InvalidTransition { .. }
+            | DomainError::AlreadyAssigned
+            | DomainError::ExtensionTooLate { .. } => ErrorKind::Conflict,
             _ => ErrorKind::Invalid,
         };
         AppError::new(kind, e.code(), e.to_string())

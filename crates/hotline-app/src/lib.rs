@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod bus;
+pub mod claims;
 pub mod conversations;
 mod error;
 pub mod files;
@@ -47,6 +48,7 @@ pub struct AppSettings {
     pub security: SecuritySettings,
     /// Domains operators may link to; see `Settings::allowed_link_domains`.
     pub allowed_link_domains: Vec<String>,
+    pub claims: claims::ClaimSettings,
 }
 
 /// What stops a node from serving; `None` where all is well.
@@ -70,6 +72,7 @@ pub struct App {
     max_message_chars: usize,
     security: Security,
     help_center: Arc<HelpCenter>,
+    claims: claims::ClaimSettings,
 }
 
 impl App {
@@ -88,6 +91,7 @@ impl App {
             max_message_chars: settings.max_message_chars,
             security: Security::new(settings.security, &settings.allowed_link_domains),
             help_center,
+            claims: settings.claims,
         }
     }
 

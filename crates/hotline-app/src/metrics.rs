@@ -13,6 +13,7 @@ pub const SECRETS_MASKED: &str = "hotline_secrets_masked_total";
 pub const SECRET_REQUESTS_BLOCKED: &str = "hotline_secret_requests_blocked_total";
 pub const SUSPICIOUS_LINKS_REFUSED: &str = "hotline_suspicious_links_refused_total";
 pub const CONVERSATIONS_RATED: &str = "hotline_conversations_rated_total";
+pub const CLAIM_ALERTS: &str = "hotline_claim_alerts_total";
 
 /// Every metric above, for the documentation check.
 pub const ALL: &[&str] = &[
@@ -23,6 +24,7 @@ pub const ALL: &[&str] = &[
     SECRET_REQUESTS_BLOCKED,
     SUSPICIOUS_LINKS_REFUSED,
     CONVERSATIONS_RATED,
+    CLAIM_ALERTS,
 ];
 
 /// Tells the installed recorder what each metric means.
@@ -37,6 +39,10 @@ pub fn describe() {
         "«my account was taken over» reports"
     );
     describe_counter!(SECRETS_MASKED, "secrets masked in messages, by kind");
+    describe_counter!(
+        CLAIM_ALERTS,
+        "claims that became due soon or overdue, by alert: due_soon or overdue"
+    );
     describe_counter!(
         SECRET_REQUESTS_BLOCKED,
         "operator texts refused for asking a customer for a secret"
@@ -78,4 +84,8 @@ pub(crate) fn suspicious_link_refused() {
 pub(crate) fn conversation_rated(department: &str, score: u8) {
     counter!(CONVERSATIONS_RATED, "department" => department.to_owned(), "score" => score.to_string())
         .increment(1);
+}
+
+pub(crate) fn claim_alert(alert: hotline_domain::claims::ClaimAlert) {
+    counter!(CLAIM_ALERTS, "alert" => alert.as_str()).increment(1);
 }

@@ -51,6 +51,25 @@ pub enum DomainError {
     AlreadyRated,
     #[error("a conversation can be rated within {days} days of its resolution")]
     RatingClosed { days: i64 },
+    #[error("unknown claim type `{0}`")]
+    UnknownClaimType(String),
+    #[error("unknown claim channel `{0}`")]
+    UnknownClaimChannel(String),
+    #[error("invalid amount: {0}")]
+    InvalidAmount(&'static str),
+    #[error("{field} does not apply to a claim of type {claim_type}")]
+    NotApplicable {
+        field: &'static str,
+        claim_type: &'static str,
+    },
+    #[error("the law allows no extension of a claim of type {claim_type}")]
+    ExtensionNotAllowed { claim_type: &'static str },
+    #[error("the period ended on {due_date}; an extension must be notified inside it")]
+    ExtensionTooLate { due_date: String },
+    #[error("only an operator may set {field}")]
+    OperatorOnlyField { field: &'static str },
+    #[error("received_at is in the future")]
+    ReceivedInFuture,
 }
 
 impl DomainError {
@@ -70,6 +89,14 @@ impl DomainError {
             DomainError::OutOfRange { .. } => ErrorCode::OutOfRange,
             DomainError::AlreadyRated => ErrorCode::AlreadyRated,
             DomainError::RatingClosed { .. } => ErrorCode::RatingClosed,
+            DomainError::UnknownClaimType(_) => ErrorCode::UnknownClaimType,
+            DomainError::UnknownClaimChannel(_) => ErrorCode::UnknownClaimChannel,
+            DomainError::InvalidAmount(_) => ErrorCode::InvalidAmount,
+            DomainError::NotApplicable { .. } => ErrorCode::NotApplicable,
+            DomainError::ExtensionNotAllowed { .. } => ErrorCode::ExtensionNotAllowed,
+            DomainError::ExtensionTooLate { .. } => ErrorCode::ExtensionTooLate,
+            DomainError::OperatorOnlyField { .. } => ErrorCode::OperatorOnlyField,
+            DomainError::ReceivedInFuture => ErrorCode::ReceivedInFuture,
         }
     }
 }

@@ -130,6 +130,25 @@ error_codes! {
     NothingToChange => "nothing_to_change",
     /// An uploaded file is empty.
     EmptyFile => "empty_file",
+    /// A claim's `type` is not one of the rule table's.
+    UnknownClaimType => "unknown_claim_type",
+    /// A claim's `channel` is not `chat`, `email`, `post`, `in_person` or
+    /// `phone`.
+    UnknownClaimChannel => "unknown_claim_channel",
+    /// An amount is not a decimal string with up to two decimals in `RUB`.
+    InvalidAmount => "invalid_amount",
+    /// A claim's field does not apply to its type (`cross_border` outside
+    /// `disputed_transfer`).
+    NotApplicable => "not_applicable",
+    /// The law allows no extension of this type of claim.
+    ExtensionNotAllowed => "extension_not_allowed",
+    /// A claim's period has ended; an extension had to be notified inside it.
+    ExtensionTooLate => "extension_too_late",
+    /// A customer sent a claim's `received_at` or `channel`, which only an
+    /// operator registering a claim may set.
+    OperatorOnlyField => "operator_only_field",
+    /// A claim's `received_at` is in the future.
+    ReceivedInFuture => "received_in_future",
     /// A privacy export's target directory exists (command line).
     ExportExists => "export_exists",
     /// A privacy export could not be written (command line).

@@ -41,6 +41,18 @@ pub enum EventKind {
     /// a message.
     #[serde(rename = "messages.read")]
     MessagesRead,
+    /// A claim was registered in the conversation.
+    #[serde(rename = "claim.filed")]
+    ClaimFiled,
+    /// A claim was answered or its period extended.
+    #[serde(rename = "claim.updated")]
+    ClaimUpdated,
+    /// A claim's legal end is near (operators only).
+    #[serde(rename = "claim.due_soon")]
+    ClaimDueSoon,
+    /// A claim's legal end passed without an answer (operators only).
+    #[serde(rename = "claim.overdue")]
+    ClaimOverdue,
 }
 
 impl EventKind {
@@ -52,6 +64,10 @@ impl EventKind {
             EventKind::QueueUpdated => "queue.updated",
             EventKind::SlaBreached => "sla.breached",
             EventKind::MessagesRead => "messages.read",
+            EventKind::ClaimFiled => "claim.filed",
+            EventKind::ClaimUpdated => "claim.updated",
+            EventKind::ClaimDueSoon => "claim.due_soon",
+            EventKind::ClaimOverdue => "claim.overdue",
         }
     }
     pub fn parse(raw: &str) -> Option<EventKind> {
@@ -62,6 +78,10 @@ impl EventKind {
             "queue.updated" => Some(EventKind::QueueUpdated),
             "sla.breached" => Some(EventKind::SlaBreached),
             "messages.read" => Some(EventKind::MessagesRead),
+            "claim.filed" => Some(EventKind::ClaimFiled),
+            "claim.updated" => Some(EventKind::ClaimUpdated),
+            "claim.due_soon" => Some(EventKind::ClaimDueSoon),
+            "claim.overdue" => Some(EventKind::ClaimOverdue),
             _ => None,
         }
     }
@@ -103,7 +123,12 @@ impl Event {
                         fields.insert("last_seq".into(), public);
                     }
                 }
-                EventKind::QueueUpdated | EventKind::SlaBreached => {}
+                EventKind::QueueUpdated
+                | EventKind::SlaBreached
+                | EventKind::ClaimFiled
+                | EventKind::ClaimUpdated
+                | EventKind::ClaimDueSoon
+                | EventKind::ClaimOverdue => {}
             }
         }
         Cow::Owned(data)

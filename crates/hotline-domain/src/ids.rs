@@ -34,6 +34,7 @@ macro_rules! opaque_id {
         }
     };
 }
+pub(crate) use opaque_id;
 
 opaque_id!(
     /// A conversation (обращение).

@@ -5,6 +5,8 @@
 //! system a value of such a type is valid by construction.
 
 pub mod article;
+pub mod calendar;
+pub mod claims;
 pub mod conversation;
 pub mod department;
 pub mod error;
@@ -24,6 +26,7 @@ pub mod sla;
 pub mod values;
 
 pub use article::{Article, ArticleDraft, ArticleFileError, ArticleId, ArticleSuggestion};
+pub use claims::{Claim, ClaimId, ClaimStatus, ClaimType};
 pub use conversation::{
     Assignee, Conversation, CustomerRef, LifecycleAction, RATING_WINDOW, Rating, Status, Subject,
 };

@@ -196,14 +196,10 @@ impl BusinessHours {
             return false;
         }
         if self.russian_calendar
-            && let Some(day_off) = holidays_ru::is_day_off_ymd::<holidays_ru::Federal>(
-                date.year(),
-                u8::from(date.month()),
-                date.day(),
-            )
+            && let Some((working, _official)) = crate::calendar::federal_working_day(date)
         {
-            // Official data through holidays_ru::LAST_FACT_YEAR, predicted after.
-            return !day_off.value();
+            // Official data through LAST_OFFICIAL_YEAR, predicted after.
+            return working;
         }
         self.weekdays.contains(&date.weekday().number_from_monday())
     }

@@ -60,6 +60,7 @@ pub async fn build(
     );
     crate::metrics::handle();
     settings.queues.validate()?;
+    settings.claims.validate().map_err(anyhow::Error::msg)?;
     store
         .configure_queues(hotline_store::QueueConfig {
             priorities: settings.queues.priorities.clone(),
@@ -95,6 +96,7 @@ pub async fn build(
             max_message_chars: settings.max_message_chars,
             security: settings.security.clone(),
             allowed_link_domains: settings.allowed_link_domains.clone(),
+            claims: settings.claims.clone(),
         },
         Arc::new(help_center),
     );
@@ -109,13 +111,8 @@ pub async fn build(
     let shutdown = CancellationToken::new();
     let presence = queues::presence::PresenceTracker::default();
     let departments = settings.departments.iter().map(|d| d.id.clone()).collect();
-    queues::Sweeper::new(
-        store.clone(),
-        departments,
-        presence.clone(),
-        &settings.queues,
-    )
-    .spawn(shutdown.clone());
+    queues::Sweeper::new(app.clone(), departments, presence.clone(), &settings.queues)
+        .spawn(shutdown.clone());
     let realtime = Realtime::new(
         RealtimeSettings {
             allowed_origins: settings.allowed_origins.clone(),

@@ -21,6 +21,8 @@ pub const OPERATOR_CAPACITY: &str = "hotline_operator_capacity";
 pub const FIRST_RESPONSE_P50: &str = "hotline_first_response_p50_seconds";
 pub const FIRST_RESPONSE_P90: &str = "hotline_first_response_p90_seconds";
 pub const SLA_BREACHES_TODAY: &str = "hotline_sla_breaches_today";
+pub const CLAIMS_OPEN: &str = "hotline_claims_open";
+pub const CLAIMS_OVERDUE: &str = "hotline_claims_overdue";
 
 /// Every metric above, for the documentation check.
 pub const ALL: &[&str] = &[
@@ -35,10 +37,17 @@ pub const ALL: &[&str] = &[
     FIRST_RESPONSE_P50,
     FIRST_RESPONSE_P90,
     SLA_BREACHES_TODAY,
+    CLAIMS_OPEN,
+    CLAIMS_OVERDUE,
 ];
 
 fn describe() {
     describe_gauge!(WEBSOCKETS_OPEN, "open event WebSockets");
+    describe_gauge!(CLAIMS_OPEN, "claims still owed an answer, by department");
+    describe_gauge!(
+        CLAIMS_OVERDUE,
+        "open claims past their legal end, by department"
+    );
     describe_counter!(
         EVENTS_READ_FROM_STORE,
         "events delivered from the database rather than the live feed"
@@ -139,6 +148,13 @@ pub fn record_queue(live: &DepartmentLive) {
     if let Some(wait) = live.expected_wait_seconds {
         gauge!(QUEUE_EXPECTED_WAIT, &labels).set(wait);
     }
+}
+
+/// The claims' gauges of `department`: none open is a zero, not a gap.
+pub fn record_claims(department: &hotline_domain::DepartmentId, open: u64, overdue: u64) {
+    let labels = [("department", department.as_str().to_owned())];
+    gauge!(CLAIMS_OPEN, &labels).set(open as f64);
+    gauge!(CLAIMS_OVERDUE, &labels).set(overdue as f64);
 }
 
 #[cfg(test)]

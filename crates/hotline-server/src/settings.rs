@@ -39,6 +39,7 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub queues: crate::queues::settings::QueueSettings,
     pub help_center: hotline_app::help_center::settings::HelpCenterSettings,
+    pub claims: hotline_app::claims::ClaimSettings,
 }
 
 /// How customers' identity tokens are verified.
@@ -76,6 +77,7 @@ impl Default for Settings {
             security: SecuritySettings::default(),
             queues: Default::default(),
             help_center: Default::default(),
+            claims: Default::default(),
         }
     }
 }
@@ -132,6 +134,7 @@ impl fmt::Debug for Settings {
             .field("security", &self.security)
             .field("queues", &self.queues)
             .field("help_center", &self.help_center)
+            .field("claims", &self.claims)
             .finish()
     }
 }

@@ -21,6 +21,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "csat_and_reports",
         sql: include_str!("../migrations/0002_csat_and_reports.sql"),
     },
+    Migration {
+        version: 3,
+        name: "claims",
+        sql: include_str!("../migrations/0003_claims.sql"),
+    },
 ];
 
 /// Any number that no other user of the database takes for its own

@@ -159,7 +159,7 @@ impl WriteRecords for SqliteWrite<'_> {
 
 /// The attachments' metadata, once each is checked to be the author's own
 /// upload and not yet sent.
-fn claim_attachments(
+pub(crate) fn claim_attachments(
     conn: &Connection,
     principal: &Principal,
     ids: &[AttachmentId],

@@ -9,6 +9,7 @@ mod rows;
 mod append;
 mod audit;
 pub mod backup;
+mod claims;
 mod kb;
 pub mod migrations;
 mod privacy;

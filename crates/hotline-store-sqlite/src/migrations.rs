@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "csat_and_reports",
         sql: include_str!("migrations/0002_csat_and_reports.sql"),
     },
+    Migration {
+        version: 3,
+        name: "claims",
+        sql: include_str!("migrations/0003_claims.sql"),
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

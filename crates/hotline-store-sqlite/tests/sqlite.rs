@@ -184,8 +184,86 @@ async fn a_database_of_release_0_1_0_upgrades_in_place() {
         .iter()
         .map(|m| m.version)
         .collect();
-    assert_eq!(recorded, every);
+    assert_eq!(recorded, every, "each migration recorded once");
+    let claims_table: i64 = conn
+        .query_row("SELECT COUNT(*) FROM claims", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(claims_table, 0, "0003 added the claims table");
     drop(conn);
     let store = open(&path).await;
     assert_eq!(store.conversation(&bank).await.unwrap().unwrap().id, bank);
+}
+
+/// The receipt time and channel of a claim are the legal trigger: the
+/// database itself refuses to rewrite them, whatever code runs.
+#[tokio::test]
+async fn the_database_refuses_to_rewrite_a_claims_trigger() {
+    use hotline_domain::claims::{ClaimChannel, ClaimType, Deadline};
+    use hotline_domain::*;
+    use hotline_store::claims::{FileClaim, NewClaim};
+    use hotline_store::conformance::{customer, new_message};
+    use hotline_store::*;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hotline.db");
+    let store = open(&path).await;
+    store
+        .sync_departments(&Department::defaults())
+        .await
+        .unwrap();
+    let started = store
+        .start_conversation(StartConversation {
+            department: DepartmentId::parse("marketplace".into()).unwrap(),
+            subject: Subject::General,
+            initial_status: Status::Queued,
+            customer: customer("ivan"),
+            first_message: new_message("first", "Верните деньги"),
+        })
+        .await
+        .unwrap();
+    let received = time::macros::datetime!(2026-11-25 09:00 UTC);
+    let date = time::macros::date!(2026 - 12 - 07);
+    store
+        .file_claim(FileClaim {
+            conversation_id: started.conversation.id.clone(),
+            filer: Principal::Customer(customer("ivan")),
+            claim: NewClaim {
+                claim_type: ClaimType::Refund,
+                order_id: None,
+                amount: None,
+                demand: "вернуть деньги".into(),
+                text: "Товар с браком".into(),
+                cross_border: false,
+                channel: ClaimChannel::Chat,
+                received_at: received,
+                client_msg_id: ClientMsgId::parse("claim".into()).unwrap(),
+                attachment_ids: vec![],
+            },
+            deadline: Deadline {
+                raw_due_date: date,
+                due_date: date,
+                provisional: false,
+            },
+            number_year: 2026,
+            legal_offset: time::UtcOffset::UTC,
+        })
+        .await
+        .unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for update in [
+        "UPDATE claims SET received_at = received_at - 86400000000",
+        "UPDATE claims SET channel = 'post'",
+    ] {
+        let refused = conn.execute(update, []).unwrap_err().to_string();
+        assert!(refused.contains("never rewritten"), "{update}: {refused}");
+    }
+    // What a transition writes is allowed.
+    assert_eq!(
+        conn.execute(
+            "UPDATE claims SET status = 'answered', received_at = received_at",
+            []
+        )
+        .unwrap(),
+        1
+    );
 }

@@ -8,8 +8,10 @@
 // Test code: a failed expectation is how a case reports failure.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod claims;
 pub mod multi;
 mod queues;
+pub use claims::*;
 pub use multi::*;
 pub use queues::*;
 
@@ -73,7 +75,14 @@ macro_rules! store_conformance_suite {
             feedback_is_tallied_and_unanswered_questions_listed,
             read_marks_move_forward_in_both_numberings,
             capacity_holds_while_operators_resolve,
-            customer_tier_raises_priority
+            customer_tier_raises_priority,
+            claims_are_filed_once_with_an_acknowledgement,
+            claim_numbers_are_sequential_per_year,
+            the_registry_is_sorted_by_legal_end,
+            claims_are_answered_and_extended_by_the_rules,
+            claim_alerts_are_recorded_once,
+            a_rescheduled_claim_keeps_its_trigger,
+            calendar_overrides_round_trip
         );
         $crate::store_conformance_suite!(@feed_cases $open;
             committed_feed_is_in_commit_order,

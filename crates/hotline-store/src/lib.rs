@@ -7,6 +7,7 @@
 //! [`routing::rules`]) and runs over each backend's records.
 
 pub mod audit;
+pub mod claims;
 pub mod conformance;
 mod customer_context;
 mod error;
@@ -22,6 +23,7 @@ mod types;
 pub mod write;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
+pub use claims::ClaimStore;
 pub use customer_context::CustomerContextStore;
 pub use error::{Conflict, StoreError};
 pub use feed::EventSink;
@@ -58,6 +60,7 @@ pub struct Migration {
 #[async_trait]
 pub trait Store:
     AuditStore
+    + ClaimStore
     + CustomerContextStore
     + KnowledgeStore
     + PrivacyStore

@@ -306,6 +306,7 @@ pub fn record_message<R: WriteRecords>(
             records.claim_attachments(author, &message.attachment_ids)?
         }
         Post::Bot { .. } => Vec::new(),
+        Post::System { attachments, .. } => attachments.clone(),
     };
     let message = post.into_message(conversation, positions, attachments, now);
     records.insert_message(&message)?;
@@ -444,13 +445,25 @@ pub enum Post<'a> {
         text: MessageText,
         suggestions: Vec<ArticleSuggestion>,
     },
+    /// What the platform itself tells both sides (a claim's acknowledgement,
+    /// an extension notice), with files already checked to be the filer's.
+    System {
+        text: String,
+        attachments: Vec<AttachmentInfo>,
+        /// The customer whose act it acknowledges: it moves the lifecycle as
+        /// their message would (a resolved conversation is reopened).
+        on_behalf_of: Option<&'a Principal>,
+    },
 }
+
+/// The author name of [`Post::System`] messages.
+pub const SYSTEM_NAME: &str = "Hotline";
 
 impl Post<'_> {
     pub fn internal(&self) -> bool {
         match self {
             Post::Person { message, .. } => message.internal,
-            Post::Bot { .. } => false,
+            Post::Bot { .. } | Post::System { .. } => false,
         }
     }
 
@@ -460,6 +473,11 @@ impl Post<'_> {
         match self {
             Post::Person { author, message } => conversation.on_message(author, message.internal),
             Post::Bot { .. } => conversation.on_bot_message().map(|()| false),
+            Post::System {
+                on_behalf_of: Some(customer),
+                ..
+            } => conversation.on_message(customer, false),
+            Post::System { .. } => Ok(false),
         }
     }
 
@@ -491,6 +509,17 @@ impl Post<'_> {
                 false,
                 None,
                 suggestions,
+            ),
+            Post::System { text, .. } => (
+                Author {
+                    kind: AuthorKind::System,
+                    id: None,
+                    name: SYSTEM_NAME.to_owned(),
+                },
+                text,
+                false,
+                None,
+                Vec::new(),
             ),
         };
         Message {

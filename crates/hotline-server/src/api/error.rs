@@ -46,12 +46,13 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | InvalidCursor | InvalidMessage => StatusCode::BAD_REQUEST,
         MissingToken | InvalidToken | TokenExpired | TokenLifetimeTooLong | InvalidSession
         | InvalidTicket | InvalidCredentials => StatusCode::UNAUTHORIZED,
-        Forbidden | StepUpRequired | CsrfTokenInvalid | OriginNotAllowed => StatusCode::FORBIDDEN,
+        Forbidden | StepUpRequired | CsrfTokenInvalid | OriginNotAllowed | OperatorOnlyField => {
+            StatusCode::FORBIDDEN
+        }
         NotFound => StatusCode::NOT_FOUND,
         InvalidTransition | AlreadyAssigned | ClientMsgIdReused | OperatorEmailTaken
-        | ConversationMoved | ScreeningOutdated | ArticleExists | AlreadyRated | RatingClosed => {
-            StatusCode::CONFLICT
-        }
+        | ConversationMoved | ScreeningOutdated | ArticleExists | AlreadyRated | RatingClosed
+        | ExtensionTooLate => StatusCode::CONFLICT,
         ForeignCursor | CursorFromFuture | CursorExpired => StatusCode::GONE,
         BodyTooLarge | AttachmentTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         UnsupportedMediaType | UnsupportedAttachmentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -72,6 +73,12 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | InvalidCapacity
         | NothingToChange
         | EmptyFile
+        | UnknownClaimType
+        | UnknownClaimChannel
+        | InvalidAmount
+        | NotApplicable
+        | ExtensionNotAllowed
+        | ReceivedInFuture
         | ExportExists
         | ExportFailed
         | SecretRequestBlocked

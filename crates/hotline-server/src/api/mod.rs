@@ -1,6 +1,7 @@
 //! The HTTP layer: routes, extractors, errors and the OpenAPI document.
 
 pub mod attachments;
+pub mod claims;
 pub mod conversations;
 pub mod error;
 pub mod extract;
@@ -45,6 +46,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "queues", description = "Presence, routing, transfers and live queue numbers"),
         (name = "help center", description = "Help-center articles, search, suggestions and the answer bot"),
         (name = "reports", description = "Supervisors' numbers: volumes, response times, SLA, satisfaction"),
+        (name = "claims", description = "Formal claims on statutory clocks and the working calendar"),
     )
 )]
 struct ApiDoc;
@@ -189,6 +191,7 @@ pub fn router(state: AppState) -> Router {
         .merge(queues::routes())
         .merge(kb::routes())
         .merge(read::routes())
+        .merge(claims::routes(limits))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

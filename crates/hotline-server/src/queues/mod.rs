@@ -1,9 +1,11 @@
 //! Queues in the server: settings, operators' presence from their
-//! connections, and the background sweep (SLA breaches, gauges).
+//! connections, and the background sweep (SLA breaches, claims' clocks,
+//! gauges).
 
 pub mod presence;
 pub mod settings;
 
+use hotline_app::App;
 use hotline_domain::DepartmentId;
 use hotline_store::Store;
 use presence::PresenceTracker;
@@ -12,8 +14,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// The background sweep: records SLA breaches and refreshes the queue gauges.
+/// The background sweep: records SLA breaches and claims due soon or
+/// overdue, and refreshes the queue gauges.
 pub struct Sweeper {
+    app: Arc<App>,
     store: Arc<dyn Store>,
     /// The departments whose gauges it keeps.
     departments: Vec<DepartmentId>,
@@ -27,13 +31,14 @@ pub struct Sweeper {
 
 impl Sweeper {
     pub fn new(
-        store: Arc<dyn Store>,
+        app: Arc<App>,
         departments: Vec<DepartmentId>,
         presence: PresenceTracker,
         settings: &QueueSettings,
     ) -> Sweeper {
         Sweeper {
-            store,
+            store: app.store().clone(),
+            app,
             departments,
             presence,
             every: Duration::from_secs(settings.sweep_seconds.max(1)),
@@ -53,6 +58,9 @@ impl Sweeper {
                 }
                 if let Err(e) = self.store.sweep_sla().await {
                     tracing::warn!(error = %e, "SLA sweep failed");
+                }
+                if let Err(e) = self.app.sweep_claims().await {
+                    tracing::warn!(error = %e, "claims sweep failed");
                 }
                 if let Err(e) = self.update_gauges().await {
                     tracing::warn!(error = %e, "queue gauges not updated");
@@ -83,6 +91,18 @@ impl Sweeper {
     async fn update_gauges(&self) -> Result<(), hotline_store::StoreError> {
         for live in self.store.live_stats(&self.departments).await? {
             crate::metrics::record_queue(&live);
+        }
+        match self.app.open_claim_counts().await {
+            Ok(counts) => {
+                for department in &self.departments {
+                    let (open, overdue) = counts
+                        .iter()
+                        .find(|c| &c.department == department)
+                        .map_or((0, 0), |c| (c.open, c.overdue));
+                    crate::metrics::record_claims(department, open, overdue);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "claims gauges not updated"),
         }
         Ok(())
     }

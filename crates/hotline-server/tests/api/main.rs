@@ -5,6 +5,7 @@
 
 mod attachments;
 mod auth;
+mod claims;
 mod conversations;
 mod helpers;
 mod kb;
