@@ -6,8 +6,32 @@ use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
 use crate::files::Files;
 use hotline_domain::{CustomerId, CustomerIdentity, ErrorCode, Principal};
+use hotline_store::claims::ClaimFilter;
 use hotline_store::{ConversationFilter, Erased, EventScope, MessageQuery, Store};
 use std::path::Path;
+
+/// A conversation's claims exported at most (far above any real one).
+const MAX_EXPORTED_CLAIMS: usize = 1000;
+
+/// A claim as the customer's export shows it: everything it holds about them.
+fn claim_record(claim: &hotline_domain::Claim) -> serde_json::Value {
+    serde_json::json!({
+        "number": claim.number.to_string(),
+        "type": claim.claim_type,
+        "status": claim.status,
+        "order_id": claim.order_id.as_ref().map(|o| o.as_str()),
+        "amount": claim.amount.map(|m| m.to_string()),
+        "demand": claim.demand,
+        "text": claim.text,
+        "channel": claim.channel,
+        "received_at": claim.received_at.format(&time::format_description::well_known::Rfc3339).ok(),
+        "due_date": claim.deadline.due_date.to_string(),
+        "raw_due_date": claim.deadline.raw_due_date.to_string(),
+        "filed_by": claim.filed_by,
+        "extension": claim.extension,
+        "answer": claim.answer,
+    })
+}
 
 /// A customer's conversations exported at most (far above any real one).
 const MAX_EXPORTED_CONVERSATIONS: usize = 100_000;
@@ -163,9 +187,20 @@ pub async fn export_customer(
                 attachment_files += 1;
             }
         }
+        let claims = store
+            .claims(ClaimFilter {
+                departments: None,
+                conversation_id: Some(conversation.id.clone()),
+                statuses: Vec::new(),
+                due_before: None,
+                without_overdue_alert: false,
+                limit: MAX_EXPORTED_CLAIMS,
+            })
+            .await?;
         exported.push(serde_json::json!({
             "conversation": conversation.seen_by(&reader),
             "messages": messages,
+            "claims": claims.iter().map(claim_record).collect::<Vec<_>>(),
         }));
     }
     let count = exported.len();

@@ -618,6 +618,17 @@ async fn the_export_holds_what_every_table_keeps_about_the_customer() {
     )
     .await;
     assert_eq!(status, 201);
+    let (status, claim) = post(
+        &http,
+        format!("{base}/api/v1/conversations/{id}/claims"),
+        &customer,
+        json!({"type": "refund", "order_id": "ORD-7731",
+               "amount": {"value": "15990.00", "currency": "RUB"},
+               "demand": "Вернуть деньги за кофемашину", "text": "Течёт с первого дня",
+               "client_msg_id": "cl-1"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{claim}");
     server.kill().unwrap();
     server.wait().unwrap();
 
@@ -655,6 +666,8 @@ async fn the_export_holds_what_every_table_keeps_about_the_customer() {
         "conversation_id",
         "sha256",
         "client_msg_id",
+        // A claim's idempotency key: who filed, by id.
+        "filer_key",
         "kind",
         "author_kind",
         "uploader_kind",
