@@ -9,9 +9,12 @@
 //! (NATS) publishes each commit to the others and fans what arrives out
 //! through the same [`LiveEvents`], so readers do not change.
 
-use hotline_domain::Event;
-use hotline_store::EventSink;
-use std::sync::Arc;
+use hotline_domain::{DepartmentId, Event, EventPosition};
+use hotline_store::{EventScope, EventSink, Store};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
 use tokio::sync::broadcast::{
     self,
     error::{RecvError, TryRecvError},
@@ -94,6 +97,111 @@ impl EventBus for LocalBus {
     }
 }
 
+/// The bus of a node that shares its store with other nodes: this node's
+/// commits are published as they happen, like [`LocalBus`], and
+/// [`SharedBus::follow`] publishes the other nodes' commits, read from the
+/// store's log. Readers see every event in position order or notice a gap
+/// and read the log, so an event published twice or late costs nothing but
+/// the work; the bus still avoids republishing this node's own.
+pub struct SharedBus {
+    local: LocalBus,
+    /// Positions of this node's commits that the follower has not passed yet.
+    own: Mutex<BTreeSet<u64>>,
+    /// Wakes the follower before its next tick (a hint from another node).
+    wake: Notify,
+}
+
+impl Default for SharedBus {
+    fn default() -> Self {
+        SharedBus {
+            local: LocalBus::default(),
+            own: Mutex::new(BTreeSet::new()),
+            wake: Notify::new(),
+        }
+    }
+}
+
+impl EventSink for SharedBus {
+    fn publish(&self, events: Vec<Event>) {
+        if let Ok(mut own) = self.own.lock() {
+            own.extend(events.iter().map(|e| e.position.0));
+        }
+        self.local.publish(events);
+    }
+}
+
+impl EventBus for SharedBus {
+    fn subscribe(&self) -> LiveEvents {
+        self.local.subscribe()
+    }
+}
+
+/// Events read from the log per query while following.
+const FOLLOW_PAGE: usize = 500;
+
+impl SharedBus {
+    /// Reads the log for the others' commits now rather than at the next tick.
+    pub fn hint(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Publishes what other nodes commit to `store`, from its head at the
+    /// call on: at least every `every`, and at once after [`Self::hint`].
+    /// Runs until the task is dropped; a failed read is retried next tick.
+    pub async fn follow(
+        self: Arc<Self>,
+        store: Arc<dyn Store>,
+        departments: Vec<DepartmentId>,
+        every: Duration,
+    ) {
+        let scope = EventScope::Departments(departments);
+        let mut through = loop {
+            match store.event_bounds().await {
+                Ok(bounds) => break bounds.head,
+                Err(e) => {
+                    tracing::warn!(error = %e, "following the store: cannot read its head");
+                    tokio::time::sleep(every).await;
+                }
+            }
+        };
+        loop {
+            loop {
+                let page = match store.events_after(through, &scope, FOLLOW_PAGE).await {
+                    Ok(page) => page,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "following the store: cannot read the log");
+                        break;
+                    }
+                };
+                let full = page.events.len() >= FOLLOW_PAGE;
+                let others = self.not_ours(page.events, page.through);
+                through = page.through;
+                if !others.is_empty() {
+                    self.local.publish(others);
+                }
+                if !full {
+                    break;
+                }
+            }
+            let _ = tokio::time::timeout(every, self.wake.notified()).await;
+        }
+    }
+
+    /// `events` without this node's own commits, forgetting those at or
+    /// before `through`.
+    fn not_ours(&self, events: Vec<Event>, through: EventPosition) -> Vec<Event> {
+        let Ok(mut own) = self.own.lock() else {
+            return events;
+        };
+        let others = events
+            .into_iter()
+            .filter(|e| !own.contains(&e.position.0))
+            .collect();
+        *own = own.split_off(&(through.0 + 1));
+        others
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +232,21 @@ mod tests {
             live.try_recv().map(|e| e.map(|e| e.position)),
             Ok(Some(EventPosition(3)))
         );
+    }
+
+    #[tokio::test]
+    async fn a_shared_bus_republishes_only_the_other_nodes_commits() {
+        let bus = SharedBus::default();
+        let mut live = bus.subscribe();
+        bus.publish(vec![event(3)]);
+        assert_eq!(live.recv().await.map(|e| e.position), Ok(EventPosition(3)));
+        // The log holds 2 (another node's) and 3 (ours): only 2 comes again.
+        let others = bus.not_ours(vec![event(2), event(3)], EventPosition(3));
+        assert_eq!(
+            others.iter().map(|e| e.position).collect::<Vec<_>>(),
+            vec![EventPosition(2)]
+        );
+        assert!(bus.own.lock().map(|own| own.is_empty()).unwrap_or(false));
     }
 
     #[tokio::test]

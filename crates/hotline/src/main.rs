@@ -242,10 +242,21 @@ async fn serve(settings: hotline_server::settings::Settings, demo: bool) -> anyh
     let address = listener.local_addr()?;
     let data_dir = settings.data_dir.clone();
     let _lock = backup::DataDirLock::for_serving(&settings)?;
-    let bus = crate::store::bus(&settings);
+    let (bus, shared) = crate::store::serving_bus(&settings);
     let store = crate::store::open_with(&settings, bus.clone()).await?;
     let demo_settings = demo.then(|| settings.clone());
-    let mut server = hotline_server::build(settings, store, bus).await?;
+    let mut server = hotline_server::build(settings, store.clone(), bus).await?;
+    if let Some(shared) = shared {
+        // Other nodes' commits reach this node's readers within a second.
+        let departments = server
+            .state
+            .app
+            .departments()
+            .iter()
+            .map(|d| d.id.clone())
+            .collect();
+        tokio::spawn(shared.follow(store, departments, FOLLOW_EVERY));
+    }
     if let Some(settings) = demo_settings {
         let site = demo::enable(&server.state.app, &settings, address).await?;
         server.state.pages.demo = Some(Arc::new(site));
@@ -258,6 +269,9 @@ async fn serve(settings: hotline_server::settings::Settings, demo: bool) -> anyh
     tracing::info!("Hotline stopped");
     Ok(())
 }
+
+/// How often a node on a shared store reads the log for other nodes' commits.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -1,7 +1,7 @@
 //! Picks the storage backend from `database_url`, and the event bus.
 
 use anyhow::Context;
-use hotline_app::bus::{EventBus, LocalBus};
+use hotline_app::bus::{EventBus, LocalBus, SharedBus};
 use hotline_server::settings::Settings;
 use hotline_store::{EventSink, Store};
 use std::sync::Arc;
@@ -9,9 +9,32 @@ use std::sync::Arc;
 /// The database file under `--data-dir` when no `database_url` is set.
 pub const DATABASE_FILE: &str = "hotline.db";
 
-/// The event bus: in-process, as Hotline runs on one node.
+/// The event bus of a command that does not serve: in-process.
 pub fn bus(_settings: &Settings) -> Arc<dyn EventBus> {
     Arc::new(LocalBus::default())
+}
+
+/// The event bus of a serving node, and, when other nodes share its store
+/// (PostgreSQL), the bus whose follower must run beside it to bring their
+/// commits to this node's readers.
+pub fn serving_bus(settings: &Settings) -> (Arc<dyn EventBus>, Option<Arc<SharedBus>>) {
+    if is_shared(settings) {
+        let shared = Arc::new(SharedBus::default());
+        (shared.clone(), Some(shared))
+    } else {
+        (bus(settings), None)
+    }
+}
+
+/// Whether other nodes may write the configured store too.
+fn is_shared(settings: &Settings) -> bool {
+    matches!(
+        settings
+            .database_url
+            .as_deref()
+            .and_then(|url| url.split_once("://")),
+        Some(("postgres" | "postgresql", _))
+    )
 }
 
 /// Opens the configured store for a command that does not serve: its events

@@ -14,10 +14,16 @@ use std::time::Duration;
 /// Per conversation: the client_msg_ids (and seqs) the server acknowledged.
 type Acked = Arc<Mutex<HashMap<String, Vec<(String, i64)>>>>;
 
-const SECRET: &str = "durability-secret-0123456789";
+pub(crate) const SECRET: &str = "durability-secret-0123456789";
 
 pub(crate) fn start_server(data_dir: &Path) -> (Child, String) {
+    start_server_with(data_dir, &[])
+}
+
+/// [`start_server`] with more environment (another database, say).
+pub(crate) fn start_server_with(data_dir: &Path, env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .envs(env.iter().copied())
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .env("HOTLINE_IDENTITY_SECRET", SECRET)

@@ -10,5 +10,6 @@ mod cli;
 mod durability;
 mod help_browser;
 mod kb_cli;
+mod nodes;
 mod secrets;
 mod support;

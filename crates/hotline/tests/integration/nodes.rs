@@ -1,0 +1,194 @@
+//! Two real nodes (the built binary, two processes) on one PostgreSQL
+//! database: a customer on node A and an operator on node B see each
+//! other's messages live, once each, in order. Needs `HOTLINE_TEST_PG_URL`
+//! (set by `.ci/run`); without it the test prints a notice and passes.
+
+use crate::durability::{start_server_with, token};
+use crate::support::Process;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message as Frame;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn fresh_database(server: &str, name: &str) -> String {
+    let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    // One statement a call: neither runs inside a transaction block.
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (base, _) = server.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+async fn socket(base: &str, token: &str) -> Socket {
+    let mut request = format!("{}/api/v1/ws", base.replace("http", "ws"))
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    // The backlog first: nothing yet, then `caught_up`.
+    loop {
+        if next(&mut ws, Duration::from_secs(10)).await["type"] == "caught_up" {
+            return ws;
+        }
+    }
+}
+
+async fn next(ws: &mut Socket, within: Duration) -> Value {
+    loop {
+        let frame = tokio::time::timeout(within, ws.next())
+            .await
+            .expect("a frame in time")
+            .expect("the socket is open")
+            .unwrap();
+        if let Frame::Text(text) = frame {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+/// The next `message.created` frame, and how long it took to come.
+async fn next_message(ws: &mut Socket) -> (Value, Duration) {
+    let started = Instant::now();
+    loop {
+        let frame = next(ws, Duration::from_secs(10)).await;
+        if frame["type"] == "message.created" {
+            return (frame["data"].clone(), started.elapsed());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_on_one_node_and_an_operator_on_another_talk_live() {
+    let Ok(server) = std::env::var("HOTLINE_TEST_PG_URL") else {
+        eprintln!("skipped: set HOTLINE_TEST_PG_URL=postgres://… to run");
+        return;
+    };
+    let url = fresh_database(&server, &format!("hotline_nodes_{}", std::process::id())).await;
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let env = [("HOTLINE_DATABASE_URL", url.as_str())];
+
+    let mut add = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "operator",
+            "add",
+            "--email",
+            "anna@example.com",
+            "--name",
+            "Анна",
+        ])
+        .args([
+            "--role",
+            "operator",
+            "--departments",
+            "marketplace",
+            "--password-stdin",
+        ])
+        .arg("--data-dir")
+        .arg(dir_b.path())
+        .envs(env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"long-enough-password\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+
+    let (a, base_a) = start_server_with(dir_a.path(), &env);
+    let (b, base_b) = start_server_with(dir_b.path(), &env);
+    let (_a, _b) = (Process(a), Process(b));
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{base_b}/api/v1/auth/login"))
+        .json(&json!({"email": "anna@example.com", "password": "long-enough-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let anna = login["token"].as_str().unwrap().to_owned();
+    let ivan = token("n-1");
+
+    let mut customer = socket(&base_a, &ivan).await;
+    let mut operator = socket(&base_b, &anna).await;
+
+    // The customer starts on A; the operator's socket on B hears it.
+    let started: Value = http
+        .post(format!("{base_a}/api/v1/conversations"))
+        .bearer_auth(&ivan)
+        .json(&json!({"department": "marketplace", "text": "Где заказ?", "client_msg_id": "s-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = started["id"].as_str().unwrap().to_owned();
+    let (heard, operator_delay) = next_message(&mut operator).await;
+    assert_eq!(heard["text"], "Где заказ?");
+    let (own, _) = next_message(&mut customer).await;
+    assert_eq!(own["seq"], 1);
+
+    // The operator takes it and answers on B; the customer hears it on A.
+    let assigned = http
+        .post(format!("{base_b}/api/v1/conversations/{id}/assign"))
+        .bearer_auth(&anna)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assigned.status(), 200);
+    let mut delays = vec![operator_delay];
+    for n in 0..5 {
+        let text = format!("Ответ {n} с узла B");
+        let sent = http
+            .post(format!("{base_b}/api/v1/conversations/{id}/messages"))
+            .bearer_auth(&anna)
+            .json(&json!({"text": text, "client_msg_id": format!("o-{n}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 201);
+        let (heard, delay) = next_message(&mut customer).await;
+        assert_eq!(
+            (heard["text"].as_str(), heard["seq"].as_i64()),
+            (Some(text.as_str()), Some(n + 2))
+        );
+        delays.push(delay);
+    }
+    // Once each: nothing more arrives for the customer.
+    let extra = tokio::time::timeout(Duration::from_millis(2500), async {
+        loop {
+            let frame = next(&mut customer, Duration::from_secs(5)).await;
+            if frame["type"] == "message.created" {
+                return frame;
+            }
+        }
+    })
+    .await;
+    assert!(extra.is_err(), "delivered twice: {extra:?}");
+    let slowest = delays.iter().max().unwrap();
+    eprintln!("cross-node delivery: slowest {slowest:?} of {delays:?}");
+    assert!(*slowest < Duration::from_secs(3), "{delays:?}");
+}
