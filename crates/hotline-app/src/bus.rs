@@ -14,11 +14,11 @@ use hotline_store::{EventScope, EventSink, Store};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Notify;
 use tokio::sync::broadcast::{
     self,
     error::{RecvError, TryRecvError},
 };
+use tokio::sync::{Notify, watch};
 
 /// How many events a live reader may fall behind before it lags.
 const LIVE_CAPACITY: usize = 1024;
@@ -109,6 +109,8 @@ pub struct SharedBus {
     own: Mutex<BTreeSet<u64>>,
     /// Wakes the follower before its next tick (a hint from another node).
     wake: Notify,
+    /// The newest position this node committed, for hints to the others.
+    newest: watch::Sender<u64>,
 }
 
 impl Default for SharedBus {
@@ -117,6 +119,7 @@ impl Default for SharedBus {
             local: LocalBus::default(),
             own: Mutex::new(BTreeSet::new()),
             wake: Notify::new(),
+            newest: watch::channel(0).0,
         }
     }
 }
@@ -125,6 +128,9 @@ impl EventSink for SharedBus {
     fn publish(&self, events: Vec<Event>) {
         if let Ok(mut own) = self.own.lock() {
             own.extend(events.iter().map(|e| e.position.0));
+        }
+        if let Some(last) = events.last() {
+            self.newest.send_replace(last.position.0);
         }
         self.local.publish(events);
     }
@@ -143,6 +149,12 @@ impl SharedBus {
     /// Reads the log for the others' commits now rather than at the next tick.
     pub fn hint(&self) {
         self.wake.notify_one();
+    }
+
+    /// The newest position this node committed, changing with each commit:
+    /// what a node tells the others (several commits may be told as one).
+    pub fn own_commits(&self) -> watch::Receiver<u64> {
+        self.newest.subscribe()
     }
 
     /// Publishes what other nodes commit to `store`, from its head at the

@@ -15,6 +15,10 @@ pub struct Settings {
     /// The database (`HOTLINE_DATABASE_URL`): `sqlite://PATH`; unset, the
     /// embedded SQLite file `hotline.db` under `data_dir`.
     pub database_url: Option<String>,
+    /// NATS for wake-ups between nodes sharing a PostgreSQL store
+    /// (`HOTLINE_NATS_URL`); without it a node reads the others' commits
+    /// from the log every second.
+    pub nats_url: Option<String>,
     /// Address to listen on.
     pub listen: String,
     /// Longest message, in characters.
@@ -64,6 +68,7 @@ impl Default for Settings {
         Settings {
             data_dir: PathBuf::from("data"),
             database_url: None,
+            nats_url: None,
             listen: "127.0.0.1:8080".into(),
             max_message_chars: hotline_domain::values::DEFAULT_MAX_MESSAGE_CHARS,
             max_attachment_bytes: 20 * 1024 * 1024,
@@ -114,6 +119,10 @@ impl fmt::Debug for Settings {
                 "database_url",
                 &self.database_url.as_ref().map(|url| redact_url(url)),
             )
+            .field(
+                "nats_url",
+                &self.nats_url.as_ref().map(|url| redact_url(url)),
+            )
             .field("listen", &self.listen)
             .field("max_message_chars", &self.max_message_chars)
             .field("max_attachment_bytes", &self.max_attachment_bytes)
@@ -147,6 +156,7 @@ impl Settings {
             copy.identity.secret = Some("<redacted>".into());
         }
         copy.database_url = copy.database_url.as_deref().map(redact_url);
+        copy.nats_url = copy.nats_url.as_deref().map(redact_url);
         copy
     }
 

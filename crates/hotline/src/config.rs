@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 /// read by hand below, `DATA_DIR` and `LISTEN` as flags.
 const FROM_ENV: &[&str] = &[
     "database_url",
+    "nats_url",
     "max_message_chars",
     "max_attachment_bytes",
     "session_hours",

@@ -4,6 +4,7 @@ mod backup;
 mod config;
 mod demo;
 mod kb;
+mod nats;
 mod security;
 mod store;
 
@@ -243,6 +244,7 @@ async fn serve(settings: hotline_server::settings::Settings, demo: bool) -> anyh
     let data_dir = settings.data_dir.clone();
     let _lock = backup::DataDirLock::for_serving(&settings)?;
     let (bus, shared) = crate::store::serving_bus(&settings);
+    let nats_url = settings.nats_url.clone().filter(|url| !url.is_empty());
     let store = crate::store::open_with(&settings, bus.clone()).await?;
     let demo_settings = demo.then(|| settings.clone());
     let mut server = hotline_server::build(settings, store.clone(), bus).await?;
@@ -255,6 +257,9 @@ async fn serve(settings: hotline_server::settings::Settings, demo: bool) -> anyh
             .iter()
             .map(|d| d.id.clone())
             .collect();
+        if let Some(url) = nats_url {
+            tokio::spawn(nats::hints(url, shared.clone()));
+        }
         tokio::spawn(shared.follow(store, departments, FOLLOW_EVERY));
     }
     if let Some(settings) = demo_settings {
