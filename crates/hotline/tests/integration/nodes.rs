@@ -81,7 +81,12 @@ async fn a_customer_on_one_node_and_an_operator_on_another_talk_live() {
         return;
     };
     // Without NATS: each node reads the others' commits every second.
-    let delays = talk_across_nodes(&server, "follow", None).await;
+    let mut pair = Pair::start(&server, "follow", None).await;
+    let mut delays = vec![pair.first_delay];
+    for _ in 0..5 {
+        delays.push(pair.answer().await);
+    }
+    pair.nothing_more().await;
     let slowest = delays.iter().max().unwrap();
     eprintln!("cross-node delivery, log only: slowest {slowest:?} of {delays:?}");
     assert!(*slowest < Duration::from_secs(3), "{delays:?}");
@@ -98,130 +103,231 @@ async fn with_nats_another_nodes_message_arrives_at_once() {
         );
         return;
     };
-    let delays = talk_across_nodes(&server, "nats", Some(&nats)).await;
+    let mut pair = Pair::start(&server, "nats", Some(&nats)).await;
+    let mut delays = vec![pair.first_delay];
+    for _ in 0..5 {
+        delays.push(pair.answer().await);
+    }
+    pair.nothing_more().await;
     let slowest = delays.iter().max().unwrap();
     eprintln!("cross-node delivery with NATS: slowest {slowest:?} of {delays:?}");
     // Well under the one-second tick of the log alone.
     assert!(*slowest < Duration::from_millis(500), "{delays:?}");
 }
 
-/// A customer on node A and an operator on node B, on a fresh database:
-/// how long each message took to reach the other side's socket.
-async fn talk_across_nodes(server: &str, label: &str, nats: Option<&str>) -> Vec<Duration> {
-    let url = fresh_database(
-        server,
-        &format!("hotline_nodes_{label}_{}", std::process::id()),
-    )
-    .await;
-    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let mut env = vec![("HOTLINE_DATABASE_URL", url.as_str())];
-    if let Some(nats) = nats {
-        env.push(("HOTLINE_NATS_URL", nats));
+/// A private NATS server on `port`, killed when dropped.
+fn nats_server(port: u16) -> Process {
+    let child =
+        Command::new(std::env::var("HOTLINE_NATS_SERVER").unwrap_or_else(|_| "nats-server".into()))
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server (Debian: nats-server) to test NATS faults");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nats-server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Process(child)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats_killed_and_restarted_loses_nothing_and_real_time_comes_back() {
+    let (Ok(server), Ok(_)) = (
+        std::env::var("HOTLINE_TEST_PG_URL"),
+        std::env::var("HOTLINE_TEST_NATS_URL"),
+    ) else {
+        eprintln!(
+            "skipped: set HOTLINE_TEST_PG_URL=postgres://… and HOTLINE_TEST_NATS_URL=nats://… to run"
+        );
+        return;
+    };
+    let port = crate::support::free_port();
+    let nats = nats_server(port);
+    let url = format!("nats://127.0.0.1:{port}");
+    let mut pair = Pair::start(&server, "fault", Some(&url)).await;
+    assert!(pair.answer().await < Duration::from_millis(500));
+
+    // NATS dies: messages still arrive, from the log, within its tick.
+    drop(nats);
+    for _ in 0..3 {
+        let delay = pair.answer().await;
+        assert!(delay < Duration::from_secs(3), "without NATS: {delay:?}");
     }
 
-    let mut add = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .args([
-            "operator",
-            "add",
-            "--email",
-            "anna@example.com",
-            "--name",
-            "Анна",
-        ])
-        .args([
-            "--role",
-            "operator",
-            "--departments",
-            "marketplace",
-            "--password-stdin",
-        ])
-        .arg("--data-dir")
-        .arg(dir_b.path())
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(b"long-enough-password\n")
-        .unwrap();
-    assert!(add.wait().unwrap().success());
+    // NATS comes back on its port: real time again within 5 s, no restart.
+    let _nats = nats_server(port);
+    let back = Instant::now();
+    loop {
+        let delay = pair.answer().await;
+        if delay < Duration::from_millis(100) {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "still {delay:?} after {:?}",
+            back.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!("real time back {:?} after NATS restarted", back.elapsed());
+    pair.nothing_more().await;
+}
 
-    let (a, base_a) = start_server_with(dir_a.path(), &env);
-    let (b, base_b) = start_server_with(dir_b.path(), &env);
-    let (_a, _b) = (Process(a), Process(b));
-    let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{base_b}/api/v1/auth/login"))
-        .json(&json!({"email": "anna@example.com", "password": "long-enough-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let anna = login["token"].as_str().unwrap().to_owned();
-    let ivan = token("n-1");
+/// A customer on node A and an operator on node B, on a fresh database, in
+/// one conversation the operator has taken.
+struct Pair {
+    _nodes: (Process, Process),
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+    http: reqwest::Client,
+    base_b: String,
+    anna: String,
+    conversation: String,
+    customer: Socket,
+    /// The operator's answers so far.
+    answers: i64,
+    /// How long the customer's first message took to reach the operator.
+    first_delay: Duration,
+}
 
-    let mut customer = socket(&base_a, &ivan).await;
-    let mut operator = socket(&base_b, &anna).await;
+impl Pair {
+    async fn start(server: &str, label: &str, nats: Option<&str>) -> Pair {
+        let url = fresh_database(
+            server,
+            &format!("hotline_nodes_{label}_{}", std::process::id()),
+        )
+        .await;
+        let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let mut env = vec![("HOTLINE_DATABASE_URL", url.as_str())];
+        if let Some(nats) = nats {
+            env.push(("HOTLINE_NATS_URL", nats));
+        }
+        let mut add = Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args([
+                "operator",
+                "add",
+                "--email",
+                "anna@example.com",
+                "--name",
+                "Анна",
+            ])
+            .args([
+                "--role",
+                "operator",
+                "--departments",
+                "marketplace",
+                "--password-stdin",
+            ])
+            .arg("--data-dir")
+            .arg(dirs.1.path())
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        add.stdin
+            .take()
+            .unwrap()
+            .write_all(b"long-enough-password\n")
+            .unwrap();
+        assert!(add.wait().unwrap().success());
 
-    // The customer starts on A; the operator's socket on B hears it.
-    let started: Value = http
-        .post(format!("{base_a}/api/v1/conversations"))
-        .bearer_auth(&ivan)
-        .json(&json!({"department": "marketplace", "text": "Где заказ?", "client_msg_id": "s-1"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = started["id"].as_str().unwrap().to_owned();
-    let (heard, operator_delay) = next_message(&mut operator).await;
-    assert_eq!(heard["text"], "Где заказ?");
-    let (own, _) = next_message(&mut customer).await;
-    assert_eq!(own["seq"], 1);
+        let (a, base_a) = start_server_with(dirs.0.path(), &env);
+        let (b, base_b) = start_server_with(dirs.1.path(), &env);
+        let nodes = (Process(a), Process(b));
+        let http = reqwest::Client::new();
+        let login: Value = http
+            .post(format!("{base_b}/api/v1/auth/login"))
+            .json(&json!({"email": "anna@example.com", "password": "long-enough-password"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let anna = login["token"].as_str().unwrap().to_owned();
+        let ivan = token("n-1");
+        let mut customer = socket(&base_a, &ivan).await;
+        let mut operator = socket(&base_b, &anna).await;
 
-    // The operator takes it and answers on B; the customer hears it on A.
-    let assigned = http
-        .post(format!("{base_b}/api/v1/conversations/{id}/assign"))
-        .bearer_auth(&anna)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(assigned.status(), 200);
-    let mut delays = vec![operator_delay];
-    for n in 0..5 {
-        let text = format!("Ответ {n} с узла B");
-        let sent = http
-            .post(format!("{base_b}/api/v1/conversations/{id}/messages"))
+        // The customer starts on A; the operator's socket on B hears it.
+        let started: Value = http
+            .post(format!("{base_a}/api/v1/conversations"))
+            .bearer_auth(&ivan)
+            .json(
+                &json!({"department": "marketplace", "text": "Где заказ?", "client_msg_id": "s-1"}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let conversation = started["id"].as_str().unwrap().to_owned();
+        let (heard, first_delay) = next_message(&mut operator).await;
+        assert_eq!(heard["text"], "Где заказ?");
+        let (own, _) = next_message(&mut customer).await;
+        assert_eq!(own["seq"], 1);
+        let assigned = http
+            .post(format!(
+                "{base_b}/api/v1/conversations/{conversation}/assign"
+            ))
             .bearer_auth(&anna)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(assigned.status(), 200);
+        Pair {
+            _nodes: nodes,
+            _dirs: dirs,
+            http,
+            base_b,
+            anna,
+            conversation,
+            customer,
+            answers: 0,
+            first_delay,
+        }
+    }
+
+    /// The operator answers on B; the customer hears it on A, next in order.
+    async fn answer(&mut self) -> Duration {
+        let n = self.answers;
+        let text = format!("Ответ {n} с узла B");
+        let sent = self
+            .http
+            .post(format!(
+                "{}/api/v1/conversations/{}/messages",
+                self.base_b, self.conversation
+            ))
+            .bearer_auth(&self.anna)
             .json(&json!({"text": text, "client_msg_id": format!("o-{n}")}))
             .send()
             .await
             .unwrap();
         assert_eq!(sent.status(), 201);
-        let (heard, delay) = next_message(&mut customer).await;
+        self.answers += 1;
+        let (heard, delay) = next_message(&mut self.customer).await;
         assert_eq!(
             (heard["text"].as_str(), heard["seq"].as_i64()),
             (Some(text.as_str()), Some(n + 2))
         );
-        delays.push(delay);
+        delay
     }
-    // Once each: nothing more arrives for the customer.
-    let extra = tokio::time::timeout(Duration::from_millis(2500), async {
-        loop {
-            let frame = next(&mut customer, Duration::from_secs(5)).await;
-            if frame["type"] == "message.created" {
-                return frame;
+
+    /// Once each: nothing more arrives for the customer.
+    async fn nothing_more(&mut self) {
+        let extra = tokio::time::timeout(Duration::from_millis(2500), async {
+            loop {
+                let frame = next(&mut self.customer, Duration::from_secs(5)).await;
+                if frame["type"] == "message.created" {
+                    return frame;
+                }
             }
-        }
-    })
-    .await;
-    assert!(extra.is_err(), "delivered twice: {extra:?}");
-    delays
+        })
+        .await;
+        assert!(extra.is_err(), "delivered twice: {extra:?}");
+    }
 }
