@@ -1025,6 +1025,121 @@ async fn a_supervisor_reads_the_period_on_the_reports_page_and_in_csv() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_files_a_claim_and_the_supervisor_sees_it_in_the_registry() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let customer = browser(&webdriver).await;
+    widget_as(&customer, &server.base, "demo-ivan").await;
+    click(&customer, "Новое обращение").await;
+    click(&customer, "Маркетплейс").await;
+    click(&customer, "MP-100234").await;
+    find(&customer, "//textarea[@aria-label='Сообщение']")
+        .await
+        .send_keys("Наушники не включаются")
+        .await
+        .unwrap();
+    click(&customer, "Отправить").await;
+    find(&customer, "//li[contains(@class, 'bot')]").await;
+
+    // The claim form: the conversation's order is chosen already.
+    click(&customer, "Подать претензию").await;
+    find(
+        &customer,
+        "//label[@for='claim-type'][normalize-space()='Что случилось']",
+    )
+    .await;
+    let order = customer
+        .execute(
+            "return document.getElementById('claim-order').value",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(order, json!("MP-100234"));
+    find(&customer, "//input[@id='claim-amount']")
+        .await
+        .send_keys("24990")
+        .await
+        .unwrap();
+    find(&customer, "//textarea[@id='claim-demand']")
+        .await
+        .send_keys("Вернуть деньги за наушники")
+        .await
+        .unwrap();
+    find(&customer, "//textarea[@id='claim-text']")
+        .await
+        .send_keys("Не включаются с первого дня, сервис отказал")
+        .await
+        .unwrap();
+    assert_eq!(
+        accessibility_violations(&customer).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(unnamed_controls(&customer).await, Vec::<String>::new());
+    screenshot(&customer, "widget-claim").await;
+    click(&customer, "Отправить претензию").await;
+    let filed = find(&customer, "//section[contains(@class, 'claim-filed')]/h2").await;
+    let heading = filed.text().await.unwrap();
+    assert!(
+        heading.starts_with("Претензия № П-") && heading.ends_with("принята"),
+        "{heading}"
+    );
+    let number = heading
+        .trim_start_matches("Претензия № ")
+        .trim_end_matches(" принята")
+        .to_owned();
+    find(
+        &customer,
+        "//section[contains(@class, 'claim-filed')]/p[starts-with(., 'Ответ — не позднее')]",
+    )
+    .await;
+    // Back in the chat, the acknowledgement with the number.
+    click(&customer, "Вернуться в чат").await;
+    wait_true(
+        &customer,
+        "the acknowledgement in the chat",
+        &format!(
+            "return [...document.querySelectorAll('#log li.msg .text')].some(n => n.textContent.includes({}))",
+            serde_json::to_string(&format!("Претензия № {number} зарегистрирована")).unwrap()
+        ),
+    )
+    .await;
+
+    // The supervisor's registry lists it.
+    let supervisor = browser(&webdriver).await;
+    supervisor
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as(&supervisor, "svetlana@demo.hotline", "demo-svetlana-2026").await;
+    click(&supervisor, "Претензии").await;
+    let row = find(
+        &supervisor,
+        &format!("//table[contains(@class, 'claims')]//tr[@data-number='{number}']"),
+    )
+    .await;
+    assert!(row.text().await.unwrap().contains("Верните деньги"));
+    assert_eq!(
+        accessibility_violations(&supervisor).await,
+        Vec::<String>::new()
+    );
+    screenshot(&supervisor, "console-claims").await;
+    // The number leads to the conversation.
+    click(&supervisor, &number).await;
+    find(
+        &supervisor,
+        "//header[@id='conversation-header']//h2[normalize-space()='Иван Петров']",
+    )
+    .await;
+    customer.close().await.unwrap();
+    supervisor.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bank_chat_needs_a_recent_login_with_a_code() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let Some((_driver, webdriver)) = chromedriver().await else {

@@ -8,6 +8,7 @@ import {
 } from './common.js';
 import { Live } from './live.js';
 import { showReports } from './reports.js';
+import { showClaims } from './claims.js';
 
 const $ = (id) => document.getElementById(id);
 const maxBytes = Number(document.body.dataset.maxBytes || 20971520);
@@ -83,6 +84,7 @@ async function showApp() {
   $('app').hidden = false;
   $('me').textContent = state.me.name;
   $('reports-button').hidden = !supervises();
+  $('claims-button').hidden = !supervises();
   const filter = $('department-filter');
   filter.replaceChildren(filter.firstElementChild, ...state.departments
     .filter((d) => state.me.departments.includes(d.id))
@@ -106,6 +108,17 @@ async function showApp() {
 }
 
 const supervises = () => ['supervisor', 'admin'].includes(state.me.role);
+
+/** Supervisors: the claims registry in place of a conversation. */
+$('claims-button').addEventListener('click', () => {
+  state.currentId = null;
+  state.reads = null;
+  drawList();
+  showClaims($('conversation'), async (id) => {
+    const known = state.conversations.get(id) || await call('/api/v1/conversations/' + encodeURIComponent(id)).catch(() => null);
+    if (known) select(id, known);
+  });
+});
 
 /** Supervisors: the reports view in place of a conversation. */
 $('reports-button').addEventListener('click', () => {

@@ -267,6 +267,72 @@ function compose(department, { order, topic }) {
   view.querySelector('.log-empty').textContent = t('first_message_hint');
 }
 
+// ---- «Подать претензию» ---------------------------------------------------------
+
+/** The types a customer of this department files; the law's table has them all. */
+const CLAIM_TYPES = {
+  bank: ['bank_complaint', 'disputed_transfer', 'personal_data'],
+  default: ['refund', 'price_reduction', 'replacement', 'repair', 'service_defect', 'damages', 'personal_data'],
+};
+
+/** A formal claim in the open conversation: type, order, amount, demand, text. */
+function showClaimForm() {
+  const conversation = state.current;
+  if (!conversation) return;
+  setHeader(t('claim_title'), true);
+  const types = CLAIM_TYPES[conversation.department] || CLAIM_TYPES.default;
+  const orders = (state.claims?.orders || []).filter((o) => o.department === conversation.department);
+  const preset = conversation.subject?.kind === 'order' ? conversation.subject.order_id : '';
+  const field = (id, label, control) => el('div', { class: 'field' }, el('label', { for: id }, label), control);
+  const type = el('select', { id: 'claim-type', required: true },
+    types.map((k) => el('option', { value: k }, t('claim_type_' + k))));
+  const order = el('select', { id: 'claim-order' },
+    el('option', { value: '' }, t('claim_no_order')),
+    orders.map((o) => el('option', { value: o.id, selected: o.id === preset }, `${t('order_no', { id: o.id })} ${o.title}`)));
+  const amount = el('input', { id: 'claim-amount', inputmode: 'decimal', pattern: '[0-9]+([.,][0-9]{1,2})?', placeholder: '1299.00' });
+  const demand = el('textarea', { id: 'claim-demand', rows: 2, required: true, maxlength: 2000 });
+  const text = el('textarea', { id: 'claim-text', rows: 4, required: true, maxlength: 10000 });
+  const error = el('p', { class: 'error', role: 'alert' });
+  const clientMsgId = newMessageId();
+  const submit = el('button', { type: 'submit', class: 'primary' }, t('claim_send'));
+  render(el('form', { class: 'claim-form', onsubmit: async (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    error.textContent = '';
+    const value = amount.value.trim().replace(',', '.');
+    try {
+      const claim = await call(`/api/v1/conversations/${encodeURIComponent(conversation.id)}/claims`, {
+        method: 'POST',
+        body: {
+          type: type.value, order_id: order.value || null, demand: demand.value.trim(), text: text.value.trim(),
+          amount: value ? { value: Number(value).toFixed(2), currency: 'RUB' } : null, client_msg_id: clientMsgId,
+        },
+      });
+      showClaimFiled(conversation.id, claim);
+    } catch (err) {
+      submit.disabled = false;
+      error.textContent = errorText(err);
+    }
+  } },
+  el('p', { class: 'muted' }, t('claim_intro')),
+  field('claim-type', t('claim_type'), type),
+  field('claim-order', t('claim_order'), order),
+  field('claim-amount', t('claim_amount'), amount),
+  field('claim-demand', t('claim_demand'), demand),
+  field('claim-text', t('claim_text'), text),
+  error, submit));
+}
+
+/** The claim's number and the last day of the answer, then back to the chat. */
+function showClaimFiled(conversationId, claim) {
+  const due = new Date(claim.due_date + 'T12:00:00').toLocaleDateString(document.documentElement.lang || 'ru');
+  render(el('section', { class: 'notice claim-filed', role: 'status' },
+    el('h2', {}, t('claim_filed', { number: claim.number })),
+    el('p', {}, t('claim_due', { date: due })),
+    el('p', { class: 'muted' }, claim.legal_basis),
+    el('button', { type: 'button', class: 'primary wide', onclick: () => openConversation(conversationId) }, t('claim_back'))));
+}
+
 // ---- «Мой аккаунт взломали» -----------------------------------------------
 
 const TAKEOVER_TOPIC = 'account_takeover';
@@ -398,7 +464,9 @@ function renderConversation(subject) {
       fileInput,
       input,
       el('button', { type: 'submit', class: 'primary' }, t('send'))),
-    el('button', { type: 'button', id: 'handoff', class: 'secondary wide', onclick: handoff }, t('call_operator')));
+    el('button', { type: 'button', id: 'handoff', class: 'secondary wide', onclick: handoff }, t('call_operator')),
+    // Shown once the conversation exists (a new one: after its first message).
+    el('button', { type: 'button', id: 'claim-button', class: 'link', hidden: !state.current, onclick: showClaimForm }, t('claim_file')));
   state.attachments = [];
   drawStatus();
   drawMessages();
@@ -408,6 +476,8 @@ function drawStatus() {
   const target = document.getElementById('conversation-status');
   if (!target) return;
   const c = state.current;
+  const claimButton = document.getElementById('claim-button');
+  if (claimButton) claimButton.hidden = !c;
   if (!c) { target.textContent = ''; return; }
   let text = statusText(c.status);
   if (c.status === 'queued') {
