@@ -177,7 +177,7 @@ pub async fn export_customer(
         }
         for attachment in messages.iter().flat_map(|m| &m.attachments) {
             if let Some(record) = store.attachment(&attachment.id).await? {
-                let from = files.content_path(&record.sha256);
+                let from = files.local(store, &record.sha256).await?;
                 let to = out.join("attachments").join(attachment.id.as_str());
                 std::fs::copy(&from, &to).map_err(io(format!(
                     "cannot copy {} to {}",
@@ -209,7 +209,7 @@ pub async fn export_customer(
     let record = store.customer_record(customer).await?.unwrap_or_default();
     for file in &record.unsent_files {
         let to = out.join("attachments").join(file.info.id.as_str());
-        std::fs::copy(files.content_path(&file.sha256), &to)
+        std::fs::copy(files.local(store, &file.sha256).await?, &to)
             .map_err(io(format!("cannot copy to {}", to.display())))?;
         attachment_files += 1;
     }

@@ -26,6 +26,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "claims",
         sql: include_str!("../migrations/0003_claims.sql"),
     },
+    Migration {
+        version: 4,
+        name: "attachment_contents",
+        sql: include_str!("../migrations/0004_attachment_contents.sql"),
+    },
 ];
 
 /// Any number that no other user of the database takes for its own

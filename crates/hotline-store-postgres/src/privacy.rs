@@ -69,6 +69,7 @@ fn orphans(db: &Db<'_>, mut shas: Vec<String>, erased: &mut Erased) -> StoreResu
             )?
             .try_get(0)?;
         if !used {
+            db.execute("DELETE FROM attachment_contents WHERE sha256 = $1", &[&sha])?;
             erased.orphaned_files.push(sha);
         }
     }
@@ -76,8 +77,8 @@ fn orphans(db: &Db<'_>, mut shas: Vec<String>, erased: &mut Erased) -> StoreResu
 }
 
 /// Tables that hold text a customer wrote or that names them.
-const TEXT_TABLES: &str =
-    "messages, events, conversations, customers, customer_contexts, attachments, kb_feedback";
+const TEXT_TABLES: &str = "messages, events, conversations, customers, customer_contexts, attachments, \
+     attachment_contents, kb_feedback";
 
 #[async_trait]
 impl PrivacyStore for PostgresStore {

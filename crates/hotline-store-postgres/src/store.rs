@@ -15,6 +15,7 @@ use hotline_store::{
     EventScope, MessageQuery, NewAttachment, NewOperator, NewSession, OperatorRecord, PostMessage,
     Posted, RateConversation, StartConversation, Started, Store, StoreError, write,
 };
+use std::sync::Arc;
 
 fn link_departments(
     db: &Db<'_>,
@@ -352,6 +353,44 @@ impl Store for PostgresStore {
     ) -> hotline_store::StoreResult<Option<AttachmentRecord>> {
         let id = id.clone();
         self.read(move |db| load_attachment(db, &id)).await
+    }
+
+    fn keeps_attachment_contents(&self) -> bool {
+        true
+    }
+
+    async fn put_attachment_content(
+        &self,
+        sha256: &str,
+        content: Vec<u8>,
+    ) -> hotline_store::StoreResult<()> {
+        let sha256 = sha256.to_owned();
+        let content = Arc::new(content);
+        self.write(move |db, _| {
+            db.execute(
+                "INSERT INTO attachment_contents (sha256, content) VALUES ($1, $2)
+                 ON CONFLICT (sha256) DO NOTHING",
+                &[&sha256, &content.as_slice()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn attachment_content(
+        &self,
+        sha256: &str,
+    ) -> hotline_store::StoreResult<Option<Vec<u8>>> {
+        let sha256 = sha256.to_owned();
+        self.read(move |db| {
+            db.query_opt(
+                "SELECT content FROM attachment_contents WHERE sha256 = $1",
+                &[&sha256],
+            )?
+            .map(|row| Ok(row.try_get::<_, Vec<u8>>(0)?))
+            .transpose()
+        })
+        .await
     }
 
     async fn events_after(

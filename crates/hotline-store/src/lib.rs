@@ -118,6 +118,24 @@ pub trait Store:
     // Attachments
     async fn put_attachment(&self, attachment: NewAttachment) -> StoreResult<()>;
     async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<AttachmentRecord>>;
+    /// Whether this store keeps the attachments' contents itself, because
+    /// several nodes share it. The embedded store does not: one node's local
+    /// files are the contents, and the two methods below are never called.
+    fn keeps_attachment_contents(&self) -> bool {
+        false
+    }
+    /// Keeps a content under its SHA-256 (once; the same content again is a
+    /// no-op). Durable when it returns, like every write.
+    async fn put_attachment_content(&self, _sha256: &str, _content: Vec<u8>) -> StoreResult<()> {
+        Err(StoreError::Backend(
+            "this store keeps no attachment contents".into(),
+        ))
+    }
+    /// The content with this SHA-256, if kept. Erasing the last attachment
+    /// that refers to a content deletes it in the same transaction.
+    async fn attachment_content(&self, _sha256: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(None)
+    }
 
     // The event log
     /// Events after `after` that `scope` may see, oldest first, at most `limit`.

@@ -163,6 +163,8 @@ pub async fn upload(
         }
     }
 
+    attachments.files.share(store.as_ref(), &sha256).await?;
+
     let info = AttachmentInfo {
         id: AttachmentId::generate(),
         name,
@@ -240,7 +242,11 @@ pub async fn download(
     let record = app
         .attachment(&principal, &AttachmentId::from_raw(id))
         .await?;
-    let file = tokio::fs::File::open(attachments.files.content_path(&record.sha256))
+    let path = attachments
+        .files
+        .local(app.store().as_ref(), &record.sha256)
+        .await?;
+    let file = tokio::fs::File::open(path)
         .await
         .map_err(ApiError::internal)?;
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));

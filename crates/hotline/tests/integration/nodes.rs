@@ -89,6 +89,45 @@ async fn a_customer_on_one_node_and_an_operator_on_another_talk_live() {
     pair.nothing_more().await;
     let slowest = delays.iter().max().unwrap();
     eprintln!("cross-node delivery, log only: slowest {slowest:?} of {delays:?}");
+
+    // A file sent on A downloads on B: the contents are in the database.
+    let content = b"%PDF-1.4 receipt from node A".to_vec();
+    let uploaded: Value = pair
+        .http
+        .post(format!("{}/api/v1/attachments", pair.base_a))
+        .bearer_auth(&pair.ivan)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(content.clone()).file_name("receipt.pdf"),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let attachment = uploaded["id"].as_str().unwrap();
+    let sent = pair
+        .http
+        .post(format!(
+            "{}/api/v1/conversations/{}/messages",
+            pair.base_a, pair.conversation
+        ))
+        .bearer_auth(&pair.ivan)
+        .json(&json!({"text": "Чек", "client_msg_id": "file-1", "attachment_ids": [attachment]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201);
+    let downloaded = pair
+        .http
+        .get(format!("{}/api/v1/attachments/{attachment}", pair.base_b))
+        .bearer_auth(&pair.anna)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(downloaded.status(), 200);
+    assert_eq!(downloaded.bytes().await.unwrap().to_vec(), content);
     assert!(*slowest < Duration::from_secs(3), "{delays:?}");
 }
 
@@ -181,7 +220,9 @@ struct Pair {
     _nodes: (Process, Process),
     _dirs: (tempfile::TempDir, tempfile::TempDir),
     http: reqwest::Client,
+    base_a: String,
     base_b: String,
+    ivan: String,
     anna: String,
     conversation: String,
     customer: Socket,
@@ -283,7 +324,9 @@ impl Pair {
             _nodes: nodes,
             _dirs: dirs,
             http,
+            base_a,
             base_b,
+            ivan,
             anna,
             conversation,
             customer,
