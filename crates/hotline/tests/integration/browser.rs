@@ -187,6 +187,21 @@ async fn log_in_as(client: &Client, email: &str, password: &str) {
     .await;
 }
 
+/// Ivan, in the widget, writes about his order MP-100234 and gets the bot's answer.
+async fn ask_about_the_headphones(client: &Client, base: &str) {
+    widget_as(client, base, "demo-ivan").await;
+    click(client, "Новое обращение").await;
+    click(client, "Маркетплейс").await;
+    click(client, "MP-100234").await;
+    find(client, "//textarea[@aria-label='Сообщение']")
+        .await
+        .send_keys("Наушники не включаются")
+        .await
+        .unwrap();
+    click(client, "Отправить").await;
+    find(client, "//li[contains(@class, 'bot')]").await;
+}
+
 fn wait_for_text(text: &str) -> String {
     format!(
         "return [...document.querySelectorAll('#log li.msg .text')].some(n => n.textContent === {})",
@@ -860,17 +875,7 @@ async fn the_customer_rates_a_resolved_conversation_and_the_operator_sees_it() {
     let data = tempfile::tempdir().unwrap();
     let server = start_server(data.path(), free_port());
     let customer = browser(&webdriver).await;
-    widget_as(&customer, &server.base, "demo-ivan").await;
-    click(&customer, "Новое обращение").await;
-    click(&customer, "Маркетплейс").await;
-    click(&customer, "MP-100234").await;
-    find(&customer, "//textarea[@aria-label='Сообщение']")
-        .await
-        .send_keys("Наушники не включаются")
-        .await
-        .unwrap();
-    click(&customer, "Отправить").await;
-    find(&customer, "//li[contains(@class, 'bot')]").await;
+    ask_about_the_headphones(&customer, &server.base).await;
     click(&customer, "Позвать оператора").await;
     wait_true(
         &customer,
@@ -1033,17 +1038,7 @@ async fn a_customer_files_a_claim_and_the_supervisor_sees_it_in_the_registry() {
     let data = tempfile::tempdir().unwrap();
     let server = start_server(data.path(), free_port());
     let customer = browser(&webdriver).await;
-    widget_as(&customer, &server.base, "demo-ivan").await;
-    click(&customer, "Новое обращение").await;
-    click(&customer, "Маркетплейс").await;
-    click(&customer, "MP-100234").await;
-    find(&customer, "//textarea[@aria-label='Сообщение']")
-        .await
-        .send_keys("Наушники не включаются")
-        .await
-        .unwrap();
-    click(&customer, "Отправить").await;
-    find(&customer, "//li[contains(@class, 'bot')]").await;
+    ask_about_the_headphones(&customer, &server.base).await;
 
     // The claim form: the conversation's order is chosen already.
     click(&customer, "Подать претензию").await;

@@ -169,8 +169,13 @@ export async function download(authHeaders, attachment) {
     credentials: 'same-origin',
   });
   if (!response.ok) throw new ApiError(response.status, 'download_failed');
-  const url = URL.createObjectURL(await response.blob());
-  const link = el('a', { href: url, download: attachment.name });
+  saveAs(await response.blob(), attachment.name);
+}
+
+/** Hands `blob` to the browser as a download named `name`. */
+export function saveAs(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = el('a', { href: url, download: name });
   document.body.append(link);
   link.click();
   link.remove();

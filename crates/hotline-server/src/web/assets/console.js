@@ -109,25 +109,21 @@ async function showApp() {
 
 const supervises = () => ['supervisor', 'admin'].includes(state.me.role);
 
-/** Supervisors: the claims registry in place of a conversation. */
-$('claims-button').addEventListener('click', () => {
+/** Supervisors' views (claims, reports) take the conversation's place. */
+function showInPane(draw) {
   state.currentId = null;
   state.reads = null;
   drawList();
-  showClaims($('conversation'), async (id) => {
-    const known = state.conversations.get(id) || await call('/api/v1/conversations/' + encodeURIComponent(id)).catch(() => null);
-    if (known) select(id, known);
-  });
-});
+  draw($('conversation'));
+}
 
-/** Supervisors: the reports view in place of a conversation. */
-$('reports-button').addEventListener('click', () => {
-  state.currentId = null;
-  state.reads = null;
-  drawList();
-  const served = state.departments.filter((d) => state.me.departments.includes(d.id));
-  showReports($('conversation'), served);
-});
+$('claims-button').addEventListener('click', () => showInPane((pane) => showClaims(pane, async (id) => {
+  const known = state.conversations.get(id) || await call('/api/v1/conversations/' + encodeURIComponent(id)).catch(() => null);
+  if (known) select(id, known);
+})));
+
+$('reports-button').addEventListener('click', () => showInPane((pane) =>
+  showReports(pane, state.departments.filter((d) => state.me.departments.includes(d.id)))));
 
 /** Supervisors: live numbers per department, when the server has them. */
 async function loadLiveStats() {

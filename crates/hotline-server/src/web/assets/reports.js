@@ -3,7 +3,7 @@
 // numbers as CSV. No charting library: two bar charts are a few lines of
 // SVG, which scale, print and need nothing from a CDN.
 
-import { t, el, errorText } from './common.js';
+import { t, el, errorText, saveAs } from './common.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -95,13 +95,7 @@ export function showReports(pane, departments) {
   };
   const downloadCsv = async () => {
     const response = await fetchReport('text/csv');
-    if (!response.ok) return;
-    const url = URL.createObjectURL(await response.blob());
-    const link = el('a', { href: url, download: `hotline-${from.value}-${to.value}.csv` });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    if (response.ok) saveAs(await response.blob(), `hotline-${from.value}-${to.value}.csv`);
   };
   pane.replaceChildren(el('section', { class: 'reports', 'aria-labelledby': 'reports-title' },
     el('h2', { id: 'reports-title' }, t('reports')),
