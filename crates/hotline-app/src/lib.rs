@@ -1,6 +1,6 @@
 //! Hotline's use cases, written once above any database and any transport.
 //!
-//! Every entry point — the HTTP API, the widget's pages, the demo, and next
+//! Every entry point — the HTTP API, the widget's pages, the demo, and
 //! the Telegram and VK adapters — calls these functions with a typed command
 //! and the authenticated [`Principal`], and gets a typed result or an
 //! [`AppError`] with a stable code. Nothing here knows HTTP or SQL: state is
@@ -12,9 +12,12 @@
 //! - [`App::start_conversation`] and [`App::post_message`] screen a message
 //!   ([`screening`]) before the store writes it.
 //! - [`App::bus`] carries committed events to live readers ([`bus`]).
+//! - [`App::take_in`] brings a social chat's update into the same flows
+//!   ([`channels`]).
 
 pub mod audit;
 pub mod bus;
+pub mod channels;
 pub mod claims;
 pub mod conversations;
 mod error;

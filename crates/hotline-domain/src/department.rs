@@ -13,6 +13,11 @@ pub struct Department {
     /// conversation starts in the human queue.
     #[serde(default)]
     pub bot: bool,
+    /// The channels its customers may reach it through; unset, every
+    /// channel but the foreign messengers where 41-FZ applies (see
+    /// [`crate::channel::channel_allowed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Vec<crate::channel::Channel>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +46,7 @@ impl Department {
                     })
                     .collect(),
                 bot: false,
+                channels: None,
             }
         }
         vec![

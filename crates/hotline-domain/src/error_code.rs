@@ -81,6 +81,8 @@ error_codes! {
     InvalidTicket => "invalid_ticket",
     /// Wrong e-mail or password at login.
     InvalidCredentials => "invalid_credentials",
+    /// A social platform's call lacks the channel's webhook secret.
+    InvalidWebhookSecret => "invalid_webhook_secret",
 
     // What the caller may do.
     /// The caller's role does not allow this.
@@ -149,6 +151,8 @@ error_codes! {
     OperatorOnlyField => "operator_only_field",
     /// A claim's `received_at` is in the future.
     ReceivedInFuture => "received_in_future",
+    /// A social chat's link code is unknown, used or expired.
+    InvalidLinkCode => "invalid_link_code",
     /// A privacy export's target directory exists (command line).
     ExportExists => "export_exists",
     /// A privacy export could not be written (command line).

@@ -6,6 +6,7 @@
 
 pub mod article;
 pub mod calendar;
+pub mod channel;
 pub mod claims;
 pub mod conversation;
 pub mod department;
@@ -26,6 +27,7 @@ pub mod sla;
 pub mod values;
 
 pub use article::{Article, ArticleDraft, ArticleFileError, ArticleId, ArticleSuggestion};
+pub use channel::{Channel, SocialChat};
 pub use claims::{Claim, ClaimId, ClaimStatus, ClaimType};
 pub use conversation::{
     Assignee, Conversation, CustomerRef, LifecycleAction, RATING_WINDOW, Rating, Status, Subject,

@@ -145,6 +145,17 @@ impl PrivacyStore for PostgresStore {
                 &[&customer],
             )?);
             orphans(db, unsent, &mut erased)?;
+            // Their social chats, linked or as a guest, and what was owed to them.
+            db.execute(
+                "DELETE FROM channel_outbox WHERE (channel, chat_id) IN
+                     (SELECT channel, chat_id FROM channel_chats
+                      WHERE customer_id = $1 OR channel || ':' || chat_id = $1)",
+                &[&customer],
+            )?;
+            db.execute(
+                "DELETE FROM channel_chats WHERE customer_id = $1 OR channel || ':' || chat_id = $1",
+                &[&customer],
+            )?;
             db.execute(
                 "DELETE FROM customer_contexts WHERE customer_id = $1",
                 &[&customer],

@@ -69,6 +69,7 @@ impl Store for PostgresStore {
                     id: parse_department(r.try_get(0)?)?,
                     name: r.try_get(1)?,
                     bot: r.try_get(2)?,
+                    channels: None,
                     topics: json(r, 3)?,
                 })
             })

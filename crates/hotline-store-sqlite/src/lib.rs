@@ -9,6 +9,7 @@ mod rows;
 mod append;
 mod audit;
 pub mod backup;
+mod channels;
 mod claims;
 mod kb;
 pub mod migrations;
@@ -198,6 +199,7 @@ impl Store for SqliteStore {
                     name,
                     topics: from_json(&topics)?,
                     bot,
+                    channels: None,
                 })
             })
             .collect()

@@ -29,6 +29,14 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "claims",
         sql: include_str!("migrations/0003_claims.sql"),
     },
+    // 0005 is taken by another feature in development; the runner applies
+    // those newer than the newest applied, so 0005 must land before any
+    // database outside development reaches 6.
+    Migration {
+        version: 6,
+        name: "channels",
+        sql: include_str!("migrations/0006_channels.sql"),
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -128,6 +128,17 @@ impl PrivacyStore for SqliteStore {
                 )?
                 .execute(params![customer])?;
             orphans(conn, unsent, &mut erased)?;
+            // Their social chats, linked or as a guest, and what was owed to them.
+            conn.prepare_cached(
+                "DELETE FROM channel_outbox WHERE (channel, chat_id) IN
+                     (SELECT channel, chat_id FROM channel_chats
+                      WHERE customer_id = ?1 OR channel || ':' || chat_id = ?1)",
+            )?
+            .execute(params![customer])?;
+            conn.prepare_cached(
+                "DELETE FROM channel_chats WHERE customer_id = ?1 OR channel || ':' || chat_id = ?1",
+            )?
+            .execute(params![customer])?;
             conn.prepare_cached("DELETE FROM customer_contexts WHERE customer_id = ?1")?
                 .execute(params![customer])?;
             conn.prepare_cached("DELETE FROM customers WHERE id = ?1")?

@@ -8,9 +8,11 @@
 // Test code: a failed expectation is how a case reports failure.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod channels;
 mod claims;
 pub mod multi;
 mod queues;
+pub use channels::*;
 pub use claims::*;
 pub use multi::*;
 pub use queues::*;
@@ -82,7 +84,11 @@ macro_rules! store_conformance_suite {
             claims_are_answered_and_extended_by_the_rules,
             claim_alerts_are_recorded_once,
             a_rescheduled_claim_keeps_its_trigger,
-            calendar_overrides_round_trip
+            calendar_overrides_round_trip,
+            chats_follow_their_conversations,
+            link_codes_link_a_chat_once,
+            inbound_updates_are_taken_in_once,
+            the_outbox_delivers_each_row_once_in_order
         );
         $crate::store_conformance_suite!(@feed_cases $open;
             committed_feed_is_in_commit_order,

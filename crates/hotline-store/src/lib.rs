@@ -7,6 +7,7 @@
 //! [`routing::rules`]) and runs over each backend's records.
 
 pub mod audit;
+pub mod channels;
 pub mod claims;
 pub mod conformance;
 mod customer_context;
@@ -23,6 +24,7 @@ mod types;
 pub mod write;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
+pub use channels::ChannelStore;
 pub use claims::ClaimStore;
 pub use customer_context::CustomerContextStore;
 pub use error::{Conflict, StoreError};
@@ -60,6 +62,7 @@ pub struct Migration {
 #[async_trait]
 pub trait Store:
     AuditStore
+    + ChannelStore
     + ClaimStore
     + CustomerContextStore
     + KnowledgeStore

@@ -69,6 +69,8 @@ pub fn takeover_department(id: &str) -> anyhow::Result<hotline_domain::Departmen
             name: "Взлом аккаунта".into(),
         }],
         bot: false,
+        // Reached from the logged-in app only.
+        channels: Some(Vec::new()),
     })
 }
 

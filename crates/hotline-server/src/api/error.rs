@@ -45,7 +45,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         InvalidQuery | InvalidPath | InvalidJson | InvalidBody | InvalidMultipart | MissingFile
         | InvalidCursor | InvalidMessage => StatusCode::BAD_REQUEST,
         MissingToken | InvalidToken | TokenExpired | TokenLifetimeTooLong | InvalidSession
-        | InvalidTicket | InvalidCredentials => StatusCode::UNAUTHORIZED,
+        | InvalidTicket | InvalidCredentials | InvalidWebhookSecret => StatusCode::UNAUTHORIZED,
         Forbidden | StepUpRequired | CsrfTokenInvalid | OriginNotAllowed | OperatorOnlyField => {
             StatusCode::FORBIDDEN
         }
@@ -79,6 +79,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | NotApplicable
         | ExtensionNotAllowed
         | ReceivedInFuture
+        | InvalidLinkCode
         | ExportExists
         | ExportFailed
         | SecretRequestBlocked

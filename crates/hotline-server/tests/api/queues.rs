@@ -33,6 +33,7 @@ async fn presence_assigns_places_queue_and_reports_live() {
             name: "Страхование".into(),
             topics: vec![],
             bot: false,
+            channels: None,
         });
     })
     .await;
