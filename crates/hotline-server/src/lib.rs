@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod channels;
 pub mod help;
 pub mod metrics;
 pub mod queues;
@@ -109,6 +110,23 @@ pub async fn build(
         }))?;
     let app = Arc::new(app);
     let shutdown = CancellationToken::new();
+    let channels = channels::Channels::new(&settings.channels, &app)?;
+    channels.spawn(
+        app.clone(),
+        channels::outbox::CourierContext {
+            app: app.clone(),
+            files: files.clone(),
+            help_base: settings
+                .help_center
+                .public_url
+                .clone()
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_owned(),
+        },
+        &settings.channels,
+        shutdown.clone(),
+    );
     let presence = queues::presence::PresenceTracker::default();
     let departments = settings.departments.iter().map(|d| d.id.clone()).collect();
     queues::Sweeper::new(app.clone(), departments, presence.clone(), &settings.queues)
@@ -136,6 +154,7 @@ pub async fn build(
         attachments: Attachments::new(files.clone(), settings.max_attachment_bytes),
         pages,
         help_center: Arc::new(settings.help_center),
+        channels,
         limits,
     };
     Ok(Server {

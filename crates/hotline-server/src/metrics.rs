@@ -23,6 +23,8 @@ pub const FIRST_RESPONSE_P90: &str = "hotline_first_response_p90_seconds";
 pub const SLA_BREACHES_TODAY: &str = "hotline_sla_breaches_today";
 pub const CLAIMS_OPEN: &str = "hotline_claims_open";
 pub const CLAIMS_OVERDUE: &str = "hotline_claims_overdue";
+pub const CHANNEL_SENT: &str = "hotline_channel_sent_total";
+pub const CHANNEL_RETRIES: &str = "hotline_channel_retries_total";
 
 /// Every metric above, for the documentation check.
 pub const ALL: &[&str] = &[
@@ -39,10 +41,20 @@ pub const ALL: &[&str] = &[
     SLA_BREACHES_TODAY,
     CLAIMS_OPEN,
     CLAIMS_OVERDUE,
+    CHANNEL_SENT,
+    CHANNEL_RETRIES,
 ];
 
 fn describe() {
     describe_gauge!(WEBSOCKETS_OPEN, "open event WebSockets");
+    describe_counter!(
+        CHANNEL_SENT,
+        "replies a social platform accepted, by channel"
+    );
+    describe_counter!(
+        CHANNEL_RETRIES,
+        "sends to a social platform that will be tried again, by channel"
+    );
     describe_gauge!(CLAIMS_OPEN, "claims still owed an answer, by department");
     describe_gauge!(
         CLAIMS_OVERDUE,
@@ -119,6 +131,14 @@ impl Drop for OpenWebSocket {
     fn drop(&mut self) {
         gauge!(WEBSOCKETS_OPEN).decrement(1.0);
     }
+}
+
+pub fn channel_sent(channel: hotline_domain::Channel) {
+    counter!(CHANNEL_SENT, "channel" => channel.as_str()).increment(1);
+}
+
+pub fn channel_retry(channel: hotline_domain::Channel) {
+    counter!(CHANNEL_RETRIES, "channel" => channel.as_str()).increment(1);
 }
 
 pub fn events_read_from_store(count: usize) {

@@ -44,6 +44,8 @@ pub struct Settings {
     pub queues: crate::queues::settings::QueueSettings,
     pub help_center: hotline_app::help_center::settings::HelpCenterSettings,
     pub claims: hotline_app::claims::ClaimSettings,
+    /// The social channels (Telegram, VK); see docs/channels.md.
+    pub channels: crate::channels::settings::ChannelSettings,
 }
 
 /// How customers' identity tokens are verified.
@@ -83,6 +85,7 @@ impl Default for Settings {
             queues: Default::default(),
             help_center: Default::default(),
             claims: Default::default(),
+            channels: Default::default(),
         }
     }
 }
@@ -144,6 +147,7 @@ impl fmt::Debug for Settings {
             .field("queues", &self.queues)
             .field("help_center", &self.help_center)
             .field("claims", &self.claims)
+            .field("channels", &self.channels)
             .finish()
     }
 }
@@ -157,6 +161,7 @@ impl Settings {
         }
         copy.database_url = copy.database_url.as_deref().map(redact_url);
         copy.nats_url = copy.nats_url.as_deref().map(redact_url);
+        copy.channels = copy.channels.redacted();
         copy
     }
 

@@ -24,6 +24,8 @@ pub struct AppState {
     pub attachments: Attachments,
     pub pages: WebPages,
     pub help_center: Arc<HelpCenterSettings>,
+    /// The social channels configured (Telegram, VK).
+    pub channels: crate::channels::Channels,
     /// Layered on the routes they govern when the router is built.
     #[from_ref(skip)]
     pub limits: Arc<Limits>,

@@ -12,7 +12,7 @@
 use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
 use hotline_domain::{
-    Channel, ConversationId, CustomerId, CustomerIdentity, EventPosition, SocialChat, Timestamp,
+    AttachmentId, Channel, ConversationId, CustomerId, CustomerIdentity, EventPosition, SocialChat, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +47,9 @@ pub enum Delivery {
         /// Its `seq` in the operators' numbering.
         seq: i64,
         message_id: String,
+        /// One of its files, sent on its own after the text; `None`: the text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attachment: Option<AttachmentId>,
     },
     /// A reply of the adapter itself (a greeting, a link to follow).
     Notice { text: String },

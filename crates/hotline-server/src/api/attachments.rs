@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use hotline_app::App;
 use hotline_app::files::Files;
 use hotline_domain::values::display_file_name;
-use hotline_domain::{AttachmentId, AttachmentInfo, ErrorCode};
+use hotline_domain::{AttachmentId, AttachmentInfo, ErrorCode, Principal};
 use hotline_store::{NewAttachment, Store, Uploader};
 use sha2::{Digest, Sha256};
 use std::path::{Path as FsPath, PathBuf};
@@ -35,6 +35,112 @@ impl Attachments {
 
     pub fn max_bytes(&self) -> u64 {
         self.max_bytes
+    }
+
+    pub fn files(&self) -> &Arc<Files> {
+        &self.files
+    }
+
+    /// Keeps a file received whole (from a social platform) as `principal`'s
+    /// upload, under the same checks as an upload.
+    pub async fn keep_bytes(
+        &self,
+        store: &dyn Store,
+        principal: &Principal,
+        name: &str,
+        content: &[u8],
+    ) -> ApiResult<AttachmentInfo> {
+        if content.len() as u64 > self.max_bytes {
+            return Err(too_large(self.max_bytes));
+        }
+        let mut name = display_file_name(name);
+        hotline_app::security::mask_name(&mut name);
+        let temp = self.temp_file().await?;
+        let mut file = tokio::fs::File::create(&temp.0)
+            .await
+            .map_err(ApiError::internal)?;
+        file.write_all(content).await.map_err(ApiError::internal)?;
+        file.sync_all().await.map_err(ApiError::internal)?;
+        drop(file);
+        let mut hasher = Sha256::new();
+        hasher.update(content);
+        let head = &content[..content.len().min(8192)];
+        self.keep(store, principal, name, temp, content.len() as u64, head, hasher)
+            .await
+    }
+
+    async fn temp_file(&self) -> ApiResult<TempFile> {
+        let tmp_dir = self.files.root().join("tmp");
+        tokio::fs::create_dir_all(&tmp_dir)
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(TempFile(tmp_dir.join(uuid::Uuid::new_v4().to_string())))
+    }
+
+    /// Types a written temporary file by its content, moves it under its
+    /// SHA-256 (durably) and records it as `principal`'s upload.
+    #[allow(clippy::too_many_arguments)]
+    async fn keep(
+        &self,
+        store: &dyn Store,
+        principal: &Principal,
+        name: String,
+        temp: TempFile,
+        size: u64,
+        head: &[u8],
+        hasher: Sha256,
+    ) -> ApiResult<AttachmentInfo> {
+        let attachments = self;
+        let root = attachments.files.root();
+        if size == 0 {
+            return Err(ApiError::new(ErrorCode::EmptyFile, "the file is empty"));
+        }
+
+        let content_type = match infer::get(head).map(|t| t.mime_type()) {
+            Some(mime) if SNIFFED_TYPES.contains(&mime) => mime.to_owned(),
+            Some(mime) => return Err(unsupported(mime)),
+            None if is_plain_text(&temp.0).await? => PLAIN_TEXT.to_owned(),
+            None => return Err(unsupported("unknown")),
+        };
+
+        let sha256 = hex::encode(hasher.finalize());
+        let target = attachments.files.content_path(&sha256);
+        if tokio::fs::try_exists(&target)
+            .await
+            .map_err(ApiError::internal)?
+        {
+            // The same content is already stored.
+        } else {
+            if let Some(parent) = target.parent() {
+                tokio::fs::create_dir_all(parent)
+                    .await
+                    .map_err(ApiError::internal)?;
+            }
+            tokio::fs::rename(&temp.0, &target)
+                .await
+                .map_err(ApiError::internal)?;
+            // The file is acknowledged below: its name must be durable too.
+            for dir in [target.parent(), Some(root)].into_iter().flatten() {
+                sync_dir(dir).await?;
+            }
+        }
+
+        attachments.files.share(store, &sha256).await?;
+
+        let info = AttachmentInfo {
+            id: AttachmentId::generate(),
+            name,
+            size,
+            content_type,
+        };
+        store
+            .put_attachment(NewAttachment {
+                info: info.clone(),
+                sha256,
+                uploader: Uploader::of(principal),
+            })
+            .await?;
+        Ok(info)
     }
 }
 
@@ -105,12 +211,7 @@ pub async fn upload(
     let mut name = display_file_name(field.file_name().unwrap_or("file"));
     hotline_app::security::mask_name(&mut name);
 
-    let root = attachments.files.root();
-    let tmp_dir = root.join("tmp");
-    tokio::fs::create_dir_all(&tmp_dir)
-        .await
-        .map_err(ApiError::internal)?;
-    let temp = TempFile(tmp_dir.join(uuid::Uuid::new_v4().to_string()));
+    let temp = attachments.temp_file().await?;
     let mut file = tokio::fs::File::create(&temp.0)
         .await
         .map_err(ApiError::internal)?;
@@ -130,53 +231,8 @@ pub async fn upload(
     }
     file.sync_all().await.map_err(ApiError::internal)?;
     drop(file);
-    if size == 0 {
-        return Err(ApiError::new(ErrorCode::EmptyFile, "the file is empty"));
-    }
-
-    let content_type = match infer::get(&head).map(|t| t.mime_type()) {
-        Some(mime) if SNIFFED_TYPES.contains(&mime) => mime.to_owned(),
-        Some(mime) => return Err(unsupported(mime)),
-        None if is_plain_text(&temp.0).await? => PLAIN_TEXT.to_owned(),
-        None => return Err(unsupported("unknown")),
-    };
-
-    let sha256 = hex::encode(hasher.finalize());
-    let target = attachments.files.content_path(&sha256);
-    if tokio::fs::try_exists(&target)
-        .await
-        .map_err(ApiError::internal)?
-    {
-        // The same content is already stored.
-    } else {
-        if let Some(parent) = target.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(ApiError::internal)?;
-        }
-        tokio::fs::rename(&temp.0, &target)
-            .await
-            .map_err(ApiError::internal)?;
-        // The file is acknowledged below: its name must be durable too.
-        for dir in [target.parent(), Some(root)].into_iter().flatten() {
-            sync_dir(dir).await?;
-        }
-    }
-
-    attachments.files.share(store.as_ref(), &sha256).await?;
-
-    let info = AttachmentInfo {
-        id: AttachmentId::generate(),
-        name,
-        size,
-        content_type,
-    };
-    store
-        .put_attachment(NewAttachment {
-            info: info.clone(),
-            sha256,
-            uploader: Uploader::of(&principal),
-        })
+    let info = attachments
+        .keep(store.as_ref(), &principal, name, temp, size, &head, hasher)
         .await?;
     Ok((StatusCode::CREATED, Json(info)))
 }

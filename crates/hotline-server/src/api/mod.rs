@@ -47,6 +47,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "help center", description = "Help-center articles, search, suggestions and the answer bot"),
         (name = "reports", description = "Supervisors' numbers: volumes, response times, SLA, satisfaction"),
         (name = "claims", description = "Formal claims on statutory clocks and the working calendar"),
+        (name = "channels", description = "Social channels (Telegram, VK): where guests write, and linking a chat to the customer's account"),
     )
 )]
 struct ApiDoc;
@@ -192,6 +193,7 @@ pub fn router(state: AppState) -> Router {
         .merge(kb::routes())
         .merge(read::routes())
         .merge(claims::routes(limits))
+        .merge(crate::channels::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()
@@ -208,6 +210,15 @@ pub fn router(state: AppState) -> Router {
     api.merge(uploads)
         .merge(crate::web::routes())
         .merge(crate::help::routes())
+        // The platforms' calls, answered as they expect (not our JSON API).
+        .route(
+            "/api/v1/channels/telegram/webhook",
+            axum::routing::post(crate::channels::telegram::webhook),
+        )
+        .route(
+            "/api/v1/channels/vk/callback",
+            axum::routing::post(crate::channels::vk::callback),
+        )
         .route(
             "/api/openapi.json",
             get(move || async move { axum::Json(openapi.as_ref().clone()) }),
