@@ -39,6 +39,7 @@ pub fn load(
                     || key.starts_with("security__")
                     || key.starts_with("help_center__")
                     || key.starts_with("queues__")
+                    || key.starts_with("channels__")
             })
             .split("__"),
     );

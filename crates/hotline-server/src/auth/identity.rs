@@ -140,6 +140,12 @@ impl IdentityVerifier {
                 "sub must be 1–128 printable characters".into(),
             ));
         }
+        // Reserved for the unverified guests of the social channels.
+        if hotline_domain::channel::is_guest_id(&claims.sub) {
+            return Err(TokenError::Invalid(
+                "sub must not start with telegram: or vk: (Hotline's ids for social chats)".into(),
+            ));
+        }
         let name = claims.name.trim();
         if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
             return Err(TokenError::Invalid(

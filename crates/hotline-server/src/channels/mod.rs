@@ -5,6 +5,7 @@
 //! chat's message does is the use cases' ([`App::take_in`]): the same
 //! writes as the widget's.
 
+pub mod http;
 pub mod outbox;
 pub mod settings;
 pub mod telegram;
@@ -44,7 +45,7 @@ pub trait Platform: Send + Sync {
 
 /// The largest file taken in from a platform (Telegram bots may download
 /// up to 20 MB); the attachment limit applies on top.
-const MAX_INBOUND_FILE: u64 = 20 * 1024 * 1024;
+const MAX_INBOUND_FILE: usize = 20 * 1024 * 1024;
 
 /// The configured channels, as the handlers share them.
 #[derive(Clone, Default)]
@@ -101,7 +102,7 @@ impl Channels {
                 outbox: Arc::new(Notify::new()),
             })
         };
-        let http = http_client()?;
+        let http = http::Http::new()?;
         Ok(Channels {
             telegram: match &settings.telegram {
                 None => None,
@@ -195,15 +196,6 @@ fn restricted(settings: &ChannelSettings) -> Vec<DepartmentId> {
         .collect()
 }
 
-fn http_client() -> anyhow::Result<reqwest::Client> {
-    // The process may have installed it already; either way ring is the provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Ok(reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(30))
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .build()?)
-}
-
 /// Takes an update in and says what the platform should hear: 200 once it
 /// is durable, 500 (the platform retries) when the store failed.
 pub(crate) async fn take_in(app: &App, desk: &Desk, inbound: Inbound) -> StatusCode {
@@ -228,29 +220,14 @@ pub(crate) async fn keep_file(
     app: &App,
     attachments: &Attachments,
     principal: &Principal,
-    http: &reqwest::Client,
+    http: &http::Http,
     url: &str,
     name: &str,
 ) -> Option<String> {
-    let fetched = async {
-        let response = http.get(url).send().await?.error_for_status()?;
-        if response
-            .content_length()
-            .is_some_and(|len| len > MAX_INBOUND_FILE)
-        {
-            return Ok(None);
-        }
-        response.bytes().await.map(Some)
-    }
-    .await;
-    let content = match fetched {
-        Ok(Some(content)) => content,
-        Ok(None) => {
-            tracing::info!("a social file is larger than Hotline takes in");
-            return None;
-        }
-        Err(e) => {
-            tracing::warn!(error = %e.without_url(), "cannot download a social file");
+    let content = match http.download(url, MAX_INBOUND_FILE).await {
+        Ok(content) => content,
+        Err(reason) => {
+            tracing::warn!(%reason, "cannot download a social file");
             return None;
         }
     };

@@ -3,6 +3,7 @@
 //! `sendMessage` and `sendDocument`; photos and documents come in through
 //! `getFile`.
 
+use super::http::{Http, MultipartFile, Reply};
 use super::outbox::{Outgoing, SendError};
 use super::settings::TelegramSettings;
 use super::{Channels, Platform};
@@ -26,7 +27,7 @@ const MAX_TEXT: usize = 4096;
 pub struct Telegram {
     pub settings: TelegramSettings,
     pub desk: Desk,
-    http: reqwest::Client,
+    http: Http,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,7 +97,7 @@ struct Parameters {
 }
 
 impl Telegram {
-    pub fn new(settings: TelegramSettings, desk: Desk, http: reqwest::Client) -> Telegram {
+    pub fn new(settings: TelegramSettings, desk: Desk, http: Http) -> Telegram {
         Telegram {
             settings,
             desk,
@@ -114,16 +115,12 @@ impl Telegram {
 
     /// The file behind a `file_id`, to download (`getFile`).
     async fn file_url(&self, file_id: &str) -> Option<String> {
-        let answer = self
+        let reply = self
             .http
-            .post(self.method("getFile"))
-            .json(&json!({ "file_id": file_id }))
-            .send()
-            .await
-            .ok()?
-            .json::<Answer>()
+            .post_json(&self.method("getFile"), &json!({ "file_id": file_id }))
             .await
             .ok()?;
+        let answer: Answer = serde_json::from_slice(&reply.body).ok()?;
         let path = answer.result?.get("file_path")?.as_str()?.to_owned();
         Some(format!(
             "{}/file/bot{}/{path}",
@@ -215,13 +212,13 @@ fn clip(text: &str, max: usize) -> String {
 }
 
 /// The Bot API's answer as the outbox needs it.
-async fn outcome(sent: Result<reqwest::Response, reqwest::Error>) -> Result<(), SendError> {
-    let response = sent.map_err(|e| SendError::Retry {
+fn outcome(sent: Result<Reply, String>) -> Result<(), SendError> {
+    let reply = sent.map_err(|reason| SendError::Retry {
         after: None,
-        reason: e.without_url().to_string(),
+        reason,
     })?;
-    let status = response.status();
-    let answer = response.json::<Answer>().await.ok();
+    let status = reply.status;
+    let answer: Option<Answer> = serde_json::from_slice(&reply.body).ok();
     if status.is_success() && answer.as_ref().is_some_and(|a| a.ok) {
         return Ok(());
     }
@@ -237,7 +234,7 @@ async fn outcome(sent: Result<reqwest::Response, reqwest::Error>) -> Result<(), 
         .and_then(|a| a.parameters.as_ref())
         .and_then(|p| p.retry_after)
         .map(Duration::from_secs);
-    if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+    if status == http::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         Err(SendError::Retry {
             after: retry_after,
             reason,
@@ -261,13 +258,14 @@ impl Platform for Telegram {
         let sent = match outgoing {
             Outgoing::Text(text) => {
                 self.http
-                    .post(self.method("sendMessage"))
-                    .json(&json!({
-                        "chat_id": chat_id,
-                        "text": clip(&text, MAX_TEXT),
-                        "reply_markup": keyboard(),
-                    }))
-                    .send()
+                    .post_json(
+                        &self.method("sendMessage"),
+                        &json!({
+                            "chat_id": chat_id,
+                            "text": clip(&text, MAX_TEXT),
+                            "reply_markup": keyboard(),
+                        }),
+                    )
                     .await
             }
             Outgoing::File {
@@ -275,21 +273,21 @@ impl Platform for Telegram {
                 content_type,
                 content,
             } => {
-                let part = reqwest::multipart::Part::bytes(content)
-                    .file_name(name)
-                    .mime_str(&content_type)
-                    .map_err(|e| SendError::Refused(e.to_string()))?;
-                let form = reqwest::multipart::Form::new()
-                    .text("chat_id", chat_id.to_string())
-                    .part("document", part);
                 self.http
-                    .post(self.method("sendDocument"))
-                    .multipart(form)
-                    .send()
+                    .post_file(
+                        &self.method("sendDocument"),
+                        &[("chat_id", chat_id.to_string())],
+                        MultipartFile {
+                            field: "document",
+                            file_name: &name,
+                            content_type: &content_type,
+                            content: &content,
+                        },
+                    )
                     .await
             }
         };
-        outcome(sent).await
+        outcome(sent)
     }
 }
 

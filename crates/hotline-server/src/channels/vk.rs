@@ -4,6 +4,7 @@
 //! row's key — makes VK drop a send it already has. Files go out as
 //! documents (`docs.getMessagesUploadServer`, the upload, `docs.save`).
 
+use super::http::{Http, MultipartFile};
 use super::outbox::{Outgoing, SendError};
 use super::settings::VkSettings;
 use super::{Channels, Platform};
@@ -29,7 +30,7 @@ const MAX_TEXT: usize = 4096;
 pub struct Vk {
     pub settings: VkSettings,
     pub desk: Desk,
-    http: reqwest::Client,
+    http: Http,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,7 +88,7 @@ fn file_of(attachment: &Value) -> Option<(String, String)> {
 }
 
 impl Vk {
-    pub fn new(settings: VkSettings, desk: Desk, http: reqwest::Client) -> Vk {
+    pub fn new(settings: VkSettings, desk: Desk, http: Http) -> Vk {
         Vk {
             settings,
             desk,
@@ -100,29 +101,25 @@ impl Vk {
         let mut form: Vec<(&str, String)> = params.to_vec();
         form.push(("access_token", self.settings.access_token.clone()));
         form.push(("v", API_VERSION.into()));
-        let response = self
+        let url = format!("{}/{method}", self.settings.api_url.trim_end_matches('/'));
+        let reply = self
             .http
-            .post(format!(
-                "{}/{method}",
-                self.settings.api_url.trim_end_matches('/')
-            ))
-            .form(&form)
-            .send()
+            .post_form(&url, &form)
             .await
-            .map_err(|e| SendError::Retry {
+            .map_err(|reason| SendError::Retry {
                 after: None,
-                reason: e.without_url().to_string(),
+                reason: format!("{method}: {reason}"),
             })?;
-        let status = response.status();
-        if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        let status = reply.status;
+        if status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS {
             return Err(SendError::Retry {
                 after: None,
                 reason: format!("{method}: {status}"),
             });
         }
-        let body: Value = response.json().await.map_err(|e| SendError::Retry {
+        let body = reply.json().ok_or_else(|| SendError::Retry {
             after: None,
-            reason: format!("{method}: {}", e.without_url()),
+            reason: format!("{method}: not JSON"),
         })?;
         if let Some(error) = body.get("error") {
             let code = error.get("error_code").and_then(Value::as_i64).unwrap_or(0);
@@ -223,26 +220,25 @@ impl Vk {
             .get("upload_url")
             .and_then(Value::as_str)
             .ok_or_else(|| SendError::Refused("no upload_url".into()))?;
-        let part = reqwest::multipart::Part::bytes(content)
-            .file_name(name.clone())
-            .mime_str(&content_type)
-            .map_err(|e| SendError::Refused(e.to_string()))?;
-        let uploaded: Value = self
+        let uploaded = self
             .http
-            .post(upload_url)
-            .multipart(reqwest::multipart::Form::new().part("file", part))
-            .send()
+            .post_file(
+                upload_url,
+                &[],
+                MultipartFile {
+                    field: "file",
+                    file_name: &name,
+                    content_type: &content_type,
+                    content: &content,
+                },
+            )
             .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| SendError::Retry {
+            .ok()
+            .filter(|r| r.status.is_success())
+            .and_then(|r| r.json())
+            .ok_or_else(|| SendError::Retry {
                 after: None,
-                reason: e.without_url().to_string(),
-            })?
-            .json()
-            .await
-            .map_err(|e| SendError::Retry {
-                after: None,
-                reason: e.without_url().to_string(),
+                reason: "the upload failed".into(),
             })?;
         let file = uploaded
             .get("file")

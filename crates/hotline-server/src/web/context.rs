@@ -161,6 +161,17 @@ pub struct ConversationCustomer {
     /// The customer's other conversations in departments the caller serves,
     /// newest first (at most 20).
     pub earlier: Vec<Conversation>,
+    /// The social chats the conversation's replies go to.
+    pub channels: Vec<ConversationChannel>,
+}
+
+/// A social chat of a conversation, as operators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationChannel {
+    pub channel: hotline_domain::Channel,
+    /// Linked to the customer's account; `false`: an unverified guest,
+    /// who gets general answers only.
+    pub verified: bool,
 }
 
 /// The customer of a conversation, for operators: the facts their identity
@@ -210,5 +221,19 @@ pub async fn conversation_customer(
         .take(20)
         .map(|c| c.seen_by(&principal))
         .collect();
-    Ok(Json(ConversationCustomer { context, earlier }))
+    let verified = hotline_domain::SocialChat::of_guest(&conversation.customer.id).is_none();
+    let channels = store
+        .conversation_chats(&conversation.id)
+        .await?
+        .into_iter()
+        .map(|chat| ConversationChannel {
+            channel: chat.channel,
+            verified,
+        })
+        .collect();
+    Ok(Json(ConversationCustomer {
+        context,
+        earlier,
+        channels,
+    }))
 }

@@ -248,8 +248,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("help_center", "Центр помощи", "Help center"),
     (
         "other_channels",
-        "Не получается войти? Напишите нам в социальных сетях: ВКонтакте или Telegram.",
-        "Cannot log in? Write to us on social networks: VK or Telegram.",
+        "Не получается войти? Напишите нам в социальных сетях:",
+        "Cannot log in? Write to us on social networks:",
     ),
     (
         "step_up_title",
@@ -477,6 +477,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("resolve", "Решено", "Resolved"),
     ("reopen", "Открыть снова", "Reopen"),
     ("customer", "Клиент", "Customer"),
+    ("channel", "Канал", "Channel"),
+    ("channel_telegram", "Telegram", "Telegram"),
+    ("channel_vk", "ВКонтакте", "VK"),
+    ("channel_unverified", "не подтверждён", "not verified"),
+    ("channel_verified", "аккаунт привязан", "account linked"),
     ("customer_orders", "Заказы и брони", "Orders and bookings"),
     (
         "order_unknown",

@@ -6,6 +6,7 @@
 
 mod backup;
 mod browser;
+mod channels;
 mod cli;
 mod durability;
 mod help_browser;

@@ -62,3 +62,22 @@ if (input && list) {
     }
   });
 }
+
+// The social networks configured for guests, as links (none: the line stays hidden).
+fetch("/api/v1/channels")
+  .then((r) => r.json())
+  .then(({ channels }) => {
+    const line = document.getElementById("help-channels");
+    if (!line || !channels || channels.length === 0) return;
+    channels.filter((c) => /^https:\/\//.test(c.url)).forEach((c, i) => {
+      const a = document.createElement("a");
+      a.href = c.url;
+      a.rel = "noopener";
+      a.dataset.channel = c.channel;
+      a.textContent = c.name;
+      line.append(i ? ", " : " ", a);
+    });
+    line.append(".");
+    line.hidden = false;
+  })
+  .catch(() => {});

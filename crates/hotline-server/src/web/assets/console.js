@@ -216,10 +216,22 @@ function drawList() {
       'data-id': c.id,
       onclick: () => select(c.id),
     },
-    el('strong', {}, c.customer.name),
+    el('strong', {}, c.customer.name), guestMark(c),
     el('span', { class: 'item-meta' }, departmentName(c.department), ' · ', subjectText(c.subject, state.departments)),
     el('span', { class: 'item-meta' }, statusText(c.status),
       c.status === 'queued' ? [' · ', el('span', { class: 'wait', 'data-since': c.updated_at }, t('waiting_for', { time: formatWait(c.updated_at) }))] : null)))));
+}
+
+/** A guest of a social network (`telegram:<chat>`, `vk:<peer>`): its channel, not verified. */
+function guestChannel(c) {
+  const prefix = c.customer.id.split(':')[0];
+  return c.customer.id.includes(':') && (prefix === 'telegram' || prefix === 'vk') ? prefix : null;
+}
+
+function guestMark(c) {
+  const channel = guestChannel(c);
+  return channel ? el('span', { class: 'channel-mark', 'data-channel': channel },
+    t('channel_' + channel), ' · ', t('channel_unverified')) : null;
 }
 
 function departmentName(id) {
@@ -328,7 +340,7 @@ function drawHeader(c) {
   const mine = c.status === 'assigned' && c.assignee?.id === state.me.id;
   header.replaceChildren(
     el('div', {},
-      el('h2', {}, c.customer.name),
+      el('h2', {}, c.customer.name, guestMark(c)),
       el('p', { class: 'muted' }, departmentName(c.department), ' · ', subjectText(c.subject, state.departments), ' · ',
         statusText(c.status), ' · ', t('assignee', { name: c.assignee?.name || t('nobody') })),
       c.rating ? el('p', { id: 'customer-rating', class: 'customer-rating' },
@@ -456,6 +468,10 @@ async function drawContext(c) {
   let known = null;
   try { known = await call(`/api/v1/conversations/${encodeURIComponent(c.id)}/customer`); } catch { /* keep the basics */ }
   if (state.currentId !== c.id) return;
+  for (const chat of known?.channels || []) {
+    facts.append(el('dt', {}, t('channel')), el('dd', { class: 'channel-fact', 'data-channel': chat.channel },
+      t('channel_' + chat.channel), ' · ', t(chat.verified ? 'channel_verified' : 'channel_unverified')));
+  }
   const subjectOrder = c.subject.kind === 'order' ? c.subject.order_id : null;
   const list = [...(known?.context?.orders || [])];
   // An order the customer's data does not list: say so, do not pass it off as theirs.

@@ -153,7 +153,24 @@ function showNoToken() {
     el('h2', {}, t('no_token_title')),
     el('p', {}, t('no_token_text')),
     el('p', {}, el('a', { href: '/help', target: '_blank', rel: 'noopener' }, t('help_center'))),
-    el('p', { class: 'muted' }, t('other_channels'))));
+    el('p', { id: 'other-channels', class: 'muted', hidden: true })));
+  showChannels();
+}
+
+/** The social networks a guest can write to, as links: only those enabled. */
+async function showChannels() {
+  let channels = [];
+  try {
+    channels = (await fetch('/api/v1/channels').then((r) => r.json())).channels || [];
+  } catch {
+    return;
+  }
+  const line = document.getElementById('other-channels');
+  if (!line || !channels.length) return;
+  const links = channels.flatMap((c, i) => [i ? ', ' : '',
+    el('a', { href: safeUrl(c.url, '#'), target: '_blank', rel: 'noopener', class: 'channel-link', 'data-channel': c.channel }, c.name)]);
+  line.replaceChildren(t('other_channels'), ' ', ...links, '.');
+  line.hidden = false;
 }
 
 function showError() {
