@@ -10,9 +10,9 @@
 //! writes as that customer (whose open conversations it joins), until they
 //! unlink it.
 
+use crate::App;
 use crate::conversations::{MessageDraft, NewConversation};
 use crate::error::{AppError, AppResult};
-use crate::App;
 use hotline_domain::{
     Channel, ConversationId, CustomerIdentity, ErrorCode, Principal, SocialChat, Status,
 };
@@ -374,8 +374,12 @@ impl App {
             serde_json::json!({ "channel": chat.channel.as_str(), "chat_id": chat.chat_id }),
         )
         .await?;
-        self.notify(&chat, &format!("linked-{}", now.unix_timestamp_nanos()), LINKED)
-            .await?;
+        self.notify(
+            &chat,
+            &format!("linked-{}", now.unix_timestamp_nanos()),
+            LINKED,
+        )
+        .await?;
         Ok(chat)
     }
 
@@ -414,7 +418,10 @@ mod tests {
     fn buttons_and_commands_are_recognised() {
         assert_eq!(Command::of_text("/start"), Some(Command::Start));
         assert_eq!(Command::of_text("/link@support_bot"), Some(Command::Link));
-        assert_eq!(Command::of_text(" Позвать оператора "), Some(Command::Operator));
+        assert_eq!(
+            Command::of_text(" Позвать оператора "),
+            Some(Command::Operator)
+        );
         assert_eq!(Command::of_text("Отвязать аккаунт"), Some(Command::Unlink));
         assert_eq!(Command::of_text("где мой заказ"), None);
         assert_eq!(Command::of_text("/linkage"), None);

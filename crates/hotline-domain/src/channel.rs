@@ -104,7 +104,11 @@ pub fn is_guest_id(raw: &str) -> bool {
 /// A department's own `channels` list decides; without one, every channel
 /// is open except the foreign messengers in the departments named
 /// `restricted` (by default the bank and the marketplace: 41-FZ).
-pub fn channel_allowed(department: &Department, channel: Channel, restricted: &[DepartmentId]) -> bool {
+pub fn channel_allowed(
+    department: &Department,
+    channel: Channel,
+    restricted: &[DepartmentId],
+) -> bool {
     match &department.channels {
         Some(list) => channel == Channel::Widget || list.contains(&channel),
         None => !(channel.is_foreign_messenger() && restricted.contains(&department.id)),
@@ -114,7 +118,10 @@ pub fn channel_allowed(department: &Department, channel: Channel, restricted: &[
 /// Whether an administrator opened a foreign messenger in a department that
 /// 41-FZ binds by default: allowed (the deployment may know better), but
 /// worth a warning at every start.
-pub fn opens_a_restricted_channel(department: &Department, restricted: &[DepartmentId]) -> Vec<Channel> {
+pub fn opens_a_restricted_channel(
+    department: &Department,
+    restricted: &[DepartmentId],
+) -> Vec<Channel> {
     if !restricted.contains(&department.id) {
         return Vec::new();
     }

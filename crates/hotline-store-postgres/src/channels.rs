@@ -288,7 +288,10 @@ impl ChannelStore for PostgresStore {
         .await
     }
 
-    async fn channel_cursor(&self, name: &str) -> hotline_store::StoreResult<Option<EventPosition>> {
+    async fn channel_cursor(
+        &self,
+        name: &str,
+    ) -> hotline_store::StoreResult<Option<EventPosition>> {
         let name = name.to_owned();
         self.read(move |db| {
             let at = db.query_opt(

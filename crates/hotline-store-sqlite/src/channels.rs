@@ -122,8 +122,10 @@ impl ChannelStore for SqliteStore {
 
     async fn create_link_code(&self, code: NewLinkCode) -> hotline_store::StoreResult<()> {
         self.write(move |conn, _| {
-            conn.prepare_cached("DELETE FROM channel_link_codes WHERE channel = ?1 AND chat_id = ?2")?
-                .execute(params![code.chat.channel.as_str(), code.chat.chat_id])?;
+            conn.prepare_cached(
+                "DELETE FROM channel_link_codes WHERE channel = ?1 AND chat_id = ?2",
+            )?
+            .execute(params![code.chat.channel.as_str(), code.chat.chat_id])?;
             conn.prepare_cached(
                 "INSERT INTO channel_link_codes (code_sha256, channel, chat_id, expires_at)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -297,7 +299,10 @@ impl ChannelStore for SqliteStore {
         .await
     }
 
-    async fn channel_cursor(&self, name: &str) -> hotline_store::StoreResult<Option<EventPosition>> {
+    async fn channel_cursor(
+        &self,
+        name: &str,
+    ) -> hotline_store::StoreResult<Option<EventPosition>> {
         let name = name.to_owned();
         self.read(move |conn| {
             let at: Option<i64> = conn

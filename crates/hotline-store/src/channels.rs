@@ -12,7 +12,8 @@
 use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
 use hotline_domain::{
-    AttachmentId, Channel, ConversationId, CustomerId, CustomerIdentity, EventPosition, SocialChat, Timestamp,
+    AttachmentId, Channel, ConversationId, CustomerId, CustomerIdentity, EventPosition, SocialChat,
+    Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -100,8 +101,10 @@ pub trait ChannelStore: Send + Sync {
         conversation: &ConversationId,
     ) -> StoreResult<()>;
     /// The chats a conversation's messages are delivered to.
-    async fn conversation_chats(&self, conversation: &ConversationId)
-    -> StoreResult<Vec<SocialChat>>;
+    async fn conversation_chats(
+        &self,
+        conversation: &ConversationId,
+    ) -> StoreResult<Vec<SocialChat>>;
 
     /// Keeps a link code (replacing the chat's earlier unused ones).
     async fn create_link_code(&self, code: NewLinkCode) -> StoreResult<()>;
@@ -155,8 +158,7 @@ pub trait ChannelStore: Send + Sync {
     /// The platform accepted the row: it is never handed out again.
     async fn outbound_sent(&self, id: i64, now: Timestamp) -> StoreResult<()>;
     /// The try failed; the row is due again at `retry_at`.
-    async fn outbound_failed(&self, id: i64, retry_at: Timestamp, error: &str)
-    -> StoreResult<()>;
+    async fn outbound_failed(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()>;
     /// Unsent rows of `channel` (for the gauges and tests).
     async fn outbound_pending(&self, channel: Channel) -> StoreResult<u64>;
 }

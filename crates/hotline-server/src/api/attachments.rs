@@ -65,8 +65,16 @@ impl Attachments {
         let mut hasher = Sha256::new();
         hasher.update(content);
         let head = &content[..content.len().min(8192)];
-        self.keep(store, principal, name, temp, content.len() as u64, head, hasher)
-            .await
+        self.keep(
+            store,
+            principal,
+            name,
+            temp,
+            content.len() as u64,
+            head,
+            hasher,
+        )
+        .await
     }
 
     async fn temp_file(&self) -> ApiResult<TempFile> {

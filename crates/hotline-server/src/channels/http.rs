@@ -44,7 +44,9 @@ impl Http {
             let _ = roots.add(cert);
         }
         if roots.is_empty() {
-            tracing::warn!("no system root certificates found: the social channels cannot reach their platforms over HTTPS");
+            tracing::warn!(
+                "no system root certificates found: the social channels cannot reach their platforms over HTTPS"
+            );
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -165,9 +167,7 @@ impl Http {
 
     /// Downloads at most `max` bytes (`Err` beyond).
     pub async fn download(&self, url: &str, max: usize) -> Result<Bytes, String> {
-        let reply = self
-            .send(Method::GET, url, None, Bytes::new(), max)
-            .await?;
+        let reply = self.send(Method::GET, url, None, Bytes::new(), max).await?;
         if !reply.status.is_success() {
             return Err(format!("the download answered {}", reply.status));
         }

@@ -40,7 +40,8 @@ pub trait Platform: Send + Sync {
     fn channel(&self) -> Channel;
     /// Sends one outbox row's content. `key` names the row: the same key is
     /// the same send (VK derives its `random_id` from it).
-    async fn send(&self, chat: &SocialChat, key: &str, outgoing: Outgoing) -> Result<(), SendError>;
+    async fn send(&self, chat: &SocialChat, key: &str, outgoing: Outgoing)
+    -> Result<(), SendError>;
 }
 
 /// The largest file taken in from a platform (Telegram bots may download
@@ -244,7 +245,11 @@ pub(crate) async fn keep_file(
 }
 
 /// The message an update carries, with the files that came with it.
-pub(crate) fn message_content(text: String, attachment_ids: Vec<String>, files_offered: usize) -> InboundContent {
+pub(crate) fn message_content(
+    text: String,
+    attachment_ids: Vec<String>,
+    files_offered: usize,
+) -> InboundContent {
     let mut text = text;
     if attachment_ids.len() < files_offered {
         text = format!("{text}\n[файл не принят]").trim().to_owned();

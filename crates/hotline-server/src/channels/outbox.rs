@@ -14,8 +14,7 @@ use hotline_app::App;
 use hotline_app::files::Files;
 use hotline_domain::channel::channel_allowed;
 use hotline_domain::{
-    AttachmentId, AuthorKind, Channel, DepartmentId, EventKind, Message,
-    SocialChat,
+    AttachmentId, AuthorKind, Channel, DepartmentId, EventKind, Message, SocialChat,
 };
 use hotline_store::channels::{Delivery, NewOutbound, Outbound};
 use hotline_store::{EventScope, MessageQuery};
@@ -90,7 +89,11 @@ impl Dispatcher {
             }
         };
         let scope = EventScope::Departments(
-            self.app.departments().iter().map(|d| d.id.clone()).collect(),
+            self.app
+                .departments()
+                .iter()
+                .map(|d| d.id.clone())
+                .collect(),
         );
         loop {
             let page = store.events_after(after, &scope, PAGE).await?;
@@ -115,11 +118,13 @@ impl Dispatcher {
                         rows.extend(message_rows(&chat, &message));
                     } else {
                         rows.push(NewOutbound {
-                            key: format!("moved-{}-{}", event.conversation_id, event.department.as_str()),
+                            key: format!(
+                                "moved-{}-{}",
+                                event.conversation_id,
+                                event.department.as_str()
+                            ),
                             chat,
-                            delivery: Delivery::Notice {
-                                text: MOVED.into(),
-                            },
+                            delivery: Delivery::Notice { text: MOVED.into() },
                         });
                     }
                 }
@@ -315,7 +320,10 @@ impl Courier {
             return Ok(None);
         };
         let Some(attachment) = attachment else {
-            return Ok(Some(Outgoing::Text(render(&message, &self.context.help_base))));
+            return Ok(Some(Outgoing::Text(render(
+                &message,
+                &self.context.help_base,
+            ))));
         };
         let Some(record) = store.attachment(attachment).await? else {
             return Ok(None);
@@ -345,7 +353,10 @@ fn backoff(attempts: u32) -> Duration {
 /// articles as links.
 pub fn render(message: &Message, help_base: &str) -> String {
     let mut text = match message.author.kind {
-        AuthorKind::Operator => format!("{}, оператор поддержки:\n{}", message.author.name, message.text),
+        AuthorKind::Operator => format!(
+            "{}, оператор поддержки:\n{}",
+            message.author.name, message.text
+        ),
         _ => message.text.clone(),
     };
     if !message.suggestions.is_empty() {

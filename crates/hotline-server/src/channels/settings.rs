@@ -142,10 +142,15 @@ impl fmt::Debug for ChannelSettings {
             )
             .field(
                 "vk",
-                &redacted
-                    .vk
-                    .as_ref()
-                    .map(|v| (&v.department, &v.api_url, &v.screen_name, v.group_id, REDACTED)),
+                &redacted.vk.as_ref().map(|v| {
+                    (
+                        &v.department,
+                        &v.api_url,
+                        &v.screen_name,
+                        v.group_id,
+                        REDACTED,
+                    )
+                }),
             )
             .finish()
     }

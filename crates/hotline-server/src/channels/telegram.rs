@@ -167,7 +167,10 @@ impl Telegram {
             .into_iter()
             .collect();
         if let Some(doc) = message.document {
-            files.push((doc.file_id, doc.file_name.unwrap_or_else(|| "document".into())));
+            files.push((
+                doc.file_id,
+                doc.file_name.unwrap_or_else(|| "document".into()),
+            ));
         }
         let mut attachment_ids = Vec::new();
         if !files.is_empty() {
@@ -250,7 +253,12 @@ impl Platform for Telegram {
         Channel::Telegram
     }
 
-    async fn send(&self, chat: &SocialChat, _key: &str, outgoing: Outgoing) -> Result<(), SendError> {
+    async fn send(
+        &self,
+        chat: &SocialChat,
+        _key: &str,
+        outgoing: Outgoing,
+    ) -> Result<(), SendError> {
         let chat_id: i64 = chat
             .chat_id
             .parse()
@@ -332,7 +340,9 @@ pub async fn webhook(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    super::take_in(&app, &telegram.desk, inbound).await.into_response()
+    super::take_in(&app, &telegram.desk, inbound)
+        .await
+        .into_response()
 }
 
 #[cfg(test)]

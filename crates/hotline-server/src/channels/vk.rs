@@ -137,10 +137,12 @@ impl Vk {
                 SendError::Refused(reason)
             });
         }
-        body.get("response").cloned().ok_or_else(|| SendError::Retry {
-            after: None,
-            reason: format!("{method}: no response"),
-        })
+        body.get("response")
+            .cloned()
+            .ok_or_else(|| SendError::Retry {
+                after: None,
+                reason: format!("{method}: no response"),
+            })
     }
 
     /// The user's name, asked once when the chat is new.
@@ -280,7 +282,12 @@ impl Platform for Vk {
         Channel::Vk
     }
 
-    async fn send(&self, chat: &SocialChat, key: &str, outgoing: Outgoing) -> Result<(), SendError> {
+    async fn send(
+        &self,
+        chat: &SocialChat,
+        key: &str,
+        outgoing: Outgoing,
+    ) -> Result<(), SendError> {
         let mut params = vec![
             ("peer_id", chat.chat_id.clone()),
             ("random_id", random_id(chat, key).to_string()),
@@ -384,7 +391,10 @@ mod tests {
             {"url": "https://vk/s", "width": 75, "height": 50},
             {"url": "https://vk/x", "width": 1280, "height": 960},
             {"url": "https://vk/m", "width": 130, "height": 90}]}});
-        assert_eq!(file_of(&photo), Some(("https://vk/x".into(), "photo.jpg".into())));
+        assert_eq!(
+            file_of(&photo),
+            Some(("https://vk/x".into(), "photo.jpg".into()))
+        );
         assert_eq!(file_of(&json!({"type": "sticker"})), None);
     }
 }

@@ -23,27 +23,40 @@ fn notice(chat: &SocialChat, key: &str) -> NewOutbound {
     }
 }
 
+/// A conversation the chat's guest started.
+async fn guest_conversation(
+    store: &Arc<dyn Store>,
+    chat: &SocialChat,
+    text: &str,
+) -> ConversationId {
+    let guest = CustomerIdentity {
+        id: chat.guest_id(),
+        ..customer("unused")
+    };
+    store
+        .start_conversation(StartConversation {
+            customer: guest,
+            ..start_command("unused", "travel", "telegram-1", text)
+        })
+        .await
+        .unwrap()
+        .conversation
+        .id
+}
+
 pub async fn chats_follow_their_conversations(store: Arc<dyn Store>) {
     let tg = chat(Channel::Telegram, "1001");
     assert!(store.chat(&tg).await.unwrap().is_none());
     let first = store.touch_chat(&tg, "Иван").await.unwrap();
     assert_eq!(first.display_name, "Иван");
-    assert_eq!((first.linked.clone(), first.conversation_id.clone()), (None, None));
+    assert_eq!(
+        (first.linked.clone(), first.conversation_id.clone()),
+        (None, None)
+    );
     let renamed = store.touch_chat(&tg, "Иван П.").await.unwrap();
     assert_eq!(renamed.display_name, "Иван П.");
 
-    let guest = CustomerIdentity {
-        id: tg.guest_id(),
-        ..customer("unused")
-    };
-    let started = store
-        .start_conversation(StartConversation {
-            customer: guest,
-            ..start_command("unused", "travel", "telegram-1", "Где мой багаж?")
-        })
-        .await
-        .unwrap();
-    let conversation = started.conversation.id.clone();
+    let conversation = guest_conversation(&store, &tg, "Где мой багаж?").await;
     store.attach_conversation(&tg, &conversation).await.unwrap();
     assert_eq!(
         store.chat(&tg).await.unwrap().unwrap().conversation_id,
@@ -74,21 +87,8 @@ pub async fn chats_follow_their_conversations(store: Arc<dyn Store>) {
 pub async fn link_codes_link_a_chat_once(store: Arc<dyn Store>) {
     let tg = chat(Channel::Telegram, "3003");
     store.touch_chat(&tg, "Пётр").await.unwrap();
-    let guest = CustomerIdentity {
-        id: tg.guest_id(),
-        ..customer("unused")
-    };
-    let started = store
-        .start_conversation(StartConversation {
-            customer: guest,
-            ..start_command("unused", "travel", "telegram-7", "вопрос")
-        })
-        .await
-        .unwrap();
-    store
-        .attach_conversation(&tg, &started.conversation.id)
-        .await
-        .unwrap();
+    let conversation = guest_conversation(&store, &tg, "вопрос").await;
+    store.attach_conversation(&tg, &conversation).await.unwrap();
     store
         .create_link_code(NewLinkCode {
             chat: tg.clone(),
@@ -147,12 +147,20 @@ pub async fn link_codes_link_a_chat_once(store: Arc<dyn Store>) {
         "the token's facts, but a chat is never a strong login"
     );
     assert_eq!(linked.linked_at, at(2));
-    assert_eq!(record.conversation_id, None, "the guest's conversation is left behind");
+    assert_eq!(
+        record.conversation_id, None,
+        "the guest's conversation is left behind"
+    );
     let listed = store.linked_chats(&anna.id).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].chat, tg);
 
-    assert!(!store.unlink_chat(&tg, &customer("mallory").id).await.unwrap());
+    assert!(
+        !store
+            .unlink_chat(&tg, &customer("mallory").id)
+            .await
+            .unwrap()
+    );
     assert!(store.unlink_chat(&tg, &anna.id).await.unwrap());
     assert!(!store.unlink_chat(&tg, &anna.id).await.unwrap());
     assert_eq!(store.chat(&tg).await.unwrap().unwrap().linked, None);
@@ -161,8 +169,18 @@ pub async fn link_codes_link_a_chat_once(store: Arc<dyn Store>) {
 
 pub async fn inbound_updates_are_taken_in_once(store: Arc<dyn Store>) {
     assert!(!store.inbound_seen(Channel::Telegram, "17").await.unwrap());
-    assert!(store.record_inbound(Channel::Telegram, "17", at(0)).await.unwrap());
-    assert!(!store.record_inbound(Channel::Telegram, "17", at(1)).await.unwrap());
+    assert!(
+        store
+            .record_inbound(Channel::Telegram, "17", at(0))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .record_inbound(Channel::Telegram, "17", at(1))
+            .await
+            .unwrap()
+    );
     assert!(store.inbound_seen(Channel::Telegram, "17").await.unwrap());
     assert!(
         !store.inbound_seen(Channel::Vk, "17").await.unwrap(),
@@ -177,7 +195,12 @@ pub async fn the_outbox_delivers_each_row_once_in_order(store: Arc<dyn Store>) {
     assert_eq!(store.channel_cursor("telegram").await.unwrap(), None);
     store
         .enqueue_outbound(
-            vec![notice(&a, "m1"), notice(&a, "m2"), notice(&b, "m1"), notice(&v, "m1")],
+            vec![
+                notice(&a, "m1"),
+                notice(&a, "m2"),
+                notice(&b, "m1"),
+                notice(&v, "m1"),
+            ],
             Some(("telegram", EventPosition(5))),
             at(0),
         )
@@ -245,7 +268,10 @@ pub async fn the_outbox_delivers_each_row_once_in_order(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(next.len(), 1);
-    assert_eq!(next[0].key, "m2", "the chat's next row once the first is sent");
+    assert_eq!(
+        next[0].key, "m2",
+        "the chat's next row once the first is sent"
+    );
     store.outbound_sent(next[0].id, at(12)).await.unwrap();
     assert_eq!(store.outbound_pending(Channel::Telegram).await.unwrap(), 0);
     assert!(

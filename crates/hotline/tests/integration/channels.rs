@@ -23,11 +23,14 @@ const VK_SECRET: &str = "SECRET";
 const VK_GROUP: &str = "229000111";
 const PASSWORD: &str = "long-enough-password";
 /// Enough for a sniffer to call it PNG.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 fn data(path: &str) -> Value {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path);
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(path);
     serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
 }
 
@@ -124,7 +127,10 @@ async fn answer(
             method: name.clone(),
             body: body.clone(),
         };
-        assert_eq!(call.form("access_token").as_deref(), Some("vk-access-token"));
+        assert_eq!(
+            call.form("access_token").as_deref(),
+            Some("vk-access-token")
+        );
     }
     let record = Call {
         method: name.clone(),
@@ -132,7 +138,10 @@ async fn answer(
     };
     if SENDS.contains(&name.as_str()) {
         let failure = if *platform.down.lock().unwrap() {
-            Some((503, json!({"ok": false, "error_code": 503, "description": "Service Unavailable"})))
+            Some((
+                503,
+                json!({"ok": false, "error_code": 503, "description": "Service Unavailable"}),
+            ))
         } else {
             platform.failures.lock().unwrap().pop_front()
         };
@@ -145,15 +154,25 @@ async fn answer(
     }
     let base = platform.base();
     let result = match name.as_str() {
-        "getFile" => json!({"ok": true, "result": {"file_id": "AgACAgIAAxkBAAIBlarge", "file_unique_id": "AQADlarge",
-            "file_size": PNG.len(), "file_path": "photos/file_7.png"}}),
-        "sendMessage" | "sendDocument" => json!({"ok": true, "result": {"message_id": 99, "date": 1780000000,
-            "chat": {"id": 555000111, "type": "private"}}}),
-        "users.get" => json!({"response": [{"id": 310000222, "first_name": "Мария", "last_name": "Иванова"}]}),
+        "getFile" => {
+            json!({"ok": true, "result": {"file_id": "AgACAgIAAxkBAAIBlarge", "file_unique_id": "AQADlarge",
+            "file_size": PNG.len(), "file_path": "photos/file_7.png"}})
+        }
+        "sendMessage" | "sendDocument" => {
+            json!({"ok": true, "result": {"message_id": 99, "date": 1780000000,
+            "chat": {"id": 555000111, "type": "private"}}})
+        }
+        "users.get" => {
+            json!({"response": [{"id": 310000222, "first_name": "Мария", "last_name": "Иванова"}]})
+        }
         "messages.send" => json!({"response": 1001}),
-        "docs.getMessagesUploadServer" => json!({"response": {"upload_url": format!("{base}/upload")}}),
+        "docs.getMessagesUploadServer" => {
+            json!({"response": {"upload_url": format!("{base}/upload")}})
+        }
         "upload" => json!({"file": "uploaded-file-token"}),
-        "docs.save" => json!({"response": {"type": "doc", "doc": {"id": 7001, "owner_id": 310000222, "title": "doc"}}}),
+        "docs.save" => {
+            json!({"response": {"type": "doc", "doc": {"id": 7001, "owner_id": 310000222, "title": "doc"}}})
+        }
         other => panic!("the stand-in has no method {other}"),
     };
     axum::Json(result).into_response()
@@ -173,18 +192,36 @@ async fn until(what: &str, mut check: impl FnMut() -> bool) {
 fn channel_env(platform: &Platform) -> Vec<(String, String)> {
     let base = platform.base();
     [
-        ("HOTLINE_CHANNELS__TELEGRAM__BOT_TOKEN", BOT_TOKEN.to_owned()),
-        ("HOTLINE_CHANNELS__TELEGRAM__WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
-        ("HOTLINE_CHANNELS__TELEGRAM__DEPARTMENT", "travel".to_owned()),
+        (
+            "HOTLINE_CHANNELS__TELEGRAM__BOT_TOKEN",
+            BOT_TOKEN.to_owned(),
+        ),
+        (
+            "HOTLINE_CHANNELS__TELEGRAM__WEBHOOK_SECRET",
+            WEBHOOK_SECRET.to_owned(),
+        ),
+        (
+            "HOTLINE_CHANNELS__TELEGRAM__DEPARTMENT",
+            "travel".to_owned(),
+        ),
         ("HOTLINE_CHANNELS__TELEGRAM__API_URL", base.clone()),
-        ("HOTLINE_CHANNELS__TELEGRAM__USERNAME", "hotline_test_bot".to_owned()),
-        ("HOTLINE_CHANNELS__VK__ACCESS_TOKEN", "vk-access-token".to_owned()),
+        (
+            "HOTLINE_CHANNELS__TELEGRAM__USERNAME",
+            "hotline_test_bot".to_owned(),
+        ),
+        (
+            "HOTLINE_CHANNELS__VK__ACCESS_TOKEN",
+            "vk-access-token".to_owned(),
+        ),
         ("HOTLINE_CHANNELS__VK__SECRET", VK_SECRET.to_owned()),
         ("HOTLINE_CHANNELS__VK__CONFIRMATION", "a1b2c3d4".to_owned()),
         ("HOTLINE_CHANNELS__VK__GROUP_ID", VK_GROUP.to_owned()),
         ("HOTLINE_CHANNELS__VK__DEPARTMENT", "marketplace".to_owned()),
         ("HOTLINE_CHANNELS__VK__API_URL", format!("{base}/method")),
-        ("HOTLINE_CHANNELS__VK__SCREEN_NAME", "hotline_test".to_owned()),
+        (
+            "HOTLINE_CHANNELS__VK__SCREEN_NAME",
+            "hotline_test".to_owned(),
+        ),
         (
             "HOTLINE_CHANNELS__LINK_URL",
             "https://shop.example/support?hotline_link={code}".to_owned(),
@@ -204,8 +241,20 @@ fn serve(dir: &Path, platform: &Platform) -> (Process, String) {
 
 fn add_operator(dir: &Path) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .args(["operator", "add", "--email", "olga@example.com", "--name", "Ольга"])
-        .args(["--departments", "travel,marketplace", "--password-stdin", "--data-dir"])
+        .args([
+            "operator",
+            "add",
+            "--email",
+            "olga@example.com",
+            "--name",
+            "Ольга",
+        ])
+        .args([
+            "--departments",
+            "travel,marketplace",
+            "--password-stdin",
+            "--data-dir",
+        ])
         .arg(dir)
         .env("HOTLINE_IDENTITY_SECRET", SECRET)
         .stdin(Stdio::piped())
@@ -277,7 +326,11 @@ impl Hotline {
             .send()
             .await
             .unwrap();
-        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
         response.json().await.unwrap()
     }
 
@@ -316,7 +369,11 @@ impl Hotline {
             .send()
             .await
             .unwrap();
-        assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().await.unwrap()
+        );
     }
 
     async fn upload_pdf(&self) -> String {
@@ -363,31 +420,49 @@ fn texts_to(platform: &Platform, chat: i64) -> Vec<String> {
 
 const CHAT: i64 = 555000111;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
+/// The stand-in, a data directory with an operator, Hotline serving on it
+/// with both channels, and the operator logged in.
+async fn started() -> (Platform, tempfile::TempDir, Process, Hotline) {
     let platform = Platform::start().await;
     let dir = tempfile::tempdir().unwrap();
     add_operator(dir.path());
     let (server, base) = serve(dir.path(), &platform);
-    let hotline = Hotline::login(base.clone()).await;
+    let hotline = Hotline::login(base).await;
+    (platform, dir, server, hotline)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
+    let (platform, dir, server, hotline) = started().await;
+    let base = hotline.base.clone();
 
     // Only Telegram calling with the secret gets in.
     let text = data("telegram/text.json");
-    assert_eq!(hotline.telegram(&text, None).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        hotline.telegram(&text, Some("webhook-secret_0123456780")).await,
+        hotline.telegram(&text, None).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        hotline
+            .telegram(&text, Some("webhook-secret_0123456780"))
+            .await,
         StatusCode::UNAUTHORIZED
     );
 
     // The greeting, then a question, sent twice as Telegram retries.
     assert_eq!(
-        hotline.telegram(&data("telegram/start.json"), Some(WEBHOOK_SECRET)).await,
+        hotline
+            .telegram(&data("telegram/start.json"), Some(WEBHOOK_SECRET))
+            .await,
         StatusCode::OK
     );
     until("the greeting", || !texts_to(&platform, CHAT).is_empty()).await;
     assert!(texts_to(&platform, CHAT)[0].contains("не видим ваших заказов"));
     for _ in 0..2 {
-        assert_eq!(hotline.telegram(&text, Some(WEBHOOK_SECRET)).await, StatusCode::OK);
+        assert_eq!(
+            hotline.telegram(&text, Some(WEBHOOK_SECRET)).await,
+            StatusCode::OK
+        );
     }
     let guest = format!("telegram:{CHAT}");
     let conversations = hotline.conversations_of(&guest).await;
@@ -411,14 +486,19 @@ async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
 
     // A photo becomes an attachment of the same conversation.
     assert_eq!(
-        hotline.telegram(&data("telegram/photo.json"), Some(WEBHOOK_SECRET)).await,
+        hotline
+            .telegram(&data("telegram/photo.json"), Some(WEBHOOK_SECRET))
+            .await,
         StatusCode::OK
     );
     let messages = hotline.messages(&conversation).await;
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[1]["text"], "Вот бирка багажа");
     assert_eq!(messages[1]["attachments"][0]["content_type"], "image/png");
-    assert_eq!(platform.sends("getFile")[0].json()["file_id"], "AgACAgIAAxkBAAIBlarge");
+    assert_eq!(
+        platform.sends("getFile")[0].json()["file_id"],
+        "AgACAgIAAxkBAAIBlarge"
+    );
 
     // The operator's reply reaches the chat once.
     hotline
@@ -437,7 +517,9 @@ async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
         (500, json!({"ok": false, "error_code": 500, "description": "Internal Server Error"})),
     ]);
     let before = platform.sends("sendMessage").len();
-    hotline.reply(&conversation, "Багаж нашёлся в Шереметьево.", vec![]).await;
+    hotline
+        .reply(&conversation, "Багаж нашёлся в Шереметьево.", vec![])
+        .await;
     until("the reply after the outage", || {
         platform.sends("sendMessage").len() - before == 4
     })
@@ -445,7 +527,11 @@ async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let tries = texts_to(&platform, CHAT);
     let tries = &tries[tries.len() - 4..];
-    assert!(tries.iter().all(|t| t.ends_with("Багаж нашёлся в Шереметьево.")));
+    assert!(
+        tries
+            .iter()
+            .all(|t| t.ends_with("Багаж нашёлся в Шереметьево."))
+    );
     assert_eq!(
         platform.sends("sendMessage").len() - before,
         4,
@@ -454,18 +540,27 @@ async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
 
     // An operator's file goes out as a document.
     let pdf = hotline.upload_pdf().await;
-    hotline.reply(&conversation, "Акт о неисправности багажа", vec![pdf]).await;
-    until("the document", || !platform.sends("sendDocument").is_empty()).await;
+    hotline
+        .reply(&conversation, "Акт о неисправности багажа", vec![pdf])
+        .await;
+    until("the document", || {
+        !platform.sends("sendDocument").is_empty()
+    })
+    .await;
     assert!(platform.sends("sendDocument")[0].contains(PDF));
     assert!(platform.sends("sendDocument")[0].contains(CHAT.to_string().as_bytes()));
 
     // «Привязать аккаунт»: a one-time link for the logged-in app.
     assert_eq!(
-        hotline.telegram(&data("telegram/link.json"), Some(WEBHOOK_SECRET)).await,
+        hotline
+            .telegram(&data("telegram/link.json"), Some(WEBHOOK_SECRET))
+            .await,
         StatusCode::OK
     );
     until("the link", || {
-        texts_to(&platform, CHAT).iter().any(|t| t.contains("hotline_link="))
+        texts_to(&platform, CHAT)
+            .iter()
+            .any(|t| t.contains("hotline_link="))
     })
     .await;
     let link = texts_to(&platform, CHAT)
@@ -495,8 +590,10 @@ async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
         .http
         .post(format!("{base}/api/v1/conversations"))
         .bearer_auth(&anna)
-        .json(&json!({"department": "travel", "text": "Потерялся багаж после рейса SU 1234",
-            "client_msg_id": "widget-1"}))
+        .json(
+            &json!({"department": "travel", "text": "Потерялся багаж после рейса SU 1234",
+            "client_msg_id": "widget-1"}),
+        )
         .send()
         .await
         .unwrap()
@@ -514,7 +611,10 @@ async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
         .unwrap();
     assert_eq!(linked.status(), StatusCode::OK);
     let linked: Value = linked.json().await.unwrap();
-    assert_eq!((linked["channel"].as_str(), linked["chat_id"].as_str()), (Some("telegram"), Some("555000111")));
+    assert_eq!(
+        (linked["channel"].as_str(), linked["chat_id"].as_str()),
+        (Some("telegram"), Some("555000111"))
+    );
     let again = hotline
         .http
         .post(format!("{base}/api/v1/channels/link"))
@@ -523,15 +623,24 @@ async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
         .send()
         .await
         .unwrap();
-    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY, "a code links once");
+    assert_eq!(
+        again.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a code links once"
+    );
     until("the confirmation", || {
-        texts_to(&platform, CHAT).iter().any(|t| t.contains("Аккаунт привязан"))
+        texts_to(&platform, CHAT)
+            .iter()
+            .any(|t| t.contains("Аккаунт привязан"))
     })
     .await;
 
     // Linked, the chat writes as Anna: the same question joins her open one.
     let repeat = with_update_id(data("telegram/text.json"), 700000010);
-    assert_eq!(hotline.telegram(&repeat, Some(WEBHOOK_SECRET)).await, StatusCode::OK);
+    assert_eq!(
+        hotline.telegram(&repeat, Some(WEBHOOK_SECRET)).await,
+        StatusCode::OK
+    );
     let annas = hotline.conversations_of("anna-7").await;
     assert_eq!(annas.len(), 1, "joined, not a second conversation");
     assert_eq!(annas[0]["id"], widget_conversation.as_str());
@@ -544,10 +653,17 @@ async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
             &hotline.operator,
         )
         .await;
-    assert_eq!(customer["context"]["orders"][0]["id"], "SU-1234", "{customer}");
+    assert_eq!(
+        customer["context"]["orders"][0]["id"], "SU-1234",
+        "{customer}"
+    );
     assert_eq!(customer["channels"][0]["verified"], true, "{customer}");
     hotline
-        .reply(&widget_conversation, "Анна, ваш багаж уже едет к вам.", vec![])
+        .reply(
+            &widget_conversation,
+            "Анна, ваш багаж уже едет к вам.",
+            vec![],
+        )
         .await;
     until("the reply in the customer's conversation", || {
         texts_to(&platform, CHAT)
@@ -578,7 +694,13 @@ async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
         .iter()
         .map(|c| c["url"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(urls, ["https://vk.me/hotline_test", "https://t.me/hotline_test_bot"]);
+    assert_eq!(
+        urls,
+        [
+            "https://vk.me/hotline_test",
+            "https://t.me/hotline_test_bot"
+        ]
+    );
 
     drop(server);
 }
@@ -601,13 +723,11 @@ fn token_with_orders(sub: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_queued_during_an_outage_survives_a_restart() {
-    let platform = Platform::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    add_operator(dir.path());
-    let (server, base) = serve(dir.path(), &platform);
-    let hotline = Hotline::login(base).await;
+    let (platform, dir, server, hotline) = started().await;
     assert_eq!(
-        hotline.telegram(&data("telegram/text.json"), Some(WEBHOOK_SECRET)).await,
+        hotline
+            .telegram(&data("telegram/text.json"), Some(WEBHOOK_SECRET))
+            .await,
         StatusCode::OK
     );
     let conversation = hotline.conversations_of(&format!("telegram:{CHAT}")).await[0]["id"]
@@ -616,8 +736,13 @@ async fn a_reply_queued_during_an_outage_survives_a_restart() {
         .to_owned();
 
     *platform.down.lock().unwrap() = true;
-    hotline.reply(&conversation, "Ответ, переживший перезапуск", vec![]).await;
-    until("a refused try", || !platform.sends("sendMessage").is_empty()).await;
+    hotline
+        .reply(&conversation, "Ответ, переживший перезапуск", vec![])
+        .await;
+    until("a refused try", || {
+        !platform.sends("sendMessage").is_empty()
+    })
+    .await;
     // Killed, not stopped: nothing gets to clean up.
     drop(server);
     *platform.down.lock().unwrap() = false;
@@ -631,20 +756,18 @@ async fn a_reply_queued_during_an_outage_survives_a_restart() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let accepted = &platform.sends("sendMessage")[refused..];
     assert_eq!(accepted.len(), 1, "sent once after the restart");
-    assert!(accepted[0].json()["text"]
-        .as_str()
-        .unwrap()
-        .ends_with("Ответ, переживший перезапуск"));
+    assert!(
+        accepted[0].json()["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("Ответ, переживший перезапуск")
+    );
     drop(server);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vk_community_confirms_takes_messages_in_once_and_replies_idempotently() {
-    let platform = Platform::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    add_operator(dir.path());
-    let (server, base) = serve(dir.path(), &platform);
-    let hotline = Hotline::login(base).await;
+    let (platform, dir, server, hotline) = started().await;
 
     assert_eq!(
         hotline.vk(&data("vk/confirmation.json")).await,
@@ -675,17 +798,29 @@ async fn a_vk_community_confirms_takes_messages_in_once_and_replies_idempotently
     assert_eq!(messages[0]["attachments"][0]["content_type"], "image/png");
 
     // VK fails once (its error 10): the retry carries the same random_id.
-    platform.fail_next([(200, json!({"error": {"error_code": 10, "error_msg": "Internal server error"}}))]);
-    hotline.reply(&conversation, "Мария, оформим замену.", vec![]).await;
+    platform.fail_next([(
+        200,
+        json!({"error": {"error_code": 10, "error_msg": "Internal server error"}}),
+    )]);
+    hotline
+        .reply(&conversation, "Мария, оформим замену.", vec![])
+        .await;
     until("the reply", || platform.sends("messages.send").len() == 2).await;
     let sends = platform.sends("messages.send");
     assert_eq!(sends[0].form("random_id"), sends[1].form("random_id"));
     assert_eq!(sends[1].form("peer_id").as_deref(), Some("310000222"));
-    assert!(sends[1].form("message").unwrap().ends_with("Мария, оформим замену."));
+    assert!(
+        sends[1]
+            .form("message")
+            .unwrap()
+            .ends_with("Мария, оформим замену.")
+    );
 
     // A file goes up as a document and out as an attachment.
     let pdf = hotline.upload_pdf().await;
-    hotline.reply(&conversation, "Бланк замены", vec![pdf]).await;
+    hotline
+        .reply(&conversation, "Бланк замены", vec![pdf])
+        .await;
     until("the document", || {
         platform
             .sends("messages.send")
