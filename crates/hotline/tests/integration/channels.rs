@@ -433,7 +433,7 @@ async fn started() -> (Platform, tempfile::TempDir, Process, Hotline) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
-    let (platform, dir, server, hotline) = started().await;
+    let (platform, _dir, server, hotline) = started().await;
     let base = hotline.base.clone();
 
     // Only Telegram calling with the secret gets in.
@@ -618,7 +618,7 @@ async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
     let again = hotline
         .http
         .post(format!("{base}/api/v1/channels/link"))
-        .bearer_auth(&token("mallory"))
+        .bearer_auth(token("mallory"))
         .json(&json!({"code": code}))
         .send()
         .await
@@ -767,7 +767,7 @@ async fn a_reply_queued_during_an_outage_survives_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vk_community_confirms_takes_messages_in_once_and_replies_idempotently() {
-    let (platform, dir, server, hotline) = started().await;
+    let (platform, _dir, server, hotline) = started().await;
 
     assert_eq!(
         hotline.vk(&data("vk/confirmation.json")).await,
