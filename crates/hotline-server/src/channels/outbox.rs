@@ -242,7 +242,7 @@ impl Courier {
             let mut paused = None;
             for row in leased {
                 if let Some(wait) = paused {
-                    // Put back without counting a failure: the platform asked us to wait.
+                    // Put back, due once the platform's wait is over.
                     let _ = store
                         .outbound_failed(row.id, now() + wait, "waiting out the platform's limit")
                         .await;

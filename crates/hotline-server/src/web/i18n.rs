@@ -247,6 +247,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("help_center", "Центр помощи", "Help center"),
     (
+        "chat_linked",
+        "Чат в мессенджере привязан к вашему аккаунту.",
+        "The messenger chat is linked to your account.",
+    ),
+    (
+        "chat_link_failed",
+        "Ссылка для привязки устарела или уже использована: попросите новую в чате.",
+        "The link has expired or was used: ask the chat for a new one.",
+    ),
+    (
         "other_channels",
         "Не получается войти? Напишите нам в социальных сетях:",
         "Cannot log in? Write to us on social networks:",

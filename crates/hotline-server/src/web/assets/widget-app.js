@@ -56,7 +56,22 @@ window.addEventListener('message', (event) => {
   // Operators see the customer's orders and login facts from each new token.
   if (token) api(auth, '/api/v1/customer/context', { method: 'POST' }).catch(() => {});
   if (customerChanged || !state.live) start();
+  if (token && typeof data.link === 'string') linkChat(data.link);
 });
+
+/** Links the social chat that sent the customer here, once per code. */
+async function linkChat(code) {
+  if (state.linkedCodes?.has(code)) return;
+  (state.linkedCodes ||= new Set()).add(code);
+  let text = t('chat_linked');
+  try {
+    await api(auth, '/api/v1/channels/link', { method: 'POST', body: { code } });
+  } catch {
+    text = t('chat_link_failed');
+  }
+  connectionEl.hidden = false;
+  connectionEl.textContent = text;
+}
 
 function askParent(type) {
   if (window.parent !== window) window.parent.postMessage({ type }, state.parentOrigin || '*');

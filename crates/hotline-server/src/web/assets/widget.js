@@ -94,10 +94,17 @@
     return Promise.resolve(options.token || null);
   }
 
+  // A social chat's one-time link (channels.link_url points here with
+  // ?hotline_link=CODE): the chat links to whoever is logged in.
+  function linkCode() {
+    var code = new URLSearchParams(location.search).get('hotline_link');
+    return code && /^[0-9a-f]{32}$/.test(code) ? code : null;
+  }
+
   function sendToken() {
     currentToken().then(function (token) {
       if (frame && frame.contentWindow) {
-        frame.contentWindow.postMessage({ type: 'hotline:token', token: token || null }, hotlineOrigin);
+        frame.contentWindow.postMessage({ type: 'hotline:token', token: token || null, link: linkCode() }, hotlineOrigin);
       }
     });
   }
