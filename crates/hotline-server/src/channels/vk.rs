@@ -184,7 +184,15 @@ impl Vk {
                 content: InboundContent::Command(command),
             }));
         }
-        let files: Vec<_> = message.attachments.iter().filter_map(file_of).collect();
+        // The URLs come in the event: only VK's own HTTPS addresses are
+        // fetched (plain HTTP only when the API itself is, as in tests).
+        let insecure_ok = self.settings.api_url.starts_with("http://");
+        let files: Vec<_> = message
+            .attachments
+            .iter()
+            .filter_map(file_of)
+            .filter(|(url, _)| url.starts_with("https://") || insecure_ok)
+            .collect();
         let mut attachment_ids = Vec::new();
         if !files.is_empty() {
             let (_, principal) = app.chat_principal(&chat, &display_name).await?;

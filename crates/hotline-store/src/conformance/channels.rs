@@ -155,6 +155,31 @@ pub async fn link_codes_link_a_chat_once(store: Arc<dyn Store>) {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].chat, tg);
 
+    // Erasing the customer erases their linked chats (and a guest's own).
+    let vk = chat(Channel::Vk, "4004");
+    store.touch_chat(&vk, "Пётр").await.unwrap();
+    store
+        .create_link_code(NewLinkCode {
+            chat: vk.clone(),
+            code_sha256: "vk".into(),
+            expires_at: at(600),
+        })
+        .await
+        .unwrap();
+    store
+        .link_chat("vk", &customer("erased"), at(4))
+        .await
+        .unwrap();
+    store
+        .erase_customer(&CustomerId::from_raw("erased"))
+        .await
+        .unwrap();
+    assert!(store.chat(&vk).await.unwrap().is_none());
+    let guest = chat(Channel::Vk, "5005");
+    store.touch_chat(&guest, "Гость").await.unwrap();
+    store.erase_customer(&guest.guest_id()).await.unwrap();
+    assert!(store.chat(&guest).await.unwrap().is_none());
+
     assert!(
         !store
             .unlink_chat(&tg, &customer("mallory").id)
