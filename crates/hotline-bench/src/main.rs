@@ -20,8 +20,11 @@
 //!   (no server): answer quality on the evaluation set against PostgreSQL
 //!   full-text search, and re-index time and suggest latency at 10 000
 //!   articles.
+//! - `contacts`: how well the bot tells press, investors and partners from
+//!   customers, on a labelled set.
 
 mod auth;
+mod contacts;
 mod day;
 mod idle;
 mod kb_data;
@@ -65,6 +68,8 @@ enum Command {
     KbQuality(kb_quality::Args),
     /// Help-center search speed: re-indexing 10 000 articles, suggest latency.
     KbSpeed(kb_speed::Args),
+    /// Press, investors and partners told from customers: precision and recall on a labelled set.
+    Contacts(contacts::Args),
 }
 
 #[tokio::main]
@@ -78,5 +83,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Soak(args) => soak::run(args).await,
         Command::KbQuality(args) => kb_quality::run(args).await,
         Command::KbSpeed(args) => kb_speed::run(args),
+        Command::Contacts(args) => contacts::run(args),
     }
 }

@@ -18,6 +18,7 @@
 //! of the question an article covers, and a department boost.
 
 mod analysis;
+mod contact_request;
 mod focus;
 mod fuzzy;
 mod index;
@@ -26,6 +27,7 @@ mod snippet;
 mod synonyms;
 
 pub use analysis::analyze;
+pub use contact_request::{ContactRequest, recognize as recognize_contact_request};
 pub use index::{Confidence, SUGGEST_MIN_CONFIDENCE, SearchIndex};
 pub use synonyms::Synonyms;
 
