@@ -1,6 +1,7 @@
 //! Conversations: starting one, writing to it, moving it through its life.
 
 use crate::error::{AppError, AppResult};
+use crate::help_center::contacts::Redirect;
 use crate::reading::Purpose;
 use crate::screening::{Destination, Screening};
 use crate::security::TAKEOVER_TOPIC;
@@ -73,6 +74,9 @@ struct Opening {
     subject: Subject,
     initial_status: Status,
     message: MessageDraft,
+    /// Press, investors or partners: the bot answers with their address and
+    /// resolves the conversation.
+    redirect: Option<Redirect>,
 }
 
 const DEFAULT_TAKEOVER_TEXT: &str = "Мне кажется, мой аккаунт взломали";
@@ -117,11 +121,15 @@ impl App {
         if let (Some(order), Some(claimed)) = (&order_id, &request.claimed_orders) {
             check_claimed_order(claimed, department.id.as_str(), order.as_str())?;
         }
+        // In every department, also one where the bot does not otherwise
+        // answer: a journalist is not a customer anywhere.
+        let redirect = self.contacts.redirect(&request.message.text);
         let opening = Opening {
             subject: Subject::from_parts(order_id, topic)?,
-            initial_status: Status::initial(self.bot_answers(department)),
+            initial_status: Status::initial(redirect.is_some() || self.bot_answers(department)),
             department: department.id.clone(),
             message: request.message,
+            redirect,
         };
         self.start(principal, customer, opening).await
     }
@@ -151,6 +159,7 @@ impl App {
                         topic: TopicId::parse(TAKEOVER_TOPIC.to_owned())?,
                     },
                     initial_status: Status::Queued,
+                    redirect: None,
                     message: MessageDraft {
                         text,
                         client_msg_id,
@@ -198,7 +207,7 @@ impl App {
             )
             .await?;
         let first_message = self.new_message(screened.text, draft)?;
-        let started = self
+        let mut started = self
             .store
             .start_conversation(StartConversation {
                 department: opening.department,
@@ -215,8 +224,13 @@ impl App {
         if started.created {
             crate::metrics::conversation_started();
             crate::metrics::message_created(hotline_domain::AuthorKind::Customer);
-            if started.conversation.status == Status::Bot {
-                self.bot_answers_first_message(&started).await;
+            if started.conversation.status == Status::Bot
+                && let Some(answered) = self
+                    .bot_answers_first_message(&started, opening.redirect.as_ref())
+                    .await
+            {
+                // A redirect resolved it: the customer sees that at once.
+                started.conversation = answered;
             }
         }
         Ok(StartOutcome {
@@ -226,17 +240,28 @@ impl App {
     }
 
     /// After a conversation started with the bot: the bot answers the first
-    /// message. A failure is logged, never the customer's problem: they can
-    /// always call an operator.
-    async fn bot_answers_first_message(&self, started: &Started) {
-        let answered = help_center::bot::answer(
-            &self.help_center,
-            &started.conversation,
-            &started.message.text,
-        )
-        .await;
-        if let Err(e) = answered {
-            tracing::warn!(conversation = %started.conversation.id, error = %e, "the bot could not answer");
+    /// message (press, investors and partners with their address). A
+    /// failure is logged, never the customer's problem: they can always
+    /// call an operator.
+    async fn bot_answers_first_message(
+        &self,
+        started: &Started,
+        redirect: Option<&Redirect>,
+    ) -> Option<Conversation> {
+        let (conversation, question) = (&started.conversation, &started.message.text);
+        let answered = match redirect {
+            Some(redirect) => {
+                help_center::bot::redirect(&self.help_center, conversation, redirect, question)
+                    .await
+            }
+            None => help_center::bot::answer(&self.help_center, conversation, question).await,
+        };
+        match answered {
+            Ok(posted) => Some(posted.conversation),
+            Err(e) => {
+                tracing::warn!(conversation = %started.conversation.id, error = %e, "the bot could not answer");
+                None
+            }
         }
     }
 

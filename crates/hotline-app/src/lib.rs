@@ -52,6 +52,8 @@ pub struct AppSettings {
     /// Domains operators may link to; see `Settings::allowed_link_domains`.
     pub allowed_link_domains: Vec<String>,
     pub claims: claims::ClaimSettings,
+    /// Where the bot sends the press, investors and partners.
+    pub contacts: help_center::contacts::Contacts,
 }
 
 /// What stops a node from serving; `None` where all is well.
@@ -76,6 +78,7 @@ pub struct App {
     security: Security,
     help_center: Arc<HelpCenter>,
     claims: claims::ClaimSettings,
+    contacts: help_center::contacts::Contacts,
 }
 
 impl App {
@@ -95,6 +98,7 @@ impl App {
             security: Security::new(settings.security, &settings.allowed_link_domains),
             help_center,
             claims: settings.claims,
+            contacts: settings.contacts,
         }
     }
 

@@ -14,6 +14,7 @@ pub const SECRET_REQUESTS_BLOCKED: &str = "hotline_secret_requests_blocked_total
 pub const SUSPICIOUS_LINKS_REFUSED: &str = "hotline_suspicious_links_refused_total";
 pub const CONVERSATIONS_RATED: &str = "hotline_conversations_rated_total";
 pub const CLAIM_ALERTS: &str = "hotline_claim_alerts_total";
+pub const BOT_REDIRECTS: &str = "hotline_bot_redirects_total";
 
 /// Every metric above, for the documentation check.
 pub const ALL: &[&str] = &[
@@ -25,6 +26,7 @@ pub const ALL: &[&str] = &[
     SUSPICIOUS_LINKS_REFUSED,
     CONVERSATIONS_RATED,
     CLAIM_ALERTS,
+    BOT_REDIRECTS,
 ];
 
 /// Tells the installed recorder what each metric means.
@@ -50,6 +52,10 @@ pub fn describe() {
     describe_counter!(
         SUSPICIOUS_LINKS_REFUSED,
         "operator texts refused for a link outside the allowed domains"
+    );
+    describe_counter!(
+        BOT_REDIRECTS,
+        "requests of the press, investors and partners the bot answered with their address, by kind"
     );
     describe_counter!(
         CONVERSATIONS_RATED,
@@ -88,4 +94,8 @@ pub(crate) fn conversation_rated(department: &str, score: u8) {
 
 pub(crate) fn claim_alert(alert: hotline_domain::claims::ClaimAlert) {
     counter!(CLAIM_ALERTS, "alert" => alert.as_str()).increment(1);
+}
+
+pub(crate) fn redirected(kind: hotline_search::ContactRequest) {
+    counter!(BOT_REDIRECTS, "kind" => kind.as_str()).increment(1);
 }

@@ -381,17 +381,23 @@ impl Conversation {
         self.status == Status::Bot
     }
 
-    /// The effect of a bot's message on the lifecycle: none, and refused
-    /// where [`bot_may_post`](Self::bot_may_post) says no.
-    pub fn on_bot_message(&self) -> Result<(), DomainError> {
-        if self.bot_may_post() {
-            Ok(())
-        } else {
-            Err(DomainError::InvalidTransition {
+    /// The effect of a bot's message on the lifecycle, refused where
+    /// [`bot_may_post`](Self::bot_may_post) says no: none, or, for an answer
+    /// that settles the matter (`resolves`: the press gets the press office's
+    /// address), resolved — nothing waits in a queue, and the customer can
+    /// still call an operator. Returns whether the status changed.
+    pub fn on_bot_message(&mut self, resolves: bool) -> Result<bool, DomainError> {
+        if !self.bot_may_post() {
+            return Err(DomainError::InvalidTransition {
                 action: "answer by the bot in",
                 status: self.status.as_str(),
-            })
+            });
         }
+        if resolves {
+            self.status = Status::Resolved;
+            self.assignee = None;
+        }
+        Ok(resolves)
     }
 }
 
@@ -565,15 +571,25 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_that_settles_the_matter_resolves_and_the_customer_may_still_call_an_operator() {
+        let mut c = conversation(Status::Bot);
+        assert_eq!(c.on_bot_message(true), Ok(true));
+        assert_eq!(c.status, Status::Resolved);
+        assert_eq!(c.apply(LifecycleAction::Handoff, &customer()), Ok(true));
+        assert_eq!(c.status, Status::Queued);
+    }
+
+    #[test]
     fn the_bot_posts_only_while_it_has_the_conversation() {
-        let c = conversation(Status::Bot);
+        let mut c = conversation(Status::Bot);
         assert!(c.bot_may_post());
-        assert_eq!(c.on_bot_message(), Ok(()));
+        assert_eq!(c.on_bot_message(false), Ok(false));
+        assert_eq!(c.status, Status::Bot);
         for status in [Status::Queued, Status::Assigned, Status::Resolved] {
-            let c = conversation(status);
+            let mut c = conversation(status);
             assert!(!c.bot_may_post(), "{status:?}");
             assert_eq!(
-                c.on_bot_message(),
+                c.on_bot_message(true),
                 Err(DomainError::InvalidTransition {
                     action: "answer by the bot in",
                     status: status.as_str(),

@@ -98,6 +98,7 @@ pub async fn build(
             security: settings.security.clone(),
             allowed_link_domains: settings.allowed_link_domains.clone(),
             claims: settings.claims.clone(),
+            contacts: settings.contacts.clone(),
         },
         Arc::new(help_center),
     );

@@ -44,6 +44,10 @@ pub struct Settings {
     pub queues: crate::queues::settings::QueueSettings,
     pub help_center: hotline_app::help_center::settings::HelpCenterSettings,
     pub claims: hotline_app::claims::ClaimSettings,
+    /// Where the bot sends the press, investors and partners
+    /// (`HOTLINE_CONTACTS__PRESS`, …); a kind without an address goes to
+    /// support as any request.
+    pub contacts: hotline_app::help_center::contacts::Contacts,
     /// The social channels (Telegram, VK); see docs/channels.md.
     pub channels: crate::channels::settings::ChannelSettings,
 }
@@ -85,6 +89,7 @@ impl Default for Settings {
             queues: Default::default(),
             help_center: Default::default(),
             claims: Default::default(),
+            contacts: Default::default(),
             channels: Default::default(),
         }
     }
@@ -147,6 +152,7 @@ impl fmt::Debug for Settings {
             .field("queues", &self.queues)
             .field("help_center", &self.help_center)
             .field("claims", &self.claims)
+            .field("contacts", &self.contacts)
             .field("channels", &self.channels)
             .finish()
     }

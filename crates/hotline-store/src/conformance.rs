@@ -92,7 +92,8 @@ macro_rules! store_conformance_suite {
         );
         $crate::store_conformance_suite!(@feed_cases $open;
             committed_feed_is_in_commit_order,
-            bot_messages_carry_suggestions_while_the_bot_handles_the_conversation
+            bot_messages_carry_suggestions_while_the_bot_handles_the_conversation,
+            a_bot_answer_that_settles_the_matter_resolves_in_the_same_write
         );
     };
     (@cases $open:expr; $($case:ident),+) => {
@@ -1844,6 +1845,7 @@ pub async fn bot_messages_carry_suggestions_while_the_bot_handles_the_conversati
             conversation_id: conv.clone(),
             text: MessageText::parse("Возможно, это поможет:".into(), 10_000).unwrap(),
             suggestions: vec![suggestion.clone()],
+            resolves: false,
         })
         .await
         .unwrap();
@@ -1891,6 +1893,7 @@ pub async fn bot_messages_carry_suggestions_while_the_bot_handles_the_conversati
             conversation_id: conv.clone(),
             text: MessageText::parse("ещё".into(), 10_000).unwrap(),
             suggestions: vec![],
+            resolves: false,
         })
         .await;
     assert!(matches!(
@@ -1902,9 +1905,58 @@ pub async fn bot_messages_carry_suggestions_while_the_bot_handles_the_conversati
             conversation_id: ConversationId::from_raw("nope"),
             text: MessageText::parse("ещё".into(), 10_000).unwrap(),
             suggestions: vec![],
+            resolves: false,
         })
         .await;
     assert!(matches!(unknown, Err(StoreError::NotFound)));
+}
+
+pub async fn a_bot_answer_that_settles_the_matter_resolves_in_the_same_write(
+    store: Arc<dyn Store>,
+    mut feed: broadcast::Receiver<Arc<Event>>,
+) {
+    use crate::kb::PostBotMessage;
+    let started = store
+        .start_conversation(StartConversation {
+            department: department("bank"),
+            subject: Subject::General,
+            initial_status: Status::Bot,
+            customer: customer("c1"),
+            first_message: new_message("m-1", "Я журналист, нужен комментарий"),
+        })
+        .await
+        .unwrap();
+    let conv = started.conversation.id.clone();
+    while feed.try_recv().is_ok() {}
+    let posted = store
+        .post_bot_message(PostBotMessage {
+            conversation_id: conv.clone(),
+            text: MessageText::parse("Для прессы: press@example.com".into(), 10_000).unwrap(),
+            suggestions: vec![],
+            resolves: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(posted.conversation.status, Status::Resolved);
+    assert_eq!(posted.conversation.queue, None, "nothing waits in a queue");
+    let stored = store.conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(stored.status, Status::Resolved);
+    assert_eq!(stored.last_seq, 2);
+    let kinds: Vec<EventKind> = std::iter::from_fn(|| feed.try_recv().ok())
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&EventKind::MessageCreated), "{kinds:?}");
+    assert!(kinds.contains(&EventKind::ConversationUpdated), "{kinds:?}");
+    // The customer can still call an operator.
+    let handed = store
+        .change_lifecycle(ChangeLifecycle {
+            conversation_id: conv.clone(),
+            actor: Principal::Customer(customer("c1")),
+            command: LifecycleCommand::Handoff,
+        })
+        .await
+        .unwrap();
+    assert_eq!(handed.status, Status::Queued);
 }
 
 pub async fn read_marks_move_forward_in_both_numberings(store: Arc<dyn Store>) {

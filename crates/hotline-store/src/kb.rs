@@ -85,6 +85,9 @@ pub struct PostBotMessage {
     pub conversation_id: ConversationId,
     pub text: MessageText,
     pub suggestions: Vec<ArticleSuggestion>,
+    /// The answer settles the matter: the conversation is resolved in the
+    /// same write (see `Conversation::on_bot_message`).
+    pub resolves: bool,
 }
 
 /// The name bot messages carry as their author.

@@ -211,6 +211,7 @@ pub fn post_bot_message<R: WriteRecords>(
     let post = Post::Bot {
         text: command.text.clone(),
         suggestions: command.suggestions.clone(),
+        resolves: command.resolves,
     };
     let now = records.now();
     append_message(records, conversation, post, now)
@@ -444,6 +445,8 @@ pub enum Post<'a> {
     Bot {
         text: MessageText,
         suggestions: Vec<ArticleSuggestion>,
+        /// The answer settles the matter: the conversation is resolved.
+        resolves: bool,
     },
     /// What the platform itself tells both sides (a claim's acknowledgement,
     /// an extension notice), with files already checked to be the filer's.
@@ -472,7 +475,7 @@ impl Post<'_> {
     pub fn apply_to(&self, conversation: &mut Conversation) -> Result<bool, DomainError> {
         match self {
             Post::Person { author, message } => conversation.on_message(author, message.internal),
-            Post::Bot { .. } => conversation.on_bot_message().map(|()| false),
+            Post::Bot { resolves, .. } => conversation.on_bot_message(*resolves),
             Post::System {
                 on_behalf_of: Some(customer),
                 ..
@@ -499,7 +502,9 @@ impl Post<'_> {
                 Some(message.client_msg_id.clone()),
                 Vec::new(),
             ),
-            Post::Bot { text, suggestions } => (
+            Post::Bot {
+                text, suggestions, ..
+            } => (
                 Author {
                     kind: AuthorKind::Bot,
                     id: None,

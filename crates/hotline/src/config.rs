@@ -40,6 +40,8 @@ pub fn load(
                     || key.starts_with("help_center__")
                     || key.starts_with("queues__")
                     || key.starts_with("channels__")
+                    || key.starts_with("claims__")
+                    || key.starts_with("contacts__")
             })
             .split("__"),
     );

@@ -1,6 +1,7 @@
 //! The answer bot: answers the first message of a conversation in a
 //! department with articles, and takes the customer's verdict on it.
 
+use super::contacts::Redirect;
 use super::{HelpCenter, HelpCenterError};
 use hotline_domain::{
     ArticleId, ArticleSuggestion, AuthorKind, Conversation, Message, MessageText,
@@ -32,7 +33,7 @@ pub async fn answer(
     question: &str,
 ) -> Result<Posted, HelpCenterError> {
     if hotline_guard::reports_impostor_contact(question) {
-        return post(kb, conversation, IMPOSTOR_TEXT, Vec::new()).await;
+        return post(kb, conversation, IMPOSTOR_TEXT, Vec::new(), false).await;
     }
     let hits = kb.suggest(question, Some(&conversation.department))?;
     let suggestions: Vec<ArticleSuggestion> = hits
@@ -58,7 +59,27 @@ pub async fn answer(
     } else {
         FOUND_TEXT
     };
-    post(kb, conversation, text, suggestions).await
+    post(kb, conversation, text, suggestions, false).await
+}
+
+/// Answers a journalist's, an investor's or a partner's `request` with
+/// their address, and resolves the conversation in the same write.
+pub async fn redirect(
+    kb: &HelpCenter,
+    conversation: &Conversation,
+    redirect: &Redirect,
+    request: &str,
+) -> Result<Posted, HelpCenterError> {
+    let posted = post(
+        kb,
+        conversation,
+        &redirect.answer(request),
+        Vec::new(),
+        true,
+    )
+    .await?;
+    crate::metrics::redirected(redirect.kind);
+    Ok(posted)
 }
 
 async fn post(
@@ -66,6 +87,7 @@ async fn post(
     conversation: &Conversation,
     text: &str,
     suggestions: Vec<ArticleSuggestion>,
+    resolves: bool,
 ) -> Result<Posted, HelpCenterError> {
     let posted = kb
         .store()
@@ -74,6 +96,7 @@ async fn post(
             text: MessageText::parse(text.to_owned(), usize::MAX)
                 .map_err(hotline_store::StoreError::from)?,
             suggestions,
+            resolves,
         })
         .await?;
     crate::metrics::message_created(hotline_domain::AuthorKind::Bot);

@@ -8,6 +8,7 @@
 //! applies changes in the store's order.
 
 pub mod bot;
+pub mod contacts;
 pub mod import;
 pub mod settings;
 

@@ -916,3 +916,86 @@ async fn the_demo_help_center_loads_into_a_running_server() {
     .await;
     assert!(!hit_ids(&after, "hits").is_empty(), "{after}");
 }
+
+/// A journalist is not a customer: the bot gives the press office's address
+/// and resolves the conversation, in a department where it does not
+/// otherwise answer; nothing reaches the operators' queue, and the
+/// journalist can still call an operator. A kind without an address
+/// (investors here) goes to support as any request.
+#[tokio::test]
+async fn press_and_partners_get_their_address_and_nothing_waits_in_a_queue() {
+    let app = TestApp::spawn_with(|s| {
+        s.contacts.press = Some("press@example.com".into());
+        s.contacts.partners = Some("https://example.com/partners".into());
+    })
+    .await;
+    let operator = app
+        .operator("op@example.com", Role::Operator, &["bank"])
+        .await;
+    let journalist = app.customer_token("j1");
+    let (status, started) = app
+        .post(
+            &journalist,
+            "/api/v1/conversations",
+            json!({"department": "bank", "client_msg_id": "m-1",
+                   "text": "Добрый день, я журналист РБК, нужен комментарий о новых тарифах"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{started}");
+    assert_eq!(started["status"], "resolved", "{started}");
+    let conversation = started["id"].as_str().unwrap().to_owned();
+    let all = messages(&app, &journalist, &conversation).await;
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all[1]["author"]["kind"], "bot");
+    let text = all[1]["text"].as_str().unwrap();
+    assert!(text.contains("пресс-служба: press@example.com"), "{text}");
+    assert!(text.contains("Позвать оператора"), "{text}");
+
+    let partner = app.customer_token("p1");
+    let (_, proposal) = app
+        .post(
+            &partner,
+            "/api/v1/conversations",
+            json!({"department": "bank", "client_msg_id": "m-1",
+                   "text": "We'd like to discuss a partnership with your company"}),
+        )
+        .await;
+    assert_eq!(proposal["status"], "resolved", "{proposal}");
+    let answer = messages(&app, &partner, proposal["id"].as_str().unwrap()).await;
+    let answer = answer[1]["text"].as_str().unwrap();
+    assert!(answer.contains("https://example.com/partners"), "{answer}");
+    assert!(answer.starts_with("Partnership proposals"), "{answer}");
+
+    let investor = app.customer_token("i1");
+    let queued = app
+        .start(&investor, "bank", "Я акционер, когда собрание акционеров?")
+        .await;
+    let customer = app.customer_token("c1");
+    let question = app.start(&customer, "bank", "Как закрыть вклад?").await;
+    let (status, listed) = app
+        .get(&operator, "/api/v1/conversations?status=queued")
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    let ids: Vec<&str> = listed["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{listed}");
+    assert!(ids.contains(&queued.as_str()) && ids.contains(&question.as_str()));
+
+    // «Позвать оператора» still works.
+    let (status, body) = app
+        .post(
+            &journalist,
+            &format!("/api/v1/conversations/{conversation}/handoff"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("queued")),
+        "{body}"
+    );
+}
