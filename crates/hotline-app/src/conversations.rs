@@ -107,6 +107,7 @@ impl App {
             .ok()
             .and_then(|id| self.department(&id))
             .ok_or_else(unknown)?;
+        department.admits(&customer)?;
         let topic = request.topic.map(TopicId::parse).transpose()?;
         if let Some(topic) = &topic
             && !department.has_topic(topic)

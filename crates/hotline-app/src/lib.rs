@@ -37,7 +37,7 @@ pub use screening::Screening;
 
 use bus::EventBus;
 use help_center::HelpCenter;
-use hotline_domain::{Department, DepartmentId, Principal};
+use hotline_domain::{Audience, Department, DepartmentId, Principal};
 use hotline_store::Store;
 use security::{Security, SecuritySettings};
 use std::sync::Arc;
@@ -135,6 +135,24 @@ impl App {
 
     pub fn departments(&self) -> &[Department] {
         &self.departments
+    }
+
+    /// The departments `caller` may start conversations in (for the
+    /// widget's choice): a customer's own audience's, buyers' for anyone
+    /// unknown, all for operators; the security queue is never listed.
+    pub fn departments_listed_for<'a>(
+        &'a self,
+        caller: Option<&Principal>,
+    ) -> impl Iterator<Item = &'a Department> + 'a {
+        let audience = match caller {
+            Some(Principal::Customer(customer)) => Some(Audience::of(customer)),
+            Some(Principal::Operator(_)) => None,
+            None => Some(Audience::Buyers),
+        };
+        self.departments.iter().filter(move |d| {
+            self.security.listed_for_customers(d.id.as_str())
+                && audience.is_none_or(|a| a == d.audience)
+        })
     }
 
     pub fn department(&self, id: &DepartmentId) -> Option<&Department> {

@@ -28,6 +28,12 @@ pub enum DomainError {
     UnknownDepartment(String),
     #[error("department `{department}` has no topic `{topic}`")]
     UnknownTopic { department: String, topic: String },
+    #[error("department `{department}` serves {serves}; this identity token is a {caller}'s")]
+    WrongAudience {
+        department: String,
+        serves: &'static str,
+        caller: &'static str,
+    },
     #[error("a conversation is about an order or a topic, not both")]
     AmbiguousSubject,
     #[error("cannot {action} a conversation that is {status}")]
@@ -81,6 +87,7 @@ impl DomainError {
             DomainError::InvalidCharacters { .. } => ErrorCode::InvalidCharacters,
             DomainError::UnknownDepartment(_) => ErrorCode::UnknownDepartment,
             DomainError::UnknownTopic { .. } => ErrorCode::UnknownTopic,
+            DomainError::WrongAudience { .. } => ErrorCode::WrongAudience,
             DomainError::AmbiguousSubject => ErrorCode::AmbiguousSubject,
             DomainError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             DomainError::AlreadyAssigned => ErrorCode::AlreadyAssigned,

@@ -111,6 +111,9 @@ error_codes! {
     UnknownDepartment => "unknown_department",
     /// The department has no such topic.
     UnknownTopic => "unknown_topic",
+    /// A seller's identity token (`role: seller`) in a buyers' department, or
+    /// a buyer's in the sellers': the two are never mixed.
+    WrongAudience => "wrong_audience",
     /// A conversation was started about both an order and a topic.
     AmbiguousSubject => "ambiguous_subject",
     /// A customer tried to write an internal note.

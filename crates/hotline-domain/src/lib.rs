@@ -32,7 +32,7 @@ pub use claims::{Claim, ClaimId, ClaimStatus, ClaimType};
 pub use conversation::{
     Assignee, Conversation, CustomerRef, LifecycleAction, RATING_WINDOW, Rating, Status, Subject,
 };
-pub use department::{Department, Topic};
+pub use department::{Audience, Department, Topic};
 pub use error::DomainError;
 pub use error_code::ErrorCode;
 pub use event::{Event, EventKind, EventPosition};

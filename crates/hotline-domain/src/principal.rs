@@ -53,6 +53,23 @@ pub struct CustomerIdentity {
     pub tier: Option<String>,
 }
 
+/// The customer ids of the platform's sellers start with this: a seller's
+/// account (`role: seller` in the identity token) is not the same person's
+/// buyer account, so their conversations, lists and exports never mix.
+pub const SELLER_ID_PREFIX: &str = "seller:";
+
+impl CustomerIdentity {
+    /// The customer id of the seller `sub` of the company's system.
+    pub fn seller_id(sub: &str) -> CustomerId {
+        CustomerId::from_raw(format!("{SELLER_ID_PREFIX}{sub}"))
+    }
+
+    /// Whether this is a seller of the platform rather than a buyer.
+    pub fn is_seller(&self) -> bool {
+        self.id.as_str().starts_with(SELLER_ID_PREFIX)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperatorPrincipal {
     pub id: OperatorId,

@@ -70,6 +70,7 @@ impl Store for PostgresStore {
                     name: r.try_get(1)?,
                     bot: r.try_get(2)?,
                     channels: None,
+                    audience: Default::default(),
                     topics: json(r, 3)?,
                 })
             })

@@ -200,6 +200,7 @@ impl Store for SqliteStore {
                     topics: from_json(&topics)?,
                     bot,
                     channels: None,
+                    audience: Default::default(),
                 })
             })
             .collect()

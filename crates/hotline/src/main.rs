@@ -68,6 +68,9 @@ enum Command {
         /// Customer tier for the priority rules (e.g. `vip`).
         #[arg(long)]
         tier: Option<String>,
+        /// `seller` for a seller of the platform (their own departments).
+        #[arg(long, value_parser = ["buyer", "seller"])]
+        role: Option<String>,
         /// Lifetime: `90s`, `30m`, `1h`, `1d` (at most 24 h).
         #[arg(long, default_value = "1h")]
         ttl: String,
@@ -188,6 +191,7 @@ fn main() -> anyhow::Result<()> {
             email,
             phone,
             tier,
+            role,
             ttl,
         } => {
             let secret = identity::shared_secret(&settings.identity, &settings.data_dir)?.context(
@@ -212,6 +216,7 @@ fn main() -> anyhow::Result<()> {
                 auth_time: amr_has_strong.then_some(now),
                 amr,
                 tier,
+                role,
             };
             println!("{}", identity::mint(&secret, &claims)?);
             Ok(())

@@ -71,6 +71,7 @@ pub fn takeover_department(id: &str) -> anyhow::Result<hotline_domain::Departmen
         bot: false,
         // Reached from the logged-in app only.
         channels: Some(Vec::new()),
+        audience: Default::default(),
     })
 }
 

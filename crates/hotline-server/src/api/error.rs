@@ -46,9 +46,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | InvalidCursor | InvalidMessage => StatusCode::BAD_REQUEST,
         MissingToken | InvalidToken | TokenExpired | TokenLifetimeTooLong | InvalidSession
         | InvalidTicket | InvalidCredentials | InvalidWebhookSecret => StatusCode::UNAUTHORIZED,
-        Forbidden | StepUpRequired | CsrfTokenInvalid | OriginNotAllowed | OperatorOnlyField => {
-            StatusCode::FORBIDDEN
-        }
+        Forbidden | StepUpRequired | CsrfTokenInvalid | OriginNotAllowed | OperatorOnlyField
+        | WrongAudience => StatusCode::FORBIDDEN,
         NotFound => StatusCode::NOT_FOUND,
         InvalidTransition | AlreadyAssigned | ClientMsgIdReused | OperatorEmailTaken
         | ConversationMoved | ScreeningOutdated | ArticleExists | AlreadyRated | RatingClosed

@@ -121,17 +121,21 @@ async fn metrics() -> ([(axum::http::HeaderName, &'static str); 1], String) {
     )
 }
 
-/// The departments and their topics.
+/// The departments and their topics a customer may write to: a seller's
+/// token (`role: seller`) lists the sellers' departments, any other caller
+/// the buyers'; operators see every department.
 #[utoipa::path(get, path = "/api/v1/departments", tag = "service",
     responses((status = 200, body = DepartmentList)))]
-async fn departments(State(app): State<Arc<App>>) -> Json<DepartmentList> {
+async fn departments(
+    State(app): State<Arc<App>>,
+    bearer: Option<axum::Extension<crate::auth::VerifiedBearer>>,
+) -> Json<DepartmentList> {
+    let caller = bearer
+        .as_ref()
+        .and_then(|b| b.caller())
+        .map(|c| &c.principal);
     Json(DepartmentList {
-        departments: app
-            .departments()
-            .iter()
-            .filter(|d| app.security().listed_for_customers(d.id.as_str()))
-            .cloned()
-            .collect(),
+        departments: app.departments_listed_for(caller).cloned().collect(),
     })
 }
 

@@ -2,6 +2,7 @@
 //! Hotline is not the identity provider; it trusts exactly these signatures.
 
 use crate::settings::IdentitySettings;
+use hotline_domain::principal::SELLER_ID_PREFIX;
 use hotline_domain::priority::{MAX_TIER_CHARS, is_valid_tier};
 use hotline_domain::{CustomerId, CustomerIdentity, ErrorCode};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -52,6 +53,10 @@ pub struct IdentityClaims {
     /// The customer's tier (`vip`, …) for the priority rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
+    /// `seller` for the platform's sellers, who have their own departments
+    /// and are never mixed with buyers; absent or `buyer` for everyone else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// A verified identity token.
@@ -140,12 +145,25 @@ impl IdentityVerifier {
                 "sub must be 1–128 printable characters".into(),
             ));
         }
-        // Reserved for the unverified guests of the social channels.
-        if hotline_domain::channel::is_guest_id(&claims.sub) {
-            return Err(TokenError::Invalid(
-                "sub must not start with telegram: or vk: (Hotline's ids for social chats)".into(),
-            ));
+        // Reserved for the unverified guests of the social channels, and
+        // for sellers, whose ids Hotline makes from their `role`.
+        if hotline_domain::channel::is_guest_id(&claims.sub)
+            || claims.sub.starts_with(SELLER_ID_PREFIX)
+        {
+            return Err(TokenError::Invalid(format!(
+                "sub must not start with telegram:, vk: or {SELLER_ID_PREFIX} (Hotline's ids for \
+                 social chats and sellers; a seller's token says role: seller instead)"
+            )));
         }
+        let seller = match claims.role.as_deref() {
+            None | Some("buyer") => false,
+            Some("seller") => true,
+            Some(other) => {
+                return Err(TokenError::Invalid(format!(
+                    "role must be buyer or seller, not {other:?}"
+                )));
+            }
+        };
         let name = claims.name.trim();
         if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
             return Err(TokenError::Invalid(
@@ -166,7 +184,11 @@ impl IdentityVerifier {
         Ok(VerifiedIdentity {
             expires_at: claims.exp,
             customer: CustomerIdentity {
-                id: CustomerId::from_raw(claims.sub),
+                id: if seller {
+                    CustomerIdentity::seller_id(&claims.sub)
+                } else {
+                    CustomerId::from_raw(claims.sub)
+                },
                 name,
                 email: claims.email,
                 phone: claims.phone,

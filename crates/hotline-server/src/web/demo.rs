@@ -87,6 +87,7 @@ impl DemoSite {
                 amr: customer.amr.clone(),
                 auth_time: strong.then_some(now),
                 tier: None,
+                role: None,
             },
             orders: &customer.orders,
         };

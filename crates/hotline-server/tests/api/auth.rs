@@ -19,6 +19,7 @@ fn claims(sub: &str) -> IdentityClaims {
         amr: vec![],
         auth_time: None,
         tier: None,
+        role: None,
     }
 }
 

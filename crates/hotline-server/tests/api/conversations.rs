@@ -1,6 +1,6 @@
 use crate::helpers::*;
 use hotline_domain::Role;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_customer_and_an_operator_talk() {
@@ -114,7 +114,11 @@ async fn departments_with_a_bot_start_with_the_bot_until_handoff() {
         .iter()
         .map(|d| d["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["marketplace", "travel", "bank"]);
+    assert_eq!(
+        ids,
+        ["marketplace", "travel", "bank"],
+        "buyers' departments"
+    );
     assert!(
         body["departments"][1]["topics"]
             .as_array()
@@ -600,4 +604,105 @@ async fn metrics_count_what_happens() {
         .unwrap_or_else(|| panic!("no message counter in:\n{body}"));
     assert!(created >= 1.0);
     assert!(body.contains("hotline_store_commit_seconds"), "{body}");
+}
+
+fn listed_ids(listed: &Value, key: &str) -> Vec<String> {
+    listed[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Sellers have their own department, opened with a seller's token (`role:
+/// seller`), and are never mixed with buyers: neither side can write to the
+/// other's, a seller's conversations are not the same person's buyer
+/// conversations, and the sellers' operators see only sellers.
+#[tokio::test]
+async fn sellers_have_their_own_department_and_are_never_mixed_with_buyers() {
+    let app = TestApp::spawn().await;
+    let seller = customer_token_with("42", |c| c.role = Some("seller".into()));
+    let buyer = customer_token_with("42", |_| {});
+
+    let (_, listed) = app.get(&seller, "/api/v1/departments").await;
+    assert_eq!(listed_ids(&listed, "departments"), ["sellers"]);
+    let topics: Vec<&str> = listed["departments"][0]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(topics, ["payouts", "listings", "logistics"]);
+    let (_, listed) = app.get(&buyer, "/api/v1/departments").await;
+    assert!(!listed_ids(&listed, "departments").contains(&"sellers".to_owned()));
+
+    let (status, started) = app
+        .post(
+            &seller,
+            "/api/v1/conversations",
+            json!({"department": "sellers", "topic": "payouts", "client_msg_id": "m-1",
+                   "text": "Не пришла выплата за ноябрь"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{started}");
+    let sellers_conversation = started["id"].as_str().unwrap().to_owned();
+    let bought = app.start(&buyer, "marketplace", "Где мой заказ?").await;
+
+    for (token, department) in [(&buyer, "sellers"), (&seller, "marketplace")] {
+        let (status, body) = app
+            .post(
+                token,
+                "/api/v1/conversations",
+                json!({"department": department, "client_msg_id": "m-2", "text": "вопрос"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (403, Some("wrong_audience")),
+            "{department}: {body}"
+        );
+    }
+    let (_, mine) = app.get(&seller, "/api/v1/conversations").await;
+    assert_eq!(
+        listed_ids(&mine, "conversations"),
+        std::slice::from_ref(&sellers_conversation)
+    );
+    let (_, mine) = app.get(&buyer, "/api/v1/conversations").await;
+    assert_eq!(
+        listed_ids(&mine, "conversations"),
+        std::slice::from_ref(&bought)
+    );
+    let (status, _) = app
+        .get(
+            &buyer,
+            &format!("/api/v1/conversations/{sellers_conversation}"),
+        )
+        .await;
+    assert_eq!(status, 404, "the buyer account does not read the seller's");
+
+    let sellers_desk = app
+        .operator("desk@sellers", Role::Operator, &["sellers"])
+        .await;
+    let (_, queue) = app.get(&sellers_desk, "/api/v1/conversations").await;
+    assert_eq!(listed_ids(&queue, "conversations"), [sellers_conversation]);
+    let marketplace_desk = app
+        .operator("desk@marketplace", Role::Operator, &["marketplace"])
+        .await;
+    let (_, queue) = app.get(&marketplace_desk, "/api/v1/conversations").await;
+    assert_eq!(listed_ids(&queue, "conversations"), [bought]);
+
+    let unknown = customer_token_with("43", |c| c.role = Some("admin".into()));
+    let (status, body) = app.get(&unknown, "/api/v1/conversations").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("invalid_token")),
+        "{body}"
+    );
+    let forged = customer_token_with("seller:43", |_| {});
+    let (status, _) = app.get(&forged, "/api/v1/conversations").await;
+    assert_eq!(
+        status, 401,
+        "Hotline's seller ids cannot be claimed as a sub"
+    );
 }

@@ -217,6 +217,7 @@ pub fn customer_token_with(sub: &str, adjust: impl FnOnce(&mut IdentityClaims)) 
         amr: vec!["pwd".into(), "otp".into()],
         auth_time: Some(now),
         tier: None,
+        role: None,
     };
     adjust(&mut claims);
     mint(SECRET, &claims).expect("mint")

@@ -34,6 +34,7 @@ async fn presence_assigns_places_queue_and_reports_live() {
             topics: vec![],
             bot: false,
             channels: None,
+            audience: Default::default(),
         });
     })
     .await;

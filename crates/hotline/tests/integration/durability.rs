@@ -63,6 +63,7 @@ pub(crate) fn token(sub: &str) -> String {
         amr: vec![],
         auth_time: None,
         tier: None,
+        role: None,
     };
     mint(SECRET, &claims).unwrap()
 }

@@ -146,6 +146,7 @@ fn token(sub: &str, name: &str, amr: &[&str]) -> String {
         amr: amr.iter().map(|m| (*m).to_owned()).collect(),
         auth_time: Some(now - 60),
         tier: None,
+        role: None,
     };
     mint(SECRET, &claims).unwrap()
 }
