@@ -29,6 +29,7 @@ pub mod reading;
 pub mod reports;
 pub mod screening;
 pub mod security;
+pub mod webhooks;
 
 pub use conversations::{ClaimedOrder, MessageDraft, NewConversation, Sent, StartOutcome};
 pub use error::{AppError, AppResult, ErrorKind};
@@ -52,6 +53,7 @@ pub struct AppSettings {
     /// Domains operators may link to; see `Settings::allowed_link_domains`.
     pub allowed_link_domains: Vec<String>,
     pub claims: claims::ClaimSettings,
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 /// What stops a node from serving; `None` where all is well.
@@ -76,6 +78,7 @@ pub struct App {
     security: Security,
     help_center: Arc<HelpCenter>,
     claims: claims::ClaimSettings,
+    webhooks: webhooks::WebhookSettings,
 }
 
 impl App {
@@ -95,6 +98,7 @@ impl App {
             security: Security::new(settings.security, &settings.allowed_link_domains),
             help_center,
             claims: settings.claims,
+            webhooks: settings.webhooks,
         }
     }
 

@@ -46,6 +46,8 @@ pub struct Settings {
     pub claims: hotline_app::claims::ClaimSettings,
     /// The social channels (Telegram, VK); see docs/channels.md.
     pub channels: crate::channels::settings::ChannelSettings,
+    /// Outbound webhooks to the company's systems; see docs/webhooks.md.
+    pub webhooks: hotline_app::webhooks::WebhookSettings,
 }
 
 /// How customers' identity tokens are verified.
@@ -86,6 +88,7 @@ impl Default for Settings {
             help_center: Default::default(),
             claims: Default::default(),
             channels: Default::default(),
+            webhooks: Default::default(),
         }
     }
 }
@@ -148,6 +151,7 @@ impl fmt::Debug for Settings {
             .field("help_center", &self.help_center)
             .field("claims", &self.claims)
             .field("channels", &self.channels)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }

@@ -40,6 +40,7 @@ pub fn load(
                     || key.starts_with("help_center__")
                     || key.starts_with("queues__")
                     || key.starts_with("channels__")
+                    || key.starts_with("webhooks__")
             })
             .split("__"),
     );
