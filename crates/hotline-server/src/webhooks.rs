@@ -41,7 +41,12 @@ async fn queue(app: Arc<App>, wake: Arc<Notify>, shutdown: CancellationToken) {
     }
 }
 
-async fn send(app: Arc<App>, http: reqwest::Client, wake: Arc<Notify>, shutdown: CancellationToken) {
+async fn send(
+    app: Arc<App>,
+    http: reqwest::Client,
+    wake: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
     let settings = app.webhook_settings().clone();
     loop {
         let now = time::OffsetDateTime::now_utc();
@@ -111,7 +116,11 @@ async fn prepare(
     app.webhook_request(delivery, &subscription).await
 }
 
-async fn post(http: &reqwest::Client, request: &WebhookRequest, timeout: std::time::Duration) -> Answer {
+async fn post(
+    http: &reqwest::Client,
+    request: &WebhookRequest,
+    timeout: std::time::Duration,
+) -> Answer {
     let sent = http
         .post(&request.url)
         .timeout(timeout)
@@ -144,7 +153,9 @@ fn log_outcome(delivery: &WebhookDelivery, request: &WebhookRequest, outcome: &A
         AttemptOutcome::Delivered { status, .. } => {
             tracing::debug!(delivery = delivery.id, webhook_id = %request.id, status, "webhook delivered");
         }
-        AttemptOutcome::Retry { error, retry_at, .. } => {
+        AttemptOutcome::Retry {
+            error, retry_at, ..
+        } => {
             tracing::info!(delivery = delivery.id, webhook_id = %request.id, attempts = delivery.attempts + 1, %error, %retry_at, "webhook failed; retrying");
         }
         AttemptOutcome::Dead { error, .. } => {

@@ -268,7 +268,10 @@ impl WebhookStore for PostgresStore {
         .await
     }
 
-    async fn webhook_delivery(&self, id: i64) -> hotline_store::StoreResult<Option<WebhookDelivery>> {
+    async fn webhook_delivery(
+        &self,
+        id: i64,
+    ) -> hotline_store::StoreResult<Option<WebhookDelivery>> {
         self.read(move |db| {
             db.query_opt(
                 &format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1"),

@@ -295,7 +295,10 @@ impl WebhookStore for SqliteStore {
         .await
     }
 
-    async fn webhook_delivery(&self, id: i64) -> hotline_store::StoreResult<Option<WebhookDelivery>> {
+    async fn webhook_delivery(
+        &self,
+        id: i64,
+    ) -> hotline_store::StoreResult<Option<WebhookDelivery>> {
         self.read(move |conn| load_delivery(conn, id)).await
     }
 

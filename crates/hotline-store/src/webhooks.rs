@@ -116,10 +116,8 @@ pub enum AttemptOutcome {
 
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
-    async fn create_webhook(
-        &self,
-        new: NewWebhookSubscription,
-    ) -> StoreResult<WebhookSubscription>;
+    async fn create_webhook(&self, new: NewWebhookSubscription)
+    -> StoreResult<WebhookSubscription>;
     /// Oldest first.
     async fn webhooks(&self) -> StoreResult<Vec<WebhookSubscription>>;
     async fn webhook(&self, id: &str) -> StoreResult<Option<WebhookSubscription>>;
@@ -173,8 +171,11 @@ pub trait WebhookStore: Send + Sync {
     async fn webhook_dead_letters(&self, limit: usize) -> StoreResult<Vec<WebhookDelivery>>;
     /// A new row sending the same event again, due at `now`, behind the
     /// conversation's unfinished rows. `NotFound` for an unknown row.
-    async fn resend_webhook_delivery(&self, id: i64, now: Timestamp)
-    -> StoreResult<WebhookDelivery>;
+    async fn resend_webhook_delivery(
+        &self,
+        id: i64,
+        now: Timestamp,
+    ) -> StoreResult<WebhookDelivery>;
 }
 
 /// A `webhook_subscriptions` row as a backend reads it (columns `id, url,

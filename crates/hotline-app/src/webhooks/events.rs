@@ -216,21 +216,31 @@ mod tests {
         };
         let takeover = Event {
             department: department("security"),
-            ..event(8, EventKind::ConversationCreated, serde_json::to_value(&conversation).unwrap())
+            ..event(
+                8,
+                EventKind::ConversationCreated,
+                serde_json::to_value(&conversation).unwrap(),
+            )
         };
         WebhookType::ALL
             .iter()
             .map(|&kind| {
                 let e = match kind {
-                    WebhookType::ConversationStarted => {
-                        event(1, EventKind::ConversationCreated, serde_json::to_value(&conversation).unwrap())
-                    }
-                    WebhookType::ConversationUpdated => {
-                        event(2, EventKind::ConversationUpdated, serde_json::to_value(&assigned).unwrap())
-                    }
-                    WebhookType::MessageCreated => {
-                        event(3, EventKind::MessageCreated, serde_json::to_value(&message).unwrap())
-                    }
+                    WebhookType::ConversationStarted => event(
+                        1,
+                        EventKind::ConversationCreated,
+                        serde_json::to_value(&conversation).unwrap(),
+                    ),
+                    WebhookType::ConversationUpdated => event(
+                        2,
+                        EventKind::ConversationUpdated,
+                        serde_json::to_value(&assigned).unwrap(),
+                    ),
+                    WebhookType::MessageCreated => event(
+                        3,
+                        EventKind::MessageCreated,
+                        serde_json::to_value(&message).unwrap(),
+                    ),
                     WebhookType::ClaimFiled => event(4, EventKind::ClaimFiled, claim.clone()),
                     WebhookType::ClaimUpdated => event(5, EventKind::ClaimUpdated, claim.clone()),
                     WebhookType::ClaimDueSoon => event(6, EventKind::ClaimDueSoon, claim.clone()),
@@ -243,7 +253,8 @@ mod tests {
             .collect()
     }
 
-    const BEGIN: &str = "<!-- generated from crates/hotline-app/src/webhooks/events.rs: do not edit -->\n";
+    const BEGIN: &str =
+        "<!-- generated from crates/hotline-app/src/webhooks/events.rs: do not edit -->\n";
     const END: &str = "<!-- end of the generated part -->\n";
 
     /// The event types and an example body of each, as docs/webhooks.md
@@ -255,7 +266,10 @@ mod tests {
         }
         for (kind, event) in examples() {
             let body = serde_json::to_string_pretty(&payload(kind, &event)).unwrap();
-            doc.push_str(&format!("\n### `{}`\n\n```json\n{body}\n```\n", kind.as_str()));
+            doc.push_str(&format!(
+                "\n### `{}`\n\n```json\n{body}\n```\n",
+                kind.as_str()
+            ));
         }
         doc
     }

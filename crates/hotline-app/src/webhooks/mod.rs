@@ -152,7 +152,10 @@ fn check_types(raw: &[String]) -> AppResult<Vec<String>> {
             let known: Vec<&str> = WebhookType::ALL.iter().map(|t| t.as_str()).collect();
             return Err(AppError::invalid(
                 ErrorCode::UnknownWebhookType,
-                format!("unknown webhook event type `{t}`; known: {}", known.join(", ")),
+                format!(
+                    "unknown webhook event type `{t}`; known: {}",
+                    known.join(", ")
+                ),
             ));
         };
         if !types.iter().any(|s| s == known.as_str()) {
@@ -247,8 +250,13 @@ impl App {
         if !self.store.delete_webhook(id).await? {
             return Err(AppError::not_found());
         }
-        self.audit_by(principal, "webhook.deleted", Some(id), serde_json::json!({}))
-            .await
+        self.audit_by(
+            principal,
+            "webhook.deleted",
+            Some(id),
+            serde_json::json!({}),
+        )
+        .await
     }
 
     /// A new secret; the old one goes on signing for the configured
@@ -464,7 +472,13 @@ mod tests {
             "https://hooks.example/in?x=1"
         );
         assert!(check_url("http://127.0.0.1:9000/").is_ok());
-        for bad in ["ftp://hooks.example/", "hooks.example/in", "javascript:alert(1)", "file:///etc/passwd", ""] {
+        for bad in [
+            "ftp://hooks.example/",
+            "hooks.example/in",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "",
+        ] {
             let e = check_url(bad).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidWebhookUrl, "{bad}");
         }
@@ -472,7 +486,12 @@ mod tests {
 
     #[test]
     fn types_must_be_known_and_are_kept_once() {
-        let types = check_types(&["message.created".into(), "message.created".into(), "sla.breached".into()]).unwrap();
+        let types = check_types(&[
+            "message.created".into(),
+            "message.created".into(),
+            "sla.breached".into(),
+        ])
+        .unwrap();
         assert_eq!(types, ["message.created", "sla.breached"]);
         assert_eq!(
             check_types(&["message.deleted".into()]).unwrap_err().code,

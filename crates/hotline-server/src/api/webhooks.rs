@@ -292,7 +292,9 @@ pub async fn rotate_secret(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<WebhookWithSecret>> {
-    Ok(Json(app.rotate_webhook_secret(&principal, &id).await?.into()))
+    Ok(Json(
+        app.rotate_webhook_secret(&principal, &id).await?.into(),
+    ))
 }
 
 /// The subscription's delivery log, newest first.
@@ -337,8 +339,6 @@ pub async fn dead_letters(
     Auth(principal): Auth,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Json<DeliveryList>> {
-    let dead = app
-        .webhook_dead_letters(&principal, query.limit())
-        .await?;
+    let dead = app.webhook_dead_letters(&principal, query.limit()).await?;
     Ok(Json(DeliveryList::of(dead)))
 }

@@ -153,7 +153,10 @@ pub async fn webhook_deliveries_go_once_in_order_per_conversation(store: Arc<dyn
         "a leased row is not handed out twice"
     );
     let (a4, b6) = (leased[0].id, leased[1].id);
-    store.record_webhook_attempt(a4, retry(3, 10)).await.unwrap();
+    store
+        .record_webhook_attempt(a4, retry(3, 10))
+        .await
+        .unwrap();
     store
         .record_webhook_attempt(
             b6,
@@ -191,7 +194,10 @@ pub async fn webhook_deliveries_go_once_in_order_per_conversation(store: Arc<dyn
         .await
         .unwrap();
     // A finished row ignores a late attempt (another node after its lease).
-    store.record_webhook_attempt(a4, retry(12, 13)).await.unwrap();
+    store
+        .record_webhook_attempt(a4, retry(12, 13))
+        .await
+        .unwrap();
     let next = store
         .lease_webhook_deliveries(at(12), at(72), 10)
         .await
@@ -215,7 +221,10 @@ pub async fn webhook_deliveries_go_once_in_order_per_conversation(store: Arc<dyn
         (resent.event, resent.resend_of, resent.attempts),
         (EventPosition(4), Some(a4), 0)
     );
-    assert_eq!(store.webhook_delivery(resent.id).await.unwrap(), Some(resent.clone()));
+    assert_eq!(
+        store.webhook_delivery(resent.id).await.unwrap(),
+        Some(resent.clone())
+    );
     assert!(matches!(
         store.resend_webhook_delivery(999_999, at(20)).await,
         Err(StoreError::NotFound)

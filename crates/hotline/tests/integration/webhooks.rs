@@ -163,7 +163,13 @@ struct Api {
 }
 
 impl Api {
-    async fn call(&self, method: reqwest::Method, path: &str, bearer: &str, body: Option<Value>) -> (u16, Value) {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        bearer: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -181,7 +187,8 @@ impl Api {
         body
     }
     async fn post(&self, path: &str, bearer: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, path, bearer, Some(body)).await
+        self.call(reqwest::Method::POST, path, bearer, Some(body))
+            .await
     }
 }
 
@@ -234,17 +241,34 @@ async fn webhooks_arrive_once_in_order_signed_and_masked_through_an_outage() {
 
     // Bad input is refused with its code, and nothing is created.
     for (body, code) in [
-        (json!({"url": "ftp://hooks.example/", "event_types": ["message.created"]}), "invalid_webhook_url"),
-        (json!({"url": format!("{hooks}/hook"), "event_types": ["message.deleted"]}), "unknown_webhook_type"),
+        (
+            json!({"url": "ftp://hooks.example/", "event_types": ["message.created"]}),
+            "invalid_webhook_url",
+        ),
+        (
+            json!({"url": format!("{hooks}/hook"), "event_types": ["message.deleted"]}),
+            "unknown_webhook_type",
+        ),
     ] {
         let (status, refused) = api.post("/api/v1/webhooks", &admin, body).await;
-        assert_eq!((status, refused["error"]["code"].as_str()), (422, Some(code)), "{refused}");
+        assert_eq!(
+            (status, refused["error"]["code"].as_str()),
+            (422, Some(code)),
+            "{refused}"
+        );
     }
     let (status, _) = api
-        .post("/api/v1/webhooks", &anna, json!({"url": format!("{hooks}/hook"), "event_types": ["message.created"]}))
+        .post(
+            "/api/v1/webhooks",
+            &anna,
+            json!({"url": format!("{hooks}/hook"), "event_types": ["message.created"]}),
+        )
         .await;
     assert_eq!(status, 403, "customers cannot subscribe");
-    assert_eq!(api.get("/api/v1/webhooks", &admin).await["webhooks"], json!([]));
+    assert_eq!(
+        api.get("/api/v1/webhooks", &admin).await["webhooks"],
+        json!([])
+    );
 
     let (status, created) = api
         .post(
@@ -259,8 +283,13 @@ async fn webhooks_arrive_once_in_order_signed_and_masked_through_an_outage() {
     let first_secret = created["secret"].as_str().unwrap().to_owned();
     assert!(first_secret.starts_with("whsec_"));
     receiver.secrets.lock().unwrap().push(first_secret.clone());
-    let shown = api.get(&format!("/api/v1/webhooks/{webhook}"), &admin).await;
-    assert!(shown.get("secret").is_none(), "the secret is shown only once: {shown}");
+    let shown = api
+        .get(&format!("/api/v1/webhooks/{webhook}"), &admin)
+        .await;
+    assert!(
+        shown.get("secret").is_none(),
+        "the secret is shown only once: {shown}"
+    );
     let (status, never) = api
         .post(
             "/api/v1/webhooks",
@@ -306,12 +335,16 @@ async fn webhooks_arrive_once_in_order_signed_and_masked_through_an_outage() {
                 )
                 .await;
             assert_eq!(status, 201, "{body}");
-            sent.entry(conversation.clone()).or_default().push(text.to_string());
+            sent.entry(conversation.clone())
+                .or_default()
+                .push(text.to_string());
         }
     }
-    until("retries during the outage", Duration::from_secs(5), async || {
-        receiver.attempts.load(Ordering::SeqCst) >= 6
-    })
+    until(
+        "retries during the outage",
+        Duration::from_secs(5),
+        async || receiver.attempts.load(Ordering::SeqCst) >= 6,
+    )
     .await;
     tokio::time::sleep(Duration::from_millis(1500).saturating_sub(outage.elapsed())).await;
     assert!(receiver.accepted().is_empty());
@@ -329,7 +362,10 @@ async fn webhooks_arrive_once_in_order_signed_and_masked_through_an_outage() {
     let drained = recovered.elapsed();
     let log = api.get(&deliveries_path, &admin).await;
     let rows = log["deliveries"].as_array().unwrap().clone();
-    assert!(rows.iter().any(|d| d["attempts"].as_u64().unwrap() > 1), "some were retried: {log}");
+    assert!(
+        rows.iter().any(|d| d["attempts"].as_u64().unwrap() > 1),
+        "some were retried: {log}"
+    );
     let accepted = receiver.accepted();
     assert_eq!(accepted.len(), rows.len(), "one arrival per delivery");
     assert_eq!(*receiver.refused.lock().unwrap(), Vec::<String>::new());
@@ -340,19 +376,28 @@ async fn webhooks_arrive_once_in_order_signed_and_masked_through_an_outage() {
     let mut last: HashMap<String, u64> = HashMap::new();
     let mut texts: HashMap<String, Vec<String>> = HashMap::new();
     for r in &accepted {
-        let conversation = r.body["data"]["conversation_id"].as_str().unwrap().to_owned();
+        let conversation = r.body["data"]["conversation_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let at = position(&r.id);
         let before = last.insert(conversation.clone(), at).unwrap_or(0);
-        assert!(at > before, "{} came after {before} in {conversation}", r.id);
+        assert!(
+            at > before,
+            "{} came after {before} in {conversation}",
+            r.id
+        );
         assert!(r.body["timestamp"].is_string());
         // The customers' own messages (a bot may answer in between).
         if r.body["type"] == "message.created"
             && r.body["data"]["message"]["author"]["kind"] == "customer"
         {
-            texts
-                .entry(conversation)
-                .or_default()
-                .push(r.body["data"]["message"]["text"].as_str().unwrap().to_owned());
+            texts.entry(conversation).or_default().push(
+                r.body["data"]["message"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
         }
     }
     let starts = accepted
@@ -363,14 +408,25 @@ async fn webhooks_arrive_once_in_order_signed_and_masked_through_an_outage() {
     let anna_texts = &texts[&anna_conversation];
     assert_eq!(anna_texts[0], "Списали дважды, карта •••• 1111");
     assert_eq!(anna_texts[1..], sent[&anna_conversation][..]);
-    assert_eq!(texts[&boris_conversation][1..], sent[&boris_conversation][..]);
+    assert_eq!(
+        texts[&boris_conversation][1..],
+        sent[&boris_conversation][..]
+    );
     for r in &accepted {
-        assert!(!r.raw.contains(CARD) && !r.raw.contains("4111111111111111"), "{}", r.raw);
+        assert!(
+            !r.raw.contains(CARD) && !r.raw.contains("4111111111111111"),
+            "{}",
+            r.raw
+        );
     }
 
     // A rotation: the new secret is shown once; both sign during the overlap.
     let (status, rotated) = api
-        .post(&format!("/api/v1/webhooks/{webhook}/rotate"), &admin, json!({}))
+        .post(
+            &format!("/api/v1/webhooks/{webhook}/rotate"),
+            &admin,
+            json!({}),
+        )
         .await;
     assert_eq!(status, 200, "{rotated}");
     let second_secret = rotated["secret"].as_str().unwrap().to_owned();
@@ -385,9 +441,11 @@ async fn webhooks_arrive_once_in_order_signed_and_masked_through_an_outage() {
         )
         .await;
     assert_eq!(status, 201);
-    until("the message after the rotation", Duration::from_secs(5), async || {
-        receiver.accepted().len() > accepted.len()
-    })
+    until(
+        "the message after the rotation",
+        Duration::from_secs(5),
+        async || receiver.accepted().len() > accepted.len(),
+    )
     .await;
     let after = receiver.accepted().last().cloned().unwrap();
     assert_eq!(after.signatures.len(), 2, "{:?}", after.signatures);
@@ -429,7 +487,10 @@ async fn webhooks_arrive_once_in_order_signed_and_masked_through_an_outage() {
     .await;
     let dead = api.get("/api/v1/webhooks/dead-letters", &admin).await;
     for d in dead["deliveries"].as_array().unwrap() {
-        assert_eq!((d["webhook_id"].as_str(), d["state"].as_str()), (never["id"].as_str(), Some("dead")));
+        assert_eq!(
+            (d["webhook_id"].as_str(), d["state"].as_str()),
+            (never["id"].as_str(), Some("dead"))
+        );
         assert_eq!(d["last_status"], 503);
     }
     assert_eq!(*receiver.refused.lock().unwrap(), Vec::<String>::new());
