@@ -4,12 +4,11 @@
 //! rows, POSTs each with the `reqwest::Client` it was given, and records
 //! the answer as [`App::webhook_outcome`] judges it. See docs/webhooks.md.
 
-use futures_util::future::join_all;
 use hotline_app::App;
 use hotline_app::webhooks::{Answer, WebhookRequest};
 use hotline_store::webhooks::{AttemptOutcome, WebhookDelivery};
 use std::sync::Arc;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 /// Starts the queue task and the sender when `webhooks.enabled`; they stop
@@ -41,6 +40,9 @@ async fn queue(app: Arc<App>, wake: Arc<Notify>, shutdown: CancellationToken) {
     }
 }
 
+/// Keeps up to `concurrency` deliveries in flight, each its own task, so a
+/// slow receiver holds only its own conversations back. A finished one
+/// wakes the loop: its conversation's next event may be due at once.
 async fn send(
     app: Arc<App>,
     http: reqwest::Client,
@@ -48,23 +50,33 @@ async fn send(
     shutdown: CancellationToken,
 ) {
     let settings = app.webhook_settings().clone();
+    let slots = Arc::new(Semaphore::new(settings.concurrency));
     loop {
-        let now = time::OffsetDateTime::now_utc();
-        let leased = app
-            .store()
-            .lease_webhook_deliveries(now, now + settings.lease(), settings.concurrency)
-            .await;
-        let idle = match leased {
-            Ok(rows) if !rows.is_empty() => {
-                join_all(rows.into_iter().map(|row| deliver(&app, &http, row))).await;
-                false
+        let free = slots.available_permits();
+        let mut leased = Vec::new();
+        if free > 0 {
+            let now = time::OffsetDateTime::now_utc();
+            match app
+                .store()
+                .lease_webhook_deliveries(now, now + settings.lease(), free)
+                .await
+            {
+                Ok(rows) => leased = rows,
+                Err(e) => tracing::warn!(error = %e, "webhooks: cannot lease deliveries"),
             }
-            Ok(_) => true,
-            Err(e) => {
-                tracing::warn!(error = %e, "webhooks: cannot lease deliveries");
-                true
-            }
-        };
+        }
+        let idle = leased.is_empty();
+        for row in leased {
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                break;
+            };
+            let (app, http, wake) = (app.clone(), http.clone(), wake.clone());
+            tokio::spawn(async move {
+                deliver(&app, &http, row).await;
+                drop(slot);
+                wake.notify_one();
+            });
+        }
         if idle {
             tokio::select! {
                 () = shutdown.cancelled() => return,
