@@ -29,6 +29,7 @@ pub mod reading;
 pub mod reports;
 pub mod screening;
 pub mod security;
+pub mod webhooks;
 
 pub use conversations::{ClaimedOrder, MessageDraft, NewConversation, Sent, StartOutcome};
 pub use error::{AppError, AppResult, ErrorKind};
@@ -54,6 +55,7 @@ pub struct AppSettings {
     pub claims: claims::ClaimSettings,
     /// Where the bot sends the press, investors and partners.
     pub contacts: help_center::contacts::Contacts,
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 /// What stops a node from serving; `None` where all is well.
@@ -79,6 +81,7 @@ pub struct App {
     help_center: Arc<HelpCenter>,
     claims: claims::ClaimSettings,
     contacts: help_center::contacts::Contacts,
+    webhooks: webhooks::WebhookSettings,
 }
 
 impl App {
@@ -99,6 +102,7 @@ impl App {
             help_center,
             claims: settings.claims,
             contacts: settings.contacts,
+            webhooks: settings.webhooks,
         }
     }
 

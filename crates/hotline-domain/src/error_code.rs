@@ -156,6 +156,10 @@ error_codes! {
     ReceivedInFuture => "received_in_future",
     /// A social chat's link code is unknown, used or expired.
     InvalidLinkCode => "invalid_link_code",
+    /// A webhook subscription names an event type Hotline does not send.
+    UnknownWebhookType => "unknown_webhook_type",
+    /// A webhook's URL is not an absolute `http` or `https` address.
+    InvalidWebhookUrl => "invalid_webhook_url",
     /// A privacy export's target directory exists (command line).
     ExportExists => "export_exists",
     /// A privacy export could not be written (command line).

@@ -14,6 +14,7 @@ pub mod security;
 pub mod settings;
 pub mod state;
 pub mod web;
+pub mod webhooks;
 
 use anyhow::Context;
 use api::attachments::Attachments;
@@ -47,6 +48,14 @@ pub struct Server {
     shutdown: CancellationToken,
 }
 
+impl Server {
+    /// Starts the outbound webhooks (when `webhooks.enabled`), calling the
+    /// receivers with `http`; they stop when serving ends.
+    pub fn start_webhooks(&self, http: reqwest::Client) {
+        webhooks::spawn(self.state.app.clone(), http, self.shutdown.clone());
+    }
+}
+
 /// Everything the server needs, ready to serve.
 /// `bus` is the sink `store` was opened with.
 pub async fn build(
@@ -62,6 +71,7 @@ pub async fn build(
     crate::metrics::handle();
     settings.queues.validate()?;
     settings.claims.validate().map_err(anyhow::Error::msg)?;
+    settings.webhooks.validate().map_err(anyhow::Error::msg)?;
     store
         .configure_queues(hotline_store::QueueConfig {
             priorities: settings.queues.priorities.clone(),
@@ -99,6 +109,7 @@ pub async fn build(
             allowed_link_domains: settings.allowed_link_domains.clone(),
             claims: settings.claims.clone(),
             contacts: settings.contacts.clone(),
+            webhooks: settings.webhooks.clone(),
         },
         Arc::new(help_center),
     );

@@ -50,6 +50,8 @@ pub struct Settings {
     pub contacts: hotline_app::help_center::contacts::Contacts,
     /// The social channels (Telegram, VK); see docs/channels.md.
     pub channels: crate::channels::settings::ChannelSettings,
+    /// Outbound webhooks to the company's systems; see docs/webhooks.md.
+    pub webhooks: hotline_app::webhooks::WebhookSettings,
 }
 
 /// How customers' identity tokens are verified.
@@ -91,6 +93,7 @@ impl Default for Settings {
             claims: Default::default(),
             contacts: Default::default(),
             channels: Default::default(),
+            webhooks: Default::default(),
         }
     }
 }
@@ -154,6 +157,7 @@ impl fmt::Debug for Settings {
             .field("claims", &self.claims)
             .field("contacts", &self.contacts)
             .field("channels", &self.channels)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }

@@ -29,6 +29,7 @@ mod read;
 mod redaction;
 mod reports;
 mod store;
+mod webhooks;
 
 use crate::db::{Db, StoreResult};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};

@@ -31,13 +31,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "attachment_contents",
         sql: include_str!("../migrations/0004_attachment_contents.sql"),
     },
-    // 0005 is taken by another feature in development; the runner applies
-    // those newer than the newest applied, so 0005 must land before any
-    // database outside development reaches 6.
+    // 0005 is unused: it was held for a feature that took another number.
     Migration {
         version: 6,
         name: "channels",
         sql: include_str!("../migrations/0006_channels.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "webhooks",
+        sql: include_str!("../migrations/0007_webhooks.sql"),
     },
 ];
 

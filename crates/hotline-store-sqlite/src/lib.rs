@@ -18,6 +18,7 @@ mod queue;
 mod redaction;
 mod reports;
 mod routing_state;
+mod webhooks;
 mod writer;
 
 use crate::append::SqliteWrite;

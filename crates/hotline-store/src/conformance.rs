@@ -12,10 +12,12 @@ mod channels;
 mod claims;
 pub mod multi;
 mod queues;
+mod webhooks;
 pub use channels::*;
 pub use claims::*;
 pub use multi::*;
 pub use queues::*;
+pub use webhooks::*;
 
 use crate::*;
 use hotline_domain::*;
@@ -88,7 +90,9 @@ macro_rules! store_conformance_suite {
             chats_follow_their_conversations,
             link_codes_link_a_chat_once,
             inbound_updates_are_taken_in_once,
-            the_outbox_delivers_each_row_once_in_order
+            the_outbox_delivers_each_row_once_in_order,
+            webhook_subscriptions_keep_their_secrets,
+            webhook_deliveries_go_once_in_order_per_conversation
         );
         $crate::store_conformance_suite!(@feed_cases $open;
             committed_feed_is_in_commit_order,

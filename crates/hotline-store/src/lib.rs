@@ -21,6 +21,7 @@ mod redaction;
 pub mod reports;
 pub mod routing;
 mod types;
+pub mod webhooks;
 pub mod write;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
@@ -37,6 +38,7 @@ pub use redaction::RedactionStore;
 pub use reports::{FactsQuery, ReportStore};
 pub use routing::{RoutingRecords, RoutingState, Waiting};
 pub use types::*;
+pub use webhooks::WebhookStore;
 
 use async_trait::async_trait;
 use hotline_domain::{
@@ -71,6 +73,7 @@ pub trait Store:
     + ReadStore
     + RedactionStore
     + ReportStore
+    + WebhookStore
     + Send
     + Sync
     + 'static

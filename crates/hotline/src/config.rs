@@ -42,6 +42,7 @@ pub fn load(
                     || key.starts_with("channels__")
                     || key.starts_with("claims__")
                     || key.starts_with("contacts__")
+                    || key.starts_with("webhooks__")
             })
             .split("__"),
     );

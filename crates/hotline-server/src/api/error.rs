@@ -79,6 +79,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ExtensionNotAllowed
         | ReceivedInFuture
         | InvalidLinkCode
+        | UnknownWebhookType
+        | InvalidWebhookUrl
         | ExportExists
         | ExportFailed
         | SecretRequestBlocked

@@ -13,6 +13,7 @@ pub mod reports;
 pub mod security;
 pub mod session;
 pub mod views;
+pub mod webhooks;
 
 use crate::security::limits::{Action, Limits};
 use crate::state::AppState;
@@ -48,6 +49,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "reports", description = "Supervisors' numbers: volumes, response times, SLA, satisfaction"),
         (name = "claims", description = "Formal claims on statutory clocks and the working calendar"),
         (name = "channels", description = "Social channels (Telegram, VK): where guests write, and linking a chat to the customer's account"),
+        (name = "webhooks", description = "Outbound webhooks to the company's systems: subscriptions, secrets, the delivery log and dead letters"),
     )
 )]
 struct ApiDoc;
@@ -198,6 +200,7 @@ pub fn router(state: AppState) -> Router {
         .merge(read::routes())
         .merge(claims::routes(limits))
         .merge(crate::channels::routes())
+        .merge(webhooks::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

@@ -11,9 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -240,34 +238,16 @@ fn serve(dir: &Path, platform: &Platform) -> (Process, String) {
 }
 
 fn add_operator(dir: &Path) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .args([
-            "operator",
-            "add",
-            "--email",
-            "olga@example.com",
-            "--name",
-            "Ольга",
-        ])
-        .args([
-            "--departments",
-            "travel,marketplace",
-            "--password-stdin",
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env("HOTLINE_IDENTITY_SECRET", SECRET)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    crate::support::add_operator(
+        dir,
+        crate::support::NewOperator {
+            email: "olga@example.com",
+            name: "Ольга",
+            role: "operator",
+            departments: "travel,marketplace",
+            password: PASSWORD,
+        },
+    );
 }
 
 struct Hotline {

@@ -14,3 +14,4 @@ mod kb_cli;
 mod nodes;
 mod secrets;
 mod support;
+mod webhooks;

@@ -6,7 +6,7 @@
 
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -50,6 +50,45 @@ pub fn spawn_listening(mut command: Command) -> Process {
     }
     std::thread::spawn(move || for _ in lines {});
     Process(child)
+}
+
+/// An operator for [`add_operator`].
+pub struct NewOperator<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    /// `operator`, `supervisor` or `admin`.
+    pub role: &'a str,
+    /// Comma-separated.
+    pub departments: &'a str,
+    pub password: &'a str,
+}
+
+/// Adds an operator with `hotline operator add` (the password on stdin).
+pub fn add_operator(dir: &Path, operator: NewOperator<'_>) {
+    let NewOperator {
+        email,
+        name,
+        role,
+        departments,
+        password,
+    } = operator;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["operator", "add", "--email", email, "--name", name])
+        .args(["--role", role, "--departments", departments])
+        .args(["--password-stdin", "--data-dir"])
+        .arg(dir)
+        .env("HOTLINE_IDENTITY_SECRET", crate::durability::SECRET)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
 }
 
 /// chromedriver on a free port, or `None` (with a notice) when it is not
