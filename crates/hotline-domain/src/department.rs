@@ -50,11 +50,17 @@ impl Audience {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Audience::Buyers => "buyers",
             Audience::Sellers => "sellers",
         }
+    }
+
+    pub fn parse(raw: &str) -> Option<Audience> {
+        [Audience::Buyers, Audience::Sellers]
+            .into_iter()
+            .find(|a| a.as_str() == raw)
     }
 }
 

@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "webhooks",
         sql: include_str!("../migrations/0007_webhooks.sql"),
     },
+    Migration {
+        version: 8,
+        name: "department_audience",
+        sql: include_str!("../migrations/0008_department_audience.sql"),
+    },
 ];
 
 /// Any number that no other user of the database takes for its own

@@ -76,6 +76,10 @@ pub(crate) fn parse_department(raw: String) -> StoreResult<DepartmentId> {
     DepartmentId::parse(raw).map_err(|_| corrupt("department id"))
 }
 
+pub(crate) fn parse_audience(raw: String) -> StoreResult<hotline_domain::Audience> {
+    hotline_domain::Audience::parse(&raw).ok_or_else(|| corrupt("department audience"))
+}
+
 /// Keeps the customer's row as their latest token describes them: the
 /// tier in it is what the priority rules read when a conversation queues.
 pub(crate) fn upsert_customer(

@@ -46,10 +46,19 @@ impl Store for PostgresStore {
         self.write(move |db, _| {
             for (ordinal, d) in departments.iter().enumerate() {
                 db.execute(
-                    "INSERT INTO departments (id, name, bot, topics, ordinal) VALUES ($1, $2, $3, $4, $5)
+                    "INSERT INTO departments (id, name, bot, topics, ordinal, audience)
+                     VALUES ($1, $2, $3, $4, $5, $6)
                      ON CONFLICT (id) DO UPDATE SET name = excluded.name, bot = excluded.bot,
-                         topics = excluded.topics, ordinal = excluded.ordinal",
-                    &[&d.id.as_str(), &d.name, &d.bot, &to_json(&d.topics)?, &(ordinal as i64)],
+                         topics = excluded.topics, ordinal = excluded.ordinal,
+                         audience = excluded.audience",
+                    &[
+                        &d.id.as_str(),
+                        &d.name,
+                        &d.bot,
+                        &to_json(&d.topics)?,
+                        &(ordinal as i64),
+                        &d.audience.as_str(),
+                    ],
                 )?;
             }
             Ok(())
@@ -60,7 +69,7 @@ impl Store for PostgresStore {
     async fn departments(&self) -> hotline_store::StoreResult<Vec<Department>> {
         self.read(|db| {
             db.query(
-                "SELECT id, name, bot, topics FROM departments ORDER BY ordinal",
+                "SELECT id, name, bot, topics, audience FROM departments ORDER BY ordinal",
                 &[],
             )?
             .iter()
@@ -70,7 +79,7 @@ impl Store for PostgresStore {
                     name: r.try_get(1)?,
                     bot: r.try_get(2)?,
                     channels: None,
-                    audience: Default::default(),
+                    audience: parse_audience(r.try_get(4)?)?,
                     topics: json(r, 3)?,
                 })
             })

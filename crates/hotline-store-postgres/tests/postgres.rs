@@ -116,7 +116,10 @@ async fn reopening_keeps_the_log_and_applies_no_migration_twice() {
     drop(first);
     let again = open(&url, sink).await;
     assert_eq!(again.log_id(), log_id, "the log keeps its name");
-    assert_eq!(again.departments().await.unwrap().len(), hotline_domain::Department::defaults().len());
+    assert_eq!(
+        again.departments().await.unwrap().len(),
+        hotline_domain::Department::defaults().len()
+    );
     let client = admin(&url).await;
     let versions: Vec<i64> = client
         .query(

@@ -169,12 +169,21 @@ impl Store for SqliteStore {
         let departments = departments.to_vec();
         self.write(move |conn, _| {
             let mut upsert = conn.prepare_cached(
-                "INSERT INTO departments (id, name, bot, topics, ordinal) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO departments (id, name, bot, topics, ordinal, audience)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, bot = excluded.bot,
-                     topics = excluded.topics, ordinal = excluded.ordinal",
+                     topics = excluded.topics, ordinal = excluded.ordinal,
+                     audience = excluded.audience",
             )?;
             for (ordinal, d) in departments.iter().enumerate() {
-                upsert.execute(params![d.id.as_str(), d.name, d.bot, to_json(&d.topics)?, ordinal as i64])?;
+                upsert.execute(params![
+                    d.id.as_str(),
+                    d.name,
+                    d.bot,
+                    to_json(&d.topics)?,
+                    ordinal as i64,
+                    d.audience.as_str()
+                ])?;
             }
             Ok(())
         })
@@ -183,25 +192,28 @@ impl Store for SqliteStore {
 
     async fn departments(&self) -> hotline_store::StoreResult<Vec<Department>> {
         self.read(|conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT id, name, bot, topics FROM departments ORDER BY ordinal")?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, name, bot, topics, audience FROM departments ORDER BY ordinal",
+            )?;
             let rows = stmt.query_map([], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, bool>(2)?,
                     r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
                 ))
             })?;
             rows.map(|row| {
-                let (id, name, bot, topics) = row?;
+                let (id, name, bot, topics, audience) = row?;
                 Ok(Department {
                     id: parse_department(id)?,
                     name,
                     topics: from_json(&topics)?,
                     bot,
                     channels: None,
-                    audience: Default::default(),
+                    audience: hotline_domain::Audience::parse(&audience)
+                        .ok_or_else(|| rows::corrupt("department audience"))?,
                 })
             })
             .collect()

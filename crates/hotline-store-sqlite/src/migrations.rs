@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "webhooks",
         sql: include_str!("migrations/0007_webhooks.sql"),
     },
+    Migration {
+        version: 8,
+        name: "department_audience",
+        sql: include_str!("migrations/0008_department_audience.sql"),
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
