@@ -8,6 +8,7 @@ pub mod auth;
 pub mod channels;
 pub mod help;
 pub mod metrics;
+pub mod outbound;
 pub mod queues;
 pub mod realtime;
 pub mod security;
@@ -49,10 +50,12 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the outbound webhooks (when `webhooks.enabled`), calling the
-    /// receivers with `http`; they stop when serving ends.
-    pub fn start_webhooks(&self, http: reqwest::Client) {
+    /// Starts the outbound webhooks (when `webhooks.enabled`); they stop
+    /// when serving ends.
+    pub fn start_webhooks(&self) -> anyhow::Result<()> {
+        let http = outbound::Http::new()?;
         webhooks::spawn(self.state.app.clone(), http, self.shutdown.clone());
+        Ok(())
     }
 }
 

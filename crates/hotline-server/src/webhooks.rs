@@ -1,9 +1,10 @@
 //! Sends the outbound webhooks: a queue task follows the event log
 //! (woken by the bus, which is only a hint, and at every poll) and writes
 //! delivery rows through [`App::queue_webhooks`]; a sender leases the due
-//! rows, POSTs each with the `reqwest::Client` it was given, and records
+//! rows, POSTs each with the outbound HTTPS client, and records
 //! the answer as [`App::webhook_outcome`] judges it. See docs/webhooks.md.
 
+use crate::outbound::Http;
 use hotline_app::App;
 use hotline_app::webhooks::{Answer, WebhookRequest};
 use hotline_store::webhooks::{AttemptOutcome, WebhookDelivery};
@@ -13,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 /// Starts the queue task and the sender when `webhooks.enabled`; they stop
 /// with `shutdown`. `http` is the client the receivers are called with.
-pub fn spawn(app: Arc<App>, http: reqwest::Client, shutdown: CancellationToken) {
+pub fn spawn(app: Arc<App>, http: Http, shutdown: CancellationToken) {
     let settings = app.webhook_settings().clone();
     if !settings.enabled {
         return;
@@ -43,12 +44,7 @@ async fn queue(app: Arc<App>, wake: Arc<Notify>, shutdown: CancellationToken) {
 /// Keeps up to `concurrency` deliveries in flight, each its own task, so a
 /// slow receiver holds only its own conversations back. A finished one
 /// wakes the loop: its conversation's next event may be due at once.
-async fn send(
-    app: Arc<App>,
-    http: reqwest::Client,
-    wake: Arc<Notify>,
-    shutdown: CancellationToken,
-) {
+async fn send(app: Arc<App>, http: Http, wake: Arc<Notify>, shutdown: CancellationToken) {
     let settings = app.webhook_settings().clone();
     let slots = Arc::new(Semaphore::new(settings.concurrency));
     loop {
@@ -91,7 +87,7 @@ async fn send(
 
 /// One attempt of one delivery, recorded; a failure to record leaves the
 /// row to its lease, after which it is tried again (same `webhook-id`).
-async fn deliver(app: &App, http: &reqwest::Client, delivery: WebhookDelivery) {
+async fn deliver(app: &App, http: &Http, delivery: WebhookDelivery) {
     let outcome = match prepare(app, &delivery).await {
         Ok(Some(request)) => {
             let answer = post(http, &request, app.webhook_settings().timeout()).await;
@@ -128,35 +124,20 @@ async fn prepare(
     app.webhook_request(delivery, &subscription).await
 }
 
-async fn post(
-    http: &reqwest::Client,
-    request: &WebhookRequest,
-    timeout: std::time::Duration,
-) -> Answer {
-    let sent = http
-        .post(&request.url)
-        .timeout(timeout)
-        .header("content-type", "application/json")
-        .header("webhook-id", &request.id)
-        .header("webhook-timestamp", request.timestamp.to_string())
-        .header("webhook-signature", &request.signature)
-        .body(request.body.clone())
-        .send()
-        .await;
-    match sent {
-        Ok(response) => Answer::Status(response.status().as_u16()),
-        // Without the URL: it may carry a token in its query.
-        Err(e) => Answer::Failed(describe(e)),
-    }
-}
-
-fn describe(e: reqwest::Error) -> String {
-    if e.is_timeout() {
-        "the receiver did not answer in time".into()
-    } else if e.is_connect() {
-        "cannot connect to the receiver".into()
-    } else {
-        e.without_url().to_string()
+async fn post(http: &Http, request: &WebhookRequest, timeout: std::time::Duration) -> Answer {
+    let headers = [
+        ("webhook-id", request.id.clone()),
+        ("webhook-timestamp", request.timestamp.to_string()),
+        ("webhook-signature", request.signature.clone()),
+    ];
+    let body = bytes::Bytes::from(request.body.clone());
+    match http
+        .post_json_with(&request.url, &headers, body, timeout)
+        .await
+    {
+        Ok(reply) => Answer::Status(reply.status.as_u16()),
+        // The client's errors never carry the URL, which may hold a token.
+        Err(e) => Answer::Failed(e),
     }
 }
 

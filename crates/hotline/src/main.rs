@@ -253,13 +253,9 @@ async fn serve(settings: hotline_server::settings::Settings, demo: bool) -> anyh
     let store = crate::store::open_with(&settings, bus.clone()).await?;
     let demo_settings = demo.then(|| settings.clone());
     let mut server = hotline_server::build(settings, store.clone(), bus).await?;
-    // Redirects are not followed: a receiver's address is what the
-    // administrator configured, nothing it points elsewhere.
-    let webhook_client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .context("cannot make the webhooks' HTTP client")?;
-    server.start_webhooks(webhook_client);
+    server
+        .start_webhooks()
+        .context("cannot make the webhooks' HTTPS client")?;
     if let Some(shared) = shared {
         // Other nodes' commits reach this node's readers within a second.
         let departments = server

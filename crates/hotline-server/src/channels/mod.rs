@@ -5,7 +5,6 @@
 //! chat's message does is the use cases' ([`App::take_in`]): the same
 //! writes as the widget's.
 
-pub mod http;
 pub mod outbox;
 pub mod settings;
 pub mod telegram;
@@ -103,7 +102,7 @@ impl Channels {
                 outbox: Arc::new(Notify::new()),
             })
         };
-        let http = http::Http::new()?;
+        let http = crate::outbound::Http::new()?;
         Ok(Channels {
             telegram: match &settings.telegram {
                 None => None,
@@ -221,7 +220,7 @@ pub(crate) async fn keep_file(
     app: &App,
     attachments: &Attachments,
     principal: &Principal,
-    http: &http::Http,
+    http: &crate::outbound::Http,
     url: &str,
     name: &str,
 ) -> Option<String> {

@@ -3,11 +3,11 @@
 //! `sendMessage` and `sendDocument`; photos and documents come in through
 //! `getFile`.
 
-use super::http::{Http, MultipartFile, Reply};
 use super::outbox::{Outgoing, SendError};
 use super::settings::TelegramSettings;
 use super::{Channels, Platform};
 use crate::api::attachments::Attachments;
+use crate::outbound::{Http, MultipartFile, Reply};
 use async_trait::async_trait;
 use axum::body::Bytes;
 use axum::extract::State;

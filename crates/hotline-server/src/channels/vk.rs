@@ -4,11 +4,11 @@
 //! row's key — makes VK drop a send it already has. Files go out as
 //! documents (`docs.getMessagesUploadServer`, the upload, `docs.save`).
 
-use super::http::{Http, MultipartFile};
 use super::outbox::{Outgoing, SendError};
 use super::settings::VkSettings;
 use super::{Channels, Platform};
 use crate::api::attachments::Attachments;
+use crate::outbound::{Http, MultipartFile};
 use async_trait::async_trait;
 use axum::body::Bytes;
 use axum::extract::State;

@@ -1,7 +1,9 @@
-//! The little HTTPS client the channels need: JSON, form and multipart
-//! POSTs and downloads, with time limits. TLS is rustls with ring given
-//! explicitly and the system's root certificates. Errors never carry the
-//! URL: Telegram's holds the bot token.
+//! The HTTPS client for what Hotline sends out — replies to the social
+//! platforms and the outbound webhooks: JSON, form and multipart POSTs and
+//! downloads, with time limits. TLS is rustls with ring given explicitly
+//! and the system's root certificates. Redirects are not followed (a
+//! webhook's address is what the administrator configured). Errors never
+//! carry the URL: Telegram's holds the bot token, a webhook's may too.
 
 use bytes::Bytes;
 use http::{Method, Request, header};
@@ -45,7 +47,7 @@ impl Http {
         }
         if roots.is_empty() {
             tracing::warn!(
-                "no system root certificates found: the social channels cannot reach their platforms over HTTPS"
+                "no system root certificates found: the social channels and webhooks cannot reach HTTPS addresses"
             );
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -71,9 +73,27 @@ impl Http {
         body: Bytes,
         max: usize,
     ) -> Result<Reply, String> {
+        self.send_with(method, url, content_type, &[], body, max, TIMEOUT)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_with(
+        &self,
+        method: Method,
+        url: &str,
+        content_type: Option<String>,
+        headers: &[(&str, String)],
+        body: Bytes,
+        max: usize,
+        timeout: Duration,
+    ) -> Result<Reply, String> {
         let mut request = Request::builder().method(method).uri(url);
         if let Some(content_type) = content_type {
             request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, value);
         }
         let request = request
             .body(Full::new(body))
@@ -92,9 +112,32 @@ impl Http {
                 .to_bytes();
             Ok(Reply { status, body })
         };
-        tokio::time::timeout(TIMEOUT, exchange)
+        tokio::time::timeout(timeout, exchange)
             .await
-            .map_err(|_| format!("no answer within {TIMEOUT:?}"))?
+            .map_err(|_| format!("no answer within {timeout:?}"))?
+    }
+
+    /// A JSON POST with extra headers and its own time limit; the answer's
+    /// body is read up to a small limit only (a webhook's receiver answers
+    /// with its status).
+    pub async fn post_json_with(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<Reply, String> {
+        const MAX_RECEIPT: usize = 64 * 1024;
+        self.send_with(
+            Method::POST,
+            url,
+            Some("application/json".into()),
+            headers,
+            body,
+            MAX_RECEIPT,
+            timeout,
+        )
+        .await
     }
 
     pub async fn post_json(&self, url: &str, body: &serde_json::Value) -> Result<Reply, String> {
