@@ -501,3 +501,148 @@ async fn webhooks_arrive_once_in_order_signed_and_masked_through_an_outage() {
         started.elapsed()
     );
 }
+
+/// A receiver behind TLS, with a certificate of its own authority that the
+/// server is told to trust through `SSL_CERT_FILE`: it gets its deliveries,
+/// signed. Answers every request with 204 and keeps the raw requests.
+async fn tls_receiver(dir: &std::path::Path) -> (Arc<Mutex<Vec<String>>>, u16, std::path::PathBuf) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let authority = dir.join("receiver-ca.pem");
+    std::fs::write(&authority, certified.cert.pem()).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certified.cert.der().clone()], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let kept = requests.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let (acceptor, kept) = (acceptor.clone(), kept.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 4096];
+                // Headers, then as many bytes as Content-Length says.
+                loop {
+                    let Ok(n) = tls.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&request).into_owned();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text[..end]
+                            .lines()
+                            .find_map(|l| {
+                                let (name, value) = l.split_once(':')?;
+                                name.eq_ignore_ascii_case("content-length")
+                                    .then(|| value.trim().parse::<usize>().ok())?
+                            })
+                            .unwrap_or(0);
+                        if request.len() >= end + 4 + length {
+                            kept.lock().unwrap().push(text);
+                            break;
+                        }
+                    }
+                }
+                let _ = tls
+                    .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (requests, port, authority)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_receiver_gets_signed_deliveries() {
+    let dir = tempfile::tempdir().unwrap();
+    let (requests, port, authority) = tls_receiver(dir.path()).await;
+    crate::support::add_operator(
+        dir.path(),
+        crate::support::NewOperator {
+            email: "admin@example.com",
+            name: "Админ",
+            role: "admin",
+            departments: "travel",
+            password: PASSWORD,
+        },
+    );
+    let authority = authority.to_str().unwrap().to_owned();
+    let (child, base) = start_server_with(
+        dir.path(),
+        &[
+            ("SSL_CERT_FILE", authority.as_str()),
+            ("HOTLINE_WEBHOOKS__POLL_MS", "100"),
+            ("HOTLINE_WEBHOOKS__FIRST_RETRY_MS", "100"),
+        ],
+    );
+    let _server = Process(child);
+    let api = Api {
+        http: reqwest::Client::new(),
+        base,
+    };
+    let (_, login) = api
+        .post(
+            "/api/v1/auth/login",
+            "",
+            json!({"email": "admin@example.com", "password": PASSWORD}),
+        )
+        .await;
+    let admin = login["token"].as_str().unwrap().to_owned();
+    let (status, created) = api
+        .post(
+            "/api/v1/webhooks",
+            &admin,
+            json!({"url": format!("https://localhost:{port}/hook"),
+                   "event_types": ["conversation.started"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let (status, started) = api
+        .post(
+            "/api/v1/conversations",
+            &token("cust-tls"),
+            json!({"department": "travel", "client_msg_id": "t1", "text": "Где мой билет?"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{started}");
+    until("a delivery over TLS", Duration::from_secs(10), async || {
+        !requests.lock().unwrap().is_empty()
+    })
+    .await;
+    let request = requests.lock().unwrap()[0].clone();
+    assert!(request.starts_with("POST /hook HTTP/1.1"), "{request}");
+    let (head, body) = request.split_once("\r\n\r\n").unwrap();
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                n.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            })
+            .unwrap_or_else(|| panic!("no {name} in {head}"))
+    };
+    let (id, timestamp) = (header("webhook-id"), header("webhook-timestamp"));
+    let expected = signature(&secret, &id, &timestamp, body.as_bytes());
+    assert_eq!(header("webhook-signature"), format!("v1,{expected}"));
+    let payload: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(payload["type"], "conversation.started", "{payload}");
+}
