@@ -134,6 +134,39 @@ pub fn opens_a_restricted_channel(
         .collect()
 }
 
+/// The longest text sent in one social message: both platforms take 4096
+/// characters; a margin is kept for what the adapters add.
+pub const MAX_PIECE_CHARS: usize = 4000;
+
+/// `text` cut into pieces of at most `max` characters, each ending where a
+/// line or a word does when one is near, so that a long reply reaches the
+/// chat whole, in several messages.
+pub fn pieces(text: &str, max: usize) -> Vec<&str> {
+    let max = max.max(1);
+    let mut out = Vec::new();
+    let mut rest = text.trim_end();
+    while rest.chars().count() > max {
+        let limit = rest
+            .char_indices()
+            .nth(max)
+            .map_or(rest.len(), |(at, _)| at);
+        let head = &rest[..limit];
+        // Not earlier than halfway: a piece of a few words would be odd.
+        let floor = head.char_indices().nth(max / 2).map_or(0, |(at, _)| at);
+        let cut = head
+            .rfind('\n')
+            .filter(|&at| at >= floor)
+            .or_else(|| head.rfind(' ').filter(|&at| at >= floor))
+            .map_or(limit, |at| at + 1);
+        out.push(rest[..cut].trim_end());
+        rest = rest[cut..].trim_start();
+    }
+    if !rest.is_empty() || out.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +178,30 @@ mod tests {
             .unwrap_or_else(|| panic!("no default department {id}"));
         d.channels = channels;
         d
+    }
+
+    #[test]
+    fn long_texts_go_in_pieces_cut_between_words() {
+        assert_eq!(pieces("короткий ответ", 4000), ["короткий ответ"]);
+        assert_eq!(pieces("", 10), [""]);
+        let text = "слово ".repeat(1900);
+        let parts = pieces(&text, MAX_PIECE_CHARS);
+        assert_eq!(parts.len(), 3);
+        for part in &parts {
+            assert!(part.chars().count() <= MAX_PIECE_CHARS);
+            assert!(
+                part.starts_with("слово") && part.ends_with("слово"),
+                "{part:?}"
+            );
+        }
+        let words: usize = parts.iter().map(|p| p.split_whitespace().count()).sum();
+        assert_eq!(words, 1900, "nothing lost");
+        let unbroken = "я".repeat(9);
+        assert_eq!(pieces(&unbroken, 4), ["яяяя", "яяяя", "я"]);
+        assert_eq!(
+            pieces("первая строка\nвторая", 16),
+            ["первая строка", "вторая"]
+        );
     }
 
     #[test]

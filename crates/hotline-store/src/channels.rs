@@ -51,6 +51,12 @@ pub enum Delivery {
         /// One of its files, sent on its own after the text; `None`: the text.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         attachment: Option<AttachmentId>,
+        /// Which piece of a text longer than the platforms take (0: the
+        /// first), of how many ([`hotline_domain::channel::pieces`]).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        piece: u32,
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        pieces: u32,
     },
     /// A reply of the adapter itself (a greeting, a link to follow).
     Notice { text: String },
@@ -260,4 +266,16 @@ impl NewOutbound {
         };
         Ok((json, conversation))
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }

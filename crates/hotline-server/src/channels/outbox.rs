@@ -12,7 +12,7 @@
 use super::Platform;
 use hotline_app::App;
 use hotline_app::files::Files;
-use hotline_domain::channel::channel_allowed;
+use hotline_domain::channel::{MAX_PIECE_CHARS, channel_allowed, pieces};
 use hotline_domain::{
     AttachmentId, AuthorKind, Channel, DepartmentId, EventKind, Message, SocialChat,
 };
@@ -156,23 +156,36 @@ impl Dispatcher {
 const MOVED: &str = "Ваш вопрос передан в отдел, который по закону не отвечает в этом \
     мессенджере. Продолжим в приложении, в чате поддержки.";
 
-/// The rows of one message for one chat: its text, then each file.
+/// The rows of one message for one chat: its text (in pieces when longer
+/// than the platforms take), then each file.
 fn message_rows(chat: &SocialChat, message: &Message) -> Vec<NewOutbound> {
-    let part = |attachment: Option<&AttachmentId>| NewOutbound {
+    let pieces = pieces(&render(message, ""), MAX_PIECE_CHARS).len() as u32;
+    let row = |key: String, attachment: Option<&AttachmentId>, piece: u32| NewOutbound {
         chat: chat.clone(),
-        key: match attachment {
-            None => message.id.to_string(),
-            Some(a) => format!("{}/{}", message.id, a),
-        },
+        key,
         delivery: Delivery::Message {
             conversation_id: message.conversation_id.clone(),
             seq: message.seq,
             message_id: message.id.to_string(),
             attachment: attachment.cloned(),
+            piece,
+            pieces: if attachment.is_some() { 1 } else { pieces },
         },
     };
-    std::iter::once(part(None))
-        .chain(message.attachments.iter().map(|a| part(Some(&a.id))))
+    (0..pieces)
+        .map(|piece| {
+            let key = match piece {
+                0 => message.id.to_string(),
+                n => format!("{}#{n}", message.id),
+            };
+            row(key, None, piece)
+        })
+        .chain(
+            message
+                .attachments
+                .iter()
+                .map(|a| row(format!("{}/{}", message.id, a.id), Some(&a.id), 0)),
+        )
         .collect()
 }
 
@@ -296,14 +309,23 @@ impl Courier {
 
     /// What the row sends, read from the store now.
     async fn outgoing(&self, row: &Outbound) -> hotline_app::AppResult<Option<Outgoing>> {
-        let (conversation_id, seq, message_id, attachment) = match &row.delivery {
+        let (conversation_id, seq, message_id, attachment, piece, pieces) = match &row.delivery {
             Delivery::Notice { text } => return Ok(Some(Outgoing::Text(text.clone()))),
             Delivery::Message {
                 conversation_id,
                 seq,
                 message_id,
                 attachment,
-            } => (conversation_id, *seq, message_id, attachment),
+                piece,
+                pieces,
+            } => (
+                conversation_id,
+                *seq,
+                message_id,
+                attachment,
+                *piece,
+                *pieces,
+            ),
         };
         let store = self.context.app.store();
         let message = store
@@ -320,10 +342,8 @@ impl Courier {
             return Ok(None);
         };
         let Some(attachment) = attachment else {
-            return Ok(Some(Outgoing::Text(render(
-                &message,
-                &self.context.help_base,
-            ))));
+            let rendered = render(&message, &self.context.help_base);
+            return Ok(piece_of(&rendered, piece, pieces).map(Outgoing::Text));
         };
         let Some(record) = store.attachment(attachment).await? else {
             return Ok(None);
@@ -351,6 +371,19 @@ fn backoff(attempts: u32) -> Duration {
 
 /// A message as the chat reads it: who wrote it, the text, and the bot's
 /// articles as links.
+/// Piece `piece` of `pieces` of `text`, cut as when the rows were made;
+/// the last row takes whatever is left (a redaction since may have moved
+/// the cuts). `None`: nothing is left for this row.
+fn piece_of(text: &str, piece: u32, pieces: u32) -> Option<String> {
+    let parts = hotline_domain::channel::pieces(text, MAX_PIECE_CHARS);
+    let piece = piece as usize;
+    if piece + 1 >= pieces as usize {
+        let rest = parts.get(piece..)?;
+        return Some(rest.join("\n"));
+    }
+    parts.get(piece).map(|p| (*p).to_owned())
+}
+
 pub fn render(message: &Message, help_base: &str) -> String {
     let mut text = match message.author.kind {
         AuthorKind::Operator => format!(
@@ -375,6 +408,21 @@ pub fn render(message: &Message, help_base: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_text_goes_in_pieces_and_the_last_row_takes_the_rest() {
+        let text = "слово ".repeat(1900);
+        let parts = pieces(&text, MAX_PIECE_CHARS);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(piece_of(&text, 0, 3).as_deref(), Some(parts[0]));
+        assert_eq!(piece_of(&text, 2, 3).as_deref(), Some(parts[2]));
+        assert_eq!(piece_of(&text, 3, 3), None);
+        assert_eq!(
+            piece_of(&text, 1, 2),
+            Some(format!("{}\n{}", parts[1], parts[2]))
+        );
+        assert_eq!(piece_of("коротко", 0, 1).as_deref(), Some("коротко"));
+    }
 
     #[test]
     fn backoff_doubles_up_to_five_minutes() {

@@ -518,6 +518,29 @@ async fn a_telegram_chat_is_a_guest_until_linked_and_gets_each_reply_once() {
         "three refused, the fourth accepted, and never again"
     );
 
+    // A reply longer than Telegram takes (4096) arrives whole, in pieces
+    // cut between words, in order.
+    let long: String = (1..=900).map(|n| format!("пункт{n} ")).collect();
+    let before = texts_to(&platform, CHAT).len();
+    hotline.reply(&conversation, long.trim_end(), vec![]).await;
+    until("the long reply", || {
+        texts_to(&platform, CHAT).len() - before == 3
+    })
+    .await;
+    let pieces = texts_to(&platform, CHAT)[before..].to_vec();
+    assert!(
+        pieces.iter().all(|p| p.chars().count() <= 4096),
+        "{pieces:?}"
+    );
+    let words: Vec<String> = pieces
+        .join(" ")
+        .split_whitespace()
+        .filter(|w| w.starts_with("пункт"))
+        .map(str::to_owned)
+        .collect();
+    let expected: Vec<String> = (1..=900).map(|n| format!("пункт{n}")).collect();
+    assert_eq!(words, expected, "every word once, in order");
+
     // An operator's file goes out as a document.
     let pdf = hotline.upload_pdf().await;
     hotline
