@@ -378,7 +378,7 @@ fn piece_of(text: &str, piece: u32, pieces: u32) -> Option<String> {
     let parts = hotline_domain::channel::pieces(text, MAX_PIECE_CHARS);
     let piece = piece as usize;
     if piece + 1 >= pieces as usize {
-        let rest = parts.get(piece..)?;
+        let rest = parts.get(piece..).filter(|rest| !rest.is_empty())?;
         return Some(rest.join("\n"));
     }
     parts.get(piece).map(|p| (*p).to_owned())

@@ -1303,3 +1303,86 @@ async fn many_reconnect_triggers_at_once_open_one_socket() {
     );
     client.close().await.unwrap();
 }
+
+/// A Telegram guest in the console: the queue names the channel and says
+/// «не подтверждён», and so does the customer panel (the guest is not a
+/// logged-in customer until the chat is linked).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_see_a_telegram_guest_marked_unverified() {
+    const SECRET: &str = "browser-webhook-secret";
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hotline"));
+    command
+        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data.path())
+        .env(
+            "HOTLINE_CHANNELS__TELEGRAM__BOT_TOKEN",
+            "123456:browser-test",
+        )
+        .env("HOTLINE_CHANNELS__TELEGRAM__WEBHOOK_SECRET", SECRET)
+        .env("HOTLINE_CHANNELS__TELEGRAM__DEPARTMENT", "travel")
+        // Nobody answers there: the bot's replies wait in the outbox.
+        .env("HOTLINE_CHANNELS__TELEGRAM__API_URL", "http://127.0.0.1:9");
+    let _server = spawn_listening(command);
+    let base = format!("http://127.0.0.1:{port}");
+
+    let update = json!({
+        "update_id": 800000001,
+        "message": {
+            "message_id": 1,
+            "from": {"id": 777000111, "is_bot": false, "first_name": "Мария", "last_name": "Котова"},
+            "chat": {"id": 777000111, "first_name": "Мария", "last_name": "Котова", "type": "private"},
+            "date": 1780000000,
+            "text": "Не могу войти в приложение, а рейс завтра. Как поменять дату?"
+        }
+    });
+    let taken = reqwest::Client::new()
+        .post(format!("{base}/api/v1/channels/telegram/webhook"))
+        .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), 200);
+
+    let operator = browser(&webdriver).await;
+    operator.goto(&format!("{base}/console")).await.unwrap();
+    log_in_as_anna(&operator).await;
+    find(&operator, "//button[@id='tab-open']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let mark = find(
+        &operator,
+        "//button[contains(@class, 'conversation-item')][contains(., 'Мария Котова')]\
+         /span[contains(@class, 'channel-mark')][@data-channel='telegram']",
+    )
+    .await;
+    assert_eq!(mark.text().await.unwrap(), "Telegram · не подтверждён");
+    click(&operator, "Мария Котова").await;
+    let fact = find(
+        &operator,
+        "//aside[@id='context']//dd[contains(@class, 'channel-fact')][@data-channel='telegram']",
+    )
+    .await;
+    assert_eq!(fact.text().await.unwrap(), "Telegram · не подтверждён");
+    wait_true(
+        &operator,
+        "the guest's message",
+        &wait_for_text("Не могу войти в приложение, а рейс завтра. Как поменять дату?"),
+    )
+    .await;
+    assert_eq!(
+        accessibility_violations(&operator).await,
+        Vec::<String>::new()
+    );
+    screenshot(&operator, "console-telegram").await;
+    operator.close().await.unwrap();
+}
