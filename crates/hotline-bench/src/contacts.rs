@@ -186,11 +186,7 @@ pub fn run(args: Args) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn repository(path: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(path)
-    }
+    use crate::kb_data::repository;
 
     #[test]
     fn the_sets_are_varied() {

@@ -100,15 +100,17 @@ pub fn load_eval(path: &Path, articles: &[ArticleDoc]) -> Result<EvalSet> {
     Ok(set)
 }
 
+/// A path in the repository, for the tests: they run from the crate's directory.
+#[cfg(test)]
+pub(crate) fn repository(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn repository(path: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(path)
-    }
 
     #[test]
     fn the_demo_help_center_and_the_evaluation_sets_load() {

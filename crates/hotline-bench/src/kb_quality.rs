@@ -506,7 +506,6 @@ mod tests {
     //! elsewhere is visible here rather than silent).
 
     use super::*;
-    use std::path::Path;
 
     /// Floors on the tuned set (`kb-eval.toml`; published: R@3 1.00,
     /// 24 of 25 out-of-scope questions abstained).
@@ -517,11 +516,7 @@ mod tests {
     const HELDOUT_R3: f64 = 0.89;
     const HELDOUT_ABSTAINED: f64 = 0.93;
 
-    fn repository(path: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(path)
-    }
+    use crate::kb_data::repository;
 
     fn evaluate(eval: &str) -> Report {
         let articles = kb_data::load_articles(&repository(DEFAULT_ARTICLES)).unwrap();

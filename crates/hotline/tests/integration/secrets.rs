@@ -65,33 +65,16 @@ fn hotline(dir: &Path) -> Command {
 }
 
 fn add_operator(dir: &Path) {
-    let mut child = hotline(dir)
-        .args([
-            "operator",
-            "add",
-            "--email",
-            "anna@example.com",
-            "--name",
-            "Анна",
-            "--role",
-            "operator",
-            "--departments",
-            "marketplace,bank",
-            "--password-stdin",
-            "--data-dir",
-        ])
-        .arg(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"long-enough-password\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    crate::support::add_operator(
+        dir,
+        crate::support::NewOperator {
+            email: "anna@example.com",
+            name: "Анна",
+            role: "operator",
+            departments: "marketplace,bank",
+            password: "long-enough-password",
+        },
+    );
 }
 
 /// Starts `hotline serve` logging at trace level; the log is collected.
