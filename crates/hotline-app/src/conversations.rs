@@ -30,6 +30,16 @@ pub struct MessageDraft {
     pub attachment_ids: Vec<String>,
 }
 
+/// A conversation as the caller's queue lists it.
+#[derive(Debug, Clone)]
+pub struct ListedConversation {
+    pub conversation: Conversation,
+    /// The last message the caller can see.
+    pub last_message: Option<Message>,
+    /// Messages of the other side the caller has not read.
+    pub unread: u32,
+}
+
 /// An order or booking the customer's identity token lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimedOrder {
@@ -492,14 +502,15 @@ impl App {
     }
 
     /// The caller's conversations, newest activity first: a customer's own,
-    /// an operator's departments'.
+    /// an operator's departments', each with its last message and what the
+    /// caller has not read.
     pub async fn conversations(
         &self,
         principal: &Principal,
         status: Option<Status>,
         department: Option<DepartmentId>,
         limit: usize,
-    ) -> AppResult<Vec<Conversation>> {
+    ) -> AppResult<Vec<ListedConversation>> {
         let hidden = self.security.hidden_departments(principal);
         let conversations = self
             .store
@@ -512,9 +523,21 @@ impl App {
             .await?;
         // A customer without a fresh second factor does not see the bank's
         // conversations listed either (the feed hides their events).
-        Ok(conversations
+        let conversations: Vec<Conversation> = conversations
             .into_iter()
             .filter(|c| !hidden.contains(&c.department))
+            .map(|c| c.seen_by(principal))
+            .collect();
+        let ids: Vec<ConversationId> = conversations.iter().map(|c| c.id.clone()).collect();
+        let digests = self.store.digests(&ids, principal).await?;
+        Ok(conversations
+            .into_iter()
+            .zip(digests)
+            .map(|(conversation, digest)| ListedConversation {
+                conversation,
+                last_message: digest.last_message,
+                unread: digest.unread,
+            })
             .collect())
     }
 }

@@ -31,7 +31,9 @@ pub mod screening;
 pub mod security;
 pub mod webhooks;
 
-pub use conversations::{ClaimedOrder, MessageDraft, NewConversation, Sent, StartOutcome};
+pub use conversations::{
+    ClaimedOrder, ListedConversation, MessageDraft, NewConversation, Sent, StartOutcome,
+};
 pub use error::{AppError, AppResult, ErrorKind};
 pub use reading::Purpose;
 pub use screening::Screening;

@@ -48,6 +48,7 @@ fn erase_conversations(db: &Db<'_>, ids: &[String], erased: &mut Erased) -> Stor
             "DELETE FROM conversation_routing WHERE conversation_id = $1",
             "DELETE FROM queue_announcements WHERE conversation_id = $1",
             "DELETE FROM read_marks WHERE conversation_id = $1",
+            "DELETE FROM operator_read_marks WHERE conversation_id = $1",
             // The bot's feedback rows quote the customer's question.
             "DELETE FROM kb_feedback WHERE conversation_id = $1",
         ] {

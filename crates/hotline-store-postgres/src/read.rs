@@ -1,12 +1,14 @@
 use crate::PostgresStore;
 use crate::db::{Db, Error, StoreResult};
-use crate::rows::{append_event, load_conversation, now_micros};
+use crate::rows::{append_event, load_conversation, now_micros, read_message};
 use async_trait::async_trait;
-use hotline_domain::{Conversation, ConversationId, Event, EventKind, Principal};
+use hotline_domain::{Conversation, ConversationId, Event, EventKind, OperatorId, Principal};
 use hotline_store::read::ReadRecords;
 use hotline_store::{
-    ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore, StoreError,
+    ConversationDigest, ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore,
+    StoreError,
 };
+use std::collections::HashMap;
 
 fn load_mark(db: &Db<'_>, conversation: &ConversationId, side: ReadSide) -> StoreResult<ReadMark> {
     Ok(db
@@ -28,7 +30,85 @@ fn load_state(db: &Db<'_>, conversation: &ConversationId) -> StoreResult<ReadSta
     Ok(ReadState {
         customer: load_mark(db, conversation, ReadSide::Customer)?,
         operators: load_mark(db, conversation, ReadSide::Operators)?,
+        own: 0,
     })
+}
+
+/// How far `reader` has read, in their numbering.
+fn own_mark(db: &Db<'_>, conversation: &ConversationId, reader: &Principal) -> StoreResult<u64> {
+    Ok(match reader {
+        Principal::Customer(_) => load_mark(db, conversation, ReadSide::Customer)?.public_seq,
+        Principal::Operator(operator) => db
+            .query_opt(
+                "SELECT seq FROM operator_read_marks WHERE conversation_id = $1 AND operator_id = $2",
+                &[&conversation.as_str(), &operator.id.as_str()],
+            )?
+            .map(|r| r.try_get::<_, i64>(0))
+            .transpose()?
+            .unwrap_or(0) as u64,
+    })
+}
+
+/// Each conversation's last message and unread count, in two statements
+/// for the whole list.
+fn digests(
+    db: &Db<'_>,
+    conversations: &[ConversationId],
+    reader: &Principal,
+) -> StoreResult<Vec<ConversationDigest>> {
+    let ids: Vec<&str> = conversations.iter().map(|c| c.as_str()).collect();
+    // Customers count in the public numbering and never see notes.
+    let (last, unread, reader_id) = match reader {
+        Principal::Customer(_) => (
+            concat!(
+                "SELECT m.* FROM unnest($1::text[]) AS c(id) CROSS JOIN LATERAL (SELECT ",
+                message_columns!(),
+                " FROM messages WHERE conversation_id = c.id AND public_seq IS NOT NULL
+                  ORDER BY seq DESC LIMIT 1) m"
+            ),
+            "SELECT c.id, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id
+                 AND m.author_kind <> 'customer' AND m.public_seq > COALESCE((SELECT r.public_seq
+                     FROM read_marks r WHERE r.conversation_id = c.id AND r.side = 'customer'), 0))
+             FROM unnest($1::text[]) AS c(id)",
+            None,
+        ),
+        Principal::Operator(operator) => (
+            concat!(
+                "SELECT m.* FROM unnest($1::text[]) AS c(id) CROSS JOIN LATERAL (SELECT ",
+                message_columns!(),
+                " FROM messages WHERE conversation_id = c.id ORDER BY seq DESC LIMIT 1) m"
+            ),
+            "SELECT c.id, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id
+                 AND m.author_kind = 'customer' AND m.seq > COALESCE((SELECT o.seq
+                     FROM operator_read_marks o WHERE o.conversation_id = c.id
+                       AND o.operator_id = $2), 0))
+             FROM unnest($1::text[]) AS c(id)",
+            Some(operator.id.as_str()),
+        ),
+    };
+    let mut last_messages = HashMap::new();
+    for row in db.query(last, &[&ids])? {
+        let message = read_message(&row)?;
+        last_messages.insert(message.conversation_id.clone(), message.seen_by(reader));
+    }
+    let mut counts = HashMap::new();
+    let count_rows = match reader_id {
+        None => db.query(unread, &[&ids])?,
+        Some(operator) => db.query(unread, &[&ids, &operator])?,
+    };
+    for row in count_rows {
+        counts.insert(row.try_get::<_, String>(0)?, row.try_get::<_, i64>(1)?);
+    }
+    Ok(conversations
+        .iter()
+        .map(|id| ConversationDigest {
+            conversation_id: id.clone(),
+            last_message: last_messages.remove(id),
+            unread: counts
+                .get(id.as_str())
+                .map_or(0, |&n| u32::try_from(n).unwrap_or(u32::MAX)),
+        })
+        .collect())
 }
 
 /// The mark for "read up to `seq`" in the reader's numbering, in both numberings.
@@ -114,6 +194,33 @@ impl ReadRecords for PgReads<'_, '_> {
         Ok(())
     }
 
+    /// `GREATEST` keeps the mark from moving back when two of the
+    /// operator's tabs race.
+    fn raise_own_mark(
+        &mut self,
+        id: &ConversationId,
+        operator: &OperatorId,
+        seq: u64,
+    ) -> StoreResult<u64> {
+        Ok(self
+            .db
+            .query_one(
+                "INSERT INTO operator_read_marks (conversation_id, operator_id, seq, updated_at)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (conversation_id, operator_id) DO UPDATE
+                     SET seq = GREATEST(operator_read_marks.seq, excluded.seq),
+                         updated_at = excluded.updated_at
+                 RETURNING seq",
+                &[
+                    &id.as_str(),
+                    &operator.as_str(),
+                    &(seq as i64),
+                    &now_micros(),
+                ],
+            )?
+            .try_get::<_, i64>(0)? as u64)
+    }
+
     fn append_receipt(
         &mut self,
         conversation: &Conversation,
@@ -157,8 +264,19 @@ impl ReadStore for PostgresStore {
             load_conversation(db, &id)?
                 .filter(|c| reader.can_access(c))
                 .ok_or(StoreError::NotFound)?;
-            load_state(db, &id)
+            let own = own_mark(db, &id, &reader)?;
+            Ok(load_state(db, &id)?.owned_by(&reader, own))
         })
         .await
+    }
+
+    async fn digests(
+        &self,
+        conversations: &[ConversationId],
+        reader: &Principal,
+    ) -> hotline_store::StoreResult<Vec<ConversationDigest>> {
+        let ids = conversations.to_vec();
+        let reader = reader.clone();
+        self.read(move |db| digests(db, &ids, &reader)).await
     }
 }

@@ -3,7 +3,6 @@
 
 mod customer_context;
 mod error;
-mod read;
 #[macro_use]
 mod rows;
 mod append;
@@ -15,6 +14,7 @@ mod kb;
 pub mod migrations;
 mod privacy;
 mod queue;
+mod read;
 mod redaction;
 mod reports;
 mod routing_state;

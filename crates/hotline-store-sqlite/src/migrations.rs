@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "department_audience",
         sql: include_str!("migrations/0008_department_audience.sql"),
     },
+    Migration {
+        version: 9,
+        name: "operator_read_marks",
+        sql: include_str!("migrations/0009_operator_read_marks.sql"),
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -39,6 +39,8 @@ fn erase_conversations(conn: &Connection, ids: &[String], erased: &mut Erased) -
             .execute(params![id])?;
         conn.prepare_cached("DELETE FROM read_marks WHERE conversation_id = ?1")?
             .execute(params![id])?;
+        conn.prepare_cached("DELETE FROM operator_read_marks WHERE conversation_id = ?1")?
+            .execute(params![id])?;
         // The bot's feedback rows quote the customer's question.
         conn.prepare_cached("DELETE FROM kb_feedback WHERE conversation_id = ?1")?
             .execute(params![id])?;

@@ -1,11 +1,12 @@
 use super::SqliteStore;
-use super::rows::{append_event, load_conversation, now_micros};
+use super::rows::{MessageRow, append_event, load_conversation, now_micros};
 use crate::error::{Error, StoreResult};
 use async_trait::async_trait;
-use hotline_domain::{Conversation, ConversationId, Event, EventKind, Principal};
+use hotline_domain::{Conversation, ConversationId, Event, EventKind, OperatorId, Principal};
 use hotline_store::read::ReadRecords;
 use hotline_store::{
-    ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore, StoreError,
+    ConversationDigest, ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore,
+    StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -32,6 +33,74 @@ fn load_state(conn: &Connection, conversation: &ConversationId) -> StoreResult<R
     Ok(ReadState {
         customer: load_mark(conn, conversation, ReadSide::Customer)?,
         operators: load_mark(conn, conversation, ReadSide::Operators)?,
+        own: 0,
+    })
+}
+
+/// How far `reader` has read, in their numbering.
+fn own_mark(
+    conn: &Connection,
+    conversation: &ConversationId,
+    reader: &Principal,
+) -> StoreResult<u64> {
+    Ok(match reader {
+        Principal::Customer(_) => load_mark(conn, conversation, ReadSide::Customer)?.public_seq,
+        Principal::Operator(operator) => conn
+            .prepare_cached(
+                "SELECT seq FROM operator_read_marks WHERE conversation_id = ?1 AND operator_id = ?2",
+            )?
+            .query_row(
+                params![conversation.as_str(), operator.id.as_str()],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .unwrap_or(0) as u64,
+    })
+}
+
+fn digest(
+    conn: &Connection,
+    conversation: &ConversationId,
+    reader: &Principal,
+) -> StoreResult<ConversationDigest> {
+    let id = conversation.as_str();
+    let own = own_mark(conn, conversation, reader)? as i64;
+    // Customers count in the public numbering and never see notes.
+    let (last, unread) = if reader.is_customer() {
+        (
+            concat!(
+                "SELECT ",
+                message_columns!(),
+                " FROM messages WHERE conversation_id = ?1 AND public_seq IS NOT NULL
+                  ORDER BY seq DESC LIMIT 1"
+            ),
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND public_seq > ?2
+               AND author_kind <> 'customer'",
+        )
+    } else {
+        (
+            concat!(
+                "SELECT ",
+                message_columns!(),
+                " FROM messages WHERE conversation_id = ?1 ORDER BY seq DESC LIMIT 1"
+            ),
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2
+               AND author_kind = 'customer'",
+        )
+    };
+    let last_message = conn
+        .prepare_cached(last)?
+        .query_row(params![id], MessageRow::read)
+        .optional()?
+        .map(MessageRow::into_message)
+        .transpose()?;
+    let unread = conn
+        .prepare_cached(unread)?
+        .query_row(params![id, own], |r| r.get::<_, i64>(0))?;
+    Ok(ConversationDigest {
+        conversation_id: conversation.clone(),
+        last_message: last_message.map(|m| m.seen_by(reader)),
+        unread: u32::try_from(unread).unwrap_or(u32::MAX),
     })
 }
 
@@ -108,6 +177,27 @@ impl ReadRecords for SqliteReads<'_> {
         Ok(())
     }
 
+    fn raise_own_mark(
+        &mut self,
+        id: &ConversationId,
+        operator: &OperatorId,
+        seq: u64,
+    ) -> StoreResult<u64> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "INSERT INTO operator_read_marks (conversation_id, operator_id, seq, updated_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (conversation_id, operator_id) DO UPDATE
+                     SET seq = max(seq, excluded.seq), updated_at = excluded.updated_at
+                 RETURNING seq",
+            )?
+            .query_row(
+                params![id.as_str(), operator.as_str(), seq as i64, now_micros()],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+    }
+
     fn append_receipt(
         &mut self,
         conversation: &Conversation,
@@ -152,8 +242,20 @@ impl ReadStore for SqliteStore {
             load_conversation(conn, &id)?
                 .filter(|c| reader.can_access(c))
                 .ok_or(StoreError::NotFound)?;
-            load_state(conn, &id)
+            let own = own_mark(conn, &id, &reader)?;
+            Ok(load_state(conn, &id)?.owned_by(&reader, own))
         })
         .await
+    }
+
+    async fn digests(
+        &self,
+        conversations: &[ConversationId],
+        reader: &Principal,
+    ) -> hotline_store::StoreResult<Vec<ConversationDigest>> {
+        let ids = conversations.to_vec();
+        let reader = reader.clone();
+        self.read(move |conn| ids.iter().map(|id| digest(conn, id, &reader)).collect())
+            .await
     }
 }

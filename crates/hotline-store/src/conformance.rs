@@ -78,6 +78,7 @@ macro_rules! store_conformance_suite {
             articles_upsert_by_id_and_delete,
             feedback_is_tallied_and_unanswered_questions_listed,
             read_marks_move_forward_in_both_numberings,
+            each_operator_counts_what_they_have_not_read,
             capacity_holds_while_operators_resolve,
             customer_tier_raises_priority,
             claims_are_filed_once_with_an_acknowledgement,
@@ -1963,6 +1964,97 @@ pub async fn a_bot_answer_that_settles_the_matter_resolves_in_the_same_write(
     assert_eq!(handed.status, Status::Queued);
 }
 
+pub async fn each_operator_counts_what_they_have_not_read(store: Arc<dyn Store>) {
+    // seq 1: the customer's first message.
+    let started = start(&store, "c1", "travel", "m-1", "Где мой билет?").await;
+    let conv = started.conversation.id.clone();
+    let ivan = Principal::Customer(customer("c1"));
+    let anna = Principal::Operator(
+        operator(&store, "anna@example.com", Role::Operator, &["travel"]).await,
+    );
+    let sveta = Principal::Operator(
+        operator(&store, "sveta@example.com", Role::Supervisor, &["travel"]).await,
+    );
+    // seq 2 from Anna, seq 3 and 4 from the customer, seq 5 Anna's note.
+    post(&store, &conv, anna.clone(), "reply-1", "Проверяю")
+        .await
+        .unwrap();
+    post(&store, &conv, ivan.clone(), "m-2", "Жду")
+        .await
+        .unwrap();
+    post(
+        &store,
+        &conv,
+        ivan.clone(),
+        "m-3",
+        "Очень жду, вылет завтра",
+    )
+    .await
+    .unwrap();
+    let mut note = new_message("note-1", "позвонить перевозчику");
+    note.internal = true;
+    store
+        .post_message(PostMessage {
+            conversation_id: conv.clone(),
+            author: anna.clone(),
+            message: note,
+            screened: Default::default(),
+        })
+        .await
+        .unwrap();
+    let digest = |reader: Principal| {
+        let (store, conv) = (store.clone(), conv.clone());
+        async move {
+            let mut digests = store.digests(&[conv], &reader).await.unwrap();
+            assert_eq!(digests.len(), 1);
+            digests.remove(0)
+        }
+    };
+
+    let anna_sees = digest(anna.clone()).await;
+    assert_eq!(anna_sees.unread, 3, "the customer's three messages");
+    let last = anna_sees.last_message.expect("a last message");
+    assert_eq!((last.seq, last.internal), (5, true), "operators see notes");
+    let ivan_sees = digest(ivan.clone()).await;
+    assert_eq!(
+        ivan_sees.unread, 1,
+        "Anna's reply; the note is not the customer's"
+    );
+    let last = ivan_sees.last_message.expect("a last message");
+    assert_eq!(
+        (last.seq, last.text.as_str()),
+        (4, "Очень жду, вылет завтра")
+    );
+
+    // The supervisor reads everything: the customer sees it read, Anna
+    // still has three to read.
+    assert!(matches!(
+        store.mark_read(&conv, &sveta, 5).await.unwrap(),
+        ReadOutcome::Moved(_)
+    ));
+    assert_eq!(digest(sveta.clone()).await.unread, 0);
+    assert_eq!(digest(anna.clone()).await.unread, 3);
+    let state = store.read_state(&conv, &anna).await.unwrap();
+    assert_eq!((state.operators.seq, state.own), (5, 0));
+
+    // Anna reads up to seq 3: the operators' mark stays, hers moves.
+    let ReadOutcome::Unchanged(state) = store.mark_read(&conv, &anna, 3).await.unwrap() else {
+        panic!("the operators' mark is already further");
+    };
+    assert_eq!((state.operators.seq, state.own), (5, 3));
+    assert_eq!(digest(anna.clone()).await.unread, 1);
+    // and never back.
+    let ReadOutcome::Unchanged(state) = store.mark_read(&conv, &anna, 1).await.unwrap() else {
+        panic!("a lower mark changes nothing");
+    };
+    assert_eq!(state.own, 3);
+    assert_eq!(digest(anna.clone()).await.unread, 1);
+
+    // The customer reads Anna's reply.
+    store.mark_read(&conv, &ivan, 2).await.unwrap();
+    assert_eq!(digest(ivan.clone()).await.unread, 0);
+}
+
 pub async fn read_marks_move_forward_in_both_numberings(store: Arc<dyn Store>) {
     let started = start(&store, "c1", "travel", "m-1", "Вопрос").await;
     let conv = started.conversation.id.clone();
@@ -2002,6 +2094,7 @@ pub async fn read_marks_move_forward_in_both_numberings(store: Arc<dyn Store>) {
             public_seq: 2,
         },
         operators: ReadMark::default(),
+        own: 2,
     };
     assert_eq!(customer_read(2).await, ReadOutcome::Moved(both));
     assert_eq!(customer_read(1).await, ReadOutcome::Unchanged(both));
@@ -2027,7 +2120,11 @@ pub async fn read_marks_move_forward_in_both_numberings(store: Arc<dyn Store>) {
         ReadOutcome::BeyondLast { last: 3 }
     );
     assert_eq!(store.read_state(&conv, &ivan).await.unwrap(), both);
-    assert_eq!(store.read_state(&conv, &anna).await.unwrap(), both);
+    assert_eq!(
+        store.read_state(&conv, &anna).await.unwrap(),
+        ReadState { own: 2, ..both },
+        "an operator's own mark is where they read"
+    );
 
     let stranger = Principal::Customer(customer("c2"));
     let elsewhere =

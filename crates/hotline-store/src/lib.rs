@@ -33,7 +33,9 @@ pub use feed::EventSink;
 pub use kb::KnowledgeStore;
 pub use privacy::{Erased, PrivacyStore};
 pub use queue::*;
-pub use read::{ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore};
+pub use read::{
+    ConversationDigest, ReadMark, ReadOutcome, ReadReceipt, ReadSide, ReadState, ReadStore,
+};
 pub use redaction::RedactionStore;
 pub use reports::{FactsQuery, ReportStore};
 pub use routing::{RoutingRecords, RoutingState, Waiting};

@@ -1,10 +1,11 @@
 //! Read receipts: how far each side of a conversation (the customer, the
 //! operators together) has read, so that each side sees its messages go
-//! from "sent" to "read".
+//! from "sent" to "read"; and how far each operator has read, so that their
+//! queues count what they have not read yet.
 
 use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
-use hotline_domain::{Conversation, ConversationId, Principal};
+use hotline_domain::{Conversation, ConversationId, Message, OperatorId, Principal};
 use serde::Serialize;
 
 /// Who read: the customer, or the operators (one mark shared by all of them).
@@ -62,10 +63,26 @@ impl ReadMark {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReadState {
     pub customer: ReadMark,
+    /// The furthest any operator has read: what the customer sees as "read".
     pub operators: ReadMark,
+    /// How far the reader has read, in their numbering: a customer's is the
+    /// customer side's mark, an operator's their own (a supervisor who
+    /// opens a conversation does not read it for the operator who has it).
+    pub own: u64,
 }
 
 impl ReadState {
+    /// This state as `reader` sees it, with `operator_mark` their own mark
+    /// when they are an operator.
+    pub fn owned_by(mut self, reader: &Principal, operator_mark: u64) -> ReadState {
+        self.own = if reader.is_customer() {
+            self.customer.public_seq
+        } else {
+            operator_mark
+        };
+        self
+    }
+
     pub fn of(&self, side: ReadSide) -> ReadMark {
         match side {
             ReadSide::Customer => self.customer,
@@ -107,6 +124,18 @@ pub enum ReadOutcome {
     BeyondLast { last: u64 },
 }
 
+/// A conversation as a queue lists it for one reader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationDigest {
+    pub conversation_id: ConversationId,
+    /// The last message the reader can see (stored masked, like every message).
+    pub last_message: Option<Message>,
+    /// Messages of the other side after the reader's own mark: the
+    /// customer's for an operator, support's (operators and the bot) for
+    /// the customer.
+    pub unread: u32,
+}
+
 /// The data of a `messages.read` event. Customers receive `public_seq` as
 /// `seq` (see `Event::data_seen_by`), like every other number.
 #[derive(Debug, Clone, Serialize)]
@@ -130,12 +159,21 @@ pub trait ReadStore: Send + Sync {
         reader: &Principal,
         seq: u64,
     ) -> StoreResult<ReadOutcome>;
-    /// Both sides' marks; `NotFound` when the reader cannot see the conversation.
+    /// Both sides' marks and the reader's own; `NotFound` when the reader
+    /// cannot see the conversation.
     async fn read_state(
         &self,
         conversation: &ConversationId,
         reader: &Principal,
     ) -> StoreResult<ReadState>;
+    /// The last message and the unread count of each of `conversations`
+    /// for `reader`, in the same order; the caller has checked that the
+    /// reader may see them.
+    async fn digests(
+        &self,
+        conversations: &[ConversationId],
+        reader: &Principal,
+    ) -> StoreResult<Vec<ConversationDigest>>;
 }
 
 /// What moving a read mark reads and writes, in the backend's transaction.
@@ -164,6 +202,13 @@ pub trait ReadRecords {
         side: ReadSide,
         mark: ReadMark,
     ) -> Result<(), Self::Error>;
+    /// Raises `operator`'s own mark to `seq` (never back): the mark after.
+    fn raise_own_mark(
+        &mut self,
+        id: &ConversationId,
+        operator: &OperatorId,
+        seq: u64,
+    ) -> Result<u64, Self::Error>;
     /// Appends `messages.read` about `conversation`.
     fn append_receipt(
         &mut self,
@@ -189,9 +234,13 @@ pub fn mark_read<R: ReadRecords>(
     if seq > last {
         return Ok(ReadOutcome::BeyondLast { last });
     }
+    let own = match reader {
+        Principal::Operator(operator) => records.raise_own_mark(id, &operator.id, seq)?,
+        Principal::Customer(_) => 0,
+    };
     let state = records.marks_to_change(id, side)?;
     if seq <= state.of(side).seen_by(reader) {
-        return Ok(ReadOutcome::Unchanged(state));
+        return Ok(ReadOutcome::Unchanged(state.owned_by(reader, own)));
     }
     let mark = if seq == 0 {
         ReadMark::default()
@@ -201,5 +250,5 @@ pub fn mark_read<R: ReadRecords>(
     records.save_mark(id, side, mark)?;
     let (state, receipt, internal) = state.moved(id, side, mark);
     records.append_receipt(&conversation, &receipt, internal)?;
-    Ok(ReadOutcome::Moved(state))
+    Ok(ReadOutcome::Moved(state.owned_by(reader, own)))
 }

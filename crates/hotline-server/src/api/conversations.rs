@@ -121,10 +121,7 @@ pub async fn list_conversations(
     let conversations = app
         .conversations(&principal, status, department, limit)
         .await?;
-    let conversations = conversations
-        .into_iter()
-        .map(|c| c.seen_by(&principal))
-        .collect();
+    let conversations = conversations.into_iter().map(Into::into).collect();
     Ok(Json(ConversationList { conversations }))
 }
 

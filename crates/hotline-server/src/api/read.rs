@@ -35,6 +35,9 @@ pub struct ReadStateView {
     pub customer_read_seq: u64,
     /// Some operator has read every message up to this `seq` (0: none).
     pub operators_read_seq: u64,
+    /// The caller has read every message up to this `seq`: the customer's
+    /// mark for a customer, an operator's own (each operator has one).
+    pub my_read_seq: u64,
 }
 
 impl ReadStateView {
@@ -43,6 +46,7 @@ impl ReadStateView {
             conversation_id: conversation.to_string(),
             customer_read_seq: state.customer.seen_by(reader),
             operators_read_seq: state.operators.seen_by(reader),
+            my_read_seq: state.own,
         }
     }
 }

@@ -106,7 +106,62 @@ pub struct MessagesQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConversationList {
-    pub conversations: Vec<Conversation>,
+    pub conversations: Vec<ListedConversationView>,
+}
+
+/// Longest preview of the last message in a list, in characters.
+const PREVIEW_CHARS: usize = 160;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedConversationView {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    /// The last message the caller can see, its text cut to 160
+    /// characters (secrets in it are masked, as stored).
+    pub last_message: Option<LastMessageView>,
+    /// Messages of the other side the caller has not read: the customer's
+    /// for an operator (each operator has their own mark), support's for
+    /// the customer.
+    pub unread: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LastMessageView {
+    pub seq: i64,
+    pub author: hotline_domain::Author,
+    pub text: String,
+    /// The text was longer and is cut.
+    pub truncated: bool,
+    pub attachments: usize,
+    pub internal: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: time::OffsetDateTime,
+}
+
+impl From<hotline_app::ListedConversation> for ListedConversationView {
+    fn from(listed: hotline_app::ListedConversation) -> Self {
+        ListedConversationView {
+            conversation: listed.conversation,
+            last_message: listed.last_message.map(|m| {
+                let truncated = m.text.chars().nth(PREVIEW_CHARS).is_some();
+                LastMessageView {
+                    seq: m.seq,
+                    author: m.author,
+                    text: if truncated {
+                        m.text.chars().take(PREVIEW_CHARS).collect()
+                    } else {
+                        m.text
+                    },
+                    truncated,
+                    attachments: m.attachments.len(),
+                    internal: m.internal,
+                    created_at: m.created_at,
+                }
+            }),
+            unread: listed.unread,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

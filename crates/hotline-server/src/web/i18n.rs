@@ -452,6 +452,14 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("tab_open", "Все открытые", "All open"),
     ("empty_queue", "Здесь пусто.", "Nothing here."),
     (
+        "unread_count",
+        "непрочитанных сообщений: {count}",
+        "unread messages: {count}",
+    ),
+    ("preview_by", "{name}: ", "{name}: "),
+    ("preview_note", "Заметка {name}: ", "Note by {name}: "),
+    ("preview_attachment", "Вложение", "Attachment"),
+    (
         "pick_conversation",
         "Выберите обращение слева.",
         "Pick a conversation on the left.",

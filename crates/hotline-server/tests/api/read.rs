@@ -42,7 +42,7 @@ async fn each_side_reads_in_its_own_numbering_and_the_other_side_hears_it() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
-        json!({"conversation_id": id, "customer_read_seq": 2, "operators_read_seq": 0})
+        json!({"conversation_id": id, "customer_read_seq": 2, "operators_read_seq": 0, "my_read_seq": 2})
     );
     let heard = next_frame(&mut anna_ws).await;
     assert_eq!(heard["type"], "messages.read");
@@ -119,4 +119,84 @@ async fn each_side_reads_in_its_own_numbering_and_the_other_side_hears_it() {
     let (_, doc) = app.get("", "/api/openapi.json").await;
     let documented = &doc["paths"]["/api/v1/conversations/{id}/read"];
     assert!(documented["get"].is_object() && documented["post"].is_object());
+}
+
+#[tokio::test]
+async fn lists_show_the_last_message_and_each_readers_unread_count() {
+    let app = TestApp::spawn().await;
+    let ivan = app.customer_token("ivan");
+    let anna = app
+        .operator("anna@example.com", Role::Operator, &["travel"])
+        .await;
+    let sveta = app
+        .operator("sveta@example.com", Role::Supervisor, &["travel"])
+        .await;
+    let id = app.start(&ivan, "travel", "Где мой возврат?").await;
+    app.send(&anna, &id, "Проверяю").await;
+    app.send(&ivan, &id, "Карта 4276 3800 1200 0001, верните на неё")
+        .await;
+    let listed = |token: String| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let (status, body) = app.get(&token, "/api/v1/conversations").await;
+            assert_eq!(status, 200, "{body}");
+            body["conversations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id.as_str())
+                .cloned()
+                .expect("the conversation is listed")
+        }
+    };
+
+    let seen = listed(anna.clone()).await;
+    assert_eq!(seen["unread"], 2, "{seen}");
+    let last = &seen["last_message"];
+    assert_eq!(
+        (last["seq"].as_i64(), last["author"]["kind"].as_str()),
+        (Some(3), Some("customer"))
+    );
+    let text = last["text"].as_str().unwrap();
+    assert!(
+        text.contains("•••• 0001") && !text.contains("3800"),
+        "masked: {text}"
+    );
+    assert_eq!(listed(ivan.clone()).await["unread"], 1, "Anna's reply");
+
+    // The supervisor reads it all; Anna still has two to read.
+    let read = format!("/api/v1/conversations/{id}/read");
+    let (status, body) = app.post(&sveta, &read, json!({"seq": 3})).await;
+    assert_eq!(
+        (status, body["my_read_seq"].as_u64()),
+        (200, Some(3)),
+        "{body}"
+    );
+    assert_eq!(listed(sveta.clone()).await["unread"], 0);
+    assert_eq!(listed(anna.clone()).await["unread"], 2);
+    let (_, body) = app.get(&anna, &read).await;
+    assert_eq!(
+        (
+            body["operators_read_seq"].as_u64(),
+            body["my_read_seq"].as_u64()
+        ),
+        (Some(3), Some(0))
+    );
+    let (status, body) = app.post(&anna, &read, json!({"seq": 3})).await;
+    assert_eq!(
+        (status, body["my_read_seq"].as_u64()),
+        (200, Some(3)),
+        "{body}"
+    );
+    assert_eq!(listed(anna.clone()).await["unread"], 0);
+
+    // A long message is cut in the list, whole in the history.
+    let long = "Очень длинная история. ".repeat(20);
+    app.send(&ivan, &id, &long).await;
+    let seen = listed(anna.clone()).await;
+    let last = &seen["last_message"];
+    assert_eq!(last["truncated"], true);
+    assert_eq!(last["text"].as_str().unwrap().chars().count(), 160);
+    assert_eq!(seen["unread"], 1);
 }

@@ -187,6 +187,15 @@ async fn log_in_as(client: &Client, email: &str, password: &str) {
     .await;
 }
 
+/// The console's «Все открытые» tab.
+async fn show_all_open(client: &Client) {
+    find(client, "//button[@id='tab-open']")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Ivan, in the widget, writes about his order MP-100234 and gets the bot's answer.
 async fn ask_about_the_headphones(client: &Client, base: &str) {
     widget_as(client, base, "demo-ivan").await;
@@ -1222,11 +1231,7 @@ async fn the_console_flags_an_order_the_customer_does_not_have() {
         .await
         .unwrap();
     log_in_as_anna(&operator).await;
-    find(&operator, "//button[@id='tab-open']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    show_all_open(&operator).await;
     click(&operator, "Ольга Смирнова").await;
     let flagged = find(
         &operator,
@@ -1354,11 +1359,7 @@ async fn operators_see_a_telegram_guest_marked_unverified() {
     let operator = browser(&webdriver).await;
     operator.goto(&format!("{base}/console")).await.unwrap();
     log_in_as_anna(&operator).await;
-    find(&operator, "//button[@id='tab-open']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    show_all_open(&operator).await;
     let mark = find(
         &operator,
         "//button[contains(@class, 'conversation-item')][contains(., 'Мария Котова')]\
@@ -1385,4 +1386,137 @@ async fn operators_see_a_telegram_guest_marked_unverified() {
     );
     screenshot(&operator, "console-telegram").await;
     operator.close().await.unwrap();
+}
+
+/// Ivan, in the open widget, sends one more message and sees it in his log.
+async fn send_in_widget(client: &Client, text: &str) {
+    find(client, "//textarea[@aria-label='Сообщение']")
+        .await
+        .send_keys(text)
+        .await
+        .unwrap();
+    click(client, "Отправить").await;
+    wait_true(client, "the message in the widget", &wait_for_text(text)).await;
+}
+
+/// The unread count on Ivan's conversation in the console's list (0: none shown).
+const IVANS_UNREAD: &str = "const item = [...document.querySelectorAll('button.conversation-item')]\
+     .find(b => b.textContent.includes('Иван'));\
+     return item ? Number(item.querySelector('.unread')?.dataset.unread || 0) : -1;";
+
+async fn ivans_unread(client: &Client) -> i64 {
+    client
+        .execute(IVANS_UNREAD, vec![])
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap()
+}
+
+async fn wait_for_ivans_unread(client: &Client, expected: i64) {
+    wait_true(
+        client,
+        &format!("{expected} unread on Ivan's conversation"),
+        &format!("return (() => {{ {IVANS_UNREAD} }})() === {expected}"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_operator_sees_what_they_have_not_read() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+
+    let customer = browser(&webdriver).await;
+    ask_about_the_headphones(&customer, &server.base).await;
+    send_in_widget(&customer, "И не заряжаются").await;
+
+    let anna = browser(&webdriver).await;
+    anna.goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as_anna(&anna).await;
+    show_all_open(&anna).await;
+    wait_for_ivans_unread(&anna, 2).await;
+    let preview = find(
+        &anna,
+        "//button[contains(@class, 'conversation-item')][contains(., 'Иван')]\
+         /span[contains(@class, 'item-preview')]",
+    )
+    .await;
+    // The bot answered the first message; Ivan's second is the last.
+    assert_eq!(preview.text().await.unwrap(), "И не заряжаются");
+
+    // A new message counts at once, over the live feed.
+    find(&customer, "//textarea[@aria-label='Сообщение']")
+        .await
+        .send_keys("Заказ MP-100234, карта 4276 3800 1200 0001")
+        .await
+        .unwrap();
+    click(&customer, "Отправить").await;
+    wait_for_ivans_unread(&anna, 3).await;
+    assert_eq!(accessibility_violations(&anna).await, Vec::<String>::new());
+    screenshot(&anna, "console-unread").await;
+
+    // The supervisor reads the whole conversation: it is read for her,
+    // not for Anna.
+    let svetlana = browser(&webdriver).await;
+    svetlana
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as(&svetlana, "svetlana@demo.hotline", "demo-svetlana-2026").await;
+    show_all_open(&svetlana).await;
+    wait_for_ivans_unread(&svetlana, 3).await;
+    click(&svetlana, "Иван").await;
+    wait_true(
+        &svetlana,
+        "Ivan's last message",
+        "return [...document.querySelectorAll('#log li.msg .text')].some(n => n.textContent.includes('MP-100234'))",
+    )
+    .await;
+    wait_for_ivans_unread(&svetlana, 0).await;
+    // The customer sees his messages read by support.
+    wait_true(
+        &customer,
+        "«прочитано» under Ivan's messages",
+        "return [...document.querySelectorAll('#log li.msg.customer .delivery')].some(n => n.textContent.includes('рочитано'))",
+    )
+    .await;
+
+    anna.refresh().await.unwrap();
+    show_all_open(&anna).await;
+    wait_for_ivans_unread(&anna, 3).await;
+    let masked = find(
+        &anna,
+        "//button[contains(@class, 'conversation-item')][contains(., 'Иван')]\
+         /span[contains(@class, 'item-preview')]",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        masked.contains("MP-100234") && !masked.contains("3800 1200"),
+        "the preview shows the card masked: {masked}"
+    );
+    // Anna opens it: read for her too, and it stays read after a reload.
+    click(&anna, "Иван").await;
+    wait_for_ivans_unread(&anna, 0).await;
+    anna.refresh().await.unwrap();
+    show_all_open(&anna).await;
+    find(
+        &anna,
+        "//button[contains(@class, 'conversation-item')][contains(., 'Иван')]",
+    )
+    .await;
+    assert_eq!(ivans_unread(&anna).await, 0);
+
+    for client in [customer, anna, svetlana] {
+        client.close().await.unwrap();
+    }
 }

@@ -316,19 +316,24 @@ export class ReadMarks {
     // More may have come on screen while the request was out.
     if (seenUpTo(log, limit, this.selector) > this.mine) this.update(log, limit);
   }
-  /** Takes the marks from a `{customer_read_seq, operators_read_seq}` answer. */
+  /** Takes the marks from a `{customer_read_seq, operators_read_seq, my_read_seq}` answer. */
   apply(state) {
     if (!state) return;
+    // An operator's own mark is theirs alone: a colleague's read is not theirs.
     const [mine, theirs] = this.customerSide
       ? [state.customer_read_seq, state.operators_read_seq]
-      : [state.operators_read_seq, state.customer_read_seq];
+      : [state.my_read_seq, state.customer_read_seq];
     this.mine = Math.max(this.mine, mine || 0);
     this.theirs = Math.max(this.theirs, theirs || 0);
   }
   /** A `messages.read` event; true when the other side's mark moved. */
   heard(data) {
     const fromMe = (data.reader === 'customer') === this.customerSide;
-    if (fromMe) { this.mine = Math.max(this.mine, data.seq); return false; }
+    if (fromMe) {
+      // The customer's other tabs; for operators, any colleague.
+      if (this.customerSide) this.mine = Math.max(this.mine, data.seq);
+      return false;
+    }
     if (data.seq <= this.theirs) return false;
     this.theirs = data.seq;
     return true;

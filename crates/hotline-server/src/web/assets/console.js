@@ -211,15 +211,39 @@ function drawList() {
   list.replaceChildren(...shown.map((c) => el('li', {},
     el('button', {
       type: 'button',
-      class: 'conversation-item' + (c.id === state.currentId ? ' current' : '') + (state.unseen.has(c.id) ? ' unseen' : ''),
+      class: 'conversation-item' + (c.id === state.currentId ? ' current' : '') + (state.unseen.has(c.id) && !c.unread ? ' unseen' : ''),
       'aria-current': c.id === state.currentId ? 'true' : null,
       'data-id': c.id,
       onclick: () => select(c.id),
     },
-    el('strong', {}, c.customer.name), guestMark(c),
+    el('strong', {}, c.customer.name), guestMark(c), unreadBadge(c),
     el('span', { class: 'item-meta' }, departmentName(c.department), ' · ', subjectText(c.subject, state.departments)),
+    lastMessageLine(c),
     el('span', { class: 'item-meta' }, statusText(c.status),
       c.status === 'queued' ? [' · ', el('span', { class: 'wait', 'data-since': c.updated_at }, t('waiting_for', { time: formatWait(c.updated_at) }))] : null)))));
+}
+
+/** How many of the customer's messages this operator has not read. */
+function unreadBadge(c) {
+  if (!c.unread) return null;
+  return el('span', { class: 'unread', 'data-unread': String(c.unread) },
+    el('span', { 'aria-hidden': 'true' }, String(c.unread)),
+    el('span', { class: 'visually-hidden' }, t('unread_count', { count: c.unread })));
+}
+
+/** The last message, as stored (secrets masked), on one line. */
+function lastMessageLine(c) {
+  const m = c.last_message;
+  if (!m) return null;
+  const who = m.author.kind === 'customer' ? '' : t(m.internal ? 'preview_note' : 'preview_by', { name: m.author.name });
+  const text = m.text || (m.attachments ? t('preview_attachment') : '');
+  return el('span', { class: 'item-preview' + (m.internal ? ' internal' : '') }, who, text + (m.truncated ? '…' : ''));
+}
+
+/** A message event as the list's last message. */
+function asLastMessage(data) {
+  return { seq: data.seq, author: data.author, text: data.text, truncated: false,
+    attachments: (data.attachments || []).length, internal: !!data.internal, created_at: data.created_at };
 }
 
 /** A guest of a social network (`telegram:<chat>`, `vk:<peer>`): its channel, not verified. */
@@ -259,7 +283,11 @@ async function select(id, known) {
   state.currentId = id;
   state.messages = new MessageList();
   const readPath = `/api/v1/conversations/${encodeURIComponent(id)}/read`;
-  const reads = new ReadMarks(false, 'li.msg.customer[data-seq]', (seq) => call(readPath, { method: 'POST', body: { seq } }));
+  const reads = new ReadMarks(false, 'li.msg.customer[data-seq]', async (seq) => {
+    const marks = await call(readPath, { method: 'POST', body: { seq } });
+    readUpTo(id, marks.my_read_seq);
+    return marks;
+  });
   state.reads = reads;
   call(readPath).then((marks) => { reads.apply(marks); if (state.reads === reads) drawMessages(); }).catch(() => {});
   state.attachments = [];
@@ -270,6 +298,12 @@ async function select(id, known) {
   drawConversation(c);
   drawContext(c);
   await loadMessages();
+}
+
+/** This operator has read `id` up to `seq`: its unread count goes when nothing is left after. */
+function readUpTo(id, seq) {
+  const c = state.conversations.get(id);
+  if (c && c.unread && seq >= c.last_seq) { c.unread = 0; drawList(); }
 }
 
 async function loadMessages() {
@@ -577,11 +611,17 @@ function onEvent(frame) {
   }
   if (frame.type === 'message.created') {
     const c = state.conversations.get(data.conversation_id);
-    if (c) { c.updated_at = data.created_at; c.last_seq = Math.max(c.last_seq, data.seq); }
+    if (c) {
+      c.updated_at = data.created_at;
+      c.last_seq = Math.max(c.last_seq, data.seq);
+      if (!c.last_message || data.seq > c.last_message.seq) c.last_message = asLastMessage(data);
+      if (data.author?.kind === 'customer' && data.conversation_id !== state.currentId) c.unread = (c.unread || 0) + 1;
+    }
     if (data.conversation_id === state.currentId) {
       const gap = data.seq > state.messages.lastSeq + 1;
       if (state.messages.add(data)) drawMessages();
       if (gap) loadMessages();
+      drawList();
     } else if (data.author?.kind === 'customer') {
       // Also for a resolved one we no longer keep: the customer reopens it.
       state.unseen.add(data.conversation_id);
