@@ -530,6 +530,14 @@ impl App {
             .collect();
         let ids: Vec<ConversationId> = conversations.iter().map(|c| c.id.clone()).collect();
         let digests = self.store.digests(&ids, principal).await?;
+        // The last messages are a read of what they say.
+        self.audit_listed_reads(
+            principal,
+            conversations.iter(),
+            "list",
+            serde_json::Value::Null,
+        )
+        .await?;
         Ok(conversations
             .into_iter()
             .zip(digests)
@@ -539,6 +547,37 @@ impl App {
                 unread: digest.unread,
             })
             .collect())
+    }
+}
+
+impl App {
+    /// One audit entry for an operator's list of conversations (a queue, a
+    /// search) that shows what conversations of step-up departments say,
+    /// rather than one per conversation.
+    pub(crate) async fn audit_listed_reads<'c>(
+        &self,
+        principal: &Principal,
+        conversations: impl Iterator<Item = &'c Conversation>,
+        purpose: &str,
+        query: serde_json::Value,
+    ) -> AppResult<()> {
+        if principal.is_customer() {
+            return Ok(());
+        }
+        let audited: Vec<&str> = conversations
+            .filter(|c| self.security.settings.needs_step_up(c.department.as_str()))
+            .map(|c| c.id.as_str())
+            .collect();
+        if audited.is_empty() {
+            return Ok(());
+        }
+        self.audit_by(
+            principal,
+            "conversations.listed",
+            None,
+            serde_json::json!({"purpose": purpose, "conversations": audited, "query": query}),
+        )
+        .await
     }
 }
 

@@ -28,6 +28,7 @@ pub mod privacy;
 pub mod reading;
 pub mod reports;
 pub mod screening;
+pub mod search;
 pub mod security;
 pub mod webhooks;
 

@@ -22,6 +22,7 @@ pub mod principal;
 pub mod priority;
 pub mod report;
 pub mod routing;
+pub mod search;
 pub mod similarity;
 pub mod sla;
 pub mod values;

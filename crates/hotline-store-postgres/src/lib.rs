@@ -28,6 +28,7 @@ mod queue;
 mod read;
 mod redaction;
 mod reports;
+mod search;
 mod store;
 mod webhooks;
 

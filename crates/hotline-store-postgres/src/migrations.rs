@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "operator_read_marks",
         sql: include_str!("../migrations/0009_operator_read_marks.sql"),
     },
+    Migration {
+        version: 10,
+        name: "search",
+        sql: include_str!("../migrations/0010_search.sql"),
+    },
 ];
 
 /// Any number that no other user of the database takes for its own

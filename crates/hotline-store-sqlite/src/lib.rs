@@ -18,6 +18,7 @@ mod read;
 mod redaction;
 mod reports;
 mod routing_state;
+mod search;
 mod webhooks;
 mod writer;
 

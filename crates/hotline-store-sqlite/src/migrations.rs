@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "operator_read_marks",
         sql: include_str!("migrations/0009_operator_read_marks.sql"),
     },
+    Migration {
+        version: 10,
+        name: "search",
+        sql: include_str!("migrations/0010_search.sql"),
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

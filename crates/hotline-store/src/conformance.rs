@@ -79,6 +79,7 @@ macro_rules! store_conformance_suite {
             feedback_is_tallied_and_unanswered_questions_listed,
             read_marks_move_forward_in_both_numberings,
             each_operator_counts_what_they_have_not_read,
+            conversations_are_found_by_customer_order_and_words,
             capacity_holds_while_operators_resolve,
             customer_tier_raises_priority,
             claims_are_filed_once_with_an_acknowledgement,
@@ -1962,6 +1963,90 @@ pub async fn a_bot_answer_that_settles_the_matter_resolves_in_the_same_write(
         .await
         .unwrap();
     assert_eq!(handed.status, Status::Queued);
+}
+
+pub async fn conversations_are_found_by_customer_order_and_words(store: Arc<dyn Store>) {
+    let refund = start(
+        &store,
+        "ivan",
+        "travel",
+        "m-1",
+        "Где мой возврат за билет? Ёлки, неделя прошла",
+    )
+    .await;
+    let refund = refund.conversation.id.clone();
+    let mut about_order = start_command("maria-k", "marketplace", "m-2", "Наушники не включаются");
+    about_order.subject = Subject::Order {
+        order_id: hotline_domain::OrderId::parse("MP-100234".into()).unwrap(),
+    };
+    let order = store.start_conversation(about_order).await.unwrap();
+    let order = order.conversation.id.clone();
+    let anna = Principal::Operator(
+        operator(&store, "anna@example.com", Role::Operator, &["travel"]).await,
+    );
+    post(
+        &store,
+        &refund,
+        anna.clone(),
+        "r-1",
+        "Возврат оформлен, деньги придут за 10 дней",
+    )
+    .await
+    .unwrap();
+    let find = |query: &str, departments: &[&str]| {
+        let store = store.clone();
+        let search = ConversationSearch {
+            terms: hotline_domain::search::SearchTerms::parse(query).unwrap(),
+            departments: departments.iter().map(|d| department(d)).collect(),
+            limit: 20,
+        };
+        async move {
+            store
+                .search_conversations(search)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|hit| (hit.conversation.id.to_string(), hit.message.map(|m| m.seq)))
+                .collect::<Vec<_>>()
+        }
+    };
+    let both = ["travel", "marketplace"];
+    let (refund, order) = (refund.to_string(), order.to_string());
+
+    // Words of the messages, as prefixes, all of them in one message; the
+    // latest such message is the hit.
+    assert_eq!(find("возврат", &both).await, [(refund.clone(), Some(2))]);
+    assert_eq!(find("ВОЗВР", &both).await, [(refund.clone(), Some(2))]);
+    assert_eq!(
+        find("возврат билет", &both).await,
+        [(refund.clone(), Some(1))]
+    );
+    assert_eq!(find("возврат самолёт", &both).await, []);
+    assert_eq!(find("ёлки", &both).await, [(refund.clone(), Some(1))]);
+    // The customer's name and id, and the order, without a message.
+    assert_eq!(find("customer ivan", &both).await, [(refund.clone(), None)]);
+    assert_eq!(find("maria-k", &both).await, [(order.clone(), None)]);
+    assert_eq!(find("MP-100234", &both).await, [(order.clone(), None)]);
+    assert_eq!(find("100234", &both).await, [(order.clone(), None)]);
+    // Latest activity first: Anna answered the refund last.
+    assert_eq!(
+        find("customer", &both).await,
+        [(refund.clone(), None), (order.clone(), None)]
+    );
+    // Only the operator's departments.
+    assert_eq!(find("возврат", &["marketplace", "bank"]).await, []);
+    assert_eq!(
+        find("наушники", &["marketplace"]).await,
+        [(order.clone(), Some(1))]
+    );
+
+    // Erased customers leave no words behind.
+    store
+        .erase_customer(&CustomerId::from_raw("ivan"))
+        .await
+        .unwrap();
+    assert_eq!(find("возврат", &both).await, []);
+    assert_eq!(find("customer ivan", &both).await, []);
 }
 
 pub async fn each_operator_counts_what_they_have_not_read(store: Arc<dyn Store>) {

@@ -20,6 +20,7 @@ pub mod read;
 mod redaction;
 pub mod reports;
 pub mod routing;
+pub mod search;
 mod types;
 pub mod webhooks;
 pub mod write;
@@ -39,6 +40,7 @@ pub use read::{
 pub use redaction::RedactionStore;
 pub use reports::{FactsQuery, ReportStore};
 pub use routing::{RoutingRecords, RoutingState, Waiting};
+pub use search::{ConversationSearch, SearchHit, SearchStore};
 pub use types::*;
 pub use webhooks::WebhookStore;
 
@@ -75,6 +77,7 @@ pub trait Store:
     + ReadStore
     + RedactionStore
     + ReportStore
+    + SearchStore
     + WebhookStore
     + Send
     + Sync

@@ -125,6 +125,33 @@ pub async fn list_conversations(
     Ok(Json(ConversationList { conversations }))
 }
 
+/// Operators find conversations of their departments by the customer's
+/// name or id, the order, or words of the messages; latest activity first.
+#[utoipa::path(get, path = "/api/v1/search/conversations", tag = "conversations",
+    params(SearchConversationsQuery),
+    responses((status = 200, body = FoundConversations), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn search_conversations(
+    State(app): State<Arc<App>>,
+    Auth(principal): Auth,
+    Query(query): Query<SearchConversationsQuery>,
+) -> ApiResult<Json<FoundConversations>> {
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
+            "limit must be between 1 and 100",
+        ));
+    }
+    let hits = app
+        .search_conversations(&principal, &query.q, limit)
+        .await?;
+    Ok(Json(FoundConversations {
+        conversations: hits.into_iter().map(Into::into).collect(),
+    }))
+}
+
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
     params(("id" = String, Path, description = "Conversation id")),
     responses((status = 200, body = Conversation), (status = 404, body = ErrorBody)),

@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> Router {
             Action::Conversation,
         ))
         .routes(routes!(conversations::list_conversations))
+        .routes(routes!(conversations::search_conversations))
         .routes(routes!(conversations::get_conversation))
         .routes(routes!(conversations::list_messages))
         .routes(limited(

@@ -97,6 +97,16 @@ pub struct ListConversationsQuery {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct SearchConversationsQuery {
+    /// Words to find, each as the start of a word: the customer's name or
+    /// id, the order, words of a message (all of them in one message).
+    pub q: String,
+    /// 1–100, default 20.
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessagesQuery {
     /// Messages with a greater `seq` (default 0: from the start).
     pub after_seq: Option<i64>,
@@ -118,7 +128,7 @@ pub struct ListedConversationView {
     pub conversation: Conversation,
     /// The last message the caller can see, its text cut to 160
     /// characters (secrets in it are masked, as stored).
-    pub last_message: Option<LastMessageView>,
+    pub last_message: Option<MessagePreview>,
     /// Messages of the other side the caller has not read: the customer's
     /// for an operator (each operator has their own mark), support's for
     /// the customer.
@@ -126,7 +136,7 @@ pub struct ListedConversationView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct LastMessageView {
+pub struct MessagePreview {
     pub seq: i64,
     pub author: hotline_domain::Author,
     pub text: String,
@@ -143,23 +153,50 @@ impl From<hotline_app::ListedConversation> for ListedConversationView {
     fn from(listed: hotline_app::ListedConversation) -> Self {
         ListedConversationView {
             conversation: listed.conversation,
-            last_message: listed.last_message.map(|m| {
-                let truncated = m.text.chars().nth(PREVIEW_CHARS).is_some();
-                LastMessageView {
-                    seq: m.seq,
-                    author: m.author,
-                    text: if truncated {
-                        m.text.chars().take(PREVIEW_CHARS).collect()
-                    } else {
-                        m.text
-                    },
-                    truncated,
-                    attachments: m.attachments.len(),
-                    internal: m.internal,
-                    created_at: m.created_at,
-                }
-            }),
+            last_message: listed.last_message.map(Into::into),
             unread: listed.unread,
+        }
+    }
+}
+
+impl From<Message> for MessagePreview {
+    fn from(m: Message) -> Self {
+        let truncated = m.text.chars().nth(PREVIEW_CHARS).is_some();
+        MessagePreview {
+            seq: m.seq,
+            author: m.author,
+            text: if truncated {
+                m.text.chars().take(PREVIEW_CHARS).collect()
+            } else {
+                m.text
+            },
+            truncated,
+            attachments: m.attachments.len(),
+            internal: m.internal,
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FoundConversations {
+    pub conversations: Vec<FoundConversation>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FoundConversation {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    /// The latest message with every word searched for; null when the
+    /// customer's name, id or order matched.
+    pub matched_message: Option<MessagePreview>,
+}
+
+impl From<hotline_store::SearchHit> for FoundConversation {
+    fn from(hit: hotline_store::SearchHit) -> Self {
+        FoundConversation {
+            conversation: hit.conversation,
+            matched_message: hit.message.map(Into::into),
         }
     }
 }

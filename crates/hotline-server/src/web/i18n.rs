@@ -460,6 +460,21 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("preview_note", "Заметка {name}: ", "Note by {name}: "),
     ("preview_attachment", "Вложение", "Attachment"),
     (
+        "search_label",
+        "Поиск обращений: имя, заказ, слова из переписки",
+        "Search conversations: name, order, words of the messages",
+    ),
+    (
+        "search_placeholder",
+        "Имя, заказ или слова",
+        "Name, order or words",
+    ),
+    (
+        "search_nothing",
+        "Ничего не нашлось. Попробуйте начало слова или номер заказа.",
+        "Nothing found. Try the start of a word or an order number.",
+    ),
+    (
         "pick_conversation",
         "Выберите обращение слева.",
         "Pick a conversation on the left.",

@@ -15,5 +15,6 @@ mod read;
 mod reading;
 mod realtime;
 mod reports;
+mod search;
 mod security;
 mod web;

@@ -1423,7 +1423,7 @@ async fn wait_for_ivans_unread(client: &Client, expected: i64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_operator_sees_what_they_have_not_read() {
+async fn each_operator_sees_what_they_have_not_read_and_finds_conversations() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let Some((_driver, webdriver)) = chromedriver().await else {
         return;
@@ -1515,6 +1515,32 @@ async fn each_operator_sees_what_they_have_not_read() {
     )
     .await;
     assert_eq!(ivans_unread(&anna).await, 0);
+
+    // Search: the start of a word finds the message that has it.
+    find(&anna, "//input[@id='search']")
+        .await
+        .send_keys("заряж")
+        .await
+        .unwrap();
+    let found = find(
+        &anna,
+        "//button[contains(@class, 'conversation-item')][contains(., 'Иван')]\
+         /span[contains(@class, 'item-preview')][.='И не заряжаются']",
+    )
+    .await;
+    assert_eq!(found.text().await.unwrap(), "И не заряжаются");
+    screenshot(&anna, "console-search").await;
+    assert_eq!(accessibility_violations(&anna).await, Vec::<String>::new());
+    find(&anna, "//input[@id='search']")
+        .await
+        .send_keys(" самолёт")
+        .await
+        .unwrap();
+    find(
+        &anna,
+        "//ul[@id='conversation-list']/li[contains(., 'Ничего не нашлось')]",
+    )
+    .await;
 
     for client in [customer, anna, svetlana] {
         client.close().await.unwrap();

@@ -201,27 +201,58 @@ function drawList() {
     $('count-' + tab).textContent = all.filter((c) => inTab(c, tab)).length;
     $('tab-' + tab).setAttribute('aria-selected', String(state.tab === tab));
   }
+  const list = $('conversation-list');
+  if (state.search) {
+    const found = state.search.results;
+    list.replaceChildren(...(found.length
+      ? found.map((c) => el('li', {}, conversationItem(c, c.matched_message)))
+      : [el('li', { class: 'muted' }, t('search_nothing'))]));
+    return;
+  }
   const shown = all.filter((c) => inTab(c, state.tab))
     .sort((a, b) => (state.tab === 'waiting' ? a.updated_at.localeCompare(b.updated_at) : b.updated_at.localeCompare(a.updated_at)));
-  const list = $('conversation-list');
   if (!shown.length) {
     list.replaceChildren(el('li', { class: 'muted' }, t('empty_queue')));
     return;
   }
-  list.replaceChildren(...shown.map((c) => el('li', {},
-    el('button', {
-      type: 'button',
-      class: 'conversation-item' + (c.id === state.currentId ? ' current' : '') + (state.unseen.has(c.id) && !c.unread ? ' unseen' : ''),
-      'aria-current': c.id === state.currentId ? 'true' : null,
-      'data-id': c.id,
-      onclick: () => select(c.id),
-    },
-    el('strong', {}, c.customer.name), guestMark(c), unreadBadge(c),
-    el('span', { class: 'item-meta' }, departmentName(c.department), ' · ', subjectText(c.subject, state.departments)),
-    lastMessageLine(c),
-    el('span', { class: 'item-meta' }, statusText(c.status),
-      c.status === 'queued' ? [' · ', el('span', { class: 'wait', 'data-since': c.updated_at }, t('waiting_for', { time: formatWait(c.updated_at) }))] : null)))));
+  list.replaceChildren(...shown.map((c) => el('li', {}, conversationItem(c, c.last_message))));
 }
+
+/** One conversation in a list, with `message` (its last, or the one a search found) under it. */
+function conversationItem(c, message) {
+  return el('button', {
+    type: 'button',
+    class: 'conversation-item' + (c.id === state.currentId ? ' current' : '') + (state.unseen.has(c.id) && !c.unread ? ' unseen' : ''),
+    'aria-current': c.id === state.currentId ? 'true' : null,
+    'data-id': c.id,
+    onclick: () => select(c.id, c),
+  },
+  el('strong', {}, c.customer.name), guestMark(c), unreadBadge(c),
+  el('span', { class: 'item-meta' }, departmentName(c.department), ' · ', subjectText(c.subject, state.departments)),
+  messageLine(message),
+  el('span', { class: 'item-meta' }, statusText(c.status),
+    c.status === 'queued' ? [' · ', el('span', { class: 'wait', 'data-since': c.updated_at }, t('waiting_for', { time: formatWait(c.updated_at) }))] : null));
+}
+
+/** Searches as the operator types; an empty box brings the queues back. */
+let searchTimer;
+$('search').addEventListener('input', (e) => {
+  clearTimeout(searchTimer);
+  const query = e.target.value.trim();
+  if (!query) { state.search = null; drawList(); return; }
+  searchTimer = setTimeout(async () => {
+    let found;
+    try {
+      found = await call('/api/v1/search/conversations?q=' + encodeURIComponent(query));
+    } catch (error) {
+      if (error?.code !== 'invalid_query') $('connection').textContent = errorText(error);
+      return;
+    }
+    if ($('search').value.trim() !== query) return; // typed on meanwhile
+    state.search = { query, results: found.conversations };
+    drawList();
+  }, 250);
+});
 
 /** How many of the customer's messages this operator has not read. */
 function unreadBadge(c) {
@@ -231,9 +262,8 @@ function unreadBadge(c) {
     el('span', { class: 'visually-hidden' }, t('unread_count', { count: c.unread })));
 }
 
-/** The last message, as stored (secrets masked), on one line. */
-function lastMessageLine(c) {
-  const m = c.last_message;
+/** A message, as stored (secrets masked), on one line. */
+function messageLine(m) {
   if (!m) return null;
   const who = m.author.kind === 'customer' ? '' : t(m.internal ? 'preview_note' : 'preview_by', { name: m.author.name });
   const text = m.text || (m.attachments ? t('preview_attachment') : '');
