@@ -17,6 +17,7 @@
 
 pub mod audit;
 pub mod bus;
+pub mod canned;
 pub mod channels;
 pub mod claims;
 pub mod conversations;
@@ -59,6 +60,9 @@ pub struct AppSettings {
     /// Where the bot sends the press, investors and partners.
     pub contacts: help_center::contacts::Contacts,
     pub webhooks: webhooks::WebhookSettings,
+    /// Canned replies from the configuration file; the console's changes
+    /// are stored and win over them.
+    pub canned_replies: Vec<canned::CannedReply>,
 }
 
 /// What stops a node from serving; `None` where all is well.
@@ -85,6 +89,7 @@ pub struct App {
     claims: claims::ClaimSettings,
     contacts: help_center::contacts::Contacts,
     webhooks: webhooks::WebhookSettings,
+    canned_replies: Vec<canned::CannedReply>,
 }
 
 impl App {
@@ -106,6 +111,7 @@ impl App {
             claims: settings.claims,
             contacts: settings.contacts,
             webhooks: settings.webhooks,
+            canned_replies: settings.canned_replies,
         }
     }
 

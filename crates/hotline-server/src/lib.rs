@@ -113,6 +113,7 @@ pub async fn build(
             claims: settings.claims.clone(),
             contacts: settings.contacts.clone(),
             webhooks: settings.webhooks.clone(),
+            canned_replies: settings.canned_replies.clone(),
         },
         Arc::new(help_center),
     );
@@ -158,7 +159,6 @@ pub async fn build(
     let pages = web::WebPages::new(web::PageSettings {
         allowed_origins: settings.allowed_origins,
         max_attachment_bytes: settings.max_attachment_bytes,
-        canned_replies: settings.canned_replies,
     });
     let state = AppState {
         app,

@@ -34,8 +34,8 @@ pub struct Settings {
     pub ws_ping_seconds: u64,
     pub identity: IdentitySettings,
     pub departments: Vec<Department>,
-    /// Ready replies operators insert, per department (see `web::canned`).
-    pub canned_replies: Vec<crate::web::canned::CannedReply>,
+    /// Ready replies operators insert, per department (see `hotline_app::canned`); the console's changes win.
+    pub canned_replies: Vec<hotline_app::canned::CannedReply>,
     /// Domains operators may link to (subdomains included); links elsewhere,
     /// and look-alikes of these, are refused. Empty: only dangerous links
     /// (`javascript:`, IP addresses, mixed-script hosts) are refused.
@@ -85,7 +85,7 @@ impl Default for Settings {
             ws_ping_seconds: 25,
             identity: IdentitySettings::default(),
             departments: Department::defaults(),
-            canned_replies: crate::web::canned::defaults(),
+            canned_replies: hotline_app::canned::defaults(),
             allowed_link_domains: Vec::new(),
             security: SecuritySettings::default(),
             queues: Default::default(),

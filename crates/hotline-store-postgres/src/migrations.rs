@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "search",
         sql: include_str!("../migrations/0010_search.sql"),
     },
+    Migration {
+        version: 11,
+        name: "canned_replies",
+        sql: include_str!("../migrations/0011_canned_replies.sql"),
+    },
 ];
 
 /// Any number that no other user of the database takes for its own

@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "search",
         sql: include_str!("migrations/0010_search.sql"),
     },
+    Migration {
+        version: 11,
+        name: "canned_replies",
+        sql: include_str!("migrations/0011_canned_replies.sql"),
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

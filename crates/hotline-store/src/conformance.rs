@@ -80,6 +80,7 @@ macro_rules! store_conformance_suite {
             read_marks_move_forward_in_both_numberings,
             each_operator_counts_what_they_have_not_read,
             conversations_are_found_by_customer_order_and_words,
+            canned_replies_are_saved_over_and_kept_as_tombstones,
             capacity_holds_while_operators_resolve,
             customer_tier_raises_priority,
             claims_are_filed_once_with_an_acknowledgement,
@@ -1963,6 +1964,51 @@ pub async fn a_bot_answer_that_settles_the_matter_resolves_in_the_same_write(
         .await
         .unwrap();
     assert_eq!(handed.status, Status::Queued);
+}
+
+pub async fn canned_replies_are_saved_over_and_kept_as_tombstones(store: Arc<dyn Store>) {
+    assert_eq!(store.stored_canned_replies().await.unwrap(), []);
+    let at = time::macros::datetime!(2026-12-03 10:00 UTC);
+    let reply = StoredCannedReply {
+        id: "travel:Приветствие".into(),
+        department: department("travel"),
+        title: "Приветствие".into(),
+        text: "Здравствуйте, {{customer.name}}!".into(),
+        deleted: false,
+        updated_by: OperatorId::from_raw("op-1"),
+        updated_at: at,
+    };
+    assert_eq!(store.save_canned_reply(reply.clone()).await.unwrap(), None);
+    let edited = StoredCannedReply {
+        text: "Добрый день, {{customer.name}}!".into(),
+        updated_at: at + time::Duration::minutes(1),
+        ..reply.clone()
+    };
+    assert_eq!(
+        store.save_canned_reply(edited.clone()).await.unwrap(),
+        Some(reply.clone()),
+        "the row before, for the audit log"
+    );
+    let gone = StoredCannedReply {
+        deleted: true,
+        updated_by: OperatorId::from_raw("op-2"),
+        ..edited.clone()
+    };
+    assert_eq!(
+        store.save_canned_reply(gone.clone()).await.unwrap(),
+        Some(edited)
+    );
+    let other = StoredCannedReply {
+        id: "01-new".into(),
+        department: department("bank"),
+        ..reply
+    };
+    store.save_canned_reply(other.clone()).await.unwrap();
+    assert_eq!(
+        store.stored_canned_replies().await.unwrap(),
+        [other, gone],
+        "by id, tombstones included"
+    );
 }
 
 pub async fn conversations_are_found_by_customer_order_and_words(store: Arc<dyn Store>) {

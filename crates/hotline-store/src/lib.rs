@@ -7,6 +7,7 @@
 //! [`routing::rules`]) and runs over each backend's records.
 
 pub mod audit;
+pub mod canned;
 pub mod channels;
 pub mod claims;
 pub mod conformance;
@@ -26,6 +27,7 @@ pub mod webhooks;
 pub mod write;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
+pub use canned::{CannedReplyStore, StoredCannedReply};
 pub use channels::ChannelStore;
 pub use claims::ClaimStore;
 pub use customer_context::CustomerContextStore;
@@ -68,6 +70,7 @@ pub struct Migration {
 #[async_trait]
 pub trait Store:
     AuditStore
+    + CannedReplyStore
     + ChannelStore
     + ClaimStore
     + CustomerContextStore

@@ -1,6 +1,7 @@
 //! The HTTP layer: routes, extractors, errors and the OpenAPI document.
 
 pub mod attachments;
+pub mod canned;
 pub mod claims;
 pub mod conversations;
 pub mod error;
@@ -50,6 +51,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "claims", description = "Formal claims on statutory clocks and the working calendar"),
         (name = "channels", description = "Social channels (Telegram, VK): where guests write, and linking a chat to the customer's account"),
         (name = "webhooks", description = "Outbound webhooks to the company's systems: subscriptions, secrets, the delivery log and dead letters"),
+        (name = "settings", description = "What administrators change in the console without a restart: canned replies"),
     )
 )]
 struct ApiDoc;
@@ -202,6 +204,7 @@ pub fn router(state: AppState) -> Router {
         .merge(claims::routes(limits))
         .merge(crate::channels::routes())
         .merge(webhooks::routes())
+        .merge(canned::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

@@ -350,6 +350,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The session changed in another tab. Reload the page.",
     ),
     (
+        "error_secret_request_blocked",
+        "Текст просит у клиента секрет: код, PIN, CVV, номер карты или пароль. Поддержка их никогда не спрашивает — перепишите текст. Попытка записана в журнал.",
+        "The text asks the customer for a secret: a code, PIN, CVV, card number or password. Support never asks for them; reword it. The attempt was logged.",
+    ),
+    (
+        "error_suspicious_link",
+        "В тексте ссылка не на сайт компании. Уберите её или дайте ссылку на разрешённый домен.",
+        "The text links outside the company's sites. Remove the link or use an allowed domain.",
+    ),
+    (
         "error_generic",
         "Что-то пошло не так. Попробуйте ещё раз.",
         "Something went wrong. Try again.",
@@ -459,6 +469,48 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("preview_by", "{name}: ", "{name}: "),
     ("preview_note", "Заметка {name}: ", "Note by {name}: "),
     ("preview_attachment", "Вложение", "Attachment"),
+    ("canned_settings", "Готовые ответы", "Canned replies"),
+    ("canned_add", "Новый ответ", "New reply"),
+    ("canned_department", "Отдел", "Department"),
+    ("canned_title", "Название", "Title"),
+    ("canned_text", "Текст", "Text"),
+    ("canned_source", "Откуда", "Source"),
+    ("canned_actions", "Действия", "Actions"),
+    (
+        "canned_source_file",
+        "из файла настроек",
+        "configuration file",
+    ),
+    (
+        "canned_source_console",
+        "изменён в консоли",
+        "changed in the console",
+    ),
+    ("canned_edit", "Изменить", "Edit"),
+    ("canned_edit_named", "Изменить «{title}»", "Edit «{title}»"),
+    ("canned_delete", "Удалить", "Delete"),
+    (
+        "canned_delete_named",
+        "Удалить «{title}»",
+        "Delete «{title}»",
+    ),
+    ("canned_save", "Сохранить", "Save"),
+    ("canned_saved", "Сохранено: «{title}».", "Saved: «{title}»."),
+    (
+        "canned_deleted",
+        "Удалено: «{title}».",
+        "Deleted: «{title}».",
+    ),
+    (
+        "canned_none",
+        "Готовых ответов пока нет.",
+        "No canned replies yet.",
+    ),
+    (
+        "canned_placeholders",
+        "Подставляются: {{customer.name}}, {{order.id}}, {{operator.name}}.",
+        "Filled in: {{customer.name}}, {{order.id}}, {{operator.name}}.",
+    ),
     (
         "search_label",
         "Поиск обращений: имя, заказ, слова из переписки",
@@ -647,6 +699,7 @@ mod tests {
             "console.js",
             "reports.js",
             "claims.js",
+            "canned.js",
             "live.js",
             "demo.js",
         ] {

@@ -7,7 +7,6 @@
 //! Everything is compiled into the binary. Every page sends a strict
 //! Content-Security-Policy (no inline scripts or styles).
 
-pub mod canned;
 pub mod context;
 pub mod demo;
 pub mod i18n;
@@ -43,8 +42,6 @@ pub struct PageSettings {
     pub allowed_origins: Vec<String>,
     /// Largest attachment, in bytes, for the pages to check before uploading.
     pub max_attachment_bytes: u64,
-    /// Ready replies operators insert, per department.
-    pub canned_replies: Vec<canned::CannedReply>,
 }
 
 impl WebPages {
@@ -76,6 +73,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("console.js", JS, include_str!("assets/console.js")),
     ("reports.js", JS, include_str!("assets/reports.js")),
     ("claims.js", JS, include_str!("assets/claims.js")),
+    ("canned.js", JS, include_str!("assets/canned.js")),
     ("demo.js", JS, include_str!("assets/demo.js")),
     ("base.css", CSS, include_str!("assets/base.css")),
     ("widget.css", CSS, include_str!("assets/widget.css")),
@@ -105,6 +103,7 @@ pub const CONSOLE_FILES: &[&str] = &[
     "console.js",
     "reports.js",
     "claims.js",
+    "canned.js",
     "base.css",
     "console.css",
     "clip.svg",
@@ -292,7 +291,6 @@ async fn console_page(
 async fn console_session(
     State(authenticator): State<Authenticator>,
     State(app): State<Arc<App>>,
-    State(pages): State<WebPages>,
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
     let token = auth::session_cookie(&headers)
@@ -302,8 +300,7 @@ async fn console_session(
         return Err(ApiError::new(ErrorCode::MissingToken, "log in first"));
     };
     let view = crate::api::views::OperatorView::from(operator);
-    let canned: Vec<_> =
-        canned::for_departments(&pages.settings.canned_replies, &view.departments).collect();
+    let canned = app.canned_replies(&caller.principal).await?;
     Ok(axum::Json(serde_json::json!({
         "csrf_token": csrf::token_for(token),
         "operator": view,

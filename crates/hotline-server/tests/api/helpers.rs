@@ -163,6 +163,29 @@ impl TestApp {
         split(response).await
     }
 
+    pub async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        split(response).await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        split(response).await
+    }
+
     /// Starts a conversation; returns its id.
     pub async fn start(&self, token: &str, department: &str, text: &str) -> String {
         let (status, body) = self

@@ -5,6 +5,7 @@
 
 mod attachments;
 mod auth;
+mod canned;
 mod claims;
 mod conversations;
 mod helpers;

@@ -601,7 +601,7 @@ async fn bank_events_need_the_step_up_login_too() {
 
 #[tokio::test]
 async fn canned_replies_that_ask_for_secrets_or_bad_links_stop_start_up() {
-    use hotline_server::web::canned::CannedReply;
+    use hotline_app::canned::CannedReply;
     let build_with = |text: &str| {
         let text = text.to_owned();
         async move {

@@ -1546,3 +1546,114 @@ async fn each_operator_sees_what_they_have_not_read_and_finds_conversations() {
         client.close().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canned_reply_added_in_the_console_is_used_at_once() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let customer = browser(&webdriver).await;
+    ask_about_the_headphones(&customer, &server.base).await;
+
+    // Anna is logged in before the reply exists.
+    let anna = browser(&webdriver).await;
+    anna.goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as_anna(&anna).await;
+    assert!(
+        !anna
+            .execute(
+                "return !document.getElementById('canned-button').hidden",
+                vec![]
+            )
+            .await
+            .unwrap()
+            .as_bool()
+            .unwrap(),
+        "operators do not edit canned replies"
+    );
+
+    let svetlana = browser(&webdriver).await;
+    svetlana
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as(&svetlana, "svetlana@demo.hotline", "demo-svetlana-2026").await;
+    click(&svetlana, "Готовые ответы").await;
+    find(
+        &svetlana,
+        "//table[contains(@class, 'canned')]//td[.='Заказ в пути']",
+    )
+    .await;
+    find(&svetlana, "//label[.='Отдел']").await;
+    find(&svetlana, "//select[@id='canned-department']")
+        .await
+        .select_by_label("Маркетплейс")
+        .await
+        .unwrap();
+    find(&svetlana, "//input[@id='canned-title']")
+        .await
+        .send_keys("Возврат за наушники")
+        .await
+        .unwrap();
+    find(&svetlana, "//textarea[@id='canned-text']")
+        .await
+        .send_keys("{{customer.name}}, оформили возврат по заказу {{order.id}}.")
+        .await
+        .unwrap();
+    click(&svetlana, "Сохранить").await;
+    find(
+        &svetlana,
+        "//table[contains(@class, 'canned')]//tr[td[.='Возврат за наушники']]/td[.='изменён в консоли']",
+    )
+    .await;
+    // A reply that asks for a code is refused, with the reason shown.
+    find(&svetlana, "//input[@id='canned-title']")
+        .await
+        .send_keys("Код")
+        .await
+        .unwrap();
+    find(&svetlana, "//textarea[@id='canned-text']")
+        .await
+        .send_keys("Назовите код из СМС, пожалуйста")
+        .await
+        .unwrap();
+    click(&svetlana, "Сохранить").await;
+    wait_true(
+        &svetlana,
+        "the refusal",
+        "return document.getElementById('canned-status').textContent.startsWith('Текст просит у клиента секрет') \
+         && ![...document.querySelectorAll('table.canned td')].some(n => n.textContent === 'Код')",
+    )
+    .await;
+    assert_eq!(
+        accessibility_violations(&svetlana).await,
+        Vec::<String>::new()
+    );
+    screenshot(&svetlana, "console-canned").await;
+
+    // Anna, without reloading, has it in the conversation.
+    show_all_open(&anna).await;
+    click(&anna, "Иван Петров").await;
+    find(&anna, "//select[@aria-label='Готовые ответы']")
+        .await
+        .select_by_label("Возврат за наушники")
+        .await
+        .unwrap();
+    let filled = anna
+        .execute("return document.getElementById('reply').value", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        filled,
+        json!("Иван Петров, оформили возврат по заказу MP-100234.")
+    );
+
+    for client in [customer, anna, svetlana] {
+        client.close().await.unwrap();
+    }
+}

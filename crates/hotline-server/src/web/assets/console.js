@@ -9,6 +9,7 @@ import {
 import { Live } from './live.js';
 import { showReports } from './reports.js';
 import { showClaims } from './claims.js';
+import { showCannedReplies } from './canned.js';
 
 const $ = (id) => document.getElementById(id);
 const maxBytes = Number(document.body.dataset.maxBytes || 20971520);
@@ -85,6 +86,7 @@ async function showApp() {
   $('me').textContent = state.me.name;
   $('reports-button').hidden = !supervises();
   $('claims-button').hidden = !supervises();
+  $('canned-button').hidden = !supervises();
   const filter = $('department-filter');
   filter.replaceChildren(filter.firstElementChild, ...state.departments
     .filter((d) => state.me.departments.includes(d.id))
@@ -121,6 +123,15 @@ $('claims-button').addEventListener('click', () => showInPane((pane) => showClai
   const known = state.conversations.get(id) || await call('/api/v1/conversations/' + encodeURIComponent(id)).catch(() => null);
   if (known) select(id, known);
 })));
+
+$('canned-button').addEventListener('click', () => showInPane((pane) => showCannedReplies(pane, call,
+  state.departments.filter((d) => state.me.role === 'admin' || state.me.departments.includes(d.id)),
+  (replies) => { state.canned = replies; })));
+
+/** The canned replies as they are now: a supervisor may have just added one. */
+async function refreshCanned() {
+  try { state.canned = (await call('/api/v1/canned-replies')).canned_replies; } catch { /* keep what we have */ }
+}
 
 $('reports-button').addEventListener('click', () => showInPane((pane) =>
   showReports(pane, state.departments.filter((d) => state.me.departments.includes(d.id)))));
@@ -325,6 +336,8 @@ async function select(id, known) {
   updateBadge();
   const c = state.conversations.get(id);
   drawList();
+  await refreshCanned();
+  if (state.currentId !== id) return;
   drawConversation(c);
   drawContext(c);
   await loadMessages();
