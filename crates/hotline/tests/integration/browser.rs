@@ -1547,6 +1547,21 @@ async fn each_operator_sees_what_they_have_not_read_and_finds_conversations() {
     }
 }
 
+/// Fills the console's canned-reply form and saves it.
+async fn save_canned_reply(client: &Client, title: &str, text: &str) {
+    find(client, "//input[@id='canned-title']")
+        .await
+        .send_keys(title)
+        .await
+        .unwrap();
+    find(client, "//textarea[@id='canned-text']")
+        .await
+        .send_keys(text)
+        .await
+        .unwrap();
+    click(client, "Сохранить").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_canned_reply_added_in_the_console_is_used_at_once() {
     let _turn = ONE_AT_A_TIME.lock().await;
@@ -1595,34 +1610,19 @@ async fn a_canned_reply_added_in_the_console_is_used_at_once() {
         .select_by_label("Маркетплейс")
         .await
         .unwrap();
-    find(&svetlana, "//input[@id='canned-title']")
-        .await
-        .send_keys("Возврат за наушники")
-        .await
-        .unwrap();
-    find(&svetlana, "//textarea[@id='canned-text']")
-        .await
-        .send_keys("{{customer.name}}, оформили возврат по заказу {{order.id}}.")
-        .await
-        .unwrap();
-    click(&svetlana, "Сохранить").await;
+    save_canned_reply(
+        &svetlana,
+        "Возврат за наушники",
+        "{{customer.name}}, оформили возврат по заказу {{order.id}}.",
+    )
+    .await;
     find(
         &svetlana,
         "//table[contains(@class, 'canned')]//tr[td[.='Возврат за наушники']]/td[.='изменён в консоли']",
     )
     .await;
     // A reply that asks for a code is refused, with the reason shown.
-    find(&svetlana, "//input[@id='canned-title']")
-        .await
-        .send_keys("Код")
-        .await
-        .unwrap();
-    find(&svetlana, "//textarea[@id='canned-text']")
-        .await
-        .send_keys("Назовите код из СМС, пожалуйста")
-        .await
-        .unwrap();
-    click(&svetlana, "Сохранить").await;
+    save_canned_reply(&svetlana, "Код", "Назовите код из СМС, пожалуйста").await;
     wait_true(
         &svetlana,
         "the refusal",
