@@ -33,6 +33,7 @@ mod kb_speed;
 mod net;
 mod relay;
 mod report;
+mod reports;
 mod routing;
 mod soak;
 mod throughput;
@@ -70,6 +71,8 @@ enum Command {
     KbSpeed(kb_speed::Args),
     /// Press, investors and partners told from customers: precision and recall on a labelled set.
     Contacts(contacts::Args),
+    /// One report summary over many conversations: the store's read and the sums (in process).
+    Reports(reports::Args),
 }
 
 #[tokio::main]
@@ -84,5 +87,6 @@ async fn main() -> anyhow::Result<()> {
         Command::KbQuality(args) => kb_quality::run(args).await,
         Command::KbSpeed(args) => kb_speed::run(args),
         Command::Contacts(args) => contacts::run(args),
+        Command::Reports(args) => reports::run(args).await,
     }
 }
