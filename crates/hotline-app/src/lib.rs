@@ -20,6 +20,7 @@ pub mod bus;
 pub mod channels;
 pub mod claims;
 pub mod conversations;
+pub mod dossier;
 mod error;
 pub mod files;
 pub mod help_center;
