@@ -15,7 +15,7 @@ use crate::claims::ClaimRecord;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::files::Files;
 use crate::reading::Purpose;
-use hotline_domain::claims::{ClaimId, ClaimType};
+use hotline_domain::claims::{ClaimChannel, ClaimId, ClaimType};
 use hotline_domain::{
     AuthorKind, Conversation, ConversationId, ErrorCode, Message, Principal, Timestamp,
 };
@@ -398,6 +398,16 @@ fn type_label(claim_type: ClaimType) -> &'static str {
     }
 }
 
+fn channel_label(channel: ClaimChannel) -> &'static str {
+    match channel {
+        ClaimChannel::Chat => "в чате",
+        ClaimChannel::Email => "по электронной почте",
+        ClaimChannel::Post => "почтой",
+        ClaimChannel::InPerson => "лично",
+        ClaimChannel::Phone => "по телефону",
+    }
+}
+
 /// One paragraph about a claim for the transcript's preface.
 fn claim_summary(record: &ClaimRecord, offset: UtcOffset) -> String {
     let claim = &record.claim;
@@ -406,7 +416,7 @@ fn claim_summary(record: &ClaimRecord, offset: UtcOffset) -> String {
         claim.number,
         type_label(claim.claim_type),
         local_time(claim.received_at, offset),
-        claim.channel.as_str(),
+        channel_label(claim.channel),
         day(claim.deadline.due_date),
         claim.rule().legal_basis,
     );
@@ -421,7 +431,7 @@ fn claim_summary(record: &ClaimRecord, offset: UtcOffset) -> String {
         )),
         None => text.push_str(" Ответа нет."),
     }
-    if let Some(penalty) = record.penalty {
+    if let Some(penalty) = record.penalty.filter(|p| p.kopecks() > 0) {
         text.push_str(&format!(" Неустойка на сегодня: {penalty} ₽."));
     }
     text

@@ -444,6 +444,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("claim_received", "Получена", "Received"),
     ("claim_due_date", "Ответить до", "Answer by"),
     ("claim_penalty", "Неустойка", "Penalty"),
+    ("claim_dossier", "Для регулятора", "For a regulator"),
     ("claim_overdue", "{date} — просрочена", "{date}: overdue"),
     ("claim_due_soon", "{date} — скоро срок", "{date}: due soon"),
     ("claim_status_filed", "Принята", "Filed"),

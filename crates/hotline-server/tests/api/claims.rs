@@ -696,9 +696,17 @@ async fn the_claims_api_is_in_the_openapi_document() {
         "/api/v1/claims/{id}/answer",
         "/api/v1/claims/{id}/extend",
         "/api/v1/calendar/overrides/{date}",
+        "/api/v1/claims/{id}/dossier",
+        "/api/v1/conversations/{id}/dossier",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is missing");
     }
+    assert!(
+        doc["paths"]["/api/v1/claims/{id}/dossier"]["get"]["responses"]["200"]["content"]
+            ["application/zip"]
+            .is_object(),
+        "the dossier is a ZIP"
+    );
     assert!(doc["components"]["schemas"]["ClaimView"].is_object());
 
     // The rule table is public: the filing form lists its types.

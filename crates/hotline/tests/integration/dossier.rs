@@ -36,7 +36,7 @@ fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
             let mut file = archive.by_index(i).unwrap();
             let mut content = Vec::new();
             file.read_to_end(&mut content).unwrap();
-            (file.name().to_owned(), content)
+            (file.name().unwrap().into_owned(), content)
         })
         .collect()
 }
@@ -281,6 +281,16 @@ fn check_first_page(pdf: &Path, work: &Path) {
     let page = std::fs::read(work.join("page.pgm")).unwrap();
     let dark = dark_pixels(&page);
     assert!(dark > 500, "the first page shows text ({dark} dark pixels)");
+    // docs/claims.md shows this page.
+    if let Some(dir) = std::env::var_os("HOTLINE_SCREENSHOTS") {
+        let status = Command::new("pdftoppm")
+            .args(["-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile"])
+            .arg(pdf)
+            .arg(Path::new(&dir).join("dossier-transcript"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
 }
 
 /// The PDF's text: both sides, the operator as the customer saw her, the
