@@ -69,7 +69,7 @@ fn read_font(path: &Path) -> Result<Vec<u8>, String> {
 /// What a dossier is of.
 enum Subject {
     /// One claim, with the conversation it was filed in.
-    Claim(ClaimRecord),
+    Claim(Box<ClaimRecord>),
     /// A conversation, with every claim filed in it.
     Conversation(Vec<ClaimRecord>),
 }
@@ -96,7 +96,7 @@ impl App {
             .await?;
         let mut records = self.records(vec![claim]).await?;
         let record = records.pop().ok_or_else(AppError::not_found)?;
-        self.dossier(conversation, Subject::Claim(record), files, font)
+        self.dossier(conversation, Subject::Claim(Box::new(record)), files, font)
             .await
     }
 
@@ -180,7 +180,7 @@ impl App {
         }
 
         let claims: Vec<&ClaimRecord> = match &subject {
-            Subject::Claim(record) => vec![record],
+            Subject::Claim(record) => vec![record.as_ref()],
             Subject::Conversation(records) => records.iter().collect(),
         };
         let department = self.department(&conversation.department).map_or_else(
