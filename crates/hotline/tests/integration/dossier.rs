@@ -124,27 +124,11 @@ async fn the_dossier_holds_the_dialogue_as_the_customer_saw_it_with_checksums() 
                "client_msg_id": "n1", "internal": true}),
     )
     .await;
-    let upload = |token: String, name: &'static str, content: &'static [u8]| {
-        let (http, base) = (http.clone(), base.clone());
-        async move {
-            let form = reqwest::multipart::Form::new().part(
-                "file",
-                reqwest::multipart::Part::bytes(content.to_vec()).file_name(name),
-            );
-            let uploaded: Value = http
-                .post(format!("{base}/api/v1/attachments"))
-                .bearer_auth(&token)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            uploaded["id"].as_str().expect("uploaded").to_owned()
-        }
+    let upload = async |token: &str, name: &str, content: &[u8]| {
+        let uploaded = crate::support::upload(&http, &base, token, name, content).await;
+        uploaded["id"].as_str().expect("uploaded").to_owned()
     };
-    let note_file = upload(anna.clone(), "служебное.txt", b"only for operators").await;
+    let note_file = upload(&anna, "служебное.txt", b"only for operators").await;
     post(
         &http,
         messages.clone(),
@@ -161,7 +145,7 @@ async fn the_dossier_holds_the_dialogue_as_the_customer_saw_it_with_checksums() 
     )
     .await;
     let receipt: &[u8] = b"%PDF-1.4 receipt of the kettle";
-    let receipt_id = upload(ivan.clone(), "чек-чайник.pdf", receipt).await;
+    let receipt_id = upload(&ivan, "чек-чайник.pdf", receipt).await;
     let claim = post(
         &http,
         format!("{base}/api/v1/conversations/{id}/claims"),

@@ -230,3 +230,27 @@ pub fn tool_available(tool: &str) -> bool {
     }
     runs
 }
+
+/// Uploads `content` as `name` with `POST /api/v1/attachments`; the
+/// attachment as the server answers it.
+pub async fn upload(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    name: &str,
+    content: &[u8],
+) -> Value {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(content.to_vec()).file_name(name.to_owned()),
+    );
+    http.post(format!("{base}/api/v1/attachments"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
