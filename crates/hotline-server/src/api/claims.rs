@@ -43,8 +43,16 @@ pub fn routes(limits: &Arc<Limits>) -> OpenApiRouter<AppState> {
         .routes(routes!(answer_claim))
         .routes(routes!(answer_template))
         .routes(routes!(extend_claim))
-        .routes(routes!(claim_dossier))
-        .routes(routes!(conversation_dossier))
+        .routes(crate::api::limited(
+            routes!(claim_dossier),
+            limits,
+            Action::Dossier,
+        ))
+        .routes(crate::api::limited(
+            routes!(conversation_dossier),
+            limits,
+            Action::Dossier,
+        ))
         .routes(routes!(calendar_overrides))
         .routes(routes!(set_calendar_override, remove_calendar_override))
 }
@@ -550,6 +558,7 @@ fn dossier_response(dossier: hotline_app::dossier::Dossier) -> Response {
         (status = 200, content_type = "application/zip", description = "The dossier, as a download"),
         (status = 403, body = ErrorBody, description = "`step_up_required` in a step-up department"),
         (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "`rate_limited`: `security.rate_limits.dossiers_per_minute`"),
         (status = 503, body = ErrorBody, description = "`dossier_unavailable`: the PDF font is missing on this node"),
     ),
     security(("bearer" = [])))]
@@ -573,6 +582,7 @@ pub async fn claim_dossier(
         (status = 200, content_type = "application/zip", description = "The dossier, as a download"),
         (status = 403, body = ErrorBody, description = "`step_up_required` in a step-up department"),
         (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "`rate_limited`: `security.rate_limits.dossiers_per_minute`"),
         (status = 503, body = ErrorBody, description = "`dossier_unavailable`: the PDF font is missing on this node"),
     ),
     security(("bearer" = [])))]

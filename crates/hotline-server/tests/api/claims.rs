@@ -986,6 +986,33 @@ async fn without_its_font_the_dossier_says_what_to_install() {
     assert!(audited_dossiers(&app).await.is_empty());
 }
 
+#[tokio::test]
+async fn a_customer_downloads_dossiers_at_a_bounded_rate() {
+    let Shop {
+        app,
+        ivan,
+        conversation,
+        ..
+    } = Shop::open(|settings| {
+        settings.security.rate_limits = hotline_server::security::limits::RateLimitSettings {
+            dossiers_per_minute: 1,
+            per_ip_factor: 100,
+            ..hotline_server::security::limits::RateLimitSettings::off()
+        };
+    })
+    .await;
+    let path = format!("/api/v1/conversations/{conversation}/dossier");
+    let (status, _, _) = download(&app, &ivan, &path).await;
+    assert_eq!(status, 200);
+    let (status, _, body) = download(&app, &ivan, &path).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
+    assert_eq!(audited_dossiers(&app).await.len(), 1);
+}
+
 /// The audit log's dossier downloads, as (actor kind, conversation).
 async fn audited_dossiers(app: &TestApp) -> Vec<(String, String)> {
     app.state
