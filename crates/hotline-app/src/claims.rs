@@ -22,6 +22,7 @@ use hotline_store::claims::{
     OpenClaims,
 };
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
 /// How claims are counted where Hotline runs.
@@ -34,6 +35,9 @@ pub struct ClaimSettings {
     pub legal_utc_offset_hours: i8,
     /// `claim.due_soon` this many working days before the legal end.
     pub due_soon_working_days: u32,
+    /// The TrueType font the dossier's PDF embeds; it must cover Cyrillic.
+    /// The default is Debian's `fonts-dejavu-core`.
+    pub dossier_font: PathBuf,
 }
 
 impl Default for ClaimSettings {
@@ -41,6 +45,7 @@ impl Default for ClaimSettings {
         ClaimSettings {
             legal_utc_offset_hours: 3,
             due_soon_working_days: claims::DEFAULT_DUE_SOON_WORKING_DAYS,
+            dossier_font: PathBuf::from(crate::dossier::DEFAULT_FONT),
         }
     }
 }
@@ -123,7 +128,7 @@ fn operator_only(principal: &Principal, what: &str) -> AppResult<()> {
 }
 
 impl App {
-    fn legal_offset(&self) -> UtcOffset {
+    pub(crate) fn legal_offset(&self) -> UtcOffset {
         UtcOffset::from_hms(self.claims.legal_utc_offset_hours, 0, 0).unwrap_or(claims::MOSCOW)
     }
 
@@ -152,7 +157,7 @@ impl App {
     }
 
     /// Claims with what depends on today, over one read of the calendar.
-    async fn records(&self, claims: Vec<Claim>) -> AppResult<Vec<ClaimRecord>> {
+    pub(crate) async fn records(&self, claims: Vec<Claim>) -> AppResult<Vec<ClaimRecord>> {
         let calendar = self.working_calendar().await?;
         let today = self.today();
         Ok(claims
@@ -306,7 +311,7 @@ impl App {
         self.records(claims).await
     }
 
-    async fn visible_claim(
+    pub(crate) async fn visible_claim(
         &self,
         principal: &Principal,
         id: &ClaimId,

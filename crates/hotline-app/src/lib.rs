@@ -21,6 +21,7 @@ pub mod canned;
 pub mod channels;
 pub mod claims;
 pub mod conversations;
+pub mod dossier;
 mod error;
 pub mod files;
 pub mod help_center;

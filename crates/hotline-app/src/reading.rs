@@ -21,6 +21,9 @@ pub enum Purpose {
     /// The customer's contact facts and orders, for operators.
     CustomerContext,
     ReadMarks,
+    /// The regulator dossier: the whole transcript, claims and files
+    /// leave the system, so every download is recorded, whoever makes it.
+    Dossier,
     /// Acting on it (rating the bot, typing): checked like a read, not
     /// recorded as one.
     Act,
@@ -34,6 +37,7 @@ impl Purpose {
             Purpose::Attachment => "attachment",
             Purpose::CustomerContext => "customer_context",
             Purpose::ReadMarks => "read_marks",
+            Purpose::Dossier => "dossier",
             Purpose::Act => "act",
         }
     }
@@ -79,25 +83,30 @@ impl App {
         purpose: Purpose,
     ) -> AppResult<()> {
         let department = &conversation.department;
-        match principal {
-            Principal::Customer(customer) => self.security.require_step_up(customer, department),
-            Principal::Operator(_) => {
-                if purpose.is_audited() && self.security.settings.needs_step_up(department.as_str())
-                {
-                    self.audit_by(
-                        principal,
-                        "conversation.read",
-                        Some(conversation.id.as_str()),
-                        serde_json::json!({
-                            "department": department.as_str(),
-                            "purpose": purpose.as_str(),
-                        }),
-                    )
-                    .await?;
-                }
-                Ok(())
-            }
+        if let Principal::Customer(customer) = principal {
+            self.security.require_step_up(customer, department)?;
         }
+        let recorded = match principal {
+            // A dossier takes the whole conversation out of the system.
+            _ if purpose == Purpose::Dossier => true,
+            Principal::Customer(_) => false,
+            Principal::Operator(_) => {
+                purpose.is_audited() && self.security.settings.needs_step_up(department.as_str())
+            }
+        };
+        if recorded {
+            self.audit_by(
+                principal,
+                "conversation.read",
+                Some(conversation.id.as_str()),
+                serde_json::json!({
+                    "department": department.as_str(),
+                    "purpose": purpose.as_str(),
+                }),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Messages in `seq` order after `after_seq`; customers never see

@@ -214,6 +214,9 @@ error_codes! {
     RateLimited => "rate_limited",
     /// Too many WebSocket tickets wait to be used.
     Busy => "busy",
+    /// The regulator dossier cannot be made on this node: its PDF font is
+    /// missing (the message names the file and the package to install).
+    DossierUnavailable => "dossier_unavailable",
     /// Something failed on the server's side; the cause is logged, never
     /// returned.
     InternalError => "internal_error",

@@ -74,6 +74,10 @@ pub async fn build(
     crate::metrics::handle();
     settings.queues.validate()?;
     settings.claims.validate().map_err(anyhow::Error::msg)?;
+    if let Err(problem) = hotline_app::dossier::check_font(&settings.claims.dossier_font) {
+        // Only the dossier needs it: the rest serves without.
+        tracing::warn!("{problem}");
+    }
     settings.webhooks.validate().map_err(anyhow::Error::msg)?;
     store
         .configure_queues(hotline_store::QueueConfig {

@@ -85,6 +85,9 @@ pub struct RateLimitSettings {
     pub conversations_per_hour: u32,
     /// Files one customer may upload per minute.
     pub uploads_per_minute: u32,
+    /// Regulator dossiers one customer may download per minute (each lays
+    /// out a PDF and reads every file of the conversation).
+    pub dossiers_per_minute: u32,
     /// One IP address may do this many times what one customer may
     /// (customers share addresses behind mobile carriers' NAT).
     pub per_ip_factor: u32,
@@ -101,6 +104,7 @@ impl Default for RateLimitSettings {
             messages_per_minute: 30,
             conversations_per_hour: 20,
             uploads_per_minute: 10,
+            dossiers_per_minute: 5,
             per_ip_factor: 4,
             logins_per_minute_per_ip: 20,
             login_failures_before_backoff: 3,
@@ -115,6 +119,7 @@ impl RateLimitSettings {
             messages_per_minute: 0,
             conversations_per_hour: 0,
             uploads_per_minute: 0,
+            dossiers_per_minute: 0,
             per_ip_factor: 1,
             logins_per_minute_per_ip: 0,
             login_failures_before_backoff: 0,

@@ -2,6 +2,7 @@
 //! supervisors' registry, reading one, the formal answer, the extension, and
 //! the working calendar's override table.
 
+use crate::api::attachments::Attachments;
 use crate::api::conversations::created_or_ok;
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::extract::{Json, Path, Query};
@@ -9,7 +10,8 @@ use crate::auth::Auth;
 use crate::security::limits::{Action, Limits};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use hotline_app::App;
 use hotline_app::claims::{ClaimDraft, ClaimRecord, RegistryQuery};
 use hotline_domain::calendar::parse_iso_date;
@@ -41,6 +43,16 @@ pub fn routes(limits: &Arc<Limits>) -> OpenApiRouter<AppState> {
         .routes(routes!(answer_claim))
         .routes(routes!(answer_template))
         .routes(routes!(extend_claim))
+        .routes(crate::api::limited(
+            routes!(claim_dossier),
+            limits,
+            Action::Dossier,
+        ))
+        .routes(crate::api::limited(
+            routes!(conversation_dossier),
+            limits,
+            Action::Dossier,
+        ))
         .routes(routes!(calendar_overrides))
         .routes(routes!(set_calendar_override, remove_calendar_override))
 }
@@ -515,4 +527,77 @@ pub async fn remove_calendar_override(
     } else {
         Err(ApiError::not_found())
     }
+}
+
+/// The dossier as a download; its name is ASCII, so no encoding is needed.
+fn dossier_response(dossier: hotline_app::dossier::Dossier) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", dossier.file_name),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        dossier.bytes,
+    )
+        .into_response()
+}
+
+/// The regulator dossier of a claim («Скачать для регулятора»): a ZIP with
+/// `transcript.pdf` (the conversation as the customer saw it), `claim.json`
+/// (the claim with its number and deadlines), `attachments/` and
+/// `manifest.json` (the SHA-256 of every other file). For the claim's
+/// customer and the operators of its department; every download is in the
+/// audit log.
+#[utoipa::path(get, path = "/api/v1/claims/{id}/dossier", tag = "claims",
+    params(("id" = String, Path, description = "Claim id")),
+    responses(
+        (status = 200, content_type = "application/zip", description = "The dossier, as a download"),
+        (status = 403, body = ErrorBody, description = "`step_up_required` in a step-up department"),
+        (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "`rate_limited`: `security.rate_limits.dossiers_per_minute`"),
+        (status = 503, body = ErrorBody, description = "`dossier_unavailable`: the PDF font is missing on this node"),
+    ),
+    security(("bearer" = [])))]
+pub async fn claim_dossier(
+    State(app): State<Arc<App>>,
+    State(attachments): State<Attachments>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let dossier = app
+        .claim_dossier(&principal, &ClaimId::from_raw(id), attachments.files())
+        .await?;
+    Ok(dossier_response(dossier))
+}
+
+/// The regulator dossier of a conversation, with every claim filed in it
+/// (`claim.json` lists them); as [`claim_dossier`] otherwise.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/dossier", tag = "claims",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses(
+        (status = 200, content_type = "application/zip", description = "The dossier, as a download"),
+        (status = 403, body = ErrorBody, description = "`step_up_required` in a step-up department"),
+        (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "`rate_limited`: `security.rate_limits.dossiers_per_minute`"),
+        (status = 503, body = ErrorBody, description = "`dossier_unavailable`: the PDF font is missing on this node"),
+    ),
+    security(("bearer" = [])))]
+pub async fn conversation_dossier(
+    State(app): State<Arc<App>>,
+    State(attachments): State<Attachments>,
+    Auth(principal): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let dossier = app
+        .conversation_dossier(
+            &principal,
+            &ConversationId::from_raw(id),
+            attachments.files(),
+        )
+        .await?;
+    Ok(dossier_response(dossier))
 }

@@ -86,7 +86,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | SecretRequestBlocked
         | SuspiciousLink => StatusCode::UNPROCESSABLE_ENTITY,
         RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        Busy => StatusCode::SERVICE_UNAVAILABLE,
+        Busy | DossierUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         InternalError => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -40,6 +40,8 @@ pub enum Action {
     /// Starting a conversation (a takeover report starts one too).
     Conversation,
     Upload,
+    /// Downloading a regulator dossier.
+    Dossier,
     Login,
 }
 
@@ -66,6 +68,7 @@ impl Action {
             Action::Message => "message",
             Action::Conversation => "conversation",
             Action::Upload => "upload",
+            Action::Dossier => "dossier",
             Action::Login => "login",
         }
     }
@@ -90,6 +93,7 @@ impl Limits {
             (Action::Message, settings.messages_per_minute, minute),
             (Action::Conversation, settings.conversations_per_hour, hour),
             (Action::Upload, settings.uploads_per_minute, minute),
+            (Action::Dossier, settings.dossiers_per_minute, minute),
         ] {
             if let Some(q) = quota(count, per) {
                 per_customer.insert(action.name(), RateLimiter::keyed(q));

@@ -130,6 +130,57 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The answer is due by {date}.",
     ),
     ("claim_back", "Вернуться в чат", "Back to the chat"),
+    (
+        "dossier_download",
+        "Скачать для регулятора",
+        "Download for a regulator",
+    ),
+    (
+        "dossier_failed",
+        "Не удалось скачать. Попробуйте ещё раз.",
+        "The download failed. Please try again.",
+    ),
+    ("where_next", "Куда обратиться дальше", "Where to go next"),
+    (
+        "where_next_intro",
+        "Если компания не ответила на претензию в срок или ответ вас не устроил, вы можете обратиться в надзорный орган. Приложите архив «Скачать для регулятора»: в нём переписка, претензия с номером и сроками, ваши файлы и контрольные суммы.",
+        "If the company did not answer your claim in time, or you disagree with the answer, you may turn to a regulator. Attach the «Download for a regulator» archive: it holds the dialogue, the claim with its number and deadlines, your files and their checksums.",
+    ),
+    (
+        "where_rpn_title",
+        "Роспотребнадзор — через Госуслуги",
+        "Rospotrebnadzor, through Gosuslugi",
+    ),
+    (
+        "where_rpn_text",
+        "Для покупок, доставки и услуг. Обращение регистрируют в течение 3 дней и отвечают в течение 30 дней с регистрации (59-ФЗ, ст. 12; срок могут продлить ещё на 30 дней, сообщив вам). Попросят: переписку с компанией, номер претензии и дату её подачи, договор или заказ, чеки.",
+        "For purchases, delivery and services. The appeal is registered within 3 days and answered within 30 days of registration (59-FZ art. 12; extendable by 30 days with a notice to you). They ask for: the dialogue with the company, the claim's number and filing date, the contract or order, the receipts.",
+    ),
+    (
+        "where_cbr_title",
+        "Банк России — интернет-приёмная",
+        "The Bank of Russia: internet reception",
+    ),
+    (
+        "where_cbr_text",
+        "Для банков, страховщиков и других финансовых организаций. Банк России отвечает в течение 30 дней (до 60 при продлении) и может переслать жалобу в организацию: та отвечает в течение 15 рабочих дней. Попросят: название организации, суть жалобы, номер вашей претензии и её ответ, если он был.",
+        "For banks, insurers and other financial organisations. The Bank of Russia answers within 30 days (60 when extended) and may forward the complaint to the organisation, which answers within 15 working days. They ask for: the organisation's name, what happened, your claim's number and its answer if any.",
+    ),
+    (
+        "where_ombudsman_title",
+        "Финансовый уполномоченный",
+        "The financial ombudsman",
+    ),
+    (
+        "where_ombudsman_text",
+        "Для споров с финансовыми организациями до 500 000 ₽, бесплатно. Сначала — претензия в организацию: она отвечает в течение 30 дней (15 рабочих дней, если вы подали её по стандартной форме омбудсмена). Обратиться можно после её ответа или когда срок прошёл без ответа, не позднее 3 лет с того дня, когда вы узнали о нарушении. Попросят: претензию в организацию с датой, её ответ или подтверждение, что ответа нет, договор.",
+        "For disputes with financial organisations up to 500,000 RUB, free of charge. First, a claim to the organisation: it answers within 30 days (15 working days if you used the ombudsman's standard form). You may turn to the ombudsman after its answer, or once that period has passed without one, within 3 years of learning of the violation. They ask for: the claim to the organisation with its date, its answer or proof there was none, the contract.",
+    ),
+    (
+        "where_next_note",
+        "Сроки — по закону, справочно; не юридическая консультация.",
+        "The periods are the law's, for reference; not legal advice.",
+    ),
     ("claim_type_refund", "Верните деньги", "Refund"),
     (
         "claim_type_price_reduction",
@@ -403,6 +454,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("claim_received", "Получена", "Received"),
     ("claim_due_date", "Ответить до", "Answer by"),
     ("claim_penalty", "Неустойка", "Penalty"),
+    ("claim_dossier", "Для регулятора", "For a regulator"),
     ("claim_overdue", "{date} — просрочена", "{date}: overdue"),
     ("claim_due_soon", "{date} — скоро срок", "{date}: due soon"),
     ("claim_status_filed", "Принята", "Filed"),

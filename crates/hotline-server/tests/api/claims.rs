@@ -696,9 +696,17 @@ async fn the_claims_api_is_in_the_openapi_document() {
         "/api/v1/claims/{id}/answer",
         "/api/v1/claims/{id}/extend",
         "/api/v1/calendar/overrides/{date}",
+        "/api/v1/claims/{id}/dossier",
+        "/api/v1/conversations/{id}/dossier",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is missing");
     }
+    assert!(
+        doc["paths"]["/api/v1/claims/{id}/dossier"]["get"]["responses"]["200"]["content"]
+            ["application/zip"]
+            .is_object(),
+        "the dossier is a ZIP"
+    );
     assert!(doc["components"]["schemas"]["ClaimView"].is_object());
 
     // The rule table is public: the filing form lists its types.
@@ -839,4 +847,181 @@ async fn claims_are_screened_like_messages() {
     );
     let (_, unchanged) = app.get(&anna, &path).await;
     assert_eq!(unchanged["status"], "filed");
+}
+
+/// `path` downloaded with `token`: the status, the content type and the body.
+async fn download(app: &TestApp, token: &str, path: &str) -> (u16, String, Vec<u8>) {
+    let response = app
+        .http
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (
+        status,
+        content_type,
+        response.bytes().await.unwrap().to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn only_those_who_may_read_the_conversation_download_its_dossier_and_each_download_is_audited()
+ {
+    let Shop {
+        app,
+        ivan,
+        anna,
+        boss,
+        conversation,
+    } = Shop::open(|_| {}).await;
+    let (status, claim) = file(&app, &ivan, &conversation, refund("dossier-1")).await;
+    assert_eq!(status, 201, "{claim}");
+    let claim_path = format!("/api/v1/claims/{}/dossier", claim["id"].as_str().unwrap());
+    let conversation_path = format!("/api/v1/conversations/{conversation}/dossier");
+
+    // Another customer, and an operator of another department: as if there
+    // were no such claim.
+    let petr = app.customer_token("petr");
+    let travel = app
+        .operator("travel@shop", Role::Operator, &["travel"])
+        .await;
+    for (token, path) in [
+        (&petr, &claim_path),
+        (&petr, &conversation_path),
+        (&travel, &claim_path),
+        (&travel, &conversation_path),
+    ] {
+        let (status, _, body) = download(&app, token, path).await;
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (404, Some("not_found")),
+            "{path}"
+        );
+    }
+    let (status, _, _) = download(&app, &ivan, "/api/v1/claims/no-such-claim/dossier").await;
+    assert_eq!(status, 404);
+    assert!(
+        audited_dossiers(&app).await.is_empty(),
+        "refusals read nothing"
+    );
+
+    // The customer, the operator and the supervisor get the ZIP.
+    for token in [&ivan, &anna, &boss] {
+        let (status, content_type, body) = download(&app, token, &claim_path).await;
+        assert_eq!((status, content_type.as_str()), (200, "application/zip"));
+        assert!(body.starts_with(b"PK\x03\x04"), "a ZIP");
+    }
+    let response = app
+        .http
+        .get(app.url(&conversation_path))
+        .bearer_auth(&ivan)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let disposition = response.headers()["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"dossier-")
+            && disposition.ends_with(".zip\""),
+        "{disposition}"
+    );
+    let (status, _, body) = download(&app, &anna, &claim_path).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+
+    // Every download, by whom.
+    let audited = audited_dossiers(&app).await;
+    let actors: Vec<(&str, &str)> = audited
+        .iter()
+        .map(|(kind, target)| (kind.as_str(), target.as_str()))
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            ("customer", conversation.as_str()),
+            ("operator", conversation.as_str()),
+            ("operator", conversation.as_str()),
+            ("customer", conversation.as_str()),
+            ("operator", conversation.as_str()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn without_its_font_the_dossier_says_what_to_install() {
+    let Shop {
+        app,
+        ivan,
+        conversation,
+        ..
+    } = Shop::open(|settings| {
+        settings.claims.dossier_font = "/nonexistent/DejaVuSans.ttf".into();
+    })
+    .await;
+    let (status, _, body) = download(
+        &app,
+        &ivan,
+        &format!("/api/v1/conversations/{conversation}/dossier"),
+    )
+    .await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("dossier_unavailable"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fonts-dejavu-core"),
+        "{body}"
+    );
+    assert!(audited_dossiers(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_customer_downloads_dossiers_at_a_bounded_rate() {
+    let Shop {
+        app,
+        ivan,
+        conversation,
+        ..
+    } = Shop::open(|settings| {
+        settings.security.rate_limits = hotline_server::security::limits::RateLimitSettings {
+            dossiers_per_minute: 1,
+            per_ip_factor: 100,
+            ..hotline_server::security::limits::RateLimitSettings::off()
+        };
+    })
+    .await;
+    let path = format!("/api/v1/conversations/{conversation}/dossier");
+    let (status, _, _) = download(&app, &ivan, &path).await;
+    assert_eq!(status, 200);
+    let (status, _, body) = download(&app, &ivan, &path).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
+    assert_eq!(audited_dossiers(&app).await.len(), 1);
+}
+
+/// The audit log's dossier downloads, as (actor kind, conversation).
+async fn audited_dossiers(app: &TestApp) -> Vec<(String, String)> {
+    app.state
+        .store
+        .audit_entries(0, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "conversation.read" && e.details["purpose"] == "dossier")
+        .map(|e| (e.actor_kind, e.target.unwrap_or_default()))
+        .collect()
 }

@@ -430,6 +430,7 @@ async fn rate_limits_answer_429_with_retry_after() {
             messages_per_minute: 3,
             conversations_per_hour: 2,
             uploads_per_minute: 2,
+            dossiers_per_minute: 0,
             per_ip_factor: 2,
             logins_per_minute_per_ip: 100,
             login_failures_before_backoff: 2,
@@ -778,6 +779,7 @@ async fn each_limit_counts_only_the_routes_it_governs() {
             messages_per_minute: 1,
             conversations_per_hour: 1,
             uploads_per_minute: 1,
+            dossiers_per_minute: 0,
             per_ip_factor: 100,
             ..hotline_server::security::limits::RateLimitSettings::off()
         }

@@ -1101,6 +1101,25 @@ async fn a_customer_files_a_claim_and_the_supervisor_sees_it_in_the_registry() {
         "//section[contains(@class, 'claim-filed')]/p[starts-with(., 'Ответ — не позднее')]",
     )
     .await;
+    find(
+        &customer,
+        "//section[contains(@class, 'claim-filed')]/button[normalize-space()='Скачать для регулятора']",
+    )
+    .await;
+    // Where to go next: each regulator with its period.
+    click(&customer, "Куда обратиться дальше").await;
+    for heading in [
+        "Роспотребнадзор — через Госуслуги",
+        "Банк России — интернет-приёмная",
+        "Финансовый уполномоченный",
+    ] {
+        find(&customer, &format!("//h3[normalize-space()='{heading}']")).await;
+    }
+    assert_eq!(
+        accessibility_violations(&customer).await,
+        Vec::<String>::new()
+    );
+    screenshot(&customer, "widget-where-next").await;
     // Back in the chat, the acknowledgement with the number.
     click(&customer, "Вернуться в чат").await;
     wait_true(
@@ -1110,6 +1129,16 @@ async fn a_customer_files_a_claim_and_the_supervisor_sees_it_in_the_registry() {
             "return [...document.querySelectorAll('#log li.msg .text')].some(n => n.textContent.includes({}))",
             serde_json::to_string(&format!("Претензия № {number} зарегистрирована")).unwrap()
         ),
+    )
+    .await;
+    // Under the chat, the conversation's dossier downloads without an error.
+    find(&customer, "//button[@id='dossier-button']").await;
+    click(&customer, "Скачать для регулятора").await;
+    wait_true(
+        &customer,
+        "the dossier downloaded",
+        "const b = document.getElementById('dossier-button'); \
+         return !b.disabled && !document.querySelector('.dossier-error')",
     )
     .await;
 
@@ -1132,6 +1161,19 @@ async fn a_customer_files_a_claim_and_the_supervisor_sees_it_in_the_registry() {
         Vec::<String>::new()
     );
     screenshot(&supervisor, "console-claims").await;
+    // Its dossier is a plain link: the console's session authenticates it.
+    let fetched = supervisor
+        .execute_async(
+            &format!(
+                "const done = arguments[arguments.length - 1];
+                 const link = document.querySelector('tr[data-number=\"{number}\"] a[href$=\"/dossier\"]');
+                 fetch(link.href).then((r) => done(r.status + ' ' + r.headers.get('content-type')), (e) => done(String(e)));"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fetched, json!("200 application/zip"));
     // The number leads to the conversation.
     click(&supervisor, &number).await;
     find(

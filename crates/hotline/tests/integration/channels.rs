@@ -357,21 +357,8 @@ impl Hotline {
     }
 
     async fn upload_pdf(&self) -> String {
-        let form = reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("Акт.pdf"),
-        );
-        let info: Value = self
-            .http
-            .post(format!("{}/api/v1/attachments", self.base))
-            .bearer_auth(&self.operator)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let info =
+            crate::support::upload(&self.http, &self.base, &self.operator, "Акт.pdf", PDF).await;
         info["id"].as_str().unwrap().to_owned()
     }
 }

@@ -8,6 +8,7 @@ mod backup;
 mod browser;
 mod channels;
 mod cli;
+mod dossier;
 mod durability;
 mod help_browser;
 mod kb_cli;

@@ -248,21 +248,14 @@ async fn secrets_reach_no_file_no_log_and_no_event() {
     assert!(texts.contains(&"карта •••"), "{texts:?}");
 
     // A file whose name holds a card number.
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"just a note".to_vec())
-            .file_name("карта 4111-1111-1111-1111.txt"),
-    );
-    let upload: Value = http
-        .post(format!("{base}/api/v1/attachments"))
-        .bearer_auth(&customer)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let upload = crate::support::upload(
+        &http,
+        &base,
+        &customer,
+        "карта 4111-1111-1111-1111.txt",
+        b"just a note",
+    )
+    .await;
     assert_eq!(upload["name"], "карта •••• 1111.txt", "{upload}");
 
     // Links from customers are flagged, never refused.
@@ -562,25 +555,9 @@ async fn the_export_holds_what_every_table_keeps_about_the_customer() {
         .await
         .unwrap();
     assert_eq!(context.status(), 204);
-    let upload = |name: &'static str| {
-        let (http, base, customer) = (http.clone(), base.clone(), customer.clone());
-        async move {
-            let form = reqwest::multipart::Form::new().part(
-                "file",
-                reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name(name),
-            );
-            let uploaded: Value = http
-                .post(format!("{base}/api/v1/attachments"))
-                .bearer_auth(&customer)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            uploaded["id"].as_str().unwrap().to_owned()
-        }
+    let upload = async |name: &str| {
+        let uploaded = crate::support::upload(&http, &base, &customer, name, b"%PDF-1.4 x").await;
+        uploaded["id"].as_str().unwrap().to_owned()
     };
     let sent = upload("чек-кофемашина.pdf").await;
     upload("паспорт-не-отправлен.pdf").await;

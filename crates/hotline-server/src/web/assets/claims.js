@@ -33,7 +33,7 @@ export async function showClaims(pane, open) {
     }
     table.replaceChildren(el('table', { class: 'claims' },
       el('caption', { class: 'visually-hidden' }, t('claims')),
-      el('thead', {}, el('tr', {}, ['claim_number', 'claim_type', 'claim_status', 'claim_received', 'claim_due_date', 'claim_penalty']
+      el('thead', {}, el('tr', {}, ['claim_number', 'claim_type', 'claim_status', 'claim_received', 'claim_due_date', 'claim_penalty', 'claim_dossier']
         .map((key) => el('th', { scope: 'col' }, t(key))))),
       el('tbody', {}, body.claims.map((claim) => el('tr', { class: claim.alert || '', 'data-number': claim.number },
         el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => open(claim.conversation_id) }, claim.number)),
@@ -41,7 +41,10 @@ export async function showClaims(pane, open) {
         el('td', {}, t('claim_status_' + claim.status)),
         el('td', {}, formatDate(claim.received_at)),
         el('td', {}, dueText(claim)),
-        el('td', {}, claim.penalty && Number(claim.penalty.value) > 0 ? `${claim.penalty.value} ₽` : '—'))))));
+        el('td', {}, claim.penalty && Number(claim.penalty.value) > 0 ? `${claim.penalty.value} ₽` : '—'),
+        // The console's session cookie authenticates a plain link.
+        el('td', {}, el('a', { href: `/api/v1/claims/${encodeURIComponent(claim.id)}/dossier`, download: '',
+          'aria-label': `ZIP: ${t('dossier_download')}, ${claim.number}` }, 'ZIP')))))));
   };
   status.addEventListener('change', load);
   pane.replaceChildren(el('section', { class: 'claims-registry', 'aria-labelledby': 'claims-title' },

@@ -3,7 +3,7 @@
 // that survive going offline (retried with the same client_msg_id).
 
 import {
-  t, el, api, errorText, attachFile, safeUrl, download, formatTime, formatDate, formatSize,
+  t, el, api, errorText, attachFile, safeUrl, download, saveAs, formatTime, formatDate, formatSize,
   newMessageId, statusText, subjectText, MessageList, ReadMarks,
 } from './common.js';
 import { Live } from './live.js';
@@ -362,7 +362,62 @@ function showClaimFiled(conversationId, claim) {
     el('h2', {}, t('claim_filed', { number: claim.number })),
     el('p', {}, t('claim_due', { date: due })),
     el('p', { class: 'muted' }, claim.legal_basis),
+    dossierButton(`/api/v1/claims/${encodeURIComponent(claim.id)}/dossier`),
+    el('button', { type: 'button', class: 'link', onclick: () => showWhereNext(conversationId) }, t('where_next')),
     el('button', { type: 'button', class: 'primary wide', onclick: () => openConversation(conversationId) }, t('claim_back'))));
+}
+
+/** «Скачать для регулятора»: the ZIP of `path` (a claim's or a conversation's), saved under the server's name. */
+function dossierButton(path, attrs = {}) {
+  const button = el('button', { type: 'button', class: 'link dossier-button', ...attrs, onclick: async () => {
+    button.disabled = true;
+    const shown = button.nextElementSibling;
+    if (shown?.classList.contains('dossier-error')) shown.remove();
+    try {
+      const get = async () => fetch(path, { headers: await auth(), credentials: 'same-origin' });
+      let response = await get();
+      if (response.status === 401 && (await freshToken())) response = await get();
+      if (!response.ok) throw new Error(String(response.status));
+      const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') || '')?.[1] || 'dossier.zip';
+      saveAs(await response.blob(), name);
+    } catch {
+      button.after(el('p', { class: 'error dossier-error', role: 'alert' }, t('dossier_failed')));
+    } finally {
+      button.disabled = false;
+    }
+  } }, t('dossier_download'));
+  return button;
+}
+
+/** Where a customer turns when the company does not answer: each regulator with its period and what it asks for. */
+function showWhereNext(conversationId) {
+  setHeader(t('where_next'), true);
+  const place = (key) => el('section', { class: 'where-next', 'aria-labelledby': `where-${key}` },
+    el('h3', { id: `where-${key}` }, t(`where_${key}_title`)),
+    el('p', {}, t(`where_${key}_text`)));
+  render(el('section', { class: 'notice where-next-page', 'aria-labelledby': 'where-next-title' },
+    el('h2', { id: 'where-next-title' }, t('where_next')),
+    el('p', {}, t('where_next_intro')),
+    dossierButton(`/api/v1/conversations/${encodeURIComponent(conversationId)}/dossier`),
+    place('rpn'), place('cbr'), place('ombudsman'),
+    el('p', { class: 'muted' }, t('where_next_note')),
+    el('button', { type: 'button', class: 'primary wide', onclick: () => openConversation(conversationId) }, t('claim_back'))));
+}
+
+/** Under a conversation that has claims: its dossier and where to go next. */
+async function showClaimActions(conversation) {
+  let listed;
+  try {
+    listed = await call(`/api/v1/conversations/${encodeURIComponent(conversation.id)}/claims`);
+  } catch {
+    return;
+  }
+  const place = document.getElementById('claim-actions');
+  if (!place || state.current?.id !== conversation.id || !listed.claims.length) return;
+  place.replaceChildren(
+    dossierButton(`/api/v1/conversations/${encodeURIComponent(conversation.id)}/dossier`, { id: 'dossier-button' }),
+    el('button', { type: 'button', class: 'link', onclick: () => showWhereNext(conversation.id) }, t('where_next')));
+  place.hidden = false;
 }
 
 // ---- «Мой аккаунт взломали» -----------------------------------------------
@@ -418,6 +473,7 @@ async function openConversation(id) {
   }
   await loadMessages();
   restorePending();
+  showClaimActions(state.current);
 }
 
 /** Read marks for the open conversation, starting from the server's. */
@@ -498,7 +554,8 @@ function renderConversation(subject) {
       el('button', { type: 'submit', class: 'primary' }, t('send'))),
     el('button', { type: 'button', id: 'handoff', class: 'secondary wide', onclick: handoff }, t('call_operator')),
     // Shown once the conversation exists (a new one: after its first message).
-    el('button', { type: 'button', id: 'claim-button', class: 'link', hidden: !state.current, onclick: showClaimForm }, t('claim_file')));
+    el('button', { type: 'button', id: 'claim-button', class: 'link', hidden: !state.current, onclick: showClaimForm }, t('claim_file')),
+    el('div', { id: 'claim-actions', class: 'claim-actions', hidden: true }));
   state.attachments = [];
   drawStatus();
   drawMessages();

@@ -196,3 +196,61 @@ pub async fn accessibility_violations(client: &Client) -> Vec<String> {
         .unwrap();
     serde_json::from_value(found).unwrap()
 }
+
+/// An operator's bearer token from `POST /api/v1/auth/login`.
+pub async fn login(http: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().expect("logged in").to_owned()
+}
+
+/// Whether the command-line `tool` (Debian's poppler-utils: `pdftoppm`,
+/// `pdftotext`) runs here. When it does not, the caller skips with a notice,
+/// unless `HOTLINE_REQUIRE_BROWSER=1` (CI), which makes its absence a failure.
+pub fn tool_available(tool: &str) -> bool {
+    let runs = Command::new(tool)
+        .arg("-v")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !runs {
+        assert!(
+            std::env::var("HOTLINE_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "HOTLINE_REQUIRE_BROWSER=1 but `{tool}` cannot run: install poppler-utils"
+        );
+        eprintln!("notice: `{tool}` is missing (install poppler-utils): its checks are skipped");
+    }
+    runs
+}
+
+/// Uploads `content` as `name` with `POST /api/v1/attachments`; the
+/// attachment as the server answers it.
+pub async fn upload(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    name: &str,
+    content: &[u8],
+) -> Value {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(content.to_vec()).file_name(name.to_owned()),
+    );
+    http.post(format!("{base}/api/v1/attachments"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
