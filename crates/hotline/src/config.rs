@@ -2,8 +2,8 @@
 //! (nested keys with `__`, e.g. `HOTLINE_IDENTITY__ISSUER`), then flags.
 
 use anyhow::Context;
-use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use figment::{Figment, Source};
 use hotline_server::settings::Settings;
 use std::path::{Path, PathBuf};
 
@@ -20,11 +20,22 @@ const FROM_ENV: &[&str] = &[
     "ws_ping_seconds",
 ];
 
+/// A setting that does not have its built-in default, and where its value
+/// came from: the file, a variable, a flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// Dotted, as in the file (`identity.issuer`).
+    pub key: String,
+    pub from: String,
+}
+
+/// The settings, and where each value that is not a default came from
+/// (for `hotline config print`).
 pub fn load(
     file: &Path,
     data_dir: Option<PathBuf>,
     listen: Option<String>,
-) -> anyhow::Result<Settings> {
+) -> anyhow::Result<(Settings, Vec<Origin>)> {
     let mut figment = Figment::from(Serialized::defaults(Settings::default()));
     if file.exists() {
         figment = figment.merge(Toml::file(file));
@@ -52,11 +63,43 @@ pub fn load(
             file.display()
         )
     })?;
+    let mut origins = Vec::new();
+    if let Ok(tree) = serde_json::to_value(&settings) {
+        leaves(&tree, &mut Vec::new(), &mut |path| {
+            if let Some(from) = origin_of(&figment, path) {
+                origins.push(Origin {
+                    key: path.join("."),
+                    from,
+                });
+            }
+        });
+    }
+    let mut set_here = |key: &str, from: &str| {
+        origins.retain(|o| o.key != key);
+        origins.push(Origin {
+            key: key.to_owned(),
+            from: from.to_owned(),
+        });
+    };
     if let Ok(secret) = std::env::var("HOTLINE_IDENTITY_SECRET")
         && !secret.is_empty()
     {
         settings.identity.secret = Some(secret);
+        set_here("identity.secret", "HOTLINE_IDENTITY_SECRET");
     }
+    if std::env::var_os("HOTLINE_ALLOWED_ORIGINS").is_some() {
+        set_here("allowed_origins", "HOTLINE_ALLOWED_ORIGINS");
+    }
+    if std::env::var_os("HOTLINE_ALLOWED_LINK_DOMAINS").is_some() {
+        set_here("allowed_link_domains", "HOTLINE_ALLOWED_LINK_DOMAINS");
+    }
+    if data_dir.is_some() {
+        set_here("data_dir", "--data-dir or HOTLINE_DATA_DIR");
+    }
+    if listen.is_some() {
+        set_here("listen", "--listen or HOTLINE_LISTEN");
+    }
+    origins.sort_by(|a, b| a.key.cmp(&b.key));
     if let Ok(origins) = std::env::var("HOTLINE_ALLOWED_ORIGINS") {
         settings.allowed_origins = origins
             .split(',')
@@ -77,5 +120,37 @@ pub fn load(
     if let Some(listen) = listen {
         settings.listen = listen;
     }
-    Ok(settings)
+    Ok((settings, origins))
+}
+
+/// Calls `visit` with the path of every value of `tree` that is not a table
+/// (a list counts as one value, as it does in the file).
+fn leaves<'a>(
+    tree: &'a serde_json::Value,
+    path: &mut Vec<&'a str>,
+    visit: &mut impl FnMut(&[&str]),
+) {
+    match tree {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                path.push(key);
+                leaves(value, path, visit);
+                path.pop();
+            }
+        }
+        _ => visit(path),
+    }
+}
+
+/// The file or variable a value came from; `None` for a built-in default.
+fn origin_of(figment: &Figment, path: &[&str]) -> Option<String> {
+    let metadata = figment.find_metadata(&path.join("."))?;
+    match &metadata.source {
+        Some(Source::File(file)) => Some(file.display().to_string()),
+        // The variable as the user wrote it: nested keys joined with `__`.
+        _ if metadata.name.contains("environment") => {
+            Some(format!("HOTLINE_{}", path.join("__").to_ascii_uppercase()))
+        }
+        _ => None,
+    }
 }

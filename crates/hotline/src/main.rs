@@ -163,7 +163,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve { listen, .. } => listen.clone(),
         _ => None,
     };
-    let settings = config::load(&cli.config, cli.data_dir.clone(), listen)?;
+    let (settings, origins) = config::load(&cli.config, cli.data_dir.clone(), listen)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -231,6 +231,14 @@ fn main() -> anyhow::Result<()> {
             command: ConfigCommand::Print,
         } => {
             print!("{}", toml::to_string_pretty(&settings.redacted())?);
+            println!();
+            println!("# Where the values came from (everything else is a built-in default):");
+            for origin in &origins {
+                println!("#   {:<40} {}", origin.key, origin.from);
+            }
+            println!(
+                "# Canned replies changed in the console are stored in the database and win over canned_replies here."
+            );
             Ok(())
         }
     }

@@ -277,6 +277,52 @@ fn queue_settings_come_from_the_environment_too() {
 }
 
 #[test]
+fn config_print_says_where_each_value_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hotline.toml"),
+        "max_message_chars = 3000\n[identity]\nissuer = \"https://id.example.com\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["config", "print", "--data-dir"])
+        .arg(dir.path())
+        .current_dir(dir.path())
+        .env("HOTLINE_QUEUES__AWAY_GRACE_SECONDS", "77")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let origin = |key: &str| {
+        printed
+            .lines()
+            .filter_map(|line| line.strip_prefix("#   "))
+            .find_map(|line| {
+                let (k, from) = line.split_once(' ')?;
+                (k == key).then(|| from.trim().to_owned())
+            })
+    };
+    let file = dir.path().join("hotline.toml");
+    assert_eq!(
+        origin("max_message_chars"),
+        Some(file.display().to_string()),
+        "{printed}"
+    );
+    assert_eq!(origin("identity.issuer"), Some(file.display().to_string()));
+    assert_eq!(
+        origin("queues.away_grace_seconds").as_deref(),
+        Some("HOTLINE_QUEUES__AWAY_GRACE_SECONDS")
+    );
+    assert_eq!(
+        origin("data_dir").as_deref(),
+        Some("--data-dir or HOTLINE_DATA_DIR")
+    );
+    assert_eq!(origin("session_hours"), None, "a default is not listed");
+    assert!(printed.contains("Canned replies changed in the console"));
+}
+
+#[test]
 fn the_database_comes_from_database_url() {
     let dir = tempfile::tempdir().unwrap();
     let run = |url: &str, args: &[&str]| {
