@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "canned_replies",
         sql: include_str!("../migrations/0011_canned_replies.sql"),
     },
+    Migration {
+        version: 12,
+        name: "reports_by_department",
+        sql: include_str!("../migrations/0012_reports_by_department.sql"),
+    },
 ];
 
 /// Any number that no other user of the database takes for its own
