@@ -103,6 +103,19 @@ pub struct ReplyDraft {
     pub text: String,
 }
 
+/// A reply stored from the console (not a tombstone), as operators get it.
+fn from_console(row: StoredCannedReply) -> ReplyInEffect {
+    ReplyInEffect {
+        id: row.id,
+        department: row.department.as_str().to_owned(),
+        title: row.title,
+        text: row.text,
+        source: ReplySource::Console,
+        updated_by: Some(row.updated_by),
+        updated_at: Some(row.updated_at),
+    }
+}
+
 fn audit_view(reply: &ReplyInEffect) -> serde_json::Value {
     serde_json::json!({
         "department": reply.department,
@@ -132,15 +145,7 @@ impl App {
         for row in stored {
             replies.retain(|r| r.id != row.id);
             if !row.deleted {
-                replies.push(ReplyInEffect {
-                    id: row.id,
-                    department: row.department.as_str().to_owned(),
-                    title: row.title,
-                    text: row.text,
-                    source: ReplySource::Console,
-                    updated_by: Some(row.updated_by),
-                    updated_at: Some(row.updated_at),
-                });
+                replies.push(from_console(row));
             }
         }
         replies.sort_by(|a, b| (&a.department, &a.title).cmp(&(&b.department, &b.title)));
@@ -194,23 +199,18 @@ impl App {
             Some(id) => id.to_owned(),
             None => uuid::Uuid::now_v7().to_string(),
         };
-        self.store
-            .save_canned_reply(StoredCannedReply {
-                id: id.clone(),
-                department,
-                title,
-                text,
-                deleted: false,
-                updated_by: operator.id.clone(),
-                updated_at: time::OffsetDateTime::now_utc(),
-            })
-            .await?;
-        let after = self
-            .replies_in_effect()
-            .await?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| AppError::internal("a saved canned reply is not in effect"))?;
+        let row = StoredCannedReply {
+            id: id.clone(),
+            department,
+            title,
+            text,
+            deleted: false,
+            updated_by: operator.id.clone(),
+            updated_at: time::OffsetDateTime::now_utc(),
+        };
+        self.store.save_canned_reply(row.clone()).await?;
+        // A stored reply wins over the file's: the row is what is in effect.
+        let after = from_console(row);
         self.audit_by(
             principal,
             "canned_reply.saved",

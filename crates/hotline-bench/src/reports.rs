@@ -158,26 +158,7 @@ async fn seed(
             let done = done.clone();
             batch.push(tokio::spawn(async move {
                 store
-                    .start_conversation(StartConversation {
-                        department,
-                        subject: Subject::General,
-                        initial_status: Status::Bot,
-                        customer: CustomerIdentity {
-                            id: CustomerId::from_raw(format!("c{n}")),
-                            name: format!("Customer {n}"),
-                            email: None,
-                            phone: None,
-                            amr: vec![],
-                            auth_time: None,
-                            tier: None,
-                        },
-                        first_message: NewMessage {
-                            client_msg_id: ClientMsgId::parse(format!("m{n}"))?,
-                            text: MessageText::parse(format!("вопрос {n}"), 10_000)?,
-                            internal: false,
-                            attachment_ids: vec![],
-                        },
-                    })
+                    .start_conversation(crate::routing::numbered_start(n, department, Status::Bot)?)
                     .await?;
                 done.fetch_add(1, Ordering::Relaxed);
                 anyhow::Ok(())

@@ -193,6 +193,35 @@ pub async fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
+/// The `n`th benchmark customer's general question, opening a conversation.
+pub(crate) fn numbered_start(
+    n: usize,
+    department: hotline_domain::DepartmentId,
+    initial_status: hotline_domain::Status,
+) -> Result<hotline_store::StartConversation> {
+    use hotline_domain::*;
+    Ok(hotline_store::StartConversation {
+        department,
+        subject: Subject::General,
+        initial_status,
+        customer: CustomerIdentity {
+            id: CustomerId::from_raw(format!("c{n}")),
+            name: format!("Customer {n}"),
+            email: None,
+            phone: None,
+            amr: vec![],
+            auth_time: None,
+            tier: None,
+        },
+        first_message: hotline_store::NewMessage {
+            client_msg_id: ClientMsgId::parse(format!("m{n}"))?,
+            text: MessageText::parse(format!("вопрос {n}"), 10_000)?,
+            internal: false,
+            attachment_ids: vec![],
+        },
+    })
+}
+
 #[derive(Serialize)]
 struct StoreLine {
     scenario: &'static str,
@@ -251,26 +280,7 @@ async fn store_writes(args: &Args) -> Result<()> {
             let n = *n;
             batch.push(tokio::spawn(async move {
                 store
-                    .start_conversation(StartConversation {
-                        department,
-                        subject: Subject::General,
-                        initial_status: Status::Queued,
-                        customer: CustomerIdentity {
-                            id: CustomerId::from_raw(format!("c{n}")),
-                            name: format!("Customer {n}"),
-                            email: None,
-                            phone: None,
-                            amr: vec![],
-                            auth_time: None,
-                            tier: None,
-                        },
-                        first_message: NewMessage {
-                            client_msg_id: ClientMsgId::parse(format!("m{n}"))?,
-                            text: MessageText::parse(format!("вопрос {n}"), 10_000)?,
-                            internal: false,
-                            attachment_ids: vec![],
-                        },
-                    })
+                    .start_conversation(numbered_start(n, department, Status::Queued)?)
                     .await
                     .map_err(anyhow::Error::from)
             }));

@@ -140,50 +140,38 @@ impl TestApp {
             .to_owned()
     }
 
+    /// One authenticated request, with a JSON body when given one.
+    async fn request(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        split(request.send().await.expect("request")).await
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request");
-        split(response).await
+        self.request(reqwest::Method::GET, token, path, None).await
     }
 
     pub async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
+        self.request(reqwest::Method::POST, token, path, Some(body))
             .await
-            .expect("request");
-        split(response).await
     }
 
     pub async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .http
-            .put(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
+        self.request(reqwest::Method::PUT, token, path, Some(body))
             .await
-            .expect("request");
-        split(response).await
     }
 
     pub async fn delete(&self, token: &str, path: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .delete(self.url(path))
-            .bearer_auth(token)
-            .send()
+        self.request(reqwest::Method::DELETE, token, path, None)
             .await
-            .expect("request");
-        split(response).await
     }
 
     /// Starts a conversation; returns its id.
