@@ -17,6 +17,7 @@
 
 pub mod audit;
 pub mod bus;
+pub mod callbacks;
 pub mod canned;
 pub mod channels;
 pub mod claims;
@@ -58,6 +59,7 @@ pub struct AppSettings {
     /// Domains operators may link to; see `Settings::allowed_link_domains`.
     pub allowed_link_domains: Vec<String>,
     pub claims: claims::ClaimSettings,
+    pub callbacks: callbacks::CallbackSettings,
     /// Where the bot sends the press, investors and partners.
     pub contacts: help_center::contacts::Contacts,
     pub webhooks: webhooks::WebhookSettings,
@@ -88,6 +90,7 @@ pub struct App {
     security: Security,
     help_center: Arc<HelpCenter>,
     claims: claims::ClaimSettings,
+    callbacks: callbacks::CallbackSettings,
     contacts: help_center::contacts::Contacts,
     webhooks: webhooks::WebhookSettings,
     canned_replies: Vec<canned::CannedReply>,
@@ -110,6 +113,7 @@ impl App {
             security: Security::new(settings.security, &settings.allowed_link_domains),
             help_center,
             claims: settings.claims,
+            callbacks: settings.callbacks,
             contacts: settings.contacts,
             webhooks: settings.webhooks,
             canned_replies: settings.canned_replies,

@@ -76,6 +76,10 @@ pub enum DomainError {
     OperatorOnlyField { field: &'static str },
     #[error("received_at is in the future")]
     ReceivedInFuture,
+    #[error("this call-back is done: no more calls are recorded; the customer may order a new one")]
+    CallbackDone,
+    #[error("unknown call outcome `{0}`; use reached, no_answer or callback_again")]
+    UnknownCallbackOutcome(String),
 }
 
 impl DomainError {
@@ -104,6 +108,8 @@ impl DomainError {
             DomainError::ExtensionTooLate { .. } => ErrorCode::ExtensionTooLate,
             DomainError::OperatorOnlyField { .. } => ErrorCode::OperatorOnlyField,
             DomainError::ReceivedInFuture => ErrorCode::ReceivedInFuture,
+            DomainError::CallbackDone => ErrorCode::InvalidTransition,
+            DomainError::UnknownCallbackOutcome(_) => ErrorCode::UnknownCallbackOutcome,
         }
     }
 }

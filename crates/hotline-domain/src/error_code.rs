@@ -154,6 +154,11 @@ error_codes! {
     OperatorOnlyField => "operator_only_field",
     /// A claim's `received_at` is in the future.
     ReceivedInFuture => "received_in_future",
+    /// A call-back may not be ordered for this booking now: the error's
+    /// `reason` says why and `explanation` says it to the customer.
+    CallbackNotEligible => "callback_not_eligible",
+    /// A call's outcome is not `reached`, `no_answer` or `callback_again`.
+    UnknownCallbackOutcome => "unknown_callback_outcome",
     /// A social chat's link code is unknown, used or expired.
     InvalidLinkCode => "invalid_link_code",
     /// A webhook subscription names an event type Hotline does not send.

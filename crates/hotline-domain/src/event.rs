@@ -53,6 +53,12 @@ pub enum EventKind {
     /// A claim's legal end passed without an answer (operators only).
     #[serde(rename = "claim.overdue")]
     ClaimOverdue,
+    /// The customer ordered a call-back about a booking.
+    #[serde(rename = "callback.requested")]
+    CallbackRequested,
+    /// An operator recorded a call's outcome.
+    #[serde(rename = "callback.updated")]
+    CallbackUpdated,
 }
 
 impl EventKind {
@@ -68,6 +74,8 @@ impl EventKind {
             EventKind::ClaimUpdated => "claim.updated",
             EventKind::ClaimDueSoon => "claim.due_soon",
             EventKind::ClaimOverdue => "claim.overdue",
+            EventKind::CallbackRequested => "callback.requested",
+            EventKind::CallbackUpdated => "callback.updated",
         }
     }
     pub fn parse(raw: &str) -> Option<EventKind> {
@@ -82,6 +90,8 @@ impl EventKind {
             "claim.updated" => Some(EventKind::ClaimUpdated),
             "claim.due_soon" => Some(EventKind::ClaimDueSoon),
             "claim.overdue" => Some(EventKind::ClaimOverdue),
+            "callback.requested" => Some(EventKind::CallbackRequested),
+            "callback.updated" => Some(EventKind::CallbackUpdated),
             _ => None,
         }
     }
@@ -128,7 +138,9 @@ impl Event {
                 | EventKind::ClaimFiled
                 | EventKind::ClaimUpdated
                 | EventKind::ClaimDueSoon
-                | EventKind::ClaimOverdue => {}
+                | EventKind::ClaimOverdue
+                | EventKind::CallbackRequested
+                | EventKind::CallbackUpdated => {}
             }
         }
         Cow::Owned(data)

@@ -6,6 +6,7 @@
 
 pub mod article;
 pub mod calendar;
+pub mod callback;
 pub mod channel;
 pub mod claims;
 pub mod conversation;
@@ -28,6 +29,7 @@ pub mod sla;
 pub mod values;
 
 pub use article::{Article, ArticleDraft, ArticleFileError, ArticleId, ArticleSuggestion};
+pub use callback::{Callback, CallbackId, CallbackOutcome, CallbackStatus};
 pub use channel::{Channel, SocialChat};
 pub use claims::{Claim, ClaimId, ClaimStatus, ClaimType};
 pub use conversation::{

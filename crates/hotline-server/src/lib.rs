@@ -74,6 +74,7 @@ pub async fn build(
     crate::metrics::handle();
     settings.queues.validate()?;
     settings.claims.validate().map_err(anyhow::Error::msg)?;
+    settings.callbacks.validate().map_err(anyhow::Error::msg)?;
     if let Err(problem) = hotline_app::dossier::check_font(&settings.claims.dossier_font) {
         // Only the dossier needs it: the rest serves without.
         tracing::warn!("{problem}");
@@ -115,6 +116,7 @@ pub async fn build(
             security: settings.security.clone(),
             allowed_link_domains: settings.allowed_link_domains.clone(),
             claims: settings.claims.clone(),
+            callbacks: settings.callbacks.clone(),
             contacts: settings.contacts.clone(),
             webhooks: settings.webhooks.clone(),
             canned_replies: settings.canned_replies.clone(),

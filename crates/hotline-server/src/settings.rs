@@ -44,6 +44,8 @@ pub struct Settings {
     pub queues: crate::queues::settings::QueueSettings,
     pub help_center: hotline_app::help_center::settings::HelpCenterSettings,
     pub claims: hotline_app::claims::ClaimSettings,
+    /// Travel call-backs: where, how fast, for whom; see docs/callbacks.md.
+    pub callbacks: hotline_app::callbacks::CallbackSettings,
     /// Where the bot sends the press, investors and partners
     /// (`HOTLINE_CONTACTS__PRESS`, …); a kind without an address goes to
     /// support as any request.
@@ -91,6 +93,7 @@ impl Default for Settings {
             queues: Default::default(),
             help_center: Default::default(),
             claims: Default::default(),
+            callbacks: Default::default(),
             contacts: Default::default(),
             channels: Default::default(),
             webhooks: Default::default(),
@@ -155,6 +158,7 @@ impl fmt::Debug for Settings {
             .field("queues", &self.queues)
             .field("help_center", &self.help_center)
             .field("claims", &self.claims)
+            .field("callbacks", &self.callbacks)
             .field("contacts", &self.contacts)
             .field("channels", &self.channels)
             .field("webhooks", &self.webhooks)

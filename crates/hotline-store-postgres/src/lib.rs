@@ -16,6 +16,7 @@
 mod rows;
 mod append;
 mod audit;
+mod callbacks;
 mod canned;
 mod channels;
 mod claims;

@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reports_by_department",
         sql: include_str!("../migrations/0012_reports_by_department.sql"),
     },
+    Migration {
+        version: 13,
+        name: "callbacks",
+        sql: include_str!("../migrations/0013_callbacks.sql"),
+    },
 ];
 
 /// Any number that no other user of the database takes for its own

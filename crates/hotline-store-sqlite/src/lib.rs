@@ -8,6 +8,7 @@ mod rows;
 mod append;
 mod audit;
 pub mod backup;
+mod callbacks;
 mod canned;
 mod channels;
 mod claims;

@@ -8,11 +8,13 @@
 // Test code: a failed expectation is how a case reports failure.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod callbacks;
 mod channels;
 mod claims;
 pub mod multi;
 mod queues;
 mod webhooks;
+pub use callbacks::*;
 pub use channels::*;
 pub use claims::*;
 pub use multi::*;
@@ -90,6 +92,8 @@ macro_rules! store_conformance_suite {
             claim_alerts_are_recorded_once,
             a_rescheduled_claim_keeps_its_trigger,
             calendar_overrides_round_trip,
+            a_call_back_is_queued_once_with_an_acknowledgement,
+            call_outcomes_follow_the_rules,
             chats_follow_their_conversations,
             link_codes_link_a_chat_once,
             inbound_updates_are_taken_in_once,

@@ -7,6 +7,7 @@
 //! [`routing::rules`]) and runs over each backend's records.
 
 pub mod audit;
+pub mod callbacks;
 pub mod canned;
 pub mod channels;
 pub mod claims;
@@ -27,6 +28,7 @@ pub mod webhooks;
 pub mod write;
 
 pub use audit::{AuditEntry, AuditStore, NewAuditEntry};
+pub use callbacks::CallbackStore;
 pub use canned::{CannedReplyStore, StoredCannedReply};
 pub use channels::ChannelStore;
 pub use claims::ClaimStore;
@@ -70,6 +72,7 @@ pub struct Migration {
 #[async_trait]
 pub trait Store:
     AuditStore
+    + CallbackStore
     + CannedReplyStore
     + ChannelStore
     + ClaimStore

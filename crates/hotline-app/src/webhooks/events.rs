@@ -16,6 +16,8 @@ pub enum WebhookType {
     ClaimUpdated,
     ClaimDueSoon,
     ClaimOverdue,
+    CallbackRequested,
+    CallbackUpdated,
     SlaBreached,
     TakeoverReported,
 }
@@ -29,6 +31,8 @@ impl WebhookType {
         WebhookType::ClaimUpdated,
         WebhookType::ClaimDueSoon,
         WebhookType::ClaimOverdue,
+        WebhookType::CallbackRequested,
+        WebhookType::CallbackUpdated,
         WebhookType::SlaBreached,
         WebhookType::TakeoverReported,
     ];
@@ -42,6 +46,8 @@ impl WebhookType {
             WebhookType::ClaimUpdated => "claim.updated",
             WebhookType::ClaimDueSoon => "claim.due_soon",
             WebhookType::ClaimOverdue => "claim.overdue",
+            WebhookType::CallbackRequested => "callback.requested",
+            WebhookType::CallbackUpdated => "callback.updated",
             WebhookType::SlaBreached => "sla.breached",
             WebhookType::TakeoverReported => "security.takeover_reported",
         }
@@ -65,6 +71,10 @@ impl WebhookType {
             WebhookType::ClaimUpdated => "A claim was answered or its period extended.",
             WebhookType::ClaimDueSoon => "A claim's legal end is near.",
             WebhookType::ClaimOverdue => "A claim's legal end passed without an answer.",
+            WebhookType::CallbackRequested => {
+                "A customer ordered a call-back about a booking (the phone stays in Hotline: read the call-back through the API)."
+            }
+            WebhookType::CallbackUpdated => "An operator recorded a call's outcome.",
             WebhookType::SlaBreached => "A conversation missed a service-level target.",
             WebhookType::TakeoverReported => {
                 "A customer reported that their account was taken over (the security queue's conversation started)."
@@ -83,6 +93,7 @@ impl WebhookType {
             | WebhookType::ClaimUpdated
             | WebhookType::ClaimDueSoon
             | WebhookType::ClaimOverdue => "claim",
+            WebhookType::CallbackRequested | WebhookType::CallbackUpdated => "callback",
             WebhookType::SlaBreached => "breach",
         }
     }
@@ -104,6 +115,8 @@ pub fn webhook_type(event: &Event, takeover_department: &str) -> Option<WebhookT
         EventKind::ClaimUpdated => WebhookType::ClaimUpdated,
         EventKind::ClaimDueSoon => WebhookType::ClaimDueSoon,
         EventKind::ClaimOverdue => WebhookType::ClaimOverdue,
+        EventKind::CallbackRequested => WebhookType::CallbackRequested,
+        EventKind::CallbackUpdated => WebhookType::CallbackUpdated,
         EventKind::SlaBreached => WebhookType::SlaBreached,
         EventKind::QueueUpdated | EventKind::MessagesRead => return None,
     })
@@ -200,6 +213,10 @@ mod tests {
             "status": "open", "conversation_id": "c_01J9Z4Q8W3",
             "received_at": "2026-03-02T09:15:00Z", "legal_end": "2026-03-16"
         });
+        let callback = json!({
+            "callback_id": "cb_01J9Z6", "booking_id": "TR-55120", "status": "waiting",
+            "outcome": null, "attempts": 0, "due_at": "2026-03-02T09:30:00Z"
+        });
         let breach = json!({
             "conversation_id": "c_01J9Z4Q8W3", "target": "first_response",
             "due_at": "2026-03-02T09:20:00Z"
@@ -245,6 +262,12 @@ mod tests {
                     WebhookType::ClaimUpdated => event(5, EventKind::ClaimUpdated, claim.clone()),
                     WebhookType::ClaimDueSoon => event(6, EventKind::ClaimDueSoon, claim.clone()),
                     WebhookType::ClaimOverdue => event(7, EventKind::ClaimOverdue, claim.clone()),
+                    WebhookType::CallbackRequested => {
+                        event(10, EventKind::CallbackRequested, callback.clone())
+                    }
+                    WebhookType::CallbackUpdated => {
+                        event(11, EventKind::CallbackUpdated, callback.clone())
+                    }
                     WebhookType::SlaBreached => event(9, EventKind::SlaBreached, breach.clone()),
                     WebhookType::TakeoverReported => takeover.clone(),
                 };

@@ -78,6 +78,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | NotApplicable
         | ExtensionNotAllowed
         | ReceivedInFuture
+        | CallbackNotEligible
+        | UnknownCallbackOutcome
         | InvalidLinkCode
         | UnknownWebhookType
         | InvalidWebhookUrl

@@ -1,6 +1,7 @@
 //! The HTTP layer: routes, extractors, errors and the OpenAPI document.
 
 pub mod attachments;
+pub mod callbacks;
 pub mod canned;
 pub mod claims;
 pub mod conversations;
@@ -49,6 +50,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "help center", description = "Help-center articles, search, suggestions and the answer bot"),
         (name = "reports", description = "Supervisors' numbers: volumes, response times, SLA, satisfaction"),
         (name = "claims", description = "Formal claims on statutory clocks and the working calendar"),
+        (name = "callbacks", description = "Travel call-backs: ordering one about a booking, the call-back queue and each call's outcome"),
         (name = "channels", description = "Social channels (Telegram, VK): where guests write, and linking a chat to the customer's account"),
         (name = "webhooks", description = "Outbound webhooks to the company's systems: subscriptions, secrets, the delivery log and dead letters"),
         (name = "settings", description = "What administrators change in the console without a restart: canned replies"),
@@ -202,6 +204,7 @@ pub fn router(state: AppState) -> Router {
         .merge(kb::routes())
         .merge(read::routes())
         .merge(claims::routes(limits))
+        .merge(callbacks::routes(limits))
         .merge(crate::channels::routes())
         .merge(webhooks::routes())
         .merge(canned::routes())

@@ -9,7 +9,10 @@ use crate::auth::{self, Auth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use hotline_app::callbacks::TokenBooking;
 use hotline_app::{App, ClaimedOrder, Purpose};
+use hotline_domain::OrderId;
+use hotline_domain::callback::{Booking, normalise_phone};
 use hotline_domain::{Conversation, ConversationId, ErrorCode, Principal};
 use hotline_store::{ConversationFilter, EventScope, Store};
 use serde::{Deserialize, Serialize};
@@ -37,6 +40,28 @@ pub struct Order {
     /// As the company wrote it (e.g. `2026-11-20`).
     pub date: String,
     pub status: String,
+    /// A trip's route as the company writes it (`Москва — Сочи`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// The passenger or guest named in the booking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passenger: Option<String>,
+    /// The phone given at booking: where a call-back goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// When the trip starts (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub departure_at: Option<String>,
+    /// The company marks the trip disrupted (cancelled, moved).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disrupted: bool,
+}
+
+fn is_sane_text(field: &str) -> bool {
+    !field.is_empty()
+        && field.chars().count() <= MAX_FIELD_CHARS
+        && !field.chars().any(char::is_control)
 }
 
 impl Order {
@@ -48,13 +73,47 @@ impl Order {
             &self.date,
             &self.status,
         ]
-        .iter()
-        .all(|f| {
-            !f.is_empty()
-                && f.chars().count() <= MAX_FIELD_CHARS
-                && !f.chars().any(char::is_control)
+        .into_iter()
+        .all(|f| is_sane_text(f))
+            && [&self.route, &self.passenger]
+                .into_iter()
+                .flatten()
+                .all(|f| is_sane_text(f))
+            && self
+                .phone
+                .as_deref()
+                .is_none_or(|p| normalise_phone(p).is_some())
+            && self
+                .departure_at
+                .as_deref()
+                .is_none_or(|at| parse_rfc3339(at).is_some())
+    }
+
+    /// The booking a call-back is about: the booking's phone, else the
+    /// customer's own from the token. `None` for an id no booking can have.
+    fn booking(&self, customer_phone: Option<&str>) -> Option<TokenBooking> {
+        let phone = self
+            .phone
+            .as_deref()
+            .or(customer_phone)
+            .and_then(normalise_phone)
+            .unwrap_or_default();
+        Some(TokenBooking {
+            department: self.department.clone(),
+            booking: Booking {
+                booking_id: OrderId::parse(self.id.clone()).ok()?,
+                route: self.route.clone().unwrap_or_else(|| self.title.clone()),
+                passenger: self.passenger.clone().unwrap_or_default(),
+                phone,
+                departure_at: self.departure_at.as_deref().and_then(parse_rfc3339),
+                disrupted: self.disrupted,
+            },
         })
     }
+}
+
+fn parse_rfc3339(raw: &str) -> Option<hotline_domain::Timestamp> {
+    time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// The one claim Hotline reads besides the identity ones.
@@ -101,6 +160,19 @@ pub fn claimed_orders_of(headers: &HeaderMap) -> ApiResult<Option<Vec<ClaimedOrd
             })
             .collect()
     }))
+}
+
+/// The bookings of the caller's bearer token, as call-backs check them;
+/// none when the token lists no orders.
+pub fn claimed_bookings_of(
+    headers: &HeaderMap,
+    customer_phone: Option<&str>,
+) -> ApiResult<Vec<TokenBooking>> {
+    Ok(claimed_orders(headers)?
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|o| o.booking(customer_phone))
+        .collect())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -5,6 +5,7 @@
 
 mod attachments;
 mod auth;
+mod callbacks;
 mod canned;
 mod claims;
 mod conversations;
