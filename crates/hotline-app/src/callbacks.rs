@@ -123,6 +123,11 @@ impl App {
         &self.callbacks.rules
     }
 
+    /// The departments whose customers may order a call-back.
+    pub fn callback_departments(&self) -> &[String] {
+        &self.callbacks.departments
+    }
+
     /// The department's bookings from the token and what each allows now.
     fn booking_options(
         &self,

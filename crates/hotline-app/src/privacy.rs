@@ -6,12 +6,13 @@ use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
 use crate::files::Files;
 use hotline_domain::{CustomerId, CustomerIdentity, ErrorCode, Principal};
+use hotline_store::callbacks::CallbackFilter;
 use hotline_store::claims::ClaimFilter;
 use hotline_store::{ConversationFilter, Erased, EventScope, MessageQuery, Store};
 use std::path::Path;
 
-/// A conversation's claims exported at most (far above any real one).
-const MAX_EXPORTED_CLAIMS: usize = 1000;
+/// A conversation's claims, and its call-backs, exported at most (far above any real one).
+const MAX_EXPORTED_PER_CONVERSATION: usize = 1000;
 
 /// A claim as the customer's export shows it: everything it holds about them.
 fn claim_record(claim: &hotline_domain::Claim) -> serde_json::Value {
@@ -194,13 +195,22 @@ pub async fn export_customer(
                 statuses: Vec::new(),
                 due_before: None,
                 without_overdue_alert: false,
-                limit: MAX_EXPORTED_CLAIMS,
+                limit: MAX_EXPORTED_PER_CONVERSATION,
+            })
+            .await?;
+        // Call-backs hold the booking's phone and name: theirs to see.
+        let callbacks = store
+            .callbacks(CallbackFilter {
+                conversation_id: Some(conversation.id.clone()),
+                limit: MAX_EXPORTED_PER_CONVERSATION,
+                ..CallbackFilter::default()
             })
             .await?;
         exported.push(serde_json::json!({
             "conversation": conversation.seen_by(&reader),
             "messages": messages,
             "claims": claims.iter().map(claim_record).collect::<Vec<_>>(),
+            "callbacks": callbacks,
         }));
     }
     let count = exported.len();

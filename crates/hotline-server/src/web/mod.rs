@@ -73,6 +73,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("console.js", JS, include_str!("assets/console.js")),
     ("reports.js", JS, include_str!("assets/reports.js")),
     ("claims.js", JS, include_str!("assets/claims.js")),
+    ("callbacks.js", JS, include_str!("assets/callbacks.js")),
     ("canned.js", JS, include_str!("assets/canned.js")),
     ("demo.js", JS, include_str!("assets/demo.js")),
     ("base.css", CSS, include_str!("assets/base.css")),
@@ -103,6 +104,7 @@ pub const CONSOLE_FILES: &[&str] = &[
     "console.js",
     "reports.js",
     "claims.js",
+    "callbacks.js",
     "canned.js",
     "base.css",
     "console.css",
@@ -306,6 +308,7 @@ async fn console_session(
         "operator": view,
         "departments": app.departments(),
         "canned_replies": canned,
+        "callback_departments": app.callback_departments(),
     })))
 }
 

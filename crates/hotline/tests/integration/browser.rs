@@ -1699,3 +1699,108 @@ async fn a_canned_reply_added_in_the_console_is_used_at_once() {
         client.close().await.unwrap();
     }
 }
+
+/// A customer, in the widget, writes to travel support about `booking`.
+async fn write_to_travel_about(client: &Client, base: &str, customer: &str, booking: &str) {
+    widget_as(client, base, customer).await;
+    click(client, "Новое обращение").await;
+    click(client, "Билеты и отели").await;
+    click(client, booking).await;
+    find(client, "//textarea[@aria-label='Сообщение']")
+        .await
+        .send_keys("Что с моей поездкой? Позвоните мне")
+        .await
+        .unwrap();
+    click(client, "Отправить").await;
+    find(
+        client,
+        "//section[@id='callback']/h2[normalize-space()='Звонок от поддержки']",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_eligible_traveller_orders_a_call_back_and_an_ineligible_one_is_told_why() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+
+    // Ivan's flight was moved: the button, with the booking's number masked.
+    let ivan = browser(&webdriver).await;
+    write_to_travel_about(&ivan, &server.base, "demo-ivan", "TR-55120").await;
+    find(
+        &ivan,
+        "//section[@id='callback']//p[normalize-space()='Перезвоним на номер из бронирования •••45-67.']",
+    )
+    .await;
+    assert_eq!(accessibility_violations(&ivan).await, Vec::<String>::new());
+    assert_eq!(unnamed_controls(&ivan).await, Vec::<String>::new());
+    screenshot(&ivan, "widget-callback").await;
+    click(&ivan, "Заказать звонок").await;
+    // Drawn again as the live event arrives: read it by script, not by element.
+    wait_true(
+        &ivan,
+        "the call-back's status under the chat",
+        "return document.getElementById('callback-status')?.textContent
+           .startsWith('Звонок заказан по бронированию TR-55120: перезвоним на •••45-67 до')",
+    )
+    .await;
+    wait_true(
+        &ivan,
+        "the acknowledgement in the chat",
+        "return [...document.querySelectorAll('#log li.msg .text')].some(n => n.textContent.startsWith('Заявка на звонок принята: бронирование TR-55120'))",
+    )
+    .await;
+
+    // Pyotr's train left yesterday: no button, the reason in words.
+    let petr = browser(&webdriver).await;
+    write_to_travel_about(&petr, &server.base, "demo-petr", "TR-56001").await;
+    find(
+        &petr,
+        "//section[@id='callback']//p[starts-with(normalize-space(), 'Поездка уже началась')]",
+    )
+    .await;
+    let buttons = petr
+        .execute(
+            "return document.querySelectorAll('#callback button').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(buttons, json!(0), "an explanation, not a button");
+    assert_eq!(accessibility_violations(&petr).await, Vec::<String>::new());
+    screenshot(&petr, "widget-callback-ineligible").await;
+
+    // Anna works the call-back queue: the number to dial, then the outcome.
+    let anna = browser(&webdriver).await;
+    anna.goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as_anna(&anna).await;
+    click(&anna, "Звонки").await;
+    let row = find(
+        &anna,
+        "//table[contains(@class, 'callbacks')]//tr[@data-booking='TR-55120']",
+    )
+    .await;
+    let row_text = row.text().await.unwrap();
+    assert!(row_text.contains("Иван Петров"), "{row_text}");
+    find(&anna, "//a[@href='tel:+79161234567']").await;
+    assert_eq!(accessibility_violations(&anna).await, Vec::<String>::new());
+    assert_eq!(unnamed_controls(&anna).await, Vec::<String>::new());
+    screenshot(&anna, "console-callbacks").await;
+    click(&anna, "Дозвонились").await;
+    find(&anna, "//p[normalize-space()='Заказанных звонков нет.']").await;
+    wait_true(
+        &ivan,
+        "the outcome in the customer's chat",
+        "return [...document.querySelectorAll('#log li.msg .text')].some(n => n.textContent === 'Оператор поговорил с вами по телефону •••45-67.')",
+    )
+    .await;
+    for client in [ivan, petr, anna] {
+        client.close().await.unwrap();
+    }
+}

@@ -9,6 +9,7 @@ import {
 import { Live } from './live.js';
 import { showReports } from './reports.js';
 import { showClaims } from './claims.js';
+import { showCallbacks } from './callbacks.js';
 import { showCannedReplies } from './canned.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,6 +22,7 @@ const state = {
   departments: [],
   conversations: new Map(),
   canned: [],
+  callbackDepartments: [],
   liveStats: null,
   tab: 'waiting',
   department: '',
@@ -46,6 +48,7 @@ async function boot() {
     state.me = session.operator;
     state.departments = session.departments;
     state.canned = session.canned_replies || [];
+    state.callbackDepartments = session.callback_departments || [];
   } catch {
     return showLogin();
   }
@@ -86,6 +89,8 @@ async function showApp() {
   $('me').textContent = state.me.name;
   $('reports-button').hidden = !supervises();
   $('claims-button').hidden = !supervises();
+  // Any operator of a department that calls back works the queue.
+  $('callbacks-button').hidden = !state.me.departments.some((d) => state.callbackDepartments.includes(d));
   $('canned-button').hidden = !supervises();
   const filter = $('department-filter');
   filter.replaceChildren(filter.firstElementChild, ...state.departments
@@ -120,6 +125,11 @@ function showInPane(draw) {
 }
 
 $('claims-button').addEventListener('click', () => showInPane((pane) => showClaims(pane, async (id) => {
+  const known = state.conversations.get(id) || await call('/api/v1/conversations/' + encodeURIComponent(id)).catch(() => null);
+  if (known) select(id, known);
+})));
+
+$('callbacks-button').addEventListener('click', () => showInPane((pane) => showCallbacks(pane, call, async (id) => {
   const known = state.conversations.get(id) || await call('/api/v1/conversations/' + encodeURIComponent(id)).catch(() => null);
   if (known) select(id, known);
 })));

@@ -420,6 +420,75 @@ async function showClaimActions(conversation) {
   place.hidden = false;
 }
 
+// ---- «Заказать звонок» --------------------------------------------------------
+
+// Kept until the order is acknowledged, so a retry after a lost answer
+// gives the same call-back.
+const CALLBACK_KEY = (conversationId, bookingId) => `hotline-callback:${conversationId}:${bookingId}`;
+
+function clockTime(at) {
+  return new Date(at).toLocaleTimeString(document.documentElement.lang || 'ru', { hour: '2-digit', minute: '2-digit' });
+}
+
+/** A travel conversation: order a call-back about a booking, or read why not. */
+async function showCallback(conversation) {
+  let options;
+  try {
+    options = await call(`/api/v1/conversations/${encodeURIComponent(conversation.id)}/callback`);
+  } catch {
+    return;
+  }
+  const box = document.getElementById('callback');
+  if (!box || state.current?.id !== conversation.id || !options.offered) return;
+  const parts = [el('h2', { id: 'callback-title' }, t('callback_title'))];
+  const waiting = options.callbacks.find((c) => c.status === 'waiting');
+  if (waiting) {
+    parts.push(el('p', { id: 'callback-status', class: 'callback-status', role: 'status' },
+      t('callback_waiting', { booking: waiting.booking_id, phone: waiting.phone, time: clockTime(waiting.due_at) })));
+  } else if (!options.bookings.length) {
+    parts.push(el('p', { class: 'callback-explanation' }, options.explanation || ''));
+  } else {
+    for (const booking of options.bookings) {
+      const why = `callback-why-${booking.booking_id}`;
+      parts.push(el('div', { class: 'callback-booking' },
+        el('p', { class: 'callback-route' }, el('strong', {}, booking.route), ` · ${booking.booking_id}`),
+        booking.eligible
+          ? el('button', { type: 'button', class: 'secondary wide callback-order', 'data-booking': booking.booking_id,
+            'aria-describedby': why, onclick: (e) => orderCallback(conversation.id, booking.booking_id, e.currentTarget) },
+          t('callback_order'))
+          : null,
+        el('p', { id: why, class: booking.eligible ? 'muted' : 'callback-explanation' },
+          booking.eligible ? t('callback_phone', { phone: booking.masked_phone || '' }) : booking.explanation)));
+    }
+  }
+  box.replaceChildren(...parts);
+  box.hidden = false;
+}
+
+async function orderCallback(conversationId, bookingId, button) {
+  button.disabled = true;
+  const key = CALLBACK_KEY(conversationId, bookingId);
+  let clientMsgId = sessionStorage.getItem(key);
+  if (!clientMsgId) {
+    clientMsgId = newMessageId();
+    sessionStorage.setItem(key, clientMsgId);
+  }
+  try {
+    await call(`/api/v1/conversations/${encodeURIComponent(conversationId)}/callbacks`, {
+      method: 'POST', body: { booking_id: bookingId, client_msg_id: clientMsgId },
+    });
+    sessionStorage.removeItem(key);
+  } catch (error) {
+    button.disabled = false;
+    button.after(el('p', { class: 'error', role: 'alert' }, errorText(error)));
+    return;
+  }
+  if (state.current?.id === conversationId) {
+    await showCallback(state.current);
+    await loadMessages();
+  }
+}
+
 // ---- «Мой аккаунт взломали» -----------------------------------------------
 
 const TAKEOVER_TOPIC = 'account_takeover';
@@ -474,6 +543,7 @@ async function openConversation(id) {
   await loadMessages();
   restorePending();
   showClaimActions(state.current);
+  showCallback(state.current);
 }
 
 /** Read marks for the open conversation, starting from the server's. */
@@ -555,7 +625,8 @@ function renderConversation(subject) {
     el('button', { type: 'button', id: 'handoff', class: 'secondary wide', onclick: handoff }, t('call_operator')),
     // Shown once the conversation exists (a new one: after its first message).
     el('button', { type: 'button', id: 'claim-button', class: 'link', hidden: !state.current, onclick: showClaimForm }, t('claim_file')),
-    el('div', { id: 'claim-actions', class: 'claim-actions', hidden: true }));
+    el('div', { id: 'claim-actions', class: 'claim-actions', hidden: true }),
+    el('section', { id: 'callback', class: 'callback', hidden: true, 'aria-labelledby': 'callback-title' }));
   state.attachments = [];
   drawStatus();
   drawMessages();
@@ -786,6 +857,7 @@ async function deliver(entry) {
         // earlier messages) may have been announced before this answer came
         // back, while no conversation was open to take it.
         loadMessages();
+        showCallback(state.current);
       }
       // Messages typed before the start was acknowledged belong to it.
       writeOutbox(readOutbox().map((e) => (e.client_msg_id !== entry.client_msg_id && sameDraft(e.start, entry.start)
@@ -867,6 +939,10 @@ function onEvent(frame) {
   }
   if (frame.type === 'messages.read') {
     if (state.current && data.conversation_id === state.current.id && state.reads?.heard(data)) drawMessages();
+    return;
+  }
+  if (frame.type.startsWith('callback.')) {
+    if (state.current) showCallback(state.current);
     return;
   }
   if (frame.type.startsWith('conversation.')) {
