@@ -33,6 +33,7 @@ pub mod reports;
 pub mod screening;
 pub mod search;
 pub mod security;
+pub mod team;
 pub mod webhooks;
 
 pub use conversations::{

@@ -159,6 +159,15 @@ error_codes! {
     CallbackNotEligible => "callback_not_eligible",
     /// A call's outcome is not `reached`, `no_answer` or `callback_again`.
     UnknownCallbackOutcome => "unknown_callback_outcome",
+    /// An operator's role is not `operator`, `supervisor` or `admin`.
+    InvalidRole => "invalid_role",
+    /// An operator's display name imitates support or the company, or holds
+    /// look-alike or invisible characters.
+    OperatorNameRefused => "operator_name_refused",
+    /// An operator's invitation is unknown, used or expired.
+    InvalidInvite => "invalid_invite",
+    /// A new password is shorter than 8 characters or longer than 1024 bytes.
+    PasswordRejected => "password_rejected",
     /// A social chat's link code is unknown, used or expired.
     InvalidLinkCode => "invalid_link_code",
     /// A webhook subscription names an event type Hotline does not send.

@@ -32,6 +32,7 @@ mod redaction;
 mod reports;
 mod search;
 mod store;
+mod team;
 mod webhooks;
 
 use crate::db::{Db, StoreResult};

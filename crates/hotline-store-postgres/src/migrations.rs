@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "callbacks",
         sql: include_str!("../migrations/0013_callbacks.sql"),
     },
+    Migration {
+        version: 14,
+        name: "operator_accounts",
+        sql: include_str!("../migrations/0014_operator_accounts.sql"),
+    },
 ];
 
 /// Any number that no other user of the database takes for its own

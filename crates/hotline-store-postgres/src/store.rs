@@ -17,7 +17,7 @@ use hotline_store::{
 };
 use std::sync::Arc;
 
-fn link_departments(
+pub(crate) fn link_departments(
     db: &Db<'_>,
     operator: &OperatorId,
     departments: &[DepartmentId],
@@ -133,7 +133,8 @@ impl Store for PostgresStore {
         let email = email.to_owned();
         self.read(move |db| {
             let Some(row) = db.query_opt(
-                "SELECT id, email, password_hash FROM operators WHERE email = $1",
+                "SELECT id, email, password_hash FROM operators
+                 WHERE email = $1 AND deactivated_at IS NULL",
                 &[&email],
             )?
             else {
@@ -199,7 +200,8 @@ impl Store for PostgresStore {
         let token_hash = token_hash.to_owned();
         self.read(move |db| {
             let row = db.query_opt(
-                "SELECT operator_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+                "SELECT s.operator_id FROM sessions s JOIN operators o ON o.id = s.operator_id
+                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND o.deactivated_at IS NULL",
                 &[&token_hash, &now_unix],
             )?;
             match row {

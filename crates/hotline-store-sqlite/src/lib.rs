@@ -21,6 +21,7 @@ mod redaction;
 mod reports;
 mod routing_state;
 mod search;
+mod team;
 mod webhooks;
 mod writer;
 
@@ -275,7 +276,10 @@ impl Store for SqliteStore {
         let email = email.to_owned();
         self.read(move |conn| {
             let found = conn
-                .prepare_cached("SELECT id, email, password_hash FROM operators WHERE email = ?1")?
+                .prepare_cached(
+                    "SELECT id, email, password_hash FROM operators
+                     WHERE email = ?1 AND deactivated_at IS NULL",
+                )?
                 .query_row(params![email], |r| {
                     Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
                 })
@@ -344,7 +348,8 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let id: Option<String> = conn
                 .prepare_cached(
-                    "SELECT operator_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+                    "SELECT s.operator_id FROM sessions s JOIN operators o ON o.id = s.operator_id
+                      WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND o.deactivated_at IS NULL",
                 )?
                 .query_row(params![token_hash, now_unix], |r| r.get(0))
                 .optional()?;

@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "callbacks",
         sql: include_str!("migrations/0013_callbacks.sql"),
     },
+    Migration {
+        version: 14,
+        name: "operator_accounts",
+        sql: include_str!("migrations/0014_operator_accounts.sql"),
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -13,12 +13,14 @@ mod channels;
 mod claims;
 pub mod multi;
 mod queues;
+mod team;
 mod webhooks;
 pub use callbacks::*;
 pub use channels::*;
 pub use claims::*;
 pub use multi::*;
 pub use queues::*;
+pub use team::*;
 pub use webhooks::*;
 
 use crate::*;
@@ -94,6 +96,7 @@ macro_rules! store_conformance_suite {
             calendar_overrides_round_trip,
             a_call_back_is_queued_once_with_an_acknowledgement,
             call_outcomes_follow_the_rules,
+            operators_are_invited_changed_and_deactivated,
             chats_follow_their_conversations,
             link_codes_link_a_chat_once,
             inbound_updates_are_taken_in_once,

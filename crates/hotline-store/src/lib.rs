@@ -23,6 +23,7 @@ mod redaction;
 pub mod reports;
 pub mod routing;
 pub mod search;
+pub mod team;
 mod types;
 pub mod webhooks;
 pub mod write;
@@ -45,6 +46,7 @@ pub use redaction::RedactionStore;
 pub use reports::{FactsQuery, ReportStore};
 pub use routing::{RoutingRecords, RoutingState, Waiting};
 pub use search::{ConversationSearch, SearchHit, SearchStore};
+pub use team::TeamStore;
 pub use types::*;
 pub use webhooks::WebhookStore;
 
@@ -84,6 +86,7 @@ pub trait Store:
     + RedactionStore
     + ReportStore
     + SearchStore
+    + TeamStore
     + WebhookStore
     + Send
     + Sync

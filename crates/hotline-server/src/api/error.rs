@@ -80,6 +80,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ReceivedInFuture
         | CallbackNotEligible
         | UnknownCallbackOutcome
+        | InvalidRole
+        | OperatorNameRefused
+        | InvalidInvite
+        | PasswordRejected
         | InvalidLinkCode
         | UnknownWebhookType
         | InvalidWebhookUrl

@@ -14,6 +14,7 @@ pub mod realtime;
 pub mod reports;
 pub mod security;
 pub mod session;
+pub mod team;
 pub mod views;
 pub mod webhooks;
 
@@ -53,7 +54,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "callbacks", description = "Travel call-backs: ordering one about a booking, the call-back queue and each call's outcome"),
         (name = "channels", description = "Social channels (Telegram, VK): where guests write, and linking a chat to the customer's account"),
         (name = "webhooks", description = "Outbound webhooks to the company's systems: subscriptions, secrets, the delivery log and dead letters"),
-        (name = "settings", description = "What administrators change in the console without a restart: canned replies"),
+        (name = "settings", description = "What administrators change in the console without a restart: canned replies, the team"),
     )
 )]
 struct ApiDoc;
@@ -208,6 +209,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::channels::routes())
         .merge(webhooks::routes())
         .merge(canned::routes())
+        .merge(team::routes(limits))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

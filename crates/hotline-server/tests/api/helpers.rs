@@ -164,6 +164,11 @@ impl TestApp {
             .await
     }
 
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.request(reqwest::Method::PATCH, token, path, Some(body))
+            .await
+    }
+
     pub async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
         self.request(reqwest::Method::PUT, token, path, Some(body))
             .await

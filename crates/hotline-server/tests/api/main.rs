@@ -19,4 +19,5 @@ mod realtime;
 mod reports;
 mod search;
 mod security;
+mod team;
 mod web;
