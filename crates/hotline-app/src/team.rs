@@ -333,13 +333,7 @@ mod tests {
             operator_email(" Anna@Shop.Example ").as_deref(),
             Ok("anna@shop.example")
         );
-        for bad in [
-            "",
-            "anna",
-            "@shop.example",
-            "anna@",
-            "an na@shop.example",
-        ] {
+        for bad in ["", "anna", "@shop.example", "anna@", "an na@shop.example"] {
             assert!(operator_email(bad).is_err(), "{bad:?}");
         }
         let long = format!("{}@shop.example", "a".repeat(250));

@@ -119,7 +119,11 @@ async fn an_invited_operator_sets_a_password_and_an_administrator_manages_them()
     assert_eq!(status, 200, "{changed}");
     assert_eq!(changed["role"], "supervisor");
     let (_, me) = app.get(&olga_token, "/api/v1/me").await;
-    assert_eq!(me["operator"]["departments"], json!(["bank", "travel"]), "{me}");
+    assert_eq!(
+        me["operator"]["departments"],
+        json!(["bank", "travel"]),
+        "{me}"
+    );
 
     // Deactivated: the open session ends at once, the password stops working.
     let (status, off) = app.patch(&admin, &path, json!({"active": false})).await;
@@ -211,7 +215,12 @@ async fn only_administrators_manage_the_team_and_bad_input_changes_nothing() {
             "empty_value",
         ),
         (
-            invite("x@shop.example", "Пoддержка (a Latin o)", "operator", json!([])),
+            invite(
+                "x@shop.example",
+                "Пoддержка (a Latin o)",
+                "operator",
+                json!([]),
+            ),
             "operator_name_refused",
         ),
         (

@@ -1804,3 +1804,114 @@ async fn an_eligible_traveller_orders_a_call_back_and_an_ineligible_one_is_told_
         client.close().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_invites_an_operator_and_deactivates_another() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+
+    // Anna is at work in her console.
+    let anna = browser(&webdriver).await;
+    anna.goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as_anna(&anna).await;
+
+    let admin = browser(&webdriver).await;
+    admin
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as(&admin, "admin@demo.hotline", "demo-admin-2026").await;
+    click(&admin, "Команда").await;
+    find(
+        &admin,
+        "//table[contains(@class, 'team')]//tr[@data-email='anna@demo.hotline']",
+    )
+    .await;
+    find(&admin, "//input[@id='invite-email']")
+        .await
+        .send_keys("olga@demo.hotline")
+        .await
+        .unwrap();
+    find(&admin, "//input[@id='invite-name']")
+        .await
+        .send_keys("Ольга Кузнецова")
+        .await
+        .unwrap();
+    find(&admin, "//input[@id='invite-dept-travel']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    click(&admin, "Пригласить").await;
+    let link = find(&admin, "//input[@id='invite-link']")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .expect("the invitation link");
+    assert!(link.contains("/console#invite="), "{link}");
+    find(
+        &admin,
+        "//tr[@data-email='olga@demo.hotline']//span[@class='team-state'][normalize-space()='Приглашён']",
+    )
+    .await;
+    assert_eq!(accessibility_violations(&admin).await, Vec::<String>::new());
+    assert_eq!(unnamed_controls(&admin).await, Vec::<String>::new());
+    screenshot(&admin, "console-team").await;
+
+    // Olga opens the link, sets her password and logs in.
+    let olga = browser(&webdriver).await;
+    olga.goto(&link).await.unwrap();
+    find(&olga, "//h1[normalize-space()='Задайте пароль']").await;
+    assert_eq!(accessibility_violations(&olga).await, Vec::<String>::new());
+    find(&olga, "//input[@id='invite-password']")
+        .await
+        .send_keys("olga-secret-2026")
+        .await
+        .unwrap();
+    click(&olga, "Сохранить пароль").await;
+    find(
+        &olga,
+        "//p[@id='login-error'][normalize-space()='Пароль задан. Войдите с ним.']",
+    )
+    .await;
+    let address = olga.current_url().await.unwrap();
+    assert!(
+        !address.as_str().contains("invite"),
+        "the used token leaves the address bar: {address}"
+    );
+    log_in_as(&olga, "olga@demo.hotline", "olga-secret-2026").await;
+    find(
+        &olga,
+        "//span[@id='me'][normalize-space()='Ольга Кузнецова']",
+    )
+    .await;
+
+    // The administrator deactivates Anna: her console is logged out.
+    find(&admin, "//button[@aria-label='Отключить: Анна Смирнова']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(
+        &admin,
+        "//tr[@data-email='anna@demo.hotline']//span[@class='team-state'][normalize-space()='Отключён']",
+    )
+    .await;
+    anna.refresh().await.unwrap();
+    wait_true(
+        &anna,
+        "Anna's console back at the login",
+        "return !document.getElementById('login').hidden && document.getElementById('app').hidden",
+    )
+    .await;
+    for client in [anna, admin, olga] {
+        client.close().await.unwrap();
+    }
+}

@@ -11,6 +11,7 @@ import { showReports } from './reports.js';
 import { showClaims } from './claims.js';
 import { showCallbacks } from './callbacks.js';
 import { showCannedReplies } from './canned.js';
+import { showTeam } from './team.js';
 
 const $ = (id) => document.getElementById(id);
 const maxBytes = Number(document.body.dataset.maxBytes || 20971520);
@@ -57,8 +58,33 @@ async function boot() {
 
 function showLogin() {
   $('app').hidden = true;
+  if (location.hash.startsWith('#invite=')) return showInvite(location.hash.slice('#invite='.length));
   $('login').hidden = false;
   $('email').focus();
+}
+
+/** An invited operator sets their password, then logs in. */
+function showInvite(token) {
+  $('invite').hidden = false;
+  $('invite-password').focus();
+  $('invite-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    $('invite-error').textContent = '';
+    try {
+      await api(async () => ({}), '/api/v1/auth/invite', {
+        method: 'POST', body: { token, password: $('invite-password').value },
+      });
+    } catch (error) {
+      $('invite-error').textContent = errorText(error);
+      return;
+    }
+    // The token is used up: out of the address bar and the history.
+    history.replaceState(null, '', location.pathname);
+    $('invite').hidden = true;
+    $('login-error').textContent = t('invite_done');
+    $('login').hidden = false;
+    $('email').focus();
+  });
 }
 
 $('login-form').addEventListener('submit', async (e) => {
@@ -92,6 +118,7 @@ async function showApp() {
   // Any operator of a department that calls back works the queue.
   $('callbacks-button').hidden = !state.me.departments.some((d) => state.callbackDepartments.includes(d));
   $('canned-button').hidden = !supervises();
+  $('team-button').hidden = state.me.role !== 'admin';
   const filter = $('department-filter');
   filter.replaceChildren(filter.firstElementChild, ...state.departments
     .filter((d) => state.me.departments.includes(d.id))
@@ -142,6 +169,8 @@ $('canned-button').addEventListener('click', () => showInPane((pane) => showCann
 async function refreshCanned() {
   try { state.canned = (await call('/api/v1/canned-replies')).canned_replies; } catch { /* keep what we have */ }
 }
+
+$('team-button').addEventListener('click', () => showInPane((pane) => showTeam(pane, call, state.departments, state.me)));
 
 $('reports-button').addEventListener('click', () => showInPane((pane) =>
   showReports(pane, state.departments.filter((d) => state.me.departments.includes(d.id)))));
