@@ -33,6 +33,7 @@ pub mod reports;
 pub mod screening;
 pub mod search;
 pub mod security;
+pub mod service_levels;
 pub mod team;
 pub mod webhooks;
 
@@ -67,6 +68,9 @@ pub struct AppSettings {
     /// Canned replies from the configuration file; the console's changes
     /// are stored and win over them.
     pub canned_replies: Vec<canned::CannedReply>,
+    /// The routing rules from the configuration file; the console's SLA
+    /// policy, when stored, replaces theirs.
+    pub queue_config: hotline_store::QueueConfig,
 }
 
 /// What stops a node from serving; `None` where all is well.
@@ -95,6 +99,9 @@ pub struct App {
     contacts: help_center::contacts::Contacts,
     webhooks: webhooks::WebhookSettings,
     canned_replies: Vec<canned::CannedReply>,
+    queue_config: hotline_store::QueueConfig,
+    /// The SLA policy the queues were last configured with.
+    applied_sla: std::sync::Mutex<Option<hotline_domain::SlaPolicy>>,
 }
 
 impl App {
@@ -118,6 +125,8 @@ impl App {
             contacts: settings.contacts,
             webhooks: settings.webhooks,
             canned_replies: settings.canned_replies,
+            queue_config: settings.queue_config,
+            applied_sla: std::sync::Mutex::new(None),
         }
     }
 

@@ -168,6 +168,8 @@ error_codes! {
     InvalidInvite => "invalid_invite",
     /// A new password is shorter than 8 characters or longer than 1024 bytes.
     PasswordRejected => "password_rejected",
+    /// A setting changed in the console cannot be used (the message says why).
+    InvalidSetting => "invalid_setting",
     /// A social chat's link code is unknown, used or expired.
     InvalidLinkCode => "invalid_link_code",
     /// A webhook subscription names an event type Hotline does not send.

@@ -11,6 +11,7 @@ use time::{Date, Duration, Time, UtcOffset};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlaTargets {
     pub first_response_minutes: u32,
     pub resolution_minutes: u32,
@@ -28,6 +29,7 @@ impl Default for SlaTargets {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DepartmentSla {
     /// Overrides the global targets for this department.
     pub targets: Option<SlaTargets>,
@@ -38,6 +40,7 @@ pub struct DepartmentSla {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlaPolicy {
     pub targets: SlaTargets,
     /// Global overrides by priority.
@@ -68,6 +71,7 @@ impl Default for SlaPolicy {
 /// UTC+3, minus the listed holidays.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BusinessHours {
     /// Hours east of UTC (Moscow: 3).
     pub utc_offset_hours: i8,

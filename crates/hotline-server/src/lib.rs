@@ -81,15 +81,6 @@ pub async fn build(
     }
     settings.webhooks.validate().map_err(anyhow::Error::msg)?;
     store
-        .configure_queues(hotline_store::QueueConfig {
-            priorities: settings.queues.priorities.clone(),
-            sla: settings.queues.sla.clone(),
-            join_duplicates: settings.queues.join_duplicates,
-            ..Default::default()
-        })
-        .await
-        .context("cannot configure the queues")?;
-    store
         .sync_departments(&settings.departments)
         .await
         .context("cannot store the departments")?;
@@ -120,6 +111,12 @@ pub async fn build(
             contacts: settings.contacts.clone(),
             webhooks: settings.webhooks.clone(),
             canned_replies: settings.canned_replies.clone(),
+            queue_config: hotline_store::QueueConfig {
+                priorities: settings.queues.priorities.clone(),
+                sla: settings.queues.sla.clone(),
+                join_duplicates: settings.queues.join_duplicates,
+                ..Default::default()
+            },
         },
         Arc::new(help_center),
     );
@@ -130,6 +127,10 @@ pub async fn build(
                 reply.text.as_str(),
             )
         }))?;
+    // The file's routing rules, with the console's SLA policy when one is stored.
+    app.apply_stored_settings()
+        .await
+        .context("cannot configure the queues")?;
     let app = Arc::new(app);
     let shutdown = CancellationToken::new();
     let channels = channels::Channels::new(&settings.channels, &app)?;

@@ -31,6 +31,7 @@ mod read;
 mod redaction;
 mod reports;
 mod search;
+mod settings;
 mod store;
 mod team;
 mod webhooks;

@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "operator_accounts",
         sql: include_str!("../migrations/0014_operator_accounts.sql"),
     },
+    Migration {
+        version: 15,
+        name: "settings",
+        sql: include_str!("../migrations/0015_settings.sql"),
+    },
 ];
 
 /// Any number that no other user of the database takes for its own

@@ -21,6 +21,7 @@ mod redaction;
 mod reports;
 mod routing_state;
 mod search;
+mod settings;
 mod team;
 mod webhooks;
 mod writer;

@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "operator_accounts",
         sql: include_str!("migrations/0014_operator_accounts.sql"),
     },
+    Migration {
+        version: 15,
+        name: "settings",
+        sql: include_str!("migrations/0015_settings.sql"),
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

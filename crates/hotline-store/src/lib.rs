@@ -23,6 +23,7 @@ mod redaction;
 pub mod reports;
 pub mod routing;
 pub mod search;
+pub mod settings;
 pub mod team;
 mod types;
 pub mod webhooks;
@@ -46,6 +47,7 @@ pub use redaction::RedactionStore;
 pub use reports::{FactsQuery, ReportStore};
 pub use routing::{RoutingRecords, RoutingState, Waiting};
 pub use search::{ConversationSearch, SearchHit, SearchStore};
+pub use settings::SettingStore;
 pub use team::TeamStore;
 pub use types::*;
 pub use webhooks::WebhookStore;
@@ -86,6 +88,7 @@ pub trait Store:
     + RedactionStore
     + ReportStore
     + SearchStore
+    + SettingStore
     + TeamStore
     + WebhookStore
     + Send

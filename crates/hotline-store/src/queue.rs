@@ -13,7 +13,8 @@ use hotline_domain::{
 use std::fmt;
 use std::sync::Arc;
 
-/// The rules routing follows; set once at start-up.
+/// The rules routing follows; set at start-up, and again when the
+/// console's SLA policy changes.
 #[derive(Clone)]
 pub struct QueueConfig {
     pub priorities: PriorityRules,

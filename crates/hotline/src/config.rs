@@ -154,3 +154,44 @@ fn origin_of(figment: &Figment, path: &[&str]) -> Option<String> {
         _ => None,
     }
 }
+
+/// The settings with what administrators saved in the console (the SLA
+/// policy), which wins over the file, and its origin. A database that does
+/// not exist yet is not created; one that cannot be read is said so.
+pub async fn with_console_settings(
+    mut settings: Settings,
+    mut origins: Vec<Origin>,
+) -> (Settings, Vec<Origin>) {
+    let embedded = settings.database_url.as_deref().is_none_or(str::is_empty);
+    if embedded && !settings.data_dir.join(crate::store::DATABASE_FILE).exists() {
+        return (settings, origins);
+    }
+    let stored = match crate::store::open(&settings).await {
+        Ok(store) => store
+            .stored_setting(hotline_app::service_levels::SLA_KEY)
+            .await
+            .map_err(anyhow::Error::from),
+        Err(e) => Err(e),
+    };
+    match stored {
+        Ok(Some(stored)) => match serde_json::from_value(stored.value) {
+            Ok(policy) => {
+                settings.queues.sla = policy;
+                let day = stored.updated_at.date();
+                origins.retain(|o| !o.key.starts_with("queues.sla"));
+                origins.push(Origin {
+                    key: "queues.sla".into(),
+                    from: format!("the console ({day}, operator {})", stored.updated_by),
+                });
+            }
+            Err(e) => eprintln!(
+                "# the SLA policy saved in the console is unreadable ({e}); the file's is shown"
+            ),
+        },
+        Ok(None) => {}
+        Err(e) => eprintln!(
+            "# the database was not read ({e:#}); values changed in the console are not shown"
+        ),
+    }
+    (settings, origins)
+}

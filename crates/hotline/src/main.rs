@@ -230,6 +230,8 @@ fn main() -> anyhow::Result<()> {
         Command::Config {
             command: ConfigCommand::Print,
         } => {
+            let (settings, origins) =
+                runtime.block_on(config::with_console_settings(settings, origins));
             print!("{}", toml::to_string_pretty(&settings.redacted())?);
             println!();
             println!("# Where the values came from (everything else is a built-in default):");
@@ -237,7 +239,7 @@ fn main() -> anyhow::Result<()> {
                 println!("#   {:<40} {}", origin.key, origin.from);
             }
             println!(
-                "# Canned replies changed in the console are stored in the database and win over canned_replies here."
+                "# Canned replies changed in the console are stored in the database and win over canned_replies here (as the SLA policy saved there wins over queues.sla, shown above when one is)."
             );
             Ok(())
         }

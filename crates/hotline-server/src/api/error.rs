@@ -84,6 +84,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | OperatorNameRefused
         | InvalidInvite
         | PasswordRejected
+        | InvalidSetting
         | InvalidLinkCode
         | UnknownWebhookType
         | InvalidWebhookUrl

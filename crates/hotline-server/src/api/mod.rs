@@ -14,6 +14,7 @@ pub mod realtime;
 pub mod reports;
 pub mod security;
 pub mod session;
+pub mod settings;
 pub mod team;
 pub mod views;
 pub mod webhooks;
@@ -54,7 +55,7 @@ const MAX_JSON_BODY: usize = 256 * 1024;
         (name = "callbacks", description = "Travel call-backs: ordering one about a booking, the call-back queue and each call's outcome"),
         (name = "channels", description = "Social channels (Telegram, VK): where guests write, and linking a chat to the customer's account"),
         (name = "webhooks", description = "Outbound webhooks to the company's systems: subscriptions, secrets, the delivery log and dead letters"),
-        (name = "settings", description = "What administrators change in the console without a restart: canned replies, the team"),
+        (name = "settings", description = "What administrators change in the console without a restart: canned replies, the team, the SLA policy"),
     )
 )]
 struct ApiDoc;
@@ -210,6 +211,7 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks::routes())
         .merge(canned::routes())
         .merge(team::routes(limits))
+        .merge(settings::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .split_for_parts();
     let (uploads, upload_doc) = OpenApiRouter::new()

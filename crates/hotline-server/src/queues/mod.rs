@@ -56,6 +56,10 @@ impl Sweeper {
                     _ = tick.tick() => {}
                     () = shutdown.cancelled() => return,
                 }
+                // Another node may have saved a new SLA policy.
+                if let Err(e) = self.app.apply_stored_settings().await {
+                    tracing::warn!(error = %e, "stored settings not applied");
+                }
                 if let Err(e) = self.store.sweep_sla().await {
                     tracing::warn!(error = %e, "SLA sweep failed");
                 }

@@ -19,5 +19,6 @@ mod realtime;
 mod reports;
 mod search;
 mod security;
+mod settings;
 mod team;
 mod web;

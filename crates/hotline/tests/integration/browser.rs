@@ -1915,3 +1915,114 @@ async fn an_administrator_invites_an_operator_and_deactivates_another() {
         client.close().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_sets_business_hours_and_holidays_in_the_console() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let admin = browser(&webdriver).await;
+    admin
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as(&admin, "admin@demo.hotline", "demo-admin-2026").await;
+    click(&admin, "Часы и SLA").await;
+    find(
+        &admin,
+        "//p[@id='sla-source'][normalize-space()='Сейчас действуют значения из hotline.toml.']",
+    )
+    .await;
+    let first = find(&admin, "//input[@id='sla-first']").await;
+    first.clear().await.unwrap();
+    first.send_keys("10").await.unwrap();
+    find(&admin, "//input[@id='sla-scheduled']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&admin, "//textarea[@id='sla-holidays']")
+        .await
+        .send_keys("2026-12-31\n2027-01-09")
+        .await
+        .unwrap();
+    // An impossible value is refused with the reason, and nothing is saved.
+    let resolution = find(&admin, "//input[@id='sla-resolution']").await;
+    resolution.clear().await.unwrap();
+    resolution.send_keys("5").await.unwrap();
+    save_sla(&admin).await;
+    find(
+        &admin,
+        "//p[@id='sla-status'][contains(., 'the first answer cannot be due after the resolution')]",
+    )
+    .await;
+    resolution.clear().await.unwrap();
+    resolution.send_keys("480").await.unwrap();
+    save_sla(&admin).await;
+    find(
+        &admin,
+        "//p[@id='sla-status'][starts-with(normalize-space(), 'Сохранено')]",
+    )
+    .await;
+    find(
+        &admin,
+        "//p[@id='sla-source'][starts-with(normalize-space(), 'Изменено в консоли')]",
+    )
+    .await;
+    let holidays = admin
+        .execute(
+            "return document.getElementById('sla-holidays').value",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(holidays, json!("2026-12-31\n2027-01-09"));
+    assert_eq!(accessibility_violations(&admin).await, Vec::<String>::new());
+    assert_eq!(unnamed_controls(&admin).await, Vec::<String>::new());
+    screenshot(&admin, "console-sla").await;
+    // Svetlana, a supervisor, reads it and cannot change it.
+    let boss = browser(&webdriver).await;
+    boss.goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as(&boss, "svetlana@demo.hotline", "demo-svetlana-2026").await;
+    click(&boss, "Часы и SLA").await;
+    let value = find(&boss, "//input[@id='sla-first']")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("10"));
+    let buttons = boss
+        .execute(
+            "return document.querySelectorAll('.sla-form button').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(buttons, json!(0));
+    click(&admin, "Вернуть как в hotline.toml").await;
+    find(
+        &admin,
+        "//p[@id='sla-source'][normalize-space()='Сейчас действуют значения из hotline.toml.']",
+    )
+    .await;
+    for client in [admin, boss] {
+        client.close().await.unwrap();
+    }
+}
+
+/// The SLA form's «Сохранить» (the console holds other buttons so named).
+async fn save_sla(client: &Client) {
+    find(
+        client,
+        "//form[contains(@class, 'sla-form')]//button[@type='submit']",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+}

@@ -432,3 +432,50 @@ fn a_postgres_database_url_opens_postgresql() {
     );
     admin(format!("DROP DATABASE {name} WITH (FORCE)"));
 }
+
+#[test]
+fn config_print_shows_the_sla_policy_saved_in_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    // Before any database exists, none is created to look.
+    let out = hotline(dir.path(), &["config", "print"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!dir.path().join("hotline.db").exists());
+
+    let added = hotline(
+        dir.path(),
+        &[
+            "operator",
+            "add",
+            "--email",
+            "root@example.com",
+            "--name",
+            "Алексей",
+            "--role",
+            "admin",
+            "--departments",
+            "travel",
+            "--password-stdin",
+        ],
+        "long-enough-password\n",
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    // What the console's PUT /api/v1/settings/sla stores.
+    let db = rusqlite::Connection::open(dir.path().join("hotline.db")).unwrap();
+    db.execute(
+        "INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('queues.sla', ?1, 0, 'op-1')",
+        [r#"{"targets": {"first_response_minutes": 7, "resolution_minutes": 300}}"#],
+    )
+    .unwrap();
+    let out = hotline(dir.path(), &["config", "print"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(printed.contains("first_response_minutes = 7"), "{printed}");
+    let origin = printed
+        .lines()
+        .find(|l| l.starts_with("#   queues.sla "))
+        .unwrap_or_else(|| panic!("no origin line for queues.sla: {printed}"));
+    assert!(
+        origin.contains("the console (1970-01-01, operator op-1)"),
+        "{origin}"
+    );
+}

@@ -12,6 +12,7 @@ import { showClaims } from './claims.js';
 import { showCallbacks } from './callbacks.js';
 import { showCannedReplies } from './canned.js';
 import { showTeam } from './team.js';
+import { showSla } from './sla.js';
 
 const $ = (id) => document.getElementById(id);
 const maxBytes = Number(document.body.dataset.maxBytes || 20971520);
@@ -119,6 +120,7 @@ async function showApp() {
   $('callbacks-button').hidden = !state.me.departments.some((d) => state.callbackDepartments.includes(d));
   $('canned-button').hidden = !supervises();
   $('team-button').hidden = state.me.role !== 'admin';
+  $('sla-button').hidden = !supervises();
   const filter = $('department-filter');
   filter.replaceChildren(filter.firstElementChild, ...state.departments
     .filter((d) => state.me.departments.includes(d.id))
@@ -169,6 +171,8 @@ $('canned-button').addEventListener('click', () => showInPane((pane) => showCann
 async function refreshCanned() {
   try { state.canned = (await call('/api/v1/canned-replies')).canned_replies; } catch { /* keep what we have */ }
 }
+
+$('sla-button').addEventListener('click', () => showInPane((pane) => showSla(pane, call, state.me.role === 'admin')));
 
 $('team-button').addEventListener('click', () => showInPane((pane) => showTeam(pane, call, state.departments, state.me)));
 
