@@ -9,6 +9,7 @@
 
 pub mod bot;
 pub mod contacts;
+pub mod editing;
 pub mod import;
 pub mod settings;
 

@@ -16,6 +16,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use hotline_app::App;
+use hotline_app::help_center::editing::Save;
 use hotline_domain::{
     Article, ArticleDraft, ArticleId, Conversation, ConversationId, DepartmentId, ErrorCode,
     Principal, Role,
@@ -88,22 +89,6 @@ fn optional_department(raw: Option<String>) -> ApiResult<Option<DepartmentId>> {
     }
 }
 
-fn now() -> hotline_domain::Timestamp {
-    let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
-        .unwrap_or(t)
-}
-
-fn known_department(app: &App, article: &Article) -> ApiResult<()> {
-    if app.department(&article.department).is_none() {
-        return Err(hotline_domain::DomainError::UnknownDepartment(
-            article.department.as_str().to_owned(),
-        )
-        .into());
-    }
-    Ok(())
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleList {
     pub articles: Vec<Article>,
@@ -152,23 +137,10 @@ pub async fn list_articles(
     security(("bearer" = [])))]
 pub async fn create_article(
     State(app): State<Arc<App>>,
-    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
     Json(draft): Json<ArticleDraft>,
 ) -> ApiResult<(StatusCode, Json<Article>)> {
-    writers(&principal)?;
-    let article = Article::new(draft, now())?;
-    known_department(&app, &article)?;
-    if store.article(&article.id).await?.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::ArticleExists,
-            format!(
-                "an article with the id `{}` exists; change it with PUT",
-                article.id
-            ),
-        ));
-    }
-    app.help_center().upsert(article.clone()).await?;
+    let (article, _) = app.save_article(&principal, draft, Save::Create).await?;
     Ok((StatusCode::CREATED, Json(article)))
 }
 
@@ -197,35 +169,25 @@ pub async fn get_article(
     security(("bearer" = [])))]
 pub async fn put_article(
     State(app): State<Arc<App>>,
-    State(store): State<Arc<dyn Store>>,
     Auth(principal): Auth,
     Path(id): Path<String>,
     Json(fields): Json<ArticleFields>,
 ) -> ApiResult<(StatusCode, Json<Article>)> {
-    writers(&principal)?;
-    let article = Article::new(
-        ArticleDraft {
-            id,
-            department: fields.department,
-            section: fields.section,
-            title: fields.title,
-            tags: fields.tags,
-            body: fields.body,
-        },
-        now(),
-    )?;
-    known_department(&app, &article)?;
-    let change = app.help_center().upsert(article.clone()).await?;
-    let stored = match change {
-        ArticleChange::Unchanged => store.article(&article.id).await?.unwrap_or(article),
-        _ => article,
+    let draft = ArticleDraft {
+        id,
+        department: fields.department,
+        section: fields.section,
+        title: fields.title,
+        tags: fields.tags,
+        body: fields.body,
     };
+    let (article, change) = app.save_article(&principal, draft, Save::Put).await?;
     let status = if change == ArticleChange::Created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(stored)))
+    Ok((status, Json(article)))
 }
 
 /// Deletes the article (administrators); search stops finding it at once.
@@ -238,9 +200,8 @@ pub async fn delete_article(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    writers(&principal)?;
     let id = article_id(id)?;
-    app.help_center().delete(&id).await?;
+    app.delete_article(&principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

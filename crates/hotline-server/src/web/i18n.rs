@@ -583,6 +583,36 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("canned_settings", "Готовые ответы", "Canned replies"),
     ("team", "Команда", "Team"),
     ("sla_settings", "Часы и SLA", "Hours and SLA"),
+    ("articles", "Статьи", "Articles"),
+    (
+        "articles_none",
+        "В справочном центре пока нет статей.",
+        "The help center has no articles yet.",
+    ),
+    ("article_add", "Новая статья", "New article"),
+    (
+        "article_id",
+        "Адрес статьи (латиницей, через дефис)",
+        "Article address (Latin letters and hyphens)",
+    ),
+    ("article_section", "Раздел", "Section"),
+    (
+        "article_tags",
+        "Метки через запятую",
+        "Tags, comma-separated",
+    ),
+    ("article_body", "Текст (Markdown)", "Text (Markdown)"),
+    ("article_updated", "Изменена", "Updated"),
+    (
+        "article_saved",
+        "Статья «{title}» сохранена: поиск и бот уже её знают.",
+        "«{title}» is saved: search and the bot know it already.",
+    ),
+    (
+        "article_deleted",
+        "Статья «{title}» удалена.",
+        "«{title}» is deleted.",
+    ),
     (
         "sla_from_file",
         "Сейчас действуют значения из hotline.toml.",

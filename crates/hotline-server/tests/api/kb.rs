@@ -999,3 +999,49 @@ async fn press_and_partners_get_their_address_and_nothing_waits_in_a_queue() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn article_changes_are_audited_with_the_article_before_and_after() {
+    let app = TestApp::spawn().await;
+    let admin = app.operator("root@shop", Role::Admin, &["travel"]).await;
+    let fields = |title: &str| {
+        json!({"department": "travel", "section": "Багаж", "title": title,
+               "body": "Сдайте багаж на стойке регистрации."})
+    };
+    let (status, _) = app
+        .put(&admin, "/api/v1/kb/articles/bags", fields("Как сдать багаж"))
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = app
+        .put(&admin, "/api/v1/kb/articles/bags", fields("Как сдать багаж"))
+        .await;
+    assert_eq!(status, 200, "unchanged: not audited again");
+    let (status, _) = app
+        .put(&admin, "/api/v1/kb/articles/bags", fields("Сдать багаж"))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app.delete(&admin, "/api/v1/kb/articles/bags").await;
+    assert_eq!(status, 204);
+    let (_, audit) = app.get(&admin, "/api/v1/audit?limit=500").await;
+    let changes: Vec<(String, Value, Value)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("article."))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["details"]["before"]["title"].clone(),
+                e["details"]["after"]["title"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("article.saved".to_owned(), Value::Null, json!("Как сдать багаж")),
+            ("article.saved".to_owned(), json!("Как сдать багаж"), json!("Сдать багаж")),
+            ("article.deleted".to_owned(), json!("Сдать багаж"), Value::Null),
+        ]
+    );
+}

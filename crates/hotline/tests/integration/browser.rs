@@ -2026,3 +2026,111 @@ async fn save_sla(client: &Client) {
     .await
     .unwrap();
 }
+
+/// What the public help-center search finds for `q`: the titles.
+async fn help_search(base: &str, q: &str) -> Vec<String> {
+    let mut url = reqwest::Url::parse(&format!("{base}/api/v1/kb/search")).unwrap();
+    url.query_pairs_mut().append_pair("q", q);
+    let found: serde_json::Value = reqwest::Client::new()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    found["hits"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{found}"))
+        .iter()
+        .map(|r| r["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_writes_a_help_center_article_in_the_console() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let admin = browser(&webdriver).await;
+    admin
+        .goto(&format!("{}/console", server.base))
+        .await
+        .unwrap();
+    log_in_as(&admin, "admin@demo.hotline", "demo-admin-2026").await;
+    click(&admin, "Статьи").await;
+    find(&admin, "//table[contains(@class, 'articles')]").await;
+    for (field, value) in [
+        ("article-id", "pets-on-board"),
+        ("article-section", "Багаж"),
+        ("article-title", "Перевозка кошки в салоне самолёта"),
+        ("article-tags", "животные, питомцы"),
+        (
+            "article-body",
+            "Кошку весом до 8 кг с переноской можно везти в салоне. Оформите перевозку животного не позднее чем за 36 часов до вылета.",
+        ),
+    ] {
+        find(&admin, &format!("//*[@id='{field}']"))
+            .await
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    find(
+        &admin,
+        "//select[@id='article-department']/option[@value='travel']",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    assert_eq!(accessibility_violations(&admin).await, Vec::<String>::new());
+    assert_eq!(unnamed_controls(&admin).await, Vec::<String>::new());
+    find(
+        &admin,
+        "//form[contains(@class, 'canned-form')]//button[@type='submit']",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    find(
+        &admin,
+        "//p[@id='articles-status'][starts-with(normalize-space(), 'Статья «Перевозка кошки в салоне самолёта» сохранена')]",
+    )
+    .await;
+    find(&admin, "//tr[@data-id='pets-on-board']").await;
+    screenshot(&admin, "console-articles").await;
+    // Search has it at once, however the customer asks.
+    let found = help_search(&server.base, "можно ли взять кота в самолет").await;
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("Перевозка кошки в салоне самолёта"),
+        "{found:?}"
+    );
+    // Deleted: search forgets it.
+    find(
+        &admin,
+        "//button[@aria-label='Удалить «Перевозка кошки в салоне самолёта»']",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    find(
+        &admin,
+        "//p[@id='articles-status'][normalize-space()='Статья «Перевозка кошки в салоне самолёта» удалена.']",
+    )
+    .await;
+    let found = help_search(&server.base, "можно ли взять кота в самолет").await;
+    assert!(
+        !found
+            .iter()
+            .any(|t| t == "Перевозка кошки в салоне самолёта"),
+        "{found:?}"
+    );
+    admin.close().await.unwrap();
+}

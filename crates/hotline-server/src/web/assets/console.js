@@ -13,6 +13,7 @@ import { showCallbacks } from './callbacks.js';
 import { showCannedReplies } from './canned.js';
 import { showTeam } from './team.js';
 import { showSla } from './sla.js';
+import { showArticles } from './articles.js';
 
 const $ = (id) => document.getElementById(id);
 const maxBytes = Number(document.body.dataset.maxBytes || 20971520);
@@ -121,6 +122,7 @@ async function showApp() {
   $('canned-button').hidden = !supervises();
   $('team-button').hidden = state.me.role !== 'admin';
   $('sla-button').hidden = !supervises();
+  $('articles-button').hidden = !supervises();
   const filter = $('department-filter');
   filter.replaceChildren(filter.firstElementChild, ...state.departments
     .filter((d) => state.me.departments.includes(d.id))
@@ -171,6 +173,9 @@ $('canned-button').addEventListener('click', () => showInPane((pane) => showCann
 async function refreshCanned() {
   try { state.canned = (await call('/api/v1/canned-replies')).canned_replies; } catch { /* keep what we have */ }
 }
+
+$('articles-button').addEventListener('click', () => showInPane((pane) =>
+  showArticles(pane, call, state.departments, state.me.role === 'admin')));
 
 $('sla-button').addEventListener('click', () => showInPane((pane) => showSla(pane, call, state.me.role === 'admin')));
 
