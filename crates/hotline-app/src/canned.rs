@@ -274,9 +274,10 @@ impl App {
         department: &str,
     ) -> AppResult<DepartmentId> {
         let known = self
-            .departments
+            .departments()
             .iter()
             .find(|d| d.id.as_str() == department)
+            .cloned()
             .ok_or_else(|| {
                 AppError::invalid(
                     ErrorCode::UnknownDepartment,

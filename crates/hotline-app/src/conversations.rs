@@ -137,7 +137,7 @@ impl App {
         let redirect = self.contacts.redirect(&request.message.text);
         let opening = Opening {
             subject: Subject::from_parts(order_id, topic)?,
-            initial_status: Status::initial(redirect.is_some() || self.bot_answers(department)),
+            initial_status: Status::initial(redirect.is_some() || self.bot_answers(&department)),
             department: department.id.clone(),
             message: request.message,
             redirect,

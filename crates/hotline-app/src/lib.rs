@@ -35,6 +35,7 @@ pub mod search;
 pub mod security;
 pub mod service_levels;
 pub mod team;
+pub mod topics;
 pub mod webhooks;
 
 pub use conversations::{
@@ -90,7 +91,11 @@ impl Readiness {
 pub struct App {
     store: Arc<dyn Store>,
     bus: Arc<dyn EventBus>,
-    departments: Vec<Department>,
+    /// The departments in effect: the file's, with the topics the console
+    /// changed (swapped whole when they change).
+    departments: std::sync::RwLock<Arc<Vec<Department>>>,
+    /// The file's departments, which the console's topics apply to.
+    file_departments: Vec<Department>,
     max_message_chars: usize,
     security: Security,
     help_center: Arc<HelpCenter>,
@@ -116,7 +121,8 @@ impl App {
         App {
             store,
             bus,
-            departments: settings.departments,
+            departments: std::sync::RwLock::new(Arc::new(settings.departments.clone())),
+            file_departments: settings.departments,
             max_message_chars: settings.max_message_chars,
             security: Security::new(settings.security, &settings.allowed_link_domains),
             help_center,
@@ -161,30 +167,42 @@ impl App {
         &self.help_center
     }
 
-    pub fn departments(&self) -> &[Department] {
-        &self.departments
+    /// The departments in effect now.
+    pub fn departments(&self) -> Arc<Vec<Department>> {
+        self.departments
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn set_departments(&self, departments: Vec<Department>) {
+        *self
+            .departments
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(departments);
     }
 
     /// The departments `caller` may start conversations in (for the
     /// widget's choice): a customer's own audience's, buyers' for anyone
     /// unknown, all for operators; the security queue is never listed.
-    pub fn departments_listed_for<'a>(
-        &'a self,
-        caller: Option<&Principal>,
-    ) -> impl Iterator<Item = &'a Department> + 'a {
+    pub fn departments_listed_for(&self, caller: Option<&Principal>) -> Vec<Department> {
         let audience = match caller {
             Some(Principal::Customer(customer)) => Some(Audience::of(customer)),
             Some(Principal::Operator(_)) => None,
             None => Some(Audience::Buyers),
         };
-        self.departments.iter().filter(move |d| {
-            self.security.listed_for_customers(d.id.as_str())
-                && audience.is_none_or(|a| a == d.audience)
-        })
+        self.departments()
+            .iter()
+            .filter(|d| {
+                self.security.listed_for_customers(d.id.as_str())
+                    && audience.is_none_or(|a| a == d.audience)
+            })
+            .cloned()
+            .collect()
     }
 
-    pub fn department(&self, id: &DepartmentId) -> Option<&Department> {
-        self.departments.iter().find(|d| &d.id == id)
+    pub fn department(&self, id: &DepartmentId) -> Option<Department> {
+        self.departments().iter().find(|d| &d.id == id).cloned()
     }
 
     /// Whether new conversations in the department start with the answer

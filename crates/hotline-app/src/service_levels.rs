@@ -109,9 +109,17 @@ impl App {
         }))
     }
 
-    /// Configures the queues with the policy in effect when it is not the
-    /// one they have; run at start-up and by every sweep.
+    /// Takes in what the console stored — the SLA policy, the departments'
+    /// topics — where it is not what this node has; run at start-up and by
+    /// every sweep.
     pub async fn apply_stored_settings(&self) -> AppResult<()> {
+        self.apply_stored_topics().await?;
+        self.apply_stored_sla().await
+    }
+
+    /// Configures the queues with the policy in effect when it is not the
+    /// one they have.
+    async fn apply_stored_sla(&self) -> AppResult<()> {
         let settings = self.sla_in_effect().await?;
         let changed = self
             .applied_sla
@@ -146,7 +154,8 @@ impl App {
         policy: SlaPolicy,
     ) -> AppResult<SlaSettings> {
         let admin = self.settings_administrator(principal)?;
-        let departments: Vec<&str> = self.departments.iter().map(|d| d.id.as_str()).collect();
+        let configured = self.departments();
+        let departments: Vec<&str> = configured.iter().map(|d| d.id.as_str()).collect();
         check_policy(&policy, &departments)
             .map_err(|e| AppError::invalid(ErrorCode::InvalidSetting, e))?;
         let before = self.sla_in_effect().await?;
@@ -155,7 +164,7 @@ impl App {
         self.store
             .store_setting(SLA_KEY, value.clone(), &admin.id)
             .await?;
-        self.apply_stored_settings().await?;
+        self.apply_stored_sla().await?;
         self.audit_by(
             principal,
             "settings.changed",
@@ -171,7 +180,7 @@ impl App {
         self.settings_administrator(principal)?;
         let before = self.sla_in_effect().await?;
         if self.store.remove_setting(SLA_KEY).await? {
-            self.apply_stored_settings().await?;
+            self.apply_stored_sla().await?;
             self.audit_by(
                 principal,
                 "settings.reset",

@@ -130,10 +130,10 @@ impl App {
 
     /// Configured departments only, each once.
     fn team_departments(&self, raw: &[String]) -> AppResult<Vec<DepartmentId>> {
+        let configured = self.departments();
         let mut departments = Vec::with_capacity(raw.len());
         for id in raw {
-            let department = self
-                .departments
+            let department = configured
                 .iter()
                 .find(|d| d.id.as_str() == id)
                 .ok_or_else(|| DomainError::UnknownDepartment(id.clone()))?;

@@ -345,7 +345,7 @@ impl App {
     }
 
     fn webhook_scope(&self) -> EventScope {
-        EventScope::Departments(self.departments.iter().map(|d| d.id.clone()).collect())
+        EventScope::Departments(self.departments().iter().map(|d| d.id.clone()).collect())
     }
 
     /// Reads the log from each subscription's cursor to its head and writes

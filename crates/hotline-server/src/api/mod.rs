@@ -143,7 +143,7 @@ async fn departments(
         .and_then(|b| b.caller())
         .map(|c| &c.principal);
     Json(DepartmentList {
-        departments: app.departments_listed_for(caller).cloned().collect(),
+        departments: app.departments_listed_for(caller),
     })
 }
 

@@ -62,7 +62,7 @@ impl Channels {
     pub fn new(settings: &ChannelSettings, app: &App) -> anyhow::Result<Channels> {
         settings.validate().map_err(anyhow::Error::msg)?;
         let restricted = restricted(settings);
-        for department in app.departments() {
+        for department in app.departments().iter() {
             for channel in opens_a_restricted_channel(department, &restricted) {
                 tracing::warn!(
                     department = department.id.as_str(),
@@ -84,7 +84,7 @@ impl Channels {
                     )
                 })?;
             anyhow::ensure!(
-                hotline_domain::channel::channel_allowed(d, channel, &restricted),
+                hotline_domain::channel::channel_allowed(&d, channel, &restricted),
                 "channels.{}.department = `{department}`, but {} is closed there ({}); \
                  pick another department, or list it in that department's `channels` (see docs/channels.md)",
                 channel.as_str(),

@@ -149,7 +149,7 @@ impl Dispatcher {
     fn allowed(&self, department: &DepartmentId, channel: Channel) -> bool {
         self.app
             .department(department)
-            .is_none_or(|d| channel_allowed(d, channel, &self.restricted))
+            .is_none_or(|d| channel_allowed(&d, channel, &self.restricted))
     }
 }
 

@@ -214,7 +214,7 @@ fn tree(app: &App) -> Vec<(DepartmentId, BTreeMap<String, Vec<CatalogEntry>>)> {
             .push(entry);
     }
     let mut ordered = Vec::new();
-    for department in app.departments() {
+    for department in app.departments().iter() {
         if let Some(sections) = by_department.remove(&department.id) {
             ordered.push((department.id.clone(), sections));
         }

@@ -581,9 +581,56 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("preview_note", "Заметка {name}: ", "Note by {name}: "),
     ("preview_attachment", "Вложение", "Attachment"),
     ("canned_settings", "Готовые ответы", "Canned replies"),
+    ("settings", "Настройки", "Settings"),
     ("team", "Команда", "Team"),
     ("sla_settings", "Часы и SLA", "Hours and SLA"),
     ("articles", "Статьи", "Articles"),
+    (
+        "topics_intro",
+        "Темы — кнопки, которые клиент выбирает, начиная обращение. Адрес темы — латиницей, через дефис.",
+        "Topics are the buttons a customer picks when they start. A topic's id is Latin letters and hyphens.",
+    ),
+    (
+        "topics_from_file",
+        "Как в hotline.toml.",
+        "As in hotline.toml.",
+    ),
+    (
+        "topics_saved",
+        "Темы отдела «{department}» сохранены.",
+        "The topics of «{department}» are saved.",
+    ),
+    (
+        "topics_save_in",
+        "Сохранить темы: {department}",
+        "Save the topics of {department}",
+    ),
+    (
+        "topics_reset_in",
+        "Вернуть темы как в hotline.toml: {department}",
+        "Topics of {department} back to hotline.toml",
+    ),
+    ("topic_add", "Добавить тему", "Add a topic"),
+    (
+        "topic_add_in",
+        "Добавить тему: {department}",
+        "Add a topic to {department}",
+    ),
+    (
+        "topic_id_in",
+        "Адрес темы, {department}",
+        "Topic id, {department}",
+    ),
+    (
+        "topic_name_in",
+        "Название темы, {department}",
+        "Topic name, {department}",
+    ),
+    (
+        "topic_remove_named",
+        "Убрать тему «{name}»",
+        "Remove the topic «{name}»",
+    ),
     (
         "articles_none",
         "В справочном центре пока нет статей.",

@@ -78,6 +78,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("team.js", JS, include_str!("assets/team.js")),
     ("sla.js", JS, include_str!("assets/sla.js")),
     ("articles.js", JS, include_str!("assets/articles.js")),
+    ("topics.js", JS, include_str!("assets/topics.js")),
     ("demo.js", JS, include_str!("assets/demo.js")),
     ("base.css", CSS, include_str!("assets/base.css")),
     ("widget.css", CSS, include_str!("assets/widget.css")),
@@ -112,6 +113,7 @@ pub const CONSOLE_FILES: &[&str] = &[
     "team.js",
     "sla.js",
     "articles.js",
+    "topics.js",
     "base.css",
     "console.css",
     "clip.svg",
@@ -312,7 +314,7 @@ async fn console_session(
     Ok(axum::Json(serde_json::json!({
         "csrf_token": csrf::token_for(token),
         "operator": view,
-        "departments": app.departments(),
+        "departments": *app.departments(),
         "canned_replies": canned,
         "callback_departments": app.callback_departments(),
     })))

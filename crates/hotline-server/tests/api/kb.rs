@@ -1009,11 +1009,19 @@ async fn article_changes_are_audited_with_the_article_before_and_after() {
                "body": "Сдайте багаж на стойке регистрации."})
     };
     let (status, _) = app
-        .put(&admin, "/api/v1/kb/articles/bags", fields("Как сдать багаж"))
+        .put(
+            &admin,
+            "/api/v1/kb/articles/bags",
+            fields("Как сдать багаж"),
+        )
         .await;
     assert_eq!(status, 201);
     let (status, _) = app
-        .put(&admin, "/api/v1/kb/articles/bags", fields("Как сдать багаж"))
+        .put(
+            &admin,
+            "/api/v1/kb/articles/bags",
+            fields("Как сдать багаж"),
+        )
         .await;
     assert_eq!(status, 200, "unchanged: not audited again");
     let (status, _) = app
@@ -1039,9 +1047,21 @@ async fn article_changes_are_audited_with_the_article_before_and_after() {
     assert_eq!(
         changes,
         [
-            ("article.saved".to_owned(), Value::Null, json!("Как сдать багаж")),
-            ("article.saved".to_owned(), json!("Как сдать багаж"), json!("Сдать багаж")),
-            ("article.deleted".to_owned(), json!("Сдать багаж"), Value::Null),
+            (
+                "article.saved".to_owned(),
+                Value::Null,
+                json!("Как сдать багаж")
+            ),
+            (
+                "article.saved".to_owned(),
+                json!("Как сдать багаж"),
+                json!("Сдать багаж")
+            ),
+            (
+                "article.deleted".to_owned(),
+                json!("Сдать багаж"),
+                Value::Null
+            ),
         ]
     );
 }

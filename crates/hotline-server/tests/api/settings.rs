@@ -102,3 +102,96 @@ async fn an_administrator_changes_the_sla_policy_and_it_wins_over_the_file() {
         (Some("file"), Some(15))
     );
 }
+
+#[tokio::test]
+async fn a_departments_topics_changed_in_the_console_are_offered_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.operator("root@shop", Role::Admin, &["travel"]).await;
+    let boss = app
+        .operator("boss@shop", Role::Supervisor, &["travel"])
+        .await;
+    let ivan = app.customer_token("ivan");
+    let topics_of = |departments: &serde_json::Value| -> Vec<String> {
+        departments
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == "travel")
+            .unwrap()["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, listed) = app.get(&ivan, "/api/v1/departments").await;
+    let from_file = topics_of(&listed["departments"]);
+    assert!(from_file.contains(&"baggage".to_owned()), "{from_file:?}");
+
+    let path = "/api/v1/settings/topics/travel";
+    let new = json!({"topics": [{"id": "pets", "name": "Животные в поездке"}, {"id": "baggage", "name": "Багаж"}]});
+    let (status, _) = app.put(&boss, path, new.clone()).await;
+    assert_eq!(status, 403);
+    for bad in [
+        json!({"topics": [{"id": "Pets!", "name": "Животные"}]}),
+        json!({"topics": [{"id": "pets", "name": " "}]}),
+        json!({"topics": [{"id": "pets", "name": "А"}, {"id": "pets", "name": "Б"}]}),
+    ] {
+        let (status, refused) = app.put(&admin, path, bad.clone()).await;
+        assert_eq!(status, 422, "{bad} → {refused}");
+    }
+    let (status, _) = app
+        .put(&admin, "/api/v1/settings/topics/moon", new.clone())
+        .await;
+    assert_eq!(status, 422);
+
+    let (status, saved) = app.put(&admin, path, new).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["source"], "console");
+    let (_, listed) = app.get(&ivan, "/api/v1/departments").await;
+    assert_eq!(topics_of(&listed["departments"]), ["pets", "baggage"]);
+    let start = |topic: &str| {
+        json!({"department": "travel", "topic": topic, "text": "Можно с котом?",
+               "client_msg_id": format!("start-{topic}")})
+    };
+    let (status, started) = app
+        .post(&ivan, "/api/v1/conversations", start("pets"))
+        .await;
+    assert_eq!(status, 201, "{started}");
+    let removed = from_file.iter().find(|t| *t != "baggage").unwrap();
+    let (status, refused) = app
+        .post(&ivan, "/api/v1/conversations", start(removed))
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("unknown_topic")),
+        "{refused}"
+    );
+
+    let (_, seen) = app.get(&boss, "/api/v1/settings/topics").await;
+    let travel = seen["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "travel")
+        .unwrap()
+        .clone();
+    assert_eq!(travel["source"], "console");
+
+    let (status, reset) = app.delete(&admin, path).await;
+    assert_eq!((status, reset["source"].as_str()), (200, Some("file")));
+    let (_, listed) = app.get(&ivan, "/api/v1/departments").await;
+    assert_eq!(topics_of(&listed["departments"]), from_file);
+    let (_, audit) = app.get(&admin, "/api/v1/audit?limit=500").await;
+    let targets: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("settings."))
+        .map(|e| e["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        ["departments.travel.topics", "departments.travel.topics"]
+    );
+}

@@ -65,13 +65,44 @@ async fn find(client: &Client, xpath: &str) -> Element {
         .unwrap_or_else(|e| panic!("{xpath}: {e}"))
 }
 
-/// A button by its accessible text.
+/// A button by its accessible text, outside the hidden parts of the page.
 async fn button(client: &Client, name: &str) -> Element {
     find(
         client,
-        &format!("//button[contains(normalize-space(.), '{name}')]"),
+        &format!(
+            "//button[contains(normalize-space(.), '{name}')][not(ancestor-or-self::*[@hidden])]"
+        ),
     )
     .await
+}
+
+/// Clicks the element at `xpath`.
+async fn tap(client: &Client, xpath: &str) {
+    find(client, xpath).await.click().await.unwrap();
+}
+
+/// No axe-core violation, and every control named.
+async fn assert_accessible(client: &Client) {
+    assert_eq!(accessibility_violations(client).await, Vec::<String>::new());
+    assert_eq!(unnamed_controls(client).await, Vec::<String>::new());
+}
+
+/// A browser on the console, logged in as a demo operator.
+async fn console_as(webdriver: &str, base: &str, email: &str, password: &str) -> Client {
+    let client = browser(webdriver).await;
+    client.goto(&format!("{base}/console")).await.unwrap();
+    log_in_as(&client, email, password).await;
+    client
+}
+
+/// Opens a page of the console's «Настройки» menu.
+async fn open_setting(client: &Client, name: &str) {
+    find(client, "//details[@id='settings-menu']/summary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    click(client, name).await;
 }
 
 /// Clicks the button named `name`, finding it again if the page redrew it
@@ -367,11 +398,7 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     click(&operator, "Отправить").await;
     // An internal note looks different and never reaches the customer.
     let note = "Клиент нервничает, проверить склад";
-    find(&operator, "//input[@id='note']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&operator, "//input[@id='note']").await;
     find(&operator, "//textarea[@id='reply']")
         .await
         .send_keys(note)
@@ -506,11 +533,7 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     )
     .await;
     let after = "После перезапуска всё на месте";
-    find(&operator, "//input[@id='note']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&operator, "//input[@id='note']").await;
     find(&operator, "//textarea[@id='reply']")
         .await
         .send_keys(after)
@@ -816,11 +839,7 @@ async fn official_messages_carry_a_mark_no_text_fakes_and_a_hacked_account_takes
 
     // «Мой аккаунт взломали»: one tap opens the security conversation with
     // what to do at once, and asks for nothing secret.
-    find(&client, "//button[@id='back']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&client, "//button[@id='back']").await;
     click(&client, "Мой аккаунт взломали").await;
     find(
         &client,
@@ -849,11 +868,7 @@ async fn official_messages_carry_a_mark_no_text_fakes_and_a_hacked_account_takes
     );
 
     // A second tap joins the open report instead of opening another.
-    find(&client, "//button[@id='back']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&client, "//button[@id='back']").await;
     find(&client, "//div[@id='earlier']//li").await;
     assert_eq!(
         accessibility_violations(&client).await,
@@ -861,11 +876,7 @@ async fn official_messages_carry_a_mark_no_text_fakes_and_a_hacked_account_takes
     );
     click(&client, "Мой аккаунт взломали").await;
     find(&client, "//section[contains(@class, 'advice')]").await;
-    find(&client, "//button[@id='back']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&client, "//button[@id='back']").await;
     wait_true(
         &client,
         "the earlier conversations",
@@ -914,11 +925,7 @@ async fn the_customer_rates_a_resolved_conversation_and_the_operator_sees_it() {
         accessibility_violations(&customer).await,
         Vec::<String>::new()
     );
-    find(&customer, "//button[@aria-label='Оценка 4 из 5']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&customer, "//button[@aria-label='Оценка 4 из 5']").await;
     find(&customer, "//textarea[@id='rating-comment']")
         .await
         .send_keys("Помогли быстро")
@@ -979,12 +986,13 @@ async fn a_supervisor_reads_the_period_on_the_reports_page_and_in_csv() {
         assert_eq!(started.status(), 201, "{}", started.text().await.unwrap());
     }
 
-    let client = browser(&webdriver).await;
-    client
-        .goto(&format!("{}/console", server.base))
-        .await
-        .unwrap();
-    log_in_as(&client, "svetlana@demo.hotline", "demo-svetlana-2026").await;
+    let client = console_as(
+        &webdriver,
+        &server.base,
+        "svetlana@demo.hotline",
+        "demo-svetlana-2026",
+    )
+    .await;
     click(&client, "Отчёты").await;
     let opened = find(&client, "//div[@data-metric='report_opened']/dd").await;
     wait_true(
@@ -1079,11 +1087,7 @@ async fn a_customer_files_a_claim_and_the_supervisor_sees_it_in_the_registry() {
         .send_keys("Не включаются с первого дня, сервис отказал")
         .await
         .unwrap();
-    assert_eq!(
-        accessibility_violations(&customer).await,
-        Vec::<String>::new()
-    );
-    assert_eq!(unnamed_controls(&customer).await, Vec::<String>::new());
+    assert_accessible(&customer).await;
     screenshot(&customer, "widget-claim").await;
     click(&customer, "Отправить претензию").await;
     let filed = find(&customer, "//section[contains(@class, 'claim-filed')]/h2").await;
@@ -1143,12 +1147,13 @@ async fn a_customer_files_a_claim_and_the_supervisor_sees_it_in_the_registry() {
     .await;
 
     // The supervisor's registry lists it.
-    let supervisor = browser(&webdriver).await;
-    supervisor
-        .goto(&format!("{}/console", server.base))
-        .await
-        .unwrap();
-    log_in_as(&supervisor, "svetlana@demo.hotline", "demo-svetlana-2026").await;
+    let supervisor = console_as(
+        &webdriver,
+        &server.base,
+        "svetlana@demo.hotline",
+        "demo-svetlana-2026",
+    )
+    .await;
     click(&supervisor, "Претензии").await;
     let row = find(
         &supervisor,
@@ -1506,12 +1511,13 @@ async fn each_operator_sees_what_they_have_not_read_and_finds_conversations() {
 
     // The supervisor reads the whole conversation: it is read for her,
     // not for Anna.
-    let svetlana = browser(&webdriver).await;
-    svetlana
-        .goto(&format!("{}/console", server.base))
-        .await
-        .unwrap();
-    log_in_as(&svetlana, "svetlana@demo.hotline", "demo-svetlana-2026").await;
+    let svetlana = console_as(
+        &webdriver,
+        &server.base,
+        "svetlana@demo.hotline",
+        "demo-svetlana-2026",
+    )
+    .await;
     show_all_open(&svetlana).await;
     wait_for_ivans_unread(&svetlana, 3).await;
     click(&svetlana, "Иван").await;
@@ -1634,13 +1640,14 @@ async fn a_canned_reply_added_in_the_console_is_used_at_once() {
         "operators do not edit canned replies"
     );
 
-    let svetlana = browser(&webdriver).await;
-    svetlana
-        .goto(&format!("{}/console", server.base))
-        .await
-        .unwrap();
-    log_in_as(&svetlana, "svetlana@demo.hotline", "demo-svetlana-2026").await;
-    click(&svetlana, "Готовые ответы").await;
+    let svetlana = console_as(
+        &webdriver,
+        &server.base,
+        "svetlana@demo.hotline",
+        "demo-svetlana-2026",
+    )
+    .await;
+    open_setting(&svetlana, "Готовые ответы").await;
     find(
         &svetlana,
         "//table[contains(@class, 'canned')]//td[.='Заказ в пути']",
@@ -1736,8 +1743,7 @@ async fn an_eligible_traveller_orders_a_call_back_and_an_ineligible_one_is_told_
         "//section[@id='callback']//p[normalize-space()='Перезвоним на номер из бронирования •••45-67.']",
     )
     .await;
-    assert_eq!(accessibility_violations(&ivan).await, Vec::<String>::new());
-    assert_eq!(unnamed_controls(&ivan).await, Vec::<String>::new());
+    assert_accessible(&ivan).await;
     screenshot(&ivan, "widget-callback").await;
     click(&ivan, "Заказать звонок").await;
     // Drawn again as the live event arrives: read it by script, not by element.
@@ -1789,8 +1795,7 @@ async fn an_eligible_traveller_orders_a_call_back_and_an_ineligible_one_is_told_
     let row_text = row.text().await.unwrap();
     assert!(row_text.contains("Иван Петров"), "{row_text}");
     find(&anna, "//a[@href='tel:+79161234567']").await;
-    assert_eq!(accessibility_violations(&anna).await, Vec::<String>::new());
-    assert_eq!(unnamed_controls(&anna).await, Vec::<String>::new());
+    assert_accessible(&anna).await;
     screenshot(&anna, "console-callbacks").await;
     click(&anna, "Дозвонились").await;
     find(&anna, "//p[normalize-space()='Заказанных звонков нет.']").await;
@@ -1821,13 +1826,14 @@ async fn an_administrator_invites_an_operator_and_deactivates_another() {
         .unwrap();
     log_in_as_anna(&anna).await;
 
-    let admin = browser(&webdriver).await;
-    admin
-        .goto(&format!("{}/console", server.base))
-        .await
-        .unwrap();
-    log_in_as(&admin, "admin@demo.hotline", "demo-admin-2026").await;
-    click(&admin, "Команда").await;
+    let admin = console_as(
+        &webdriver,
+        &server.base,
+        "admin@demo.hotline",
+        "demo-admin-2026",
+    )
+    .await;
+    open_setting(&admin, "Команда").await;
     find(
         &admin,
         "//table[contains(@class, 'team')]//tr[@data-email='anna@demo.hotline']",
@@ -1843,11 +1849,7 @@ async fn an_administrator_invites_an_operator_and_deactivates_another() {
         .send_keys("Ольга Кузнецова")
         .await
         .unwrap();
-    find(&admin, "//input[@id='invite-dept-travel']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&admin, "//input[@id='invite-dept-travel']").await;
     click(&admin, "Пригласить").await;
     let link = find(&admin, "//input[@id='invite-link']")
         .await
@@ -1861,8 +1863,7 @@ async fn an_administrator_invites_an_operator_and_deactivates_another() {
         "//tr[@data-email='olga@demo.hotline']//span[@class='team-state'][normalize-space()='Приглашён']",
     )
     .await;
-    assert_eq!(accessibility_violations(&admin).await, Vec::<String>::new());
-    assert_eq!(unnamed_controls(&admin).await, Vec::<String>::new());
+    assert_accessible(&admin).await;
     screenshot(&admin, "console-team").await;
 
     // Olga opens the link, sets her password and logs in.
@@ -1894,11 +1895,7 @@ async fn an_administrator_invites_an_operator_and_deactivates_another() {
     .await;
 
     // The administrator deactivates Anna: her console is logged out.
-    find(&admin, "//button[@aria-label='Отключить: Анна Смирнова']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&admin, "//button[@aria-label='Отключить: Анна Смирнова']").await;
     find(
         &admin,
         "//tr[@data-email='anna@demo.hotline']//span[@class='team-state'][normalize-space()='Отключён']",
@@ -1924,13 +1921,14 @@ async fn an_administrator_sets_business_hours_and_holidays_in_the_console() {
     };
     let data = tempfile::tempdir().unwrap();
     let server = start_server(data.path(), free_port());
-    let admin = browser(&webdriver).await;
-    admin
-        .goto(&format!("{}/console", server.base))
-        .await
-        .unwrap();
-    log_in_as(&admin, "admin@demo.hotline", "demo-admin-2026").await;
-    click(&admin, "Часы и SLA").await;
+    let admin = console_as(
+        &webdriver,
+        &server.base,
+        "admin@demo.hotline",
+        "demo-admin-2026",
+    )
+    .await;
+    open_setting(&admin, "Часы и SLA").await;
     find(
         &admin,
         "//p[@id='sla-source'][normalize-space()='Сейчас действуют значения из hotline.toml.']",
@@ -1939,11 +1937,7 @@ async fn an_administrator_sets_business_hours_and_holidays_in_the_console() {
     let first = find(&admin, "//input[@id='sla-first']").await;
     first.clear().await.unwrap();
     first.send_keys("10").await.unwrap();
-    find(&admin, "//input[@id='sla-scheduled']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&admin, "//input[@id='sla-scheduled']").await;
     find(&admin, "//textarea[@id='sla-holidays']")
         .await
         .send_keys("2026-12-31\n2027-01-09")
@@ -1980,8 +1974,7 @@ async fn an_administrator_sets_business_hours_and_holidays_in_the_console() {
         .await
         .unwrap();
     assert_eq!(holidays, json!("2026-12-31\n2027-01-09"));
-    assert_eq!(accessibility_violations(&admin).await, Vec::<String>::new());
-    assert_eq!(unnamed_controls(&admin).await, Vec::<String>::new());
+    assert_accessible(&admin).await;
     screenshot(&admin, "console-sla").await;
     // Svetlana, a supervisor, reads it and cannot change it.
     let boss = browser(&webdriver).await;
@@ -1989,7 +1982,7 @@ async fn an_administrator_sets_business_hours_and_holidays_in_the_console() {
         .await
         .unwrap();
     log_in_as(&boss, "svetlana@demo.hotline", "demo-svetlana-2026").await;
-    click(&boss, "Часы и SLA").await;
+    open_setting(&boss, "Часы и SLA").await;
     let value = find(&boss, "//input[@id='sla-first']")
         .await
         .prop("value")
@@ -2055,13 +2048,14 @@ async fn an_administrator_writes_a_help_center_article_in_the_console() {
     };
     let data = tempfile::tempdir().unwrap();
     let server = start_server(data.path(), free_port());
-    let admin = browser(&webdriver).await;
-    admin
-        .goto(&format!("{}/console", server.base))
-        .await
-        .unwrap();
-    log_in_as(&admin, "admin@demo.hotline", "demo-admin-2026").await;
-    click(&admin, "Статьи").await;
+    let admin = console_as(
+        &webdriver,
+        &server.base,
+        "admin@demo.hotline",
+        "demo-admin-2026",
+    )
+    .await;
+    open_setting(&admin, "Статьи").await;
     find(&admin, "//table[contains(@class, 'articles')]").await;
     for (field, value) in [
         ("article-id", "pets-on-board"),
@@ -2079,24 +2073,17 @@ async fn an_administrator_writes_a_help_center_article_in_the_console() {
             .await
             .unwrap();
     }
-    find(
+    tap(
         &admin,
         "//select[@id='article-department']/option[@value='travel']",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
-    assert_eq!(accessibility_violations(&admin).await, Vec::<String>::new());
-    assert_eq!(unnamed_controls(&admin).await, Vec::<String>::new());
-    find(
+    .await;
+    assert_accessible(&admin).await;
+    tap(
         &admin,
         "//form[contains(@class, 'canned-form')]//button[@type='submit']",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     find(
         &admin,
         "//p[@id='articles-status'][starts-with(normalize-space(), 'Статья «Перевозка кошки в салоне самолёта» сохранена')]",
@@ -2112,14 +2099,11 @@ async fn an_administrator_writes_a_help_center_article_in_the_console() {
         "{found:?}"
     );
     // Deleted: search forgets it.
-    find(
+    tap(
         &admin,
         "//button[@aria-label='Удалить «Перевозка кошки в салоне самолёта»']",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     find(
         &admin,
         "//p[@id='articles-status'][normalize-space()='Статья «Перевозка кошки в салоне самолёта» удалена.']",
@@ -2133,4 +2117,65 @@ async fn an_administrator_writes_a_help_center_article_in_the_console() {
         "{found:?}"
     );
     admin.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_added_in_the_console_is_offered_in_the_widget() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let admin = console_as(
+        &webdriver,
+        &server.base,
+        "admin@demo.hotline",
+        "demo-admin-2026",
+    )
+    .await;
+    open_setting(&admin, "Темы").await;
+    tap(
+        &admin,
+        "//button[@aria-label='Добавить тему: Билеты и отели']",
+    )
+    .await;
+    let travel = "//section[@data-department='travel']//li[last()]";
+    find(
+        &admin,
+        &format!("{travel}//input[contains(@class, 'topic-id')]"),
+    )
+    .await
+    .send_keys("pets")
+    .await
+    .unwrap();
+    find(
+        &admin,
+        &format!("{travel}//input[contains(@class, 'topic-name')]"),
+    )
+    .await
+    .send_keys("Животные в поездке")
+    .await
+    .unwrap();
+    assert_accessible(&admin).await;
+    tap(
+        &admin,
+        "//button[@aria-label='Сохранить темы: Билеты и отели']",
+    )
+    .await;
+    find(
+        &admin,
+        "//p[@id='topics-status-travel'][normalize-space()='Темы отдела «Билеты и отели» сохранены.']",
+    )
+    .await;
+    screenshot(&admin, "console-topics").await;
+
+    let ivan = browser(&webdriver).await;
+    widget_as(&ivan, &server.base, "demo-ivan").await;
+    click(&ivan, "Новое обращение").await;
+    click(&ivan, "Билеты и отели").await;
+    button(&ivan, "Животные в поездке").await;
+    for client in [admin, ivan] {
+        client.close().await.unwrap();
+    }
 }

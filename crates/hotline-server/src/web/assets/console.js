@@ -14,6 +14,7 @@ import { showCannedReplies } from './canned.js';
 import { showTeam } from './team.js';
 import { showSla } from './sla.js';
 import { showArticles } from './articles.js';
+import { showTopics } from './topics.js';
 
 const $ = (id) => document.getElementById(id);
 const maxBytes = Number(document.body.dataset.maxBytes || 20971520);
@@ -123,6 +124,8 @@ async function showApp() {
   $('team-button').hidden = state.me.role !== 'admin';
   $('sla-button').hidden = !supervises();
   $('articles-button').hidden = !supervises();
+  $('topics-button').hidden = !supervises();
+  $('settings-menu').hidden = !supervises();
   const filter = $('department-filter');
   filter.replaceChildren(filter.firstElementChild, ...state.departments
     .filter((d) => state.me.departments.includes(d.id))
@@ -149,6 +152,7 @@ const supervises = () => ['supervisor', 'admin'].includes(state.me.role);
 
 /** Supervisors' views (claims, reports) take the conversation's place. */
 function showInPane(draw) {
+  $('settings-menu').open = false;
   state.currentId = null;
   state.reads = null;
   drawList();
@@ -173,6 +177,8 @@ $('canned-button').addEventListener('click', () => showInPane((pane) => showCann
 async function refreshCanned() {
   try { state.canned = (await call('/api/v1/canned-replies')).canned_replies; } catch { /* keep what we have */ }
 }
+
+$('topics-button').addEventListener('click', () => showInPane((pane) => showTopics(pane, call, state.me.role === 'admin')));
 
 $('articles-button').addEventListener('click', () => showInPane((pane) =>
   showArticles(pane, call, state.departments, state.me.role === 'admin')));
