@@ -156,7 +156,7 @@ fn origin_of(figment: &Figment, path: &[&str]) -> Option<String> {
 }
 
 /// The settings with what administrators saved in the console (the SLA
-/// policy), which wins over the file, and its origin. A database that does
+/// policy, departments' topics), which wins over the file, and its origin. A database that does
 /// not exist yet is not created; one that cannot be read is said so.
 pub async fn with_console_settings(
     mut settings: Settings,
@@ -166,13 +166,36 @@ pub async fn with_console_settings(
     if embedded && !settings.data_dir.join(crate::store::DATABASE_FILE).exists() {
         return (settings, origins);
     }
-    let stored = match crate::store::open(&settings).await {
-        Ok(store) => store
-            .stored_setting(hotline_app::service_levels::SLA_KEY)
-            .await
-            .map_err(anyhow::Error::from),
-        Err(e) => Err(e),
+    let store = match crate::store::open(&settings).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!(
+                "# the database was not read ({e:#}); values changed in the console are not shown"
+            );
+            return (settings, origins);
+        }
     };
+    for department in &mut settings.departments {
+        let key = hotline_app::topics::topics_key(&department.id);
+        let Ok(Some(stored)) = store.stored_setting(&key).await else {
+            continue;
+        };
+        if let Ok(topics) = serde_json::from_value(stored.value) {
+            department.topics = topics;
+            origins.push(Origin {
+                key: format!("departments[{}].topics", department.id.as_str()),
+                from: format!(
+                    "the console ({}, operator {})",
+                    stored.updated_at.date(),
+                    stored.updated_by
+                ),
+            });
+        }
+    }
+    let stored = store
+        .stored_setting(hotline_app::service_levels::SLA_KEY)
+        .await
+        .map_err(anyhow::Error::from);
     match stored {
         Ok(Some(stored)) => match serde_json::from_value(stored.value) {
             Ok(policy) => {

@@ -2179,3 +2179,90 @@ async fn a_topic_added_in_the_console_is_offered_in_the_widget() {
         client.close().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_lists_support_replies_the_customer_has_not_read() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, webdriver)) = chromedriver().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port());
+    let ivan = browser(&webdriver).await;
+    ask_about_the_headphones(&ivan, &server.base).await;
+    tap(&ivan, "//button[@aria-label='Назад']").await;
+    find(
+        &ivan,
+        "//ul[contains(@class, 'cards')]//button[contains(@class, 'card')]",
+    )
+    .await;
+
+    // Anna answers over the API while Ivan looks at his list.
+    let http = reqwest::Client::new();
+    let login: serde_json::Value = http
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"email": "anna@demo.hotline", "password": "demo-anna-2026"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let anna = login["token"].as_str().unwrap();
+    let listed: serde_json::Value = http
+        .get(format!("{}/api/v1/conversations", server.base))
+        .bearer_auth(anna)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = listed["conversations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sent = http
+        .post(format!(
+            "{}/api/v1/conversations/{id}/messages",
+            server.base
+        ))
+        .bearer_auth(anna)
+        .json(&json!({"text": "Проверю доставку и вернусь", "client_msg_id": "anna-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201, "{}", sent.text().await.unwrap());
+    let card = format!("//button[@data-conversation='{id}']");
+    find(&ivan, &format!("{card}//span[@data-unread='1']")).await;
+    find(
+        &ivan,
+        &format!(
+            "{card}//span[@class='card-preview'][normalize-space()='Проверю доставку и вернусь']"
+        ),
+    )
+    .await;
+    assert_accessible(&ivan).await;
+    screenshot(&ivan, "widget-unread").await;
+
+    // Read in the chat, the count goes.
+    tap(&ivan, &card).await;
+    wait_true(
+        &ivan,
+        "the reply on screen",
+        &wait_for_text("Проверю доставку и вернусь"),
+    )
+    .await;
+    tap(&ivan, "//button[@aria-label='Назад']").await;
+    find(&ivan, &card).await;
+    wait_true(
+        &ivan,
+        "no unread count once read",
+        &format!(
+            "return document.querySelector(\"button[data-conversation='{id}']\") !== null \
+               && document.querySelector(\"button[data-conversation='{id}'] [data-unread]\") === null"
+        ),
+    )
+    .await;
+    ivan.close().await.unwrap();
+}

@@ -466,10 +466,22 @@ fn config_print_shows_the_sla_policy_saved_in_the_console() {
         [r#"{"targets": {"first_response_minutes": 7, "resolution_minutes": 300}}"#],
     )
     .unwrap();
+    db.execute(
+        "INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('departments.travel.topics', ?1, 0, 'op-1')",
+        [r#"[{"id": "pets", "name": "Животные в поездке"}]"#],
+    )
+    .unwrap();
     let out = hotline(dir.path(), &["config", "print"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let printed = text(&out.stdout);
     assert!(printed.contains("first_response_minutes = 7"), "{printed}");
+    assert!(printed.contains("Животные в поездке"), "{printed}");
+    assert!(
+        printed
+            .lines()
+            .any(|l| l.starts_with("#   departments[travel].topics") && l.contains("the console")),
+        "{printed}"
+    );
     let origin = printed
         .lines()
         .find(|l| l.starts_with("#   queues.sla "))

@@ -236,10 +236,21 @@ function drawEarlier() {
   if (!target) return;
   target.replaceChildren(state.conversations.length
     ? el('ul', { class: 'cards' }, state.conversations.map((c) => el('li', {},
-      el('button', { type: 'button', class: 'card', onclick: () => openConversation(c.id) },
-        el('strong', {}, conversationDepartment(c)), ' · ', conversationSubject(c),
+      el('button', { type: 'button', class: 'card', 'data-conversation': c.id, onclick: () => openConversation(c.id) },
+        el('strong', {}, conversationDepartment(c)), ' · ', conversationSubject(c), unreadBadge(c),
+        c.last_message && !c.last_message.internal
+          ? el('span', { class: 'card-preview' }, c.last_message.text + (c.last_message.truncated ? '…' : ''))
+          : null,
         el('span', { class: 'card-meta' }, statusText(c.status), ' · ', formatDate(c.updated_at))))))
     : el('p', { class: 'muted' }, t('no_earlier')));
+}
+
+/** Support's messages the customer has not read in a conversation of the list. */
+function unreadBadge(c) {
+  if (!c.unread) return null;
+  return el('span', { class: 'unread', 'data-unread': String(c.unread) },
+    el('span', { 'aria-hidden': 'true' }, String(c.unread)),
+    el('span', { class: 'visually-hidden' }, t('unread_count', { count: c.unread })));
 }
 
 function showServices() {
@@ -934,6 +945,14 @@ function onEvent(frame) {
       if (state.messages.add(data)) drawMessages();
       if (data.author?.kind !== 'customer') document.getElementById('typing')?.replaceChildren();
       if (gap) loadMessages();
+    } else {
+      // Another of the customer's conversations: its line in the list says so.
+      const listed = state.conversations.find((c) => c.id === data.conversation_id);
+      if (listed && !data.internal) {
+        if (data.author?.kind !== 'customer') listed.unread = (listed.unread || 0) + 1;
+        listed.last_message = { ...data, truncated: false };
+        drawEarlier();
+      }
     }
     return;
   }
@@ -947,7 +966,8 @@ function onEvent(frame) {
   }
   if (frame.type.startsWith('conversation.')) {
     const index = state.conversations.findIndex((c) => c.id === data.id);
-    if (index >= 0) state.conversations[index] = data;
+    // The event carries the conversation only: the list's counts stay.
+    if (index >= 0) state.conversations[index] = { ...state.conversations[index], ...data };
     else state.conversations.unshift(data);
     if (state.current && data.id === state.current.id) {
       const statusChanged = state.current.status !== data.status;
