@@ -107,6 +107,8 @@ pub struct App {
     queue_config: hotline_store::QueueConfig,
     /// The SLA policy the queues were last configured with.
     applied_sla: std::sync::Mutex<Option<hotline_domain::SlaPolicy>>,
+    /// The help center's revision this node's search index has.
+    seen_kb_revision: std::sync::Mutex<Option<serde_json::Value>>,
 }
 
 impl App {
@@ -133,6 +135,7 @@ impl App {
             canned_replies: settings.canned_replies,
             queue_config: settings.queue_config,
             applied_sla: std::sync::Mutex::new(None),
+            seen_kb_revision: std::sync::Mutex::new(None),
         }
     }
 

@@ -110,10 +110,11 @@ impl App {
     }
 
     /// Takes in what the console stored — the SLA policy, the departments'
-    /// topics — where it is not what this node has; run at start-up and by
+    /// topics, the articles — where it is not what this node has; run at start-up and by
     /// every sweep.
     pub async fn apply_stored_settings(&self) -> AppResult<()> {
         self.apply_stored_topics().await?;
+        self.follow_kb_revision().await?;
         self.apply_stored_sla().await
     }
 

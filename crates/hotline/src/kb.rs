@@ -123,9 +123,16 @@ pub async fn import(settings: Settings, dir: PathBuf) -> anyhow::Result<()> {
         "storing the articles failed; what was stored stays, and running the import again is safe",
     )?;
     eprintln!();
+    // Running servers rebuild their search index at their next sweep.
+    hotline_app::help_center::editing::note_articles_changed(
+        store.as_ref(),
+        &hotline_domain::OperatorId::from_raw("hotline kb import"),
+    )
+    .await
+    .context("the articles are stored, but running servers were not told; POST /api/v1/kb/reindex on each")?;
     println!("imported {total} articles: {report}");
     println!(
-        "a running server picks the changes up at its next start, or at once with POST /api/v1/kb/reindex"
+        "running servers search the new articles within queues.sweep_seconds (15 s by default)"
     );
     Ok(())
 }

@@ -374,3 +374,135 @@ impl Pair {
         assert!(extra.is_err(), "delivered twice: {extra:?}");
     }
 }
+
+/// Polls `path` on `base` until `found` holds of its JSON, for at most 20 s.
+async fn eventually(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    token: &str,
+    found: impl Fn(&Value) -> bool,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        let body: Value = http
+            .get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if found(&body) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{path} on the other node never showed the change: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_changed_on_one_node_reach_the_other() {
+    let Ok(server) = std::env::var("HOTLINE_TEST_PG_URL") else {
+        eprintln!("skipped: set HOTLINE_TEST_PG_URL=postgres://… to run");
+        return;
+    };
+    let url = fresh_database(
+        &server,
+        &format!("hotline_nodes_settings_{}", std::process::id()),
+    )
+    .await;
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let env = [
+        ("HOTLINE_DATABASE_URL", url.as_str()),
+        ("HOTLINE_QUEUES__SWEEP_SECONDS", "1"),
+    ];
+    let mut add = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "operator",
+            "add",
+            "--email",
+            "root@example.com",
+            "--name",
+            "Админ",
+        ])
+        .args([
+            "--role",
+            "admin",
+            "--departments",
+            "marketplace",
+            "--password-stdin",
+        ])
+        .arg("--data-dir")
+        .arg(dirs.0.path())
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"long-enough-password\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    let (a, base_a) = start_server_with(dirs.0.path(), &env);
+    let (b, base_b) = start_server_with(dirs.1.path(), &env);
+    let _nodes = (Process(a), Process(b));
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{base_a}/api/v1/auth/login"))
+        .json(&json!({"email": "root@example.com", "password": "long-enough-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin = login["token"].as_str().unwrap().to_owned();
+    let customer = token("n-settings");
+
+    // Topics saved on A are offered by B.
+    let saved = http
+        .put(format!("{base_a}/api/v1/settings/topics/marketplace"))
+        .bearer_auth(&admin)
+        .json(&json!({"topics": [{"id": "gifts", "name": "Подарочные карты"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    let topics = eventually(&http, &base_b, "/api/v1/departments", &customer, |body| {
+        body["departments"].as_array().unwrap().iter().any(|d| {
+            d["id"] == "marketplace"
+                && d["topics"] == json!([{"id": "gifts", "name": "Подарочные карты"}])
+        })
+    })
+    .await;
+
+    // An article written on A is found on B.
+    let written = http
+        .put(format!("{base_a}/api/v1/kb/articles/gift-cards"))
+        .bearer_auth(&admin)
+        .json(&json!({"department": "marketplace", "section": "Оплата",
+            "title": "Как оплатить подарочной картой",
+            "body": "Введите номер подарочной карты на шаге оплаты."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(written.status(), 201);
+    let article = eventually(
+        &http,
+        &base_b,
+        "/api/v1/kb/search?q=%D0%BF%D0%BE%D0%B4%D0%B0%D1%80%D0%BE%D1%87%D0%BD%D0%B0%D1%8F%20%D0%BA%D0%B0%D1%80%D1%82%D0%B0",
+        &customer,
+        |body| body["hits"].as_array().unwrap().iter().any(|h| h["id"] == "gift-cards"),
+    )
+    .await;
+    eprintln!(
+        "settings across nodes, log only: topics {topics:?}, article {article:?} (sweep 1 s)"
+    );
+}
