@@ -37,6 +37,10 @@ pub struct SlaSettings {
     pub updated: Option<(Timestamp, OperatorId)>,
 }
 
+/// The longest target: a year. Beyond it a due time is no promise, and
+/// counting business minutes that far is work for nothing.
+const MAX_TARGET_MINUTES: u32 = 365 * 24 * 60;
+
 /// Refuses a policy that could not be counted: zero targets, bad business
 /// hours, departments that do not exist.
 pub fn check_policy(policy: &SlaPolicy, departments: &[&str]) -> Result<(), String> {
@@ -51,6 +55,11 @@ pub fn check_policy(policy: &SlaPolicy, departments: &[&str]) -> Result<(), Stri
     for t in targets {
         if t.first_response_minutes == 0 || t.resolution_minutes == 0 {
             return Err("targets must be at least one minute".into());
+        }
+        if t.resolution_minutes > MAX_TARGET_MINUTES {
+            return Err(format!(
+                "targets must be at most a year ({MAX_TARGET_MINUTES} minutes)"
+            ));
         }
         if t.first_response_minutes > t.resolution_minutes {
             return Err("the first answer cannot be due after the resolution".into());
@@ -232,6 +241,14 @@ mod tests {
             ..SlaPolicy::default()
         };
         assert!(check_policy(&backwards, &[]).is_err());
+        let forever = SlaPolicy {
+            targets: SlaTargets {
+                first_response_minutes: 15,
+                resolution_minutes: u32::MAX,
+            },
+            ..SlaPolicy::default()
+        };
+        assert!(check_policy(&forever, &[]).unwrap_err().contains("a year"));
         let closed = SlaPolicy {
             business_hours: Some(BusinessHours {
                 opens: "18:00".into(),
