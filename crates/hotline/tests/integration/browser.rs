@@ -1799,6 +1799,13 @@ async fn an_eligible_traveller_orders_a_call_back_and_an_ineligible_one_is_told_
     screenshot(&anna, "console-callbacks").await;
     click(&anna, "Дозвонились").await;
     find(&anna, "//p[normalize-space()='Заказанных звонков нет.']").await;
+    // A new order shows up in the open queue by itself.
+    click(&ivan, "Заказать звонок").await;
+    find(
+        &anna,
+        "//table[contains(@class, 'callbacks')]//tr[@data-booking='TR-55120']",
+    )
+    .await;
     wait_true(
         &ivan,
         "the outcome in the customer's chat",

@@ -64,6 +64,7 @@ export async function showCallbacks(pane, call, open) {
       }))));
   };
   status.addEventListener('change', load);
+  list.addEventListener('refresh', load);
   pane.replaceChildren(el('section', { class: 'claims-registry', 'aria-labelledby': 'callbacks-title' },
     el('h2', { id: 'callbacks-title' }, t('callbacks')),
     el('div', { class: 'report-filters' }, el('label', { for: 'callbacks-status' }, t('claim_status')), status),

@@ -698,6 +698,11 @@ async function flush() {
 
 function onEvent(frame) {
   const data = frame.data || {};
+  // The call-back queue on screen follows orders and calls as they happen.
+  if (frame.type.startsWith('callback.')) {
+    document.getElementById('callbacks-table')?.dispatchEvent(new Event('refresh'));
+    return;
+  }
   if (frame.type === 'typing') {
     if (data.conversation_id === state.currentId && data.author?.kind === 'customer') {
       $('typing').textContent = t('typing', { name: data.author.name });
