@@ -657,6 +657,14 @@ async fn customer_and_operator_chat_live_across_a_restart() {
     // On a phone the widget fills the screen, and the console stacks its panes.
     operator.set_window_size(390, 844).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
+    let overflow = operator
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overflow, json!(0), "the console fits a phone's width");
     screenshot(&operator, "console-phone").await;
     customer.enter_parent_frame().await.unwrap();
     customer.set_window_size(390, 844).await.unwrap();
