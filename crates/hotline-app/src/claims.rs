@@ -112,7 +112,7 @@ pub struct ClaimRecord {
 
 /// A time at the precision stores keep (microseconds), so that what filing
 /// returns equals what a later read returns.
-fn to_micros(at: Timestamp) -> Timestamp {
+pub(crate) fn to_micros(at: Timestamp) -> Timestamp {
     at.replace_nanosecond(at.nanosecond() / 1_000 * 1_000)
         .unwrap_or(at)
 }
@@ -580,7 +580,7 @@ impl App {
         principal: &Principal,
         entry: CalendarOverride,
     ) -> AppResult<usize> {
-        self.require_admin(principal)?;
+        crate::administrator(principal, "only administrators edit the calendar")?;
         check_claim_text(&entry.note, "note", MAX_DEMAND_CHARS)?;
         let mut details = serde_json::json!({
             "date": entry.date.to_string(),
@@ -601,7 +601,7 @@ impl App {
         principal: &Principal,
         date: Date,
     ) -> AppResult<bool> {
-        self.require_admin(principal)?;
+        crate::administrator(principal, "only administrators edit the calendar")?;
         let removed = self.store.remove_calendar_override(date).await?;
         if removed {
             let moved = self.reschedule_open_claims().await?;
@@ -614,15 +614,5 @@ impl App {
             .await?;
         }
         Ok(removed)
-    }
-
-    fn require_admin(&self, principal: &Principal) -> AppResult<()> {
-        match principal {
-            Principal::Operator(o) if o.role == Role::Admin => Ok(()),
-            _ => Err(AppError::forbidden(
-                ErrorCode::Forbidden,
-                "only administrators edit the calendar",
-            )),
-        }
     }
 }

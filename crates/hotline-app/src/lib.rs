@@ -74,6 +74,34 @@ pub struct AppSettings {
     pub queue_config: hotline_store::QueueConfig,
 }
 
+/// The caller as an administrator, or `forbidden` with `refusal`.
+pub(crate) fn administrator<'p>(
+    principal: &'p Principal,
+    refusal: &str,
+) -> AppResult<&'p hotline_domain::OperatorPrincipal> {
+    match principal {
+        Principal::Operator(o) if o.role == hotline_domain::Role::Admin => Ok(o),
+        _ => Err(AppError::forbidden(
+            hotline_domain::ErrorCode::Forbidden,
+            refusal,
+        )),
+    }
+}
+
+/// The caller as a supervisor or an administrator, or `forbidden` with `refusal`.
+pub(crate) fn supervisor<'p>(
+    principal: &'p Principal,
+    refusal: &str,
+) -> AppResult<&'p hotline_domain::OperatorPrincipal> {
+    match principal {
+        Principal::Operator(o) if o.role.may_assign_others() => Ok(o),
+        _ => Err(AppError::forbidden(
+            hotline_domain::ErrorCode::Forbidden,
+            refusal,
+        )),
+    }
+}
+
 /// What stops a node from serving; `None` where all is well.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Readiness {

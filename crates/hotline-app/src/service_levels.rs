@@ -5,9 +5,12 @@
 
 use crate::App;
 use crate::error::{AppError, AppResult};
-use hotline_domain::{ErrorCode, OperatorId, Principal, Role, SlaPolicy, Timestamp};
+use hotline_domain::{ErrorCode, OperatorId, Principal, SlaPolicy, Timestamp};
 use hotline_store::QueueConfig;
 use serde_json::json;
+
+/// Why a non-administrator may not change the policy.
+const SLA_REFUSAL: &str = "only administrators change the SLA settings";
 
 /// The key the console's policy is stored under.
 pub const SLA_KEY: &str = "queues.sla";
@@ -84,16 +87,6 @@ pub fn check_policy(policy: &SlaPolicy, departments: &[&str]) -> Result<(), Stri
 }
 
 impl App {
-    fn may_read_settings(principal: &Principal) -> AppResult<()> {
-        match principal {
-            Principal::Operator(o) if o.role.may_assign_others() => Ok(()),
-            _ => Err(AppError::forbidden(
-                ErrorCode::Forbidden,
-                "the SLA settings are for supervisors and administrators",
-            )),
-        }
-    }
-
     /// The policy in effect: the console's when one is stored, else the file's.
     async fn sla_in_effect(&self) -> AppResult<SlaSettings> {
         let stored = self.store.stored_setting(SLA_KEY).await?;
@@ -152,7 +145,10 @@ impl App {
 
     /// The policy in effect, for supervisors and administrators.
     pub async fn sla_settings(&self, principal: &Principal) -> AppResult<SlaSettings> {
-        Self::may_read_settings(principal)?;
+        crate::supervisor(
+            principal,
+            "the SLA settings are for supervisors and administrators",
+        )?;
         self.sla_in_effect().await
     }
 
@@ -163,7 +159,7 @@ impl App {
         principal: &Principal,
         policy: SlaPolicy,
     ) -> AppResult<SlaSettings> {
-        let admin = self.settings_administrator(principal)?;
+        let admin = crate::administrator(principal, SLA_REFUSAL)?;
         let configured = self.departments();
         let departments: Vec<&str> = configured.iter().map(|d| d.id.as_str()).collect();
         check_policy(&policy, &departments)
@@ -187,7 +183,7 @@ impl App {
 
     /// Back to the file's policy.
     pub async fn reset_sla_policy(&self, principal: &Principal) -> AppResult<SlaSettings> {
-        self.settings_administrator(principal)?;
+        crate::administrator(principal, SLA_REFUSAL)?;
         let before = self.sla_in_effect().await?;
         if self.store.remove_setting(SLA_KEY).await? {
             self.apply_stored_sla().await?;
@@ -200,19 +196,6 @@ impl App {
             .await?;
         }
         self.sla_in_effect().await
-    }
-
-    fn settings_administrator<'p>(
-        &self,
-        principal: &'p Principal,
-    ) -> AppResult<&'p hotline_domain::OperatorPrincipal> {
-        match principal {
-            Principal::Operator(o) if o.role == Role::Admin => Ok(o),
-            _ => Err(AppError::forbidden(
-                ErrorCode::Forbidden,
-                "only administrators change the SLA settings",
-            )),
-        }
     }
 }
 

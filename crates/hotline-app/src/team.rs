@@ -5,12 +5,13 @@
 
 use crate::App;
 use crate::error::{AppError, AppResult};
-use hotline_domain::{
-    DepartmentId, DomainError, ErrorCode, OperatorId, OperatorPrincipal, Presence, Principal, Role,
-};
+use hotline_domain::{DepartmentId, DomainError, ErrorCode, OperatorId, Presence, Principal, Role};
 use hotline_store::team::{NewInvite, OperatorAccount, OperatorChange};
 use hotline_store::{NewOperator, PresenceChange};
 use serde_json::json;
+
+/// Why a non-administrator may not manage the team.
+const TEAM_REFUSAL: &str = "only administrators manage the team";
 
 /// Longest operator name, in characters.
 const MAX_NAME_CHARS: usize = 100;
@@ -89,16 +90,6 @@ fn account_json(account: &OperatorAccount) -> serde_json::Value {
 }
 
 impl App {
-    fn administrator<'p>(&self, principal: &'p Principal) -> AppResult<&'p OperatorPrincipal> {
-        match principal {
-            Principal::Operator(operator) if operator.role == Role::Admin => Ok(operator),
-            _ => Err(AppError::forbidden(
-                ErrorCode::Forbidden,
-                "only administrators manage the team",
-            )),
-        }
-    }
-
     /// A display name customers can trust: 1–100 characters, no look-alikes
     /// of «поддержка» or of the company's name.
     fn operator_name(&self, raw: &str) -> AppResult<String> {
@@ -115,13 +106,11 @@ impl App {
             }
             .into());
         }
-        let company = self.security.links.company_names();
-        if let Some(problem) = hotline_guard::display_name_problem(&name, &company) {
+        if let Some(problem) = self.security.operator_name_problem(&name) {
             return Err(AppError::invalid(
                 ErrorCode::OperatorNameRefused,
                 format!(
-                    "{}; customers must be able to trust operator names, choose another",
-                    problem.explain()
+                    "{problem}; customers must be able to trust operator names, choose another"
                 ),
             ));
         }
@@ -146,7 +135,7 @@ impl App {
 
     /// The team, by name (administrators).
     pub async fn team(&self, principal: &Principal) -> AppResult<Vec<OperatorAccount>> {
-        self.administrator(principal)?;
+        crate::administrator(principal, TEAM_REFUSAL)?;
         Ok(self.store.operator_accounts().await?)
     }
 
@@ -157,7 +146,7 @@ impl App {
         invitation: Invitation,
         token: InviteToken,
     ) -> AppResult<OperatorAccount> {
-        self.administrator(principal)?;
+        crate::administrator(principal, TEAM_REFUSAL)?;
         let email = operator_email(&invitation.email)?;
         let name = self.operator_name(&invitation.name)?;
         let role = parse_role(&invitation.role)?;
@@ -203,7 +192,7 @@ impl App {
         id: &OperatorId,
         token: InviteToken,
     ) -> AppResult<OperatorAccount> {
-        self.administrator(principal)?;
+        crate::administrator(principal, TEAM_REFUSAL)?;
         self.store
             .create_invite(NewInvite {
                 operator_id: id.clone(),
@@ -236,7 +225,7 @@ impl App {
         id: &OperatorId,
         change: TeamChange,
     ) -> AppResult<OperatorAccount> {
-        let admin = self.administrator(principal)?;
+        let admin = crate::administrator(principal, TEAM_REFUSAL)?;
         let name = change
             .name
             .as_deref()

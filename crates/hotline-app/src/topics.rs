@@ -5,8 +5,7 @@
 use crate::App;
 use crate::error::{AppError, AppResult};
 use hotline_domain::{
-    Department, DepartmentId, DomainError, ErrorCode, OperatorId, Principal, Role, Timestamp,
-    Topic, TopicId,
+    Department, DepartmentId, DomainError, OperatorId, Principal, Timestamp, Topic, TopicId,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -107,16 +106,9 @@ impl App {
             .into_iter()
             .map(|d| d.department)
             .collect();
-        let current = self.departments();
-        // The security queue is added at start-up, not in the file's list.
-        let kept_extra = current
-            .iter()
-            .filter(|d| !departments.iter().any(|f| f.id == d.id))
-            .cloned();
-        let next: Vec<Department> = departments.iter().cloned().chain(kept_extra).collect();
-        if *current != next {
-            self.store.sync_departments(&next).await?;
-            self.set_departments(next);
+        if *self.departments() != departments {
+            self.store.sync_departments(&departments).await?;
+            self.set_departments(departments);
         }
         Ok(())
     }
@@ -126,15 +118,10 @@ impl App {
         &self,
         principal: &Principal,
     ) -> AppResult<Vec<DepartmentTopics>> {
-        match principal {
-            Principal::Operator(o) if o.role.may_assign_others() => {}
-            _ => {
-                return Err(AppError::forbidden(
-                    ErrorCode::Forbidden,
-                    "the departments' topics are for supervisors and administrators",
-                ));
-            }
-        }
+        crate::supervisor(
+            principal,
+            "the departments' topics are for supervisors and administrators",
+        )?;
         self.departments_in_effect().await
     }
 
@@ -143,15 +130,10 @@ impl App {
         principal: &'p Principal,
         department: &str,
     ) -> AppResult<(&'p hotline_domain::OperatorPrincipal, DepartmentId)> {
-        let admin = match principal {
-            Principal::Operator(o) if o.role == Role::Admin => o,
-            _ => {
-                return Err(AppError::forbidden(
-                    ErrorCode::Forbidden,
-                    "only administrators change the departments' topics",
-                ));
-            }
-        };
+        let admin = crate::administrator(
+            principal,
+            "only administrators change the departments' topics",
+        )?;
         let id = self
             .file_departments
             .iter()

@@ -3,13 +3,16 @@
 //! article before and after.
 
 use crate::App;
+use crate::claims::to_micros;
 use crate::error::{AppError, AppResult, ErrorKind};
 use hotline_domain::{
-    Article, ArticleDraft, ArticleId, DomainError, ErrorCode, OperatorId, Principal, Role,
-    Timestamp,
+    Article, ArticleDraft, ArticleId, DomainError, ErrorCode, OperatorId, Principal,
 };
 use hotline_store::kb::ArticleChange;
 use serde_json::json;
+
+/// Why a non-administrator may not change articles.
+const ARTICLE_REFUSAL: &str = "changing help-center articles needs the role admin";
 
 /// Whether saving may replace an article with the same id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,23 +21,6 @@ pub enum Save {
     Create,
     /// Create or replace.
     Put,
-}
-
-/// A time at the precision stores keep, so the saved article reads back equal.
-fn now() -> Timestamp {
-    let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
-        .unwrap_or(t)
-}
-
-fn article_writer(principal: &Principal) -> AppResult<()> {
-    match principal {
-        Principal::Operator(o) if o.role == Role::Admin => Ok(()),
-        _ => Err(AppError::forbidden(
-            ErrorCode::Forbidden,
-            "changing help-center articles needs the role admin",
-        )),
-    }
 }
 
 /// The key under which article changes leave a new revision, so that the
@@ -106,8 +92,9 @@ impl App {
         draft: ArticleDraft,
         mode: Save,
     ) -> AppResult<(Article, ArticleChange)> {
-        article_writer(principal)?;
-        let article = Article::new(draft, now())?;
+        crate::administrator(principal, ARTICLE_REFUSAL)?;
+        // At the stores' precision, so the saved article reads back equal.
+        let article = Article::new(draft, to_micros(time::OffsetDateTime::now_utc()))?;
         if self.department(&article.department).is_none() {
             return Err(
                 DomainError::UnknownDepartment(article.department.as_str().to_owned()).into(),
@@ -146,7 +133,7 @@ impl App {
 
     /// Deletes an article; search stops finding it at once.
     pub async fn delete_article(&self, principal: &Principal, id: &ArticleId) -> AppResult<()> {
-        article_writer(principal)?;
+        crate::administrator(principal, ARTICLE_REFUSAL)?;
         let before = self
             .store
             .article(id)

@@ -230,8 +230,18 @@ pub(crate) fn note_redactions(redactions: &[Redaction]) {
 /// or bidi characters, an imitation of «поддержка» or of the company's name
 /// as its `allowed_link_domains` spell it), if it is.
 pub fn operator_name_problem(name: &str, allowed_link_domains: &[String]) -> Option<&'static str> {
-    let company_names = LinkPolicy::new(allowed_link_domains).company_names();
-    hotline_guard::display_name_problem(name, &company_names).map(|p| p.explain())
+    name_problem(name, &LinkPolicy::new(allowed_link_domains))
+}
+
+fn name_problem(name: &str, links: &LinkPolicy) -> Option<&'static str> {
+    hotline_guard::display_name_problem(name, &links.company_names()).map(|p| p.explain())
+}
+
+impl Security {
+    /// [`operator_name_problem`] under this server's allowed domains.
+    pub fn operator_name_problem(&self, name: &str) -> Option<&'static str> {
+        name_problem(name, &self.links)
+    }
 }
 
 /// Masks secrets in a display name or file name.

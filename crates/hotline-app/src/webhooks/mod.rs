@@ -17,7 +17,7 @@ pub mod signing;
 use crate::App;
 use crate::error::{AppError, AppResult};
 use events::{WebhookType, payload, webhook_id, webhook_type};
-use hotline_domain::{ErrorCode, EventPosition, Principal, Role, Timestamp};
+use hotline_domain::{ErrorCode, EventPosition, Principal, Timestamp};
 use hotline_store::EventScope;
 use hotline_store::webhooks::{
     AttemptOutcome, NewWebhookDelivery, NewWebhookSubscription, WebhookChange, WebhookDelivery,
@@ -176,23 +176,13 @@ impl App {
         &self.webhooks
     }
 
-    fn require_webhook_admin(&self, principal: &Principal) -> AppResult<()> {
-        match principal {
-            Principal::Operator(o) if o.role == Role::Admin => Ok(()),
-            _ => Err(AppError::forbidden(
-                ErrorCode::Forbidden,
-                "webhooks are for administrators",
-            )),
-        }
-    }
-
     pub async fn webhooks(&self, principal: &Principal) -> AppResult<Vec<WebhookSubscription>> {
-        self.require_webhook_admin(principal)?;
+        crate::administrator(principal, "webhooks are for administrators")?;
         Ok(self.store.webhooks().await?)
     }
 
     pub async fn webhook(&self, principal: &Principal, id: &str) -> AppResult<WebhookSubscription> {
-        self.require_webhook_admin(principal)?;
+        crate::administrator(principal, "webhooks are for administrators")?;
         self.store
             .webhook(id)
             .await?
@@ -206,7 +196,7 @@ impl App {
         principal: &Principal,
         new: NewWebhook,
     ) -> AppResult<WebhookSubscription> {
-        self.require_webhook_admin(principal)?;
+        crate::administrator(principal, "webhooks are for administrators")?;
         let url = check_url(&new.url)?;
         let event_types = check_types(&new.event_types)?;
         let head = self.store.event_bounds().await?.head;
@@ -233,7 +223,7 @@ impl App {
         id: &str,
         change: WebhookChange,
     ) -> AppResult<WebhookSubscription> {
-        self.require_webhook_admin(principal)?;
+        crate::administrator(principal, "webhooks are for administrators")?;
         let change = WebhookChange {
             url: change.url.as_deref().map(check_url).transpose()?,
             event_types: change.event_types.as_deref().map(check_types).transpose()?,
@@ -246,7 +236,7 @@ impl App {
     }
 
     pub async fn delete_webhook(&self, principal: &Principal, id: &str) -> AppResult<()> {
-        self.require_webhook_admin(principal)?;
+        crate::administrator(principal, "webhooks are for administrators")?;
         if !self.store.delete_webhook(id).await? {
             return Err(AppError::not_found());
         }
@@ -266,7 +256,7 @@ impl App {
         principal: &Principal,
         id: &str,
     ) -> AppResult<WebhookSubscription> {
-        self.require_webhook_admin(principal)?;
+        crate::administrator(principal, "webhooks are for administrators")?;
         let overlap = time::Duration::seconds(
             i64::try_from(self.webhooks.rotation_overlap_seconds).unwrap_or(i64::MAX / 2),
         );
@@ -298,7 +288,7 @@ impl App {
         principal: &Principal,
         limit: usize,
     ) -> AppResult<Vec<WebhookDelivery>> {
-        self.require_webhook_admin(principal)?;
+        crate::administrator(principal, "webhooks are for administrators")?;
         Ok(self
             .store
             .webhook_dead_letters(limit.clamp(1, MAX_LISTED))
@@ -312,7 +302,7 @@ impl App {
         principal: &Principal,
         delivery: i64,
     ) -> AppResult<WebhookDelivery> {
-        self.require_webhook_admin(principal)?;
+        crate::administrator(principal, "webhooks are for administrators")?;
         let resent = self.store.resend_webhook_delivery(delivery, now()).await?;
         self.audit_by(
             principal,

@@ -12,7 +12,7 @@ use crate::web::context::claimed_bookings_of;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use hotline_app::App;
-use hotline_app::callbacks::{BookingOption, CallbackDraft};
+use hotline_app::callbacks::{BookingOption, CallbackDraft, TokenBooking};
 use hotline_domain::callback::{CallbackBasis, Ineligible, masked_phone};
 use hotline_domain::{
     Callback, CallbackId, CallbackOutcome, CallbackStatus, ConversationId, DepartmentId, ErrorCode,
@@ -36,6 +36,14 @@ pub fn routes(limits: &Arc<Limits>) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(callback_queue))
         .routes(routes!(record_callback_outcome))
+}
+
+/// The bookings of a customer's token; operators order nothing.
+fn bookings_of(principal: &Principal, headers: &HeaderMap) -> ApiResult<Vec<TokenBooking>> {
+    match principal {
+        Principal::Customer(customer) => claimed_bookings_of(headers, customer.phone.as_deref()),
+        Principal::Operator(_) => Ok(Vec::new()),
+    }
 }
 
 /// A call-back as its reader sees it: operators get the number to dial,
@@ -75,9 +83,10 @@ pub struct CallbackView {
 impl CallbackView {
     fn new(callback: Callback, reader: &Principal, now: Timestamp) -> CallbackView {
         let operator = !reader.is_customer();
+        let overdue = callback.overdue(now);
         let booking = callback.booking;
         CallbackView {
-            overdue: now > callback.due_at && callback.status == CallbackStatus::Waiting,
+            overdue,
             id: callback.id,
             conversation_id: callback.conversation_id,
             department: callback.department,
@@ -148,10 +157,7 @@ pub async fn callback_options(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CallbackOptionsView>> {
-    let bookings = match &principal {
-        Principal::Customer(customer) => claimed_bookings_of(&headers, customer.phone.as_deref())?,
-        Principal::Operator(_) => Vec::new(),
-    };
+    let bookings = bookings_of(&principal, &headers)?;
     let options = app
         .callback_options(&principal, &ConversationId::from_raw(id), &bookings)
         .await?;
@@ -228,10 +234,7 @@ pub async fn request_callback(
     Path(id): Path<String>,
     Json(body): Json<RequestCallbackRequest>,
 ) -> ApiResult<(StatusCode, Json<CallbackView>)> {
-    let bookings = match &principal {
-        Principal::Customer(customer) => claimed_bookings_of(&headers, customer.phone.as_deref())?,
-        Principal::Operator(_) => Vec::new(),
-    };
+    let bookings = bookings_of(&principal, &headers)?;
     let (callback, created) = app
         .request_callback(
             &principal,

@@ -34,6 +34,48 @@ async fn fresh_database(server: &str, name: &str) -> String {
     format!("{base}/{name}")
 }
 
+/// Adds a marketplace operator with the password `long-enough-password`.
+fn add_operator(
+    data_dir: &std::path::Path,
+    env: &[(&str, &str)],
+    email: &str,
+    name: &str,
+    role: &str,
+) {
+    let mut add = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "operator", "add", "--email", email, "--name", name, "--role", role,
+        ])
+        .args(["--departments", "marketplace", "--password-stdin"])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"long-enough-password\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+}
+
+/// Logs the operator added by [`add_operator`] in on `base`; their token.
+async fn log_in(http: &reqwest::Client, base: &str, email: &str) -> String {
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": "long-enough-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().unwrap().to_owned()
+}
+
 async fn socket(base: &str, token: &str) -> Socket {
     let mut request = format!("{}/api/v1/ws", base.replace("http", "ws"))
         .into_client_request()
@@ -244,50 +286,13 @@ impl Pair {
         if let Some(nats) = nats {
             env.push(("HOTLINE_NATS_URL", nats));
         }
-        let mut add = Command::new(env!("CARGO_BIN_EXE_hotline"))
-            .args([
-                "operator",
-                "add",
-                "--email",
-                "anna@example.com",
-                "--name",
-                "Анна",
-            ])
-            .args([
-                "--role",
-                "operator",
-                "--departments",
-                "marketplace",
-                "--password-stdin",
-            ])
-            .arg("--data-dir")
-            .arg(dirs.1.path())
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        add.stdin
-            .take()
-            .unwrap()
-            .write_all(b"long-enough-password\n")
-            .unwrap();
-        assert!(add.wait().unwrap().success());
+        add_operator(dirs.1.path(), &env, "anna@example.com", "Анна", "operator");
 
         let (a, base_a) = start_server_with(dirs.0.path(), &env);
         let (b, base_b) = start_server_with(dirs.1.path(), &env);
         let nodes = (Process(a), Process(b));
         let http = reqwest::Client::new();
-        let login: Value = http
-            .post(format!("{base_b}/api/v1/auth/login"))
-            .json(&json!({"email": "anna@example.com", "password": "long-enough-password"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let anna = login["token"].as_str().unwrap().to_owned();
+        let anna = log_in(&http, &base_b, "anna@example.com").await;
         let ivan = token("n-1");
         let mut customer = socket(&base_a, &ivan).await;
         let mut operator = socket(&base_b, &anna).await;
@@ -421,49 +426,12 @@ async fn settings_changed_on_one_node_reach_the_other() {
         ("HOTLINE_DATABASE_URL", url.as_str()),
         ("HOTLINE_QUEUES__SWEEP_SECONDS", "1"),
     ];
-    let mut add = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .args([
-            "operator",
-            "add",
-            "--email",
-            "root@example.com",
-            "--name",
-            "Админ",
-        ])
-        .args([
-            "--role",
-            "admin",
-            "--departments",
-            "marketplace",
-            "--password-stdin",
-        ])
-        .arg("--data-dir")
-        .arg(dirs.0.path())
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(b"long-enough-password\n")
-        .unwrap();
-    assert!(add.wait().unwrap().success());
+    add_operator(dirs.0.path(), &env, "root@example.com", "Админ", "admin");
     let (a, base_a) = start_server_with(dirs.0.path(), &env);
     let (b, base_b) = start_server_with(dirs.1.path(), &env);
     let _nodes = (Process(a), Process(b));
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{base_a}/api/v1/auth/login"))
-        .json(&json!({"email": "root@example.com", "password": "long-enough-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let admin = login["token"].as_str().unwrap().to_owned();
+    let admin = log_in(&http, &base_a, "root@example.com").await;
     let customer = token("n-settings");
 
     // Topics saved on A are offered by B.

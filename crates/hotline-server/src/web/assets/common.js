@@ -207,6 +207,14 @@ export function formatWait(iso, now = Date.now()) {
 }
 
 /** A fresh client_msg_id; retries of one send reuse it. */
+/** The other side's messages the reader has not read in a listed conversation. */
+export function unreadBadge(c) {
+  if (!c.unread) return null;
+  return el('span', { class: 'unread', 'data-unread': String(c.unread) },
+    el('span', { 'aria-hidden': 'true' }, String(c.unread)),
+    el('span', { class: 'visually-hidden' }, t('unread_count', { count: c.unread })));
+}
+
 export function newMessageId() {
   return 'w-' + crypto.randomUUID();
 }

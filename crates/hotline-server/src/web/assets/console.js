@@ -4,7 +4,7 @@
 
 import {
   t, el, api, errorText, attachFile, download, formatTime, formatDate, formatWait, formatSize,
-  newMessageId, statusText, subjectText, MessageList, ReadMarks,
+  newMessageId, statusText, subjectText, MessageList, ReadMarks, unreadBadge,
 } from './common.js';
 import { Live } from './live.js';
 import { showReports } from './reports.js';
@@ -319,13 +319,6 @@ $('search').addEventListener('input', (e) => {
   }, 250);
 });
 
-/** How many of the customer's messages this operator has not read. */
-function unreadBadge(c) {
-  if (!c.unread) return null;
-  return el('span', { class: 'unread', 'data-unread': String(c.unread) },
-    el('span', { 'aria-hidden': 'true' }, String(c.unread)),
-    el('span', { class: 'visually-hidden' }, t('unread_count', { count: c.unread })));
-}
 
 /** A message, as stored (secrets masked), on one line. */
 function messageLine(m) {

@@ -4,7 +4,7 @@
 
 import {
   t, el, api, errorText, attachFile, safeUrl, download, saveAs, formatTime, formatDate, formatSize,
-  newMessageId, statusText, subjectText, MessageList, ReadMarks,
+  newMessageId, statusText, subjectText, MessageList, ReadMarks, unreadBadge,
 } from './common.js';
 import { Live } from './live.js';
 
@@ -243,14 +243,6 @@ function drawEarlier() {
           : null,
         el('span', { class: 'card-meta' }, statusText(c.status), ' · ', formatDate(c.updated_at))))))
     : el('p', { class: 'muted' }, t('no_earlier')));
-}
-
-/** Support's messages the customer has not read in a conversation of the list. */
-function unreadBadge(c) {
-  if (!c.unread) return null;
-  return el('span', { class: 'unread', 'data-unread': String(c.unread) },
-    el('span', { 'aria-hidden': 'true' }, String(c.unread)),
-    el('span', { class: 'visually-hidden' }, t('unread_count', { count: c.unread })));
 }
 
 function showServices() {
